@@ -1,0 +1,421 @@
+/**
+ * The only module that talks to better-sqlite3. It knows the v1 schema and
+ * turns SQLite failures into coded LedgerErrors; it makes no security
+ * decisions (verification re-checks everything it returns).
+ */
+import Database from 'better-sqlite3';
+import { existsSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { LedgerError, fail } from '../errors.js';
+import type { NodeReader } from '../merkle.js';
+import { FORMAT_ID, SCHEMA_SQL } from './schema.js';
+
+export type Durability = 'full' | 'normal';
+
+export interface StoreOptions {
+  readonly?: boolean;
+  /** 'full' (default): fsync on every commit; 'normal': survives a process crash, not a power cut. */
+  durability?: Durability;
+  /** How long a writer waits for another process's lock before LEDGER_BUSY. Default 5000 ms. */
+  busyTimeoutMs?: number;
+}
+
+/** One row of `entries`, as stored. Verification treats every field as untrusted. */
+export interface EntryRow {
+  seq: number;
+  leaf: Uint8Array;
+  bytes: Uint8Array;
+  case_id: string;
+  step: number;
+  type: string;
+  actor: string;
+  time: number;
+}
+
+/** An entry row joined with its payload row (null salt/data when erased). */
+export interface EntryWithPayloadRow extends EntryRow {
+  salt: Uint8Array | null;
+  data: Uint8Array | null;
+}
+
+export interface NodeRow {
+  level: number;
+  idx: number;
+  hash: Uint8Array;
+}
+
+export interface CheckpointRow {
+  size: number;
+  root: Uint8Array;
+  note: string;
+}
+
+export interface QueryFilter {
+  caseId?: string;
+  actor?: string;
+  type?: string;
+  /** First seq to return (inclusive). */
+  fromSeq?: number;
+  /** Last seq to return (exclusive). */
+  toSeq?: number;
+  limit?: number;
+  order?: 'asc' | 'desc';
+}
+
+const ENTRY_COLUMNS = 'e.seq, e.leaf, e.bytes, e.case_id, e.step, e.type, e.actor, e.time, p.salt, p.data';
+
+/** Maps a SQLite failure to a coded error; anything else is passed through. */
+export function storageError(e: unknown, path: string): unknown {
+  if (e instanceof LedgerError) return e;
+  const code = (e as { code?: unknown } | null)?.code;
+  const message = e instanceof Error ? e.message : String(e);
+  if (typeof code !== 'string') return e;
+  const details = { path, sqlite: code };
+  if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) {
+    return new LedgerError('LEDGER_BUSY', `ledger ${path} is locked by another writer (${message}); retry, or raise busyTimeoutMs`, details, { cause: e });
+  }
+  if (code === 'SQLITE_FULL') {
+    return new LedgerError('DISK_FULL', `no space left for ledger ${path}; nothing was written (${message})`, details, { cause: e });
+  }
+  if (code.startsWith('SQLITE_READONLY')) {
+    return new LedgerError('READ_ONLY', `ledger ${path} cannot be written: ${message}; check the file and directory permissions`, details, { cause: e });
+  }
+  if (code === 'SQLITE_NOTADB' || code.startsWith('SQLITE_CORRUPT')) {
+    return new LedgerError('NOT_A_LEDGER', `${path} is not a readable casetrail ledger: ${message}`, details, { cause: e });
+  }
+  if (code.startsWith('SQLITE_CANTOPEN')) {
+    return new LedgerError('LEDGER_NOT_FOUND', `cannot open ledger ${path}: ${message}`, details, { cause: e });
+  }
+  if (code === 'SQLITE_CONSTRAINT_TRIGGER') {
+    return new LedgerError('IMMUTABLE', `refused by the ledger's append-only triggers: ${message}`, details, { cause: e });
+  }
+  return new LedgerError('STORAGE_ERROR', `storage error on ${path}: ${message}`, details, { cause: e });
+}
+
+export class SqliteStore implements NodeReader {
+  readonly path: string;
+  readonly readonly: boolean;
+  readonly origin: string;
+  private readonly db: Database.Database;
+  private readonly stmts: ReturnType<typeof prepareStatements>;
+
+  private constructor(path: string, db: Database.Database, readonly: boolean) {
+    this.path = path;
+    this.db = db;
+    this.readonly = readonly;
+    const meta = new Map(
+      (db.prepare('SELECT key, value FROM meta').all() as Array<{ key: unknown; value: unknown }>).map((r) => [r.key, r.value]),
+    );
+    if (meta.get('format') !== FORMAT_ID) {
+      fail('NOT_A_LEDGER', `${path} is not a ${FORMAT_ID} ledger (format: ${String(meta.get('format') ?? 'none')})`, { path });
+    }
+    const origin = meta.get('origin');
+    if (typeof origin !== 'string' || origin === '') fail('NOT_A_LEDGER', `${path} has no origin in its meta table`, { path });
+    this.origin = origin;
+    this.stmts = prepareStatements(db);
+  }
+
+  /** Creates a new ledger file; LEDGER_EXISTS if the path exists. */
+  static create(path: string, origin: string, options: StoreOptions = {}): SqliteStore {
+    if (existsSync(path)) fail('LEDGER_EXISTS', `${path} already exists; casetrail never overwrites a ledger`, { path });
+    const dir = dirname(path);
+    if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+      fail('LEDGER_NOT_FOUND', `directory ${dir} does not exist; create it first`, { path });
+    }
+    let db: Database.Database | undefined;
+    try {
+      db = new Database(path, { timeout: options.busyTimeoutMs ?? 5000 });
+      configure(db, options);
+      const init = db.transaction(() => {
+        db!.exec(SCHEMA_SQL);
+        const put = db!.prepare('INSERT INTO meta (key, value) VALUES (?, ?)');
+        put.run('format', FORMAT_ID);
+        put.run('origin', origin);
+        put.run('created', new Date().toISOString());
+      });
+      init.immediate();
+      return new SqliteStore(path, db, false);
+    } catch (e) {
+      db?.close();
+      throw storageError(e, path);
+    }
+  }
+
+  /** Opens an existing ledger file; LEDGER_NOT_FOUND if missing, NOT_A_LEDGER if it is something else. */
+  static open(path: string, options: StoreOptions = {}): SqliteStore {
+    if (!existsSync(path)) fail('LEDGER_NOT_FOUND', `no ledger at ${path}`, { path });
+    let db: Database.Database | undefined;
+    try {
+      db = new Database(path, { readonly: options.readonly ?? false, fileMustExist: true, timeout: options.busyTimeoutMs ?? 5000 });
+      configure(db, options);
+      return new SqliteStore(path, db, options.readonly ?? false);
+    } catch (e) {
+      db?.close();
+      throw storageError(e, path);
+    }
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+
+  get isOpen(): boolean {
+    return this.db.open;
+  }
+
+  /** Runs fn in one BEGIN IMMEDIATE transaction: all of it is written, or none. */
+  writeTransaction<T>(fn: () => T): T {
+    if (this.readonly) fail('READ_ONLY', `ledger ${this.path} was opened read-only`, { path: this.path });
+    try {
+      return this.db.transaction(fn).immediate();
+    } catch (e) {
+      throw storageError(e, this.path);
+    }
+  }
+
+  /** Runs fn in one read transaction, so every read sees the same committed state. */
+  readTransaction<T>(fn: () => T): T {
+    if (this.db.inTransaction) return this.guard(fn);
+    try {
+      return this.db.transaction(fn).deferred();
+    } catch (e) {
+      throw storageError(e, this.path);
+    }
+  }
+
+  /** Runs fn, mapping SQLite failures to coded errors. */
+  guard<T>(fn: () => T): T {
+    try {
+      return fn();
+    } catch (e) {
+      throw storageError(e, this.path);
+    }
+  }
+
+  // ---- reads -------------------------------------------------------------
+
+  /** Number of entries (max seq + 1; verification checks there is no gap). */
+  size(): number {
+    const row = this.guard(() => this.stmts.tail.get()) as { seq: number } | undefined;
+    return row === undefined ? 0 : row.seq + 1;
+  }
+
+  tail(): { seq: number; leaf: Uint8Array; time: number } | undefined {
+    return this.guard(() => this.stmts.tail.get()) as { seq: number; leaf: Uint8Array; time: number } | undefined;
+  }
+
+  caseTail(caseId: string): { seq: number; step: number; leaf: Uint8Array } | undefined {
+    return this.guard(() => this.stmts.caseTail.get(caseId)) as { seq: number; step: number; leaf: Uint8Array } | undefined;
+  }
+
+  entry(seq: number): EntryWithPayloadRow | undefined {
+    return this.guard(() => this.stmts.entry.get(seq)) as EntryWithPayloadRow | undefined;
+  }
+
+  /** The entry of caseId with the given step, if stored. */
+  caseStep(caseId: string, step: number): EntryWithPayloadRow | undefined {
+    return this.guard(() => this.stmts.caseStep.get(caseId, step)) as EntryWithPayloadRow | undefined;
+  }
+
+  /** NodeReader over the store: level 0 from entries.leaf, higher levels from nodes. */
+  node(level: number, index: number): Uint8Array {
+    const row = this.guard(() => (level === 0 ? this.stmts.leaf.get(index) : this.stmts.node.get(level, index))) as
+      | { hash: Uint8Array }
+      | undefined;
+    if (row === undefined) {
+      fail('STORAGE_ERROR', `Merkle node (${level}, ${index}) is missing from ${this.path}; run verify`, { level, index });
+    }
+    return row.hash;
+  }
+
+  /** Entries in seq order with their payloads, streamed. */
+  *iterateEntries(fromSeq = 0, toSeq = Number.MAX_SAFE_INTEGER): Generator<EntryWithPayloadRow> {
+    yield* this.stmts.range.iterate(fromSeq, toSeq) as IterableIterator<EntryWithPayloadRow>;
+  }
+
+  /** Raw entry rows in seq order without payloads (for checks that need no payload). */
+  *iterateQuery(filter: QueryFilter): Generator<EntryWithPayloadRow> {
+    const { sql, params } = buildQuery(filter);
+    yield* this.db.prepare(sql).iterate(...params) as IterableIterator<EntryWithPayloadRow>;
+  }
+
+  queryPage(filter: QueryFilter): EntryWithPayloadRow[] {
+    const { sql, params } = buildQuery(filter);
+    return this.guard(() => this.db.prepare(sql).all(...params)) as EntryWithPayloadRow[];
+  }
+
+  /** Rows of caseId in step order. */
+  caseEntries(caseId: string): EntryWithPayloadRow[] {
+    return this.guard(() => this.stmts.caseAll.all(caseId)) as EntryWithPayloadRow[];
+  }
+
+  /** Smallest seq whose time is ≥ t (size if none); relies on time being non-decreasing. */
+  firstSeqAtOrAfter(time: number): number {
+    let lo = 0;
+    let hi = this.size();
+    while (lo < hi) {
+      const mid = Math.floor((lo + hi) / 2);
+      const row = this.guard(() => this.stmts.timeAt.get(mid)) as { time: number } | undefined;
+      if (row !== undefined && row.time < time) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  *iterateNodes(): Generator<NodeRow> {
+    yield* this.stmts.nodes.iterate() as IterableIterator<NodeRow>;
+  }
+
+  /** Stored nodes of one level from index fromIdx on, in index order. */
+  *iterateNodeLevel(level: unknown, fromIdx: number): Generator<{ idx: unknown; hash: unknown }> {
+    // A statement runs one query at a time; verification walks several levels at once.
+    const stmt = this.db.prepare('SELECT idx, hash FROM nodes WHERE level = ? AND idx >= ? ORDER BY idx');
+    yield* stmt.iterate(level, fromIdx) as IterableIterator<{ idx: unknown; hash: unknown }>;
+  }
+
+  /** The distinct levels present in the nodes table (untrusted values). */
+  nodeLevels(): unknown[] {
+    return this.guard(() => this.stmts.nodeLevels.all()) as unknown[];
+  }
+
+  /** Seqs of payload rows (≥ fromSeq) that have no entry row. */
+  orphanPayloads(fromSeq: number): unknown[] {
+    return this.guard(() => this.stmts.orphanPayloads.all(fromSeq)) as unknown[];
+  }
+
+  countNodes(): number {
+    return (this.guard(() => this.stmts.countNodes.get()) as { n: number }).n;
+  }
+
+  *iteratePayloadSeqs(): Generator<number> {
+    yield* this.stmts.payloadSeqs.iterate() as IterableIterator<number>;
+  }
+
+  *iterateRedactions(): Generator<{ seq: number; by_seq: number }> {
+    yield* this.stmts.redactions.iterate() as IterableIterator<{ seq: number; by_seq: number }>;
+  }
+
+  redactionOf(seq: number): { seq: number; by_seq: number } | undefined {
+    return this.guard(() => this.stmts.redactionOf.get(seq)) as { seq: number; by_seq: number } | undefined;
+  }
+
+  *iterateCheckpoints(fromSize = 0): Generator<CheckpointRow> {
+    yield* this.stmts.checkpoints.iterate(fromSize) as IterableIterator<CheckpointRow>;
+  }
+
+  latestCheckpoint(): CheckpointRow | undefined {
+    return this.guard(() => this.stmts.latestCheckpoint.get()) as CheckpointRow | undefined;
+  }
+
+  checkpointAt(size: number): CheckpointRow | undefined {
+    return this.guard(() => this.stmts.checkpointAt.get(size)) as CheckpointRow | undefined;
+  }
+
+  /** Every meta row, as stored (untrusted). */
+  meta(): Array<{ key: unknown; value: unknown }> {
+    return this.guard(() => this.db.prepare('SELECT key, value FROM meta ORDER BY key').all()) as Array<{ key: unknown; value: unknown }>;
+  }
+
+  // ---- writes (call inside writeTransaction) -------------------------------
+
+  insertEntry(row: EntryRow): void {
+    this.stmts.insertEntry.run(row.seq, row.leaf, row.bytes, row.case_id, row.step, row.type, row.actor, row.time);
+  }
+
+  insertPayload(seq: number, salt: Uint8Array, data: Uint8Array): void {
+    this.stmts.insertPayload.run(seq, salt, data);
+  }
+
+  insertNode(level: number, idx: number, hash: Uint8Array): void {
+    this.stmts.insertNode.run(level, idx, hash);
+  }
+
+  /** Stores a signed checkpoint; a second one for the same size is ignored. */
+  insertCheckpoint(size: number, root: Uint8Array, note: string): void {
+    this.stmts.insertCheckpoint.run(size, root, note);
+  }
+
+  /** Records the redaction and erases the payload (the trigger allows only this order). */
+  redactPayload(seq: number, bySeq: number): void {
+    this.stmts.insertRedaction.run(seq, bySeq);
+    this.stmts.deletePayload.run(seq);
+  }
+}
+
+function configure(db: Database.Database, options: StoreOptions): void {
+  if (!options.readonly) {
+    db.pragma('journal_mode = WAL');
+  }
+  // WAL + synchronous=FULL syncs the WAL on every commit: a resolved append
+  // survives a power cut. NORMAL syncs only at WAL checkpoints: a process
+  // crash loses nothing, a power cut may lose the last commits (never corrupts).
+  db.pragma(`synchronous = ${options.durability === 'normal' ? 'NORMAL' : 'FULL'}`);
+  db.pragma('foreign_keys = OFF');
+  db.defaultSafeIntegers(false);
+}
+
+function prepareStatements(db: Database.Database) {
+  const sel = `SELECT ${ENTRY_COLUMNS} FROM entries e LEFT JOIN payloads p ON p.seq = e.seq`;
+  return {
+    tail: db.prepare('SELECT seq, leaf, time FROM entries ORDER BY seq DESC LIMIT 1'),
+    caseTail: db.prepare('SELECT seq, step, leaf FROM entries WHERE case_id = ? ORDER BY step DESC LIMIT 1'),
+    entry: db.prepare(`${sel} WHERE e.seq = ?`),
+    caseStep: db.prepare(`${sel} WHERE e.case_id = ? AND e.step = ?`),
+    caseAll: db.prepare(`${sel} WHERE e.case_id = ? ORDER BY e.step`),
+    range: db.prepare(`${sel} WHERE e.seq >= ? AND e.seq < ? ORDER BY e.seq`),
+    timeAt: db.prepare('SELECT time FROM entries WHERE seq = ?'),
+    leaf: db.prepare('SELECT leaf AS hash FROM entries WHERE seq = ?'),
+    node: db.prepare('SELECT hash FROM nodes WHERE level = ? AND idx = ?'),
+    nodes: db.prepare('SELECT level, idx, hash FROM nodes ORDER BY level, idx'),
+    nodeLevels: db.prepare('SELECT DISTINCT level FROM nodes ORDER BY level').pluck(),
+    orphanPayloads: db
+      .prepare('SELECT p.seq FROM payloads p WHERE p.seq >= ? AND NOT EXISTS (SELECT 1 FROM entries e WHERE e.seq = p.seq) ORDER BY p.seq')
+      .pluck(),
+    countNodes: db.prepare('SELECT count(*) AS n FROM nodes'),
+    payloadSeqs: db.prepare('SELECT seq FROM payloads ORDER BY seq').pluck(),
+    redactions: db.prepare('SELECT seq, by_seq FROM redactions ORDER BY seq'),
+    redactionOf: db.prepare('SELECT seq, by_seq FROM redactions WHERE seq = ?'),
+    checkpoints: db.prepare('SELECT size, root, note FROM checkpoints WHERE size >= ? ORDER BY size'),
+    latestCheckpoint: db.prepare('SELECT size, root, note FROM checkpoints ORDER BY size DESC LIMIT 1'),
+    checkpointAt: db.prepare('SELECT size, root, note FROM checkpoints WHERE size = ?'),
+    insertEntry: db.prepare('INSERT INTO entries (seq, leaf, bytes, case_id, step, type, actor, time) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
+    insertPayload: db.prepare('INSERT INTO payloads (seq, salt, data) VALUES (?, ?, ?)'),
+    insertNode: db.prepare('INSERT INTO nodes (level, idx, hash) VALUES (?, ?, ?)'),
+    insertCheckpoint: db.prepare('INSERT OR IGNORE INTO checkpoints (size, root, note) VALUES (?, ?, ?)'),
+    insertRedaction: db.prepare('INSERT INTO redactions (seq, by_seq) VALUES (?, ?)'),
+    deletePayload: db.prepare('DELETE FROM payloads WHERE seq = ?'),
+  };
+}
+
+function buildQuery(filter: QueryFilter): { sql: string; params: unknown[] } {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  if (filter.caseId !== undefined) {
+    where.push('e.case_id = ?');
+    params.push(filter.caseId);
+  }
+  if (filter.actor !== undefined) {
+    where.push('e.actor = ?');
+    params.push(filter.actor);
+  }
+  if (filter.type !== undefined) {
+    where.push('e.type = ?');
+    params.push(filter.type);
+  }
+  if (filter.fromSeq !== undefined) {
+    where.push('e.seq >= ?');
+    params.push(filter.fromSeq);
+  }
+  if (filter.toSeq !== undefined) {
+    where.push('e.seq < ?');
+    params.push(filter.toSeq);
+  }
+  let sql = `SELECT ${ENTRY_COLUMNS} FROM entries e LEFT JOIN payloads p ON p.seq = e.seq`;
+  if (where.length > 0) sql += ` WHERE ${where.join(' AND ')}`;
+  sql += ` ORDER BY e.seq ${filter.order === 'desc' ? 'DESC' : 'ASC'}`;
+  if (filter.limit !== undefined) {
+    sql += ' LIMIT ?';
+    params.push(filter.limit);
+  }
+  return { sql, params };
+}

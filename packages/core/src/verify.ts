@@ -1,0 +1,598 @@
+/**
+ * Ledger verification (format.md §8). Everything read from the store is
+ * attacker-controlled: every value is type-checked, every hash recomputed
+ * from stored bytes, and the verifier key comes from the caller only.
+ *
+ * The verifier is a sequence of named steps (meta, entries, nodes,
+ * payloads, redactions, checkpoints, trusted checkpoint); each problem becomes
+ * an issue with a stable code and a position, and verification carries on so
+ * that the report shows everything that is wrong (up to maxIssues).
+ */
+import { equalBytes, toHex } from './bytes.js';
+import { openCheckpoint, type Checkpoint } from './checkpoint.js';
+import { LedgerError } from './errors.js';
+import {
+  REDACTION_TYPE,
+  ZERO_HASH,
+  decodeEntry,
+  genesisLink,
+  parseRedactionPayload,
+  payloadCommitment,
+  verifyActorSignature,
+  type Entry,
+} from './entry.js';
+import { MerkleAccumulator, inclusionProof, leafHash, perfectNodesOf, verifyInclusion } from './merkle.js';
+import { parseVerifierKey, type NoteVerifier } from './note.js';
+import type { EntryWithPayloadRow, SqliteStore } from './store/sqlite-store.js';
+
+/** Stable codes of verification issues (docs/errors.md, "Verification issues"). */
+export type IssueCode =
+  | 'META_MISMATCH'
+  | 'ROW_INVALID'
+  | 'SEQ_GAP'
+  | 'ENTRY_DECODE'
+  | 'SEQ_MISMATCH'
+  | 'LEAF_HASH_MISMATCH'
+  | 'PREV_MISMATCH'
+  | 'TIME_ORDER'
+  | 'INDEX_MISMATCH'
+  | 'CASE_STEP_MISMATCH'
+  | 'CASE_CHAIN_BROKEN'
+  | 'PAYLOAD_COMMITMENT_MISMATCH'
+  | 'PAYLOAD_MISSING'
+  | 'PAYLOAD_ORPHAN'
+  | 'REDACTION_INVALID'
+  | 'ACTOR_SIGNATURE_INVALID'
+  | 'NODE_MISMATCH'
+  | 'NODE_MISSING'
+  | 'NODE_EXTRA'
+  | 'CHECKPOINT_INVALID'
+  | 'CHECKPOINT_ROOT_MISMATCH'
+  | 'CHECKPOINT_BEYOND_LEDGER'
+  | 'UNSIGNED_TAIL'
+  | 'TRUSTED_CHECKPOINT_INVALID'
+  | 'TRUSTED_CHECKPOINT_BEYOND_LEDGER'
+  | 'TRUSTED_CHECKPOINT_MISMATCH'
+  | 'STORAGE_ERROR';
+
+export interface VerifyIssue {
+  code: IssueCode;
+  severity: 'error' | 'warning';
+  message: string;
+  /** Which table the problem was found in. */
+  table?: 'meta' | 'entries' | 'payloads' | 'redactions' | 'nodes' | 'checkpoints' | 'trusted';
+  seq?: number;
+  size?: number;
+  level?: number;
+  index?: number;
+}
+
+export interface VerifyProgress {
+  phase: 'entries' | 'checkpoints';
+  done: number;
+  total: number;
+}
+
+export interface VerifyOptions {
+  /** The ledger's verifier key (`name+hexid+base64`), from outside the file. */
+  vkey: string | NoteVerifier;
+  /** A signed checkpoint saved earlier (for example a published one). */
+  trusted?: string;
+  /**
+   * 'full' (default) checks every entry; 'incremental' needs `trusted` and
+   * checks only what came after it, in O(new entries + log n).
+   */
+  mode?: 'full' | 'incremental';
+  /** Entries after the latest valid checkpoint are an error unless this is true (then a warning). */
+  allowUnsignedTail?: boolean;
+  /** Stop recording issues after this many (they are still counted). Default 1000. */
+  maxIssues?: number;
+  onProgress?: (p: VerifyProgress) => void;
+}
+
+export interface VerifyReport {
+  ok: boolean;
+  mode: 'full' | 'incremental';
+  origin: string;
+  /** Entries in the ledger (max seq + 1). */
+  size: number;
+  /** Root of the first `size` leaves as recomputed, hex. */
+  root: string;
+  /** Size of the latest stored checkpoint that verified, 0 if none. */
+  signedSize: number;
+  checked: {
+    entries: number;
+    payloads: number;
+    redactions: number;
+    actorSignatures: number;
+    nodes: number;
+    checkpoints: number;
+  };
+  trusted?: { size: number; root: string; extended: boolean };
+  issues: VerifyIssue[];
+  /** Total issues found, including those beyond maxIssues. */
+  issueCount: number;
+  durationMs: number;
+}
+
+/** Throws VERIFICATION_FAILED carrying the report when it is not ok. */
+export function assertReport(report: VerifyReport): VerifyReport {
+  if (!report.ok) {
+    const first = report.issues[0];
+    throw new LedgerError(
+      'VERIFICATION_FAILED',
+      `ledger verification failed with ${report.issueCount} issue(s)${first ? `; first: ${first.code}: ${first.message}` : ''}`,
+      { report },
+    );
+  }
+  return report;
+}
+
+const PROGRESS_EVERY = 65_536;
+
+class Issues {
+  readonly list: VerifyIssue[] = [];
+  count = 0;
+  errors = 0;
+  constructor(private readonly max: number) {}
+  add(issue: Omit<VerifyIssue, 'severity'> & { severity?: 'error' | 'warning' }): void {
+    const full: VerifyIssue = { severity: 'error', ...issue };
+    this.count++;
+    if (full.severity === 'error') this.errors++;
+    if (this.list.length < this.max) this.list.push(full);
+  }
+}
+
+function isBytes(v: unknown, len?: number): v is Uint8Array {
+  return v instanceof Uint8Array && (len === undefined || v.length === len);
+}
+
+function isSafeNat(v: unknown): v is number {
+  return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+}
+
+/**
+ * Verifies a ledger store. Call inside a read transaction so that all reads
+ * see one committed state.
+ */
+export function verifyStore(store: SqliteStore, options: VerifyOptions): VerifyReport {
+  const started = Date.now();
+  const verifier = typeof options.vkey === 'string' ? parseVerifierKey(options.vkey.trim()) : options.vkey;
+  const origin = verifier.name;
+  const mode = options.mode ?? 'full';
+  const issues = new Issues(options.maxIssues ?? 1000);
+  const checked = { entries: 0, payloads: 0, redactions: 0, actorSignatures: 0, nodes: 0, checkpoints: 0 };
+  if (mode !== 'full' && mode !== 'incremental') {
+    throw new LedgerError('INVALID_ARGUMENT', 'mode must be "full" or "incremental"');
+  }
+  if (mode === 'incremental' && options.trusted === undefined) {
+    throw new LedgerError('INVALID_ARGUMENT', 'incremental verification needs a trusted checkpoint');
+  }
+
+  // Step 1: meta. Nothing here is trusted; it must merely agree with the key.
+  const meta = new Map(store.meta().map((r) => [r.key, r.value]));
+  if (meta.get('origin') !== origin) {
+    issues.add({ code: 'META_MISMATCH', table: 'meta', message: `the file says its origin is ${JSON.stringify(meta.get('origin'))}, the verifier key is for ${JSON.stringify(origin)}` });
+  }
+
+  const size = store.size();
+  let start = 0;
+  let acc = new MerkleAccumulator();
+  let prevLeaf: Uint8Array = genesisLink(origin);
+  let lastTime = 0;
+  let treeBroken = false;
+  let signedSize = 0;
+  let trusted: Checkpoint | undefined;
+  const trustedState = { extended: false };
+
+  // Step 2: the trusted checkpoint, if any.
+  if (options.trusted !== undefined) {
+    try {
+      trusted = openCheckpoint(options.trusted, [verifier]);
+      if (trusted.origin !== origin) throw new LedgerError('MALFORMED_CHECKPOINT', `origin ${trusted.origin} is not ${origin}`);
+    } catch (e) {
+      issues.add({ code: 'TRUSTED_CHECKPOINT_INVALID', table: 'trusted', message: `the trusted checkpoint does not verify under the key: ${(e as Error).message}` });
+      return report();
+    }
+    if (trusted.size > size) {
+      issues.add({
+        code: 'TRUSTED_CHECKPOINT_BEYOND_LEDGER',
+        table: 'trusted',
+        size: trusted.size,
+        message: `the trusted checkpoint covers ${trusted.size} entries but the ledger has only ${size}: the ledger was truncated or rolled back`,
+      });
+      if (mode === 'incremental') return report();
+    }
+  }
+
+  // Step 3: where to start, and the Merkle state there.
+  if (mode === 'incremental' && trusted !== undefined) {
+    const m = trusted.size;
+    try {
+      const peaks = perfectNodesOf(m).map(({ level, index }) => Uint8Array.from(store.node(level, index)));
+      acc = new MerkleAccumulator(m, peaks);
+    } catch (e) {
+      issues.add({ code: 'TRUSTED_CHECKPOINT_MISMATCH', table: 'nodes', size: m, message: `cannot read the tree at the trusted size ${m}: ${(e as Error).message}` });
+      return report();
+    }
+    if (!equalBytes(acc.root(), trusted.root)) {
+      issues.add({
+        code: 'TRUSTED_CHECKPOINT_MISMATCH',
+        table: 'trusted',
+        size: m,
+        message: `the ledger's tree at size ${m} does not match the trusted checkpoint: history before it was rewritten`,
+      });
+      return report();
+    }
+    trustedState.extended = true;
+    start = m;
+    signedSize = m;
+    if (m > 0) {
+      const last = authenticatedOldEntry(m - 1, trusted);
+      if (last === undefined) return report();
+      prevLeaf = last.leaf;
+      lastTime = last.entry.time;
+    }
+  }
+
+  // Step 4: entries, streamed in seq order.
+  const cases = new Map<string, { step: number; leaf: Uint8Array; seq: number }>();
+  const nodeCursors = new NodeCursors(store, start);
+  const redactedBy = new Map<number, number>();
+  const missingPayloads: number[] = [];
+  const checkpointRows = store.iterateCheckpoints(mode === 'incremental' ? start + 1 : 0);
+  let nextCheckpoint = checkpointRows.next();
+  let expected = start;
+  const total = size - start;
+
+  const checkCheckpointsAt = (treeSize: number) => {
+    while (!nextCheckpoint.done && typeof nextCheckpoint.value.size === 'number' && nextCheckpoint.value.size <= treeSize) {
+      const row = nextCheckpoint.value;
+      if (row.size === treeSize) checkCheckpoint(row, treeBroken ? undefined : acc.root());
+      else checkCheckpoint(row, undefined, 'no entry boundary at this size was seen');
+      nextCheckpoint = checkpointRows.next();
+    }
+    if (trusted !== undefined && mode === 'full' && trusted.size === treeSize) {
+      if (!treeBroken && equalBytes(acc.root(), trusted.root)) trustedState.extended = true;
+      else {
+        issues.add({
+          code: 'TRUSTED_CHECKPOINT_MISMATCH',
+          table: 'trusted',
+          size: treeSize,
+          message: `the ledger's tree at size ${treeSize} does not match the trusted checkpoint: history before it was rewritten`,
+        });
+      }
+    }
+  };
+
+  const checkCheckpoint = (row: { size: unknown; root: unknown; note: unknown }, computed: Uint8Array | undefined, why?: string) => {
+    checked.checkpoints++;
+    const at = { table: 'checkpoints' as const, ...(isSafeNat(row.size) ? { size: row.size } : {}) };
+    if (!isSafeNat(row.size) || !isBytes(row.root, 32) || typeof row.note !== 'string') {
+      issues.add({ code: 'ROW_INVALID', ...at, message: 'a checkpoints row has a wrong column type' });
+      return;
+    }
+    let cp: Checkpoint;
+    try {
+      cp = openCheckpoint(row.note, [verifier]);
+    } catch (e) {
+      issues.add({ code: 'CHECKPOINT_INVALID', ...at, message: `stored checkpoint of size ${row.size} does not verify: ${(e as Error).message}` });
+      return;
+    }
+    if (cp.origin !== origin || cp.size !== row.size || !equalBytes(cp.root, row.root)) {
+      issues.add({ code: 'CHECKPOINT_INVALID', ...at, message: `stored checkpoint of size ${row.size} disagrees with its row (origin, size or root)` });
+      return;
+    }
+    if (row.size > size) {
+      issues.add({
+        code: 'CHECKPOINT_BEYOND_LEDGER',
+        ...at,
+        message: `a validly signed checkpoint covers ${row.size} entries but the ledger has ${size}: entries were removed`,
+      });
+      return;
+    }
+    if (computed === undefined) {
+      issues.add({ code: 'CHECKPOINT_ROOT_MISMATCH', ...at, message: `cannot recompute the root of size ${row.size}${why ? `: ${why}` : ': the tree before it is broken'}` });
+      return;
+    }
+    if (!equalBytes(cp.root, computed)) {
+      issues.add({ code: 'CHECKPOINT_ROOT_MISMATCH', ...at, message: `the signed root of size ${row.size} is not the root of the stored entries` });
+      return;
+    }
+    signedSize = Math.max(signedSize, row.size);
+  };
+
+  try {
+    scanEntries();
+  } finally {
+    nodeCursors.close();
+    checkpointRows.return(undefined);
+  }
+  if (trusted !== undefined && mode === 'full' && trusted.size > size) trustedState.extended = false;
+
+  function scanEntries(): void {
+    if (start === 0) checkCheckpointsAt(0);
+    let lastProgress = 0;
+    for (const row of store.iterateEntries(start)) {
+      const seq = row.seq;
+      if (!isSafeNat(seq)) {
+        issues.add({ code: 'ROW_INVALID', table: 'entries', message: `an entries row has an invalid seq ${String(seq)}` });
+        treeBroken = true;
+        continue;
+      }
+      if (seq !== expected) {
+        issues.add({ code: 'SEQ_GAP', table: 'entries', seq: expected, message: `entries ${expected} to ${seq - 1} are missing` });
+        treeBroken = true;
+        expected = seq;
+      }
+      expected++;
+      checked.entries++;
+      const leaf = checkEntry(row);
+      if (leaf !== undefined && !treeBroken) {
+        for (const n of acc.push(leaf)) {
+          checked.nodes++;
+          nodeCursors.expect(n.level, n.index, n.hash, issues);
+        }
+      } else {
+        treeBroken = true;
+      }
+      checkCheckpointsAt(seq + 1);
+      if (options.onProgress !== undefined && checked.entries - lastProgress >= PROGRESS_EVERY) {
+        lastProgress = checked.entries;
+        options.onProgress({ phase: 'entries', done: checked.entries, total });
+      }
+    }
+    options.onProgress?.({ phase: 'entries', done: checked.entries, total });
+    if (!treeBroken) nodeCursors.finish(acc.size, issues);
+    while (!nextCheckpoint.done) {
+      checkCheckpoint(nextCheckpoint.value, undefined, 'beyond the last entry');
+      nextCheckpoint = checkpointRows.next();
+    }
+  }
+
+  // Step 5: payloads without an entry, redactions, missing payloads.
+  for (const p of store.orphanPayloads(start)) {
+    issues.add({ code: 'PAYLOAD_ORPHAN', table: 'payloads', ...(isSafeNat(p) ? { seq: p } : {}), message: `payload row ${p} belongs to no entry` });
+  }
+  for (const seq of missingPayloads) {
+    if (!redactedBy.has(seq)) {
+      issues.add({ code: 'PAYLOAD_MISSING', table: 'payloads', seq, message: `the payload of entry ${seq} is missing and no redaction entry erased it` });
+    }
+  }
+  for (const r of store.iterateRedactions()) {
+    if (!isSafeNat(r.seq) || !isSafeNat(r.by_seq)) {
+      issues.add({ code: 'ROW_INVALID', table: 'redactions', message: 'a redactions row has a wrong column type' });
+      continue;
+    }
+    if (mode === 'incremental' && r.by_seq < start) continue;
+    checked.redactions++;
+    if (redactedBy.get(r.seq) !== r.by_seq) {
+      issues.add({ code: 'REDACTION_INVALID', table: 'redactions', seq: r.seq, message: `redactions row for entry ${r.seq} is not backed by redaction entry ${r.by_seq}` });
+    }
+    redactedBy.delete(r.seq);
+  }
+  for (const [seq, by] of redactedBy) {
+    issues.add({ code: 'REDACTION_INVALID', table: 'redactions', seq, message: `redaction entry ${by} erased entry ${seq} but the redactions table does not record it` });
+  }
+
+  if (!treeBroken && signedSize < size) {
+    const allow = options.allowUnsignedTail === true;
+    issues.add({
+      code: 'UNSIGNED_TAIL',
+      severity: allow ? 'warning' : 'error',
+      table: 'checkpoints',
+      seq: signedSize,
+      message: `entries ${signedSize} to ${size - 1} are not covered by any valid checkpoint: nothing proves the key holder wrote them`,
+    });
+  }
+  return report();
+
+  // ---- per-entry checks ----------------------------------------------------
+
+  function checkEntry(row: EntryWithPayloadRow): Uint8Array | undefined {
+    const seq = row.seq;
+    if (!isBytes(row.bytes) || !isBytes(row.leaf, 32)) {
+      issues.add({ code: 'ROW_INVALID', table: 'entries', seq, message: `entry ${seq} has a wrong column type` });
+      return undefined;
+    }
+    const leaf = leafHash(row.bytes);
+    if (!equalBytes(leaf, row.leaf)) {
+      issues.add({ code: 'LEAF_HASH_MISMATCH', table: 'entries', seq, message: `the stored leaf hash of entry ${seq} is not the hash of its bytes` });
+    }
+    let e: Entry;
+    try {
+      e = decodeEntry(row.bytes);
+    } catch (err) {
+      issues.add({ code: 'ENTRY_DECODE', table: 'entries', seq, message: `entry ${seq} does not decode: ${(err as Error).message}` });
+      prevLeaf = leaf;
+      return leaf;
+    }
+    if (e.seq !== seq) issues.add({ code: 'SEQ_MISMATCH', table: 'entries', seq, message: `entry ${seq} says it is entry ${e.seq}` });
+    if (!equalBytes(e.prev, prevLeaf)) {
+      issues.add({ code: 'PREV_MISMATCH', table: 'entries', seq, message: `entry ${seq} does not link to the leaf hash of entry ${seq - 1}${seq === 0 ? ' (the genesis link of this origin)' : ''}` });
+    }
+    if (e.time < lastTime) issues.add({ code: 'TIME_ORDER', table: 'entries', seq, message: `entry ${seq} is earlier (${e.time}) than entry ${seq - 1} (${lastTime})` });
+    if (row.case_id !== e.caseId || row.step !== e.step || row.type !== e.type || row.actor !== e.actor || row.time !== e.time) {
+      issues.add({ code: 'INDEX_MISMATCH', table: 'entries', seq, message: `the index columns of entry ${seq} do not match its bytes` });
+    }
+    checkCaseChain(e, leaf);
+    checkPayload(row, e);
+    if (e.sigs.length > 0) {
+      const statement = { time: e.time, caseId: e.caseId, type: e.type, actor: e.actor, commit: e.commit };
+      for (const sig of e.sigs) {
+        checked.actorSignatures++;
+        if (!verifyActorSignature(statement, sig)) {
+          issues.add({ code: 'ACTOR_SIGNATURE_INVALID', table: 'entries', seq, message: `actor signature by key ${toHex(sig.publicKey)} on entry ${seq} does not verify` });
+        }
+      }
+    }
+    if (e.type === REDACTION_TYPE) checkRedactionEntry(row, e);
+    prevLeaf = leaf;
+    lastTime = Math.max(lastTime, e.time);
+    return leaf;
+  }
+
+  function checkCaseChain(e: Entry, leaf: Uint8Array): void {
+    let prior = cases.get(e.caseId);
+    if (prior === undefined && e.step > 1) prior = priorCaseStep(e);
+    const expectedStep = prior === undefined ? 1 : prior.step + 1;
+    if (e.step !== expectedStep) {
+      issues.add({ code: 'CASE_STEP_MISMATCH', table: 'entries', seq: e.seq, message: `entry ${e.seq} is step ${e.step} of case ${JSON.stringify(e.caseId)}, expected step ${expectedStep}` });
+    }
+    const expectedPrev = prior === undefined ? ZERO_HASH : prior.leaf;
+    if (!equalBytes(e.casePrev, expectedPrev)) {
+      issues.add({ code: 'CASE_CHAIN_BROKEN', table: 'entries', seq: e.seq, message: `entry ${e.seq} does not link to the previous step of case ${JSON.stringify(e.caseId)}` });
+    }
+    cases.set(e.caseId, { step: e.step, leaf, seq: e.seq });
+  }
+
+  /** Incremental mode: the case's previous step lies before the trusted size; read and authenticate it. */
+  function priorCaseStep(e: Entry): { step: number; leaf: Uint8Array; seq: number } | undefined {
+    if (mode !== 'incremental' || trusted === undefined) return undefined;
+    const row = store.caseStep(e.caseId, e.step - 1);
+    if (row === undefined || !isSafeNat(row.seq) || row.seq >= start) return undefined;
+    const old = authenticatedOldEntry(row.seq, trusted);
+    if (old === undefined || old.entry.caseId !== e.caseId || old.entry.step !== e.step - 1) return undefined;
+    return { step: old.entry.step, leaf: old.leaf, seq: row.seq };
+  }
+
+  function checkPayload(row: EntryWithPayloadRow, e: Entry): void {
+    if (row.data === null && row.salt === null) {
+      missingPayloads.push(e.seq);
+      return;
+    }
+    checked.payloads++;
+    if (!isBytes(row.data) || !isBytes(row.salt, 32)) {
+      issues.add({ code: 'ROW_INVALID', table: 'payloads', seq: e.seq, message: `payload row ${e.seq} has a wrong column type` });
+      return;
+    }
+    if (!equalBytes(payloadCommitment(row.salt, row.data), e.commit)) {
+      issues.add({ code: 'PAYLOAD_COMMITMENT_MISMATCH', table: 'payloads', seq: e.seq, message: `the payload of entry ${e.seq} does not match its commitment` });
+    }
+  }
+
+  function checkRedactionEntry(row: EntryWithPayloadRow, e: Entry): void {
+    if (!isBytes(row.data)) return; // reported as PAYLOAD_MISSING: a redaction record must keep its payload
+    let target: { seq: number; leaf: Uint8Array };
+    try {
+      const parsed = parseRedactionPayload(row.data);
+      target = { seq: parsed.redacts, leaf: parsed.leaf };
+    } catch (err) {
+      issues.add({ code: 'REDACTION_INVALID', table: 'entries', seq: e.seq, message: `redaction entry ${e.seq} has an invalid payload: ${(err as Error).message}` });
+      return;
+    }
+    const t = store.entry(target.seq);
+    let ok = t !== undefined && target.seq < e.seq && isBytes(t.bytes) && equalBytes(leafHash(t.bytes), target.leaf);
+    if (ok) {
+      try {
+        const te = decodeEntry(t!.bytes);
+        ok = te.type !== REDACTION_TYPE && te.caseId === e.caseId;
+      } catch {
+        ok = false;
+      }
+    }
+    if (!ok || redactedBy.has(target.seq)) {
+      issues.add({ code: 'REDACTION_INVALID', table: 'entries', seq: e.seq, message: `redaction entry ${e.seq} does not name an earlier entry of its case by its leaf hash, or repeats a redaction` });
+      return;
+    }
+    redactedBy.set(target.seq, e.seq);
+  }
+
+  /**
+   * Reads entry seq (< trusted size), recomputes its leaf hash and proves it
+   * is leaf seq of the trusted tree (O(log n) reads).
+   */
+  function authenticatedOldEntry(seq: number, cp: Checkpoint): { leaf: Uint8Array; entry: Entry } | undefined {
+    try {
+      const row = store.entry(seq);
+      if (row === undefined || !isBytes(row.bytes)) throw new Error(`entry ${seq} is missing`);
+      const leaf = leafHash(row.bytes);
+      const proof = inclusionProof(store, seq, cp.size);
+      if (!verifyInclusion(leaf, seq, cp.size, proof, cp.root)) throw new Error(`entry ${seq} is not leaf ${seq} of the trusted tree`);
+      return { leaf, entry: decodeEntry(row.bytes) };
+    } catch (e) {
+      issues.add({ code: 'TRUSTED_CHECKPOINT_MISMATCH', table: 'entries', seq, message: `entry ${seq} before the trusted checkpoint cannot be authenticated: ${(e as Error).message}` });
+      return undefined;
+    }
+  }
+
+  function report(): VerifyReport {
+    const r: VerifyReport = {
+      ok: issues.errors === 0,
+      mode,
+      origin,
+      size,
+      root: toHex(acc.size === size && !treeBroken ? acc.root() : new Uint8Array(0)),
+      signedSize,
+      checked,
+      issues: issues.list,
+      issueCount: issues.count,
+      durationMs: Date.now() - started,
+    };
+    if (trusted !== undefined) r.trusted = { size: trusted.size, root: toHex(trusted.root), extended: trustedState.extended && issues.errors === 0 };
+    return r;
+  }
+}
+
+/**
+ * Walks the stored nodes of each level in index order beside the nodes the
+ * verifier recomputes, so every stored node is compared without holding the
+ * tree in memory and without a point query per node.
+ */
+class NodeCursors {
+  private readonly cursors = new Map<number, { it: Iterator<{ idx: unknown; hash: unknown }>; cur: IteratorResult<{ idx: unknown; hash: unknown }> }>();
+
+  constructor(
+    private readonly store: SqliteStore,
+    private readonly startLeaf: number,
+  ) {}
+
+  private cursor(level: number) {
+    let c = this.cursors.get(level);
+    if (c === undefined) {
+      const it = this.store.iterateNodeLevel(level, Math.floor(this.startLeaf / 2 ** level));
+      c = { it, cur: it.next() };
+      this.cursors.set(level, c);
+    }
+    return c;
+  }
+
+  expect(level: number, index: number, hash: Uint8Array, issues: Issues): void {
+    const c = this.cursor(level);
+    while (!c.cur.done && (typeof c.cur.value.idx !== 'number' || c.cur.value.idx < index)) {
+      issues.add({ code: 'NODE_EXTRA', table: 'nodes', level, index: Number(c.cur.value.idx), message: `node (${level}, ${String(c.cur.value.idx)}) is not part of the tree` });
+      c.cur = c.it.next();
+    }
+    if (c.cur.done || c.cur.value.idx !== index) {
+      issues.add({ code: 'NODE_MISSING', table: 'nodes', level, index, message: `node (${level}, ${index}) is missing` });
+      return;
+    }
+    if (!isBytes(c.cur.value.hash, 32) || !equalBytes(c.cur.value.hash, hash)) {
+      issues.add({ code: 'NODE_MISMATCH', table: 'nodes', level, index, message: `node (${level}, ${index}) is not the hash of its children` });
+    }
+    c.cur = c.it.next();
+  }
+
+  /** Ends every open cursor, so the read transaction can finish. */
+  close(): void {
+    for (const c of this.cursors.values()) c.it.return?.(undefined);
+    this.cursors.clear();
+  }
+
+  /** Reports stored nodes that no leaf completed (beyond the tree, or at unknown levels). */
+  finish(size: number, issues: Issues): void {
+    for (const level of this.store.nodeLevels()) {
+      if (typeof level !== 'number' || level < 1 || 2 ** level > Math.max(size, 1)) {
+        for (const n of this.store.iterateNodeLevel(level, 0)) {
+          issues.add({ code: 'NODE_EXTRA', table: 'nodes', level: Number(level), index: Number(n.idx), message: `node (${String(level)}, ${String(n.idx)}) is not part of the tree` });
+        }
+        continue;
+      }
+      const c = this.cursor(level);
+      while (!c.cur.done) {
+        issues.add({ code: 'NODE_EXTRA', table: 'nodes', level, index: Number(c.cur.value.idx), message: `node (${level}, ${String(c.cur.value.idx)}) is not part of the tree` });
+        c.cur = c.it.next();
+      }
+    }
+  }
+}
