@@ -103,6 +103,9 @@ export class SqliteStore implements NodeReader {
     this.path = path;
     this.db = db;
     this.readonly = readonly;
+    if (db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'").get() === undefined) {
+      fail('NOT_A_LEDGER', `${path} is an SQLite database but not a casetrail ledger (no meta table)`, { path });
+    }
     const meta = new Map(
       (db.prepare('SELECT key, value FROM meta').all() as Array<{ key: unknown; value: unknown }>).map((r) => [r.key, r.value]),
     );
