@@ -1,0 +1,138 @@
+// A small case-system integration to copy: a complaint-handling service that
+// records every step of a case in casetrail, lets an official sign an approval
+// on their own device, erases personal data lawfully, and hands an auditor
+// what they need to check one step without access to the database.
+//
+// Run from the repository root after the install: node examples/case-system.mjs
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  Ledger,
+  LedgerError,
+  ed25519PublicKey,
+  generateKeyPair,
+  generateSeed,
+  leafHash,
+  openCheckpoint,
+  parseVerifierKey,
+  prepareStatement,
+  signStatement,
+  toHex,
+  verifyInclusion,
+} from '@casetrail/core';
+
+/** The case system's audit trail: one method per kind of step. */
+class ComplaintAudit {
+  /** @param {Ledger} ledger */
+  constructor(ledger) {
+    this.ledger = ledger;
+  }
+
+  static async open(path, { origin, keyFile }) {
+    return new ComplaintAudit(await Ledger.create(path, { origin, signer: { keyFile } }));
+  }
+
+  received(caseId, clerk, complaint) {
+    return this.ledger.append({ caseId, type: 'complaint.received', actor: clerk, data: complaint });
+  }
+
+  assigned(caseId, supervisor, officer, deadline) {
+    return this.ledger.append({ caseId, type: 'complaint.assigned', actor: supervisor, data: { officer, deadline } });
+  }
+
+  /** Records the facts found and the documents seen, in one transaction. */
+  investigated(caseId, officer, findings) {
+    return this.ledger.appendMany(
+      findings.map((f) => ({ caseId, type: 'investigation.finding', actor: officer, data: f })),
+    );
+  }
+
+  /**
+   * An approval signed on the official's own device: the device prepares and
+   * signs the statement; the service only appends it. The ledger checks the
+   * signature before storing it, and verification checks it again later.
+   */
+  approvedWithSignature(caseId, official, signed) {
+    return this.ledger.append({
+      caseId,
+      type: 'decision.approved',
+      actor: official,
+      payload: signed.payload,
+      salt: signed.salt,
+      time: signed.statement.time,
+      signatures: [signed.signature],
+    });
+  }
+
+  closed(caseId, clerk, outcome) {
+    return this.ledger.append({ caseId, type: 'complaint.closed', actor: clerk, data: { outcome } });
+  }
+}
+
+/** What runs on the official's device: nothing but the statement and their key. */
+function signOnDevice(seed, caseId, official, decision) {
+  const prepared = prepareStatement({ caseId, type: 'decision.approved', actor: official, data: decision });
+  return { ...prepared, signature: signStatement(prepared.statement, seed) };
+}
+
+const here = dirname(fileURLToPath(import.meta.url));
+const dir = resolve(here, '..', '.demo', 'case-system');
+rmSync(dir, { recursive: true, force: true });
+mkdirSync(dir, { recursive: true });
+
+// Set-up done once by the operator: a key file readable by the service only.
+const origin = 'complaints.city.example/audit';
+const { skey, vkey } = generateKeyPair(origin);
+const keyFile = join(dir, 'ledger.key');
+writeFileSync(keyFile, skey + '\n', { mode: 0o600, flag: 'wx' });
+
+const audit = await ComplaintAudit.open(join(dir, 'complaints.ledger'), { origin, keyFile });
+const caseId = 'TS-2026-1187';
+await audit.received(caseId, 'clerk:chen', { channel: 'web', subject: '噪音投诉', complainant: { name: '刘某', phone: '138****0000' } });
+await audit.assigned(caseId, 'supervisor:he', 'officer:sun', '2026-12-15');
+await audit.investigated(caseId, 'officer:sun', [
+  { fact: 'site visit on 2026-11-25, noise 72 dB(A) at 23:10' },
+  { fact: 'operator permit expired', document: 'permit-5531.pdf' },
+]);
+
+const officialSeed = generateSeed();
+const signed = signOnDevice(officialSeed, caseId, 'director:gao', { action: 'fine', amountYuan: 20000 });
+const approval = await audit.approvedWithSignature(caseId, 'director:gao', signed);
+await audit.closed(caseId, 'clerk:chen', 'resolved');
+
+// A forged approval (someone else's key claiming the director's signature) is refused.
+try {
+  const forged = signOnDevice(generateSeed(), caseId, 'director:gao', { action: 'dismiss' });
+  forged.signature = { ...forged.signature, publicKey: ed25519PublicKey(officialSeed) };
+  await audit.approvedWithSignature(caseId, 'director:gao', forged);
+} catch (e) {
+  if (!(e instanceof LedgerError)) throw e;
+  console.log(`forged approval refused: ${e.code}`);
+}
+
+// The complainant's personal data is erased on request; the erasure is itself a step.
+await audit.ledger.redact(0, { reason: 'data-subject request 2026-11-27', actor: 'dpo:wu' });
+
+const trace = await audit.ledger.trace(caseId);
+console.log(`\n${caseId}`);
+for (const s of trace.steps) {
+  const when = new Date(s.entry.time).toISOString();
+  const data = s.redacted ? '[erased]' : JSON.stringify(s.data);
+  console.log(`  ${String(s.entry.step).padStart(2)}  ${when}  ${s.entry.type.padEnd(22)} ${s.entry.actor.padEnd(16)} ${data}`);
+}
+console.log(`  per-case chain: ${trace.ok ? 'intact' : 'BROKEN'}`);
+
+const report = await audit.ledger.verify({ vkey });
+console.log(`\nfull verification: ${report.ok ? 'OK' : 'FAILED'} (${report.checked.entries} entries, ${report.checked.actorSignatures} actor signature)`);
+
+// What the auditor receives: the published checkpoint, the entry bytes and a proof.
+const checkpoint = (await audit.ledger.latestCheckpoint()).note;
+const entry = await audit.ledger.get(approval.seq);
+const proof = await audit.ledger.proveInclusion(approval.seq);
+const cp = openCheckpoint(checkpoint, [parseVerifierKey(vkey)]);
+const ok = verifyInclusion(leafHash(entry.bytes), approval.seq, cp.size, proof.proof, cp.root);
+console.log(`auditor: approval (seq ${approval.seq}, leaf ${toHex(entry.leafHash).slice(0, 16)}…) is in the signed tree of ${cp.size}: ${ok}`);
+
+await audit.ledger.close();
+if (!report.ok || !trace.ok || !ok) process.exit(1);

@@ -1,0 +1,216 @@
+// Generates packages/core/test/vectors/casetrail-v1.json: casetrail's own
+// format v1 test vectors, from fixed keys, salts and times, so that a second
+// implementation can check every step: statement → commitment → entry bytes →
+// leaf hash → roots → signed checkpoint → proofs, plus negative cases that
+// name the error code a decoder must give.
+//
+// Usage (after `pnpm run build`): node packages/core/scripts/make-vectors.mjs [--check]
+// --check regenerates in memory and exits 1 if the committed file differs.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  actorSignatureMessage,
+  consistencyProof,
+  ed25519PublicKey,
+  ed25519Sign,
+  encodeEntry,
+  encodeStatement,
+  formatCheckpoint,
+  formatSignatureLine,
+  formatSignerKey,
+  formatVerifierKey,
+  genesisLink,
+  inclusionProof,
+  keyId,
+  leafHash,
+  nodeHash,
+  payloadCommitment,
+  rootAt,
+  sha256,
+  signStatement,
+  statementDigest,
+  toBase64,
+  toHex,
+  utf8,
+  ZERO_HASH,
+} from '../dist/index.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const out = resolve(here, '../test/vectors/casetrail-v1.json');
+
+const seedOf = (label) => sha256(utf8(`casetrail-v1 test seed: ${label}`));
+const ORIGIN = 'vectors.casetrail.example/v1';
+const logSeed = seedOf('log');
+const actorSeeds = [seedOf('actor-a'), seedOf('actor-b')];
+const T0 = 1_767_225_600_000; // 2026-01-01T00:00:00Z
+
+const steps = [
+  { caseId: 'JJ-2026-0001', type: 'case.opened', actor: 'clerk:li', data: { summary: '问题线索', source: 'hotline' } },
+  { caseId: 'JJ-2026-0001', type: 'evidence.added', actor: 'investigator:wang', data: { item: 'contract', pages: 14 } },
+  { caseId: 'JJ-2026-0002', type: 'case.opened', actor: 'clerk:li', data: null },
+  { caseId: 'JJ-2026-0001', type: 'approval.granted', actor: 'director:zhao', data: { approved: true }, signers: [0] },
+  { caseId: 'JJ-2026-0002', type: 'interview.held', actor: 'investigator:wang', data: { minutes: 95 }, signers: [1, 0] },
+  { caseId: 'JJ-2026-0001', type: 'case.closed', actor: 'clerk:li', data: { outcome: 'warning' } },
+  { caseId: 'JJ-2026-0003', type: 'case.opened', actor: 'clerk:chen', data: ['a', 1, true] },
+];
+
+const entries = [];
+const leaves = [];
+const caseTails = new Map();
+let prev = genesisLink(ORIGIN);
+steps.forEach((s, seq) => {
+  const payload = utf8(JSON.stringify(s.data));
+  const salt = sha256(utf8(`casetrail-v1 test salt: ${seq}`));
+  const commit = payloadCommitment(salt, payload);
+  const time = T0 + seq * 60_000;
+  const statement = { time, caseId: s.caseId, type: s.type, actor: s.actor, commit };
+  const sigs = (s.signers ?? []).map((i) => signStatement(statement, actorSeeds[i]));
+  sigs.sort((a, b) => Buffer.compare(Buffer.from(a.publicKey), Buffer.from(b.publicKey)));
+  const tail = caseTails.get(s.caseId);
+  const entry = {
+    v: 1,
+    seq,
+    prev,
+    time,
+    caseId: s.caseId,
+    step: (tail?.step ?? 0) + 1,
+    casePrev: tail?.leaf ?? ZERO_HASH,
+    type: s.type,
+    actor: s.actor,
+    commit,
+    sigs,
+  };
+  const bytes = encodeEntry(entry);
+  const leaf = leafHash(bytes);
+  entries.push({
+    seq,
+    payload: JSON.stringify(s.data),
+    payloadHex: toHex(payload),
+    salt: toHex(salt),
+    commit: toHex(commit),
+    time,
+    caseId: s.caseId,
+    step: entry.step,
+    type: s.type,
+    actor: s.actor,
+    prev: toHex(prev),
+    casePrev: toHex(entry.casePrev),
+    actorSigners: (s.signers ?? []).map((i) => `actor-${'ab'[i]}`),
+    statement: toHex(encodeStatement(statement)),
+    statementDigest: toHex(statementDigest(statement)),
+    actorSignatureMessage: toHex(actorSignatureMessage(statement)),
+    sigs: sigs.map((g) => ({ publicKey: toHex(g.publicKey), signature: toHex(g.signature) })),
+    entry: toHex(bytes),
+    leafHash: toHex(leaf),
+  });
+  leaves.push(leaf);
+  caseTails.set(s.caseId, { step: entry.step, leaf });
+  prev = leaf;
+});
+
+// A NodeReader over the in-memory leaves (perfect subtrees computed directly).
+const reader = {
+  node(level, index) {
+    const width = 2 ** level;
+    let layer = leaves.slice(index * width, (index + 1) * width);
+    while (layer.length > 1) {
+      const next = [];
+      for (let i = 0; i < layer.length; i += 2) next.push(nodeHash(layer[i], layer[i + 1]));
+      layer = next;
+    }
+    return layer[0];
+  },
+};
+
+const roots = leaves.map((_, i) => toHex(rootAt(reader, i + 1)));
+const size = leaves.length;
+const root = rootAt(reader, size);
+const body = formatCheckpoint({ origin: ORIGIN, size, root, extensions: [] });
+const logPub = ed25519PublicKey(logSeed);
+const note = `${body}\n${formatSignatureLine(ORIGIN, keyId(ORIGIN, logPub), ed25519Sign(logSeed, utf8(body)))}`;
+
+const inclusion = [];
+for (const [index, treeSize] of [[0, 1], [0, 7], [3, 7], [6, 7], [4, 5], [2, 4]]) {
+  inclusion.push({ index, treeSize, proof: inclusionProof(reader, index, treeSize).map(toHex) });
+}
+const consistency = [];
+for (const [oldSize, newSize] of [[1, 7], [3, 7], [4, 7], [6, 7], [2, 5], [7, 7]]) {
+  consistency.push({ oldSize, newSize, proof: consistencyProof(reader, oldSize, newSize).map(toHex) });
+}
+
+// Negative vectors: each names the error code a strict decoder must give.
+const e0 = Buffer.from(entries[0].entry, 'hex');
+const mutate = (f) => {
+  const b = Buffer.from(e0);
+  f(b);
+  return b.toString('hex');
+};
+const otherSeed = seedOf('not-the-log');
+const otherNote = `${body}\n${formatSignatureLine(ORIGIN, keyId(ORIGIN, logPub), ed25519Sign(otherSeed, utf8(body)))}`;
+const negative = {
+  entries: [
+    { name: 'trailing byte after the map', entry: entries[0].entry + '00', expect: 'MALFORMED_CBOR' },
+    { name: 'truncated by one byte', entry: entries[0].entry.slice(0, -2), expect: 'MALFORMED_CBOR' },
+    { name: 'version 2', entry: mutate((b) => (b[2] = 0x02)), expect: 'UNSUPPORTED_VERSION' },
+    { name: 'map header says 12 items', entry: mutate((b) => (b[0] = 0xac)), expect: 'MALFORMED_CBOR' },
+    { name: 'version written as a 1-byte-argument integer (0x18 0x01)', entry: mutateLongVersion(), expect: 'NON_CANONICAL_CBOR' },
+    { name: 'keys 0 and 1 swapped', entry: swapFirstKeys(), expect: 'NON_CANONICAL_CBOR' },
+    { name: 'indefinite-length map', entry: 'bf' + entries[0].entry.slice(2) + 'ff', expect: 'NON_CANONICAL_CBOR' },
+    { name: 'empty input', entry: '', expect: 'MALFORMED_CBOR' },
+    { name: 'a CBOR tag around the entry', entry: 'd818' + entries[0].entry, expect: 'MALFORMED_CBOR' },
+  ],
+  checkpoints: [
+    { name: 'signed by another key under the log key name and ID', note: otherNote, expect: 'INVALID_SIGNATURE' },
+    { name: 'size changed after signing', note: note.replace(`\n${size}\n`, `\n${size + 1}\n`), expect: 'INVALID_SIGNATURE' },
+    { name: 'no signature line', note: `${body}\n`, expect: 'MALFORMED_NOTE' },
+    { name: 'missing blank line before signatures', note: note.replace('\n\n', '\n'), expect: 'MALFORMED_NOTE' },
+  ],
+};
+
+function mutateLongVersion() {
+  // a. 00 01 → a. 00 18 01: same value, non-shortest argument.
+  const b = Buffer.from(e0);
+  return Buffer.concat([b.subarray(0, 2), Buffer.from([0x18, 0x01]), b.subarray(3)]).toString('hex');
+}
+
+function swapFirstKeys() {
+  // Entry starts: map header, 00 01 (v: 1), 01 00 (seq: 0). Swap the two pairs.
+  const b = Buffer.from(e0);
+  return Buffer.concat([b.subarray(0, 1), Buffer.from([0x01, 0x00, 0x00, 0x01]), b.subarray(5)]).toString('hex');
+}
+
+const vectors = {
+  description:
+    'casetrail format v1 vectors (docs/format.md). Generated by packages/core/scripts/make-vectors.mjs from fixed seeds; every value is reproducible. Bytes are lowercase hex; payload is the JSON text whose UTF-8 bytes are payloadHex.',
+  origin: ORIGIN,
+  genesis: toHex(genesisLink(ORIGIN)),
+  keys: {
+    log: {
+      seed: toHex(logSeed),
+      publicKey: toHex(logPub),
+      keyId: keyId(ORIGIN, logPub).toString(16).padStart(8, '0'),
+      skey: formatSignerKey(ORIGIN, logSeed),
+      vkey: formatVerifierKey(ORIGIN, logPub),
+    },
+    actors: Object.fromEntries(actorSeeds.map((s, i) => [`actor-${'ab'[i]}`, { seed: toHex(s), publicKey: toHex(ed25519PublicKey(s)) }])),
+  },
+  entries,
+  tree: { roots, size, root: toHex(root), checkpointBody: body, checkpointNote: note, checkpointRootBase64: toBase64(root) },
+  inclusion,
+  consistency,
+  negative,
+};
+
+const text = JSON.stringify(vectors, null, 2) + '\n';
+if (process.argv.includes('--check')) {
+  const current = readFileSync(out, 'utf8');
+  if (current !== text) {
+    console.error(`${out} is out of date: run node packages/core/scripts/make-vectors.mjs`);
+    process.exit(1);
+  }
+  console.log('vectors up to date');
+} else {
+  writeFileSync(out, text);
+  console.log(`wrote ${out}`);
+}
