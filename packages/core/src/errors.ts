@@ -17,6 +17,7 @@ export type ErrorCode =
   | 'MALFORMED_CHECKPOINT'
   | 'MALFORMED_KEY'
   | 'MALFORMED_PROOF'
+  | 'MALFORMED_BUNDLE'
   | 'INPUT_TOO_LARGE'
   // cryptographic verdicts
   | 'INVALID_SIGNATURE'
@@ -39,6 +40,7 @@ export type ErrorCode =
   | 'KEY_MISMATCH'
   | 'KEY_FILE_PERMISSIONS'
   | 'KEY_FILE'
+  | 'NO_SIGNER'
   | 'SIGNER_FAILED'
   | 'VERIFICATION_FAILED';
 

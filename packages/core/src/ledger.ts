@@ -325,7 +325,7 @@ export class Ledger {
       fail('INVALID_ARGUMENT', `steps must be an array of 1 to ${MAX_BATCH} steps`);
     }
     if (this.signer === undefined && this.policy !== 'manual') {
-      fail('KEY_FILE', 'this ledger signs a checkpoint after each append: open it with a signer, or use checkpointPolicy "manual"');
+      fail('NO_SIGNER', 'this ledger signs a checkpoint after each append: open it with a signer, or use checkpointPolicy "manual"');
     }
     const prepared = steps.map((s, i) => this.prepareStep(s, i));
     return this.exclusive(() => this.commitSteps(prepared));
@@ -342,7 +342,7 @@ export class Ledger {
     if (typeof options?.reason !== 'string' || options.reason.length === 0) fail('INVALID_ARGUMENT', 'a redaction needs a reason');
     validateText('actor', options.actor);
     if (this.signer === undefined && this.policy !== 'manual') {
-      fail('KEY_FILE', 'redaction appends an entry: open the ledger with its signer');
+      fail('NO_SIGNER', 'redaction appends an entry: open the ledger with its signer');
     }
     return this.exclusive(async () => {
       const row = this.store.entry(seq);
@@ -531,7 +531,7 @@ export class Ledger {
       const { size, latest } = this.store.readTransaction(() => ({ size: this.store.size(), latest: this.store.latestCheckpoint() }));
       if (latest !== undefined && latest.size === size) return this.toSignedCheckpoint(latest);
       if (this.signer === undefined) {
-        fail('KEY_FILE', `the latest checkpoint is of size ${latest?.size ?? 0} but the ledger has ${size} entries: open it with its signer to sign a new one`);
+        fail('NO_SIGNER', `the latest checkpoint is of size ${latest?.size ?? 0} but the ledger has ${size} entries: open it with its signer to sign a new one`);
       }
       const root = rootAt(this.store, size);
       const body = formatCheckpoint({ origin: this.origin, size, root, extensions: [] });
