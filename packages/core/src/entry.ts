@@ -453,8 +453,22 @@ export function genesisLink(origin: string): Uint8Array {
  * generator (format.md §4.2).
  */
 export function newSalt(): Uint8Array {
-  return crypto.getRandomValues(new Uint8Array(32));
+  if (saltPoolOffset >= SALT_POOL_BYTES) {
+    // One CSPRNG call per 2,048 salts: a call per salt cost more than hashing the entry.
+    crypto.getRandomValues(saltPool);
+    saltPoolOffset = 0;
+  }
+  const salt = saltPool.slice(saltPoolOffset, saltPoolOffset + 32);
+  // Each salt is handed out once: the pool bytes are wiped as they are taken.
+  saltPool.fill(0, saltPoolOffset, saltPoolOffset + 32);
+  saltPoolOffset += 32;
+  return salt;
 }
+
+// 64 KiB, the most crypto.getRandomValues fills in one call.
+const SALT_POOL_BYTES = 65_536;
+const saltPool = new Uint8Array(SALT_POOL_BYTES);
+let saltPoolOffset = SALT_POOL_BYTES;
 
 function payloadReplacer(this: unknown, key: string, value: unknown): unknown {
   const where = key === '' ? 'payload' : `payload value at key ${JSON.stringify(key)}`;

@@ -222,6 +222,7 @@ function checkSeq(n: unknown, name: string): asserts n is number {
 }
 
 const MAX_BATCH = 100_000;
+const MAX_CACHED_CASES = 100_000;
 const MAX_PAGE = 10_000;
 
 export class Ledger {
@@ -235,6 +236,11 @@ export class Ledger {
   private queue: Promise<unknown> = Promise.resolve();
   /** Merkle state of the last committed size this instance saw; rebuilt when another writer moved on. */
   private acc: MerkleAccumulator | undefined;
+  /**
+   * Last step and leaf of recently written cases, valid only while `acc` is:
+   * both describe the ledger as this instance last committed it.
+   */
+  private readonly caseTails = new Map<string, { step: number; leaf: Uint8Array }>();
   private closed = false;
 
   private constructor(store: SqliteStore, options: LedgerOptions) {
@@ -420,10 +426,14 @@ export class Ledger {
     const result = this.store.writeTransaction(() => {
       const tail = this.store.tail();
       const start = tail === undefined ? 0 : tail.seq + 1;
-      const merkle = acc !== undefined && acc.size === start ? acc : MerkleAccumulator.fromReader(this.store, start);
+      // Append-only: if the size is what this instance committed last, no
+      // other writer has been here and the cached Merkle and case state hold.
+      const fresh = acc !== undefined && acc.size === start;
+      const merkle = fresh ? acc : MerkleAccumulator.fromReader(this.store, start);
+      if (!fresh || this.caseTails.size > MAX_CACHED_CASES) this.caseTails.clear();
+      const cases = this.caseTails;
       let prev = tail === undefined ? genesisLink(this.origin) : tail.leaf;
       let lastTime = tail === undefined ? 0 : tail.time;
-      const cases = new Map<string, { step: number; leaf: Uint8Array }>();
       const receipts: Receipt[] = [];
       for (const s of steps) {
         let time = s.time ?? Math.max(this.clock(), lastTime);
@@ -456,9 +466,20 @@ export class Ledger {
         };
         const bytes = encodeEntry(entry);
         const leaf = leafHash(bytes);
-        this.store.insertEntry({ seq, leaf, bytes, case_id: s.caseId, step: entry.step, type: s.type, actor: s.actor, time });
-        this.store.insertPayload(seq, s.salt, s.payload);
-        for (const n of merkle.push(leaf)) this.store.insertNode(n.level, n.index, n.hash);
+        const nodes = nodesBlob(merkle.push(leaf));
+        this.store.insertEntry({
+          seq,
+          leaf,
+          bytes,
+          nodes,
+          case_id: s.caseId,
+          step: entry.step,
+          type: s.type,
+          actor: s.actor,
+          time,
+          salt: s.salt,
+          data: s.payload,
+        });
         cases.set(s.caseId, { step: entry.step, leaf });
         prev = leaf;
         lastTime = time;
@@ -756,6 +777,19 @@ function sortSignatures(sigs: ActorSignature[]): ActorSignature[] {
     if (compareBytes(sorted[i - 1]!.publicKey, sorted[i]!.publicKey) === 0) fail('INVALID_ARGUMENT', 'two actor signatures by the same key');
   }
   return sorted;
+}
+
+const NO_NODES = new Uint8Array(0);
+
+/** The `nodes` column: the hashes a leaf completes, level 1 first (format.md §7). */
+function nodesBlob(completed: readonly { level: number; hash: Uint8Array }[]): Uint8Array {
+  if (completed.length === 0) return NO_NODES;
+  const out = new Uint8Array(completed.length * 32);
+  for (const [i, n] of completed.entries()) {
+    if (n.level !== i + 1) fail('STORAGE_ERROR', 'Merkle nodes completed out of level order');
+    out.set(n.hash, i * 32);
+  }
+  return out;
 }
 
 /** The checkpoint note: its body, a blank line, and the ledger key's signature line (format.md §6.1). */

@@ -346,7 +346,7 @@ export function verifyConsistency(
  *
  * @example
  * const acc = MerkleAccumulator.fromReader(reader, size);
- * for (const node of acc.push(leafHash(entryBytes))) insertNode(node.level, node.index, node.hash);
+ * const completed = acc.push(leafHash(entryBytes)); // the store keeps these beside the leaf
  */
 export class MerkleAccumulator {
   #size: number;

@@ -12,3 +12,6 @@ export * from './merkle.js';
 export * from './ed25519.js';
 export * from './note.js';
 export * from './checkpoint.js';
+export * from './tlog-proof.js';
+export * from './witness-body.js';
+export * from './bundle.js';

@@ -13,9 +13,10 @@ export type SignerInput = string | { keyFile: string } | NoteSigner;
 /**
  * Reads a signer key file. The file must be readable by its owner only
  * (mode 0600 or stricter), like an SSH private key.
+ * @returns the signer, with its public key and seed (for actor signatures)
  * @throws KEY_FILE (missing, unreadable), KEY_FILE_PERMISSIONS, MALFORMED_KEY
  */
-export function readSignerKeyFile(path: string): NoteSigner {
+export function readSignerKeyFile(path: string): ReturnType<typeof parseSignerKey> {
   let mode: number;
   try {
     mode = statSync(path).mode;

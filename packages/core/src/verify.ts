@@ -40,7 +40,6 @@ export type IssueCode =
   | 'CASE_CHAIN_BROKEN'
   | 'PAYLOAD_COMMITMENT_MISMATCH'
   | 'PAYLOAD_MISSING'
-  | 'PAYLOAD_ORPHAN'
   | 'REDACTION_INVALID'
   | 'ACTOR_SIGNATURE_INVALID'
   | 'NODE_MISMATCH'
@@ -60,7 +59,7 @@ export interface VerifyIssue {
   severity: 'error' | 'warning';
   message: string;
   /** Which table the problem was found in. */
-  table?: 'meta' | 'entries' | 'payloads' | 'redactions' | 'nodes' | 'checkpoints' | 'trusted';
+  table?: 'meta' | 'entries' | 'redactions' | 'checkpoints' | 'trusted';
   seq?: number;
   size?: number;
   level?: number;
@@ -212,7 +211,7 @@ export function verifyStore(store: SqliteStore, options: VerifyOptions): VerifyR
       const peaks = perfectNodesOf(m).map(({ level, index }) => Uint8Array.from(store.node(level, index)));
       acc = new MerkleAccumulator(m, peaks);
     } catch (e) {
-      issues.add({ code: 'TRUSTED_CHECKPOINT_MISMATCH', table: 'nodes', size: m, message: `cannot read the tree at the trusted size ${m}: ${(e as Error).message}` });
+      issues.add({ code: 'TRUSTED_CHECKPOINT_MISMATCH', table: 'entries', size: m, message: `cannot read the tree at the trusted size ${m}: ${(e as Error).message}` });
       return report();
     }
     if (!equalBytes(acc.root(), trusted.root)) {
@@ -237,7 +236,6 @@ export function verifyStore(store: SqliteStore, options: VerifyOptions): VerifyR
 
   // Step 4: entries, streamed in seq order.
   const cases = new Map<string, { step: number; leaf: Uint8Array; seq: number }>();
-  const nodeCursors = new NodeCursors(store, start);
   const redactedBy = new Map<number, number>();
   const missingPayloads: number[] = [];
   const checkpointRows = store.iterateCheckpoints(mode === 'incremental' ? start + 1 : 0);
@@ -305,7 +303,6 @@ export function verifyStore(store: SqliteStore, options: VerifyOptions): VerifyR
   try {
     scanEntries();
   } finally {
-    nodeCursors.close();
     checkpointRows.return(undefined);
   }
   if (trusted !== undefined && mode === 'full' && trusted.size > size) trustedState.extended = false;
@@ -329,10 +326,7 @@ export function verifyStore(store: SqliteStore, options: VerifyOptions): VerifyR
       checked.entries++;
       const leaf = checkEntry(row);
       if (leaf !== undefined && !treeBroken) {
-        for (const n of acc.push(leaf)) {
-          checked.nodes++;
-          nodeCursors.expect(n.level, n.index, n.hash, issues);
-        }
+        checkNodes(row, acc.push(leaf));
       } else {
         treeBroken = true;
       }
@@ -343,20 +337,16 @@ export function verifyStore(store: SqliteStore, options: VerifyOptions): VerifyR
       }
     }
     options.onProgress?.({ phase: 'entries', done: checked.entries, total });
-    if (!treeBroken) nodeCursors.finish(acc.size, issues);
     while (!nextCheckpoint.done) {
       checkCheckpoint(nextCheckpoint.value, undefined, 'beyond the last entry');
       nextCheckpoint = checkpointRows.next();
     }
   }
 
-  // Step 5: payloads without an entry, redactions, missing payloads.
-  for (const p of store.orphanPayloads(start)) {
-    issues.add({ code: 'PAYLOAD_ORPHAN', table: 'payloads', ...(isSafeNat(p) ? { seq: p } : {}), message: `payload row ${p} belongs to no entry` });
-  }
+  // Step 5: redactions and missing payloads.
   for (const seq of missingPayloads) {
     if (!redactedBy.has(seq)) {
-      issues.add({ code: 'PAYLOAD_MISSING', table: 'payloads', seq, message: `the payload of entry ${seq} is missing and no redaction entry erased it` });
+      issues.add({ code: 'PAYLOAD_MISSING', table: 'entries', seq, message: `the payload of entry ${seq} is missing and no redaction entry erased it` });
     }
   }
   for (const r of store.iterateRedactions()) {
@@ -432,6 +422,29 @@ export function verifyStore(store: SqliteStore, options: VerifyOptions): VerifyR
     return leaf;
   }
 
+  /** The row's `nodes` must be exactly the nodes its leaf completes (format.md §7). */
+  function checkNodes(row: EntryWithPayloadRow, completed: readonly { level: number; index: number; hash: Uint8Array }[]): void {
+    checked.nodes += completed.length;
+    const stored: unknown = row.nodes;
+    if (!isBytes(stored) || stored.length !== completed.length * 32) {
+      const have = isBytes(stored) ? stored.length / 32 : 0;
+      const level = Math.min(have, completed.length) + 1;
+      issues.add({
+        code: have < completed.length ? 'NODE_MISSING' : 'NODE_EXTRA',
+        table: 'entries',
+        seq: row.seq,
+        level,
+        message: `entry ${row.seq} should carry ${completed.length} Merkle node(s), its row holds ${isBytes(stored) ? `${stored.length} bytes` : 'no blob'}`,
+      });
+      return;
+    }
+    for (const n of completed) {
+      if (!equalBytes(stored.subarray((n.level - 1) * 32, n.level * 32), n.hash)) {
+        issues.add({ code: 'NODE_MISMATCH', table: 'entries', seq: row.seq, level: n.level, index: n.index, message: `node (${n.level}, ${n.index}) stored with entry ${row.seq} is not the hash of its children` });
+      }
+    }
+  }
+
   function checkCaseChain(e: Entry, leaf: Uint8Array): void {
     let prior = cases.get(e.caseId);
     if (prior === undefined && e.step > 1) prior = priorCaseStep(e);
@@ -463,11 +476,11 @@ export function verifyStore(store: SqliteStore, options: VerifyOptions): VerifyR
     }
     checked.payloads++;
     if (!isBytes(row.data) || !isBytes(row.salt, 32)) {
-      issues.add({ code: 'ROW_INVALID', table: 'payloads', seq: e.seq, message: `payload row ${e.seq} has a wrong column type` });
+      issues.add({ code: 'ROW_INVALID', table: 'entries', seq: e.seq, message: `payload row ${e.seq} has a wrong column type` });
       return;
     }
     if (!equalBytes(payloadCommitment(row.salt, row.data), e.commit)) {
-      issues.add({ code: 'PAYLOAD_COMMITMENT_MISMATCH', table: 'payloads', seq: e.seq, message: `the payload of entry ${e.seq} does not match its commitment` });
+      issues.add({ code: 'PAYLOAD_COMMITMENT_MISMATCH', table: 'entries', seq: e.seq, message: `the payload of entry ${e.seq} does not match its commitment` });
     }
   }
 
@@ -531,68 +544,5 @@ export function verifyStore(store: SqliteStore, options: VerifyOptions): VerifyR
     };
     if (trusted !== undefined) r.trusted = { size: trusted.size, root: toHex(trusted.root), extended: trustedState.extended && issues.errors === 0 };
     return r;
-  }
-}
-
-/**
- * Walks the stored nodes of each level in index order beside the nodes the
- * verifier recomputes, so every stored node is compared without holding the
- * tree in memory and without a point query per node.
- */
-class NodeCursors {
-  private readonly cursors = new Map<number, { it: Iterator<{ idx: unknown; hash: unknown }>; cur: IteratorResult<{ idx: unknown; hash: unknown }> }>();
-
-  constructor(
-    private readonly store: SqliteStore,
-    private readonly startLeaf: number,
-  ) {}
-
-  private cursor(level: number) {
-    let c = this.cursors.get(level);
-    if (c === undefined) {
-      const it = this.store.iterateNodeLevel(level, Math.floor(this.startLeaf / 2 ** level));
-      c = { it, cur: it.next() };
-      this.cursors.set(level, c);
-    }
-    return c;
-  }
-
-  expect(level: number, index: number, hash: Uint8Array, issues: Issues): void {
-    const c = this.cursor(level);
-    while (!c.cur.done && (typeof c.cur.value.idx !== 'number' || c.cur.value.idx < index)) {
-      issues.add({ code: 'NODE_EXTRA', table: 'nodes', level, index: Number(c.cur.value.idx), message: `node (${level}, ${String(c.cur.value.idx)}) is not part of the tree` });
-      c.cur = c.it.next();
-    }
-    if (c.cur.done || c.cur.value.idx !== index) {
-      issues.add({ code: 'NODE_MISSING', table: 'nodes', level, index, message: `node (${level}, ${index}) is missing` });
-      return;
-    }
-    if (!isBytes(c.cur.value.hash, 32) || !equalBytes(c.cur.value.hash, hash)) {
-      issues.add({ code: 'NODE_MISMATCH', table: 'nodes', level, index, message: `node (${level}, ${index}) is not the hash of its children` });
-    }
-    c.cur = c.it.next();
-  }
-
-  /** Ends every open cursor, so the read transaction can finish. */
-  close(): void {
-    for (const c of this.cursors.values()) c.it.return?.(undefined);
-    this.cursors.clear();
-  }
-
-  /** Reports stored nodes that no leaf completed (beyond the tree, or at unknown levels). */
-  finish(size: number, issues: Issues): void {
-    for (const level of this.store.nodeLevels()) {
-      if (typeof level !== 'number' || level < 1 || 2 ** level > Math.max(size, 1)) {
-        for (const n of this.store.iterateNodeLevel(level, 0)) {
-          issues.add({ code: 'NODE_EXTRA', table: 'nodes', level: Number(level), index: Number(n.idx), message: `node (${String(level)}, ${String(n.idx)}) is not part of the tree` });
-        }
-        continue;
-      }
-      const c = this.cursor(level);
-      while (!c.cur.done) {
-        issues.add({ code: 'NODE_EXTRA', table: 'nodes', level, index: Number(c.cur.value.idx), message: `node (${level}, ${String(c.cur.value.idx)}) is not part of the tree` });
-        c.cur = c.it.next();
-      }
-    }
   }
 }

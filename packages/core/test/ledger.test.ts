@@ -286,7 +286,7 @@ describe('reads', () => {
     expect(t.steps.map((s) => s.entry.step)).toEqual([1, 2, 3, 4, 5, 6]);
     await l.close();
     const db = rawOpen(l.path);
-    db.prepare('UPDATE payloads SET data = ? WHERE seq = 8').run(Buffer.from('{"i":8,"forged":true}'));
+    db.prepare('UPDATE entries SET data = ? WHERE seq = 8').run(Buffer.from('{"i":8,"forged":true}'));
     db.close();
     const again = await Ledger.open(l.path);
     const t2 = await again.trace('CASE-3');
@@ -356,13 +356,14 @@ describe('redaction', () => {
     await l.appendMany(steps(5));
     await l.close();
     const db = new Database(l.path);
-    expect(() => db.prepare('DELETE FROM payloads WHERE seq = 2').run()).toThrow(/erased only by redaction/);
+    expect(() => db.prepare('UPDATE entries SET salt = NULL, data = NULL WHERE seq = 2').run()).toThrow(/erased only by redaction/);
     expect(() => db.prepare('UPDATE entries SET actor = ? WHERE seq = 2').run('mallory')).toThrow(/append-only/);
+    expect(() => db.prepare('UPDATE entries SET data = ? WHERE seq = 2').run(Buffer.from('{}'))).toThrow(/append-only/);
     expect(() => db.prepare('DELETE FROM entries WHERE seq = 4').run()).toThrow(/append-only/);
     expect(() => db.prepare('DELETE FROM checkpoints').run()).toThrow(/append-only/);
     db.close();
     const raw = rawOpen(l.path);
-    raw.prepare('DELETE FROM payloads WHERE seq = 2').run();
+    raw.prepare('UPDATE entries SET salt = NULL, data = NULL WHERE seq = 2').run();
     raw.close();
     const report = await verifyLedger(l.path, { vkey: KEYS.vkey });
     expect(report.ok).toBe(false);
@@ -422,10 +423,11 @@ describe('verification', () => {
     await l.close();
     // Truncate the tail and its checkpoints, as someone holding the file could.
     const db = rawOpen(l.path);
-    db.exec('DELETE FROM entries WHERE seq >= 25; DELETE FROM payloads WHERE seq >= 25; DELETE FROM checkpoints WHERE size > 25');
+    db.exec('DELETE FROM entries WHERE seq >= 25; DELETE FROM checkpoints WHERE size > 25');
     db.close();
+    // Alone, the file only shows that no checkpoint covers what is left.
     const alone = await verifyLedger(l.path, { vkey: KEYS.vkey });
-    expect(alone.issues.map((i) => i.code)).toContain('NODE_EXTRA');
+    expect(alone.issues.map((i) => i.code)).toEqual(['UNSIGNED_TAIL']);
     const withSaved = await verifyLedger(l.path, { vkey: KEYS.vkey, trusted: saved });
     expect(withSaved.ok).toBe(false);
     expect(withSaved.issues[0]).toMatchObject({ code: 'TRUSTED_CHECKPOINT_BEYOND_LEDGER', size: 30 });
@@ -471,7 +473,7 @@ describe('verification', () => {
     await l.redact(3, { reason: 'test', actor: 'dpo' });
     await l.close();
     const db = rawOpen(l.path);
-    db.prepare('UPDATE payloads SET data = ? WHERE seq = 9').run(Buffer.from('{}'));
+    db.prepare('UPDATE entries SET data = ? WHERE seq = 9').run(Buffer.from('{}'));
     db.close();
     const fast = await verifyLedger(l.path, { vkey: KEYS.vkey });
     setHashProvider(nobleHashes);

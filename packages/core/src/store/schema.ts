@@ -1,6 +1,11 @@
 /**
  * The SQLite schema of format v1 (docs/format.md §7). Changing anything here
  * changes the on-disk format: the frozen fixture test will say so.
+ *
+ * One row per entry holds everything an append writes: the entry, its leaf
+ * hash, the Merkle nodes that leaf completes, the payload and its salt, and
+ * the query columns. An append therefore costs one table insert plus the
+ * three query indexes, which is what makes bulk appends fast.
  */
 export const FORMAT_ID = 'casetrail/v1';
 
@@ -10,33 +15,30 @@ CREATE TABLE entries (
   seq     INTEGER PRIMARY KEY,
   leaf    BLOB NOT NULL,
   bytes   BLOB NOT NULL,
+  nodes   BLOB NOT NULL,
   case_id TEXT NOT NULL,
   step    INTEGER NOT NULL,
   type    TEXT NOT NULL,
   actor   TEXT NOT NULL,
-  time    INTEGER NOT NULL
+  time    INTEGER NOT NULL,
+  salt    BLOB,
+  data    BLOB
 ) STRICT;
 CREATE UNIQUE INDEX entries_case ON entries (case_id, step);
 CREATE INDEX entries_actor ON entries (actor, seq);
 CREATE INDEX entries_type ON entries (type, seq);
-CREATE TABLE payloads (seq INTEGER PRIMARY KEY, salt BLOB NOT NULL, data BLOB NOT NULL) STRICT;
 CREATE TABLE redactions (seq INTEGER PRIMARY KEY, by_seq INTEGER NOT NULL) STRICT;
-CREATE TABLE nodes (
-  level INTEGER NOT NULL,
-  idx   INTEGER NOT NULL,
-  hash  BLOB NOT NULL,
-  PRIMARY KEY (level, idx)
-) STRICT, WITHOUT ROWID;
 CREATE TABLE checkpoints (size INTEGER PRIMARY KEY, root BLOB NOT NULL, note TEXT NOT NULL) STRICT;
 
-CREATE TRIGGER entries_no_update BEFORE UPDATE ON entries
-  BEGIN SELECT RAISE(ABORT, 'casetrail: entries are append-only'); END;
+CREATE TRIGGER entries_update_only_to_redact BEFORE UPDATE ON entries
+  WHEN NOT (NEW.seq IS OLD.seq AND NEW.leaf IS OLD.leaf AND NEW.bytes IS OLD.bytes AND NEW.nodes IS OLD.nodes
+            AND NEW.case_id IS OLD.case_id AND NEW.step IS OLD.step AND NEW.type IS OLD.type
+            AND NEW.actor IS OLD.actor AND NEW.time IS OLD.time
+            AND NEW.salt IS NULL AND NEW.data IS NULL
+            AND EXISTS (SELECT 1 FROM redactions WHERE seq = OLD.seq))
+  BEGIN SELECT RAISE(ABORT, 'casetrail: entries are append-only; a payload is erased only by redaction'); END;
 CREATE TRIGGER entries_no_delete BEFORE DELETE ON entries
   BEGIN SELECT RAISE(ABORT, 'casetrail: entries are append-only'); END;
-CREATE TRIGGER nodes_no_update BEFORE UPDATE ON nodes
-  BEGIN SELECT RAISE(ABORT, 'casetrail: nodes are append-only'); END;
-CREATE TRIGGER nodes_no_delete BEFORE DELETE ON nodes
-  BEGIN SELECT RAISE(ABORT, 'casetrail: nodes are append-only'); END;
 CREATE TRIGGER checkpoints_no_update BEFORE UPDATE ON checkpoints
   BEGIN SELECT RAISE(ABORT, 'casetrail: checkpoints are append-only'); END;
 CREATE TRIGGER checkpoints_no_delete BEFORE DELETE ON checkpoints
@@ -49,13 +51,16 @@ CREATE TRIGGER meta_no_update BEFORE UPDATE ON meta
   BEGIN SELECT RAISE(ABORT, 'casetrail: meta is append-only'); END;
 CREATE TRIGGER meta_no_delete BEFORE DELETE ON meta
   BEGIN SELECT RAISE(ABORT, 'casetrail: meta is append-only'); END;
-CREATE TRIGGER payloads_no_update BEFORE UPDATE ON payloads
-  BEGIN SELECT RAISE(ABORT, 'casetrail: payloads are erased only by redaction'); END;
-CREATE TRIGGER payloads_delete_only_redacted BEFORE DELETE ON payloads
-  WHEN NOT EXISTS (SELECT 1 FROM redactions WHERE seq = OLD.seq)
-  BEGIN SELECT RAISE(ABORT, 'casetrail: payloads are erased only by redaction'); END;
 `;
 
 /** Tables of a v1 ledger, in a stable order (used by verification and tests). */
-export const TABLES = ['meta', 'entries', 'payloads', 'redactions', 'nodes', 'checkpoints'] as const;
+export const TABLES = ['meta', 'entries', 'redactions', 'checkpoints'] as const;
 export type TableName = (typeof TABLES)[number];
+
+/** Number of Merkle nodes leaf `seq` completes: its trailing 1-bits (format.md §7). */
+export function nodesCompletedBy(seq: number): number {
+  let k = 0;
+  // Math instead of bit operators: seq may exceed 2^31.
+  while (Math.floor(seq / 2 ** k) % 2 === 1) k++;
+  return k;
+}
