@@ -16,6 +16,7 @@ import {
   encodePayload,
   genesisLink,
   newSalt,
+  parseRedactionPayload,
   payloadCommitment,
   redactionPayload,
   signStatement,
@@ -508,13 +509,19 @@ export class Ledger {
       // transaction, which would hold the lock for its latency; the entries
       // are committed first and the checkpoint is stored when it arrives.
       const p = pending;
-      const note = noteWithSignature(p.body, this.signer!, await p.signature.catch((e: unknown) => {
-        throw new LedgerError('SIGNER_FAILED', `the entries are stored, but the checkpoint signer failed: ${(e as Error)?.message ?? e}`, {
+      try {
+        const note = noteWithSignature(p.body, this.signer!, await p.signature);
+        this.store.writeTransaction(() => this.store.insertCheckpoint(p.size, p.root, note));
+        for (const r of result.receipts) r.checkpoint = note;
+      } catch (e) {
+        // The entries are committed. A storage code here (LEDGER_BUSY,
+        // DISK_FULL) would say that nothing was written and invite a retry
+        // that appends them twice.
+        throw new LedgerError('SIGNER_FAILED', `the entries are stored (ledger size ${p.size}), but their checkpoint could not be signed or stored: ${(e as Error)?.message ?? e}; it is signed on the next append or checkpoint()`, {
           size: p.size,
+          ...(e instanceof LedgerError ? { causeCode: e.code } : {}),
         }, { cause: e });
-      }));
-      this.store.writeTransaction(() => this.store.insertCheckpoint(p.size, p.root, note));
-      for (const r of result.receipts) r.checkpoint = note;
+      }
     }
     return result.receipts;
   }
@@ -676,13 +683,33 @@ export class Ledger {
         if (!equalBytes(payloadCommitment(e.salt, e.payload), e.entry.commit)) {
           issues.push({ code: 'PAYLOAD_COMMITMENT_MISMATCH', seq: row.seq, message: `payload of entry ${row.seq} does not match its commitment` });
         }
-      } else if (this.store.redactionOf(row.seq) === undefined) {
-        issues.push({ code: 'PAYLOAD_MISSING', seq: row.seq, message: `payload of entry ${row.seq} is missing and no redaction is recorded` });
+      } else if (!this.isProvenRedaction(row.seq, computed, caseId)) {
+        issues.push({ code: 'PAYLOAD_MISSING', seq: row.seq, message: `payload of entry ${row.seq} is missing and no valid redaction entry erased it` });
       }
       prevLeaf = computed;
       prevSeq = e.entry.seq;
     }
     return { caseId, steps, ok: issues.length === 0, issues };
+  }
+
+  /**
+   * True if a later redaction entry of the same case, with its own payload
+   * intact, names entry `seq` by its recomputed leaf hash (format.md §4.5).
+   */
+  private isProvenRedaction(seq: number, leaf: Uint8Array, caseId: string): boolean {
+    const by = this.store.redactionOf(seq)?.by_seq;
+    if (typeof by !== 'number' || by <= seq) return false;
+    const row = this.store.entry(by);
+    if (row === undefined || row.data === null || row.salt === null) return false;
+    try {
+      const record = decodeEntry(row.bytes);
+      if (record.type !== REDACTION_TYPE || record.caseId !== caseId) return false;
+      if (!equalBytes(payloadCommitment(row.salt, row.data), record.commit)) return false;
+      const named = parseRedactionPayload(row.data);
+      return named.redacts === seq && equalBytes(named.leaf, leaf);
+    } catch {
+      return false;
+    }
   }
 
   // ---- proofs --------------------------------------------------------------

@@ -351,6 +351,27 @@ describe('redaction', () => {
     await l.close();
   });
 
+  test('a forged redactions row does not make trace or verify accept an erased payload', async () => {
+    const l = await newLedger();
+    await l.appendMany(steps(8));
+    await l.close();
+    const raw = rawOpen(l.path);
+    raw.prepare('INSERT INTO redactions (seq, by_seq) VALUES (2, 7)').run();
+    raw.prepare('UPDATE entries SET salt = NULL, data = NULL WHERE seq = 2').run();
+    raw.close();
+    const again = await Ledger.open(l.path);
+    const caseId = (await again.get(2)).entry.caseId;
+    const t = await again.trace(caseId);
+    expect(t.ok).toBe(false);
+    expect(t.issues).toEqual([expect.objectContaining({ code: 'PAYLOAD_MISSING', seq: 2 })]);
+    const report = await again.verify({ vkey: KEYS.vkey });
+    expect(report.issues.map((i) => [i.code, i.seq])).toEqual([
+      ['PAYLOAD_MISSING', 2],
+      ['REDACTION_INVALID', 2],
+    ]);
+    await again.close();
+  });
+
   test('deleting a payload outside the redaction path is refused, and found if forced', async () => {
     const l = await newLedger();
     await l.appendMany(steps(5));
