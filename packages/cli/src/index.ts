@@ -1,1 +1,22 @@
-export {};
+/**
+ * @casetrail/cli as a library: run the command line in-process, or call a
+ * command function directly (each takes typed options and an Io).
+ */
+export { run, buildProgram, VERSION } from './program.js';
+export { EXIT, CliError, classify, type ExitCode } from './exit.js';
+export { captureIo, processIo, type Io, type CapturedIo, type OutStream } from './io.js';
+export { init, type InitOptions, type InitResult } from './commands/init.js';
+export { keygen, type KeygenOptions } from './commands/keygen.js';
+export { append, type AppendOptions } from './commands/append.js';
+export { log, type LogOptions } from './commands/log.js';
+export { show, type ShowOptions } from './commands/show.js';
+export { trace, type TraceOptions } from './commands/trace.js';
+export { verify, type VerifyCommandOptions } from './commands/verify.js';
+export { checkpoint, type CheckpointOptions } from './commands/checkpoint.js';
+export { prove, type ProveOptions } from './commands/prove.js';
+export { verifyProof, type VerifyProofOptions } from './commands/verify-proof.js';
+export { consistency, type ConsistencyOptions } from './commands/consistency.js';
+export { verifyConsistencyCommand, type VerifyConsistencyOptions } from './commands/verify-consistency.js';
+export { exportBundle, type ExportOptions, type ExportResult } from './commands/export.js';
+export { verifyBundleCommand, type VerifyBundleOptions } from './commands/verify-bundle.js';
+export { redact, type RedactOptions } from './commands/redact.js';

@@ -1,0 +1,50 @@
+/**
+ * `casetrail checkpoint <ledger> [--out <file>] [--sign]`: the latest signed
+ * checkpoint note, byte for byte as stored.
+ */
+import { toBase64, toHex, type SignedCheckpoint } from '@casetrail/core';
+import { EXIT, operational } from '../exit.js';
+import { resolvePath, writeFileAtomic } from '../inputs.js';
+import { write, type Io } from '../io.js';
+import { withReadLedger, withWriteLedger } from '../ledgers.js';
+import { printJson } from '../output.js';
+
+export interface CheckpointOptions {
+  ledger: string;
+  /** Write the note to this file instead of stdout. */
+  out?: string;
+  /** Sign a checkpoint of the current size first if the latest one is older (needs the key). */
+  sign?: boolean;
+  keyFile?: string;
+  json?: boolean;
+}
+
+/** The JSON shape of a checkpoint (docs/cli.md). */
+export function checkpointJson(cp: SignedCheckpoint) {
+  return { origin: cp.origin, size: cp.size, root: toHex(cp.root), rootBase64: toBase64(cp.root), note: cp.note };
+}
+
+/**
+ * @returns exit code 0
+ * @throws CliError (operational) when the ledger has no checkpoint yet
+ */
+export async function checkpoint(opts: CheckpointOptions, io: Io): Promise<number> {
+  const { cp, size } = opts.sign
+    ? await withWriteLedger(io, opts.ledger, opts.keyFile, 'signing a checkpoint', async (l) => ({ cp: await l.checkpoint(), size: await l.size() }))
+    : await withReadLedger(io, opts.ledger, async (l) => ({ cp: await l.latestCheckpoint(), size: await l.size() }));
+  if (cp === undefined) {
+    throw operational('NO_CHECKPOINT', `${opts.ledger} has no signed checkpoint yet: append an entry, or run \`casetrail checkpoint ${opts.ledger} --sign\``);
+  }
+  if (cp.size < size) {
+    io.stderr.write(`warning: the latest checkpoint covers ${cp.size} of ${size} entries; run with --sign to sign one for all of them\n`);
+  }
+  if (opts.out !== undefined) writeFileAtomic(resolvePath(io, opts.out), cp.note);
+  if (opts.json) {
+    await printJson(io, { ...checkpointJson(cp), ...(opts.out === undefined ? {} : { out: resolvePath(io, opts.out) }) });
+  } else if (opts.out === undefined) {
+    await write(io.stdout, cp.note);
+  } else {
+    await write(io.stdout, `wrote the checkpoint of size ${cp.size} to ${opts.out}\n`);
+  }
+  return EXIT.OK;
+}

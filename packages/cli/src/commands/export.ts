@@ -1,0 +1,144 @@
+/**
+ * `casetrail export <ledger> [--case <id>] [--since --until] --out <file|->`:
+ * an evidence bundle (format.md §9.3): the entries, their payloads (unless
+ * --no-payloads), an inclusion proof each, and the signed checkpoint they
+ * prove against. Streams: memory does not grow with the ledger.
+ */
+import { createWriteStream, renameSync, unlinkSync, type WriteStream } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import {
+  REDACTION_TYPE,
+  formatBundleEntry,
+  formatBundleHeader,
+  formatBundleTrailer,
+  parseRedactionPayload,
+  toHex,
+  type BundleEntry,
+  type BundleFilter,
+  type Ledger,
+  type LedgerEntry,
+} from '@casetrail/core';
+import { EXIT, operational, usage } from '../exit.js';
+import { resolvePath } from '../inputs.js';
+import { write, type Io, type OutStream } from '../io.js';
+import { withReadLedger } from '../ledgers.js';
+import { Progress, printJson } from '../output.js';
+import { queryOf } from './log.js';
+
+export interface ExportOptions {
+  ledger: string;
+  case?: string;
+  since?: string;
+  until?: string;
+  /** Bundle file, or `-` for standard output. */
+  out: string;
+  /** Include payloads and salts (default true; --no-payloads exports entries and proofs only). */
+  payloads?: boolean;
+  json?: boolean;
+}
+
+export interface ExportResult {
+  out: string;
+  entries: number;
+  payloads: boolean;
+  checkpoint: { size: number; root: string };
+  filter: BundleFilter;
+  /** Entries after the checkpoint, left out because nothing signed proves them yet. */
+  unsigned: number;
+}
+
+/**
+ * @returns exit code 0
+ * @throws CliError operational when there is no checkpoint, or a redaction is
+ *   not yet covered by one
+ */
+export async function exportBundle(opts: ExportOptions, io: Io): Promise<number> {
+  const toStdout = opts.out === '-';
+  if (toStdout && opts.json) throw usage('--json prints a summary on stdout; it cannot be combined with --out - (the bundle itself goes to stdout)');
+  const payloads = opts.payloads !== false;
+  const q = queryOf(opts);
+  const filter: BundleFilter = {};
+  if (q.caseId !== undefined) filter.case = q.caseId;
+  if (q.since !== undefined) filter.since = q.since;
+  if (q.until !== undefined) filter.until = q.until;
+
+  const result = await withReadLedger(io, opts.ledger, async (ledger) => {
+    const cp = await ledger.latestCheckpoint();
+    if (cp === undefined) throw operational('NO_CHECKPOINT', `${opts.ledger} has no signed checkpoint to prove entries against: run \`casetrail checkpoint ${opts.ledger} --sign\``);
+    const target = toStdout ? undefined : resolvePath(io, opts.out);
+    const tmp = target === undefined ? undefined : join(dirname(target), `.${basename(target)}.${process.pid}.tmp`);
+    const file: WriteStream | undefined = tmp === undefined ? undefined : createWriteStream(tmp, { mode: 0o644 });
+    const sink: OutStream = file ?? io.stdout;
+    const progress = new Progress(io, 'exporting');
+    let count = 0;
+    let unsigned = 0;
+    try {
+      if (file !== undefined) await new Promise<void>((res, rej) => file.once('open', () => res()).once('error', rej));
+      await write(sink, formatBundleHeader({ origin: ledger.origin, checkpoint: cp.note, payloads, filter, created: new Date().toISOString() }));
+      for await (const e of ledger.stream(q)) {
+        if (e.seq >= cp.size) {
+          unsigned++;
+          continue;
+        }
+        const proof = (await ledger.proveInclusion(e.seq, cp.size)).proof;
+        const rec: BundleEntry = { seq: e.seq, entry: e.bytes, proof };
+        if (payloads) {
+          if (e.payload !== null && e.salt !== null) {
+            rec.payload = e.payload;
+            rec.salt = e.salt;
+          } else {
+            rec.redaction = await redactionOf(ledger, e, cp.size);
+          }
+        }
+        await write(sink, formatBundleEntry(rec));
+        count++;
+        progress.update(count);
+      }
+      await write(sink, formatBundleTrailer(count));
+      if (file !== undefined) {
+        await new Promise<void>((res, rej) => file.end((err?: Error | null) => (err ? rej(err) : res())));
+        renameSync(tmp!, target!);
+      }
+    } catch (e) {
+      if (file !== undefined) {
+        file.destroy();
+        try {
+          unlinkSync(tmp!);
+        } catch {
+          // already gone
+        }
+      }
+      throw e;
+    } finally {
+      progress.done();
+    }
+    if (unsigned > 0) {
+      io.stderr.write(`warning: entries after the latest checkpoint (size ${cp.size}) are not in the bundle; run \`casetrail checkpoint ${opts.ledger} --sign\` and export again to include them\n`);
+    }
+    const r: ExportResult = { out: target ?? '-', entries: count, payloads, checkpoint: { size: cp.size, root: toHex(cp.root) }, filter, unsigned };
+    return r;
+  });
+  if (opts.json) await printJson(io, result);
+  else if (!toStdout) await write(io.stdout, `exported ${result.entries} entries to ${opts.out}, proven against the checkpoint of size ${result.checkpoint.size}\n`);
+  else io.stderr.write(`exported ${result.entries} entries, proven against the checkpoint of size ${result.checkpoint.size}\n`);
+  return EXIT.OK;
+}
+
+/** The redaction entry that erased e's payload, with its payload and proof (format.md §9.3). */
+async function redactionOf(ledger: Ledger, e: LedgerEntry, size: number): Promise<NonNullable<BundleEntry['redaction']>> {
+  for await (const r of ledger.stream({ caseId: e.entry.caseId, type: REDACTION_TYPE, after: e.seq })) {
+    if (r.payload === null || r.salt === null) continue;
+    let redacts: number;
+    try {
+      redacts = parseRedactionPayload(r.payload).redacts;
+    } catch {
+      continue;
+    }
+    if (redacts !== e.seq) continue;
+    if (r.seq >= size) {
+      throw operational('UNSIGNED_REDACTION', `the payload of entry ${e.seq} was erased by entry ${r.seq}, which no checkpoint covers yet: run \`casetrail checkpoint --sign\` and export again`);
+    }
+    return { seq: r.seq, entry: r.bytes, proof: (await ledger.proveInclusion(r.seq, size)).proof, payload: r.payload, salt: r.salt };
+  }
+  throw operational('PAYLOAD_MISSING', `the payload of entry ${e.seq} is missing and no redaction entry erased it: the ledger was tampered with; run \`casetrail verify\``);
+}

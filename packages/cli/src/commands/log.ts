@@ -1,0 +1,92 @@
+/**
+ * `casetrail log <ledger> [--case --actor --type --since --until --limit --after]`:
+ * entries in seq order, as a table, one JSON document (--json) or streamed
+ * NDJSON (--ndjson).
+ */
+import type { LedgerEntry, QueryOptions } from '@casetrail/core';
+import { EXIT, usage } from '../exit.js';
+import { parseTime } from '../inputs.js';
+import { write, type Io } from '../io.js';
+import { withReadLedger } from '../ledgers.js';
+import { dataSummary, entryJson, isoTime, paint, printJson, printable, table, truncate } from '../output.js';
+
+export interface LogOptions {
+  ledger: string;
+  case?: string;
+  actor?: string;
+  type?: string;
+  /** ISO 8601 or ms: entries at or after this time. */
+  since?: string;
+  /** ISO 8601 or ms: entries before this time. */
+  until?: string;
+  /** Page size for the table and --json (default 100, at most 10 000); no default limit with --ndjson. */
+  limit?: number;
+  /** Start after this seq (the `next` of a previous page). */
+  after?: number;
+  json?: boolean;
+  /** Stream every matching entry as NDJSON, in constant memory. */
+  ndjson?: boolean;
+}
+
+/** The ledger query of a filter given on the command line. */
+export function queryOf(opts: Pick<LogOptions, 'case' | 'actor' | 'type' | 'since' | 'until' | 'after'>): Omit<QueryOptions, 'limit'> {
+  const q: Omit<QueryOptions, 'limit'> = {};
+  if (opts.case !== undefined) q.caseId = opts.case;
+  if (opts.actor !== undefined) q.actor = opts.actor;
+  if (opts.type !== undefined) q.type = opts.type;
+  if (opts.since !== undefined) q.since = parseTime(opts.since, '--since');
+  if (opts.until !== undefined) q.until = parseTime(opts.until, '--until');
+  if (opts.after !== undefined) q.after = opts.after;
+  if (q.since !== undefined && q.until !== undefined && q.until < q.since) throw usage('--until is before --since');
+  return q;
+}
+
+/**
+ * @returns exit code 0
+ */
+export async function log(opts: LogOptions, io: Io): Promise<number> {
+  if (opts.json && opts.ndjson) throw usage('give --json or --ndjson, not both');
+  const query = queryOf(opts);
+  return withReadLedger(io, opts.ledger, async (ledger) => {
+    if (opts.ndjson) {
+      let n = 0;
+      for await (const e of ledger.stream(query)) {
+        if (opts.limit !== undefined && n >= opts.limit) break;
+        await write(io.stdout, `${JSON.stringify(entryJson(e))}\n`);
+        n++;
+      }
+      return EXIT.OK;
+    }
+    const limit = opts.limit ?? 100;
+    if (limit < 1 || limit > 10_000) throw usage('--limit must be from 1 to 10000 (use --ndjson to stream everything)');
+    const page = await ledger.query({ ...query, limit });
+    if (opts.json) {
+      await printJson(io, { entries: page.entries.map(entryJson), next: page.next ?? null });
+      return EXIT.OK;
+    }
+    if (page.entries.length === 0) {
+      await write(io.stdout, 'no entries match\n');
+      return EXIT.OK;
+    }
+    await write(io.stdout, logTable(page.entries, io));
+    if (page.next !== undefined) io.stderr.write(`more entries follow: add --after ${page.next}\n`);
+    return EXIT.OK;
+  });
+}
+
+function logTable(entries: LedgerEntry[], io: Io): string {
+  const p = paint(io);
+  return table(
+    [{ header: 'SEQ', align: 'right' }, { header: 'TIME' }, { header: 'CASE' }, { header: 'STEP', align: 'right' }, { header: 'TYPE' }, { header: 'ACTOR' }, { header: 'DATA' }],
+    entries.map((e) => [
+      String(e.seq),
+      isoTime(e.entry.time),
+      truncate(printable(e.entry.caseId), 24),
+      String(e.entry.step),
+      truncate(printable(e.entry.type), 24),
+      truncate(printable(e.entry.actor), 20),
+      dataSummary(e, 48),
+    ]),
+    p,
+  );
+}

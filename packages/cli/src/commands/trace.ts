@@ -1,0 +1,48 @@
+/**
+ * `casetrail trace <ledger> <case>`: a case's timeline, with its per-case
+ * chain checked (steps 1, 2, … without gap, each linked to the step before,
+ * every payload matching its commitment). Exit 1 if the chain is broken.
+ */
+import { EXIT } from '../exit.js';
+import { write, type Io } from '../io.js';
+import { withReadLedger } from '../ledgers.js';
+import { dataSummary, entryJson, isoTime, paint, printJson, printable, table } from '../output.js';
+
+export interface TraceOptions {
+  ledger: string;
+  case: string;
+  json?: boolean;
+}
+
+/**
+ * @returns 0 when the case's chain checks out, 1 when it is broken, 2 when the case has no entries
+ */
+export async function trace(opts: TraceOptions, io: Io): Promise<number> {
+  return withReadLedger(io, opts.ledger, async (ledger) => {
+    const t = await ledger.trace(opts.case);
+    if (opts.json) {
+      await printJson(io, { case: t.caseId, ok: t.ok, steps: t.steps.map(entryJson), issues: t.issues });
+    } else {
+      const p = paint(io);
+      if (t.steps.length === 0 && t.issues.length === 0) {
+        await write(io.stdout, `case ${printable(opts.case)} has no entries\n`);
+        return EXIT.USAGE;
+      }
+      let out = `${p.bold(`case ${printable(t.caseId)}`)}: ${t.steps.length} step(s)\n`;
+      out += table(
+        [{ header: 'STEP', align: 'right' }, { header: 'SEQ', align: 'right' }, { header: 'TIME' }, { header: 'TYPE' }, { header: 'ACTOR' }, { header: 'DATA' }],
+        t.steps.map((e) => [String(e.entry.step), String(e.seq), isoTime(e.entry.time), printable(e.entry.type), printable(e.entry.actor), dataSummary(e, 56)]),
+        p,
+      );
+      if (t.ok) {
+        out += p.ok(`✔ per-case chain intact: steps 1 to ${t.steps.length}, each linked to the one before, payloads match their commitments\n`);
+      } else {
+        for (const i of t.issues) out += p.bad(`✘ ${i.code} at entry ${i.seq}: ${i.message}\n`);
+        out += p.bad(`✘ the chain of case ${printable(t.caseId)} is broken (${t.issues.length} issue(s)); run \`casetrail verify\` on the whole ledger\n`);
+      }
+      await write(io.stdout, out);
+    }
+    if (t.steps.length === 0 && t.issues.length === 0) return EXIT.USAGE;
+    return t.ok ? EXIT.OK : EXIT.FAILED;
+  });
+}

@@ -1,0 +1,60 @@
+/**
+ * `casetrail verify-proof <file> --vkey <vkey|file>`: checks a tlog-proof
+ * file offline: the checkpoint signature, the inclusion proof, and that the
+ * `extra` line is the entry at that position. No ledger needed.
+ */
+import { MAX_TLOG_PROOF_BYTES, toHex, verifyEntryProof } from '@casetrail/core';
+import { EXIT } from '../exit.js';
+import { readInput, readVerifierKey } from '../inputs.js';
+import { write, type Io } from '../io.js';
+import { fields, isoTime, paint, printJson, printable } from '../output.js';
+
+export interface VerifyProofOptions {
+  /** The proof file, or `-` for standard input. */
+  file: string;
+  vkey: string;
+  json?: boolean;
+}
+
+/**
+ * @returns 0 when the proof verifies
+ * @throws LedgerError (exit 1) naming why it does not: MALFORMED_PROOF,
+ *   INVALID_SIGNATURE, UNKNOWN_KEY, PROOF_INVALID, MALFORMED_ENTRY, …
+ */
+export async function verifyProof(opts: VerifyProofOptions, io: Io): Promise<number> {
+  const vkey = readVerifierKey(io, opts.vkey);
+  const bytes = await readInput(io, opts.file, MAX_TLOG_PROOF_BYTES + 1, 'proof file');
+  const r = verifyEntryProof(bytes, vkey);
+  const e = r.entry;
+  if (opts.json) {
+    await printJson(io, {
+      ok: true,
+      origin: r.checkpoint.origin,
+      index: r.index,
+      treeSize: r.checkpoint.size,
+      root: toHex(r.checkpoint.root),
+      leafHash: toHex(r.leafHash),
+      signedBy: r.checkpoint.verified.map((v) => v.name),
+      entry: { seq: e.seq, case: e.caseId, step: e.step, type: e.type, actor: e.actor, time: e.time, timeIso: isoTime(e.time), commit: toHex(e.commit), actorSignatures: e.sigs.length },
+    });
+    return EXIT.OK;
+  }
+  const p = paint(io);
+  await write(
+    io.stdout,
+    p.ok(`✔ entry ${r.index} is in the tree of ${r.checkpoint.size} entries signed by ${r.checkpoint.origin}\n`) +
+      fields(
+        [
+          ['case', `${printable(e.caseId)} (step ${e.step})`],
+          ['type', printable(e.type)],
+          ['actor', printable(e.actor)],
+          ['time', isoTime(e.time)],
+          ['leaf hash', toHex(r.leafHash)],
+          ['root', toHex(r.checkpoint.root)],
+          ['commitment', `${toHex(e.commit)} (the payload is not in the proof)`],
+        ],
+        p,
+      ),
+  );
+  return EXIT.OK;
+}

@@ -1,0 +1,133 @@
+/**
+ * Exit codes (docs/cli.md "Exit codes") and the one place where errors
+ * become exit codes and messages.
+ */
+import { LedgerError, type ErrorCode } from '@casetrail/core';
+import type { Io } from './io.js';
+
+export const EXIT = {
+  /** Success; for verify commands: everything checked out. */
+  OK: 0,
+  /** Verification failed or tampering was found. */
+  FAILED: 1,
+  /** The command line is wrong (unknown option, bad value, missing argument). */
+  USAGE: 2,
+  /** Something outside the command failed: missing file, locked database, bad key, disk full. */
+  OPERATIONAL: 3,
+} as const;
+
+export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
+
+/** An error of the command line itself, with its exit code and a stable code for --json. */
+export class CliError extends Error {
+  override readonly name = 'CliError';
+  constructor(
+    readonly exitCode: ExitCode,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** A usage error (exit 2). */
+export function usage(message: string): CliError {
+  return new CliError(EXIT.USAGE, 'USAGE', message);
+}
+
+/** An operational error (exit 3). */
+export function operational(code: string, message: string): CliError {
+  return new CliError(EXIT.OPERATIONAL, code, message);
+}
+
+/** A verification failure (exit 1). */
+export function failed(code: string, message: string): CliError {
+  return new CliError(EXIT.FAILED, code, message);
+}
+
+/**
+ * Exit code of each library error code. Codes not listed are operational (3).
+ * Decoding and cryptographic codes mean that bytes under check (a ledger row,
+ * a proof, a bundle, a checkpoint file) are not what was signed: exit 1.
+ */
+const LEDGER_EXIT: Partial<Record<ErrorCode, ExitCode>> = {
+  INVALID_ARGUMENT: EXIT.USAGE,
+  PAYLOAD_TOO_LARGE: EXIT.USAGE,
+  TIME_ORDER: EXIT.USAGE,
+  NOT_FOUND: EXIT.USAGE,
+  ALREADY_REDACTED: EXIT.USAGE,
+  NOT_REDACTABLE: EXIT.USAGE,
+  NO_SIGNER: EXIT.USAGE,
+
+  VERIFICATION_FAILED: EXIT.FAILED,
+  INVALID_SIGNATURE: EXIT.FAILED,
+  UNKNOWN_KEY: EXIT.FAILED,
+  PROOF_INVALID: EXIT.FAILED,
+  INCONSISTENT: EXIT.FAILED,
+  MALFORMED_CBOR: EXIT.FAILED,
+  NON_CANONICAL_CBOR: EXIT.FAILED,
+  MALFORMED_ENTRY: EXIT.FAILED,
+  UNSUPPORTED_VERSION: EXIT.FAILED,
+  MALFORMED_BASE64: EXIT.FAILED,
+  MALFORMED_NOTE: EXIT.FAILED,
+  MALFORMED_CHECKPOINT: EXIT.FAILED,
+  MALFORMED_PROOF: EXIT.FAILED,
+  MALFORMED_BUNDLE: EXIT.FAILED,
+  INPUT_TOO_LARGE: EXIT.FAILED,
+};
+
+/** What to do about a library error, where its message does not already say. */
+const HINTS: Partial<Record<ErrorCode, string>> = {
+  LEDGER_NOT_FOUND: 'check the path, or create a ledger with `casetrail init <ledger> --origin <name>`',
+  NOT_A_LEDGER: 'the file is not a casetrail ledger; check the path',
+  LEDGER_EXISTS: 'choose another path; casetrail never overwrites a ledger',
+  LEDGER_BUSY: 'another process holds the write lock; retry when it is done',
+  NOT_FOUND: 'list the entries with `casetrail log <ledger>`',
+  NO_SIGNER: 'pass the ledger signing key with --key-file or CASETRAIL_KEY_FILE',
+  DISK_FULL: 'free some disk space and run the command again',
+  READ_ONLY: 'the ledger was opened read-only or the file is not writable; check its permissions',
+  MALFORMED_KEY: "pass the ledger's verifier key (name+keyid+key, printed by `casetrail init`) or a file holding it",
+  UNKNOWN_KEY: 'check that --vkey is the verifier key of the ledger that produced this file',
+  INVALID_SIGNATURE: 'the signed text was changed after signing, or --vkey names another key with the same name',
+};
+
+/** Exit code and stable code of any thrown value. */
+export function classify(e: unknown): { exitCode: ExitCode; code: string; message: string } {
+  if (e instanceof CliError) return { exitCode: e.exitCode, code: e.code, message: e.message };
+  if (e instanceof LedgerError) {
+    const hint = HINTS[e.code];
+    const message = hint !== undefined && !e.message.includes(hint) ? `${e.message}: ${hint}` : e.message;
+    return { exitCode: LEDGER_EXIT[e.code] ?? EXIT.OPERATIONAL, code: e.code, message };
+  }
+  const sys = e as NodeJS.ErrnoException;
+  if (sys !== null && typeof sys === 'object' && typeof sys.code === 'string') {
+    const path = typeof sys.path === 'string' ? sys.path : undefined;
+    switch (sys.code) {
+      case 'ENOENT':
+        return { exitCode: EXIT.OPERATIONAL, code: 'FILE_NOT_FOUND', message: `no such file: ${path ?? sys.message}; check the path` };
+      case 'EACCES':
+      case 'EPERM':
+        return { exitCode: EXIT.OPERATIONAL, code: 'PERMISSION_DENIED', message: `permission denied: ${path ?? sys.message}; check the file's owner and mode` };
+      case 'ENOSPC':
+      case 'EDQUOT':
+        return { exitCode: EXIT.OPERATIONAL, code: 'DISK_FULL', message: `the disk is full writing ${path ?? 'a file'}; free some space and run the command again` };
+      case 'EISDIR':
+        return { exitCode: EXIT.OPERATIONAL, code: 'IS_A_DIRECTORY', message: `${path ?? 'the path'} is a directory; give a file path` };
+      default:
+        return { exitCode: EXIT.OPERATIONAL, code: sys.code, message: sys.message };
+    }
+  }
+  return { exitCode: EXIT.OPERATIONAL, code: 'INTERNAL', message: `unexpected error: ${(e as Error)?.message ?? String(e)}` };
+}
+
+/**
+ * Prints an error (stderr; with --json also one JSON document on stdout)
+ * and returns its exit code.
+ */
+export function reportError(e: unknown, io: Io, command: string, json: boolean): ExitCode {
+  const { exitCode, code, message } = classify(e);
+  io.stderr.write(`casetrail ${command}: error [${code}]: ${message}\n`);
+  if (io.env['CASETRAIL_DEBUG'] && e instanceof Error && e.stack) io.stderr.write(`${e.stack}\n`);
+  if (json) io.stdout.write(`${JSON.stringify({ ok: false, error: { code, message, exitCode } })}\n`);
+  return exitCode;
+}
