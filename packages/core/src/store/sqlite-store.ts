@@ -94,11 +94,14 @@ export class SqliteStore implements NodeReader {
   readonly origin: string;
   private readonly db: Database.Database;
   private readonly stmts: ReturnType<typeof prepareStatements>;
+  /** Device and inode of the file opened, to notice it being moved or deleted while open. */
+  private readonly fileId: string | undefined;
 
   private constructor(path: string, db: Database.Database, readonly: boolean) {
     this.path = path;
     this.db = db;
     this.readonly = readonly;
+    this.fileId = fileIdentity(path);
     if (db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'").get() === undefined) {
       fail('NOT_A_LEDGER', `${path} is an SQLite database but not a casetrail ledger (no meta table)`, { path });
     }
@@ -165,6 +168,13 @@ export class SqliteStore implements NodeReader {
   /** Runs fn in one BEGIN IMMEDIATE transaction: all of it is written, or none. */
   writeTransaction<T>(fn: () => T): T {
     if (this.readonly) fail('READ_ONLY', `ledger ${this.path} was opened read-only`, { path: this.path });
+    // SQLite keeps writing through its open descriptors into a file that was
+    // deleted or moved away (WAL included): such commits would vanish when
+    // the process closes it, so nothing is written unless the path still
+    // names the file that was opened.
+    if (fileIdentity(this.path) !== this.fileId) {
+      fail('LEDGER_NOT_FOUND', `ledger ${this.path} was moved or deleted while open; nothing was written: put it back, or close and reopen the ledger`, { path: this.path });
+    }
     try {
       return this.db.transaction(fn).immediate();
     } catch (e) {
@@ -299,6 +309,12 @@ export class SqliteStore implements NodeReader {
     this.stmts.insertRedaction.run(seq, bySeq);
     this.stmts.erasePayload.run(seq);
   }
+}
+
+/** `dev:ino` of the file at path, or undefined if there is none. */
+function fileIdentity(path: string): string | undefined {
+  const st = statSync(path, { bigint: true, throwIfNoEntry: false });
+  return st === undefined ? undefined : `${st.dev}:${st.ino}`;
 }
 
 function configure(db: Database.Database, options: StoreOptions): void {
