@@ -11,6 +11,21 @@ export function utf8(s: string): Uint8Array {
   return utf8Encoder.encode(s);
 }
 
+/** UTF-8 length of a well-formed string, without encoding it. */
+export function utf8Length(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) n += 1;
+    else if (c < 0x800) n += 2;
+    else if (c >= 0xd800 && c <= 0xdbff) {
+      n += 4;
+      i++;
+    } else n += 3;
+  }
+  return n;
+}
+
 /** Strict UTF-8 decoding: invalid sequences throw MALFORMED_... via the caller's code. */
 export function fromUtf8(b: Uint8Array, code: 'MALFORMED_CBOR' | 'MALFORMED_NOTE' | 'MALFORMED_ENTRY' | 'MALFORMED_PROOF' = 'MALFORMED_CBOR'): string {
   try {

@@ -3,7 +3,7 @@
  * (docs/format.md §4). No Node-only imports: this file also runs in a browser.
  */
 import { fail, LedgerError } from './errors.js';
-import { compareBytes, concatBytes, equalBytes, fromHex, fromUtf8, toHex, utf8 } from './bytes.js';
+import { compareBytes, concatBytes, equalBytes, fromHex, fromUtf8, toHex, utf8, utf8Length } from './bytes.js';
 import { sha256 } from './hash.js';
 import { decodeCbor, encodeCbor, isWellFormedText, type CborValue } from './cbor.js';
 import { ed25519PublicKey, ed25519Sign, ed25519Verify } from './ed25519.js';
@@ -91,20 +91,6 @@ const ACTOR_SIG_TAG = utf8('casetrail-v1-actor-sig\0');
 // Field rules, shared by the encoders (INVALID_ARGUMENT) and the decoder
 // (MALFORMED_ENTRY).
 
-/** UTF-8 length of a well-formed string. */
-function utf8Length(s: string): number {
-  let n = 0;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0x80) n += 1;
-    else if (c < 0x800) n += 2;
-    else if (c >= 0xd800 && c <= 0xdbff) {
-      n += 4;
-      i++;
-    } else n += 3;
-  }
-  return n;
-}
 
 /**
  * Why `value` breaks the §4.1 text rule, or undefined if it does not.

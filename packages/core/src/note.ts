@@ -11,7 +11,7 @@
  *
  * No Node-only imports: this file also runs in a browser.
  */
-import { concatBytes, equalBytes, fromBase64, fromUtf8, toBase64, utf8 } from './bytes.js';
+import { concatBytes, equalBytes, fromBase64, fromUtf8, toBase64, utf8, utf8Length } from './bytes.js';
 import { ed25519PublicKey, ed25519Sign, ed25519Verify, generateSeed, isValidEd25519PublicKey } from './ed25519.js';
 import { LedgerError, isLedgerError } from './errors.js';
 import { sha256 } from './hash.js';
@@ -273,20 +273,6 @@ export function formatSignatureLine(name: string, id: number, signature: Uint8Ar
   return `${SIG_PREFIX}${name} ${toBase64(concatBytes(uint32Bytes(id), signature))}\n`;
 }
 
-/** UTF-8 length of a well-formed string, without encoding it. */
-function utf8Length(s: string): number {
-  let n = 0;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0x80) n += 1;
-    else if (c < 0x800) n += 2;
-    else if (c >= 0xd800 && c <= 0xdbff) {
-      n += 4;
-      i++;
-    } else n += 3;
-  }
-  return n;
-}
 
 function malformed(message: string, cause?: unknown): LedgerError {
   return new LedgerError('MALFORMED_NOTE', message, {}, cause === undefined ? undefined : { cause });

@@ -15,12 +15,13 @@
  *
  * No Node-only imports: this file also runs in a browser.
  */
-import { fromBase64, fromUtf8, toBase64 } from './bytes.js';
+import { fromBase64, toBase64 } from './bytes.js';
 import { openCheckpoint, type Checkpoint } from './checkpoint.js';
 import { decodeEntry, MAX_ENTRY_BYTES, type Entry } from './entry.js';
 import { LedgerError } from './errors.js';
 import { leafHash as computeLeafHash, verifyInclusion } from './merkle.js';
 import { MAX_NOTE_BYTES, parseVerifierKey, type NoteVerifier } from './note.js';
+import { ProofLines, checkProofHashes, malformedProof, parseProofDecimal, proofText } from './proof-text.js';
 
 /** The first line of every tlog-proof file. */
 export const TLOG_PROOF_HEADER = 'c2sp.org/tlog-proof@v1';
@@ -32,7 +33,6 @@ export const MAX_TLOG_PROOF_EXTRA_BYTES = 65_536;
 export const MAX_TLOG_PROOF_BYTES = MAX_NOTE_BYTES + 131_072;
 
 const HASH_LENGTH = 32;
-const DECIMAL = /^(0|[1-9][0-9]{0,15})$/;
 
 /** The parts of a tlog-proof file. */
 export interface TlogProof {
@@ -64,9 +64,7 @@ export interface VerifiedEntryProof extends VerifiedTlogProof {
   entry: Entry;
 }
 
-function malformed(message: string, cause?: unknown): LedgerError {
-  return new LedgerError('MALFORMED_PROOF', message, {}, cause === undefined ? undefined : { cause });
-}
+const malformed = malformedProof;
 
 function tooLarge(size: number): LedgerError {
   return new LedgerError('INPUT_TOO_LARGE', `proof file is larger than ${MAX_TLOG_PROOF_BYTES} bytes`, {
@@ -95,12 +93,7 @@ function checkIndex(index: unknown): asserts index is number {
 export function formatTlogProof(p: TlogProof): string {
   if (p === null || typeof p !== 'object') throw new LedgerError('INVALID_ARGUMENT', 'proof: expected an object');
   checkIndex(p.index);
-  if (!Array.isArray(p.proof) || p.proof.length > MAX_TLOG_PROOF_HASHES) {
-    throw new LedgerError('INVALID_ARGUMENT', `proof: expected an array of at most ${MAX_TLOG_PROOF_HASHES} hashes`);
-  }
-  for (const h of p.proof as unknown[]) {
-    if (!(h instanceof Uint8Array) || h.length !== HASH_LENGTH) throw new LedgerError('INVALID_ARGUMENT', 'proof: every hash must be 32 bytes');
-  }
+  checkProofHashes(p.proof, MAX_TLOG_PROOF_HASHES);
   if (typeof p.checkpoint !== 'string' || !p.checkpoint.endsWith('\n') || p.checkpoint.length === 1) {
     throw new LedgerError('INVALID_ARGUMENT', 'checkpoint: expected a signed note ending in a newline');
   }
@@ -132,26 +125,9 @@ export function formatTlogProof(p: TlogProof): string {
  *   above {@link MAX_TLOG_PROOF_BYTES}; INVALID_ARGUMENT for a non-string
  */
 export function parseTlogProof(input: string | Uint8Array): TlogProof {
-  let text: string;
-  if (input instanceof Uint8Array) {
-    if (input.length > MAX_TLOG_PROOF_BYTES) throw tooLarge(input.length);
-    text = fromUtf8(input, 'MALFORMED_PROOF');
-  } else if (typeof input === 'string') {
-    if (input.length > MAX_TLOG_PROOF_BYTES) throw tooLarge(input.length);
-    text = input;
-  } else {
-    throw new LedgerError('INVALID_ARGUMENT', 'input: expected a string or Uint8Array');
-  }
-  let pos = 0;
-  const nextLine = (what: string): string => {
-    const end = text.indexOf('\n', pos);
-    if (end < 0) throw malformed(`proof file ends before the ${what}`);
-    const line = text.slice(pos, end);
-    pos = end + 1;
-    return line;
-  };
-  if (nextLine('header line') !== TLOG_PROOF_HEADER) throw malformed(`the first line is not ${TLOG_PROOF_HEADER}`);
-  let line = nextLine('index line');
+  const lines = new ProofLines(proofText(input, MAX_TLOG_PROOF_BYTES, 'proof file'), 'proof file');
+  if (lines.next('header line') !== TLOG_PROOF_HEADER) throw malformed(`the first line is not ${TLOG_PROOF_HEADER}`);
+  let line = lines.next('index line');
   let extra: Uint8Array | undefined;
   if (line.startsWith('extra ')) {
     const b64 = line.slice(6);
@@ -162,28 +138,12 @@ export function parseTlogProof(input: string | Uint8Array): TlogProof {
     } catch (e) {
       throw malformed('the extra line is not strict base64', e);
     }
-    line = nextLine('index line');
+    line = lines.next('index line');
   }
   if (!line.startsWith('index ')) throw malformed('expected the index line "index <n>"');
-  const digits = line.slice(6);
-  if (!DECIMAL.test(digits)) throw malformed('the index is not a decimal number without leading zeros');
-  const index = Number(digits);
-  if (!Number.isSafeInteger(index)) throw malformed('the index is above 2^53 - 1');
-  const proof: Uint8Array[] = [];
-  for (;;) {
-    line = nextLine('empty line before the checkpoint');
-    if (line === '') break;
-    if (proof.length === MAX_TLOG_PROOF_HASHES) throw malformed(`more than ${MAX_TLOG_PROOF_HASHES} proof lines`);
-    let h: Uint8Array;
-    try {
-      h = fromBase64(line);
-    } catch (e) {
-      throw malformed(`proof line ${proof.length + 1} is not strict base64`, e);
-    }
-    if (h.length !== HASH_LENGTH) throw malformed(`proof line ${proof.length + 1} is ${h.length} bytes, not ${HASH_LENGTH}`);
-    proof.push(h);
-  }
-  const checkpoint = text.slice(pos);
+  const index = parseProofDecimal(line.slice(6), 'index');
+  const proof = lines.hashes(MAX_TLOG_PROOF_HASHES);
+  const checkpoint = lines.rest();
   if (checkpoint.length === 0) throw malformed('the checkpoint is missing');
   return extra === undefined ? { index, proof, checkpoint } : { index, proof, checkpoint, extra };
 }

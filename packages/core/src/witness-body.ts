@@ -14,11 +14,12 @@
  *
  * No Node-only imports: this file also runs in a browser.
  */
-import { equalBytes, fromBase64, fromUtf8, toBase64 } from './bytes.js';
+import { equalBytes, toBase64 } from './bytes.js';
 import { openCheckpoint, type Checkpoint } from './checkpoint.js';
 import { LedgerError } from './errors.js';
 import { verifyConsistency } from './merkle.js';
 import { MAX_NOTE_BYTES, type NoteVerifier } from './note.js';
+import { ProofLines, checkProofHashes, malformedProof, parseProofDecimal, proofText } from './proof-text.js';
 
 /** Most consistency proof lines a body may hold (c2sp.org/tlog-witness). */
 export const MAX_WITNESS_PROOF_LINES = 63;
@@ -26,7 +27,6 @@ export const MAX_WITNESS_PROOF_LINES = 63;
 export const MAX_WITNESS_BODY_BYTES = MAX_NOTE_BYTES + 4096;
 
 const HASH_LENGTH = 32;
-const DECIMAL = /^(0|[1-9][0-9]{0,15})$/;
 
 /** The parts of an add-checkpoint request body. */
 export interface WitnessBody {
@@ -52,9 +52,7 @@ export type VerifiedWitnessBody = Checkpoint & {
   proof: Uint8Array[];
 };
 
-function malformed(message: string, cause?: unknown): LedgerError {
-  return new LedgerError('MALFORMED_PROOF', message, {}, cause === undefined ? undefined : { cause });
-}
+const malformed = malformedProof;
 
 /**
  * Formats an add-checkpoint request body.
@@ -71,12 +69,7 @@ export function formatWitnessBody(body: WitnessBody): string {
   if (typeof oldSize !== 'number' || !Number.isSafeInteger(oldSize) || oldSize < 0) {
     throw new LedgerError('INVALID_ARGUMENT', 'oldSize: expected an integer from 0 to 2^53 - 1');
   }
-  if (!Array.isArray(proof) || proof.length > MAX_WITNESS_PROOF_LINES) {
-    throw new LedgerError('INVALID_ARGUMENT', `proof: expected an array of at most ${MAX_WITNESS_PROOF_LINES} hashes`);
-  }
-  for (const h of proof as unknown[]) {
-    if (!(h instanceof Uint8Array) || h.length !== HASH_LENGTH) throw new LedgerError('INVALID_ARGUMENT', 'proof: every hash must be 32 bytes');
-  }
+  checkProofHashes(proof, MAX_WITNESS_PROOF_LINES);
   if (oldSize === 0 && proof.length > 0) throw new LedgerError('INVALID_ARGUMENT', 'proof: must be empty when oldSize is 0');
   if (typeof checkpoint !== 'string' || !checkpoint.endsWith('\n') || checkpoint.length === 1) {
     throw new LedgerError('INVALID_ARGUMENT', 'checkpoint: expected a signed note ending in a newline');
@@ -101,49 +94,12 @@ export function formatWitnessBody(body: WitnessBody): string {
  *   non-string
  */
 export function parseWitnessBody(input: string | Uint8Array): ParsedWitnessBody {
-  let text: string;
-  if (input instanceof Uint8Array) {
-    if (input.length > MAX_WITNESS_BODY_BYTES) {
-      throw new LedgerError('INPUT_TOO_LARGE', `body is larger than ${MAX_WITNESS_BODY_BYTES} bytes`, { limit: MAX_WITNESS_BODY_BYTES, size: input.length });
-    }
-    text = fromUtf8(input, 'MALFORMED_PROOF');
-  } else if (typeof input === 'string') {
-    if (input.length > MAX_WITNESS_BODY_BYTES) {
-      throw new LedgerError('INPUT_TOO_LARGE', `body is larger than ${MAX_WITNESS_BODY_BYTES} bytes`, { limit: MAX_WITNESS_BODY_BYTES, size: input.length });
-    }
-    text = input;
-  } else {
-    throw new LedgerError('INVALID_ARGUMENT', 'input: expected a string or Uint8Array');
-  }
-  let pos = 0;
-  const nextLine = (what: string): string => {
-    const end = text.indexOf('\n', pos);
-    if (end < 0) throw malformed(`body ends before the ${what}`);
-    const line = text.slice(pos, end);
-    pos = end + 1;
-    return line;
-  };
-  const first = nextLine('old size line');
+  const lines = new ProofLines(proofText(input, MAX_WITNESS_BODY_BYTES, 'body'), 'body');
+  const first = lines.next('old size line');
   if (!first.startsWith('old ')) throw malformed('expected the old size line "old <size>"');
-  const digits = first.slice(4);
-  if (!DECIMAL.test(digits)) throw malformed('the old size is not a decimal number without leading zeros');
-  const oldSize = Number(digits);
-  if (!Number.isSafeInteger(oldSize)) throw malformed('the old size is above 2^53 - 1');
-  const proof: Uint8Array[] = [];
-  for (;;) {
-    const line = nextLine('empty line before the checkpoint');
-    if (line === '') break;
-    if (proof.length === MAX_WITNESS_PROOF_LINES) throw malformed(`more than ${MAX_WITNESS_PROOF_LINES} consistency proof lines`);
-    let h: Uint8Array;
-    try {
-      h = fromBase64(line);
-    } catch (e) {
-      throw malformed(`proof line ${proof.length + 1} is not strict base64`, e);
-    }
-    if (h.length !== HASH_LENGTH) throw malformed(`proof line ${proof.length + 1} is ${h.length} bytes, not ${HASH_LENGTH}`);
-    proof.push(h);
-  }
-  const checkpoint = text.slice(pos);
+  const oldSize = parseProofDecimal(first.slice(4), 'old size');
+  const proof = lines.hashes(MAX_WITNESS_PROOF_LINES);
+  const checkpoint = lines.rest();
   const originEnd = checkpoint.indexOf('\n');
   if (originEnd <= 0) throw malformed('the checkpoint is missing or has no origin line');
   return { oldSize, proof, checkpoint, claimedOrigin: checkpoint.slice(0, originEnd) };
