@@ -765,7 +765,8 @@ export class Ledger {
    */
   async verify(options: VerifyOptions): Promise<VerifyReport> {
     this.checkOpen();
-    return this.store.readTransaction(() => verifyStore(this.store, options));
+    // Queued with the writes: its read snapshot stays open across awaits.
+    return this.exclusive(() => verifyStore(this.store, options));
   }
 
   /** Like verify(), but throws VERIFICATION_FAILED with the report when anything is wrong. */
@@ -778,7 +779,7 @@ export class Ledger {
 export async function verifyLedger(path: string, options: VerifyOptions & { busyTimeoutMs?: number }): Promise<VerifyReport> {
   const store = SqliteStore.open(path, { readonly: true, ...(options.busyTimeoutMs === undefined ? {} : { busyTimeoutMs: options.busyTimeoutMs }) });
   try {
-    return store.readTransaction(() => verifyStore(store, options));
+    return await verifyStore(store, options);
   } finally {
     store.close();
   }

@@ -11,19 +11,15 @@
 import { equalBytes, toHex } from './bytes.js';
 import { openCheckpoint, type Checkpoint } from './checkpoint.js';
 import { LedgerError } from './errors.js';
-import {
-  REDACTION_TYPE,
-  ZERO_HASH,
-  decodeEntry,
-  genesisLink,
-  parseRedactionPayload,
-  payloadCommitment,
-  verifyActorSignature,
-  type Entry,
-} from './entry.js';
+import { availableParallelism } from 'node:os';
+import { REDACTION_TYPE, ZERO_HASH, decodeEntry, genesisLink, type Entry } from './entry.js';
 import { MerkleAccumulator, inclusionProof, leafHash, perfectNodesOf, verifyInclusion } from './merkle.js';
 import { parseVerifierKey, type NoteVerifier } from './note.js';
-import type { EntryWithPayloadRow, SqliteStore } from './store/sqlite-store.js';
+import type { SqliteStore } from './store/sqlite-store.js';
+import { checkRowLocally, type LocalResult } from './verify-local.js';
+import { checkRowsInWorkers } from './verify-workers.js';
+
+type LocalEntry = NonNullable<LocalResult['entry']>;
 
 /** Stable codes of verification issues (docs/errors.md, "Verification issues"). */
 export type IssueCode =
@@ -84,6 +80,12 @@ export interface VerifyOptions {
   mode?: 'full' | 'incremental';
   /** Entries after the latest valid checkpoint are an error unless this is true (then a warning). */
   allowUnsignedTail?: boolean;
+  /**
+   * Worker threads for the single-row checks (hashing, decoding, payloads,
+   * signatures). Default: one per core, at most 4, when more than 65,536
+   * entries are to be checked; 0 checks everything in this thread.
+   */
+  workers?: number;
   /** Stop recording issues after this many (they are still counted). Default 1000. */
   maxIssues?: number;
   onProgress?: (p: VerifyProgress) => void;
@@ -128,6 +130,11 @@ export function assertReport(report: VerifyReport): VerifyReport {
 }
 
 const PROGRESS_EVERY = 65_536;
+const PARALLEL_THRESHOLD = 65_536;
+
+function defaultWorkerCount(): number {
+  return Math.min(4, availableParallelism());
+}
 
 class Issues {
   readonly list: VerifyIssue[] = [];
@@ -151,10 +158,20 @@ function isSafeNat(v: unknown): v is number {
 }
 
 /**
- * Verifies a ledger store. Call inside a read transaction so that all reads
- * see one committed state.
+ * Verifies a ledger store inside one read snapshot, so that every read sees
+ * the same committed state even while other processes append. The caller
+ * must not write on this connection until the promise settles.
  */
-export function verifyStore(store: SqliteStore, options: VerifyOptions): VerifyReport {
+export async function verifyStore(store: SqliteStore, options: VerifyOptions): Promise<VerifyReport> {
+  store.beginRead();
+  try {
+    return await verifyInSnapshot(store, options);
+  } finally {
+    store.endRead();
+  }
+}
+
+async function verifyInSnapshot(store: SqliteStore, options: VerifyOptions): Promise<VerifyReport> {
   const started = Date.now();
   const verifier = typeof options.vkey === 'string' ? parseVerifierKey(options.vkey.trim()) : options.vkey;
   const origin = verifier.name;
@@ -301,53 +318,44 @@ export function verifyStore(store: SqliteStore, options: VerifyOptions): VerifyR
   };
 
   try {
-    scanEntries();
-  } finally {
-    checkpointRows.return(undefined);
-  }
-  if (trusted !== undefined && mode === 'full' && trusted.size > size) trustedState.extended = false;
-
-  function scanEntries(): void {
     if (start === 0) checkCheckpointsAt(0);
     let lastProgress = 0;
-    for (const row of store.iterateEntries(start)) {
-      const seq = row.seq;
-      if (!isSafeNat(seq)) {
-        issues.add({ code: 'ROW_INVALID', table: 'entries', message: `an entries row has an invalid seq ${String(seq)}` });
-        treeBroken = true;
-        continue;
-      }
-      if (seq !== expected) {
-        issues.add({ code: 'SEQ_GAP', table: 'entries', seq: expected, message: `entries ${expected} to ${seq - 1} are missing` });
-        treeBroken = true;
-        expected = seq;
-      }
-      expected++;
-      checked.entries++;
-      const leaf = checkEntry(row);
-      if (leaf !== undefined && !treeBroken) {
-        checkNodes(row, acc.push(leaf));
-      } else {
-        treeBroken = true;
-      }
-      checkCheckpointsAt(seq + 1);
+    const onResult = (r: LocalResult): void => {
+      processLocal(r);
       if (options.onProgress !== undefined && checked.entries - lastProgress >= PROGRESS_EVERY) {
         lastProgress = checked.entries;
         options.onProgress({ phase: 'entries', done: checked.entries, total });
       }
+    };
+    const workers = options.workers ?? (total >= PARALLEL_THRESHOLD ? defaultWorkerCount() : 0);
+    if (workers > 0 && (await checkRowsInWorkers(store, start, size, workers, onResult))) {
+      // every row was checked by the workers
+    } else {
+      for (const row of store.iterateEntries(start, size)) onResult(checkRowLocally(row));
     }
     options.onProgress?.({ phase: 'entries', done: checked.entries, total });
     while (!nextCheckpoint.done) {
       checkCheckpoint(nextCheckpoint.value, undefined, 'beyond the last entry');
       nextCheckpoint = checkpointRows.next();
     }
+  } finally {
+    checkpointRows.return(undefined);
   }
+  if (trusted !== undefined && mode === 'full' && trusted.size > size) trustedState.extended = false;
 
   // Step 5: redactions and missing payloads.
   for (const seq of missingPayloads) {
-    if (!redactedBy.has(seq)) {
-      issues.add({ code: 'PAYLOAD_MISSING', table: 'entries', seq, message: `the payload of entry ${seq} is missing and no redaction entry erased it` });
+    if (redactedBy.has(seq)) continue;
+    // A worker reads outside this snapshot: a payload erased by a redaction
+    // made after it began is still here. Decide on this snapshot's row.
+    const row = store.entry(seq);
+    const again = row === undefined ? undefined : checkRowLocally(row);
+    if (again !== undefined && again.payload !== 'missing') {
+      checked.payloads++;
+      for (const i of again.issues) if (i.code === 'PAYLOAD_COMMITMENT_MISMATCH' || i.code === 'ROW_INVALID') issues.add({ ...i, table: 'entries' });
+      continue;
     }
+    issues.add({ code: 'PAYLOAD_MISSING', table: 'entries', seq, message: `the payload of entry ${seq} is missing and no redaction entry erased it` });
   }
   for (const r of store.iterateRedactions()) {
     if (!isSafeNat(r.seq) || !isSafeNat(r.by_seq)) {
@@ -379,88 +387,77 @@ export function verifyStore(store: SqliteStore, options: VerifyOptions): VerifyR
 
   // ---- per-entry checks ----------------------------------------------------
 
-  function checkEntry(row: EntryWithPayloadRow): Uint8Array | undefined {
-    const seq = row.seq;
-    if (!isBytes(row.bytes) || !isBytes(row.leaf, 32)) {
-      issues.add({ code: 'ROW_INVALID', table: 'entries', seq, message: `entry ${seq} has a wrong column type` });
-      return undefined;
+  /** The ordered checks of one row, given its single-row results (verify-local.ts). */
+  function processLocal(r: LocalResult): void {
+    const seq = r.seq;
+    if (seq !== expected) {
+      issues.add({ code: 'SEQ_GAP', table: 'entries', seq: expected, message: `entries ${expected} to ${seq - 1} are missing` });
+      treeBroken = true;
+      expected = seq;
     }
-    const leaf = leafHash(row.bytes);
-    if (!equalBytes(leaf, row.leaf)) {
-      issues.add({ code: 'LEAF_HASH_MISMATCH', table: 'entries', seq, message: `the stored leaf hash of entry ${seq} is not the hash of its bytes` });
-    }
-    let e: Entry;
-    try {
-      e = decodeEntry(row.bytes);
-    } catch (err) {
-      issues.add({ code: 'ENTRY_DECODE', table: 'entries', seq, message: `entry ${seq} does not decode: ${(err as Error).message}` });
-      prevLeaf = leaf;
-      return leaf;
-    }
-    if (e.seq !== seq) issues.add({ code: 'SEQ_MISMATCH', table: 'entries', seq, message: `entry ${seq} says it is entry ${e.seq}` });
-    if (!equalBytes(e.prev, prevLeaf)) {
-      issues.add({ code: 'PREV_MISMATCH', table: 'entries', seq, message: `entry ${seq} does not link to the leaf hash of entry ${seq - 1}${seq === 0 ? ' (the genesis link of this origin)' : ''}` });
-    }
-    if (e.time < lastTime) issues.add({ code: 'TIME_ORDER', table: 'entries', seq, message: `entry ${seq} is earlier (${e.time}) than entry ${seq - 1} (${lastTime})` });
-    if (row.case_id !== e.caseId || row.step !== e.step || row.type !== e.type || row.actor !== e.actor || row.time !== e.time) {
-      issues.add({ code: 'INDEX_MISMATCH', table: 'entries', seq, message: `the index columns of entry ${seq} do not match its bytes` });
-    }
-    checkCaseChain(e, leaf);
-    checkPayload(row, e);
-    if (e.sigs.length > 0) {
-      const statement = { time: e.time, caseId: e.caseId, type: e.type, actor: e.actor, commit: e.commit };
-      for (const sig of e.sigs) {
-        checked.actorSignatures++;
-        if (!verifyActorSignature(statement, sig)) {
-          issues.add({ code: 'ACTOR_SIGNATURE_INVALID', table: 'entries', seq, message: `actor signature by key ${toHex(sig.publicKey)} on entry ${seq} does not verify` });
-        }
+    expected++;
+    checked.entries++;
+    checked.actorSignatures += r.actorSignatures;
+    for (const i of r.issues) issues.add({ ...i, table: 'entries' });
+    const e = r.entry;
+    if (r.leaf !== undefined && e !== undefined) {
+      if (!equalBytes(e.prev, prevLeaf)) {
+        issues.add({ code: 'PREV_MISMATCH', table: 'entries', seq, message: `entry ${seq} does not link to the leaf hash of entry ${seq - 1}${seq === 0 ? ' (the genesis link of this origin)' : ''}` });
       }
+      if (e.time < lastTime) issues.add({ code: 'TIME_ORDER', table: 'entries', seq, message: `entry ${seq} is earlier (${e.time}) than entry ${seq - 1} (${lastTime})` });
+      lastTime = Math.max(lastTime, e.time);
+      checkCaseChain(seq, e, r.leaf);
+      if (r.payload === 'missing') missingPayloads.push(seq);
+      else if (r.payload === 'ok') checked.payloads++;
+      if (r.redacts !== undefined) checkRedactionTarget(seq, e.caseId, r.redacts);
     }
-    if (e.type === REDACTION_TYPE) checkRedactionEntry(row, e);
-    prevLeaf = leaf;
-    lastTime = Math.max(lastTime, e.time);
-    return leaf;
+    if (r.leaf === undefined) {
+      treeBroken = true;
+    } else {
+      prevLeaf = Uint8Array.from(r.leaf);
+      if (!treeBroken) checkNodes(seq, r.nodes, acc.push(r.leaf));
+    }
+    checkCheckpointsAt(seq + 1);
   }
 
   /** The row's `nodes` must be exactly the nodes its leaf completes (format.md §7). */
-  function checkNodes(row: EntryWithPayloadRow, completed: readonly { level: number; index: number; hash: Uint8Array }[]): void {
+  function checkNodes(seq: number, stored: Uint8Array | undefined, completed: readonly { level: number; index: number; hash: Uint8Array }[]): void {
     checked.nodes += completed.length;
-    const stored: unknown = row.nodes;
     if (!isBytes(stored) || stored.length !== completed.length * 32) {
       const have = isBytes(stored) ? stored.length / 32 : 0;
       const level = Math.min(have, completed.length) + 1;
       issues.add({
         code: have < completed.length ? 'NODE_MISSING' : 'NODE_EXTRA',
         table: 'entries',
-        seq: row.seq,
+        seq,
         level,
-        message: `entry ${row.seq} should carry ${completed.length} Merkle node(s), its row holds ${isBytes(stored) ? `${stored.length} bytes` : 'no blob'}`,
+        message: `entry ${seq} should carry ${completed.length} Merkle node(s), its row holds ${isBytes(stored) ? `${stored.length} bytes` : 'no blob'}`,
       });
       return;
     }
     for (const n of completed) {
       if (!equalBytes(stored.subarray((n.level - 1) * 32, n.level * 32), n.hash)) {
-        issues.add({ code: 'NODE_MISMATCH', table: 'entries', seq: row.seq, level: n.level, index: n.index, message: `node (${n.level}, ${n.index}) stored with entry ${row.seq} is not the hash of its children` });
+        issues.add({ code: 'NODE_MISMATCH', table: 'entries', seq, level: n.level, index: n.index, message: `node (${n.level}, ${n.index}) stored with entry ${seq} is not the hash of its children` });
       }
     }
   }
 
-  function checkCaseChain(e: Entry, leaf: Uint8Array): void {
+  function checkCaseChain(seq: number, e: LocalEntry, leaf: Uint8Array): void {
     let prior = cases.get(e.caseId);
     if (prior === undefined && e.step > 1) prior = priorCaseStep(e);
     const expectedStep = prior === undefined ? 1 : prior.step + 1;
     if (e.step !== expectedStep) {
-      issues.add({ code: 'CASE_STEP_MISMATCH', table: 'entries', seq: e.seq, message: `entry ${e.seq} is step ${e.step} of case ${JSON.stringify(e.caseId)}, expected step ${expectedStep}` });
+      issues.add({ code: 'CASE_STEP_MISMATCH', table: 'entries', seq, message: `entry ${seq} is step ${e.step} of case ${JSON.stringify(e.caseId)}, expected step ${expectedStep}` });
     }
     const expectedPrev = prior === undefined ? ZERO_HASH : prior.leaf;
     if (!equalBytes(e.casePrev, expectedPrev)) {
-      issues.add({ code: 'CASE_CHAIN_BROKEN', table: 'entries', seq: e.seq, message: `entry ${e.seq} does not link to the previous step of case ${JSON.stringify(e.caseId)}` });
+      issues.add({ code: 'CASE_CHAIN_BROKEN', table: 'entries', seq, message: `entry ${seq} does not link to the previous step of case ${JSON.stringify(e.caseId)}` });
     }
-    cases.set(e.caseId, { step: e.step, leaf, seq: e.seq });
+    cases.set(e.caseId, { step: e.step, leaf: Uint8Array.from(leaf), seq });
   }
 
   /** Incremental mode: the case's previous step lies before the trusted size; read and authenticate it. */
-  function priorCaseStep(e: Entry): { step: number; leaf: Uint8Array; seq: number } | undefined {
+  function priorCaseStep(e: LocalEntry): { step: number; leaf: Uint8Array; seq: number } | undefined {
     if (mode !== 'incremental' || trusted === undefined) return undefined;
     const row = store.caseStep(e.caseId, e.step - 1);
     if (row === undefined || !isSafeNat(row.seq) || row.seq >= start) return undefined;
@@ -469,46 +466,23 @@ export function verifyStore(store: SqliteStore, options: VerifyOptions): VerifyR
     return { step: old.entry.step, leaf: old.leaf, seq: row.seq };
   }
 
-  function checkPayload(row: EntryWithPayloadRow, e: Entry): void {
-    if (row.data === null && row.salt === null) {
-      missingPayloads.push(e.seq);
-      return;
-    }
-    checked.payloads++;
-    if (!isBytes(row.data) || !isBytes(row.salt, 32)) {
-      issues.add({ code: 'ROW_INVALID', table: 'entries', seq: e.seq, message: `payload row ${e.seq} has a wrong column type` });
-      return;
-    }
-    if (!equalBytes(payloadCommitment(row.salt, row.data), e.commit)) {
-      issues.add({ code: 'PAYLOAD_COMMITMENT_MISMATCH', table: 'entries', seq: e.seq, message: `the payload of entry ${e.seq} does not match its commitment` });
-    }
-  }
-
-  function checkRedactionEntry(row: EntryWithPayloadRow, e: Entry): void {
-    if (!isBytes(row.data)) return; // reported as PAYLOAD_MISSING: a redaction record must keep its payload
-    let target: { seq: number; leaf: Uint8Array };
-    try {
-      const parsed = parseRedactionPayload(row.data);
-      target = { seq: parsed.redacts, leaf: parsed.leaf };
-    } catch (err) {
-      issues.add({ code: 'REDACTION_INVALID', table: 'entries', seq: e.seq, message: `redaction entry ${e.seq} has an invalid payload: ${(err as Error).message}` });
-      return;
-    }
-    const t = store.entry(target.seq);
-    let ok = t !== undefined && target.seq < e.seq && isBytes(t.bytes) && equalBytes(leafHash(t.bytes), target.leaf);
+  /** A redaction record must name an earlier, non-redaction entry of its case by its leaf hash, once. */
+  function checkRedactionTarget(seq: number, caseId: string, target: { seq: number; leaf: Uint8Array }): void {
+    const t = target.seq < seq ? store.entry(target.seq) : undefined;
+    let ok = t !== undefined && isBytes(t.bytes) && equalBytes(leafHash(t.bytes), target.leaf);
     if (ok) {
       try {
         const te = decodeEntry(t!.bytes);
-        ok = te.type !== REDACTION_TYPE && te.caseId === e.caseId;
+        ok = te.type !== REDACTION_TYPE && te.caseId === caseId;
       } catch {
         ok = false;
       }
     }
     if (!ok || redactedBy.has(target.seq)) {
-      issues.add({ code: 'REDACTION_INVALID', table: 'entries', seq: e.seq, message: `redaction entry ${e.seq} does not name an earlier entry of its case by its leaf hash, or repeats a redaction` });
+      issues.add({ code: 'REDACTION_INVALID', table: 'entries', seq, message: `redaction entry ${seq} does not name an earlier entry of its case by its leaf hash, or repeats a redaction` });
       return;
     }
-    redactedBy.set(target.seq, e.seq);
+    redactedBy.set(target.seq, seq);
   }
 
   /**

@@ -487,6 +487,32 @@ describe('verification', () => {
     await l.close();
   });
 
+  test('worker threads and the calling thread give identical reports, across chunk boundaries', async () => {
+    const l = await newLedger({ checkpointPolicy: { everyEntries: 5000 } });
+    for (let i = 0; i < 4; i++) await l.appendMany(steps(5000, `W${i}`));
+    await l.redact(9000, { reason: 'test', actor: 'dpo' });
+    await l.redact(100, { reason: 'test', actor: 'dpo' });
+    await l.checkpoint();
+    await l.close();
+    const db = rawOpen(l.path);
+    db.prepare('UPDATE entries SET data = ? WHERE seq = 8191').run(Buffer.from('{}'));
+    db.prepare('UPDATE entries SET salt = NULL, data = NULL WHERE seq = 8192').run();
+    db.prepare("UPDATE entries SET actor = 'mallory' WHERE seq = 16385").run();
+    db.prepare('UPDATE entries SET nodes = ? WHERE seq = 16383').run(Buffer.alloc(32 * 14));
+    db.close();
+    const inThread = await verifyLedger(l.path, { vkey: KEYS.vkey, workers: 0 });
+    const inWorkers = await verifyLedger(l.path, { vkey: KEYS.vkey, workers: 2 });
+    expect({ ...inWorkers, durationMs: 0 }).toEqual({ ...inThread, durationMs: 0 });
+    // 16383 = 2^14 − 1 completes 14 nodes, all zeroed; missing payloads are decided last.
+    expect(inThread.issues.map((i) => [i.code, i.seq, i.level ?? null])).toEqual([
+      ['PAYLOAD_COMMITMENT_MISMATCH', 8191, null],
+      ...Array.from({ length: 14 }, (_, k) => ['NODE_MISMATCH', 16383, k + 1]),
+      ['INDEX_MISMATCH', 16385, null],
+      ['PAYLOAD_MISSING', 8192, null],
+    ]);
+    expect(inThread.checked.redactions).toBe(2);
+  });
+
   test('verdicts are the same with the portable (noble) and node:crypto providers', async () => {
     const { setHashProvider, setEd25519Provider, nobleHashes, nobleEd25519, installNodeCrypto } = await import('../src/index.js');
     const l = await newLedger();
