@@ -4,7 +4,7 @@
  * an existing file is never overwritten, refused when group or others can
  * read them.
  */
-import { closeSync, createReadStream, existsSync, fsyncSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, createReadStream, existsSync, fsyncSync, openSync, readFileSync, readSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { parseVerifierKey, readSignerKeyFile, type NoteVerifier } from '@casetrail/core';
 import { operational, usage } from './exit.js';
@@ -177,8 +177,35 @@ export function writeNewFile(path: string, content: string): void {
   }
 }
 
+const SQLITE_MAGIC = 'SQLite format 3\0';
+
+/**
+ * Refuses an output path that names an SQLite database (a ledger, most
+ * likely the one being read) or a ledger's -wal/-shm/-journal file:
+ * `--out cases.ledger` must not replace the ledger with a proof.
+ */
+export function checkOutputPath(path: string): void {
+  if (/-(wal|shm|journal)$/.test(path) && existsSync(path.replace(/-(wal|shm|journal)$/, ''))) {
+    throw usage(`--out ${path} is a database's ${path.slice(path.lastIndexOf('-') + 1)} file; choose another output file`);
+  }
+  let head = '';
+  try {
+    const fd = openSync(path, 'r');
+    try {
+      const buf = Buffer.alloc(SQLITE_MAGIC.length);
+      head = buf.subarray(0, readSync(fd, buf, 0, buf.length, 0)).toString('latin1');
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return; // no such file (or unreadable): nothing to protect
+  }
+  if (head === SQLITE_MAGIC) throw usage(`--out ${path} is an SQLite database (a ledger?); refusing to overwrite it: choose another output file`);
+}
+
 /** Writes a file atomically (a temporary file in the same directory, then rename). */
 export function writeFileAtomic(path: string, content: string | Uint8Array): void {
+  checkOutputPath(path);
   const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
   const fd = openSync(tmp, 'w', 0o644);
   try {

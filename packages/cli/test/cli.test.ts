@@ -390,6 +390,23 @@ describe('checkpoint, prove, verify-proof', () => {
     expect(Object.keys(j).sort()).toEqual(['note', 'origin', 'root', 'rootBase64', 'size']);
   });
 
+  it('--out never overwrites a ledger or its WAL files', async () => {
+    const before = readFileSync(join(dir, 'cases.ledger'));
+    const cases: string[][] = [
+      ['checkpoint', 'cases.ledger', '--out', 'cases.ledger'],
+      ['prove', 'cases.ledger', '0', '--out', 'cases.ledger'],
+      ['consistency', 'cases.ledger', '--from', '1', '--out', 'cases.ledger'],
+      ['export', 'cases.ledger', '--out', 'cases.ledger'],
+      ['prove', 'cases.ledger', '0', '--out', 'cases.ledger-wal'],
+    ];
+    for (const argv of cases) {
+      const r = await ct(argv);
+      expect(r.code, argv.join(' ')).toBe(2);
+      expect(r.err).toMatch(/refusing to overwrite|choose another output file/);
+    }
+    expect(readFileSync(join(dir, 'cases.ledger')).equals(before)).toBe(true);
+  });
+
   it('checkpoint --sign signs the unsigned tail; without it a warning says so', async () => {
     expect((await ct(['init', 'manual.ledger', '--origin', 'example.org/manual'])).code).toBe(0);
     const none = await ct(['checkpoint', 'manual.ledger']);

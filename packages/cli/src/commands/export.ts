@@ -19,7 +19,7 @@ import {
   type LedgerEntry,
 } from '@casetrail/core';
 import { EXIT, operational, usage } from '../exit.js';
-import { resolvePath } from '../inputs.js';
+import { checkOutputPath, resolvePath } from '../inputs.js';
 import { write, type Io, type OutStream } from '../io.js';
 import { withReadLedger } from '../ledgers.js';
 import { Progress, printJson } from '../output.js';
@@ -66,6 +66,7 @@ export async function exportBundle(opts: ExportOptions, io: Io): Promise<number>
     const cp = await ledger.latestCheckpoint();
     if (cp === undefined) throw operational('NO_CHECKPOINT', `${opts.ledger} has no signed checkpoint to prove entries against: run \`casetrail checkpoint ${opts.ledger} --sign\``);
     const target = toStdout ? undefined : resolvePath(io, opts.out);
+    if (target !== undefined) checkOutputPath(target);
     const tmp = target === undefined ? undefined : join(dirname(target), `.${basename(target)}.${process.pid}.tmp`);
     const file: WriteStream | undefined = tmp === undefined ? undefined : createWriteStream(tmp, { mode: 0o644 });
     const sink: OutStream = file ?? io.stdout;
