@@ -357,6 +357,12 @@ async function verifyInSnapshot(store: SqliteStore, options: VerifyOptions): Pro
     }
     issues.add({ code: 'PAYLOAD_MISSING', table: 'entries', seq, message: `the payload of entry ${seq} is missing and no redaction entry erased it` });
   }
+  for (const [seq, by] of redactedBy) {
+    const row = store.entry(seq);
+    if (row !== undefined && (row.data !== null || row.salt !== null)) {
+      issues.add({ code: 'REDACTION_INVALID', table: 'entries', seq, message: `the payload of entry ${seq}, erased by redaction entry ${by}, is present again` });
+    }
+  }
   for (const r of store.iterateRedactions()) {
     if (!isSafeNat(r.seq) || !isSafeNat(r.by_seq)) {
       issues.add({ code: 'ROW_INVALID', table: 'redactions', message: 'a redactions row has a wrong column type' });

@@ -351,6 +351,19 @@ describe('redaction', () => {
     await l.close();
   });
 
+  test('an erased payload written back into the file is found', async () => {
+    const l = await newLedger();
+    await l.appendMany(steps(6));
+    const before = await l.get(2);
+    await l.redact(2, { reason: 'request', actor: 'dpo' });
+    await l.close();
+    const raw = rawOpen(l.path);
+    raw.prepare('UPDATE entries SET salt = ?, data = ? WHERE seq = 2').run(before.salt, before.payload);
+    raw.close();
+    const report = await verifyLedger(l.path, { vkey: KEYS.vkey });
+    expect(report.issues.map((i) => [i.code, i.seq])).toEqual([['REDACTION_INVALID', 2]]);
+  });
+
   test('a forged redactions row does not make trace or verify accept an erased payload', async () => {
     const l = await newLedger();
     await l.appendMany(steps(8));
