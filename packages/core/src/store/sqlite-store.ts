@@ -4,8 +4,8 @@
  * decisions (verification re-checks everything it returns).
  */
 import Database from 'better-sqlite3';
-import { existsSync, statSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { closeSync, existsSync, fsyncSync, linkSync, openSync, renameSync, rmSync, statSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { LedgerError, fail } from '../errors.js';
 import type { NodeReader } from '../merkle.js';
 import { FORMAT_ID, SCHEMA_SQL } from './schema.js';
@@ -74,7 +74,7 @@ export function storageError(e: unknown, path: string): unknown {
     return new LedgerError('DISK_FULL', `no space left for ledger ${path}; nothing was written (${message})`, details, { cause: e });
   }
   if (code.startsWith('SQLITE_READONLY')) {
-    return new LedgerError('READ_ONLY', `ledger ${path} cannot be written: ${message}; check the file and directory permissions`, details, { cause: e });
+    return new LedgerError('READ_ONLY', `ledger ${path} cannot be written: ${message}; check the permissions of the file, its -wal and -shm files, and its directory`, details, { cause: e });
   }
   if (code === 'SQLITE_NOTADB' || code.startsWith('SQLITE_CORRUPT')) {
     return new LedgerError('NOT_A_LEDGER', `${path} is not a readable casetrail ledger: ${message}`, details, { cause: e });
@@ -124,9 +124,13 @@ export class SqliteStore implements NodeReader {
     if (!existsSync(dir) || !statSync(dir).isDirectory()) {
       fail('LEDGER_NOT_FOUND', `directory ${dir} does not exist; create it first`, { path });
     }
+    // The schema is written under a temporary name and the finished file is
+    // then linked into place, so a crash during creation never leaves a file
+    // at `path` that is neither a ledger nor absent.
+    const tmp = join(dir, `.${basename(path)}.${process.pid}.${Date.now()}.creating`);
     let db: Database.Database | undefined;
     try {
-      db = new Database(path, { timeout: options.busyTimeoutMs ?? 5000 });
+      db = new Database(tmp, { timeout: options.busyTimeoutMs ?? 5000 });
       configure(db, options);
       const init = db.transaction(() => {
         db!.exec(SCHEMA_SQL);
@@ -136,11 +140,16 @@ export class SqliteStore implements NodeReader {
         put.run('created', new Date().toISOString());
       });
       init.immediate();
-      return new SqliteStore(path, db, false);
+      db.close(); // the last connection folds the WAL into the file
+      db = undefined;
+      publishNewFile(tmp, path);
     } catch (e) {
       db?.close();
       throw storageError(e, path);
+    } finally {
+      for (const f of [tmp, `${tmp}-wal`, `${tmp}-shm`]) rmSync(f, { force: true });
     }
+    return SqliteStore.open(path, options);
   }
 
   /** Opens an existing ledger file; LEDGER_NOT_FOUND if missing, NOT_A_LEDGER if it is something else. */
@@ -324,6 +333,34 @@ export class SqliteStore implements NodeReader {
   redactPayload(seq: number, bySeq: number): void {
     this.stmts.insertRedaction.run(seq, bySeq);
     this.stmts.erasePayload.run(seq);
+  }
+}
+
+/**
+ * Gives the finished file `tmp` the name `path` without ever replacing an
+ * existing file (link fails with EEXIST where rename would overwrite), then
+ * syncs the directory so the name survives a power cut.
+ */
+function publishNewFile(tmp: string, path: string): void {
+  try {
+    linkSync(tmp, path);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') fail('LEDGER_EXISTS', `${path} already exists; casetrail never overwrites a ledger`, { path });
+    // Filesystems without hard links: fall back to a checked rename.
+    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'EXDEV') throw e;
+    if (existsSync(path)) fail('LEDGER_EXISTS', `${path} already exists; casetrail never overwrites a ledger`, { path });
+    renameSync(tmp, path);
+  }
+  try {
+    const fd = openSync(dirname(path), 'r');
+    try {
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    // Some platforms cannot open or sync a directory; the file itself is synced.
   }
 }
 
