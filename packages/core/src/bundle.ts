@@ -98,6 +98,7 @@ export type BundleLine =
 /** Stable codes of bundle verification issues (docs/format.md §9.3). */
 export type BundleIssueCode =
   | 'MALFORMED_BUNDLE'
+  | 'INPUT_TOO_LARGE'
   | 'CHECKPOINT_INVALID'
   | 'ENTRY_DECODE'
   | 'SEQ_MISMATCH'
@@ -507,7 +508,8 @@ export class BundleVerifier {
   /** Records a problem with the stream itself (over-long line, bad UTF-8) and stops. */
   fail(e: unknown): void {
     this.#lineNo++;
-    this.#issue('MALFORMED_BUNDLE', `cannot read the bundle: ${(e as Error)?.message ?? String(e)}`);
+    const code = e instanceof LedgerError && e.code === 'INPUT_TOO_LARGE' ? 'INPUT_TOO_LARGE' : 'MALFORMED_BUNDLE';
+    this.#issue(code, `cannot read the bundle: ${(e as Error)?.message ?? String(e)}`);
     this.#state = 'dead';
   }
 

@@ -256,8 +256,8 @@ describe('proofs with 10,000 hashes', () => {
     const { outcome, work } = await measure(() => verifyBundle([utf8(`${header}\n`), huge], KEYS.vkey));
     const report = outcome as { ok: boolean; issues: Array<{ code: string }> };
     expect(report.ok).toBe(false);
-    // The verifier reports the refused line as an issue, not a throw.
-    expect(report.issues).toContainEqual(expect.objectContaining({ code: 'MALFORMED_BUNDLE', message: expect.stringMatching(/longer than/) }));
+    // The verifier reports the refused line as an INPUT_TOO_LARGE issue (format.md §9.3), not a throw.
+    expect(report.issues).toContainEqual(expect.objectContaining({ code: 'INPUT_TOO_LARGE', message: expect.stringMatching(/longer than/) }));
     expect(work.ms).toBeLessThan(2_000);
     figures.push(['bundle100MBLine', work.ms]);
     expect(MAX_BUNDLE_LINE_BYTES).toBe(24 * 1024 * 1024);
