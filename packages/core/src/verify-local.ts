@@ -131,43 +131,80 @@ const F_PAYLOAD_BAD = 4;
 const F_PAYLOAD_MISSING = 8;
 const NUMS = 5;
 
-export function packResults(results: readonly LocalResult[]): PackedResults {
-  const n = results.length;
-  const hashes = new Uint8Array(n * 96);
-  const numbers = new Float64Array(n * NUMS);
-  const caseIds: string[] = new Array<string>(n);
-  const nodeLengths = new Int32Array(n);
-  let nodeBytes = 0;
-  for (const r of results) nodeBytes += r.nodes?.length ?? 0;
-  const nodes = new Uint8Array(nodeBytes);
-  const issues: LocalIssue[] = [];
-  const redacts: PackedResults['redacts'] = [];
-  let off = 0;
-  results.forEach((r, i) => {
+/**
+ * Packs results one at a time into preallocated buffers, so that a worker
+ * never holds thousands of result objects (which the garbage collector would
+ * otherwise promote and then have to sweep).
+ */
+export class ResultPacker {
+  #n = 0;
+  #hashes: Uint8Array;
+  #numbers: Float64Array;
+  #caseIds: string[] = [];
+  #nodes: Uint8Array;
+  #nodeBytes = 0;
+  #nodeLengths: Int32Array;
+  #issues: LocalIssue[] = [];
+  #redacts: PackedResults['redacts'] = [];
+
+  constructor(private readonly capacity: number) {
+    this.#hashes = new Uint8Array(capacity * 96);
+    this.#numbers = new Float64Array(capacity * NUMS);
+    this.#nodeLengths = new Int32Array(capacity);
+    // Leaves complete fewer than one node each on average; grown on demand.
+    this.#nodes = new Uint8Array(capacity * 32);
+  }
+
+  add(r: LocalResult): void {
+    const i = this.#n++;
+    if (i >= this.capacity) throw new RangeError('ResultPacker is full');
     let flags = 0;
     if (r.leaf !== undefined) {
       flags |= F_LEAF;
-      hashes.set(r.leaf, i * 96);
+      this.#hashes.set(r.leaf, i * 96);
     }
     if (r.entry !== undefined) {
       flags |= F_ENTRY;
-      hashes.set(r.entry.prev, i * 96 + 32);
-      hashes.set(r.entry.casePrev, i * 96 + 64);
+      this.#hashes.set(r.entry.prev, i * 96 + 32);
+      this.#hashes.set(r.entry.casePrev, i * 96 + 64);
     }
     if (r.payload === 'bad') flags |= F_PAYLOAD_BAD;
     if (r.payload === 'missing') flags |= F_PAYLOAD_MISSING;
-    numbers.set([r.seq, r.entry?.time ?? 0, r.entry?.step ?? 0, flags, r.actorSignatures], i * NUMS);
-    caseIds[i] = r.entry?.caseId ?? '';
-    if (r.nodes === undefined) nodeLengths[i] = -1;
+    const o = i * NUMS;
+    this.#numbers[o] = r.seq;
+    this.#numbers[o + 1] = r.entry?.time ?? 0;
+    this.#numbers[o + 2] = r.entry?.step ?? 0;
+    this.#numbers[o + 3] = flags;
+    this.#numbers[o + 4] = r.actorSignatures;
+    this.#caseIds.push(r.entry?.caseId ?? '');
+    if (r.nodes === undefined) this.#nodeLengths[i] = -1;
     else {
-      nodeLengths[i] = r.nodes.length;
-      nodes.set(r.nodes, off);
-      off += r.nodes.length;
+      this.#nodeLengths[i] = r.nodes.length;
+      if (this.#nodeBytes + r.nodes.length > this.#nodes.length) {
+        const grown = new Uint8Array(Math.max(this.#nodes.length * 2, this.#nodeBytes + r.nodes.length));
+        grown.set(this.#nodes.subarray(0, this.#nodeBytes));
+        this.#nodes = grown;
+      }
+      this.#nodes.set(r.nodes, this.#nodeBytes);
+      this.#nodeBytes += r.nodes.length;
     }
-    issues.push(...r.issues);
-    if (r.redacts !== undefined) redacts.push({ at: i, ...r.redacts });
-  });
-  return { count: n, hashes, numbers, caseIds, nodes, nodeLengths, issues, redacts };
+    for (const issue of r.issues) this.#issues.push(issue);
+    if (r.redacts !== undefined) this.#redacts.push({ at: i, ...r.redacts });
+  }
+
+  finish(): PackedResults {
+    const n = this.#n;
+    return {
+      count: n,
+      hashes: this.#hashes.slice(0, n * 96),
+      numbers: this.#numbers.slice(0, n * NUMS),
+      caseIds: this.#caseIds,
+      nodes: this.#nodes.slice(0, this.#nodeBytes),
+      nodeLengths: this.#nodeLengths.slice(0, n),
+      issues: this.#issues,
+      redacts: this.#redacts,
+    };
+  }
 }
 
 /** Unpacks results in order; their issues come back with the first result of their seq. */

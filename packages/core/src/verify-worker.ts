@@ -5,7 +5,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { installNodeCrypto } from './node-crypto.js';
 import { SqliteStore } from './store/sqlite-store.js';
-import { checkRowLocally, packResults, type LocalResult } from './verify-local.js';
+import { ResultPacker, checkRowLocally } from './verify-local.js';
 
 installNodeCrypto();
 const port = parentPort!;
@@ -13,9 +13,9 @@ const store = SqliteStore.open((workerData as { path: string }).path, { readonly
 
 port.on('message', ({ from, to }: { from: number; to: number }) => {
   try {
-    const results: LocalResult[] = [];
-    for (const row of store.iterateEntries(from, to)) results.push(checkRowLocally(row));
-    const packed = packResults(results);
+    const packer = new ResultPacker(to - from);
+    for (const row of store.iterateEntries(from, to)) packer.add(checkRowLocally(row));
+    const packed = packer.finish();
     const buffers = [packed.hashes.buffer, packed.numbers.buffer, packed.nodes.buffer, packed.nodeLengths.buffer] as ArrayBuffer[];
     port.postMessage({ from, packed }, buffers);
   } catch (e) {
