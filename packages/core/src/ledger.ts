@@ -26,13 +26,7 @@ import {
   type Entry,
   type Statement,
 } from './entry.js';
-import {
-  MerkleAccumulator,
-  consistencyProof,
-  inclusionProof,
-  leafHash,
-  rootAt,
-} from './merkle.js';
+import { MerkleAccumulator, consistencyProof, inclusionProof, leafHash, rootAt, rootFromInclusionProof, type NodeReader } from './merkle.js';
 import { installNodeCrypto } from './node-crypto.js';
 import { formatSignatureLine, type NoteSigner } from './note.js';
 import { resolveSigner, type SignerInput } from './signer.js';
@@ -727,13 +721,14 @@ export class Ledger {
       const current = this.store.size();
       if (size > current) fail('INVALID_ARGUMENT', `treeSize ${size} is beyond the ledger's ${current} entries`);
       if (seq >= size) fail('NOT_FOUND', `entry ${seq} is not in a tree of ${size} entries`, { seq, treeSize: size });
-      return {
-        seq,
-        treeSize: size,
-        leafHash: Uint8Array.from(this.store.node(0, seq)),
-        root: rootAt(this.store, size),
-        proof: inclusionProof(this.store, seq, size),
-      };
+      const reader = this.store.prefetch((r) => {
+        r.node(0, seq);
+        inclusionProof(r, seq, size);
+      });
+      const leaf = Uint8Array.from(reader.node(0, seq));
+      const proof = inclusionProof(reader, seq, size);
+      // The path already determines the root: no second walk of the tree.
+      return { seq, treeSize: size, leafHash: leaf, root: rootFromInclusionProof(leaf, seq, size, proof), proof };
     });
   }
 
@@ -747,13 +742,14 @@ export class Ledger {
       const current = this.store.size();
       if (size > current) fail('INVALID_ARGUMENT', `newSize ${size} is beyond the ledger's ${current} entries`);
       if (oldSize < 1 || oldSize > size) fail('INVALID_ARGUMENT', `oldSize must be from 1 to ${size}`);
-      return {
+      const plan = (r: NodeReader) => ({
         oldSize,
         newSize: size,
-        oldRoot: rootAt(this.store, oldSize),
-        newRoot: rootAt(this.store, size),
-        proof: consistencyProof(this.store, oldSize, size),
-      };
+        oldRoot: rootAt(r, oldSize),
+        newRoot: rootAt(r, size),
+        proof: consistencyProof(r, oldSize, size),
+      });
+      return plan(this.store.prefetch(plan));
     });
   }
 

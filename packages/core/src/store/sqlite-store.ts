@@ -265,6 +265,34 @@ export class SqliteStore implements NodeReader {
     return hash;
   }
 
+  /**
+   * A NodeReader with every node `plan` will ask for read in one query.
+   * Which nodes a Merkle computation reads depends only on sizes and
+   * indices, never on hash values, so a dry run of `plan` against a
+   * recording reader lists them exactly; one `IN (…)` query then replaces
+   * a query per node (proofs: about half the time).
+   */
+  prefetch(plan: (reader: NodeReader) => void): NodeReader {
+    const seqs = new Set<number>();
+    const dummy = new Uint8Array(32);
+    plan({
+      node: (level, index) => {
+        seqs.add(level === 0 ? index : (index + 1) * 2 ** level - 1);
+        return dummy;
+      },
+    });
+    const rows = new Map<number, { leaf: unknown; nodes: unknown }>();
+    const found = this.guard(() => this.stmts.rowsIn.all(JSON.stringify([...seqs]))) as Array<{ seq: number; leaf: unknown; nodes: unknown }>;
+    for (const r of found) rows.set(r.seq, r);
+    return {
+      node: (level, index) => {
+        const row = rows.get(level === 0 ? index : (index + 1) * 2 ** level - 1);
+        const hash = row === undefined ? undefined : level === 0 ? row.leaf : nodeIn(row.nodes, level);
+        return hash instanceof Uint8Array && hash.length === 32 ? hash : this.node(level, index);
+      },
+    };
+  }
+
   /** Entries in seq order with their payloads, streamed. */
   *iterateEntries(fromSeq = 0, toSeq = Number.MAX_SAFE_INTEGER): Generator<EntryWithPayloadRow> {
     yield* this.stmts.range.iterate(fromSeq, toSeq) as IterableIterator<EntryWithPayloadRow>;
@@ -405,6 +433,7 @@ function prepareStatements(db: Database.Database) {
     range: db.prepare(`${sel} WHERE seq >= ? AND seq < ? ORDER BY seq`),
     timeAt: db.prepare('SELECT time FROM entries WHERE seq = ?'),
     nodeRow: db.prepare('SELECT leaf, nodes FROM entries WHERE seq = ?'),
+    rowsIn: db.prepare('SELECT seq, leaf, nodes FROM entries WHERE seq IN (SELECT value FROM json_each(?))'),
     redactions: db.prepare('SELECT seq, by_seq FROM redactions ORDER BY seq'),
     redactionOf: db.prepare('SELECT seq, by_seq FROM redactions WHERE seq = ?'),
     checkpoints: db.prepare('SELECT size, root, note FROM checkpoints WHERE size >= ? ORDER BY size'),
