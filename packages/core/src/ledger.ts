@@ -30,7 +30,7 @@ import { MerkleAccumulator, consistencyProof, inclusionProof, leafHash, rootAt, 
 import { installNodeCrypto } from './node-crypto.js';
 import { formatSignatureLine, type NoteSigner } from './note.js';
 import { resolveSigner, type SignerInput } from './signer.js';
-import { SqliteStore, type Durability, type EntryWithPayloadRow } from './store/sqlite-store.js';
+import { NodeCache, SqliteStore, type Durability, type EntryWithPayloadRow } from './store/sqlite-store.js';
 import { verifyStore, type VerifyOptions, type VerifyReport, assertReport } from './verify.js';
 
 installNodeCrypto();
@@ -236,6 +236,8 @@ export class Ledger {
    * both describe the ledger as this instance last committed it.
    */
   private readonly caseTails = new Map<string, { step: number; leaf: Uint8Array }>();
+  /** Upper Merkle nodes shared by successive proofs (at most ~5 MB). */
+  private readonly proofNodes = new NodeCache();
   private closed = false;
 
   private constructor(store: SqliteStore, options: LedgerOptions) {
@@ -724,7 +726,7 @@ export class Ledger {
       const reader = this.store.prefetch((r) => {
         r.node(0, seq);
         inclusionProof(r, seq, size);
-      });
+      }, this.proofNodes);
       const leaf = Uint8Array.from(reader.node(0, seq));
       const proof = inclusionProof(reader, seq, size);
       // The path already determines the root: no second walk of the tree.
@@ -749,7 +751,7 @@ export class Ledger {
         newRoot: rootAt(r, size),
         proof: consistencyProof(r, oldSize, size),
       });
-      return plan(this.store.prefetch(plan));
+      return plan(this.store.prefetch(plan, this.proofNodes));
     });
   }
 

@@ -255,7 +255,7 @@ async function verifyInSnapshot(store: SqliteStore, options: VerifyOptions): Pro
   const cases = new Map<string, { step: number; leaf: Uint8Array; seq: number }>();
   const redactedBy = new Map<number, number>();
   const missingPayloads: number[] = [];
-  const checkpointRows = store.iterateCheckpoints(mode === 'incremental' ? start + 1 : 0);
+  const checkpointRows = openedAhead(store.iterateCheckpoints(mode === 'incremental' ? start + 1 : 0), verifier);
   let nextCheckpoint = checkpointRows.next();
   let expected = start;
   const total = size - start;
@@ -289,7 +289,9 @@ async function verifyInSnapshot(store: SqliteStore, options: VerifyOptions): Pro
     }
     let cp: Checkpoint;
     try {
-      cp = openCheckpoint(row.note, [verifier]);
+      const pre = (row as { opened?: Checkpoint | Error }).opened;
+      if (pre instanceof Error) throw pre;
+      cp = pre ?? openCheckpoint(row.note, [verifier]);
     } catch (e) {
       issues.add({ code: 'CHECKPOINT_INVALID', ...at, message: `stored checkpoint of size ${row.size} does not verify: ${(e as Error).message}` });
       return;
@@ -526,3 +528,35 @@ async function verifyInSnapshot(store: SqliteStore, options: VerifyOptions): Pro
     return r;
   }
 }
+
+/**
+ * Opens stored checkpoint notes CHECKPOINT_BATCH at a time, ahead of the entry
+ * scan that consumes them: verifying the Ed25519 signatures in a tight loop
+ * keeps OpenSSL's tables in cache (interleaved with the scan, each
+ * verification took 1–1.6 ms instead of 0.1 ms). Memory stays bounded.
+ */
+function* openedAhead<R extends { note: unknown }>(rows: Iterator<R>, verifier: NoteVerifier): Generator<R & { opened?: Checkpoint | Error }> {
+  try {
+    for (;;) {
+      const batch: Array<R & { opened?: Checkpoint | Error }> = [];
+      for (let r = rows.next(); !r.done; r = rows.next()) {
+        batch.push(r.value);
+        if (batch.length === CHECKPOINT_BATCH) break;
+      }
+      for (const row of batch) {
+        if (typeof row.note !== 'string') continue;
+        try {
+          row.opened = openCheckpoint(row.note, [verifier]);
+        } catch (e) {
+          row.opened = e instanceof Error ? e : new Error(String(e));
+        }
+      }
+      yield* batch;
+      if (batch.length < CHECKPOINT_BATCH) return;
+    }
+  } finally {
+    rows.return?.(undefined);
+  }
+}
+
+const CHECKPOINT_BATCH = 256;

@@ -88,6 +88,30 @@ export function storageError(e: unknown, path: string): unknown {
   return new LedgerError('STORAGE_ERROR', `storage error on ${path}: ${message}`, details, { cause: e });
 }
 
+/**
+ * Merkle nodes of level ≥ `minLevel` kept across proofs (nodes never change
+ * once written, and every proof passes through the upper levels). Only proof
+ * generation uses it; verification always reads the file.
+ */
+export class NodeCache {
+  private readonly map = new Map<number, Uint8Array>();
+
+  constructor(
+    private readonly minLevel = 4,
+    private readonly maxNodes = 65_536,
+  ) {}
+
+  get(level: number, index: number): Uint8Array | undefined {
+    return level < this.minLevel ? undefined : this.map.get(level * 2 ** 48 + index);
+  }
+
+  set(level: number, index: number, hash: Uint8Array): void {
+    if (level < this.minLevel) return;
+    if (this.map.size >= this.maxNodes) this.map.clear();
+    this.map.set(level * 2 ** 48 + index, Uint8Array.from(hash));
+  }
+}
+
 export class SqliteStore implements NodeReader {
   readonly path: string;
   readonly readonly: boolean;
@@ -272,12 +296,12 @@ export class SqliteStore implements NodeReader {
    * recording reader lists them exactly; one `IN (…)` query then replaces
    * a query per node (proofs: about half the time).
    */
-  prefetch(plan: (reader: NodeReader) => void): NodeReader {
+  prefetch(plan: (reader: NodeReader) => void, cached?: NodeCache): NodeReader {
     const seqs = new Set<number>();
     const dummy = new Uint8Array(32);
     plan({
       node: (level, index) => {
-        seqs.add(level === 0 ? index : (index + 1) * 2 ** level - 1);
+        if (cached?.get(level, index) === undefined) seqs.add(level === 0 ? index : (index + 1) * 2 ** level - 1);
         return dummy;
       },
     });
@@ -286,16 +310,21 @@ export class SqliteStore implements NodeReader {
     for (const r of found) rows.set(r.seq, r);
     return {
       node: (level, index) => {
+        const hit = cached?.get(level, index);
+        if (hit !== undefined) return hit;
         const row = rows.get(level === 0 ? index : (index + 1) * 2 ** level - 1);
-        const hash = row === undefined ? undefined : level === 0 ? row.leaf : nodeIn(row.nodes, level);
-        return hash instanceof Uint8Array && hash.length === 32 ? hash : this.node(level, index);
+        const found = row === undefined ? undefined : level === 0 ? row.leaf : nodeIn(row.nodes, level);
+        const hash = found instanceof Uint8Array && found.length === 32 ? found : this.node(level, index);
+        cached?.set(level, index, hash);
+        return hash;
       },
     };
   }
 
   /** Entries in seq order with their payloads, streamed. */
-  *iterateEntries(fromSeq = 0, toSeq = Number.MAX_SAFE_INTEGER): Generator<EntryWithPayloadRow> {
-    yield* this.stmts.range.iterate(fromSeq, toSeq) as IterableIterator<EntryWithPayloadRow>;
+  iterateEntries(fromSeq = 0, toSeq = Number.MAX_SAFE_INTEGER): IterableIterator<EntryWithPayloadRow> {
+    // The statement's own iterator: a generator around it cost a resumption per row.
+    return this.stmts.range.iterate(fromSeq, toSeq) as IterableIterator<EntryWithPayloadRow>;
   }
 
   queryPage(filter: QueryFilter): EntryWithPayloadRow[] {
