@@ -86,6 +86,12 @@ export interface VerifyOptions {
    * entries are to be checked; 0 checks everything in this thread.
    */
   workers?: number;
+  /**
+   * Cases whose latest step is kept in memory during the scan (default
+   * 65,536, ~200 bytes each). A case continued after being forgotten has its
+   * previous step read again through the case index; the verdict is the same.
+   */
+  trackedCases?: number;
   /** Stop recording issues after this many (they are still counted). Default 1000. */
   maxIssues?: number;
   onProgress?: (p: VerifyProgress) => void;
@@ -131,6 +137,8 @@ export function assertReport(report: VerifyReport): VerifyReport {
 
 const PROGRESS_EVERY = 65_536;
 const PARALLEL_THRESHOLD = 65_536;
+/** Cases whose last step verification keeps in memory (~200 bytes each). */
+const MAX_TRACKED_CASES = 65_536;
 
 function defaultWorkerCount(): number {
   return Math.min(4, availableParallelism());
@@ -253,6 +261,9 @@ async function verifyInSnapshot(store: SqliteStore, options: VerifyOptions): Pro
 
   // Step 4: entries, streamed in seq order.
   const cases = new Map<string, { step: number; leaf: Uint8Array; seq: number }>();
+  let casesForgotten = 0;
+  const trackedCases = options.trackedCases ?? MAX_TRACKED_CASES;
+  if (!Number.isSafeInteger(trackedCases) || trackedCases < 1) throw new LedgerError('INVALID_ARGUMENT', 'trackedCases must be a positive integer');
   const redactedBy = new Map<number, number>();
   const missingPayloads: number[] = [];
   const checkpointRows = openedAhead(store.iterateCheckpoints(mode === 'incremental' ? start + 1 : 0), verifier);
@@ -452,7 +463,7 @@ async function verifyInSnapshot(store: SqliteStore, options: VerifyOptions): Pro
 
   function checkCaseChain(seq: number, e: LocalEntry, leaf: Uint8Array): void {
     let prior = cases.get(e.caseId);
-    if (prior === undefined && e.step > 1) prior = priorCaseStep(e);
+    if (prior === undefined && e.step > 1) prior = priorCaseStep(seq, e);
     const expectedStep = prior === undefined ? 1 : prior.step + 1;
     if (e.step !== expectedStep) {
       issues.add({ code: 'CASE_STEP_MISMATCH', table: 'entries', seq, message: `entry ${seq} is step ${e.step} of case ${JSON.stringify(e.caseId)}, expected step ${expectedStep}` });
@@ -461,17 +472,39 @@ async function verifyInSnapshot(store: SqliteStore, options: VerifyOptions): Pro
     if (!equalBytes(e.casePrev, expectedPrev)) {
       issues.add({ code: 'CASE_CHAIN_BROKEN', table: 'entries', seq, message: `entry ${seq} does not link to the previous step of case ${JSON.stringify(e.caseId)}` });
     }
+    // Least recently continued cases are forgotten beyond MAX_TRACKED_CASES,
+    // so memory does not grow with the number of cases in the ledger.
+    cases.delete(e.caseId);
     cases.set(e.caseId, { step: e.step, leaf: Uint8Array.from(leaf), seq });
+    if (cases.size > trackedCases) {
+      cases.delete(cases.keys().next().value!);
+      casesForgotten++;
+    }
   }
 
-  /** Incremental mode: the case's previous step lies before the trusted size; read and authenticate it. */
-  function priorCaseStep(e: LocalEntry): { step: number; leaf: Uint8Array; seq: number } | undefined {
-    if (mode !== 'incremental' || trusted === undefined) return undefined;
+  /**
+   * The case's previous step when it is not in `cases`: before the trusted
+   * size (incremental mode), read and proven against the trusted tree; after
+   * it, already scanned but forgotten, so read again by the case index and
+   * its leaf hash recomputed from the same bytes the scan hashed.
+   */
+  function priorCaseStep(seq: number, e: LocalEntry): { step: number; leaf: Uint8Array; seq: number } | undefined {
     const row = store.caseStep(e.caseId, e.step - 1);
-    if (row === undefined || !isSafeNat(row.seq) || row.seq >= start) return undefined;
-    const old = authenticatedOldEntry(row.seq, trusted);
-    if (old === undefined || old.entry.caseId !== e.caseId || old.entry.step !== e.step - 1) return undefined;
-    return { step: old.entry.step, leaf: old.leaf, seq: row.seq };
+    if (row === undefined || !isSafeNat(row.seq) || row.seq >= seq) return undefined;
+    if (row.seq < start) {
+      if (mode !== 'incremental' || trusted === undefined) return undefined;
+      const old = authenticatedOldEntry(row.seq, trusted);
+      if (old === undefined || old.entry.caseId !== e.caseId || old.entry.step !== e.step - 1) return undefined;
+      return { step: old.entry.step, leaf: old.leaf, seq: row.seq };
+    }
+    if (casesForgotten === 0 || !isBytes(row.bytes)) return undefined;
+    try {
+      const again = decodeEntry(row.bytes);
+      if (again.caseId !== e.caseId || again.step !== e.step - 1 || again.seq !== row.seq) return undefined;
+      return { step: again.step, leaf: leafHash(row.bytes), seq: row.seq };
+    } catch {
+      return undefined;
+    }
   }
 
   /** A redaction record must name an earlier, non-redaction entry of its case by its leaf hash, once. */

@@ -526,6 +526,29 @@ describe('verification', () => {
     expect(inThread.checked.redactions).toBe(2);
   });
 
+  test('forgetting cases during the scan (bounded memory) does not change the verdict', async () => {
+    const l = await newLedger();
+    for (let i = 0; i < 4; i++) await l.appendMany(steps(300, `M${i}`).map((s, j) => ({ ...s, caseId: `C-${(j * 7 + i) % 40}` })));
+    const trusted = (await l.checkpointAt(600))!.note;
+    await l.close();
+    const clean = await verifyLedger(l.path, { vkey: KEYS.vkey, workers: 0 });
+    const tight = await verifyLedger(l.path, { vkey: KEYS.vkey, workers: 0, trackedCases: 3 });
+    expect(clean.ok).toBe(true);
+    expect({ ...tight, durationMs: 0 }).toEqual({ ...clean, durationMs: 0 });
+    const db = rawOpen(l.path);
+    const victim = db.prepare('SELECT bytes FROM entries WHERE seq = 700').get() as { bytes: Buffer };
+    const forged = Buffer.from(victim.bytes);
+    forged[forged.length - 5] ^= 1;
+    db.prepare('UPDATE entries SET bytes = ? WHERE seq = 700').run(forged);
+    db.close();
+    for (const mode of ['full', 'incremental'] as const) {
+      const a = await verifyLedger(l.path, { vkey: KEYS.vkey, workers: 0, trusted, mode });
+      const b = await verifyLedger(l.path, { vkey: KEYS.vkey, workers: 0, trusted, mode, trackedCases: 2 });
+      expect(a.ok).toBe(false);
+      expect({ ...b, durationMs: 0 }).toEqual({ ...a, durationMs: 0 });
+    }
+  });
+
   test('verdicts are the same with the portable (noble) and node:crypto providers', async () => {
     const { setHashProvider, setEd25519Provider, nobleHashes, nobleEd25519, installNodeCrypto } = await import('../src/index.js');
     const l = await newLedger();
