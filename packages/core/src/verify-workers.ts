@@ -47,7 +47,9 @@ export async function checkRowsInWorkers(
   const workers: Worker[] = [];
   try {
     for (let i = 0; i < count; i++) {
-      workers.push(new Worker(script, { workerData: { path: store.path } }));
+      // A worker holds one chunk at a time; small heap limits keep the
+      // process's peak memory close to the single-thread verifier's.
+      workers.push(new Worker(script, { workerData: { path: store.path }, resourceLimits: { maxYoungGenerationSizeMb: 2, maxOldGenerationSizeMb: 32 } }));
     }
   } catch {
     await Promise.all(workers.map((w) => w.terminate()));
