@@ -89,7 +89,7 @@ export interface VerifyOptions {
   workers?: number;
   /**
    * Cases whose latest step is kept in memory during the scan (default
-   * 65,536, ~200 bytes each). A case continued after being forgotten has its
+   * 32,768, ~150 bytes each). A case continued after being forgotten has its
    * previous step read again through the case index; the verdict is the same.
    */
   trackedCases?: number;
@@ -138,8 +138,21 @@ export function assertReport(report: VerifyReport): VerifyReport {
 
 const PROGRESS_EVERY = 65_536;
 const PARALLEL_THRESHOLD = 65_536;
-/** Cases whose last step verification keeps in memory (~200 bytes each). */
-const MAX_TRACKED_CASES = 65_536;
+
+/** A case's latest step; the leaf hash as a 32-character byte string (~50 bytes, not ~200 for a Uint8Array). */
+interface CaseState {
+  step: number;
+  leaf: string;
+  seq: number;
+}
+
+function byteString(b: Uint8Array): string {
+  return String.fromCharCode.apply(null, b as unknown as number[]);
+}
+
+const ZERO_HASH_STRING = byteString(ZERO_HASH);
+/** Cases whose last step verification keeps in memory (~150 bytes each). */
+const MAX_TRACKED_CASES = 32_768;
 
 /**
  * One worker beside the calling thread: at 1M entries it verified at ~100k/s
@@ -266,7 +279,7 @@ async function verifyInSnapshot(store: SqliteStore, options: VerifyOptions): Pro
   }
 
   // Step 4: entries, streamed in seq order.
-  const cases = new Map<string, { step: number; leaf: Uint8Array; seq: number }>();
+  const cases = new Map<string, CaseState>();
   let casesForgotten = 0;
   const trackedCases = options.trackedCases ?? MAX_TRACKED_CASES;
   if (!Number.isSafeInteger(trackedCases) || trackedCases < 1) throw new LedgerError('INVALID_ARGUMENT', 'trackedCases must be a positive integer');
@@ -475,14 +488,14 @@ async function verifyInSnapshot(store: SqliteStore, options: VerifyOptions): Pro
     if (e.step !== expectedStep) {
       issues.add({ code: 'CASE_STEP_MISMATCH', table: 'entries', seq, message: `entry ${seq} is step ${e.step} of case ${JSON.stringify(e.caseId)}, expected step ${expectedStep}` });
     }
-    const expectedPrev = prior === undefined ? ZERO_HASH : prior.leaf;
-    if (!equalBytes(e.casePrev, expectedPrev)) {
+    const expectedPrev = prior === undefined ? ZERO_HASH_STRING : prior.leaf;
+    if (byteString(e.casePrev) !== expectedPrev) {
       issues.add({ code: 'CASE_CHAIN_BROKEN', table: 'entries', seq, message: `entry ${seq} does not link to the previous step of case ${JSON.stringify(e.caseId)}` });
     }
     // Least recently continued cases are forgotten beyond MAX_TRACKED_CASES,
     // so memory does not grow with the number of cases in the ledger.
     cases.delete(e.caseId);
-    cases.set(e.caseId, { step: e.step, leaf: Uint8Array.from(leaf), seq });
+    cases.set(e.caseId, { step: e.step, leaf: byteString(leaf), seq });
     if (cases.size > trackedCases) {
       cases.delete(cases.keys().next().value!);
       casesForgotten++;
@@ -495,20 +508,20 @@ async function verifyInSnapshot(store: SqliteStore, options: VerifyOptions): Pro
    * it, already scanned but forgotten, so read again by the case index and
    * its leaf hash recomputed from the same bytes the scan hashed.
    */
-  function priorCaseStep(seq: number, e: LocalEntry): { step: number; leaf: Uint8Array; seq: number } | undefined {
+  function priorCaseStep(seq: number, e: LocalEntry): CaseState | undefined {
     const row = store.caseStep(e.caseId, e.step - 1);
     if (row === undefined || !isSafeNat(row.seq) || row.seq >= seq) return undefined;
     if (row.seq < start) {
       if (mode !== 'incremental' || trusted === undefined) return undefined;
       const old = authenticatedOldEntry(row.seq, trusted);
       if (old === undefined || old.entry.caseId !== e.caseId || old.entry.step !== e.step - 1) return undefined;
-      return { step: old.entry.step, leaf: old.leaf, seq: row.seq };
+      return { step: old.entry.step, leaf: byteString(old.leaf), seq: row.seq };
     }
     if (casesForgotten === 0 || !isBytes(row.bytes)) return undefined;
     try {
       const again = decodeEntry(row.bytes);
       if (again.caseId !== e.caseId || again.step !== e.step - 1 || again.seq !== row.seq) return undefined;
-      return { step: again.step, leaf: leafHash(row.bytes), seq: row.seq };
+      return { step: again.step, leaf: byteString(leafHash(row.bytes)), seq: row.seq };
     } catch {
       return undefined;
     }
