@@ -31,6 +31,7 @@ import { installNodeCrypto } from './node-crypto.js';
 import { formatSignatureLine, type NoteSigner } from './note.js';
 import { resolveSigner, type SignerInput } from './signer.js';
 import { NodeCache, SqliteStore, type Durability, type EntryWithPayloadRow } from './store/sqlite-store.js';
+import { checkRowLocally } from './verify-local.js';
 import { verifyStore, type VerifyOptions, type VerifyReport, assertReport } from './verify.js';
 
 installNodeCrypto();
@@ -661,6 +662,11 @@ export class Ledger {
     let prevLeaf: Uint8Array = ZERO_HASH;
     let prevSeq = -1;
     for (const [i, row] of rows.entries()) {
+      // The single-row checks are verification's own (leaf hash, decoding,
+      // index columns, payload commitment, actor signatures).
+      const local = checkRowLocally(row);
+      for (const li of local.issues) issues.push({ code: li.code, seq: li.seq, message: li.message });
+      if (local.leaf === undefined || local.entry === undefined) continue;
       let e: LedgerEntry;
       try {
         e = toLedgerEntry(row);
@@ -669,20 +675,13 @@ export class Ledger {
         continue;
       }
       steps.push(e);
-      const computed = leafHash(e.bytes);
-      if (!equalBytes(computed, row.leaf)) issues.push({ code: 'LEAF_HASH_MISMATCH', seq: row.seq, message: `stored leaf hash of entry ${row.seq} does not match its bytes` });
-      if (e.entry.caseId !== caseId || e.entry.seq !== row.seq) issues.push({ code: 'INDEX_MISMATCH', seq: row.seq, message: `entry ${row.seq}'s columns do not match its bytes` });
       if (e.entry.step !== i + 1) issues.push({ code: 'CASE_STEP_MISMATCH', seq: row.seq, message: `expected step ${i + 1}, entry says ${e.entry.step}` });
       if (!equalBytes(e.entry.casePrev, prevLeaf)) issues.push({ code: 'CASE_CHAIN_BROKEN', seq: row.seq, message: `entry ${row.seq} does not link to the case's previous step` });
       if (e.entry.seq <= prevSeq) issues.push({ code: 'CASE_CHAIN_BROKEN', seq: row.seq, message: `step ${i + 1} is not after step ${i} in the ledger` });
-      if (e.payload !== null && e.salt !== null) {
-        if (!equalBytes(payloadCommitment(e.salt, e.payload), e.entry.commit)) {
-          issues.push({ code: 'PAYLOAD_COMMITMENT_MISMATCH', seq: row.seq, message: `payload of entry ${row.seq} does not match its commitment` });
-        }
-      } else if (!this.isProvenRedaction(row.seq, computed, caseId)) {
+      if (local.payload === 'missing' && !this.isProvenRedaction(row.seq, local.leaf, caseId)) {
         issues.push({ code: 'PAYLOAD_MISSING', seq: row.seq, message: `payload of entry ${row.seq} is missing and no valid redaction entry erased it` });
       }
-      prevLeaf = computed;
+      prevLeaf = local.leaf;
       prevSeq = e.entry.seq;
     }
     return { caseId, steps, ok: issues.length === 0, issues };

@@ -45,7 +45,8 @@ export interface LocalResult {
   issues: LocalIssue[];
 }
 
-function isBytes(v: unknown, len?: number): v is Uint8Array {
+/** A byte string (of length `len`, if given): how rows read from the file are type-checked. */
+export function isBytes(v: unknown, len?: number): v is Uint8Array {
   return v instanceof Uint8Array && (len === undefined || v.length === len);
 }
 

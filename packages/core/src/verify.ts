@@ -16,7 +16,7 @@ import { REDACTION_TYPE, ZERO_HASH, decodeEntry, genesisLink, type Entry } from 
 import { MerkleAccumulator, inclusionProof, leafHash, perfectNodesOf, verifyInclusion } from './merkle.js';
 import { parseVerifierKey, type NoteVerifier } from './note.js';
 import type { SqliteStore } from './store/sqlite-store.js';
-import { checkRowLocally, type LocalResult } from './verify-local.js';
+import { checkRowLocally, isBytes, type LocalResult } from './verify-local.js';
 import { checkRowsInWorkers } from './verify-workers.js';
 
 type LocalEntry = NonNullable<LocalResult['entry']>;
@@ -174,10 +174,6 @@ class Issues {
     if (full.severity === 'error') this.errors++;
     if (this.list.length < this.max) this.list.push(full);
   }
-}
-
-function isBytes(v: unknown, len?: number): v is Uint8Array {
-  return v instanceof Uint8Array && (len === undefined || v.length === len);
 }
 
 function isSafeNat(v: unknown): v is number {

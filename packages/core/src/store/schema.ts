@@ -56,11 +56,3 @@ CREATE TRIGGER meta_no_delete BEFORE DELETE ON meta
 /** Tables of a v1 ledger, in a stable order (used by verification and tests). */
 export const TABLES = ['meta', 'entries', 'redactions', 'checkpoints'] as const;
 export type TableName = (typeof TABLES)[number];
-
-/** Number of Merkle nodes leaf `seq` completes: its trailing 1-bits (format.md §7). */
-export function nodesCompletedBy(seq: number): number {
-  let k = 0;
-  // Math instead of bit operators: seq may exceed 2^31.
-  while (Math.floor(seq / 2 ** k) % 2 === 1) k++;
-  return k;
-}
