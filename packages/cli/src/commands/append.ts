@@ -13,10 +13,13 @@ import {
   type Receipt,
   type StepInput,
 } from '@casetrail/core';
+import type { Command } from 'commander';
+import { defineCommand } from '../command.js';
 import { EXIT, usage } from '../exit.js';
 import { inputStream, parseTime, readActorSeeds, readInput } from '../inputs.js';
 import { write, type Io } from '../io.js';
 import { withWriteLedger } from '../ledgers.js';
+import { collect, countParser, defined, example, flag, jsonOption, keyFileOption, num, req, str, strs } from '../options.js';
 import { Progress, isoTime, printJson } from '../output.js';
 
 export interface AppendOptions {
@@ -216,3 +219,43 @@ async function commitBatch(ledger: Ledger, batch: StepInput[], lines: number[], 
   stats.treeSize = receipts[0]!.treeSize;
   stats.committedLines = lines[lines.length - 1]!;
 }
+
+export const appendCli = defineCommand<AppendOptions>({
+  name: 'append',
+  define: (cmd: Command) =>
+    cmd
+      .description('append a step (or many, from NDJSON) and sign a checkpoint')
+      .argument('<ledger>', 'ledger file')
+      .option('--case <id>', 'case id')
+      .option('--type <type>', 'step type, e.g. opened, decision, closed')
+      .option('--actor <id>', 'who performed the step')
+      .option('--data <json>', 'the step data as JSON')
+      .option('--data-file <file>', 'file (or -) holding the step data as JSON')
+      .option('--time <time>', 'entry time: ISO 8601 or ms since 1970 (default now)')
+      .option('--ndjson <file>', 'bulk: file (or -) with one {"case","type","actor","data","time"?} per line')
+      .option('--batch-size <n>', 'bulk: entries per transaction', countParser('--batch-size', 1), 1000)
+      .option('--sign-with <keyfile>', 'actor signer key file (0600); repeat for several', collect)
+      .addOption(keyFileOption())
+      .addOption(jsonOption())
+      .addHelpText(
+        'after',
+        example(`casetrail append cases.ledger --case C-1 --type opened --actor clerk-2 --data '{"subject":"permit"}'`, 'casetrail append cases.ledger --ndjson steps.ndjson'),
+      ),
+  options: ([ledger], o) => ({
+    ledger: req(ledger, '<ledger>'),
+    ...defined({
+      case: str(o, 'case'),
+      type: str(o, 'type'),
+      actor: str(o, 'actor'),
+      data: str(o, 'data'),
+      dataFile: str(o, 'dataFile'),
+      time: str(o, 'time'),
+      ndjson: str(o, 'ndjson'),
+      batchSize: num(o, 'batchSize'),
+      signWith: strs(o, 'signWith'),
+      keyFile: str(o, 'keyFile'),
+      json: flag(o, 'json'),
+    }),
+  }),
+  run: append,
+});

@@ -3,10 +3,13 @@
  * checkpoint note, byte for byte as stored.
  */
 import { toBase64, toHex, type SignedCheckpoint } from '@casetrail/core';
+import type { Command } from 'commander';
+import { defineCommand } from '../command.js';
 import { EXIT, operational } from '../exit.js';
 import { resolvePath, writeFileAtomic } from '../inputs.js';
 import { write, type Io } from '../io.js';
 import { withReadLedger, withWriteLedger } from '../ledgers.js';
+import { defined, example, flag, jsonOption, keyFileOption, outOption, req, str } from '../options.js';
 import { printJson } from '../output.js';
 
 export interface CheckpointOptions {
@@ -48,3 +51,21 @@ export async function checkpoint(opts: CheckpointOptions, io: Io): Promise<numbe
   }
   return EXIT.OK;
 }
+
+export const checkpointCli = defineCommand<CheckpointOptions>({
+  name: 'checkpoint',
+  define: (cmd: Command) =>
+    cmd
+      .description('print the latest signed checkpoint, byte for byte')
+      .argument('<ledger>', 'ledger file')
+      .addOption(outOption('write it to this file instead'))
+      .option('--sign', 'first sign a checkpoint of the current size if the latest is older (needs the key)')
+      .addOption(keyFileOption('signing key for --sign'))
+      .addOption(jsonOption())
+      .addHelpText('after', example('casetrail checkpoint cases.ledger --out today.checkpoint')),
+  options: ([ledger], o) => ({
+    ledger: req(ledger, '<ledger>'),
+    ...defined({ out: str(o, 'out'), sign: flag(o, 'sign'), keyFile: str(o, 'keyFile'), json: flag(o, 'json') }),
+  }),
+  run: checkpoint,
+});

@@ -16,10 +16,13 @@ import {
   verifyWitnessBody,
   type Checkpoint,
 } from '@casetrail/core';
+import type { Command } from 'commander';
+import { defineCommand } from '../command.js';
 import { EXIT, failed, operational, usage } from '../exit.js';
 import { readTextFile, readVerifierKey, resolvePath, writeFileAtomic } from '../inputs.js';
 import { write, type Io } from '../io.js';
 import { withReadLedger } from '../ledgers.js';
+import { countParser, defined, example, flag, jsonOption, num, outOption, req, str, vkeyOption } from '../options.js';
 import { printJson } from '../output.js';
 
 export interface ConsistencyOptions {
@@ -104,3 +107,23 @@ export async function consistency(opts: ConsistencyOptions, io: Io): Promise<num
   }
   return EXIT.OK;
 }
+
+export const consistencyCli = defineCommand<ConsistencyOptions>({
+  name: 'consistency',
+  define: (cmd: Command) =>
+    cmd
+      .description('write a c2sp.org/tlog-witness add-checkpoint body: consistency proof + new checkpoint')
+      .argument('<ledger>', 'ledger file')
+      .requiredOption('--from <checkpoint|size>', 'the earlier checkpoint file (or its size; 0 for none)')
+      .option('--to <size>', 'the new tree size (a signed checkpoint of that size must exist; default the latest)', countParser('--to', 1))
+      .addOption(vkeyOption(false, 'also check the --from signature and the produced body'))
+      .addOption(outOption('write the body to this file'))
+      .addOption(jsonOption())
+      .addHelpText('after', example('casetrail consistency cases.ledger --from yesterday.checkpoint --out add-checkpoint.body')),
+  options: ([ledger], o) => ({
+    ledger: req(ledger, '<ledger>'),
+    from: req(o['from'], '--from'),
+    ...defined({ to: num(o, 'to'), vkey: str(o, 'vkey'), out: str(o, 'out'), json: flag(o, 'json') }),
+  }),
+  run: consistency,
+});

@@ -18,10 +18,13 @@ import {
   type Ledger,
   type LedgerEntry,
 } from '@casetrail/core';
+import type { Command } from 'commander';
+import { defineCommand } from '../command.js';
 import { EXIT, operational, usage } from '../exit.js';
 import { checkOutputPath, resolvePath } from '../inputs.js';
 import { write, type Io, type OutStream } from '../io.js';
 import { withReadLedger } from '../ledgers.js';
+import { defined, example, flag, jsonOption, outOption, req, str, timeRangeOptions } from '../options.js';
 import { Progress, printJson } from '../output.js';
 import { queryOf } from './log.js';
 
@@ -143,3 +146,22 @@ async function redactionOf(ledger: Ledger, e: LedgerEntry, size: number): Promis
   }
   throw operational('PAYLOAD_MISSING', `the payload of entry ${e.seq} is missing and no redaction entry erased it: the ledger was tampered with; run \`casetrail verify\``);
 }
+
+export const exportCli = defineCommand<ExportOptions>({
+  name: 'export',
+  define: (cmd: Command) => {
+    cmd.description('write an evidence bundle: entries, payloads, inclusion proofs, signed checkpoint').argument('<ledger>', 'ledger file').option('--case <id>', 'only this case');
+    for (const o of timeRangeOptions()) cmd.addOption(o);
+    cmd
+      .addOption(outOption('bundle file to write, or - for standard output', true))
+      .option('--no-payloads', 'leave payloads out (entries and proofs only)')
+      .addOption(jsonOption('print a summary as one JSON document'))
+      .addHelpText('after', example('casetrail export cases.ledger --case C-1 --out C-1.bundle'));
+  },
+  options: ([ledger], o) => ({
+    ledger: req(ledger, '<ledger>'),
+    out: req(o['out'], '--out'),
+    ...defined({ case: str(o, 'case'), since: str(o, 'since'), until: str(o, 'until'), payloads: flag(o, 'payloads'), json: flag(o, 'json') }),
+  }),
+  run: exportBundle,
+});

@@ -3,10 +3,13 @@
  * ledger and its checkpoint signing key; prints the verifier key.
  */
 import { existsSync, unlinkSync } from 'node:fs';
+import type { Command } from 'commander';
 import { Ledger, LedgerError, formatVerifierKey, generateKeyPair, isValidKeyName, readSignerKeyFile } from '@casetrail/core';
 import { EXIT, operational, usage } from '../exit.js';
 import { resolvePath, writeNewFile, writeSecretFile } from '../inputs.js';
+import { defineCommand } from '../command.js';
 import { write, type Io } from '../io.js';
+import { defined, example, flag, jsonOption, keyFileOption, req, str } from '../options.js';
 import { printJson } from '../output.js';
 
 export interface InitOptions {
@@ -85,3 +88,22 @@ export async function init(opts: InitOptions, io: Io): Promise<number> {
   }
   return EXIT.OK;
 }
+
+export const initCli = defineCommand<InitOptions>({
+  name: 'init',
+  define: (cmd: Command) =>
+    cmd
+      .description('create a ledger and its checkpoint signing key; print the verifier key')
+      .argument('<ledger>', 'path of the new ledger file')
+      .requiredOption('--origin <name>', 'the ledger identity and key name, e.g. example.org/cases')
+      .addOption(keyFileOption('signing key file (created mode 0600 if missing)'))
+      .option('--vkey-out <path>', 'also write the verifier key to this new file')
+      .addOption(jsonOption())
+      .addHelpText('after', example('casetrail init cases.ledger --origin example.org/cases --vkey-out cases.vkey')),
+  options: ([ledger], o) => ({
+    ledger: req(ledger, '<ledger>'),
+    origin: req(o['origin'], '--origin'),
+    ...defined({ keyFile: str(o, 'keyFile'), vkeyOut: str(o, 'vkeyOut'), json: flag(o, 'json') }),
+  }),
+  run: init,
+});

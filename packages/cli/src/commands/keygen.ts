@@ -5,9 +5,12 @@
  */
 import { generateKeyPair, isValidKeyName } from '@casetrail/core';
 import { existsSync } from 'node:fs';
+import type { Command } from 'commander';
+import { defineCommand } from '../command.js';
 import { EXIT, operational, usage } from '../exit.js';
 import { fileNameFor, resolvePath, writeNewFile, writeSecretFile } from '../inputs.js';
 import { write, type Io } from '../io.js';
+import { defined, example, flag, jsonOption, req, str } from '../options.js';
 import { printJson } from '../output.js';
 
 export interface KeygenOptions {
@@ -42,3 +45,20 @@ export async function keygen(opts: KeygenOptions, io: Io): Promise<number> {
   }
   return EXIT.OK;
 }
+
+export const keygenCli = defineCommand<KeygenOptions>({
+  name: 'keygen',
+  define: (cmd: Command) =>
+    cmd
+      .description('generate an Ed25519 key pair: signer key to a 0600 file, verifier key printed')
+      .requiredOption('--name <name>', 'key name (for a ledger key: its origin)')
+      .option('--out <path>', 'signer key file to create (default <name>.key)')
+      .option('--vkey-out <path>', 'also write the verifier key to this new file')
+      .addOption(jsonOption())
+      .addHelpText('after', example('casetrail keygen --name officer-7 --out officer-7.key --vkey-out officer-7.vkey')),
+  options: (_args, o) => ({
+    name: req(o['name'], '--name'),
+    ...defined({ out: str(o, 'out'), vkeyOut: str(o, 'vkeyOut'), json: flag(o, 'json') }),
+  }),
+  run: keygen,
+});

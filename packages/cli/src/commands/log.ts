@@ -4,10 +4,13 @@
  * NDJSON (--ndjson).
  */
 import type { LedgerEntry, QueryOptions } from '@casetrail/core';
+import type { Command } from 'commander';
+import { defineCommand } from '../command.js';
 import { EXIT, usage } from '../exit.js';
 import { parseTime } from '../inputs.js';
 import { write, type Io } from '../io.js';
 import { withReadLedger } from '../ledgers.js';
+import { countParser, defined, example, flag, jsonOption, num, req, str, timeRangeOptions } from '../options.js';
 import { dataSummary, entryJson, isoTime, paint, printJson, printable, table, truncate } from '../output.js';
 
 export interface LogOptions {
@@ -90,3 +93,37 @@ function logTable(entries: LedgerEntry[], io: Io): string {
     p,
   );
 }
+
+export const logCli = defineCommand<LogOptions>({
+  name: 'log',
+  define: (cmd: Command) => {
+    cmd
+      .description('list entries, filtered, in ledger order')
+      .argument('<ledger>', 'ledger file')
+      .option('--case <id>', 'only this case')
+      .option('--actor <id>', 'only this actor')
+      .option('--type <type>', 'only this step type');
+    for (const o of timeRangeOptions()) cmd.addOption(o);
+    cmd
+      .option('--limit <n>', 'at most this many (default 100; with --ndjson: no limit)', countParser('--limit', 1))
+      .option('--after <seq>', 'start after this entry (the next page)', countParser('--after'))
+      .addOption(jsonOption('print one JSON document {entries, next}'))
+      .option('--ndjson', 'stream every matching entry as one JSON object per line')
+      .addHelpText('after', example('casetrail log cases.ledger --case C-1', 'casetrail log cases.ledger --since 2024-05-01 --ndjson > may.ndjson'));
+  },
+  options: ([ledger], o) => ({
+    ledger: req(ledger, '<ledger>'),
+    ...defined({
+      case: str(o, 'case'),
+      actor: str(o, 'actor'),
+      type: str(o, 'type'),
+      since: str(o, 'since'),
+      until: str(o, 'until'),
+      limit: num(o, 'limit'),
+      after: num(o, 'after'),
+      json: flag(o, 'json'),
+      ndjson: flag(o, 'ndjson'),
+    }),
+  }),
+  run: log,
+});

@@ -4,10 +4,13 @@
  * RFC 9162 verifier hashes it as the leaf (format.md §9.1).
  */
 import { equalBytes, formatTlogProof, toBase64, toHex } from '@casetrail/core';
+import type { Command } from 'commander';
+import { defineCommand } from '../command.js';
 import { EXIT, failed, operational, usage } from '../exit.js';
 import { resolvePath, writeFileAtomic } from '../inputs.js';
 import { write, type Io } from '../io.js';
 import { withReadLedger } from '../ledgers.js';
+import { countParser, defined, example, flag, jsonOption, num, outOption, req, reqNum, str } from '../options.js';
 import { printJson } from '../output.js';
 
 export interface ProveOptions {
@@ -65,3 +68,22 @@ export async function prove(opts: ProveOptions, io: Io): Promise<number> {
   }
   return EXIT.OK;
 }
+
+export const proveCli = defineCommand<ProveOptions>({
+  name: 'prove',
+  define: (cmd: Command) =>
+    cmd
+      .description('write a c2sp.org/tlog-proof@v1 inclusion proof of one entry')
+      .argument('<ledger>', 'ledger file')
+      .argument('<seq>', 'entry number', countParser('<seq>'))
+      .option('--size <n>', 'tree size to prove in (a signed checkpoint of that size must exist; default the latest)', countParser('--size', 1))
+      .addOption(outOption('write the proof to this file (conventionally *.tlog-proof)'))
+      .addOption(jsonOption())
+      .addHelpText('after', example('casetrail prove cases.ledger 3 --out entry-3.tlog-proof')),
+  options: ([ledger, seq], o) => ({
+    ledger: req(ledger, '<ledger>'),
+    seq: reqNum(seq, '<seq>'),
+    ...defined({ size: num(o, 'size'), out: str(o, 'out'), json: flag(o, 'json') }),
+  }),
+  run: prove,
+});

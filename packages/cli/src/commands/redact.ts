@@ -5,9 +5,12 @@
  */
 import { userInfo } from 'node:os';
 import { toHex } from '@casetrail/core';
+import type { Command } from 'commander';
+import { defineCommand } from '../command.js';
 import { EXIT, usage } from '../exit.js';
 import { write, type Io } from '../io.js';
 import { withWriteLedger } from '../ledgers.js';
+import { countParser, defined, example, flag, jsonOption, keyFileOption, req, reqNum, str } from '../options.js';
 import { printJson } from '../output.js';
 
 export interface RedactOptions {
@@ -43,3 +46,24 @@ export async function redact(opts: RedactOptions, io: Io): Promise<number> {
   }
   return EXIT.OK;
 }
+
+export const redactCli = defineCommand<RedactOptions>({
+  name: 'redact',
+  define: (cmd: Command) =>
+    cmd
+      .description("erase an entry's payload lawfully, recorded as a redaction entry")
+      .argument('<ledger>', 'ledger file')
+      .argument('<seq>', 'entry number', countParser('<seq>'))
+      .requiredOption('--reason <text>', 'why (recorded in the ledger)')
+      .option('--actor <id>', 'who orders the erasure (default: your login name)')
+      .addOption(keyFileOption())
+      .addOption(jsonOption())
+      .addHelpText('after', example(`casetrail redact cases.ledger 3 --reason "GDPR art. 17 request 2024-118" --actor dpo`)),
+  options: ([ledger, seq], o) => ({
+    ledger: req(ledger, '<ledger>'),
+    seq: reqNum(seq, '<seq>'),
+    reason: req(o['reason'], '--reason'),
+    ...defined({ actor: str(o, 'actor'), keyFile: str(o, 'keyFile'), json: flag(o, 'json') }),
+  }),
+  run: redact,
+});

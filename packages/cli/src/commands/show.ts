@@ -1,8 +1,11 @@
 /** `casetrail show <ledger> <seq>`: one entry with every field. */
 import { toHex } from '@casetrail/core';
+import type { Command } from 'commander';
+import { defineCommand } from '../command.js';
 import { EXIT } from '../exit.js';
 import { write, type Io } from '../io.js';
 import { withReadLedger } from '../ledgers.js';
+import { countParser, defined, example, flag, jsonOption, req, reqNum } from '../options.js';
 import { entryJson, fields, isoTime, paint, printJson, printable } from '../output.js';
 
 export interface ShowOptions {
@@ -47,3 +50,16 @@ export async function show(opts: ShowOptions, io: Io): Promise<number> {
     return EXIT.OK;
   });
 }
+
+export const showCli = defineCommand<ShowOptions>({
+  name: 'show',
+  define: (cmd: Command) =>
+    cmd
+      .description('show one entry with every field')
+      .argument('<ledger>', 'ledger file')
+      .argument('<seq>', 'entry number', countParser('<seq>'))
+      .addOption(jsonOption())
+      .addHelpText('after', example('casetrail show cases.ledger 3')),
+  options: ([ledger, seq], o) => ({ ledger: req(ledger, '<ledger>'), seq: reqNum(seq, '<seq>'), ...defined({ json: flag(o, 'json') }) }),
+  run: show,
+});

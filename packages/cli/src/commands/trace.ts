@@ -3,9 +3,12 @@
  * chain checked (steps 1, 2, … without gap, each linked to the step before,
  * every payload matching its commitment). Exit 1 if the chain is broken.
  */
+import type { Command } from 'commander';
+import { defineCommand } from '../command.js';
 import { EXIT } from '../exit.js';
 import { write, type Io } from '../io.js';
 import { withReadLedger } from '../ledgers.js';
+import { defined, example, flag, jsonOption, req } from '../options.js';
 import { dataSummary, entryJson, isoTime, paint, printJson, printable, table } from '../output.js';
 
 export interface TraceOptions {
@@ -46,3 +49,16 @@ export async function trace(opts: TraceOptions, io: Io): Promise<number> {
     return t.ok ? EXIT.OK : EXIT.FAILED;
   });
 }
+
+export const traceCli = defineCommand<TraceOptions>({
+  name: 'trace',
+  define: (cmd: Command) =>
+    cmd
+      .description("a case's timeline, with its per-case chain checked (exit 1 if broken)")
+      .argument('<ledger>', 'ledger file')
+      .argument('<case>', 'case id')
+      .addOption(jsonOption())
+      .addHelpText('after', example('casetrail trace cases.ledger C-1')),
+  options: ([ledger, c], o) => ({ ledger: req(ledger, '<ledger>'), case: req(c, '<case>'), ...defined({ json: flag(o, 'json') }) }),
+  run: trace,
+});

@@ -3,9 +3,12 @@
  * bundle offline (format.md §9.3), streaming. Exit 1 on any issue.
  */
 import { verifyBundle, type BundleReport } from '@casetrail/core';
+import type { Command } from 'commander';
+import { defineCommand } from '../command.js';
 import { EXIT } from '../exit.js';
 import { inputStream, readVerifierKey } from '../inputs.js';
 import { write, type Io } from '../io.js';
+import { defined, example, flag, jsonOption, maxIssuesOption, num, req, vkeyOption } from '../options.js';
 import { fields, paint, printJson, printable, type Paint } from '../output.js';
 
 export interface VerifyBundleOptions {
@@ -52,3 +55,17 @@ export function bundleSummary(r: BundleReport, file: string, p: Paint): string {
   out += r.ok ? p.ok(`✔ OK: ${r.entries} entries proven against the signed checkpoint; every case's steps form an unbroken chain\n`) : p.bad(`✘ FAILED: ${r.issueCount} issue(s)\n`);
   return out;
 }
+
+export const verifyBundleCli = defineCommand<VerifyBundleOptions>({
+  name: 'verify-bundle',
+  define: (cmd: Command) =>
+    cmd
+      .description('check an evidence bundle offline (exit 1 on any problem)')
+      .argument('<file>', 'bundle file, or - for standard input')
+      .addOption(vkeyOption(true))
+      .addOption(maxIssuesOption())
+      .addOption(jsonOption('print the report as one JSON document'))
+      .addHelpText('after', example('casetrail verify-bundle C-1.bundle --vkey cases.vkey')),
+  options: ([file], o) => ({ file: req(file, '<file>'), vkey: req(o['vkey'], '--vkey'), ...defined({ maxIssues: num(o, 'maxIssues'), json: flag(o, 'json') }) }),
+  run: verifyBundleCommand,
+});

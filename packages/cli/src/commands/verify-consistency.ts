@@ -4,9 +4,12 @@
  * checkpoint is signed, and the proof shows it extends the trusted one.
  */
 import { EMPTY_ROOT, MAX_NOTE_BYTES, MAX_WITNESS_BODY_BYTES, openCheckpoint, toHex, verifyWitnessBody } from '@casetrail/core';
+import type { Command } from 'commander';
+import { defineCommand } from '../command.js';
 import { EXIT, failed, usage } from '../exit.js';
 import { readInput, readTextFile, readVerifierKey, resolvePath } from '../inputs.js';
 import { write, type Io } from '../io.js';
+import { defined, example, flag, jsonOption, req, vkeyOption } from '../options.js';
 import { paint, printJson } from '../output.js';
 
 export interface VerifyConsistencyOptions {
@@ -46,3 +49,17 @@ export async function verifyConsistencyCommand(opts: VerifyConsistencyOptions, i
   }
   return EXIT.OK;
 }
+
+export const verifyConsistencyCli = defineCommand<VerifyConsistencyOptions>({
+  name: 'verify-consistency',
+  define: (cmd: Command) =>
+    cmd
+      .description('check an add-checkpoint body offline against a trusted earlier checkpoint')
+      .argument('<file>', 'body file, or - for standard input')
+      .addOption(vkeyOption(true))
+      .requiredOption('--from <checkpoint>', 'the trusted earlier checkpoint file, or 0 when none')
+      .addOption(jsonOption())
+      .addHelpText('after', example('casetrail verify-consistency add-checkpoint.body --vkey cases.vkey --from yesterday.checkpoint')),
+  options: ([file], o) => ({ file: req(file, '<file>'), vkey: req(o['vkey'], '--vkey'), from: req(o['from'], '--from'), ...defined({ json: flag(o, 'json') }) }),
+  run: verifyConsistencyCommand,
+});

@@ -4,9 +4,12 @@
  * `extra` line is the entry at that position. No ledger needed.
  */
 import { MAX_TLOG_PROOF_BYTES, toHex, verifyEntryProof } from '@casetrail/core';
+import type { Command } from 'commander';
+import { defineCommand } from '../command.js';
 import { EXIT } from '../exit.js';
 import { readInput, readVerifierKey } from '../inputs.js';
 import { write, type Io } from '../io.js';
+import { defined, example, flag, jsonOption, req, vkeyOption } from '../options.js';
 import { fields, isoTime, paint, printJson, printable } from '../output.js';
 
 export interface VerifyProofOptions {
@@ -58,3 +61,16 @@ export async function verifyProof(opts: VerifyProofOptions, io: Io): Promise<num
   );
   return EXIT.OK;
 }
+
+export const verifyProofCli = defineCommand<VerifyProofOptions>({
+  name: 'verify-proof',
+  define: (cmd: Command) =>
+    cmd
+      .description('check a tlog-proof file offline against the verifier key')
+      .argument('<file>', 'proof file, or - for standard input')
+      .addOption(vkeyOption(true))
+      .addOption(jsonOption())
+      .addHelpText('after', example('casetrail verify-proof entry-3.tlog-proof --vkey cases.vkey')),
+  options: ([file], o) => ({ file: req(file, '<file>'), vkey: req(o['vkey'], '--vkey'), ...defined({ json: flag(o, 'json') }) }),
+  run: verifyProof,
+});

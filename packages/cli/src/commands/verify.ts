@@ -4,9 +4,12 @@
  * saved earlier. Exit 1 on any problem found.
  */
 import { MAX_NOTE_BYTES, verifyLedger, type VerifyIssue, type VerifyOptions, type VerifyReport } from '@casetrail/core';
+import type { Command } from 'commander';
+import { defineCommand } from '../command.js';
 import { EXIT, usage } from '../exit.js';
 import { readTextFile, readVerifierKey, resolvePath } from '../inputs.js';
 import { write, type Io } from '../io.js';
+import { defined, example, flag, jsonOption, maxIssuesOption, num, req, str, vkeyOption } from '../options.js';
 import { Progress, fields, paint, printJson, type Paint } from '../output.js';
 
 export interface VerifyCommandOptions {
@@ -91,3 +94,30 @@ export function verifySummary(r: VerifyReport, ledger: string, p: Paint): string
   }
   return out;
 }
+
+export const verifyCli = defineCommand<VerifyCommandOptions>({
+  name: 'verify',
+  define: (cmd: Command) =>
+    cmd
+      .description('verify the whole ledger, or incrementally from a trusted checkpoint (exit 1 on any problem)')
+      .argument('<ledger>', 'ledger file')
+      .addOption(vkeyOption(true))
+      .option('--checkpoint <file>', 'a checkpoint saved earlier: verify only what came after it')
+      .option('--full', 'with --checkpoint: check every entry anyway')
+      .option('--allow-unsigned-tail', 'entries after the latest checkpoint are a warning, not an error')
+      .addOption(maxIssuesOption())
+      .addOption(jsonOption('print the report as one JSON document'))
+      .addHelpText('after', example('casetrail verify cases.ledger --vkey cases.vkey', 'casetrail verify cases.ledger --vkey cases.vkey --checkpoint yesterday.checkpoint')),
+  options: ([ledger], o) => ({
+    ledger: req(ledger, '<ledger>'),
+    vkey: req(o['vkey'], '--vkey'),
+    ...defined({
+      checkpoint: str(o, 'checkpoint'),
+      full: flag(o, 'full'),
+      allowUnsignedTail: flag(o, 'allowUnsignedTail'),
+      maxIssues: num(o, 'maxIssues'),
+      json: flag(o, 'json'),
+    }),
+  }),
+  run: verify,
+});

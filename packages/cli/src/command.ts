@@ -1,0 +1,53 @@
+/**
+ * The shape of one command (after changesets / cspell: one file per command,
+ * each a plain typed function callable without argv). A command file holds
+ * its commander definition, the conversion of commander's parsed values into
+ * its typed options, and its handler; program.ts only lists the commands.
+ */
+import type { Command, OptionValues } from 'commander';
+import type { Io } from './io.js';
+
+/** One command of the program, with the type of its options. */
+export interface CommandSpec<O> {
+  /** The command's name on the command line, e.g. `verify-proof`. */
+  readonly name: string;
+  /** Adds description, arguments, options and the help example to `cmd`. */
+  define(cmd: Command): void;
+  /**
+   * The typed options of one invocation.
+   * @param args - the command's arguments, after their argument parsers ran
+   * @param values - commander's option values (checked here, not trusted)
+   */
+  options(args: readonly unknown[], values: OptionValues): O;
+  /** The handler: returns the exit code; throws CliError or LedgerError. */
+  run(opts: O, io: Io): Promise<number>;
+}
+
+/** How program.ts runs an action: it reports errors and records the exit code. */
+export type RunAction = (name: string, json: boolean, action: (io: Io) => Promise<number>) => Promise<void>;
+
+/** A command with its option type erased, as program.ts lists them. */
+export interface ProgramCommand {
+  readonly name: string;
+  attach(program: Command, runAction: RunAction): Command;
+}
+
+/**
+ * Wraps a command spec for the program's list: commander parses argv, `options`
+ * turns the result into typed options, and `run` is called with them.
+ */
+export function defineCommand<O>(spec: CommandSpec<O>): ProgramCommand {
+  return {
+    name: spec.name,
+    attach(program, runAction) {
+      const cmd = program.command(spec.name);
+      spec.define(cmd);
+      cmd.action(async (...raw: unknown[]) => {
+        const self = raw[raw.length - 1] as Command;
+        const values = self.opts();
+        await runAction(spec.name, values['json'] === true, (io) => spec.run(spec.options(raw.slice(0, -2), values), io));
+      });
+      return cmd;
+    },
+  };
+}
