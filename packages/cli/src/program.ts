@@ -4,6 +4,9 @@
  * an exit code. `run` never exits the process: it returns the exit code
  * (docs/cli.md "Exit codes") for the bin to set.
  */
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import type { ProgramCommand } from './command.js';
 import { appendCli } from './commands/append.js';
@@ -46,6 +49,19 @@ export const COMMANDS: readonly ProgramCommand[] = [
 ];
 
 /**
+ * Where the documentation of the installed command is: the package ships
+ * docs/ (packed by `prepack`); in a checkout it is the repository's docs/.
+ * Printed as an absolute path so that --help works from any directory.
+ */
+export function docsLocation(): string {
+  const pkg = join(dirname(fileURLToPath(import.meta.url)), '..');
+  for (const dir of [join(pkg, 'docs'), join(pkg, '..', '..', 'docs')]) {
+    if (existsSync(join(dir, 'cli.md'))) return join(dir, 'cli.md');
+  }
+  return 'the docs/ folder of the casetrail repository (docs/cli.md)';
+}
+
+/**
  * Builds the program. Commander errors (unknown option, missing argument)
  * are thrown as CommanderError instead of exiting; `setExit` receives each
  * action's exit code.
@@ -61,7 +77,10 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
       writeErr: (s) => void io.stderr.write(s),
     })
     .showHelpAfterError('(run with --help for usage)')
-    .addHelpText('after', '\nExit codes: 0 ok, 1 verification failed or tampering found, 2 usage error, 3 operational error.\nDocumentation: docs/cli.md\n');
+    .addHelpText(
+      'after',
+      () => `\nExit codes: 0 ok, 1 verification failed or tampering found, 2 usage error, 3 operational error.\nDocumentation: ${docsLocation()} (errors: errors.md beside it)\n`,
+    );
 
   for (const c of COMMANDS) {
     c.attach(program, async (name, json, action) => {
