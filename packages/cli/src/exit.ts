@@ -4,6 +4,7 @@
  */
 import { LedgerError, type ErrorCode } from '@casetrail/core';
 import type { Io } from './io.js';
+import { printable } from './output.js';
 
 export const EXIT = {
   /** Success; for verify commands: everything checked out. */
@@ -30,6 +31,22 @@ export class CliError extends Error {
   }
 }
 
+/**
+ * An error after which a command has more to report: a note for stderr
+ * (e.g. which lines of an import were committed) and fields for the --json
+ * error document. Its code and exit code are those of its cause.
+ */
+export class StoppedError extends Error {
+  override readonly name = 'StoppedError';
+  constructor(
+    override readonly cause: unknown,
+    readonly note: string,
+    readonly extra: Readonly<Record<string, unknown>>,
+  ) {
+    super((cause as Error)?.message ?? String(cause));
+  }
+}
+
 /** A usage error (exit 2). */
 export function usage(message: string): CliError {
   return new CliError(EXIT.USAGE, 'USAGE', message);
@@ -49,8 +66,11 @@ export function failed(code: string, message: string): CliError {
  * Exit code of each library error code. Codes not listed are operational (3).
  * Decoding and cryptographic codes mean that bytes under check (a ledger row,
  * a proof, a bundle, a checkpoint file) are not what was signed: exit 1.
+ * Keyed by string so that a code the store adds for a damaged ledger
+ * (a file with casetrail's tables whose other parts are damaged or missing,
+ * issue 8.6) maps to 1 before the library's ErrorCode union names it.
  */
-const LEDGER_EXIT: Partial<Record<ErrorCode, ExitCode>> = {
+const LEDGER_EXIT: Readonly<Record<string, ExitCode>> = {
   INVALID_ARGUMENT: EXIT.USAGE,
   PAYLOAD_TOO_LARGE: EXIT.USAGE,
   TIME_ORDER: EXIT.USAGE,
@@ -74,7 +94,13 @@ const LEDGER_EXIT: Partial<Record<ErrorCode, ExitCode>> = {
   MALFORMED_PROOF: EXIT.FAILED,
   MALFORMED_BUNDLE: EXIT.FAILED,
   INPUT_TOO_LARGE: EXIT.FAILED,
+  LEDGER_DAMAGED: EXIT.FAILED,
 };
+
+/** The exit code of a library error code (docs/errors.md "CLI exit"). */
+export function exitCodeOf(code: string): ExitCode {
+  return Object.hasOwn(LEDGER_EXIT, code) ? LEDGER_EXIT[code]! : EXIT.OPERATIONAL;
+}
 
 /** What to do about a library error, where its message does not already say. */
 const HINTS: Partial<Record<ErrorCode, string>> = {
@@ -93,11 +119,12 @@ const HINTS: Partial<Record<ErrorCode, string>> = {
 
 /** Exit code and stable code of any thrown value. */
 export function classify(e: unknown): { exitCode: ExitCode; code: string; message: string } {
+  if (e instanceof StoppedError) return classify(e.cause);
   if (e instanceof CliError) return { exitCode: e.exitCode, code: e.code, message: e.message };
   if (e instanceof LedgerError) {
     const hint = HINTS[e.code];
     const message = hint !== undefined && !e.message.includes(hint) ? `${e.message}: ${hint}` : e.message;
-    return { exitCode: LEDGER_EXIT[e.code] ?? EXIT.OPERATIONAL, code: e.code, message };
+    return { exitCode: exitCodeOf(e.code), code: e.code, message };
   }
   const sys = e as NodeJS.ErrnoException;
   if (sys !== null && typeof sys === 'object' && typeof sys.code === 'string') {
@@ -126,8 +153,11 @@ export function classify(e: unknown): { exitCode: ExitCode; code: string; messag
  */
 export function reportError(e: unknown, io: Io, command: string, json: boolean): ExitCode {
   const { exitCode, code, message } = classify(e);
-  io.stderr.write(`casetrail ${command}: error [${code}]: ${message}\n`);
+  // Messages can quote stored or given text: escaped like every display (output.ts).
+  io.stderr.write(`casetrail ${command}: error [${code}]: ${printable(message)}\n`);
+  const stopped = e instanceof StoppedError ? e : undefined;
+  if (stopped !== undefined && stopped.note !== '') io.stderr.write(`${printable(stopped.note)}\n`);
   if (io.env['CASETRAIL_DEBUG'] && e instanceof Error && e.stack) io.stderr.write(`${e.stack}\n`);
-  if (json) io.stdout.write(`${JSON.stringify({ ok: false, error: { code, message, exitCode } })}\n`);
+  if (json) io.stdout.write(`${JSON.stringify({ ok: false, error: { code, message, exitCode }, ...stopped?.extra })}\n`);
   return exitCode;
 }

@@ -55,9 +55,27 @@ export function truncate(s: string, max: number): string {
   return `${out}…`;
 }
 
-/** Replaces control characters so that stored text cannot drive the terminal. */
+/**
+ * Characters a reader cannot see or that reorder text: Unicode's default
+ * ignorable code points (U+00AD, U+034F, U+115F, U+200B–U+200F, U+2060–U+206F,
+ * U+3164, U+FE00–U+FE0F, U+FEFF, …), the bidirectional controls (U+061C,
+ * U+200E, U+200F, U+202A–U+202E, U+2066–U+2069), the line and paragraph
+ * separators, and the interlinear annotation controls. Ids holding one are
+ * refused (text.ts); display escapes them.
+ */
+const INVISIBLE_SET = '\\p{Default_Ignorable_Code_Point}\\p{Bidi_Control}\\u2028\\u2029\\ufff9-\\ufffb';
+export const INVISIBLE = new RegExp(`[${INVISIBLE_SET}]`, 'u');
+
+/** What display escapes: the above and every control character (C0, DEL, C1). */
+const ESCAPED = new RegExp(`[\\p{Cc}${INVISIBLE_SET}]`, 'gu');
+
+/**
+ * Stored or given text as it may be shown to people: the characters above
+ * become `\u{202e}`-style escapes, so text can neither drive the terminal nor
+ * hide or reorder what is displayed. JSON output keeps raw values.
+ */
 export function printable(s: string): string {
-  return s.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return s.replace(ESCAPED, (c) => `\\u{${c.codePointAt(0)!.toString(16)}}`);
 }
 
 export interface Column {
@@ -85,8 +103,11 @@ export function fields(pairs: ReadonlyArray<readonly [string, string]>, p: Paint
   return pairs.map(([k, v]) => `${indent}${p.dim(k.padEnd(w))}  ${v}`).join('\n') + '\n';
 }
 
-/** ISO 8601 UTC with milliseconds, or the raw number if out of Date's range. */
-export function isoTime(ms: number): string {
+/**
+ * ISO 8601 UTC with milliseconds, for JSON output (`timeIso`): machine
+ * readers get one fixed form; human text uses times.ts in the user's zone.
+ */
+export function utcIso(ms: number): string {
   const d = new Date(ms);
   return Number.isNaN(d.getTime()) ? String(ms) : d.toISOString();
 }
@@ -117,7 +138,7 @@ export function entryJson(e: LedgerEntry): EntryJson {
     type: e.entry.type,
     actor: e.entry.actor,
     time: e.entry.time,
-    timeIso: isoTime(e.entry.time),
+    timeIso: utcIso(e.entry.time),
     data: e.redacted ? null : (e.data ?? null),
     redacted: e.redacted,
     leafHash: toHex(e.leafHash),

@@ -302,8 +302,9 @@ describe('verify', () => {
     expect(j.checked).toMatchObject({ entries: 6, payloads: 6, actorSignatures: 1, checkpoints: 6 });
   });
 
-  it('verifies incrementally from a checkpoint saved earlier', async () => {
-    const j = json(await ct(['verify', 'cases.ledger', '--vkey', 'cases.vkey', '--checkpoint', 'old.checkpoint', '--json']));
+  // Issue 8.4: a trusted checkpoint no longer makes verification incremental; --incremental does.
+  it('verifies incrementally from a checkpoint saved earlier, with --incremental', async () => {
+    const j = json(await ct(['verify', 'cases.ledger', '--vkey', 'cases.vkey', '--checkpoint', 'old.checkpoint', '--incremental', '--json']));
     expect(j).toMatchObject({ ok: true, mode: 'incremental', trusted: { size: 3, extended: true } });
     expect(j.checked.entries).toBe(3);
     const full = json(await ct(['verify', 'cases.ledger', '--vkey', 'cases.vkey', '--checkpoint', 'old.checkpoint', '--full', '--json']));
@@ -351,7 +352,7 @@ describe('verify', () => {
     ['an empty --vkey', ['cases.ledger', '--vkey', ''], 2, /--vkey is empty/],
     ['a missing ledger', ['missing.ledger', '--vkey', 'cases.vkey'], 3, /LEDGER_NOT_FOUND.*casetrail init/],
     ['a file that is not a ledger', ['data.json', '--vkey', 'cases.vkey'], 3, /NOT_A_LEDGER/],
-    ['--full without --checkpoint', ['cases.ledger', '--vkey', 'cases.vkey', '--full'], 2, /--full only applies with --checkpoint/],
+    ['--incremental without --checkpoint', ['cases.ledger', '--vkey', 'cases.vkey', '--incremental'], 2, /--incremental needs --checkpoint/],
     ['a checkpoint of another key', ['cases.ledger', '--vkey', 'cases.vkey', '--checkpoint', 'scratch.checkpoint'], 1, /TRUSTED_CHECKPOINT_INVALID/],
   ];
   it.each(failures)('with %s', async (_n, argv, code, message) => {

@@ -1,26 +1,24 @@
 /**
  * `casetrail append <ledger> --case <id> --type <type> --actor <id> [--data <json> | --data-file <f>]`
- * and `casetrail append <ledger> --ndjson <file|->` (bulk, committed in batches).
+ * and `casetrail append <ledger> --ndjson <file|-> [--from-line <n>]` (bulk,
+ * committed in batches: ndjson-import.ts). Every text is checked before the
+ * ledger is opened: valid UTF-8, ids without invisible characters
+ * (docs/cli.md "Text"); nothing is stored when one is refused.
  */
-import {
-  BundleLineReader,
-  DEFAULT_MAX_PAYLOAD,
-  LedgerError,
-  encodePayload,
-  toHex,
-  validateText,
-  type Ledger,
-  type Receipt,
-  type StepInput,
-} from '@casetrail/core';
+import { toHex, type Receipt, type StepInput } from '@casetrail/core';
 import type { Command } from 'commander';
 import { defineCommand } from '../command.js';
 import { EXIT, usage } from '../exit.js';
-import { inputStream, parseTime, readActorSeeds, readInput } from '../inputs.js';
+import { readInput } from '../inputs.js';
 import { write, type Io } from '../io.js';
+import { readActorSeeds } from '../keys.js';
 import { withWriteLedger } from '../ledgers.js';
-import { collect, countParser, defined, example, flag, jsonOption, keyFileOption, num, req, str, strs } from '../options.js';
-import { Progress, isoTime, printJson } from '../output.js';
+import { FLAG_NAMES, inUserTerms } from '../messages.js';
+import { importNdjson } from '../ndjson-import.js';
+import { collect, countParser, defined, example, flag, jsonOption, keyFileOption, num, req, str, strs, tzOption } from '../options.js';
+import { printJson, printable, utcIso } from '../output.js';
+import { checkArgUtf8, checkId, decodeUtf8 } from '../text.js';
+import { formatTime, parseTime, zoneOf } from '../times.js';
 
 export interface AppendOptions {
   ledger: string;
@@ -31,59 +29,27 @@ export interface AppendOptions {
   data?: string;
   /** File (or `-`) holding the step's data as JSON. */
   dataFile?: string;
-  /** Entry time (ISO 8601 or ms); default now. */
+  /** Entry time (ISO 8601 or ms); default now. Without an offset: wall time in `tz`. */
   time?: string;
   /** NDJSON file (or `-`): one statement per line. */
   ndjson?: string;
+  /** Bulk: the first line to read (1-based), to resume an import that stopped. */
+  fromLine?: number;
   /** Entries per transaction in bulk mode (default 1000). */
   batchSize?: number;
   /** Actor key files: each signs every appended statement. */
   signWith?: string[];
   /** Checkpoint signing key. */
   keyFile?: string;
+  /** IANA time zone for --time and the output (default $TZ, else UTC). */
+  tz?: string;
   json?: boolean;
 }
 
 const MAX_DATA_FILE = 16 * 1024 * 1024;
-const NDJSON_KEYS = new Set(['case', 'type', 'actor', 'data', 'time']);
 
 function receiptJson(r: Receipt) {
-  return { seq: r.seq, case: r.caseId, step: r.step, time: r.time, timeIso: isoTime(r.time), leafHash: toHex(r.leafHash), treeSize: r.treeSize, checkpointed: r.checkpoint !== undefined };
-}
-
-/**
- * Appends one step, or every line of an NDJSON file.
- * @returns exit code 0
- * @throws CliError usage for a bad command line or NDJSON line; LedgerError from the ledger
- */
-export async function append(opts: AppendOptions, io: Io): Promise<number> {
-  const single = [opts.case, opts.type, opts.actor, opts.data, opts.dataFile, opts.time].some((v) => v !== undefined);
-  if (opts.ndjson !== undefined) {
-    if (single) throw usage('--ndjson takes every field from the file: drop --case, --type, --actor, --data, --data-file and --time');
-    return appendBulk(opts, opts.ndjson, io);
-  }
-  if (opts.case === undefined || opts.type === undefined || opts.actor === undefined) {
-    throw usage('append needs --case, --type and --actor (or --ndjson <file> for bulk input)');
-  }
-  if (opts.data !== undefined && opts.dataFile !== undefined) throw usage('give --data or --data-file, not both');
-  let data: unknown = null;
-  if (opts.data !== undefined) data = parseJson(opts.data, '--data');
-  if (opts.dataFile !== undefined) data = parseJson(new TextDecoder().decode(await readInput(io, opts.dataFile, MAX_DATA_FILE, '--data-file')), '--data-file');
-  const step: StepInput = { caseId: opts.case, type: opts.type, actor: opts.actor, data };
-  if (opts.time !== undefined) step.time = parseTime(opts.time, '--time');
-  const seeds = readActorSeeds(io, opts.signWith ?? []);
-  if (seeds.length > 0) step.signWith = seeds;
-  const receipt = await withWriteLedger(io, opts.ledger, opts.keyFile, 'appending (it signs a checkpoint)', (l) => l.append(step));
-  if (opts.json) {
-    await printJson(io, receiptJson(receipt));
-  } else {
-    await write(
-      io.stdout,
-      `appended entry ${receipt.seq}: case ${receipt.caseId} step ${receipt.step} at ${isoTime(receipt.time)}` +
-        (receipt.checkpoint !== undefined ? `; signed checkpoint of size ${receipt.treeSize}\n` : '\n'),
-    );
-  }
-  return EXIT.OK;
+  return { seq: r.seq, case: r.caseId, step: r.step, time: r.time, timeIso: utcIso(r.time), leafHash: toHex(r.leafHash), treeSize: r.treeSize, checkpointed: r.checkpoint !== undefined };
 }
 
 function parseJson(text: string, what: string): unknown {
@@ -94,130 +60,62 @@ function parseJson(text: string, what: string): unknown {
   }
 }
 
-/** One NDJSON statement as a step, with every field checked so that errors name the line. */
-function stepFromLine(text: string, lineNo: number, seeds: Uint8Array[]): StepInput {
-  let v: unknown;
-  try {
-    v = JSON.parse(text);
-  } catch (e) {
-    throw usage(`line ${lineNo}: not valid JSON (${(e as Error).message})`);
+/**
+ * Appends one step, or every line of an NDJSON file.
+ * @returns exit code 0
+ * @throws CliError (usage, INVALID_UTF8, INVISIBLE_CHARACTER, …) for a bad
+ *   command line or input; LedgerError from the ledger, in the user's terms
+ */
+export async function append(opts: AppendOptions, io: Io): Promise<number> {
+  const zone = zoneOf(io, opts.tz);
+  const single = [opts.case, opts.type, opts.actor, opts.data, opts.dataFile, opts.time].some((v) => v !== undefined);
+  if (opts.ndjson !== undefined) {
+    if (single) throw usage('--ndjson takes every field from the file: drop --case, --type, --actor, --data, --data-file and --time');
+    const batchSize = opts.batchSize ?? 1000;
+    if (!Number.isSafeInteger(batchSize) || batchSize < 1 || batchSize > 100_000) throw usage('--batch-size must be from 1 to 100000');
+    const seeds = readActorSeeds(io, opts.signWith ?? []);
+    return importNdjson(
+      { ledger: opts.ledger, source: opts.ndjson, fromLine: opts.fromLine ?? 1, batchSize, seeds, keyFile: opts.keyFile, zone, json: opts.json === true },
+      io,
+    );
   }
-  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw usage(`line ${lineNo}: expected a JSON object with keys case, type, actor, data and optionally time`);
-  const o = v as Record<string, unknown>;
-  for (const k of Object.keys(o)) if (!NDJSON_KEYS.has(k)) throw usage(`line ${lineNo}: unknown key ${JSON.stringify(k)}; allowed are case, type, actor, data, time`);
-  const field = (k: 'case' | 'type' | 'actor'): string => {
-    const s = o[k];
-    if (typeof s !== 'string') throw usage(`line ${lineNo}: "${k}" must be a string`);
-    try {
-      validateText(k, s);
-    } catch (e) {
-      throw usage(`line ${lineNo}: ${(e as Error).message}`);
-    }
-    return s;
-  };
-  const caseId = field('case');
-  const type = field('type');
-  const actor = field('actor');
-  if (type.startsWith('casetrail.')) throw usage(`line ${lineNo}: type names starting with "casetrail." are reserved`);
-  let payload: Uint8Array;
-  try {
-    payload = encodePayload(o['data'] === undefined ? null : o['data']);
-  } catch (e) {
-    throw usage(`line ${lineNo}: ${(e as Error).message}`);
+  if (opts.fromLine !== undefined) throw usage('--from-line resumes an --ndjson import; it does not apply to one step');
+  if (opts.case === undefined || opts.type === undefined || opts.actor === undefined) {
+    throw usage('append needs --case, --type and --actor (or --ndjson <file> for bulk input)');
   }
-  if (payload.length > DEFAULT_MAX_PAYLOAD) throw usage(`line ${lineNo}: data is ${payload.length} bytes, the limit is ${DEFAULT_MAX_PAYLOAD}`);
-  const step: StepInput = { caseId, type, actor, payload };
-  const t = o['time'];
-  if (t !== undefined) {
-    if (typeof t === 'number' && Number.isSafeInteger(t) && t >= 0) step.time = t;
-    else if (typeof t === 'string') step.time = parseTime(t, `line ${lineNo}: "time"`);
-    else throw usage(`line ${lineNo}: "time" must be milliseconds since 1970 or an ISO 8601 string`);
+  checkId('--case', opts.case);
+  checkId('--type', opts.type);
+  checkId('--actor', opts.actor);
+  if (opts.data !== undefined && opts.dataFile !== undefined) throw usage('give --data or --data-file, not both');
+  let data: unknown = null;
+  if (opts.data !== undefined) {
+    checkArgUtf8('--data', opts.data);
+    data = parseJson(opts.data, '--data');
   }
-  if (seeds.length > 0) step.signWith = seeds;
-  return step;
-}
-
-async function appendBulk(opts: AppendOptions, source: string, io: Io): Promise<number> {
-  const batchSize = opts.batchSize ?? 1000;
-  if (!Number.isSafeInteger(batchSize) || batchSize < 1 || batchSize > 100_000) throw usage('--batch-size must be from 1 to 100000');
+  if (opts.dataFile !== undefined) {
+    const what = opts.dataFile === '-' ? '--data-file - (standard input)' : `--data-file ${opts.dataFile}`;
+    data = parseJson(decodeUtf8(await readInput(io, opts.dataFile, MAX_DATA_FILE, '--data-file'), what, opts.dataFile), what);
+  }
+  const step: StepInput = { caseId: opts.case, type: opts.type, actor: opts.actor, data };
+  if (opts.time !== undefined) step.time = parseTime(opts.time, '--time', zone);
   const seeds = readActorSeeds(io, opts.signWith ?? []);
-  const chunks = inputStream(io, source, '--ndjson file');
-  const progress = new Progress(io, 'appending');
-  const stats = { appended: 0, batches: 0, firstSeq: -1, lastSeq: -1, treeSize: 0, lines: 0, committedLines: 0 };
+  if (seeds.length > 0) step.signWith = seeds;
+  let receipt: Receipt;
   try {
-    await withWriteLedger(io, opts.ledger, opts.keyFile, 'appending (it signs a checkpoint)', async (ledger) => {
-      let batch: StepInput[] = [];
-      let batchLines: number[] = [];
-      const commit = async () => {
-        if (batch.length === 0) return;
-        await commitBatch(ledger, batch, batchLines, stats);
-        progress.update(stats.appended);
-        batch = [];
-        batchLines = [];
-      };
-      const reader = new BundleLineReader(MAX_DATA_FILE + 4096);
-      const onLine = async (line: string) => {
-        stats.lines++;
-        if (line.trim() === '') return;
-        batch.push(stepFromLine(line, stats.lines, seeds));
-        batchLines.push(stats.lines);
-        if (batch.length >= batchSize) await commit();
-      };
-      for await (const chunk of chunks) {
-        const bytes = typeof chunk === 'string' ? new TextEncoder().encode(chunk) : chunk;
-        let lines: string[];
-        try {
-          lines = reader.push(bytes);
-        } catch (e) {
-          throw usage(`line ${stats.lines + 1}: ${(e as Error).message}`);
-        }
-        for (const line of lines) await onLine(line);
-      }
-      const rest = reader.end();
-      if (rest !== undefined) await onLine(rest);
-      await commit();
-    });
+    receipt = await withWriteLedger(io, opts.ledger, opts.keyFile, 'appending (it signs a checkpoint)', (l) => l.append(step));
   } catch (e) {
-    progress.done();
-    if (stats.appended > 0) {
-      io.stderr.write(
-        `lines 1 to ${stats.committedLines} were committed before the error (${stats.appended} entries, ${stats.firstSeq} to ${stats.lastSeq}); ` +
-          `fix the input and continue from line ${stats.committedLines + 1}, e.g. with tail -n +${stats.committedLines + 1}\n`,
-      );
-    }
-    throw e;
+    throw inUserTerms(e, zone, FLAG_NAMES, () => 0);
   }
-  progress.done();
-  const result = { appended: stats.appended, batches: stats.batches, firstSeq: stats.appended > 0 ? stats.firstSeq : null, lastSeq: stats.appended > 0 ? stats.lastSeq : null, treeSize: stats.treeSize };
   if (opts.json) {
-    await printJson(io, result);
-  } else if (stats.appended === 0) {
-    await write(io.stdout, 'no statements in the input; nothing appended\n');
+    await printJson(io, receiptJson(receipt));
   } else {
-    await write(io.stdout, `appended ${stats.appended} entries (${stats.firstSeq} to ${stats.lastSeq}) in ${stats.batches} transaction(s); the ledger has ${stats.treeSize} entries\n`);
+    await write(
+      io.stdout,
+      `appended entry ${receipt.seq}: case ${printable(receipt.caseId)} step ${receipt.step} at ${formatTime(receipt.time, zone)}` +
+        (receipt.checkpoint !== undefined ? `; signed checkpoint of size ${receipt.treeSize}\n` : '\n'),
+    );
   }
   return EXIT.OK;
-}
-
-async function commitBatch(ledger: Ledger, batch: StepInput[], lines: number[], stats: { appended: number; batches: number; firstSeq: number; lastSeq: number; treeSize: number; committedLines: number }) {
-  let receipts: Receipt[];
-  try {
-    receipts = await ledger.appendMany(batch);
-  } catch (e) {
-    if (e instanceof LedgerError) {
-      const m = /steps\[(\d+)\]/.exec(e.message);
-      const line = m ? lines[Number(m[1])] : undefined;
-      const where = line !== undefined ? `line ${line}` : `lines ${lines[0]} to ${lines[lines.length - 1]}`;
-      throw new LedgerError(e.code, `${where}: ${e.message} (nothing from line ${lines[0]} on was committed)`, { ...e.details }, { cause: e });
-    }
-    throw e;
-  }
-  if (stats.firstSeq < 0) stats.firstSeq = receipts[0]!.seq;
-  stats.lastSeq = receipts[receipts.length - 1]!.seq;
-  stats.appended += receipts.length;
-  stats.batches++;
-  stats.treeSize = receipts[0]!.treeSize;
-  stats.committedLines = lines[lines.length - 1]!;
 }
 
 export const appendCli = defineCommand<AppendOptions>({
@@ -231,15 +129,21 @@ export const appendCli = defineCommand<AppendOptions>({
       .option('--actor <id>', 'who performed the step')
       .option('--data <json>', 'the step data as JSON')
       .option('--data-file <file>', 'file (or -) holding the step data as JSON')
-      .option('--time <time>', 'entry time: ISO 8601 or ms since 1970 (default now)')
+      .option('--time <time>', 'entry time: ISO 8601 or ms since 1970 (default now; without an offset: in --tz)')
       .option('--ndjson <file>', 'bulk: file (or -) with one {"case","type","actor","data","time"?} per line')
+      .option('--from-line <n>', 'bulk: start at this line of the file (resume an import that stopped)', countParser('--from-line', 1))
       .option('--batch-size <n>', 'bulk: entries per transaction', countParser('--batch-size', 1), 1000)
       .option('--sign-with <keyfile>', 'actor signer key file (0600); repeat for several', collect)
       .addOption(keyFileOption())
+      .addOption(tzOption())
       .addOption(jsonOption())
       .addHelpText(
         'after',
-        example(`casetrail append cases.ledger --case C-1 --type opened --actor clerk-2 --data '{"subject":"permit"}'`, 'casetrail append cases.ledger --ndjson steps.ndjson'),
+        example(
+          `casetrail append cases.ledger --case C-1 --type opened --actor clerk-2 --data '{"subject":"permit"}'`,
+          'casetrail append cases.ledger --ndjson steps.ndjson',
+          'casetrail append cases.ledger --ndjson steps.ndjson --from-line 2001   # resume after a stop',
+        ),
       ),
   options: ([ledger], o) => ({
     ledger: req(ledger, '<ledger>'),
@@ -251,9 +155,11 @@ export const appendCli = defineCommand<AppendOptions>({
       dataFile: str(o, 'dataFile'),
       time: str(o, 'time'),
       ndjson: str(o, 'ndjson'),
+      fromLine: num(o, 'fromLine'),
       batchSize: num(o, 'batchSize'),
       signWith: strs(o, 'signWith'),
       keyFile: str(o, 'keyFile'),
+      tz: str(o, 'tz'),
       json: flag(o, 'json'),
     }),
   }),

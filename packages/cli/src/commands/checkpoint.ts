@@ -6,16 +6,19 @@ import { toBase64, toHex, type SignedCheckpoint } from '@casetrail/core';
 import type { Command } from 'commander';
 import { defineCommand } from '../command.js';
 import { EXIT, operational } from '../exit.js';
-import { resolvePath, writeFileAtomic } from '../inputs.js';
+import { writeOutputFile } from '../files.js';
+import { resolvePath } from '../inputs.js';
 import { write, type Io } from '../io.js';
 import { withReadLedger, withWriteLedger } from '../ledgers.js';
-import { defined, example, flag, jsonOption, keyFileOption, outOption, req, str } from '../options.js';
+import { defined, example, flag, forceOption, jsonOption, keyFileOption, outOption, req, str } from '../options.js';
 import { printJson } from '../output.js';
 
 export interface CheckpointOptions {
   ledger: string;
-  /** Write the note to this file instead of stdout. */
+  /** Write the note to this new file instead of stdout. */
   out?: string;
+  /** Let --out replace an existing regular file. */
+  force?: boolean;
   /** Sign a checkpoint of the current size first if the latest one is older (needs the key). */
   sign?: boolean;
   keyFile?: string;
@@ -41,7 +44,7 @@ export async function checkpoint(opts: CheckpointOptions, io: Io): Promise<numbe
   if (cp.size < size) {
     io.stderr.write(`warning: the latest checkpoint covers ${cp.size} of ${size} entries; run with --sign to sign one for all of them\n`);
   }
-  if (opts.out !== undefined) writeFileAtomic(resolvePath(io, opts.out), cp.note);
+  if (opts.out !== undefined) writeOutputFile(resolvePath(io, opts.out), cp.note, { force: opts.force === true });
   if (opts.json) {
     await printJson(io, { ...checkpointJson(cp), ...(opts.out === undefined ? {} : { out: resolvePath(io, opts.out) }) });
   } else if (opts.out === undefined) {
@@ -58,14 +61,15 @@ export const checkpointCli = defineCommand<CheckpointOptions>({
     cmd
       .description('print the latest signed checkpoint, byte for byte')
       .argument('<ledger>', 'ledger file')
-      .addOption(outOption('write it to this file instead'))
+      .addOption(outOption('write it to this new file instead'))
+      .addOption(forceOption())
       .option('--sign', 'first sign a checkpoint of the current size if the latest is older (needs the key)')
       .addOption(keyFileOption('signing key for --sign'))
       .addOption(jsonOption())
-      .addHelpText('after', example('casetrail checkpoint cases.ledger --out today.checkpoint')),
+      .addHelpText('after', example('casetrail checkpoint cases.ledger --out today.checkpoint', 'casetrail checkpoint cases.ledger --sign --out /srv/www/latest.checkpoint --force')),
   options: ([ledger], o) => ({
     ledger: req(ledger, '<ledger>'),
-    ...defined({ out: str(o, 'out'), sign: flag(o, 'sign'), keyFile: str(o, 'keyFile'), json: flag(o, 'json') }),
+    ...defined({ out: str(o, 'out'), force: flag(o, 'force'), sign: flag(o, 'sign'), keyFile: str(o, 'keyFile'), json: flag(o, 'json') }),
   }),
   run: checkpoint,
 });

@@ -19,10 +19,12 @@ import {
 import type { Command } from 'commander';
 import { defineCommand } from '../command.js';
 import { EXIT, failed, operational, usage } from '../exit.js';
-import { readTextFile, readVerifierKey, resolvePath, writeFileAtomic } from '../inputs.js';
+import { writeOutputFile } from '../files.js';
+import { readTextFile, resolvePath } from '../inputs.js';
+import { readVerifierKey } from '../keys.js';
 import { write, type Io } from '../io.js';
 import { withReadLedger } from '../ledgers.js';
-import { countParser, defined, example, flag, jsonOption, num, outOption, req, str, vkeyOption } from '../options.js';
+import { countParser, defined, example, flag, forceOption, jsonOption, num, outOption, req, str, vkeyOption } from '../options.js';
 import { printJson } from '../output.js';
 
 export interface ConsistencyOptions {
@@ -33,7 +35,10 @@ export interface ConsistencyOptions {
   to?: number;
   /** Verifier key: check the --from checkpoint's signature and the produced body. */
   vkey?: string;
+  /** A new file to write the body to. */
   out?: string;
+  /** Let --out replace an existing regular file. */
+  force?: boolean;
   json?: boolean;
 }
 
@@ -49,7 +54,7 @@ export async function consistency(opts: ConsistencyOptions, io: Io): Promise<num
     old = { size: Number(opts.from.trim()) };
     if (!Number.isSafeInteger(old.size)) throw usage('--from size is too large');
   } else {
-    const note = readTextFile(resolvePath(io, opts.from), MAX_NOTE_BYTES, 'checkpoint file');
+    const note = readTextFile(resolvePath(io, opts.from), MAX_NOTE_BYTES, 'checkpoint file', 'artifact');
     let cp: Checkpoint;
     if (verifier !== undefined) {
       cp = openCheckpoint(note, [verifier]);
@@ -89,7 +94,7 @@ export async function consistency(opts: ConsistencyOptions, io: Io): Promise<num
   });
   const body = formatWitnessBody({ oldSize: old.size, proof: made.proof, checkpoint: made.cp.note });
   if (verifier !== undefined) verifyWitnessBody(body, [verifier], old.size === 0 ? undefined : { size: old.size, root: made.oldRoot! });
-  if (opts.out !== undefined) writeFileAtomic(resolvePath(io, opts.out), body);
+  if (opts.out !== undefined) writeOutputFile(resolvePath(io, opts.out), body, { force: opts.force === true });
   if (opts.json) {
     await printJson(io, {
       oldSize: old.size,
@@ -117,13 +122,14 @@ export const consistencyCli = defineCommand<ConsistencyOptions>({
       .requiredOption('--from <checkpoint|size>', 'the earlier checkpoint file (or its size; 0 for none)')
       .option('--to <size>', 'the new tree size (a signed checkpoint of that size must exist; default the latest)', countParser('--to', 1))
       .addOption(vkeyOption(false, 'also check the --from signature and the produced body'))
-      .addOption(outOption('write the body to this file'))
+      .addOption(outOption('write the body to this new file'))
+      .addOption(forceOption())
       .addOption(jsonOption())
       .addHelpText('after', example('casetrail consistency cases.ledger --from yesterday.checkpoint --out add-checkpoint.body')),
   options: ([ledger], o) => ({
     ledger: req(ledger, '<ledger>'),
     from: req(o['from'], '--from'),
-    ...defined({ to: num(o, 'to'), vkey: str(o, 'vkey'), out: str(o, 'out'), json: flag(o, 'json') }),
+    ...defined({ to: num(o, 'to'), vkey: str(o, 'vkey'), out: str(o, 'out'), force: flag(o, 'force'), json: flag(o, 'json') }),
   }),
   run: consistency,
 });

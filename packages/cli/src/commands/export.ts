@@ -4,8 +4,6 @@
  * --no-payloads), an inclusion proof each, and the signed checkpoint they
  * prove against. Streams: memory does not grow with the ledger.
  */
-import { createWriteStream, renameSync, unlinkSync, type WriteStream } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
 import {
   REDACTION_TYPE,
   formatBundleEntry,
@@ -21,10 +19,12 @@ import {
 import type { Command } from 'commander';
 import { defineCommand } from '../command.js';
 import { EXIT, operational, usage } from '../exit.js';
-import { checkOutputPath, resolvePath } from '../inputs.js';
+import { openOutputStream, type OutputStream } from '../files.js';
+import { resolvePath } from '../inputs.js';
 import { write, type Io, type OutStream } from '../io.js';
 import { withReadLedger } from '../ledgers.js';
-import { defined, example, flag, jsonOption, outOption, req, str, timeRangeOptions } from '../options.js';
+import { defined, example, flag, forceOption, jsonOption, outOption, req, str, timeRangeOptions, tzOption } from '../options.js';
+import { zoneOf } from '../times.js';
 import { Progress, printJson } from '../output.js';
 import { queryOf } from './log.js';
 
@@ -33,10 +33,14 @@ export interface ExportOptions {
   case?: string;
   since?: string;
   until?: string;
-  /** Bundle file, or `-` for standard output. */
+  /** A new bundle file, or `-` for standard output. */
   out: string;
+  /** Let --out replace an existing regular file. */
+  force?: boolean;
   /** Include payloads and salts (default true; --no-payloads exports entries and proofs only). */
   payloads?: boolean;
+  /** IANA time zone for --since/--until without an offset (default $TZ, else UTC). */
+  tz?: string;
   json?: boolean;
 }
 
@@ -59,7 +63,7 @@ export async function exportBundle(opts: ExportOptions, io: Io): Promise<number>
   const toStdout = opts.out === '-';
   if (toStdout && opts.json) throw usage('--json prints a summary on stdout; it cannot be combined with --out - (the bundle itself goes to stdout)');
   const payloads = opts.payloads !== false;
-  const q = queryOf(opts);
+  const q = queryOf(opts, zoneOf(io, opts.tz));
   const filter: BundleFilter = {};
   if (q.caseId !== undefined) filter.case = q.caseId;
   if (q.since !== undefined) filter.since = q.since;
@@ -69,15 +73,12 @@ export async function exportBundle(opts: ExportOptions, io: Io): Promise<number>
     const cp = await ledger.latestCheckpoint();
     if (cp === undefined) throw operational('NO_CHECKPOINT', `${opts.ledger} has no signed checkpoint to prove entries against: run \`casetrail checkpoint ${opts.ledger} --sign\``);
     const target = toStdout ? undefined : resolvePath(io, opts.out);
-    if (target !== undefined) checkOutputPath(target);
-    const tmp = target === undefined ? undefined : join(dirname(target), `.${basename(target)}.${process.pid}.tmp`);
-    const file: WriteStream | undefined = tmp === undefined ? undefined : createWriteStream(tmp, { mode: 0o644 });
-    const sink: OutStream = file ?? io.stdout;
+    const file: OutputStream | undefined = target === undefined ? undefined : await openOutputStream(target, opts.force === true);
+    const sink: OutStream = file?.stream ?? io.stdout;
     const progress = new Progress(io, 'exporting');
     let count = 0;
     let unsigned = 0;
     try {
-      if (file !== undefined) await new Promise<void>((res, rej) => file.once('open', () => res()).once('error', rej));
       await write(sink, formatBundleHeader({ origin: ledger.origin, checkpoint: cp.note, payloads, filter, created: new Date().toISOString() }));
       for await (const e of ledger.stream(q)) {
         if (e.seq >= cp.size) {
@@ -99,19 +100,9 @@ export async function exportBundle(opts: ExportOptions, io: Io): Promise<number>
         progress.update(count);
       }
       await write(sink, formatBundleTrailer(count));
-      if (file !== undefined) {
-        await new Promise<void>((res, rej) => file.end((err?: Error | null) => (err ? rej(err) : res())));
-        renameSync(tmp!, target!);
-      }
+      await file?.commit();
     } catch (e) {
-      if (file !== undefined) {
-        file.destroy();
-        try {
-          unlinkSync(tmp!);
-        } catch {
-          // already gone
-        }
-      }
+      file?.abort();
       throw e;
     } finally {
       progress.done();
@@ -153,15 +144,17 @@ export const exportCli = defineCommand<ExportOptions>({
     cmd.description('write an evidence bundle: entries, payloads, inclusion proofs, signed checkpoint').argument('<ledger>', 'ledger file').option('--case <id>', 'only this case');
     for (const o of timeRangeOptions()) cmd.addOption(o);
     cmd
-      .addOption(outOption('bundle file to write, or - for standard output', true))
+      .addOption(outOption('new bundle file to write, or - for standard output', true))
+      .addOption(forceOption())
       .option('--no-payloads', 'leave payloads out (entries and proofs only)')
+      .addOption(tzOption())
       .addOption(jsonOption('print a summary as one JSON document'))
       .addHelpText('after', example('casetrail export cases.ledger --case C-1 --out C-1.bundle'));
   },
   options: ([ledger], o) => ({
     ledger: req(ledger, '<ledger>'),
     out: req(o['out'], '--out'),
-    ...defined({ case: str(o, 'case'), since: str(o, 'since'), until: str(o, 'until'), payloads: flag(o, 'payloads'), json: flag(o, 'json') }),
+    ...defined({ case: str(o, 'case'), since: str(o, 'since'), until: str(o, 'until'), force: flag(o, 'force'), payloads: flag(o, 'payloads'), tz: str(o, 'tz'), json: flag(o, 'json') }),
   }),
   run: exportBundle,
 });

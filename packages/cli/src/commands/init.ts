@@ -6,11 +6,13 @@ import { existsSync, unlinkSync } from 'node:fs';
 import type { Command } from 'commander';
 import { Ledger, LedgerError, formatVerifierKey, generateKeyPair, isValidKeyName, readSignerKeyFile } from '@casetrail/core';
 import { EXIT, operational, usage } from '../exit.js';
-import { resolvePath, writeNewFile, writeSecretFile } from '../inputs.js';
+import { writeOutputFile, writeSecretFile } from '../files.js';
+import { resolvePath } from '../inputs.js';
 import { defineCommand } from '../command.js';
 import { write, type Io } from '../io.js';
 import { defined, example, flag, jsonOption, keyFileOption, req, str } from '../options.js';
 import { printJson } from '../output.js';
+import { checkId } from '../text.js';
 
 export interface InitOptions {
   ledger: string;
@@ -41,6 +43,7 @@ export interface InitResult {
  * @throws CliError / LedgerError (LEDGER_EXISTS, KEY_MISMATCH, KEY_FILE_PERMISSIONS, …)
  */
 export async function init(opts: InitOptions, io: Io): Promise<number> {
+  checkId('--origin', opts.origin);
   if (!isValidKeyName(opts.origin)) {
     throw usage(`--origin ${JSON.stringify(opts.origin)} cannot name a key: use a non-empty name without spaces or "+", e.g. example.org/cases`);
   }
@@ -74,7 +77,7 @@ export async function init(opts: InitOptions, io: Io): Promise<number> {
     if (keyCreated) unlinkSync(keyFile);
     throw e;
   }
-  if (vkeyFile !== undefined) writeNewFile(vkeyFile, `${vkey}\n`);
+  if (vkeyFile !== undefined) writeOutputFile(vkeyFile, `${vkey}\n`);
   const result: InitResult = { ledger: ledgerPath, origin: opts.origin, keyFile, keyCreated, vkey, ...(vkeyFile === undefined ? {} : { vkeyFile }) };
   if (opts.json) {
     await printJson(io, result);

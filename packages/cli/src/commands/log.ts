@@ -1,46 +1,50 @@
 /**
  * `casetrail log <ledger> [--case --actor --type --since --until --limit --after]`:
  * entries in seq order, as a table, one JSON document (--json) or streamed
- * NDJSON (--ndjson).
+ * NDJSON (--ndjson). Times are shown and read in --tz.
  */
 import type { LedgerEntry, QueryOptions } from '@casetrail/core';
 import type { Command } from 'commander';
 import { defineCommand } from '../command.js';
 import { EXIT, usage } from '../exit.js';
-import { parseTime } from '../inputs.js';
 import { write, type Io } from '../io.js';
 import { withReadLedger } from '../ledgers.js';
-import { countParser, defined, example, flag, jsonOption, num, req, str, timeRangeOptions } from '../options.js';
-import { dataSummary, entryJson, isoTime, paint, printJson, printable, table, truncate } from '../output.js';
+import { countParser, defined, example, flag, jsonOption, num, req, str, timeRangeOptions, tzOption } from '../options.js';
+import { dataSummary, entryJson, paint, printJson, printable, table, truncate } from '../output.js';
+import { formatTime, parseTime, zoneOf, type Zone } from '../times.js';
 
 export interface LogOptions {
   ledger: string;
   case?: string;
   actor?: string;
   type?: string;
-  /** ISO 8601 or ms: entries at or after this time. */
+  /** ISO 8601 or ms: entries at or after this time (a date alone: midnight in `tz`). */
   since?: string;
-  /** ISO 8601 or ms: entries before this time. */
+  /** ISO 8601 or ms: entries before this time (a date alone: midnight in `tz`). */
   until?: string;
   /** Page size for the table and --json (default 100, at most 10 000); no default limit with --ndjson. */
   limit?: number;
   /** Start after this seq (the `next` of a previous page). */
   after?: number;
+  /** IANA time zone for times shown and read (default $TZ, else UTC). */
+  tz?: string;
   json?: boolean;
   /** Stream every matching entry as NDJSON, in constant memory. */
   ndjson?: boolean;
 }
 
-/** The ledger query of a filter given on the command line. */
-export function queryOf(opts: Pick<LogOptions, 'case' | 'actor' | 'type' | 'since' | 'until' | 'after'>): Omit<QueryOptions, 'limit'> {
+/** The ledger query of a filter given on the command line; dates without an offset are in `zone`. */
+export function queryOf(opts: Pick<LogOptions, 'case' | 'actor' | 'type' | 'since' | 'until' | 'after'>, zone: Zone): Omit<QueryOptions, 'limit'> {
   const q: Omit<QueryOptions, 'limit'> = {};
   if (opts.case !== undefined) q.caseId = opts.case;
   if (opts.actor !== undefined) q.actor = opts.actor;
   if (opts.type !== undefined) q.type = opts.type;
-  if (opts.since !== undefined) q.since = parseTime(opts.since, '--since');
-  if (opts.until !== undefined) q.until = parseTime(opts.until, '--until');
+  if (opts.since !== undefined) q.since = parseTime(opts.since, '--since', zone);
+  if (opts.until !== undefined) q.until = parseTime(opts.until, '--until', zone);
   if (opts.after !== undefined) q.after = opts.after;
-  if (q.since !== undefined && q.until !== undefined && q.until < q.since) throw usage('--until is before --since');
+  if (q.since !== undefined && q.until !== undefined && q.until < q.since) {
+    throw usage(`--until is before --since (${formatTime(q.until, zone)} < ${formatTime(q.since, zone)})`);
+  }
   return q;
 }
 
@@ -49,7 +53,8 @@ export function queryOf(opts: Pick<LogOptions, 'case' | 'actor' | 'type' | 'sinc
  */
 export async function log(opts: LogOptions, io: Io): Promise<number> {
   if (opts.json && opts.ndjson) throw usage('give --json or --ndjson, not both');
-  const query = queryOf(opts);
+  const zone = zoneOf(io, opts.tz);
+  const query = queryOf(opts, zone);
   return withReadLedger(io, opts.ledger, async (ledger) => {
     if (opts.ndjson) {
       let n = 0;
@@ -71,19 +76,19 @@ export async function log(opts: LogOptions, io: Io): Promise<number> {
       await write(io.stdout, 'no entries match\n');
       return EXIT.OK;
     }
-    await write(io.stdout, logTable(page.entries, io));
+    await write(io.stdout, logTable(page.entries, io, zone));
     if (page.next !== undefined) io.stderr.write(`more entries follow: add --after ${page.next}\n`);
     return EXIT.OK;
   });
 }
 
-function logTable(entries: LedgerEntry[], io: Io): string {
+function logTable(entries: LedgerEntry[], io: Io, zone: Zone): string {
   const p = paint(io);
   return table(
     [{ header: 'SEQ', align: 'right' }, { header: 'TIME' }, { header: 'CASE' }, { header: 'STEP', align: 'right' }, { header: 'TYPE' }, { header: 'ACTOR' }, { header: 'DATA' }],
     entries.map((e) => [
       String(e.seq),
-      isoTime(e.entry.time),
+      formatTime(e.entry.time, zone),
       truncate(printable(e.entry.caseId), 24),
       String(e.entry.step),
       truncate(printable(e.entry.type), 24),
@@ -109,7 +114,8 @@ export const logCli = defineCommand<LogOptions>({
       .option('--after <seq>', 'start after this entry (the next page)', countParser('--after'))
       .addOption(jsonOption('print one JSON document {entries, next}'))
       .option('--ndjson', 'stream every matching entry as one JSON object per line')
-      .addHelpText('after', example('casetrail log cases.ledger --case C-1', 'casetrail log cases.ledger --since 2024-05-01 --ndjson > may.ndjson'));
+      .addOption(tzOption())
+      .addHelpText('after', example('casetrail log cases.ledger --case C-1', 'casetrail log cases.ledger --since 2024-05-01 --ndjson > may.ndjson', 'casetrail log cases.ledger --since 2026-11-28 --tz Asia/Shanghai   # from midnight in Beijing'));
   },
   options: ([ledger], o) => ({
     ledger: req(ledger, '<ledger>'),
@@ -121,6 +127,7 @@ export const logCli = defineCommand<LogOptions>({
       until: str(o, 'until'),
       limit: num(o, 'limit'),
       after: num(o, 'after'),
+      tz: str(o, 'tz'),
       json: flag(o, 'json'),
       ndjson: flag(o, 'ndjson'),
     }),

@@ -7,10 +7,11 @@ import { equalBytes, formatTlogProof, toBase64, toHex } from '@casetrail/core';
 import type { Command } from 'commander';
 import { defineCommand } from '../command.js';
 import { EXIT, failed, operational, usage } from '../exit.js';
-import { resolvePath, writeFileAtomic } from '../inputs.js';
+import { writeOutputFile } from '../files.js';
+import { resolvePath } from '../inputs.js';
 import { write, type Io } from '../io.js';
 import { withReadLedger } from '../ledgers.js';
-import { countParser, defined, example, flag, jsonOption, num, outOption, req, reqNum, str } from '../options.js';
+import { countParser, defined, example, flag, forceOption, jsonOption, num, outOption, req, reqNum, str } from '../options.js';
 import { printJson } from '../output.js';
 
 export interface ProveOptions {
@@ -18,7 +19,10 @@ export interface ProveOptions {
   seq: number;
   /** Tree size to prove in; a signed checkpoint of that size must exist. Default: the latest checkpoint. */
   size?: number;
+  /** A new file to write the proof to. */
   out?: string;
+  /** Let --out replace an existing regular file. */
+  force?: boolean;
   json?: boolean;
 }
 
@@ -50,7 +54,7 @@ export async function prove(opts: ProveOptions, io: Io): Promise<number> {
     }
     return { cp, proof: p, text: formatTlogProof({ index: opts.seq, proof: p.proof, checkpoint: cp.note, extra: entry.bytes }) };
   });
-  if (opts.out !== undefined) writeFileAtomic(resolvePath(io, opts.out), made.text);
+  if (opts.out !== undefined) writeOutputFile(resolvePath(io, opts.out), made.text, { force: opts.force === true });
   if (opts.json) {
     await printJson(io, {
       seq: opts.seq,
@@ -77,13 +81,14 @@ export const proveCli = defineCommand<ProveOptions>({
       .argument('<ledger>', 'ledger file')
       .argument('<seq>', 'entry number', countParser('<seq>'))
       .option('--size <n>', 'tree size to prove in (a signed checkpoint of that size must exist; default the latest)', countParser('--size', 1))
-      .addOption(outOption('write the proof to this file (conventionally *.tlog-proof)'))
+      .addOption(outOption('write the proof to this new file (conventionally *.tlog-proof)'))
+      .addOption(forceOption())
       .addOption(jsonOption())
       .addHelpText('after', example('casetrail prove cases.ledger 3 --out entry-3.tlog-proof')),
   options: ([ledger, seq], o) => ({
     ledger: req(ledger, '<ledger>'),
     seq: reqNum(seq, '<seq>'),
-    ...defined({ size: num(o, 'size'), out: str(o, 'out'), json: flag(o, 'json') }),
+    ...defined({ size: num(o, 'size'), out: str(o, 'out'), force: flag(o, 'force'), json: flag(o, 'json') }),
   }),
   run: prove,
 });

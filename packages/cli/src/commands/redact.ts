@@ -4,14 +4,17 @@
  * entry in the same case (format.md §4.5). No hash changes.
  */
 import { userInfo } from 'node:os';
-import { toHex } from '@casetrail/core';
+import { toHex, type Receipt } from '@casetrail/core';
 import type { Command } from 'commander';
 import { defineCommand } from '../command.js';
 import { EXIT, usage } from '../exit.js';
 import { write, type Io } from '../io.js';
 import { withWriteLedger } from '../ledgers.js';
-import { countParser, defined, example, flag, jsonOption, keyFileOption, req, reqNum, str } from '../options.js';
-import { printJson } from '../output.js';
+import { FLAG_NAMES, inUserTerms } from '../messages.js';
+import { countParser, defined, example, flag, jsonOption, keyFileOption, req, reqNum, str, tzOption } from '../options.js';
+import { printJson, printable } from '../output.js';
+import { checkArgUtf8, checkId } from '../text.js';
+import { formatTime, zoneOf } from '../times.js';
 
 export interface RedactOptions {
   ledger: string;
@@ -20,6 +23,8 @@ export interface RedactOptions {
   /** Who orders the erasure; default the login name. */
   actor?: string;
   keyFile?: string;
+  /** IANA time zone of the time shown (default $TZ, else UTC). */
+  tz?: string;
   json?: boolean;
 }
 
@@ -36,13 +41,21 @@ function loginName(): string {
  * @throws LedgerError NOT_FOUND, ALREADY_REDACTED, NOT_REDACTABLE (exit 2)
  */
 export async function redact(opts: RedactOptions, io: Io): Promise<number> {
+  const zone = zoneOf(io, opts.tz);
+  checkArgUtf8('--reason', opts.reason);
   if (opts.reason.trim() === '') throw usage('--reason must say why the payload is erased');
   const actor = opts.actor ?? loginName();
-  const r = await withWriteLedger(io, opts.ledger, opts.keyFile, 'redaction (it appends an entry and signs a checkpoint)', (l) => l.redact(opts.seq, { reason: opts.reason, actor }));
+  checkId(opts.actor === undefined ? 'the login name (the default --actor)' : '--actor', actor);
+  let r: Receipt;
+  try {
+    r = await withWriteLedger(io, opts.ledger, opts.keyFile, 'redaction (it appends an entry and signs a checkpoint)', (l) => l.redact(opts.seq, { reason: opts.reason, actor }));
+  } catch (e) {
+    throw inUserTerms(e, zone, FLAG_NAMES);
+  }
   if (opts.json) {
     await printJson(io, { redacted: opts.seq, seq: r.seq, case: r.caseId, step: r.step, time: r.time, leafHash: toHex(r.leafHash), treeSize: r.treeSize });
   } else {
-    await write(io.stdout, `erased the payload of entry ${opts.seq}; recorded as entry ${r.seq} (case ${r.caseId} step ${r.step})\n`);
+    await write(io.stdout, `erased the payload of entry ${opts.seq}; recorded as entry ${r.seq} (case ${printable(r.caseId)} step ${r.step}) at ${formatTime(r.time, zone)}\n`);
   }
   return EXIT.OK;
 }
@@ -57,13 +70,14 @@ export const redactCli = defineCommand<RedactOptions>({
       .requiredOption('--reason <text>', 'why (recorded in the ledger)')
       .option('--actor <id>', 'who orders the erasure (default: your login name)')
       .addOption(keyFileOption())
+      .addOption(tzOption())
       .addOption(jsonOption())
       .addHelpText('after', example(`casetrail redact cases.ledger 3 --reason "GDPR art. 17 request 2024-118" --actor dpo`)),
   options: ([ledger, seq], o) => ({
     ledger: req(ledger, '<ledger>'),
     seq: reqNum(seq, '<seq>'),
     reason: req(o['reason'], '--reason'),
-    ...defined({ actor: str(o, 'actor'), keyFile: str(o, 'keyFile'), json: flag(o, 'json') }),
+    ...defined({ actor: str(o, 'actor'), keyFile: str(o, 'keyFile'), tz: str(o, 'tz'), json: flag(o, 'json') }),
   }),
   run: redact,
 });

@@ -8,12 +8,16 @@ import { defineCommand } from '../command.js';
 import { EXIT } from '../exit.js';
 import { write, type Io } from '../io.js';
 import { withReadLedger } from '../ledgers.js';
-import { defined, example, flag, jsonOption, req } from '../options.js';
-import { dataSummary, entryJson, isoTime, paint, printJson, printable, table } from '../output.js';
+import { issueText } from '../messages.js';
+import { defined, example, flag, jsonOption, req, str, tzOption } from '../options.js';
+import { dataSummary, entryJson, paint, printJson, printable, table } from '../output.js';
+import { formatTime, zoneOf } from '../times.js';
 
 export interface TraceOptions {
   ledger: string;
   case: string;
+  /** IANA time zone of the times shown (default $TZ, else UTC). */
+  tz?: string;
   json?: boolean;
 }
 
@@ -21,6 +25,7 @@ export interface TraceOptions {
  * @returns 0 when the case's chain checks out, 1 when it is broken, 2 when the case has no entries
  */
 export async function trace(opts: TraceOptions, io: Io): Promise<number> {
+  const zone = zoneOf(io, opts.tz);
   return withReadLedger(io, opts.ledger, async (ledger) => {
     const t = await ledger.trace(opts.case);
     if (opts.json) {
@@ -34,13 +39,14 @@ export async function trace(opts: TraceOptions, io: Io): Promise<number> {
       let out = `${p.bold(`case ${printable(t.caseId)}`)}: ${t.steps.length} step(s)\n`;
       out += table(
         [{ header: 'STEP', align: 'right' }, { header: 'SEQ', align: 'right' }, { header: 'TIME' }, { header: 'TYPE' }, { header: 'ACTOR' }, { header: 'DATA' }],
-        t.steps.map((e) => [String(e.entry.step), String(e.seq), isoTime(e.entry.time), printable(e.entry.type), printable(e.entry.actor), dataSummary(e, 56)]),
+        t.steps.map((e) => [String(e.entry.step), String(e.seq), formatTime(e.entry.time, zone), printable(e.entry.type), printable(e.entry.actor), dataSummary(e, 56)]),
         p,
       );
       if (t.ok) {
         out += p.ok(`✔ per-case chain intact: steps 1 to ${t.steps.length}, each linked to the one before, payloads match their commitments\n`);
+        out += p.dim(`  trace checks the steps it finds; that none is missing or hidden is shown by \`casetrail verify\`\n`);
       } else {
-        for (const i of t.issues) out += p.bad(`✘ ${i.code} at entry ${i.seq}: ${i.message}\n`);
+        for (const i of t.issues) out += p.bad(`✘ ${i.code} at entry ${i.seq}: ${printable(issueText(i.code, i.message, zone))}\n`);
         out += p.bad(`✘ the chain of case ${printable(t.caseId)} is broken (${t.issues.length} issue(s)); run \`casetrail verify\` on the whole ledger\n`);
       }
       await write(io.stdout, out);
@@ -57,8 +63,9 @@ export const traceCli = defineCommand<TraceOptions>({
       .description("a case's timeline, with its per-case chain checked (exit 1 if broken)")
       .argument('<ledger>', 'ledger file')
       .argument('<case>', 'case id')
+      .addOption(tzOption())
       .addOption(jsonOption())
-      .addHelpText('after', example('casetrail trace cases.ledger C-1')),
-  options: ([ledger, c], o) => ({ ledger: req(ledger, '<ledger>'), case: req(c, '<case>'), ...defined({ json: flag(o, 'json') }) }),
+      .addHelpText('after', example('casetrail trace cases.ledger C-1', 'casetrail trace cases.ledger C-1 --tz Asia/Shanghai')),
+  options: ([ledger, c], o) => ({ ledger: req(ledger, '<ledger>'), case: req(c, '<case>'), ...defined({ tz: str(o, 'tz'), json: flag(o, 'json') }) }),
   run: trace,
 });

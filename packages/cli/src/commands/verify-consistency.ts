@@ -7,7 +7,8 @@ import { EMPTY_ROOT, MAX_NOTE_BYTES, MAX_WITNESS_BODY_BYTES, openCheckpoint, toH
 import type { Command } from 'commander';
 import { defineCommand } from '../command.js';
 import { EXIT, failed, usage } from '../exit.js';
-import { readInput, readTextFile, readVerifierKey, resolvePath } from '../inputs.js';
+import { readInput, readTextFile, resolvePath } from '../inputs.js';
+import { readVerifierKey } from '../keys.js';
 import { write, type Io } from '../io.js';
 import { defined, example, flag, jsonOption, req, vkeyOption } from '../options.js';
 import { paint, printJson } from '../output.js';
@@ -34,10 +35,10 @@ export async function verifyConsistencyCommand(opts: VerifyConsistencyOptions, i
   } else if (/^\d+$/.test(opts.from.trim())) {
     throw usage('--from takes the trusted checkpoint file (its root is needed), or 0');
   } else {
-    const cp = openCheckpoint(readTextFile(resolvePath(io, opts.from), MAX_NOTE_BYTES, 'checkpoint file'), [verifier]);
+    const cp = openCheckpoint(readTextFile(resolvePath(io, opts.from), MAX_NOTE_BYTES, 'checkpoint file', 'artifact'), [verifier]);
     old = { size: cp.size, root: cp.root };
   }
-  const body = await readInput(io, opts.file, MAX_WITNESS_BODY_BYTES + 1, 'body file');
+  const body = await readInput(io, opts.file, MAX_WITNESS_BODY_BYTES, 'body file', 'artifact');
   const r = verifyWitnessBody(body, [verifier], old);
   if (r.origin !== verifier.name) {
     throw failed('MALFORMED_CHECKPOINT', `the checkpoint is for origin ${JSON.stringify(r.origin)}, the key is for ${JSON.stringify(verifier.name)} (format.md §6.2)`);

@@ -1,0 +1,99 @@
+/**
+ * Library messages in the user's terms (docs/cli.md "Messages"). The library
+ * speaks of its API (`steps[0].type`, times in milliseconds); the CLI's user
+ * gave `--type`, line 7 of a file, and reads times in their zone. Each rule
+ * below rewrites one library wording; a message no rule matches is shown as
+ * it is.
+ */
+import { LedgerError } from '@casetrail/core';
+import { formatTime, type Zone } from './times.js';
+
+/** How the user named what the library calls `steps[i]` and its fields. */
+export interface StepNames {
+  /** The step as a whole, e.g. `line 7` (bulk) or '' (one step from flags). */
+  step(i: number): string;
+  /** A field of the step, e.g. `--type` or `line 7: "type"`. */
+  field(i: number, field: string): string;
+}
+
+const FLAG_OF: Readonly<Record<string, string>> = {
+  caseId: '--case',
+  case: '--case',
+  type: '--type',
+  actor: '--actor',
+  data: '--data',
+  payload: '--data',
+  time: '--time',
+  salt: '--data',
+  signatures: '--sign-with',
+  signWith: '--sign-with',
+};
+
+/** The names of a step given with --case, --type, … */
+export const FLAG_NAMES: StepNames = {
+  step: () => '',
+  field: (_i, f) => FLAG_OF[f] ?? `--${f}`,
+};
+
+const NDJSON_KEY_OF: Readonly<Record<string, string>> = { caseId: 'case', payload: 'data', salt: 'data', signatures: 'signature', signWith: 'signature' };
+
+/** The names of steps read from NDJSON: `lineOf(i)` is the file line of batch item i. */
+export function lineNames(lineOf: (i: number) => number | undefined): StepNames {
+  const step = (i: number) => {
+    const n = lineOf(i);
+    return n === undefined ? 'a line of the batch' : `line ${n}`;
+  };
+  return { step, field: (i, f) => `${step(i)}: "${NDJSON_KEY_OF[f] ?? f}"` };
+}
+
+/**
+ * Rewrites `steps[i]`, `steps[i].field` and `steps[i].signatures[j]` in a
+ * library message.
+ */
+export function stepTerms(message: string, names: StepNames): string {
+  return message.replace(/steps\[(\d+)\](?:\.(\w+)(?:\[\d+\])?)?(:?)/g, (_m, i: string, field: string | undefined, colon: string) => {
+    const n = Number(i);
+    if (field === undefined) return names.step(n) === '' ? '' : `${names.step(n)}${colon}`;
+    return `${names.field(n, field)}${colon}`;
+  });
+}
+
+/**
+ * A library error with its message in the user's terms (same code, details
+ * and cause).
+ * @param stepOfTime - which step a TIME_ORDER error is about, from its time
+ *   (the library's message does not say)
+ */
+export function inUserTerms(e: unknown, zone: Zone, names: StepNames, stepOfTime?: (time: number) => number | undefined): unknown {
+  if (!(e instanceof LedgerError)) return e;
+  const d = e.details;
+  const at = /steps\[(\d+)\]/.exec(e.message);
+  const step = at === null ? 0 : Number(at[1]);
+  let message: string;
+  if (e.code === 'TIME_ORDER' && typeof d['time'] === 'number' && typeof d['latest'] === 'number') {
+    const i = stepOfTime?.(d['time']);
+    message =
+      `${i === undefined ? 'the time' : names.field(i, 'time')} ${formatTime(d['time'], zone)} is before the latest entry's time ${formatTime(d['latest'], zone)}: ` +
+      'entries never go back in time; give a later time, or none (the default is now)';
+  } else if (e.code === 'PAYLOAD_TOO_LARGE' && typeof d['size'] === 'number' && typeof d['limit'] === 'number') {
+    message = `${names.field(step, 'data')} is ${d['size']} bytes as stored JSON; the limit is ${d['limit']} bytes`;
+  } else if (e.code === 'INVALID_ARGUMENT' && typeof d['field'] === 'string' && e.message.startsWith(`${d['field']} `)) {
+    message = `${names.field(step, d['field'])}${e.message.slice(d['field'].length)}`;
+  } else {
+    message = stepTerms(e.message, names).replace(/^[:\s]+/, '');
+  }
+  if (message === e.message) return e;
+  return new LedgerError(e.code, message, { ...d }, { cause: e });
+}
+
+/**
+ * A verification issue's message with its times in the zone: the library
+ * writes them in milliseconds (TIME_ORDER: "earlier (ms) than … (ms)";
+ * FILTER_MISMATCH: "has time ms").
+ */
+export function issueText(code: string, message: string, zone: Zone): string {
+  const iso = (ms: string) => formatTime(Number(ms), zone);
+  if (code === 'TIME_ORDER') return message.replace(/\((\d{1,16})\)/g, (_m, ms: string) => `(${iso(ms)})`);
+  if (code === 'FILTER_MISMATCH') return message.replace(/has time (\d{1,16})/, (_m, ms: string) => `has time ${iso(ms)}`);
+  return message;
+}

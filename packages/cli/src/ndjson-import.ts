@@ -1,0 +1,266 @@
+/**
+ * `append --ndjson`: statements read line by line from a file or stdin,
+ * checked, and committed in batches (docs/cli.md "append", "Resuming an
+ * import"). Every line is checked before its batch is committed. When the
+ * run stops, the report names exactly which lines were committed (each
+ * batch: first and last line, first and last seq), the line that stopped it
+ * and why, and the line to resume from (`--from-line`).
+ *
+ * Seam for idempotent retries: when the ledger accepts a per-statement
+ * idempotency key (a client nonce, issue 8.8), a line gains an optional
+ * `nonce` key passed on in its StepInput (see stepFromLine); re-running a
+ * whole file then appends each statement once, and --from-line becomes an
+ * optimisation.
+ */
+import { DEFAULT_MAX_PAYLOAD, LedgerError, encodePayload, validateText, type Ledger, type StepInput } from '@casetrail/core';
+import { CliError, EXIT, StoppedError, operational, usage } from './exit.js';
+import { inputStream } from './inputs.js';
+import { write, type Io } from './io.js';
+import { withWriteLedger } from './ledgers.js';
+import { inUserTerms, lineNames } from './messages.js';
+import { Progress, printJson } from './output.js';
+import { checkId, decodeUtf8 } from './text.js';
+import { formatTime, parseTime, type Zone } from './times.js';
+
+/** The longest line: the largest payload as JSON text, with room for the other keys. */
+export const MAX_LINE_BYTES = 16 * 1024 * 1024 + 4096;
+const KEYS = new Set(['case', 'type', 'actor', 'data', 'time']);
+
+export interface ImportOptions {
+  ledger: string;
+  /** The file, or `-` for standard input, as the user named it. */
+  source: string;
+  /** The first line to read (1-based); lines before it are skipped unread. */
+  fromLine: number;
+  batchSize: number;
+  seeds: Uint8Array[];
+  keyFile: string | undefined;
+  zone: Zone;
+  json: boolean;
+}
+
+/** One committed transaction of the import. */
+export interface CommittedBatch {
+  firstLine: number;
+  lastLine: number;
+  firstSeq: number;
+  lastSeq: number;
+}
+
+interface Line {
+  no: number;
+  step: StepInput;
+}
+
+/** Splits a byte stream into lines of at most `max` bytes, numbering them from 1. */
+async function* lines(chunks: AsyncIterable<Uint8Array | string>, max: number, what: string): AsyncGenerator<{ no: number; bytes: Uint8Array }> {
+  let pending: Uint8Array[] = [];
+  let pendingLength = 0;
+  let no = 0;
+  const take = (tail: Uint8Array) => {
+    const parts = [...pending, tail];
+    pending = [];
+    pendingLength = 0;
+    return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+  };
+  for await (const chunk of chunks) {
+    let b = typeof chunk === 'string' ? new TextEncoder().encode(chunk) : chunk;
+    for (let nl = b.indexOf(0x0a); nl >= 0; nl = b.indexOf(0x0a)) {
+      if (pendingLength + nl > max) throw operational('FILE_TOO_LARGE', `line ${no + 1} of ${what} is longer than ${max} bytes`);
+      yield { no: ++no, bytes: take(b.subarray(0, nl)) };
+      b = b.subarray(nl + 1);
+    }
+    if (pendingLength + b.length > max) throw operational('FILE_TOO_LARGE', `line ${no + 1} of ${what} is longer than ${max} bytes`);
+    if (b.length > 0) {
+      pending.push(b.slice());
+      pendingLength += b.length;
+    }
+  }
+  if (pendingLength > 0) yield { no: ++no, bytes: take(new Uint8Array(0)) };
+}
+
+/** One NDJSON statement as a step, every field checked so that errors name the line. */
+function stepFromLine(text: string, at: string, zone: Zone, seeds: Uint8Array[]): StepInput {
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch (e) {
+    throw usage(`${at}: not valid JSON (${(e as Error).message})`);
+  }
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw usage(`${at}: expected a JSON object with keys case, type, actor, data and optionally time`);
+  const o = v as Record<string, unknown>;
+  for (const k of Object.keys(o)) if (!KEYS.has(k)) throw usage(`${at}: unknown key ${JSON.stringify(k)}; allowed are case, type, actor, data, time`);
+  const field = (k: 'case' | 'type' | 'actor'): string => {
+    const s = o[k];
+    if (typeof s !== 'string') throw usage(`${at}: "${k}" must be a string`);
+    checkId(`${at}: "${k}"`, s);
+    try {
+      validateText(k, s);
+    } catch (e) {
+      throw usage(`${at}: "${k}"${(e as Error).message.slice(k.length)}`);
+    }
+    return s;
+  };
+  const caseId = field('case');
+  const type = field('type');
+  const actor = field('actor');
+  if (type.startsWith('casetrail.')) throw usage(`${at}: type names starting with "casetrail." are reserved`);
+  let payload: Uint8Array;
+  try {
+    payload = encodePayload(o['data'] === undefined ? null : o['data']);
+  } catch (e) {
+    throw usage(`${at}: "data": ${(e as Error).message}`);
+  }
+  if (payload.length > DEFAULT_MAX_PAYLOAD) throw usage(`${at}: "data" is ${payload.length} bytes as stored JSON; the limit is ${DEFAULT_MAX_PAYLOAD}`);
+  const step: StepInput = { caseId, type, actor, payload };
+  const t = o['time'];
+  if (t !== undefined) {
+    if (typeof t === 'number' && Number.isSafeInteger(t) && t >= 0) step.time = t;
+    else if (typeof t === 'string') step.time = parseTime(t, `${at}: "time"`, zone);
+    else throw usage(`${at}: "time" must be milliseconds since 1970 or an ISO 8601 string`);
+  }
+  if (seeds.length > 0) step.signWith = seeds;
+  return step;
+}
+
+class Import {
+  readonly committed: CommittedBatch[] = [];
+  appended = 0;
+  treeSize = 0;
+  /** Steps read but not committed yet, with their line numbers. */
+  batch: Line[] = [];
+  /** The line that stopped the run, when a line did. */
+  failedLine: number | undefined;
+  /** The latest time the file asks for so far: a later line must not go before it. */
+  private latest = 0;
+
+  constructor(readonly opts: ImportOptions) {}
+
+  get file(): string {
+    return this.opts.source === '-' ? 'standard input' : this.opts.source;
+  }
+
+  /** Checks one line's time against the lines before it, so the error names the line. */
+  checkTimeOrder(line: Line, at: string): void {
+    const t = line.step.time;
+    if (t !== undefined && t < this.latest) {
+      throw new CliError(
+        EXIT.USAGE,
+        'TIME_ORDER',
+        `${at}: "time" ${formatTime(t, this.opts.zone)} is before ${formatTime(this.latest, this.opts.zone)}, the time of a line before it (or now, for a line without a time): entries never go back in time; sort the file by time`,
+      );
+    }
+    this.latest = Math.max(this.latest, t ?? Date.now());
+  }
+
+  async commit(ledger: Ledger): Promise<void> {
+    const batch = this.batch;
+    if (batch.length === 0) return;
+    const names = lineNames((i) => batch[i]?.no);
+    try {
+      const receipts = await ledger.appendMany(batch.map((l) => l.step));
+      this.record(batch, receipts[0]!.seq, receipts[receipts.length - 1]!.seq, receipts[0]!.treeSize);
+    } catch (e) {
+      // SIGNER_FAILED: the transaction is committed, only its checkpoint is not
+      // (docs/errors.md); details.size is the ledger size it left.
+      const size = e instanceof LedgerError && e.code === 'SIGNER_FAILED' ? e.details['size'] : undefined;
+      if (typeof size === 'number') this.record(batch, size - batch.length, size - 1, size);
+      this.failedLine = this.failedLine ?? lineOfError(e, batch);
+      throw inUserTerms(e, this.opts.zone, names, (time) => {
+        const i = batch.findIndex((l) => l.step.time === time);
+        return i < 0 ? undefined : i;
+      });
+    }
+    this.batch = [];
+  }
+
+  private record(batch: Line[], firstSeq: number, lastSeq: number, treeSize: number): void {
+    this.committed.push({ firstLine: batch[0]!.no, lastLine: batch[batch.length - 1]!.no, firstSeq, lastSeq });
+    this.appended += batch.length;
+    this.treeSize = treeSize;
+  }
+
+  /** The line a resumed run starts from: after the last committed line. */
+  resumeFrom(): number {
+    const last = this.committed[this.committed.length - 1];
+    return last === undefined ? this.opts.fromLine : last.lastLine + 1;
+  }
+
+  /** What stderr says about the committed lines when the run stops. */
+  stopNote(): string {
+    const from = this.resumeFrom();
+    const again = `casetrail append ${this.opts.ledger} --ndjson ${this.opts.source}${from > 1 ? ` --from-line ${from}` : ''}`;
+    const fix = this.failedLine === undefined ? 'fix the cause' : `fix line ${this.failedLine}`;
+    if (this.committed.length === 0) return `nothing was committed; ${fix} and run the same command again: ${again}`;
+    const first = this.committed[0]!;
+    const last = this.committed[this.committed.length - 1]!;
+    const batches = this.committed.map((b) => `lines ${b.firstLine}-${b.lastLine} as seq ${b.firstSeq}-${b.lastSeq}`).join(', ');
+    return (
+      `lines ${first.firstLine} to ${last.lastLine} were committed before the error (${this.appended} entries in ${this.committed.length} transaction(s): ${batches}); ` +
+      `nothing from line ${from} on was committed; ${fix} and continue from line ${from}: ${again}`
+    );
+  }
+}
+
+function lineOfError(e: unknown, batch: readonly Line[]): number | undefined {
+  if (!(e instanceof LedgerError)) return undefined;
+  const m = /steps\[(\d+)\]/.exec(e.message);
+  if (m !== null) return batch[Number(m[1])]?.no;
+  const t = e.details['time'];
+  if (e.code === 'TIME_ORDER' && typeof t === 'number') return batch.find((l) => l.step.time === t)?.no;
+  return undefined;
+}
+
+/**
+ * Runs an import and prints its summary.
+ * @returns exit code 0
+ * @throws StoppedError carrying the committed batches when the run stops
+ */
+export async function importNdjson(opts: ImportOptions, io: Io): Promise<number> {
+  const run = new Import(opts);
+  const progress = new Progress(io, 'appending');
+  const chunks = inputStream(io, opts.source, '--ndjson file');
+  try {
+    await withWriteLedger(io, opts.ledger, opts.keyFile, 'appending (it signs a checkpoint)', async (ledger) => {
+      for await (const { no, bytes } of lines(chunks, MAX_LINE_BYTES, run.file)) {
+        if (no < opts.fromLine) continue;
+        const at = `line ${no}`;
+        try {
+          const text = decodeUtf8(bytes, `${at} of ${run.file}`, opts.source);
+          if (text.trim() === '') continue;
+          const line: Line = { no, step: stepFromLine(text, at, opts.zone, opts.seeds) };
+          run.checkTimeOrder(line, at);
+          run.batch.push(line);
+        } catch (e) {
+          run.failedLine = no;
+          throw e;
+        }
+        if (run.batch.length >= opts.batchSize) {
+          await run.commit(ledger);
+          progress.update(run.appended);
+        }
+      }
+      await run.commit(ledger);
+    });
+  } catch (e) {
+    progress.done();
+    throw new StoppedError(e, run.stopNote(), {
+      appended: run.appended,
+      committed: run.committed,
+      failedLine: run.failedLine ?? null,
+      resumeFromLine: run.resumeFrom(),
+      treeSize: run.treeSize,
+    });
+  }
+  progress.done();
+  const first = run.committed[0];
+  const last = run.committed[run.committed.length - 1];
+  if (opts.json) {
+    await printJson(io, { appended: run.appended, batches: run.committed.length, firstSeq: first?.firstSeq ?? null, lastSeq: last?.lastSeq ?? null, treeSize: run.treeSize });
+  } else if (first === undefined || last === undefined) {
+    await write(io.stdout, `no statements in the input${opts.fromLine > 1 ? ` from line ${opts.fromLine} on` : ''}; nothing appended\n`);
+  } else {
+    await write(io.stdout, `appended ${run.appended} entries (${first.firstSeq} to ${last.lastSeq}) in ${run.committed.length} transaction(s); the ledger has ${run.treeSize} entries\n`);
+  }
+  return EXIT.OK;
+}
