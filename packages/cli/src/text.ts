@@ -44,7 +44,7 @@ export function checkId(field: string, value: string): void {
     throw new CliError(
       EXIT.USAGE,
       'INVISIBLE_CHARACTER',
-      `${field} ${JSON.stringify(printable(value))} holds U+${cp}, a character that is invisible or reorders text: ids must look like what they are; remove it`,
+      `${field} "${printable(value)}" holds U+${cp}, a character that is invisible or reorders text: ids must look like what they are; remove it`,
     );
   }
 }

@@ -33,3 +33,36 @@ export function tempDir(): string {
 export function cleanup(): void {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 }
+
+/** What a command printed and returned. */
+export type Result = { code: number; out: string; err: string };
+
+type Cli = typeof import('../src/index.js');
+
+/**
+ * A runner of `casetrail …argv` in-process, in `dir` unless told otherwise;
+ * `transcript` collects every output (tests assert no secret was printed).
+ */
+export function runner(cli: Cli, dir: () => string, transcript: string[] = []) {
+  return async (argv: string[], options: { stdin?: string | Uint8Array; env?: Record<string, string>; tty?: boolean; cwd?: string } = {}): Promise<Result> => {
+    const io = cli.captureIo({ cwd: options.cwd ?? dir(), env: options.env ?? {}, ...(options.stdin === undefined ? {} : { stdin: options.stdin }), tty: options.tty === true });
+    const code = await cli.run(argv, io);
+    const r = { code, out: io.stdoutText(), err: io.stderrText() };
+    transcript.push(r.out, r.err);
+    return r;
+  };
+}
+
+/** What a ledger holds, as far as a command could have changed it: size, latest checkpoint, last leaf. */
+export async function ledgerState(path: string): Promise<{ size: number; note: string | undefined; lastLeaf: string | undefined }> {
+  const core = await import('@casetrail/core');
+  const l = await core.Ledger.open(path, { readonly: true });
+  try {
+    const size = await l.size();
+    const note = (await l.latestCheckpoint())?.note;
+    const lastLeaf = size > 0 ? core.toHex((await l.get(size - 1)).leafHash) : undefined;
+    return { size, note, lastLeaf };
+  } finally {
+    await l.close();
+  }
+}

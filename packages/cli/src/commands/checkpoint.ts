@@ -6,7 +6,7 @@ import { toBase64, toHex, type SignedCheckpoint } from '@casetrail/core';
 import type { Command } from 'commander';
 import { defineCommand } from '../command.js';
 import { EXIT, operational } from '../exit.js';
-import { writeOutputFile } from '../files.js';
+import { checkOutputPath, writeOutputFile } from '../files.js';
 import { resolvePath } from '../inputs.js';
 import { write, type Io } from '../io.js';
 import { withReadLedger, withWriteLedger } from '../ledgers.js';
@@ -35,6 +35,7 @@ export function checkpointJson(cp: SignedCheckpoint) {
  * @throws CliError (operational) when the ledger has no checkpoint yet
  */
 export async function checkpoint(opts: CheckpointOptions, io: Io): Promise<number> {
+  if (opts.out !== undefined) checkOutputPath(resolvePath(io, opts.out), opts.force === true);
   const { cp, size } = opts.sign
     ? await withWriteLedger(io, opts.ledger, opts.keyFile, 'signing a checkpoint', async (l) => ({ cp: await l.checkpoint(), size: await l.size() }))
     : await withReadLedger(io, opts.ledger, async (l) => ({ cp: await l.latestCheckpoint(), size: await l.size() }));

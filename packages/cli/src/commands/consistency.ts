@@ -19,7 +19,7 @@ import {
 import type { Command } from 'commander';
 import { defineCommand } from '../command.js';
 import { EXIT, failed, operational, usage } from '../exit.js';
-import { writeOutputFile } from '../files.js';
+import { checkOutputPath, writeOutputFile } from '../files.js';
 import { readTextFile, resolvePath } from '../inputs.js';
 import { readVerifierKey } from '../keys.js';
 import { write, type Io } from '../io.js';
@@ -48,6 +48,7 @@ export interface ConsistencyOptions {
  *   checkpoint; usage (2) for sizes without checkpoints
  */
 export async function consistency(opts: ConsistencyOptions, io: Io): Promise<number> {
+  if (opts.out !== undefined) checkOutputPath(resolvePath(io, opts.out), opts.force === true);
   const verifier = opts.vkey === undefined ? undefined : readVerifierKey(io, opts.vkey);
   let old: { size: number; root?: Uint8Array; origin?: string };
   if (/^\d+$/.test(opts.from.trim())) {

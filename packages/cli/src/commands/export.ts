@@ -19,7 +19,7 @@ import {
 import type { Command } from 'commander';
 import { defineCommand } from '../command.js';
 import { EXIT, operational, usage } from '../exit.js';
-import { openOutputStream, type OutputStream } from '../files.js';
+import { checkOutputPath, openOutputStream, type OutputStream } from '../files.js';
 import { resolvePath } from '../inputs.js';
 import { write, type Io, type OutStream } from '../io.js';
 import { withReadLedger } from '../ledgers.js';
@@ -64,6 +64,7 @@ export async function exportBundle(opts: ExportOptions, io: Io): Promise<number>
   if (toStdout && opts.json) throw usage('--json prints a summary on stdout; it cannot be combined with --out - (the bundle itself goes to stdout)');
   const payloads = opts.payloads !== false;
   const q = queryOf(opts, zoneOf(io, opts.tz));
+  if (!toStdout) checkOutputPath(resolvePath(io, opts.out), opts.force === true);
   const filter: BundleFilter = {};
   if (q.caseId !== undefined) filter.case = q.caseId;
   if (q.since !== undefined) filter.since = q.since;

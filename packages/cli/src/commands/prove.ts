@@ -7,7 +7,7 @@ import { equalBytes, formatTlogProof, toBase64, toHex } from '@casetrail/core';
 import type { Command } from 'commander';
 import { defineCommand } from '../command.js';
 import { EXIT, failed, operational, usage } from '../exit.js';
-import { writeOutputFile } from '../files.js';
+import { checkOutputPath, writeOutputFile } from '../files.js';
 import { resolvePath } from '../inputs.js';
 import { write, type Io } from '../io.js';
 import { withReadLedger } from '../ledgers.js';
@@ -33,6 +33,7 @@ export interface ProveOptions {
  *   signed checkpoint
  */
 export async function prove(opts: ProveOptions, io: Io): Promise<number> {
+  if (opts.out !== undefined) checkOutputPath(resolvePath(io, opts.out), opts.force === true);
   const made = await withReadLedger(io, opts.ledger, async (ledger) => {
     const cp = opts.size === undefined ? await ledger.latestCheckpoint() : await ledger.checkpointAt(opts.size);
     if (cp === undefined) {
