@@ -23,14 +23,26 @@ fi
 casetrail() { node "$BIN" "$@"; }
 if [ -t 1 ]; then bold=$'\033[1m'; off=$'\033[0m'; else bold=''; off=''; fi
 step() { printf '\n%s== %s%s\n' "$bold" "$*" "$off"; }
-run() { printf '$ casetrail %s\n' "$*"; casetrail "$@"; }
+# Each command is printed as it can be pasted back into a shell: arguments
+# that need it are single-quoted.
+quote() {
+  if [[ $1 =~ ^[A-Za-z0-9._/:=@%+,-]+$ ]]; then printf '%s' "$1"; else printf "'%s'" "${1//\'/\'\\\'\'}"; fi
+}
+show() {
+  local line='$ casetrail' a
+  for a in "$@"; do line+=" $(quote "$a")"; done
+  printf '%s\n' "$line"
+}
+run() { show "$@"; casetrail "$@"; }
 
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/casetrail-walkthrough.XXXXXX")"
 if [ "${KEEP:-}" = 1 ]; then echo "working in $WORK (kept)"; else trap 'rm -rf "$WORK"' EXIT; fi
 cd "$WORK"
+echo "To paste the commands below into your own shell, first run:"
+echo "  alias casetrail=$(quote "node $BIN"); cd $(quote "$WORK")   # KEEP=1 keeps this directory"
 
 step "1. Create a ledger. Its signing key goes to permits.ledger.key (mode 0600); the verifier key is printed."
-printf '$ casetrail init permits.ledger --origin example.org/permits > permits.vkey\n'
+printf '%s > permits.vkey\n' "$(show init permits.ledger --origin example.org/permits)"
 casetrail init permits.ledger --origin example.org/permits > permits.vkey
 cat permits.vkey
 ls -l permits.ledger.key
@@ -49,10 +61,12 @@ run trace permits.ledger "$CASE"
 step "4. Verify the whole ledger with the verifier key (exit 0)."
 run verify permits.ledger --vkey permits.vkey
 run checkpoint permits.ledger --out published.checkpoint
+echo '$ cat published.checkpoint'
 cat published.checkpoint
 
 step "5. Prove one step: a c2sp.org/tlog-proof@v1 file anyone can check offline."
 run prove permits.ledger 3 --out decision.tlog-proof
+echo '$ cat decision.tlog-proof'
 cat decision.tlog-proof
 run verify-proof decision.tlog-proof --vkey permits.vkey
 
@@ -66,8 +80,10 @@ step "7. Someone with access to the database file changes one byte: 'approved' b
 # schema versions, in columns of 'entries'.
 if command -v sqlite3 >/dev/null 2>&1; then
   echo "(using the sqlite3 command line tool)"
+  echo "\$ sqlite3 permits.ledger \"SELECT 'DROP TRIGGER \\\"' || name || '\\\";' FROM sqlite_master WHERE type = 'trigger'\" | sqlite3 permits.ledger"
   sqlite3 permits.ledger "SELECT 'DROP TRIGGER \"' || name || '\";' FROM sqlite_master WHERE type = 'trigger'" | sqlite3 permits.ledger
   TABLE="$(sqlite3 permits.ledger "SELECT CASE WHEN EXISTS (SELECT 1 FROM sqlite_master WHERE name = 'payloads') THEN 'payloads' ELSE 'entries' END")"
+  echo "\$ sqlite3 permits.ledger \"UPDATE $TABLE SET data = CAST(replace(CAST(data AS TEXT), 'approved', 'approveD') AS BLOB) WHERE seq = 3\""
   sqlite3 permits.ledger "UPDATE $TABLE SET data = CAST(replace(CAST(data AS TEXT), 'approved', 'approveD') AS BLOB) WHERE seq = 3"
 else
   echo "(sqlite3 is not installed: using better-sqlite3 through node)"
@@ -82,12 +98,22 @@ else
 fi
 run show permits.ledger 3
 
-step "8. verify now fails with exit code 1 and names the entry."
+step "8. verify now fails with exit code 1 and names the entry; so does verify against the published checkpoint."
 set +e
 run verify permits.ledger --vkey permits.vkey
 status=$?
 set -e
 echo "exit code: $status"
+if [ "$status" -ne 1 ]; then
+  echo "expected exit code 1" >&2
+  exit 1
+fi
+set +e
+show verify permits.ledger --vkey permits.vkey --checkpoint published.checkpoint
+casetrail verify permits.ledger --vkey permits.vkey --checkpoint published.checkpoint >/dev/null
+status=$?
+set -e
+echo "exit code with --checkpoint published.checkpoint: $status"
 if [ "$status" -ne 1 ]; then
   echo "expected exit code 1" >&2
   exit 1
