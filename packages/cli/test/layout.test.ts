@@ -49,3 +49,31 @@ describe('--help', () => {
     expect(readFileSync(m![1]!, 'utf8')).toMatch(/^# casetrail command line/);
   });
 });
+
+describe('docs/errors.md and the code agree', () => {
+  const errors = readFileSync(join(repoRoot, 'docs/errors.md'), 'utf8');
+  const cliTable = errors.slice(errors.indexOf('## Codes of the command line'), errors.indexOf('## Verification issue codes'));
+  const sources = [...readdirSync(src).filter((f) => f.endsWith('.ts')), ...readdirSync(join(src, 'commands')).map((f) => `commands/${f}`)].map((f) => readFileSync(join(src, f), 'utf8'));
+  const raised = new Set<string>();
+  for (const text of sources) {
+    for (const m of text.matchAll(/(?:operational|failed)\(\s*'([A-Z_]+)'|new CliError\(\s*EXIT\.(?:USAGE|FAILED|OPERATIONAL),\s*'([A-Z_]+)'/g)) raised.add((m[1] ?? m[2])!);
+  }
+
+  it('finds the codes the CLI raises', () => {
+    expect(raised.size).toBeGreaterThan(15);
+  });
+
+  it.each([...raised].sort())('%s is in the table of CLI codes with its exit code', (code) => {
+    const row = cliTable.split('\n').find((l) => l.startsWith(`| \`${code}\` |`));
+    expect(row, `docs/errors.md has no row for ${code}`).toBeDefined();
+    const exit = Number(/\| (\d) \|$/.exec(row!)![1]);
+    expect([1, 2, 3]).toContain(exit);
+    // The exit code written down is the one the CLI uses for that code.
+    for (const text of sources) {
+      for (const m of text.matchAll(new RegExp(`(operational|failed)\\(\\s*'${code}'|EXIT\\.(USAGE|FAILED|OPERATIONAL),\\s*'${code}'`, 'g'))) {
+        const used = m[1] === 'operational' || m[2] === 'OPERATIONAL' ? 3 : m[1] === 'failed' || m[2] === 'FAILED' ? 1 : 2;
+        expect(used, `${code}`).toBe(exit);
+      }
+    }
+  });
+});
