@@ -87,6 +87,16 @@ export function checkOutputPath(path: string, force = false): void {
   if (!force) throw operational('FILE_EXISTS', `${path} already exists; choose another path, or pass --force to replace it`);
 }
 
+/**
+ * Checks, before anything is created, a path that must become a new file
+ * (`--vkey-out`): refused like an --out path, and when it exists at all.
+ * @param option - the option's name for the message
+ */
+export function checkNewFilePath(path: string, option: string): void {
+  checkOutputPath(path, true);
+  if (lstatOrUndefined(path) !== undefined) throw operational('FILE_EXISTS', `${path} already exists; choose another ${option} path`);
+}
+
 /** A new temporary file beside `path`: O_EXCL|O_NOFOLLOW, so nothing planted there is opened. */
 function openTemp(path: string, mode: number): { fd: number; tmp: string } {
   const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);

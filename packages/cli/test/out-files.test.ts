@@ -134,3 +134,23 @@ describe('an existing file', () => {
     expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });
 });
+
+describe('--vkey-out is checked before anything is created', () => {
+  it.each([
+    ['init', ['init', 'x.ledger', '--origin', 'example.org/x', '--vkey-out', 'v-link']],
+    ['keygen', ['keygen', '--name', 'x', '--out', 'x.key', '--vkey-out', 'v-link']],
+  ])('%s refuses a link at --vkey-out and creates no ledger or key', async (_n, argv) => {
+    symlinkSync(join(elsewhere, 'passwd'), join(dir, 'v-link'));
+    try {
+      const r = await ct(argv);
+      expect(r.code).toBe(2);
+      expect(r.err).toMatch(/OUTPUT_IS_SYMLINK/);
+      expect(existsSync(join(dir, 'x.ledger'))).toBe(false);
+      expect(existsSync(join(dir, 'x.key'))).toBe(false);
+      expect(existsSync(join(dir, 'x.ledger.key'))).toBe(false);
+      expect(readFileSync(join(elsewhere, 'passwd'), 'utf8')).toMatch(/^root:/);
+    } finally {
+      unlinkSync(join(dir, 'v-link'));
+    }
+  });
+});

@@ -5,8 +5,8 @@
 import { existsSync, unlinkSync } from 'node:fs';
 import type { Command } from 'commander';
 import { Ledger, LedgerError, formatVerifierKey, generateKeyPair, isValidKeyName, readSignerKeyFile } from '@casetrail/core';
-import { EXIT, operational, usage } from '../exit.js';
-import { writeOutputFile, writeSecretFile } from '../files.js';
+import { EXIT, usage } from '../exit.js';
+import { checkNewFilePath, writeOutputFile, writeSecretFile } from '../files.js';
 import { resolvePath } from '../inputs.js';
 import { defineCommand } from '../command.js';
 import { write, type Io } from '../io.js';
@@ -52,7 +52,7 @@ export async function init(opts: InitOptions, io: Io): Promise<number> {
   const env = io.env['CASETRAIL_KEY_FILE'];
   const keyFile = resolvePath(io, opts.keyFile ?? (env !== undefined && env !== '' ? env : `${opts.ledger}.key`));
   const vkeyFile = opts.vkeyOut === undefined ? undefined : resolvePath(io, opts.vkeyOut);
-  if (vkeyFile !== undefined && existsSync(vkeyFile)) throw operational('FILE_EXISTS', `${vkeyFile} already exists; choose another --vkey-out path`);
+  if (vkeyFile !== undefined) checkNewFilePath(vkeyFile, '--vkey-out');
 
   let skey: string | undefined;
   let vkey: string;

@@ -5,11 +5,10 @@
  * prints the verifier key of an existing signer key file, never the secret.
  */
 import { formatVerifierKey, generateKeyPair, isValidKeyName, readSignerKeyFile } from '@casetrail/core';
-import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { defineCommand } from '../command.js';
-import { EXIT, operational, usage } from '../exit.js';
-import { fileNameFor, writeOutputFile, writeSecretFile } from '../files.js';
+import { EXIT, usage } from '../exit.js';
+import { checkNewFilePath, fileNameFor, writeOutputFile, writeSecretFile } from '../files.js';
 import { resolvePath } from '../inputs.js';
 import { write, type Io } from '../io.js';
 import { defined, example, flag, jsonOption, str } from '../options.js';
@@ -45,7 +44,7 @@ export async function keygen(opts: KeygenOptions, io: Io): Promise<number> {
   }
   const out = resolvePath(io, opts.out ?? `${fileNameFor(opts.name)}.key`);
   const vkeyFile = opts.vkeyOut === undefined ? undefined : resolvePath(io, opts.vkeyOut);
-  if (vkeyFile !== undefined && existsSync(vkeyFile)) throw operational('FILE_EXISTS', `${vkeyFile} already exists; choose another --vkey-out path`);
+  if (vkeyFile !== undefined) checkNewFilePath(vkeyFile, '--vkey-out');
   const { skey, vkey } = generateKeyPair(opts.name);
   writeSecretFile(out, `${skey}\n`);
   if (vkeyFile !== undefined) writeOutputFile(vkeyFile, `${vkey}\n`);
@@ -64,7 +63,10 @@ async function showVkey(opts: KeygenOptions, file: string, io: Io): Promise<numb
   const signer = readSignerKeyFile(keyFile);
   const vkey = formatVerifierKey(signer.name, signer.publicKey);
   const vkeyFile = opts.vkeyOut === undefined ? undefined : resolvePath(io, opts.vkeyOut);
-  if (vkeyFile !== undefined) writeOutputFile(vkeyFile, `${vkey}\n`);
+  if (vkeyFile !== undefined) {
+    checkNewFilePath(vkeyFile, '--vkey-out');
+    writeOutputFile(vkeyFile, `${vkey}\n`);
+  }
   if (opts.json) await printJson(io, { name: signer.name, keyFile, vkey, ...(vkeyFile === undefined ? {} : { vkeyFile }) });
   else await write(io.stdout, `${vkey}\n`);
   return EXIT.OK;
