@@ -34,6 +34,20 @@ show() {
   printf '%s\n' "$line"
 }
 run() { show "$@"; casetrail "$@"; }
+run_quiet() { show "$@"; casetrail "$@" >/dev/null; }
+# Runs a command that must fail with exit code 1 (tampering found).
+expect_exit_1() {
+  local status
+  set +e
+  "$@"
+  status=$?
+  set -e
+  echo "exit code: $status"
+  if [ "$status" -ne 1 ]; then
+    echo "expected exit code 1" >&2
+    exit 1
+  fi
+}
 
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/casetrail-walkthrough.XXXXXX")"
 if [ "${KEEP:-}" = 1 ]; then echo "working in $WORK (kept)"; else trap 'rm -rf "$WORK"' EXIT; fi
@@ -99,25 +113,8 @@ fi
 run show permits.ledger 3
 
 step "8. verify now fails with exit code 1 and names the entry; so does verify against the published checkpoint."
-set +e
-run verify permits.ledger --vkey permits.vkey
-status=$?
-set -e
-echo "exit code: $status"
-if [ "$status" -ne 1 ]; then
-  echo "expected exit code 1" >&2
-  exit 1
-fi
-set +e
-show verify permits.ledger --vkey permits.vkey --checkpoint published.checkpoint
-casetrail verify permits.ledger --vkey permits.vkey --checkpoint published.checkpoint >/dev/null
-status=$?
-set -e
-echo "exit code with --checkpoint published.checkpoint: $status"
-if [ "$status" -ne 1 ]; then
-  echo "expected exit code 1" >&2
-  exit 1
-fi
+expect_exit_1 run verify permits.ledger --vkey permits.vkey
+expect_exit_1 run_quiet verify permits.ledger --vkey permits.vkey --checkpoint published.checkpoint
 
 step "9. The evidence exported before the change still verifies: it holds the original payload."
 run verify-bundle "$CASE.bundle" --vkey permits.vkey
