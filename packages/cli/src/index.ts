@@ -2,8 +2,10 @@
  * @casetrail/cli as a library: run the command line in-process, or call a
  * command function directly (each takes typed options and an Io).
  */
-export { run, buildProgram, VERSION } from './program.js';
-export { EXIT, CliError, classify, type ExitCode } from './exit.js';
+export { run, buildProgram, docsLocation, COMMANDS, VERSION } from './program.js';
+export { defineCommand, type CommandSpec, type ProgramCommand } from './command.js';
+export { EXIT, CliError, StoppedError, classify, exitCodeOf, type ExitCode } from './exit.js';
+export { formatTime, parseTime, zoneOf, type Zone } from './times.js';
 export { captureIo, processIo, type Io, type CapturedIo, type OutStream } from './io.js';
 export { init, type InitOptions, type InitResult } from './commands/init.js';
 export { keygen, type KeygenOptions } from './commands/keygen.js';
