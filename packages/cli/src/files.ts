@@ -21,8 +21,8 @@ const DB_COMPANION = /-(wal|shm|journal)$/;
 /** Signer-state files sit beside the key as `<key file>.state` (or `<name>.state`). */
 const STATE_FILE = /\.state$/;
 
-function protectedOutput(path: string, why: string): CliError {
-  return new CliError(EXIT.USAGE, 'OUTPUT_PROTECTED', `--out ${path} ${why}; refusing to overwrite it: choose another output file`);
+function protectedOutput(option: string, path: string, why: string): CliError {
+  return new CliError(EXIT.USAGE, 'OUTPUT_PROTECTED', `${option} ${path} ${why}; refusing to overwrite it: choose another output file`);
 }
 
 /** The first bytes of a regular file, or '' when it cannot be read. */
@@ -55,16 +55,17 @@ function lstatOrUndefined(path: string): Stats | undefined {
  * signer-state file, an SQLite database, a database's companion file (even
  * one that does not exist yet: SQLite would read it), and, without `force`,
  * any existing file.
+ * @param option - the option that named the path, for messages
  * @throws CliError OUTPUT_IS_SYMLINK / OUTPUT_PROTECTED (exit 2), FILE_EXISTS / IS_A_DIRECTORY (exit 3)
  */
-export function checkOutputPath(path: string, force = false): void {
+export function checkOutputPath(path: string, force = false, option = '--out'): void {
   const companion = DB_COMPANION.exec(path);
   if (companion !== null && existsSync(path.slice(0, companion.index))) {
-    throw protectedOutput(path, `is the ${companion[1]} file of the database ${basename(path.slice(0, companion.index))}`);
+    throw protectedOutput(option, path, `is the ${companion[1]} file of the database ${basename(path.slice(0, companion.index))}`);
   }
   if (STATE_FILE.test(path)) {
     const base = path.replace(STATE_FILE, '');
-    if (existsSync(base) || existsSync(`${base}.key`)) throw protectedOutput(path, 'is the signer-state file of a key');
+    if (existsSync(base) || existsSync(`${base}.key`)) throw protectedOutput(option, path, 'is the signer-state file of a key');
   }
   const st = lstatOrUndefined(path);
   if (st === undefined) return;
@@ -75,15 +76,15 @@ export function checkOutputPath(path: string, force = false): void {
     } catch {
       // unreadable link: named without its target
     }
-    throw new CliError(EXIT.USAGE, 'OUTPUT_IS_SYMLINK', `--out ${path} is a symbolic link${to}; casetrail never writes through a link: remove it or choose another output file`);
+    throw new CliError(EXIT.USAGE, 'OUTPUT_IS_SYMLINK', `${option} ${path} is a symbolic link${to}; casetrail never writes through a link: remove it or choose another output file`);
   }
-  if (st.isDirectory()) throw operational('IS_A_DIRECTORY', `--out ${path} is a directory; give a file path`);
-  if (!st.isFile()) throw protectedOutput(path, 'is not a regular file');
-  if (/\.key$/.test(path)) throw protectedOutput(path, 'is a key file');
-  if (STATE_FILE.test(path)) throw protectedOutput(path, 'is a signer-state file');
+  if (st.isDirectory()) throw operational('IS_A_DIRECTORY', `${option} ${path} is a directory; give a file path`);
+  if (!st.isFile()) throw protectedOutput(option, path, 'is not a regular file');
+  if (/\.key$/.test(path)) throw protectedOutput(option, path, 'is a key file');
+  if (STATE_FILE.test(path)) throw protectedOutput(option, path, 'is a signer-state file');
   const start = head(path, SQLITE_MAGIC.length);
-  if (start.startsWith(SECRET_MAGIC)) throw protectedOutput(path, 'holds a private key');
-  if (start === SQLITE_MAGIC) throw protectedOutput(path, 'is an SQLite database (a ledger?)');
+  if (start.startsWith(SECRET_MAGIC)) throw protectedOutput(option, path, 'holds a private key');
+  if (start === SQLITE_MAGIC) throw protectedOutput(option, path, 'is an SQLite database (a ledger?)');
   if (!force) throw operational('FILE_EXISTS', `${path} already exists; choose another path, or pass --force to replace it`);
 }
 
@@ -93,7 +94,7 @@ export function checkOutputPath(path: string, force = false): void {
  * @param option - the option's name for the message
  */
 export function checkNewFilePath(path: string, option: string): void {
-  checkOutputPath(path, true);
+  checkOutputPath(path, true, option);
   if (lstatOrUndefined(path) !== undefined) throw operational('FILE_EXISTS', `${path} already exists; choose another ${option} path`);
 }
 
@@ -117,10 +118,10 @@ function syncDir(path: string): void {
 }
 
 /** Moves a complete temporary file into place: link (refusing any existing name) or, with force, rename. */
-function publish(tmp: string, path: string, force: boolean, exists: (path: string) => CliError): void {
+function publish(tmp: string, path: string, force: boolean, option: string, exists: (path: string) => CliError): void {
   try {
     if (force) {
-      checkOutputPath(path, true); // again, just before the rename
+      checkOutputPath(path, true, option); // again, just before the rename
       renameSync(tmp, path); // replaces the name itself, never what a link points to
     } else {
       try {
@@ -149,6 +150,8 @@ export interface WriteOptions {
   force?: boolean;
   /** The error for an existing target (default FILE_EXISTS). */
   exists?: (path: string) => CliError;
+  /** The option that named the path, for messages (default `--out`). */
+  option?: string;
 }
 
 const fileExists = (path: string) => operational('FILE_EXISTS', `${path} already exists; choose another path, or pass --force to replace it`);
@@ -159,7 +162,8 @@ const fileExists = (path: string) => operational('FILE_EXISTS', `${path} already
  */
 export function writeOutputFile(path: string, content: string | Uint8Array, options: WriteOptions = {}): void {
   const force = options.force === true;
-  checkOutputPath(path, force);
+  const option = options.option ?? '--out';
+  checkOutputPath(path, force, option);
   const { fd, tmp } = openTemp(path, options.mode ?? 0o644);
   const bytes = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
   try {
@@ -171,7 +175,7 @@ export function writeOutputFile(path: string, content: string | Uint8Array, opti
     throw e;
   }
   closeSync(fd);
-  publish(tmp, path, force, options.exists ?? fileExists);
+  publish(tmp, path, force, option, options.exists ?? fileExists);
 }
 
 /**
@@ -179,10 +183,10 @@ export function writeOutputFile(path: string, content: string | Uint8Array, opti
  * overwrites anything.
  * @throws CliError KEY_FILE_EXISTS (exit 3) when the path exists
  */
-export function writeSecretFile(path: string, content: string): void {
+export function writeSecretFile(path: string, content: string, option: string): void {
   const exists = (p: string) => operational('KEY_FILE_EXISTS', `${p} already exists; casetrail never overwrites a key file: choose another path, or move the old key away yourself`);
   if (lstatOrUndefined(path) !== undefined) throw exists(path);
-  writeOutputFile(path, content, { mode: 0o600, exists });
+  writeOutputFile(path, content, { mode: 0o600, exists, option });
 }
 
 /** A file being written as a stream, placed at its path only when committed. */
@@ -213,7 +217,7 @@ export async function openOutputStream(path: string, force = false): Promise<Out
       await new Promise<void>((res, rej) => stream.end((err?: Error | null) => (err ? rej(err) : res())));
       fsyncSync(fd);
       close();
-      publish(tmp, path, force, fileExists);
+      publish(tmp, path, force, '--out', fileExists);
     },
     abort() {
       stream.destroy();

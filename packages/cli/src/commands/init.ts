@@ -67,7 +67,7 @@ export async function init(opts: InitOptions, io: Io): Promise<number> {
     const pair = generateKeyPair(opts.origin);
     skey = pair.skey;
     vkey = pair.vkey;
-    writeSecretFile(keyFile, `${pair.skey}\n`);
+    writeSecretFile(keyFile, `${pair.skey}\n`, '--key-file');
     keyCreated = true;
   }
   try {
@@ -77,7 +77,7 @@ export async function init(opts: InitOptions, io: Io): Promise<number> {
     if (keyCreated) unlinkSync(keyFile);
     throw e;
   }
-  if (vkeyFile !== undefined) writeOutputFile(vkeyFile, `${vkey}\n`);
+  if (vkeyFile !== undefined) writeOutputFile(vkeyFile, `${vkey}\n`, { option: '--vkey-out' });
   const result: InitResult = { ledger: ledgerPath, origin: opts.origin, keyFile, keyCreated, vkey, ...(vkeyFile === undefined ? {} : { vkeyFile }) };
   if (opts.json) {
     await printJson(io, result);

@@ -46,8 +46,8 @@ export async function keygen(opts: KeygenOptions, io: Io): Promise<number> {
   const vkeyFile = opts.vkeyOut === undefined ? undefined : resolvePath(io, opts.vkeyOut);
   if (vkeyFile !== undefined) checkNewFilePath(vkeyFile, '--vkey-out');
   const { skey, vkey } = generateKeyPair(opts.name);
-  writeSecretFile(out, `${skey}\n`);
-  if (vkeyFile !== undefined) writeOutputFile(vkeyFile, `${vkey}\n`);
+  writeSecretFile(out, `${skey}\n`, '--out');
+  if (vkeyFile !== undefined) writeOutputFile(vkeyFile, `${vkey}\n`, { option: '--vkey-out' });
   if (opts.json) {
     await printJson(io, { name: opts.name, keyFile: out, vkey, ...(vkeyFile === undefined ? {} : { vkeyFile }) });
   } else {
@@ -65,7 +65,7 @@ async function showVkey(opts: KeygenOptions, file: string, io: Io): Promise<numb
   const vkeyFile = opts.vkeyOut === undefined ? undefined : resolvePath(io, opts.vkeyOut);
   if (vkeyFile !== undefined) {
     checkNewFilePath(vkeyFile, '--vkey-out');
-    writeOutputFile(vkeyFile, `${vkey}\n`);
+    writeOutputFile(vkeyFile, `${vkey}\n`, { option: '--vkey-out' });
   }
   if (opts.json) await printJson(io, { name: signer.name, keyFile, vkey, ...(vkeyFile === undefined ? {} : { vkeyFile }) });
   else await write(io.stdout, `${vkey}\n`);
