@@ -202,7 +202,7 @@ export interface OutputStream {
  * Opens a streamed output file (e.g. a bundle) under the same policy as
  * writeOutputFile.
  */
-export async function openOutputStream(path: string, force = false): Promise<OutputStream> {
+export function openOutputStream(path: string, force = false): OutputStream {
   checkOutputPath(path, force);
   const { fd, tmp } = openTemp(path, 0o644);
   const stream = createWriteStream(tmp, { fd, autoClose: false });

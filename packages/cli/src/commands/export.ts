@@ -74,7 +74,7 @@ export async function exportBundle(opts: ExportOptions, io: Io): Promise<number>
     const cp = await ledger.latestCheckpoint();
     if (cp === undefined) throw operational('NO_CHECKPOINT', `${opts.ledger} has no signed checkpoint to prove entries against: run \`casetrail checkpoint ${opts.ledger} --sign\``);
     const target = toStdout ? undefined : resolvePath(io, opts.out);
-    const file: OutputStream | undefined = target === undefined ? undefined : await openOutputStream(target, opts.force === true);
+    const file: OutputStream | undefined = target === undefined ? undefined : openOutputStream(target, opts.force === true);
     const sink: OutStream = file?.stream ?? io.stdout;
     const progress = new Progress(io, 'exporting');
     let count = 0;
