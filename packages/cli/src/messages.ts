@@ -29,10 +29,15 @@ const FLAG_OF: Readonly<Record<string, string>> = {
   signWith: '--sign-with',
 };
 
+/** A name from a table, by own key only (a library field is never looked up on Object.prototype). */
+function named(table: Readonly<Record<string, string>>, key: string): string | undefined {
+  return Object.hasOwn(table, key) ? table[key] : undefined;
+}
+
 /** The names of a step given with --case, --type, … */
 export const FLAG_NAMES: StepNames = {
   step: () => '',
-  field: (_i, f) => FLAG_OF[f] ?? `--${f}`,
+  field: (_i, f) => named(FLAG_OF, f) ?? `--${f}`,
 };
 
 const NDJSON_KEY_OF: Readonly<Record<string, string>> = { caseId: 'case', payload: 'data', salt: 'data', signatures: 'signature', signWith: 'signature' };
@@ -43,7 +48,7 @@ export function lineNames(lineOf: (i: number) => number | undefined): StepNames 
     const n = lineOf(i);
     return n === undefined ? 'a line of the batch' : `line ${n}`;
   };
-  return { step, field: (i, f) => `${step(i)}: "${NDJSON_KEY_OF[f] ?? f}"` };
+  return { step, field: (i, f) => `${step(i)}: "${named(NDJSON_KEY_OF, f) ?? f}"` };
 }
 
 /**
