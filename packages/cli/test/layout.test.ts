@@ -77,3 +77,13 @@ describe('docs/errors.md and the code agree', () => {
     }
   });
 });
+
+describe('the exit table', () => {
+  it('maps a damaged ledger to 1 and a file that is not a ledger to 3 (issue 8.6)', async () => {
+    const { exitCodeOf } = await import('../src/index.js');
+    expect(exitCodeOf('LEDGER_DAMAGED')).toBe(1);
+    expect(exitCodeOf('NOT_A_LEDGER')).toBe(3);
+    expect(exitCodeOf('INPUT_TOO_LARGE')).toBe(1);
+    expect(exitCodeOf('__proto__')).toBe(3);
+  });
+});
