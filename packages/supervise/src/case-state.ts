@@ -1,0 +1,181 @@
+/**
+ * The bounded summary the engine keeps per case (docs/supervision.md §6):
+ * counts of tracked step types, the latest step of each tracked type with the
+ * fields rules read, the actors of separation-rule types, aggregates, deadline
+ * clocks, and the alerts raised in the case with their dispositions. Never the
+ * whole history: its size depends on the packs, not on the number of entries.
+ */
+import { REDACTED, ownField, type LedgerEntry } from './entry-model.js';
+import type { Tracking } from './pack-model.js';
+import { LIMITS } from './pack-schema.js';
+
+/**
+ * present: the payload was read; unavailable: erased in storage but no
+ * redaction entry seen yet (an auditor replaying history); erased: a redaction
+ * entry before this point erased it.
+ */
+export type DataStatus = 'present' | 'unavailable' | 'erased';
+
+export interface LatestStep {
+  readonly seq: number;
+  readonly time: number;
+  readonly actor: string;
+  /** tracked fields only, as parsed JSON; a string longer than the limit is `{overLimit: length}` */
+  readonly data: ReadonlyMap<string, unknown>;
+  status: DataStatus;
+}
+
+export interface AggState {
+  value: number | null;
+  status: DataStatus;
+}
+
+export interface ClockState {
+  startSeq: number;
+  startTime: number;
+  stopSeq: number | null;
+  stopTime: number | null;
+  /** closed pauses: [pause time, resume time] */
+  readonly pauses: [number, number][];
+  /** time of a pause not yet resumed */
+  openPause: number | null;
+  /** the stop-time evaluation waits for a calendar (docs/supervision.md §4.4) */
+  deferred: boolean;
+}
+
+export interface RaisedAlert {
+  readonly rule: string;
+  readonly level: string;
+  /** seq of the recorded `casetrail.alert` entry */
+  readonly seq: number;
+  /** time of the entry that caused it (escalation counts from its day) */
+  readonly since: number;
+  disposed: boolean;
+}
+
+export interface CaseState {
+  readonly id: string;
+  readonly firstSeq: number;
+  readonly firstTime: number;
+  readonly counts: Map<string, number>;
+  readonly latest: Map<string, LatestStep>;
+  /** step type → actor → seq of the first step of that type by that actor */
+  readonly actors: Map<string, Map<string, number>>;
+  /** aggregate definition key → state */
+  readonly aggs: Map<string, AggState>;
+  readonly clocks: Map<string, ClockState>;
+  /** `rule \u0000 level` → alert */
+  readonly raised: Map<string, RaisedAlert>;
+  /** recorded alert seq → raised key, to resolve dispositions */
+  readonly alertSeqs: Map<number, string>;
+}
+
+export function raisedKey(rule: string, level: string): string {
+  return `${rule}\u0000${level}`;
+}
+
+export function newCaseState(entry: LedgerEntry): CaseState {
+  return {
+    id: entry.caseId,
+    firstSeq: entry.seq,
+    firstTime: entry.time,
+    counts: new Map(),
+    latest: new Map(),
+    actors: new Map(),
+    aggs: new Map(),
+    clocks: new Map(),
+    raised: new Map(),
+    alertSeqs: new Map(),
+  };
+}
+
+/** Largest actor set kept per step type and case; beyond it the first ones stay. */
+const MAX_ACTORS = 64;
+
+/** Keeps a field value, bounded: an over-long string becomes `{overLimit: n}`. */
+function keepValue(v: unknown): unknown {
+  if (typeof v === 'string' && v.length > LIMITS.stringFieldMax) return { overLimit: v.length };
+  if (Array.isArray(v) && v.length > LIMITS.listFieldMax) return { overLimit: v.length };
+  return v;
+}
+
+/**
+ * Folds one ordinary step into the summary (after its rules were evaluated
+ * against the state before it). Clocks are advanced here too.
+ */
+export function applyStep(state: CaseState, entry: LedgerEntry, track: Tracking): void {
+  const t = entry.type;
+  const redacted = entry.data === REDACTED;
+  if (track.counted.has(t)) state.counts.set(t, (state.counts.get(t) ?? 0) + 1);
+  const fields = track.latestFields.get(t);
+  if (fields !== undefined) {
+    const data = new Map<string, unknown>();
+    if (!redacted) {
+      for (const f of fields) {
+        const got = ownField(entry.data, f);
+        if (got !== undefined) data.set(f, keepValue(got.value));
+      }
+    }
+    state.latest.set(t, { seq: entry.seq, time: entry.time, actor: entry.actor, data, status: redacted ? 'unavailable' : 'present' });
+  }
+  if (track.actorTypes.has(t)) {
+    let m = state.actors.get(t);
+    if (m === undefined) state.actors.set(t, (m = new Map()));
+    if (!m.has(entry.actor) && m.size < MAX_ACTORS) m.set(entry.actor, entry.seq);
+  }
+  for (const [key, agg] of track.aggregates) {
+    if (agg.of !== t) continue;
+    let s = state.aggs.get(key);
+    if (s === undefined) state.aggs.set(key, (s = { value: agg.kind === 'count' || agg.kind === 'sum' ? 0 : null, status: 'present' }));
+    if (agg.kind === 'count') {
+      s.value = (s.value ?? 0) + 1;
+      continue;
+    }
+    if (redacted) {
+      if (s.status === 'present') s.status = 'unavailable';
+      continue;
+    }
+    const got = agg.field === null ? undefined : ownField(entry.data, agg.field);
+    const v = got?.value;
+    // A value that is not a safe integer does not count; the sum saturates at 2^53 − 1.
+    if (typeof v !== 'number' || !Number.isSafeInteger(v)) continue;
+    if (agg.kind === 'sum') s.value = Math.min(Number.MAX_SAFE_INTEGER, Math.max(-Number.MAX_SAFE_INTEGER, (s.value ?? 0) + v));
+    else if (agg.kind === 'min') s.value = s.value === null ? v : Math.min(s.value, v);
+    else s.value = s.value === null ? v : Math.max(s.value, v);
+  }
+  for (const clock of track.clocks.values()) {
+    const c = state.clocks.get(clock.key);
+    if (c === undefined) {
+      if (t === clock.start) {
+        state.clocks.set(clock.key, { startSeq: entry.seq, startTime: entry.time, stopSeq: null, stopTime: null, pauses: [], openPause: null, deferred: false });
+      }
+      continue;
+    }
+    if (c.stopSeq !== null) continue;
+    if (clock.stop.includes(t)) {
+      if (c.openPause !== null) {
+        c.pauses.push([c.openPause, entry.time]);
+        c.openPause = null;
+      }
+      c.stopSeq = entry.seq;
+      c.stopTime = entry.time;
+    } else if (clock.pause.includes(t) && c.openPause === null) {
+      c.openPause = entry.time;
+    } else if (clock.resume.includes(t) && c.openPause !== null) {
+      c.pauses.push([c.openPause, entry.time]);
+      c.openPause = null;
+    }
+  }
+}
+
+/** A redaction entry in the case: what it erased is now known to be erased. */
+export function applyRedaction(state: CaseState, redactedSeq: number, track: Tracking): void {
+  for (const l of state.latest.values()) if (l.seq === redactedSeq) l.status = 'erased';
+  // Aggregates keep no list of the steps they summed (that would grow with the
+  // case); any redaction in the case makes its data aggregates erased. Counts
+  // read no payload and stay as they are.
+  for (const [key, agg] of track.aggregates) {
+    const s = state.aggs.get(key);
+    if (s !== undefined && agg.kind !== 'count') s.status = 'erased';
+  }
+}
