@@ -68,6 +68,8 @@ export interface CaseState {
   readonly raised: Map<string, RaisedAlert>;
   /** recorded alert seq → raised key, to resolve dispositions */
   readonly alertSeqs: Map<number, string>;
+  /** recorded alert seqs already disposed of */
+  readonly disposedSeqs: Set<number>;
 }
 
 export function raisedKey(rule: string, level: string): string {
@@ -86,6 +88,7 @@ export function newCaseState(entry: LedgerEntry): CaseState {
     clocks: new Map(),
     raised: new Map(),
     alertSeqs: new Map(),
+    disposedSeqs: new Set(),
   };
 }
 
@@ -178,4 +181,41 @@ export function applyRedaction(state: CaseState, redactedSeq: number, track: Tra
     const s = state.aggs.get(key);
     if (s !== undefined && agg.kind !== 'count') s.status = 'erased';
   }
+}
+
+/** A deep copy (for dry runs, which must not change the summary). */
+export function cloneCaseState(s: CaseState): CaseState {
+  return {
+    id: s.id,
+    firstSeq: s.firstSeq,
+    firstTime: s.firstTime,
+    counts: new Map(s.counts),
+    latest: new Map([...s.latest].map(([k, v]) => [k, { ...v }])),
+    actors: new Map([...s.actors].map(([k, v]) => [k, new Map(v)])),
+    aggs: new Map([...s.aggs].map(([k, v]) => [k, { ...v }])),
+    clocks: new Map([...s.clocks].map(([k, v]) => [k, { ...v, pauses: v.pauses.map((p): [number, number] => [p[0], p[1]]) }])),
+    raised: new Map([...s.raised].map(([k, v]) => [k, { ...v }])),
+    alertSeqs: new Map(s.alertSeqs),
+    disposedSeqs: new Set(s.disposedSeqs),
+  };
+}
+
+const sorted = <V>(m: ReadonlyMap<string, V> | ReadonlyMap<number, V>): [string | number, V][] =>
+  [...m.entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+
+/** A plain JSON view of the summary, keys sorted: for comparison and display. */
+export function caseStateToJson(s: CaseState): unknown {
+  return {
+    id: s.id,
+    firstSeq: s.firstSeq,
+    firstTime: s.firstTime,
+    counts: sorted(s.counts),
+    latest: sorted(s.latest).map(([k, v]) => [k, { seq: v.seq, time: v.time, actor: v.actor, status: v.status, data: sorted(v.data) }]),
+    actors: sorted(s.actors).map(([k, v]) => [k, sorted(v)]),
+    aggs: sorted(s.aggs),
+    clocks: sorted(s.clocks),
+    raised: sorted(s.raised),
+    alertSeqs: sorted(s.alertSeqs),
+    disposedSeqs: [...s.disposedSeqs].sort((a, b) => a - b),
+  };
 }

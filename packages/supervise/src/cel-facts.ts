@@ -174,3 +174,56 @@ export function celVerdict(program: CompiledCel, facts: JsonObject, stepType: st
   if (r === false) return { fire: false, error: null };
   return { fire: true, error: 'not_bool' };
 }
+
+const num = (v: unknown): unknown => (typeof v === 'number' && Number.isSafeInteger(v) ? v : null);
+const str = (v: unknown): unknown => (typeof v === 'string' ? v : null);
+
+/**
+ * Rebuilds, from facts recorded in a stored alert (attacker-controlled), the
+ * inputs `reads` names — exactly the shape `gatherCelFacts` produces, reading
+ * only own properties, so nothing else in the stored JSON reaches the
+ * expression.
+ */
+export function celInputsFromRecorded(reads: CelReads, recorded: unknown, stepType: string, pack: Pack): JsonObject {
+  const get = (o: unknown, k: string): unknown => ownField(o, k)?.value;
+  const facts: JsonObject = {};
+  const rs = get(recorded, 'step');
+  if (reads.step.size > 0 || reads.data.size > 0) {
+    const step: JsonObject = {};
+    for (const p of reads.step) step[p] = p === 'time' || p === 'seq' ? num(get(rs, p)) : str(get(rs, p));
+    if (reads.data.size > 0) step['data'] = dataFacts(get(rs, 'data'), reads.data, pack.steps.get(stepType));
+    facts['step'] = step;
+  }
+  const rc = get(recorded, 'case');
+  const c: JsonObject = {};
+  const counts = (types: Iterable<string>): JsonObject => {
+    const out: JsonObject = {};
+    for (const t of types) out[t] = num(get(get(rc, 'count'), t));
+    return out;
+  };
+  if (reads.countAll) c['count'] = counts(pack.steps.keys());
+  else if (reads.count.size > 0) c['count'] = counts(reads.count);
+  if (reads.first) c['first'] = num(get(rc, 'first'));
+  if (reads.latest.size > 0) {
+    const latest: JsonObject = {};
+    for (const [t, r] of reads.latest) {
+      const l = get(get(rc, 'latest'), t);
+      if (typeof l !== 'object' || l === null) {
+        latest[t] = null;
+        continue;
+      }
+      const x: JsonObject = {};
+      for (const p of r.props) x[p] = p === 'actor' ? str(get(l, p)) : num(get(l, p));
+      if (r.data.size > 0) x['data'] = dataFacts(get(l, 'data'), r.data, pack.steps.get(t));
+      latest[t] = x;
+    }
+    c['latest'] = latest;
+  }
+  if (reads.agg.size > 0) {
+    const agg: JsonObject = {};
+    for (const n of reads.agg) agg[n] = num(get(get(rc, 'agg'), n));
+    c['agg'] = agg;
+  }
+  if (Object.keys(c).length > 0) facts['case'] = c;
+  return facts;
+}
