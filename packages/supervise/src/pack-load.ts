@@ -14,7 +14,7 @@ import { compilePack, type Path } from './pack-compile.js';
 import type { Pack } from './pack-model.js';
 import { LIMITS, RESERVED_PACK_KEYS, RESERVED_RULE_KEYS, packSchema, type PackParsed } from './pack-schema.js';
 
-type Locate = (path: Path, offset?: number) => SourcePosition | undefined;
+type Locate = (path: Path, offset?: number, atKey?: boolean) => SourcePosition | undefined;
 
 function issueCode(issue: z.core.$ZodIssue): SupervisionErrorCode {
   if (issue.code === 'too_big' && issue.origin !== 'number' && issue.origin !== 'int') return 'PACK_LIMIT';
@@ -24,7 +24,7 @@ function issueCode(issue: z.core.$ZodIssue): SupervisionErrorCode {
 function withPosition(e: SupervisionError, locate: Locate): SupervisionError {
   const path = (e.details['path'] as Path | undefined) ?? [];
   const offset = e.details['offset'] as number | undefined;
-  const pos = locate(path, offset);
+  const pos = locate(path, offset, e.details['atKey'] === true);
   const where = pos ? `${formatPosition(pos)}: ` : '';
   const at = path.length > 0 ? ` (at ${path.join('.')})` : '';
   return new SupervisionError(e.code, `${where}${e.message}${at}`, { ...e.details, ...(pos ? { position: pos } : {}) }, { cause: e });
@@ -56,18 +56,20 @@ function validate(value: unknown): Pack {
     const issue = (r.error.issues.find((i) => i.code === 'unrecognized_keys') ?? r.error.issues[0]) as z.core.$ZodIssue;
     let path: Path = issue.path.filter((p): p is string | number => typeof p !== 'symbol');
     let msg = issue.message;
+    let atKey = false;
     if (issue.code === 'unrecognized_keys') {
       path = [...path, issue.keys[0] as string];
       msg = `unknown key ${JSON.stringify(issue.keys[0])}`;
+      atKey = true;
     }
-    fail(issueCode(issue), msg, { path });
+    fail(issueCode(issue), msg, { path, atKey });
   }
   return compilePack(r.data as PackParsed);
 }
 
 /** Where in the YAML source a key path (and an offset inside a CEL scalar) is. */
 function locator(doc: Document, lc: LineCounter, file: string, src: string): Locate {
-  return (path, offset) => {
+  return (path, offset, atKey) => {
     let node: unknown = doc.contents;
     let keyNode: YamlNode | undefined;
     for (const k of path) {
@@ -88,7 +90,7 @@ function locator(doc: Document, lc: LineCounter, file: string, src: string): Loc
       if (next === undefined) break;
       node = next;
     }
-    const n = (node ?? keyNode) as YamlNode | undefined;
+    const n = (atKey === true && keyNode !== undefined ? keyNode : (node ?? keyNode)) as YamlNode | undefined;
     const range = n?.range ?? keyNode?.range;
     if (!range) return undefined;
     let at = range[0];
