@@ -59,6 +59,12 @@ export class SimLedger {
   private readonly stepNo = new Map<string, number>();
   private time = 0;
 
+  /**
+   * @param writeAlert what the writer does with each expected alert: the
+   *   payload text to write (default: the expected one), or null to leave it out
+   */
+  constructor(private readonly writeAlert: (a: ExpectedAlert) => string | null = (a) => a.payload) {}
+
   private push(caseId: string, type: string, actor: string, data: unknown, time: number | undefined, payload?: string): LedgerEntry {
     const t = time ?? this.time;
     if (t < this.time) throw new Error(`time goes back: ${t} < ${this.time}`);
@@ -75,7 +81,9 @@ export class SimLedger {
     const outcome = this.sup.step(e);
     const alerts: { seq: number; alert: ExpectedAlert }[] = [];
     for (const a of outcome.alerts) {
-      const ae = this.push(a.caseId, TYPES.alert, 'casetrail:supervise', JSON.parse(a.payload), e.time, a.payload);
+      const text = this.writeAlert(a);
+      if (text === null) continue;
+      const ae = this.push(a.caseId, TYPES.alert, 'casetrail:supervise', JSON.parse(text), e.time, text);
       this.sup.step(ae);
       alerts.push({ seq: ae.seq, alert: a });
     }
