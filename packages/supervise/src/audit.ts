@@ -20,6 +20,7 @@ export type EntrySource = readonly LedgerEntry[] | (() => Iterable<LedgerEntry>)
 export interface AuditReport {
   /** true when no finding has severity `error` */
   readonly ok: boolean;
+  /** in seq order */
   readonly findings: readonly Finding[];
   readonly entries: number;
   /** alerts the packs require, and alert entries recorded */
@@ -165,6 +166,8 @@ export function audit(src: EntrySource): AuditReport {
     group = { after: e, expected: out.alerts, unknown: out.unknown, recorded: [] };
   }
   close(group);
+  // Stable: findings of one entry keep the order they were found in.
+  findings.sort((a, b) => a.seq - b.seq);
   return {
     ok: !findings.some((f) => f.severity === 'error'),
     findings,
