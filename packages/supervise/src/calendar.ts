@@ -179,8 +179,12 @@ export function kthWorkingDay(cal: Calendar, startDay: number, k: number, ex: Ex
   }
 }
 
-/** Whether working day k has elapsed by instant `now`: true, false, or the first missing day. */
-export type Elapsed = { readonly elapsed: boolean; readonly day: number | null } | { readonly missing: number };
+/**
+ * Whether working day k has elapsed by instant `now`, with `at`: the instant
+ * it elapses (or a lower bound of it; Infinity when it never does) — or the
+ * first day the calendar lacks.
+ */
+export type Elapsed = { readonly elapsed: boolean; readonly day: number | null; readonly at: number } | { readonly missing: number };
 
 /**
  * Working day k has elapsed at 24:00 at the end of that day in the zone
@@ -190,7 +194,11 @@ export type Elapsed = { readonly elapsed: boolean; readonly day: number | null }
  */
 export function elapsedBy(cal: Calendar, startDay: number, k: number, ex: Exclusions, now: number): Elapsed {
   const r = kthWorkingDay(cal, startDay, k, ex);
-  if ('day' in r) return { elapsed: now >= endOfDay(cal, r.day), day: r.day };
-  if ('never' in r) return { elapsed: false, day: null };
-  return now < endOfDay(cal, r.missing) ? { elapsed: false, day: null } : { missing: r.missing };
+  if ('day' in r) {
+    const at = endOfDay(cal, r.day);
+    return { elapsed: now >= at, day: r.day, at };
+  }
+  if ('never' in r) return { elapsed: false, day: null, at: Infinity };
+  const bound = endOfDay(cal, r.missing);
+  return now < bound ? { elapsed: false, day: null, at: bound } : { missing: r.missing };
 }

@@ -20,8 +20,8 @@ export interface LatestStep {
   readonly seq: number;
   readonly time: number;
   readonly actor: string;
-  /** tracked fields only, as parsed JSON; a string longer than the limit is `{overLimit: length}` */
-  readonly data: ReadonlyMap<string, unknown>;
+  /** tracked fields only (a null-prototype object), as parsed JSON; a string longer than the limit is `{overLimit: length}` */
+  readonly data: Readonly<Record<string, unknown>>;
   status: DataStatus;
 }
 
@@ -53,23 +53,43 @@ export interface RaisedAlert {
   disposed: boolean;
 }
 
+/** The alerts of a case; most cases have none, so it is created on the first. */
+export interface CaseAlerts {
+  /** `rule \u0000 level` → the first recorded alert of that rule and level */
+  readonly raised: Map<string, RaisedAlert>;
+  /** every recorded alert seq → its raised key, to resolve dispositions */
+  readonly seqs: Map<number, string>;
+  /** recorded alert seqs already disposed of */
+  readonly disposed: Set<number>;
+}
+
+// Collections are created on first use: an empty Map costs about 190 bytes,
+// and the summary of every case stays in memory during an audit.
 export interface CaseState {
   readonly id: string;
   readonly firstSeq: number;
   readonly firstTime: number;
   readonly counts: Map<string, number>;
   readonly latest: Map<string, LatestStep>;
-  /** step type → actor → seq of the first step of that type by that actor */
-  readonly actors: Map<string, Map<string, number>>;
+  /** `type \u0000 actor` → seq of the first step of that type by that actor */
+  actors: Map<string, number> | null;
   /** aggregate definition key → state */
-  readonly aggs: Map<string, AggState>;
+  aggs: Map<string, AggState> | null;
   readonly clocks: Map<string, ClockState>;
-  /** `rule \u0000 level` → alert */
-  readonly raised: Map<string, RaisedAlert>;
-  /** recorded alert seq → raised key, to resolve dispositions */
-  readonly alertSeqs: Map<number, string>;
-  /** recorded alert seqs already disposed of */
-  readonly disposedSeqs: Set<number>;
+  alerts: CaseAlerts | null;
+}
+
+export function actorKey(type: string, actor: string): string {
+  return `${type}\u0000${actor}`;
+}
+
+/** Whether the case has an alert of `key` (raisedKey). */
+export function hasRaised(state: CaseState | undefined, key: string): boolean {
+  return state?.alerts?.raised.has(key) ?? false;
+}
+
+export function alertsOf(state: CaseState): CaseAlerts {
+  return (state.alerts ??= { raised: new Map(), seqs: new Map(), disposed: new Set() });
 }
 
 export function raisedKey(rule: string, level: string): string {
@@ -83,17 +103,15 @@ export function newCaseState(entry: LedgerEntry): CaseState {
     firstTime: entry.time,
     counts: new Map(),
     latest: new Map(),
-    actors: new Map(),
-    aggs: new Map(),
     clocks: new Map(),
-    raised: new Map(),
-    alertSeqs: new Map(),
-    disposedSeqs: new Set(),
+    alerts: null,
+    actors: null,
+    aggs: null,
   };
 }
 
-/** Largest actor set kept per step type and case; beyond it the first ones stay. */
-const MAX_ACTORS = 64;
+/** Most (type, actor) pairs kept per case; beyond it the first ones stay. */
+const MAX_ACTORS = 256;
 
 /** Keeps a field value, bounded: an over-long string becomes `{overLimit: n}`. */
 function keepValue(v: unknown): unknown {
@@ -112,24 +130,25 @@ export function applyStep(state: CaseState, entry: LedgerEntry, track: Tracking)
   if (track.counted.has(t)) state.counts.set(t, (state.counts.get(t) ?? 0) + 1);
   const fields = track.latestFields.get(t);
   if (fields !== undefined) {
-    const data = new Map<string, unknown>();
+    const data = Object.create(null) as Record<string, unknown>;
     if (!redacted) {
       for (const f of fields) {
         const got = ownField(entry.data, f);
-        if (got !== undefined) data.set(f, keepValue(got.value));
+        if (got !== undefined) data[f] = keepValue(got.value);
       }
     }
     state.latest.set(t, { seq: entry.seq, time: entry.time, actor: entry.actor, data, status: redacted ? 'unavailable' : 'present' });
   }
   if (track.actorTypes.has(t)) {
-    let m = state.actors.get(t);
-    if (m === undefined) state.actors.set(t, (m = new Map()));
-    if (!m.has(entry.actor) && m.size < MAX_ACTORS) m.set(entry.actor, entry.seq);
+    const m = (state.actors ??= new Map());
+    const k = actorKey(t, entry.actor);
+    if (!m.has(k) && m.size < MAX_ACTORS) m.set(k, entry.seq);
   }
   for (const [key, agg] of track.aggregates) {
     if (agg.of !== t) continue;
-    let s = state.aggs.get(key);
-    if (s === undefined) state.aggs.set(key, (s = { value: agg.kind === 'count' || agg.kind === 'sum' ? 0 : null, status: 'present' }));
+    const aggs = (state.aggs ??= new Map());
+    let s = aggs.get(key);
+    if (s === undefined) aggs.set(key, (s = { value: agg.kind === 'count' || agg.kind === 'sum' ? 0 : null, status: 'present' }));
     if (agg.kind === 'count') {
       s.value = (s.value ?? 0) + 1;
       continue;
@@ -178,7 +197,7 @@ export function applyRedaction(state: CaseState, redactedSeq: number, track: Tra
   // case); any redaction in the case makes its data aggregates erased. Counts
   // read no payload and stay as they are.
   for (const [key, agg] of track.aggregates) {
-    const s = state.aggs.get(key);
+    const s = state.aggs?.get(key);
     if (s !== undefined && agg.kind !== 'count') s.status = 'erased';
   }
 }
@@ -191,17 +210,18 @@ export function cloneCaseState(s: CaseState): CaseState {
     firstTime: s.firstTime,
     counts: new Map(s.counts),
     latest: new Map([...s.latest].map(([k, v]) => [k, { ...v }])),
-    actors: new Map([...s.actors].map(([k, v]) => [k, new Map(v)])),
-    aggs: new Map([...s.aggs].map(([k, v]) => [k, { ...v }])),
+    actors: s.actors === null ? null : new Map(s.actors),
+    aggs: s.aggs === null ? null : new Map([...s.aggs].map(([k, v]) => [k, { ...v }])),
     clocks: new Map([...s.clocks].map(([k, v]) => [k, { ...v, pauses: v.pauses.map((p): [number, number] => [p[0], p[1]]) }])),
-    raised: new Map([...s.raised].map(([k, v]) => [k, { ...v }])),
-    alertSeqs: new Map(s.alertSeqs),
-    disposedSeqs: new Set(s.disposedSeqs),
+    alerts:
+      s.alerts === null
+        ? null
+        : { raised: new Map([...s.alerts.raised].map(([k, v]) => [k, { ...v }])), seqs: new Map(s.alerts.seqs), disposed: new Set(s.alerts.disposed) },
   };
 }
 
-const sorted = <V>(m: ReadonlyMap<string, V> | ReadonlyMap<number, V>): [string | number, V][] =>
-  [...m.entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+const sorted = <V>(m: ReadonlyMap<string, V> | ReadonlyMap<number, V> | null): [string | number, V][] =>
+  m === null ? [] : [...m.entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
 
 /** A plain JSON view of the summary, keys sorted: for comparison and display. */
 export function caseStateToJson(s: CaseState): unknown {
@@ -210,12 +230,12 @@ export function caseStateToJson(s: CaseState): unknown {
     firstSeq: s.firstSeq,
     firstTime: s.firstTime,
     counts: sorted(s.counts),
-    latest: sorted(s.latest).map(([k, v]) => [k, { seq: v.seq, time: v.time, actor: v.actor, status: v.status, data: sorted(v.data) }]),
-    actors: sorted(s.actors).map(([k, v]) => [k, sorted(v)]),
+    latest: sorted(s.latest).map(([k, v]) => [k, { seq: v.seq, time: v.time, actor: v.actor, status: v.status, data: sorted(new Map(Object.entries(v.data))) }]),
+    actors: sorted(s.actors),
     aggs: sorted(s.aggs),
     clocks: sorted(s.clocks),
-    raised: sorted(s.raised),
-    alertSeqs: sorted(s.alertSeqs),
-    disposedSeqs: [...s.disposedSeqs].sort((a, b) => a - b),
+    raised: sorted(s.alerts?.raised ?? null),
+    alertSeqs: sorted(s.alerts?.seqs ?? null),
+    disposedSeqs: [...(s.alerts?.disposed ?? [])].sort((a, b) => a - b),
   };
 }

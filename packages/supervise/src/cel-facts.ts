@@ -38,7 +38,7 @@ export function factValue(v: unknown, decl: FieldDecl | undefined): unknown {
 function dataFacts(data: unknown, fields: ReadonlySet<string> | Iterable<string>, decl: StepDecl | undefined): JsonObject {
   const out: JsonObject = {};
   for (const f of fields) {
-    const got = data instanceof Map ? (data.has(f) ? { value: data.get(f) as unknown } : undefined) : ownField(data, f);
+    const got = ownField(data, f);
     if (got !== undefined) out[f] = factValue(got.value, decl?.fields.get(f));
   }
   return out;
@@ -95,7 +95,7 @@ export function gatherCelFacts(reads: CelReads, entry: LedgerEntry, state: CaseS
     for (const n of reads.agg) {
       const def = pack.aggregates.get(n);
       if (def === undefined) continue;
-      const s = state?.aggs.get(aggregateKey(def));
+      const s = state?.aggs?.get(aggregateKey(def));
       if (s !== undefined) note(s.status);
       agg[n] = s?.value ?? (def.kind === 'count' || def.kind === 'sum' ? 0 : null);
     }

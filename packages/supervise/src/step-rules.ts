@@ -5,7 +5,7 @@
  * Each rule's logic lives here once; `replayStepRule` recomputes an alert from
  * the inputs recorded in its facts when the step's payload is gone.
  */
-import type { CaseState } from './case-state.js';
+import { actorKey, type CaseState } from './case-state.js';
 import { celInputsFromRecorded, celVerdict, factValue, gatherCelFacts, type JsonObject } from './cel-facts.js';
 import { REDACTED, ownField, type LedgerEntry } from './entry-model.js';
 import type { CelRule, FeeRule, Pack, RequiredFieldsRule, StepRule } from './pack-model.js';
@@ -62,7 +62,7 @@ export function evaluateStepRule(rule: StepRule, entry: LedgerEntry, state: Case
     case 'separation': {
       for (const t of rule.types) {
         if (t === entry.type) continue;
-        const seq = state?.actors.get(t)?.get(entry.actor);
+        const seq = state?.actors?.get(actorKey(t, entry.actor));
         if (seq !== undefined) return { fire: true, facts: { actor: entry.actor, earlierSeq: seq, earlierType: t } };
       }
       return NO;

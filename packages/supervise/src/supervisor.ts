@@ -6,7 +6,7 @@
  */
 import { buildAlert, finding, sortAlerts, type ExpectedAlert, type Finding } from './alerts.js';
 import { dateFromDay } from './calendar.js';
-import { applyRedaction, applyStep, cloneCaseState, newCaseState, raisedKey, type CaseState } from './case-state.js';
+import { alertsOf, applyRedaction, applyStep, cloneCaseState, hasRaised, newCaseState, raisedKey, type CaseState } from './case-state.js';
 import type { JsonObject } from './cel-facts.js';
 import { REDACTED, RESERVED_PREFIX, SYSTEM_CASE, TYPES, isOrdinaryType, ownField, type LedgerEntry } from './entry-model.js';
 import { SupervisionError, fail } from './errors.js';
@@ -77,6 +77,8 @@ export class Supervisor {
   /** cases a tick must look at: a running or deferred clock, or an undisposed alert */
   private readonly timed = new Set<string>();
   private readonly missingRaised = new Set<string>();
+  /** per timed case: no tick before this instant can raise anything (an optimization; absent = evaluate) */
+  private readonly nextDue = new Map<string, number>();
   private readonly track = new TrackingSet();
   private lastSeq = -1;
   private lastTime = 0;
@@ -173,9 +175,10 @@ export class Supervisor {
       }
       const s = this.cases.get(a.caseId);
       const key = raisedKey(a.rule, a.level);
-      if (s === undefined || s.raised.has(key)) continue;
-      s.raised.set(key, { rule: a.rule, level: a.level, seq: entry.seq, since: entry.time, disposed: false });
+      if (s === undefined || hasRaised(s, key)) continue;
+      alertsOf(s).raised.set(key, { rule: a.rule, level: a.level, seq: entry.seq, since: entry.time, disposed: false });
       this.timed.add(s.id);
+      this.nextDue.delete(s.id);
     }
   }
 
@@ -210,6 +213,11 @@ export class Supervisor {
       }
     }
     this.packInForce = a.pack;
+    // Other rules: every case that could be due is looked at again by the next tick.
+    this.nextDue.clear();
+    for (const c of this.cases.values()) {
+      if ([...c.clocks.values()].some((k) => k.stopSeq === null || k.deferred) || [...(c.alerts?.raised.values() ?? [])].some((r) => !r.disposed)) this.timed.add(c.id);
+    }
     if (a.engine.cel !== ENGINE.cel || a.engine.supervise !== ENGINE.supervise) {
       const msg = `pack ${a.pack.id} was adopted with ${a.engine.cel} / supervise ${a.engine.supervise}; this engine is ${ENGINE.cel} / supervise ${ENGINE.supervise}: verdicts may differ`;
       return { ...EMPTY, findings: [finding('ENGINE_MISMATCH', entry.seq, entry.caseId, msg)] };
@@ -232,7 +240,7 @@ export class Supervisor {
     const blocked: BlockedRule[] = [];
     if (pack !== null) {
       for (const rule of pack.stepRules.get(entry.type) ?? []) {
-        const raised = before?.raised.has(raisedKey(rule.id, rule.level)) ?? false;
+        const raised = hasRaised(before, raisedKey(rule.id, rule.level));
         if (raised && !rule.block) continue;
         const v = evaluateStepRule(rule, entry, before, pack);
         if ('unknown' in v) {
@@ -256,7 +264,7 @@ export class Supervisor {
       for (const rule of pack.deadlines) {
         const c = state.clocks.get(rule.clock);
         if (c === undefined || c.stopSeq !== entry.seq || c.stopTime === null) continue;
-        const out: TimeResult = { alerts: [], missing: null };
+        const out: TimeResult = { alerts: [], missing: null, nextDue: Infinity };
         evaluateDeadline(rule, c, state, c.stopTime, cal, [entry.seq], out);
         for (const a of out.alerts) alerts.push(buildAlert(pack, entry.caseId, a.rule, a.level, a.triggeredBy, a.facts));
         if (out.missing !== null) {
@@ -265,7 +273,10 @@ export class Supervisor {
         }
       }
     }
-    if (commit && [...state.clocks.values()].some((c) => c.stopSeq === null || c.deferred)) this.timed.add(state.id);
+    if (commit) {
+      this.nextDue.delete(state.id);
+      if ([...state.clocks.values()].some((c) => c.stopSeq === null || c.deferred)) this.timed.add(state.id);
+    }
     if (pack !== null) sortAlerts(pack, alerts);
     if (missing !== null) alerts.push(missing);
     return { alerts, unknown, blocked, findings: [] };
@@ -281,17 +292,20 @@ export class Supervisor {
     const cases: CaseState[] = [];
     for (const id of this.timed) {
       const s = this.cases.get(id);
-      if (s !== undefined) cases.push(s);
+      // A calendar adoption changes the days: it looks at every timed case.
+      if (s !== undefined && (calendarAdoption || (this.nextDue.get(id) ?? -Infinity) <= now)) cases.push(s);
     }
     cases.sort((a, b) => a.firstSeq - b.firstSeq);
     const all: ExpectedAlert[] = [];
     let missing: ExpectedAlert | null = null;
     for (const s of cases) {
       const alerts: ExpectedAlert[] = [];
+      let due = Infinity;
+      let waitsForCalendar = false;
       for (const rule of pack.deadlines) {
         const c = s.clocks.get(rule.clock);
         if (c === undefined) continue;
-        const out: TimeResult = { alerts: [], missing: null };
+        const out: TimeResult = { alerts: [], missing: null, nextDue: Infinity };
         if (c.stopSeq === null) {
           evaluateDeadline(rule, c, s, now, cal, [entry.seq], out);
         } else if (calendarAdoption && c.deferred && c.stopTime !== null) {
@@ -301,16 +315,29 @@ export class Supervisor {
           continue;
         }
         for (const a of out.alerts) alerts.push(buildAlert(pack, s.id, a.rule, a.level, a.triggeredBy, a.facts));
-        if (out.missing !== null) missing ??= this.missingAlert(pack, cal, out.missing, s.id, rule.id, entry.seq);
+        if (out.missing !== null) {
+          waitsForCalendar = true;
+          missing ??= this.missingAlert(pack, cal, out.missing, s.id, rule.id, entry.seq);
+        }
+        due = Math.min(due, out.nextDue);
       }
-      const esc: TimeResult = { alerts: [], missing: null };
+      const esc: TimeResult = { alerts: [], missing: null, nextDue: Infinity };
       evaluateEscalations(pack, s, now, cal, entry.seq, esc);
       for (const a of esc.alerts) alerts.push(buildAlert(pack, s.id, a.rule, a.level, a.triggeredBy, a.facts));
-      if (esc.missing !== null) missing ??= this.missingAlert(pack, cal, esc.missing, s.id, esc.alerts[0]?.rule.id ?? pack.escalations[0]?.id ?? '', entry.seq);
+      if (esc.missing !== null) {
+        waitsForCalendar = true;
+        missing ??= this.missingAlert(pack, cal, esc.missing, s.id, pack.escalations[0]?.id ?? '', entry.seq);
+      }
+      due = Math.min(due, esc.nextDue);
       all.push(...sortAlerts(pack, alerts));
-      const waiting = [...s.clocks.values()].some((c) => c.stopSeq === null || c.deferred);
-      const undisposed = [...s.raised.values()].some((r) => !r.disposed);
-      if (!waiting && !undisposed) this.timed.delete(s.id);
+      // Alerts raised now are recorded next and reset this; until then nothing is due before `due`.
+      if (alerts.length > 0) due = -Infinity;
+      if (due === Infinity && !waitsForCalendar && ![...s.clocks.values()].some((c) => c.deferred)) {
+        this.timed.delete(s.id);
+        this.nextDue.delete(s.id);
+      } else {
+        this.nextDue.set(s.id, due);
+      }
     }
     if (missing !== null) all.push(missing);
     return all;
@@ -334,21 +361,24 @@ export class Supervisor {
     }
     const s = this.stateFor(entry);
     const key = raisedKey(a.rule, a.level);
-    s.alertSeqs.set(entry.seq, key);
-    if (!this.shadow && !s.raised.has(key)) {
-      s.raised.set(key, { rule: a.rule, level: a.level, seq: entry.seq, since: entry.time, disposed: false });
+    const book = alertsOf(s);
+    book.seqs.set(entry.seq, key);
+    if (!this.shadow && !book.raised.has(key)) {
+      book.raised.set(key, { rule: a.rule, level: a.level, seq: entry.seq, since: entry.time, disposed: false });
       this.timed.add(s.id);
+      this.nextDue.delete(s.id);
     }
   }
 
   private dispose(entry: LedgerEntry, d: SystemPayload<'casetrail.alert.disposed'>): StepOutcome {
     const s = this.cases.get(entry.caseId);
-    const key = s?.alertSeqs.get(d.alert);
+    const key = s?.alerts?.seqs.get(d.alert);
     const invalid = (msg: string): StepOutcome => ({ ...EMPTY, findings: [finding('DISPOSITION_INVALID', entry.seq, entry.caseId, msg)] });
     if (s === undefined || key === undefined) return invalid(`disposes of seq ${d.alert}, which is not an alert of case ${entry.caseId}`);
-    if (s.disposedSeqs.has(d.alert)) return invalid(`alert ${d.alert} was already disposed of`);
-    s.disposedSeqs.add(d.alert);
-    const r = s.raised.get(key);
+    const book = alertsOf(s);
+    if (book.disposed.has(d.alert)) return invalid(`alert ${d.alert} was already disposed of`);
+    book.disposed.add(d.alert);
+    const r = book.raised.get(key);
     if (r !== undefined && (this.shadow || r.seq === d.alert)) r.disposed = true;
     return EMPTY;
   }

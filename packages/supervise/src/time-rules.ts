@@ -5,7 +5,7 @@
  */
 import { dateFromDay, dayOf, elapsedBy, NO_EXCLUSIONS, type Calendar, type Exclusions } from './calendar.js';
 import type { CaseState, ClockState, RaisedAlert } from './case-state.js';
-import { raisedKey } from './case-state.js';
+import { hasRaised, raisedKey } from './case-state.js';
 import type { JsonObject } from './cel-facts.js';
 import type { DeadlineRule, EscalateRule, Pack } from './pack-model.js';
 
@@ -27,6 +27,12 @@ export interface TimeResult {
   readonly alerts: TimeAlert[];
   /** a day number, `'none'` when no usable calendar is in force, or null */
   missing: number | 'none' | null;
+  /**
+   * The earliest instant after which another evaluation could raise something
+   * (Infinity: nothing until the case or the calendar changes). Only an
+   * optimization: ticks before it skip the case.
+   */
+  nextDue: number;
 }
 
 /** Pauses → excluded days: from the day after each pause through the day of its resume. */
@@ -47,7 +53,7 @@ export function exclusionsOf(cal: Calendar, c: ClockState): Exclusions {
  * tick, the stop, the calendar adoption) follow the start seq in triggeredBy.
  */
 export function evaluateDeadline(rule: DeadlineRule, c: ClockState, state: CaseState, now: number, cal: CalendarInForce | null, extra: readonly number[], out: TimeResult): void {
-  const pending = rule.thresholds.filter((t) => !state.raised.has(raisedKey(rule.id, t.level)));
+  const pending = rule.thresholds.filter((t) => !hasRaised(state, raisedKey(rule.id, t.level)));
   if (pending.length === 0) return;
   if (cal === null) {
     out.missing ??= 'none';
@@ -63,7 +69,10 @@ export function evaluateDeadline(rule: DeadlineRule, c: ClockState, state: CaseS
       return;
     }
     // Thresholds ascend: once one has not elapsed, the later ones have not either.
-    if (!e.elapsed || e.day === null) return;
+    if (!e.elapsed || e.day === null) {
+      out.nextDue = Math.min(out.nextDue, e.at);
+      return;
+    }
     out.alerts.push({
       rule,
       level: t.level,
@@ -91,7 +100,7 @@ export function evaluateDeadline(rule: DeadlineRule, c: ClockState, state: CaseS
 export function evaluateEscalations(pack: Pack, state: CaseState, now: number, cal: CalendarInForce | null, tickSeq: number, out: TimeResult): void {
   if (pack.escalations.length === 0) return;
   const open: RaisedAlert[] = [];
-  for (const r of state.raised.values()) if (!r.disposed) open.push(r);
+  for (const r of state.alerts?.raised.values() ?? []) if (!r.disposed) open.push(r);
   if (open.length === 0) return;
   open.sort((a, b) => a.seq - b.seq);
   for (const e of pack.escalations) {
@@ -99,7 +108,7 @@ export function evaluateEscalations(pack: Pack, state: CaseState, now: number, c
     for (const r of open) {
       if (!e.from.includes(r.level) || (e.rules !== null && !e.rules.includes(r.rule))) continue;
       const next = pack.levels[pack.levels.indexOf(r.level) + 1];
-      if (next === undefined || done.has(next) || state.raised.has(raisedKey(e.id, next))) continue;
+      if (next === undefined || done.has(next) || hasRaised(state, raisedKey(e.id, next))) continue;
       if (cal === null) {
         out.missing ??= 'none';
         continue;
@@ -111,7 +120,10 @@ export function evaluateEscalations(pack: Pack, state: CaseState, now: number, c
         if (out.missing === null || (typeof out.missing === 'number' && el.missing < out.missing)) out.missing = el.missing;
         continue;
       }
-      if (!el.elapsed || el.day === null) continue;
+      if (!el.elapsed || el.day === null) {
+        out.nextDue = Math.min(out.nextDue, el.at);
+        continue;
+      }
       done.add(next);
       out.alerts.push({
         rule: e,

@@ -65,8 +65,8 @@ describe('counting (start day never counts; day 1 is the first working day after
 describe('elapsed at 24:00 at the end of the day', () => {
   const start = dayOf(cal, sh('2025-09-30T10:00'));
   it('day 1 (9 Oct) has not elapsed at 23:59:59.999 and has at 00:00 on 10 Oct', () => {
-    expect(elapsedBy(cal, start, 1, NO_EXCLUSIONS, sh('2025-10-09T23:59:59.999'))).toEqual({ elapsed: false, day: day('2025-10-09') });
-    expect(elapsedBy(cal, start, 1, NO_EXCLUSIONS, sh('2025-10-10T00:00'))).toEqual({ elapsed: true, day: day('2025-10-09') });
+    expect(elapsedBy(cal, start, 1, NO_EXCLUSIONS, sh('2025-10-09T23:59:59.999'))).toEqual({ elapsed: false, day: day('2025-10-09'), at: sh('2025-10-10T00:00') });
+    expect(elapsedBy(cal, start, 1, NO_EXCLUSIONS, sh('2025-10-10T00:00'))).toEqual({ elapsed: true, day: day('2025-10-09'), at: sh('2025-10-10T00:00') });
     expect(endOfDay(cal, day('2025-10-09'))).toBe(sh('2025-10-10T00:00'));
   });
 });
@@ -82,7 +82,7 @@ describe('pauses (补正): from the day after the pause through the day of the r
   it('an open pause stops the count', () => {
     const ex = { ranges: [], openFrom: day('2025-09-27') };
     expect(kthWorkingDay(cal, day('2025-09-22'), 5, ex)).toEqual({ never: true });
-    expect(elapsedBy(cal, day('2025-09-22'), 5, ex, sh('2026-06-01T00:00'))).toEqual({ elapsed: false, day: null });
+    expect(elapsedBy(cal, day('2025-09-22'), 5, ex, sh('2026-06-01T00:00'))).toEqual({ elapsed: false, day: null, at: Infinity });
   });
 });
 
@@ -90,8 +90,8 @@ describe('calendar running out: nothing is guessed', () => {
   const start = dayOf(cal, sh('2026-12-10T10:00'));
   it('a count needing 2027 is missing from 1 Jan 2027 once that day has ended (until then it cannot have elapsed)', () => {
     expect(kthWorkingDay(cal, start, 20, NO_EXCLUSIONS)).toEqual({ missing: day('2027-01-01') });
-    expect(elapsedBy(cal, start, 20, NO_EXCLUSIONS, sh('2026-12-31T23:59'))).toEqual({ elapsed: false, day: null });
-    expect(elapsedBy(cal, start, 20, NO_EXCLUSIONS, sh('2027-01-01T23:59:59.999'))).toEqual({ elapsed: false, day: null });
+    expect(elapsedBy(cal, start, 20, NO_EXCLUSIONS, sh('2026-12-31T23:59'))).toEqual({ elapsed: false, day: null, at: sh('2027-01-02T00:00') });
+    expect(elapsedBy(cal, start, 20, NO_EXCLUSIONS, sh('2027-01-01T23:59:59.999'))).toEqual({ elapsed: false, day: null, at: sh('2027-01-02T00:00') });
     expect(elapsedBy(cal, start, 20, NO_EXCLUSIONS, sh('2027-01-02T00:00'))).toEqual({ missing: day('2027-01-01') });
   });
   it('a start before the table is missing too', () => {
