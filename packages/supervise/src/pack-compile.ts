@@ -26,7 +26,8 @@ function fieldDecl(name: string, spec: FieldSpecParsed, path: Path): FieldDecl {
   const s = typeof spec === 'string' ? { type: spec } : spec;
   const t = s.type;
   const has = (k: string): boolean => typeof spec === 'object' && (spec as Record<string, unknown>)[k] !== undefined;
-  if (t !== 'string' && (has('enum') || has('maxLength'))) packFail('PACK_SCHEMA', `enum and maxLength apply to string fields only`, path);
+  if (t !== 'string' && has('enum')) packFail('PACK_SCHEMA', `enum applies to string fields only`, path);
+  if (t !== 'string' && t !== 'list' && has('maxLength')) packFail('PACK_SCHEMA', `maxLength applies to strings and lists (of their elements) only`, path);
   if (t !== 'list' && (has('of') || has('maxItems'))) packFail('PACK_SCHEMA', `of and maxItems apply to list fields only`, path);
   if (t === 'list' && !has('of')) packFail('PACK_SCHEMA', `a list field needs of: string | int`, path);
   const o = typeof spec === 'object' ? spec : undefined;
@@ -37,7 +38,7 @@ function fieldDecl(name: string, spec: FieldSpecParsed, path: Path): FieldDecl {
     enum: o?.enum ?? null,
     maxLength: o?.maxLength ?? 4096,
     of: o?.of ?? null,
-    maxItems: o?.maxItems ?? (t === 'list' ? 64 : 0),
+    maxItems: o?.maxItems ?? (t === 'list' ? 16 : 0),
   };
 }
 

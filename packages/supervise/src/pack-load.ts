@@ -17,8 +17,10 @@ import { LIMITS, RESERVED_PACK_KEYS, RESERVED_RULE_KEYS, packSchema, type PackPa
 type Locate = (path: Path, offset?: number, atKey?: boolean) => SourcePosition | undefined;
 
 function issueCode(issue: z.core.$ZodIssue): SupervisionErrorCode {
-  if (issue.code === 'too_big' && issue.origin !== 'number' && issue.origin !== 'int') return 'PACK_LIMIT';
-  return 'PACK_SCHEMA';
+  if (issue.code !== 'too_big') return 'PACK_SCHEMA';
+  // Sizes (lists, texts) and the declared input bounds are limits; other numbers are values.
+  const last = issue.path[issue.path.length - 1];
+  return (issue.origin !== 'number' && issue.origin !== 'int') || last === 'maxItems' || last === 'maxLength' ? 'PACK_LIMIT' : 'PACK_SCHEMA';
 }
 
 function withPosition(e: SupervisionError, locate: Locate): SupervisionError {

@@ -26,8 +26,11 @@ export const LIMITS = {
   maxDays: 366,
   /** largest `maxLength` a string field may declare (UTF-16 code units) */
   stringFieldMax: 65_536,
-  /** largest `maxItems` a list field may declare */
-  listFieldMax: 256,
+  /**
+   * largest `maxItems` a list field may declare: with comprehensions nested 2
+   * deep, one evaluation visits at most 64² pairs
+   */
+  listFieldMax: 64,
 } as const;
 
 /** Pack-level keys reserved for the points layer (issue 12) and oversight (issue 13). */

@@ -3,7 +3,7 @@
  * to a stop step with pauses, and escalation of undisposed alerts. Both count
  * working days with calendar.ts and nothing else.
  */
-import { dateFromDay, dayOf, elapsedBy, NO_EXCLUSIONS, type Calendar, type Exclusions } from './calendar.js';
+import { dateFromDay, dayOf, elapsedBy, NO_EXCLUSIONS, type Calendar, type Elapsed, type Exclusions } from './calendar.js';
 import type { CaseState, ClockState, RaisedAlert } from './case-state.js';
 import { hasRaised, raisedKey } from './case-state.js';
 import type { JsonObject } from './cel-facts.js';
@@ -35,6 +35,22 @@ export interface TimeResult {
   nextDue: number;
 }
 
+/**
+ * True when `e` has elapsed (and names its day). Otherwise notes in `out` the
+ * earliest missing day, or the instant it will elapse, and returns false.
+ */
+function settled(e: Elapsed, out: TimeResult): e is { elapsed: true; day: number; at: number } {
+  if ('missing' in e) {
+    if (out.missing === null || (typeof out.missing === 'number' && e.missing < out.missing)) out.missing = e.missing;
+    return false;
+  }
+  if (!e.elapsed || e.day === null) {
+    out.nextDue = Math.min(out.nextDue, e.at);
+    return false;
+  }
+  return true;
+}
+
 /** Pauses → excluded days: from the day after each pause through the day of its resume. */
 export function exclusionsOf(cal: Calendar, c: ClockState): Exclusions {
   const ranges: [number, number][] = [];
@@ -64,15 +80,8 @@ export function evaluateDeadline(rule: DeadlineRule, c: ClockState, state: CaseS
   const ex = exclusionsOf(k, c);
   for (const t of pending) {
     const e = elapsedBy(k, startDay, t.days, ex, now);
-    if ('missing' in e) {
-      if (out.missing === null || (typeof out.missing === 'number' && e.missing < out.missing)) out.missing = e.missing;
-      return;
-    }
     // Thresholds ascend: once one has not elapsed, the later ones have not either.
-    if (!e.elapsed || e.day === null) {
-      out.nextDue = Math.min(out.nextDue, e.at);
-      return;
-    }
+    if (!settled(e, out)) return;
     out.alerts.push({
       rule,
       level: t.level,
@@ -116,14 +125,7 @@ export function evaluateEscalations(pack: Pack, state: CaseState, now: number, c
       const k = cal.calendar;
       const since = dayOf(k, r.since);
       const el = elapsedBy(k, since, e.after, NO_EXCLUSIONS, now);
-      if ('missing' in el) {
-        if (out.missing === null || (typeof out.missing === 'number' && el.missing < out.missing)) out.missing = el.missing;
-        continue;
-      }
-      if (!el.elapsed || el.day === null) {
-        out.nextDue = Math.min(out.nextDue, el.at);
-        continue;
-      }
+      if (!settled(el, out)) continue;
       done.add(next);
       out.alerts.push({
         rule: e,

@@ -5,7 +5,7 @@
  * crash, and the canonical form that replay reads.
  */
 import { describe, expect, it } from 'vitest';
-import { canonicalJson, isSupervisionError, loadPack, packFromCanonical, type SupervisionErrorCode } from '../src/index.js';
+import { SYSTEM_CASE, TYPES, canonicalJson, createSupervisor, encodeRulesAdopted, isSupervisionError, loadPack, packFromCanonical, type SupervisionErrorCode } from '../src/index.js';
 import { examplePack } from './helpers/sim-ledger.js';
 
 const head = `casetrail: supervise/1
@@ -101,8 +101,21 @@ describe('hostile packs neither hang nor crash the checker', () => {
     const rule = (i: number) => `  - { id: r${i}, version: 1, point: other, kind: cel, on: [fee.charged], level: red, message: { zh: x, en: y }, when: "true" }\n`;
     fast(`${head}rules:\n${Array.from({ length: 201 }, (_, i) => rule(i)).join('')}`, 'PACK_LIMIT');
   });
-  it('two comprehensions deep is allowed and evaluates quickly on the largest input', () => {
-    expect(() => loadPack(celPack('step.data.tags.all(a, step.data.tags.exists(b, a == b))'))).not.toThrow();
+  it('two comprehensions deep over the largest inputs a pack may declare evaluate in bounded time', () => {
+    const src = `casetrail: supervise/1\npack: w\nversion: 1\nsteps:\n  s: { fields: { tags: { type: list, of: string, maxItems: 64, maxLength: 65536 } } }\nrules:\n  - { id: r, version: 1, point: other, kind: cel, on: [s], level: red, message: { zh: x, en: y }, when: 'step.data.tags.all(a, step.data.tags.exists(b, (a + b + a + b).contains(b + a + b + "!")))' }\n`;
+    const pack = loadPack(src);
+    const sup = createSupervisor();
+    sup.step({ seq: 0, time: 1, caseId: SYSTEM_CASE, step: 1, type: TYPES.rulesAdopted, actor: 'x', data: JSON.parse(encodeRulesAdopted(pack)) });
+    const tags = Array.from({ length: 64 }, (_, i) => `${'a'.repeat(4095)}${i % 2}`);
+    const t = performance.now();
+    const out = sup.step({ seq: 1, time: 1, caseId: 'c', step: 1, type: 's', actor: 'x', data: { tags } });
+    expect(performance.now() - t).toBeLessThan(5000);
+    expect(out.alerts).toHaveLength(0);
+    const over = sup.step({ seq: 2, time: 1, caseId: 'c2', step: 1, type: 's', actor: 'x', data: { tags: [...tags, 'x'] } });
+    expect(over.alerts[0]?.facts).toEqual({ error: expect.any(String), step: { data: { tags: { overLimit: 65 } } } });
+  });
+  it('a list field may not declare more than 64 items', () => {
+    expect(refused(head.replace('maxItems: 8', 'maxItems: 65') + 'rules: []\n').code).toBe('PACK_LIMIT');
   });
 });
 
