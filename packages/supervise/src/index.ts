@@ -32,6 +32,7 @@ export {
   CALENDAR_MISSING_RULE,
   isSupervisionType,
   parseSystemPayload,
+  systemEntryValidators,
   encodeRulesAdopted,
   encodeCalendarAdopted,
   encodeTick,

@@ -24,8 +24,12 @@ export const LIMITS = {
   thresholds: 8,
   messageChars: 1024,
   maxDays: 366,
-  /** largest `maxLength` a string field may declare (UTF-16 code units) */
-  stringFieldMax: 65_536,
+  /**
+   * largest `maxLength` a string field may declare (UTF-16 code units): the
+   * worst evaluation (two nested comprehensions over 64 such strings) stays
+   * under a second
+   */
+  stringFieldMax: 16_384,
   /**
    * largest `maxItems` a list field may declare: with comprehensions nested 2
    * deep, one evaluation visits at most 64² pairs

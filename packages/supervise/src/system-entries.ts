@@ -277,3 +277,18 @@ export function encodeAlert(a: AlertPayload): string {
 export function encodeRefusal(r: Refusal): string {
   return canonicalJson({ attempt: r.attempt, pack: r.pack, reason: r.reason, rules: r.rules });
 }
+
+/**
+ * One validator per supervision type, for a registry of reserved types: each
+ * throws MALFORMED_SYSTEM_ENTRY when the stored payload text is not a valid
+ * payload of its type at that position (docs/supervision.md §5).
+ * @example systemEntryValidators['casetrail.tick']('{"now":5}', { seq: 1, time: 5, caseId: 'casetrail.system' })
+ */
+export const systemEntryValidators: Readonly<Record<SupervisionType, (payload: string, ctx: SystemEntryContext) => void>> = {
+  [TYPES.rulesAdopted]: (p, c) => void parseSystemPayload(TYPES.rulesAdopted, p, c),
+  [TYPES.calendarAdopted]: (p, c) => void parseSystemPayload(TYPES.calendarAdopted, p, c),
+  [TYPES.tick]: (p, c) => void parseSystemPayload(TYPES.tick, p, c),
+  [TYPES.alert]: (p, c) => void parseSystemPayload(TYPES.alert, p, c),
+  [TYPES.alertDisposed]: (p, c) => void parseSystemPayload(TYPES.alertDisposed, p, c),
+  [TYPES.refused]: (p, c) => void parseSystemPayload(TYPES.refused, p, c),
+};

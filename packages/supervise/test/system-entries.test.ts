@@ -17,6 +17,7 @@ import {
   encodeTick,
   isSupervisionError,
   parseSystemPayload,
+  systemEntryValidators,
   type SupervisionType,
 } from '../src/index.js';
 import { cnCalendar, examplePack } from './helpers/sim-ledger.js';
@@ -49,6 +50,8 @@ describe('system entry payloads', () => {
     it(`${type}: the encoder's output is canonical and parses`, () => {
       expect(canonicalJson(JSON.parse(text))).toBe(text);
       expect(() => parseSystemPayload(type, text, at(caseId))).not.toThrow();
+      expect(() => systemEntryValidators[type](text, at(caseId))).not.toThrow();
+      expect(() => systemEntryValidators[type](`${text} `, at(caseId))).toThrow(/canonical/);
     });
     it(`${type}: refused when not canonical, with an extra key, or in the wrong case`, () => {
       expect(malformed(type, JSON.stringify(JSON.parse(text), null, 1), caseId)).toMatch(/canonical/);
