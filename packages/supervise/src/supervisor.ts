@@ -182,9 +182,11 @@ export class Supervisor {
     }
   }
 
-  /** What appending `step` now would raise; changes nothing. */
+  /** What appending `step` now would raise; changes nothing. Reserved types and cases raise nothing. */
   dryRun(step: StepInput): StepOutcome {
-    return this.ordinary(this.asEntry(step), false);
+    const entry = this.asEntry(step);
+    if (!isOrdinaryType(entry.type) || entry.caseId.startsWith(RESERVED_PREFIX)) return EMPTY;
+    return this.ordinary(entry, false);
   }
 
   /** The `block: true` rules that refuse `step` now (empty: it may be appended). */

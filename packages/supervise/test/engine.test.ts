@@ -56,6 +56,7 @@ describe('before the step: dryRun and blocking', () => {
     expect(sim.supervisor.dryRun(step).alerts.map((a) => a.rule)).toEqual(['cel.decided-by-handler']);
     expect(sim.supervisor.blocking(step).map((b) => b.rule.id)).toEqual(['cel.decided-by-handler']);
     expect(sim.supervisor.blocking({ ...step, actor: 'director:chen' })).toEqual([]);
+    expect(sim.supervisor.dryRun({ ...step, type: TYPES.tick }).alerts).toEqual([]);
     expect(JSON.stringify(caseStateToJson(sim.supervisor.caseState('K3')!))).toBe(before);
   });
   it('a refused attempt is recorded instead of the step, and the audit accepts the refusal', () => {
