@@ -1,0 +1,229 @@
+/**
+ * Facts of a CEL rule: the values its expression reads, as JSON, gathered from
+ * the step and the case summary; and the evaluation of the expression from
+ * those facts alone (so a recorded alert can be replayed after its step's
+ * payload was erased). docs/supervision.md §3.3.
+ */
+import type { CaseState } from './case-state.js';
+import type { CelReads, CompiledCel } from './cel.js';
+import { REDACTED, ownField, type LedgerEntry } from './entry-model.js';
+import { aggregateKey, type FieldDecl, type Pack, type StepDecl } from './pack-model.js';
+
+export type JsonObject = { [k: string]: unknown };
+
+/** Inputs a rule could not read: erased later (an auditor's view) or erased before. */
+export type Unknown = { readonly unknown: 'unavailable' | 'erased' };
+
+/**
+ * A field value as a fact: strings over the field's `maxLength` and lists over
+ * `maxItems` (or with elements that are not strings or numbers) become
+ * `{"overLimit": n}` / `{"invalid": "…"}` objects, which no CEL type accepts, so
+ * the rule fails closed on them.
+ */
+export function factValue(v: unknown, decl: FieldDecl | undefined): unknown {
+  const maxLength = decl?.maxLength ?? 4096;
+  if (typeof v === 'string') return v.length > maxLength ? { overLimit: v.length } : v;
+  if (typeof v === 'number' || typeof v === 'boolean' || v === null) return v;
+  if (Array.isArray(v)) {
+    if (v.length > (decl?.maxItems ?? 0)) return { overLimit: v.length };
+    for (const x of v) {
+      if (typeof x === 'string' ? x.length > maxLength : typeof x !== 'number') return { invalid: 'list element' };
+    }
+    return v;
+  }
+  if (typeof v === 'object' && Object.keys(v).length === 1 && typeof (v as JsonObject)['overLimit'] === 'number') return v;
+  return { invalid: 'object' };
+}
+
+function dataFacts(data: unknown, fields: ReadonlySet<string> | Iterable<string>, decl: StepDecl | undefined): JsonObject {
+  const out: JsonObject = {};
+  for (const f of fields) {
+    const got = ownField(data, f);
+    if (got !== undefined) out[f] = factValue(got.value, decl?.fields.get(f));
+  }
+  return out;
+}
+
+/** Gathers the facts `reads` names, or says which inputs are unknown. */
+export function gatherCelFacts(reads: CelReads, entry: LedgerEntry, state: CaseState | undefined, pack: Pack): JsonObject | Unknown {
+  let unknown: 'unavailable' | 'erased' | null = null;
+  const note = (s: 'present' | 'unavailable' | 'erased'): void => {
+    if (s === 'erased') unknown = 'erased';
+    else if (s === 'unavailable' && unknown === null) unknown = 'unavailable';
+  };
+  const facts: JsonObject = {};
+  if (reads.step.size > 0 || reads.data.size > 0) {
+    const step: JsonObject = {};
+    for (const p of reads.step) step[p] = p === 'type' ? entry.type : p === 'actor' ? entry.actor : p === 'time' ? entry.time : p === 'case' ? entry.caseId : entry.seq;
+    if (reads.data.size > 0) {
+      if (entry.data === REDACTED) note('unavailable');
+      else step['data'] = dataFacts(entry.data, reads.data, pack.steps.get(entry.type));
+    }
+    facts['step'] = step;
+  }
+  const c: JsonObject = {};
+  if (reads.countAll) {
+    const all: JsonObject = {};
+    for (const t of pack.steps.keys()) all[t] = state?.counts.get(t) ?? 0;
+    c['count'] = all;
+  } else if (reads.count.size > 0) {
+    const some: JsonObject = {};
+    for (const t of reads.count) some[t] = state?.counts.get(t) ?? 0;
+    c['count'] = some;
+  }
+  if (reads.first) c['first'] = state?.firstTime ?? entry.time;
+  if (reads.latest.size > 0) {
+    const latest: JsonObject = {};
+    for (const [t, r] of reads.latest) {
+      const l = state?.latest.get(t);
+      if (l === undefined) {
+        latest[t] = null;
+        continue;
+      }
+      const x: JsonObject = {};
+      for (const p of r.props) x[p] = p === 'actor' ? l.actor : p === 'time' ? l.time : l.seq;
+      if (r.data.size > 0) {
+        note(l.status);
+        x['data'] = dataFacts(l.data, r.data, pack.steps.get(t));
+      }
+      latest[t] = x;
+    }
+    c['latest'] = latest;
+  }
+  if (reads.agg.size > 0) {
+    const agg: JsonObject = {};
+    for (const n of reads.agg) {
+      const def = pack.aggregates.get(n);
+      if (def === undefined) continue;
+      const s = state?.aggs?.get(aggregateKey(def));
+      if (s !== undefined) note(s.status);
+      agg[n] = s?.value ?? (def.kind === 'count' || def.kind === 'sum' ? 0 : null);
+    }
+    c['agg'] = agg;
+  }
+  if (Object.keys(c).length > 0) facts['case'] = c;
+  return unknown === null ? facts : { unknown };
+}
+
+function celValue(v: unknown, decl: FieldDecl | undefined): unknown {
+  if (decl === undefined) return v;
+  if (decl.type === 'int' && typeof v === 'number' && Number.isSafeInteger(v)) return BigInt(v);
+  if (decl.type === 'list' && decl.of === 'int' && Array.isArray(v)) return v.map((x) => (typeof x === 'number' && Number.isSafeInteger(x) ? BigInt(x) : x));
+  return v;
+}
+
+function celData(data: unknown, decl: StepDecl | undefined): JsonObject {
+  const out: JsonObject = {};
+  if (typeof data !== 'object' || data === null) return out;
+  for (const [k, v] of Object.entries(data)) out[k] = celValue(v, decl?.fields.get(k));
+  return out;
+}
+
+const big = (v: unknown): unknown => (typeof v === 'number' && Number.isSafeInteger(v) ? BigInt(v) : v);
+
+/** Facts (JSON) → CEL activation: integers become BigInt where the declaration says int. */
+export function celContext(facts: JsonObject, stepType: string, pack: Pack): Record<string, unknown> {
+  const ctx: Record<string, unknown> = {};
+  const step = facts['step'] as JsonObject | undefined;
+  if (step !== undefined) {
+    const s: JsonObject = {};
+    for (const [k, v] of Object.entries(step)) s[k] = k === 'data' ? celData(v, pack.steps.get(stepType)) : k === 'time' || k === 'seq' ? big(v) : v;
+    ctx['step'] = s;
+  }
+  const c = facts['case'] as JsonObject | undefined;
+  if (c !== undefined) {
+    const out: JsonObject = {};
+    for (const [k, v] of Object.entries(c)) {
+      if (k === 'count' || k === 'agg') {
+        const m: JsonObject = {};
+        for (const [n, x] of Object.entries(v as JsonObject)) m[n] = big(x);
+        out[k] = m;
+      } else if (k === 'first') {
+        out[k] = big(v);
+      } else if (k === 'latest') {
+        const m: JsonObject = {};
+        for (const [t, x] of Object.entries(v as JsonObject)) {
+          if (x === null) continue;
+          const l: JsonObject = {};
+          for (const [p, y] of Object.entries(x as JsonObject)) l[p] = p === 'data' ? celData(y, pack.steps.get(t)) : p === 'actor' ? y : big(y);
+          m[t] = l;
+        }
+        out[k] = m;
+      }
+    }
+    ctx['case'] = out;
+  }
+  return ctx;
+}
+
+/**
+ * Runs the expression on the facts. true → the rule fires; false → it does
+ * not; an evaluation error or a non-bool result fires it too (fail closed),
+ * with the library's error code, so a value a rule cannot read is reported,
+ * never taken as compliance.
+ */
+export function celVerdict(program: CompiledCel, facts: JsonObject, stepType: string, pack: Pack): { fire: boolean; error: string | null } {
+  let r: unknown;
+  try {
+    r = program.evaluate(celContext(facts, stepType, pack));
+  } catch (e) {
+    const code = (e as { code?: unknown }).code;
+    return { fire: true, error: typeof code === 'string' ? code : 'evaluation_error' };
+  }
+  if (r === true) return { fire: true, error: null };
+  if (r === false) return { fire: false, error: null };
+  return { fire: true, error: 'not_bool' };
+}
+
+const num = (v: unknown): unknown => (typeof v === 'number' && Number.isSafeInteger(v) ? v : null);
+const str = (v: unknown): unknown => (typeof v === 'string' ? v : null);
+
+/**
+ * Rebuilds, from facts recorded in a stored alert (attacker-controlled), the
+ * inputs `reads` names — exactly the shape `gatherCelFacts` produces, reading
+ * only own properties, so nothing else in the stored JSON reaches the
+ * expression.
+ */
+export function celInputsFromRecorded(reads: CelReads, recorded: unknown, stepType: string, pack: Pack): JsonObject {
+  const get = (o: unknown, k: string): unknown => ownField(o, k)?.value;
+  const facts: JsonObject = {};
+  const rs = get(recorded, 'step');
+  if (reads.step.size > 0 || reads.data.size > 0) {
+    const step: JsonObject = {};
+    for (const p of reads.step) step[p] = p === 'time' || p === 'seq' ? num(get(rs, p)) : str(get(rs, p));
+    if (reads.data.size > 0) step['data'] = dataFacts(get(rs, 'data'), reads.data, pack.steps.get(stepType));
+    facts['step'] = step;
+  }
+  const rc = get(recorded, 'case');
+  const c: JsonObject = {};
+  const counts = (types: Iterable<string>): JsonObject => {
+    const out: JsonObject = {};
+    for (const t of types) out[t] = num(get(get(rc, 'count'), t));
+    return out;
+  };
+  if (reads.countAll) c['count'] = counts(pack.steps.keys());
+  else if (reads.count.size > 0) c['count'] = counts(reads.count);
+  if (reads.first) c['first'] = num(get(rc, 'first'));
+  if (reads.latest.size > 0) {
+    const latest: JsonObject = {};
+    for (const [t, r] of reads.latest) {
+      const l = get(get(rc, 'latest'), t);
+      if (typeof l !== 'object' || l === null) {
+        latest[t] = null;
+        continue;
+      }
+      const x: JsonObject = {};
+      for (const p of r.props) x[p] = p === 'actor' ? str(get(l, p)) : num(get(l, p));
+      if (r.data.size > 0) x['data'] = dataFacts(get(l, 'data'), r.data, pack.steps.get(t));
+      latest[t] = x;
+    }
+    c['latest'] = latest;
+  }
+  if (reads.agg.size > 0) {
+    const agg: JsonObject = {};
+    for (const n of reads.agg) agg[n] = num(get(get(rc, 'agg'), n));
+    c['agg'] = agg;
+  }
+  if (Object.keys(c).length > 0) facts['case'] = c;
+  return facts;
+}

@@ -1,0 +1,55 @@
+/**
+ * @casetrail/supervise — the supervision engine of casetrail: rule packs,
+ * working-day deadlines, graded alerts, and their exact audit. Pure: its
+ * input is a stream of decoded ledger entries (docs/supervision.md).
+ */
+export { SupervisionError, isSupervisionError, formatPosition, type SupervisionErrorCode, type SourcePosition } from './errors.js';
+export { canonicalJson, parseCanonicalJson } from './canonical-json.js';
+export {
+  compileCalendar,
+  kthWorkingDay,
+  elapsedBy,
+  dayFromDate,
+  dateFromDay,
+  dayOf,
+  endOfDay,
+  weekday,
+  NO_EXCLUSIONS,
+  type Calendar,
+  type CalendarTable,
+  type Exclusions,
+  type KthDay,
+  type Elapsed,
+} from './calendar.js';
+export { REDACTED, SYSTEM_CASE, TYPES, RESERVED_PREFIX, isOrdinaryType, type LedgerEntry, type Redacted } from './entry-model.js';
+export type { Pack, Rule, StepRule, DeadlineRule, EscalateRule, Message, Point, StepDecl, FieldDecl, Aggregate } from './pack-model.js';
+export { loadPack, packFromCanonical, packFromJson } from './pack-load.js';
+export { PACK_FORMAT, LIMITS as PACK_LIMITS, RESERVED_PACK_KEYS, RESERVED_RULE_KEYS } from './pack-schema.js';
+export { CEL_LIMITS } from './cel.js';
+export {
+  ENGINE,
+  OUTCOMES,
+  CALENDAR_MISSING_RULE,
+  isSupervisionType,
+  parseSystemPayload,
+  systemEntryValidators,
+  encodeRulesAdopted,
+  encodeCalendarAdopted,
+  encodeTick,
+  encodeAlert,
+  encodeDisposition,
+  encodeRefusal,
+  type SupervisionType,
+  type SystemPayload,
+  type SystemEntryContext,
+  type AlertPayload,
+  type Disposition,
+  type Refusal,
+  type RefusedRule,
+  type Outcome,
+} from './system-entries.js';
+export { FINDING_SEVERITY, type ExpectedAlert, type Finding, type FindingCode } from './alerts.js';
+export { Supervisor, createSupervisor, type StepOutcome, type StepInput, type BlockedRule, type UnknownVerdict, type SupervisorOptions } from './supervisor.js';
+export type { CaseState, RaisedAlert, ClockState, LatestStep, DataStatus } from './case-state.js';
+export { caseStateToJson } from './case-state.js';
+export { audit, tryPack, foldCase, adoptedPacks, type AuditReport, type TryReport, type ShadowAlert, type EntrySource } from './audit.js';

@@ -1,0 +1,294 @@
+/**
+ * Payloads of the reserved system entry types (docs/supervision.md §5),
+ * normative: each payload is the UTF-8 bytes of RFC 8785 canonical JSON of
+ * exactly the keys listed there. One parser per type, exported so the core's
+ * registry of reserved types can refuse a malformed payload at append time;
+ * the audit runs the same parsers over stored entries.
+ */
+import { sha256, toHex, utf8 } from '@casetrail/core/pure';
+import { compileCalendar, type Calendar, type CalendarTable } from './calendar.js';
+import { canonicalJson, parseCanonicalJson } from './canonical-json.js';
+import { RESERVED_PREFIX, SYSTEM_CASE, TYPES } from './entry-model.js';
+import { SupervisionError } from './errors.js';
+import type { Message, Pack } from './pack-model.js';
+import { packFromJson } from './pack-load.js';
+
+/** Versions a verdict depends on; recorded with every adopted pack. */
+export const ENGINE = {
+  /** the CEL library, pinned exactly in package.json */
+  cel: '@marcbachmann/cel-js@8.0.0',
+  /** this engine's semantics; changes whenever a verdict on the same inputs could change */
+  supervise: '1',
+} as const;
+
+export const OUTCOMES = ['explained', 'escalated', 'violation'] as const;
+export type Outcome = (typeof OUTCOMES)[number];
+
+/** The rule id of the system alert asking for a calendar (§4.4). */
+export const CALENDAR_MISSING_RULE = 'casetrail.calendar-missing';
+
+export interface RulesAdopted {
+  readonly engine: { readonly cel: string; readonly supervise: string };
+  readonly hash: string;
+  readonly pack: Pack;
+}
+export interface CalendarAdopted {
+  readonly hash: string;
+  readonly calendar: Calendar;
+}
+export interface Tick {
+  readonly now: number;
+}
+export interface AlertPayload {
+  readonly facts: Readonly<Record<string, unknown>>;
+  readonly level: string;
+  readonly pack: string;
+  readonly reason: Message;
+  readonly rule: string;
+  readonly ruleVersion: number;
+  readonly triggeredBy: readonly number[];
+}
+export interface Disposition {
+  readonly alert: number;
+  readonly outcome: Outcome;
+  readonly reason: string;
+}
+export interface RefusedRule {
+  readonly facts: Readonly<Record<string, unknown>>;
+  readonly id: string;
+  readonly level: string;
+  readonly version: number;
+}
+export interface Refusal {
+  readonly attempt: { readonly actor: string; readonly case: string; readonly line: number | null; readonly type: string };
+  readonly pack: string;
+  readonly reason: Message;
+  readonly rules: readonly RefusedRule[];
+}
+
+/** Where a system entry sits: what the parsers check besides the payload. */
+export interface SystemEntryContext {
+  readonly seq: number;
+  readonly time: number;
+  readonly caseId: string;
+}
+
+class Malformed extends Error {}
+const bad = (msg: string): never => {
+  throw new Malformed(msg);
+};
+const HEX64 = /^[0-9a-f]{64}$/;
+
+function obj(v: unknown, keys: readonly string[], what: string): Record<string, unknown> {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return bad(`${what} is not an object`);
+  const got = Object.keys(v).sort();
+  const want = [...keys].sort();
+  if (got.length !== want.length || got.some((k, i) => k !== want[i])) return bad(`${what} must have exactly the keys ${want.join(', ')}`);
+  return v as Record<string, unknown>;
+}
+function text(v: unknown, what: string, max = 4096, min = 1): string {
+  if (typeof v !== 'string' || v.length < min || v.length > max) return bad(`${what} must be a text of ${min}–${max} characters`);
+  return v;
+}
+function uint(v: unknown, what: string): number {
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) return bad(`${what} must be a non-negative integer`);
+  return v;
+}
+function message(v: unknown, what: string): Message {
+  const m = obj(v, ['en', 'zh'], what);
+  return { en: text(m['en'], `${what}.en`), zh: text(m['zh'], `${what}.zh`) };
+}
+function inSystemCase(ctx: SystemEntryContext, type: string): void {
+  if (ctx.caseId !== SYSTEM_CASE) bad(`${type} belongs to case ${SYSTEM_CASE}`);
+}
+function inOrdinaryCase(ctx: SystemEntryContext, type: string): void {
+  if (ctx.caseId.startsWith(RESERVED_PREFIX)) bad(`${type} belongs to the case it concerns, not to ${ctx.caseId}`);
+}
+const hashOf = (canonical: string): string => toHex(sha256(utf8(canonical)));
+
+function parseRulesAdopted(v: unknown, ctx: SystemEntryContext): RulesAdopted {
+  inSystemCase(ctx, TYPES.rulesAdopted);
+  const o = obj(v, ['engine', 'hash', 'pack'], 'payload');
+  const e = obj(o['engine'], ['cel', 'supervise'], 'engine');
+  const hash = text(o['hash'], 'hash', 64);
+  if (!HEX64.test(hash)) bad('hash must be 64 lowercase hex digits');
+  let pack: Pack;
+  try {
+    pack = packFromJson(o['pack']);
+  } catch (err) {
+    return bad(`pack: ${(err as Error).message}`);
+  }
+  if (pack.canonical !== canonicalJson(o['pack'])) bad('pack is not in its canonical form (defaults filled in)');
+  if (pack.hash !== hash) bad('hash is not the SHA-256 of the pack');
+  return { engine: { cel: text(e['cel'], 'engine.cel', 128), supervise: text(e['supervise'], 'engine.supervise', 32) }, hash, pack };
+}
+
+function parseCalendarAdopted(v: unknown, ctx: SystemEntryContext): CalendarAdopted {
+  inSystemCase(ctx, TYPES.calendarAdopted);
+  const o = obj(v, ['calendar', 'hash'], 'payload');
+  const hash = text(o['hash'], 'hash', 64);
+  let calendar: Calendar;
+  try {
+    calendar = compileCalendar(o['calendar']);
+  } catch (err) {
+    return bad((err as Error).message);
+  }
+  if (hashOf(canonicalJson(calendar.table)) !== hash) bad('hash is not the SHA-256 of the calendar');
+  return { hash, calendar };
+}
+
+function parseTick(v: unknown, ctx: SystemEntryContext): Tick {
+  inSystemCase(ctx, TYPES.tick);
+  const now = uint(obj(v, ['now'], 'payload')['now'], 'now');
+  if (now !== ctx.time) bad('now must equal the entry time');
+  return { now };
+}
+
+const RULE_ID = /^[a-z0-9][a-z0-9._-]{0,95}$/;
+const LEVEL = /^[a-z][a-z0-9-]{0,31}$/;
+
+function parseAlert(v: unknown, ctx: SystemEntryContext): AlertPayload {
+  const o = obj(v, ['facts', 'level', 'pack', 'reason', 'rule', 'ruleVersion', 'triggeredBy'], 'payload');
+  const rule = text(o['rule'], 'rule', 96);
+  if (!RULE_ID.test(rule)) bad('rule is not a rule id');
+  if (rule === CALENDAR_MISSING_RULE) inSystemCase(ctx, TYPES.alert);
+  else inOrdinaryCase(ctx, TYPES.alert);
+  const level = text(o['level'], 'level', 32);
+  if (!LEVEL.test(level)) bad('level is not a level name');
+  const pack = text(o['pack'], 'pack', 64);
+  if (!HEX64.test(pack)) bad('pack must be 64 lowercase hex digits');
+  const ruleVersion = uint(o['ruleVersion'], 'ruleVersion');
+  if (ruleVersion < 1) bad('ruleVersion must be at least 1');
+  const tb = o['triggeredBy'];
+  if (!Array.isArray(tb) || tb.length === 0 || tb.length > 8) return bad('triggeredBy must list 1–8 seqs');
+  let last = -1;
+  for (const s of tb) {
+    const n = uint(s, 'triggeredBy[]');
+    if (n <= last || n >= ctx.seq) bad('triggeredBy must be ascending seqs of earlier entries');
+    last = n;
+  }
+  const facts = o['facts'];
+  if (typeof facts !== 'object' || facts === null || Array.isArray(facts)) return bad('facts is not an object');
+  return { facts: facts as Record<string, unknown>, level, pack, reason: message(o['reason'], 'reason'), rule, ruleVersion, triggeredBy: tb as number[] };
+}
+
+function parseDisposition(v: unknown, ctx: SystemEntryContext): Disposition {
+  inOrdinaryCase(ctx, TYPES.alertDisposed);
+  const o = obj(v, ['alert', 'outcome', 'reason'], 'payload');
+  const alert = uint(o['alert'], 'alert');
+  if (alert >= ctx.seq) bad('alert must be an earlier seq');
+  const outcome = o['outcome'];
+  if (!OUTCOMES.includes(outcome as Outcome)) bad(`outcome must be one of ${OUTCOMES.join(', ')}`);
+  return { alert, outcome: outcome as Outcome, reason: text(o['reason'], 'reason') };
+}
+
+function parseRefusal(v: unknown, ctx: SystemEntryContext): Refusal {
+  inSystemCase(ctx, TYPES.refused);
+  const o = obj(v, ['attempt', 'pack', 'reason', 'rules'], 'payload');
+  const a = obj(o['attempt'], ['actor', 'case', 'line', 'type'], 'attempt');
+  const line = a['line'] === null ? null : uint(a['line'], 'attempt.line');
+  if (line === 0) bad('attempt.line counts from 1');
+  const pack = text(o['pack'], 'pack', 64);
+  if (!HEX64.test(pack)) bad('pack must be 64 lowercase hex digits');
+  const rs = o['rules'];
+  if (!Array.isArray(rs) || rs.length === 0 || rs.length > 200) return bad('rules must list 1–200 rules');
+  let last = '';
+  const rules = rs.map((r, i): RefusedRule => {
+    const x = obj(r, ['facts', 'id', 'level', 'version'], `rules[${i}]`);
+    const id = text(x['id'], 'rules[].id', 96);
+    if (id <= last) bad('rules must be sorted by id without repeats');
+    last = id;
+    const facts = x['facts'];
+    if (typeof facts !== 'object' || facts === null || Array.isArray(facts)) return bad('rules[].facts is not an object');
+    return { facts: facts as Record<string, unknown>, id, level: text(x['level'], 'rules[].level', 32), version: uint(x['version'], 'rules[].version') };
+  });
+  return {
+    attempt: { actor: text(a['actor'], 'attempt.actor', 256), case: text(a['case'], 'attempt.case', 256), line, type: text(a['type'], 'attempt.type', 128) },
+    pack,
+    reason: message(o['reason'], 'reason'),
+    rules,
+  };
+}
+
+const PARSERS = {
+  [TYPES.rulesAdopted]: parseRulesAdopted,
+  [TYPES.calendarAdopted]: parseCalendarAdopted,
+  [TYPES.tick]: parseTick,
+  [TYPES.alert]: parseAlert,
+  [TYPES.alertDisposed]: parseDisposition,
+  [TYPES.refused]: parseRefusal,
+} as const;
+
+export type SupervisionType = keyof typeof PARSERS;
+export type SystemPayload<T extends SupervisionType> = ReturnType<(typeof PARSERS)[T]>;
+
+export function isSupervisionType(type: string): type is SupervisionType {
+  return Object.prototype.hasOwnProperty.call(PARSERS, type);
+}
+
+/**
+ * Parses the payload of a supervision system entry. `payload` is the stored
+ * text (then it must be canonical JSON byte for byte) or an already parsed
+ * JSON value.
+ * @throws SupervisionError MALFORMED_SYSTEM_ENTRY with the reason
+ * @example parseSystemPayload('casetrail.tick', '{"now":1760000000000}', { seq: 9, time: 1760000000000, caseId: 'casetrail.system' })
+ */
+export function parseSystemPayload<T extends SupervisionType>(type: T, payload: string | { readonly value: unknown }, ctx: SystemEntryContext): SystemPayload<T> {
+  let value: unknown;
+  if (typeof payload === 'string') {
+    const p = parseCanonicalJson(payload);
+    if (p === undefined) throw new SupervisionError('MALFORMED_SYSTEM_ENTRY', `${type}: the payload is not canonical JSON (RFC 8785)`, { type, seq: ctx.seq });
+    value = p.value;
+  } else {
+    value = payload.value;
+  }
+  try {
+    return (PARSERS[type] as (v: unknown, c: SystemEntryContext) => SystemPayload<T>)(value, ctx);
+  } catch (e) {
+    if (e instanceof Malformed) throw new SupervisionError('MALFORMED_SYSTEM_ENTRY', `${type}: ${e.message}`, { type, seq: ctx.seq });
+    throw e;
+  }
+}
+
+/** The payload a `casetrail.rules.adopted` entry records for `pack`. */
+export function encodeRulesAdopted(pack: Pack): string {
+  return canonicalJson({ engine: { cel: ENGINE.cel, supervise: ENGINE.supervise }, hash: pack.hash, pack: pack.json });
+}
+
+/** The payload a `casetrail.calendar.adopted` entry records for `table`. */
+export function encodeCalendarAdopted(table: CalendarTable): string {
+  const calendar = compileCalendar(table).table;
+  const c = canonicalJson(calendar);
+  return canonicalJson({ calendar, hash: hashOf(c) });
+}
+
+export function encodeTick(now: number): string {
+  return canonicalJson({ now });
+}
+
+export function encodeDisposition(d: Disposition): string {
+  return canonicalJson({ alert: d.alert, outcome: d.outcome, reason: d.reason });
+}
+
+export function encodeAlert(a: AlertPayload): string {
+  return canonicalJson({ facts: a.facts, level: a.level, pack: a.pack, reason: a.reason, rule: a.rule, ruleVersion: a.ruleVersion, triggeredBy: a.triggeredBy });
+}
+
+export function encodeRefusal(r: Refusal): string {
+  return canonicalJson({ attempt: r.attempt, pack: r.pack, reason: r.reason, rules: r.rules });
+}
+
+/**
+ * One validator per supervision type, for a registry of reserved types: each
+ * throws MALFORMED_SYSTEM_ENTRY when the stored payload text is not a valid
+ * payload of its type at that position (docs/supervision.md §5).
+ * @example systemEntryValidators['casetrail.tick']('{"now":5}', { seq: 1, time: 5, caseId: 'casetrail.system' })
+ */
+export const systemEntryValidators: Readonly<Record<SupervisionType, (payload: string, ctx: SystemEntryContext) => void>> = {
+  [TYPES.rulesAdopted]: (p, c) => void parseSystemPayload(TYPES.rulesAdopted, p, c),
+  [TYPES.calendarAdopted]: (p, c) => void parseSystemPayload(TYPES.calendarAdopted, p, c),
+  [TYPES.tick]: (p, c) => void parseSystemPayload(TYPES.tick, p, c),
+  [TYPES.alert]: (p, c) => void parseSystemPayload(TYPES.alert, p, c),
+  [TYPES.alertDisposed]: (p, c) => void parseSystemPayload(TYPES.alertDisposed, p, c),
+  [TYPES.refused]: (p, c) => void parseSystemPayload(TYPES.refused, p, c),
+};
