@@ -5,6 +5,7 @@
  * its typed options, and its handler; program.ts only lists the commands.
  */
 import type { Command, OptionValues } from 'commander';
+import { usage } from './exit.js';
 import type { Io } from './io.js';
 
 /** One command of the program, with the type of its options. */
@@ -45,9 +46,35 @@ export function defineCommand<O>(spec: CommandSpec<O>): ProgramCommand {
       cmd.action(async (...raw: unknown[]) => {
         const self = raw[raw.length - 1] as Command;
         const values = self.opts();
-        await runAction(spec.name, values['json'] === true, (io) => spec.run(spec.options(raw.slice(0, -2), values), io));
+        const swallowed = swallowedOption(self, values);
+        // `--name --json`: commander gives "--json" to --name as its value. The
+        // user meant the flag, so the error is reported as they asked for it.
+        const json = values['json'] === true || swallowed?.value === '--json';
+        await runAction(spec.name, json, (io) => {
+          if (swallowed !== undefined) {
+            throw usage(`${swallowed.flag} needs a value, but the next argument is the option ${swallowed.value}`);
+          }
+          return spec.run(spec.options(raw.slice(0, -2), values), io);
+        });
       });
       return cmd;
     },
   };
+}
+
+/**
+ * An option whose value is one of this command's own option flags (or
+ * --help): commander takes the next argument as an option's value even when
+ * it is another option, which is never what was meant.
+ */
+function swallowedOption(cmd: Command, values: OptionValues): { flag: string; value: string } | undefined {
+  const flags = new Set(['--help', ...cmd.options.map((o) => o.long).filter((l): l is string => l !== undefined)]);
+  for (const o of cmd.options) {
+    if (!o.required && !o.optional) continue;
+    const v = values[o.attributeName()];
+    for (const one of Array.isArray(v) ? v : [v]) {
+      if (typeof one === 'string' && flags.has(one)) return { flag: o.long ?? o.flags, value: one };
+    }
+  }
+  return undefined;
 }

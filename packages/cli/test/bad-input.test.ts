@@ -135,6 +135,8 @@ describe('times, keys, paths and sizes', () => {
     ['--incremental with --full', ['verify', 'l.ledger', '--vkey', 'l.vkey', '--checkpoint', 'x', '--incremental', '--full'], 2, 'USAGE', /not both/],
     ['--from-line without --ndjson', append('--from-line', '3'), 2, 'USAGE', /--from-line resumes an --ndjson import/],
     ['keygen without --name', ['keygen'], 2, 'USAGE', /keygen needs --name/],
+    ['an option given where --name needs its value', ['keygen', '--name', '--json'], 2, 'USAGE', /--name needs a value, but the next argument is the option --json/],
+    ['an option given where --case needs its value', ['append', 'l.ledger', '--case', '--tz', '--type', 't', '--actor', 'a'], 2, 'USAGE', /--case needs a value, but the next argument is the option --tz/],
   ];
   it.each(rows)('%s', async (_n, argv, exit, code, message) => {
     const before = await ledgerState(join(dir, 'l.ledger'));
