@@ -2,9 +2,9 @@
  * The ledger: append steps, read them back, prove them, verify the file.
  * Promise-based so that a networked store can sit behind the same API later.
  */
-import { compareBytes, equalBytes, utf8 } from './bytes.js';
-import { formatCheckpoint } from './checkpoint.js';
-import { LedgerError, fail } from './errors.js';
+import { compareBytes, equalBytes, utf8 } from '@casetrail/verify';
+import { formatCheckpoint } from '@casetrail/verify';
+import { LedgerError, fail } from '@casetrail/verify';
 import {
   DEFAULT_MAX_PAYLOAD,
   HARD_MAX_PAYLOAD,
@@ -25,10 +25,10 @@ import {
   type ActorSignature,
   type Entry,
   type Statement,
-} from './entry.js';
-import { MerkleAccumulator, consistencyProof, inclusionProof, leafHash, rootAt, rootFromInclusionProof, type NodeReader } from './merkle.js';
+} from '@casetrail/verify';
+import { MerkleAccumulator, consistencyProof, inclusionProof, leafHash, rootAt, rootFromInclusionProof, type NodeReader } from '@casetrail/verify';
 import { installNodeCrypto } from './node-crypto.js';
-import { formatSignatureLine, type NoteSigner } from './note.js';
+import { formatSignatureLine, type NoteSigner } from '@casetrail/verify';
 import { resolveSigner, type SignerInput } from './signer.js';
 import { NodeCache, SqliteStore, type Durability, type EntryWithPayloadRow } from './store/sqlite-store.js';
 import { checkRowLocally } from './verify-local.js';

@@ -10,9 +10,9 @@
  */
 import * as nodeCrypto from 'node:crypto';
 import { createHash, createPrivateKey, createPublicKey, sign as nodeSign, verify as nodeVerify, type KeyObject } from 'node:crypto';
-import { concatBytes, equalBytes, fromHex, toHex } from './bytes.js';
-import { KeyCache, setEd25519Provider, type Ed25519Provider } from './ed25519.js';
-import { setHashProvider, type HashProvider } from './hash.js';
+import { concatBytes, equalBytes, fromHex, toHex } from '@casetrail/verify';
+import { KeyCache, setEd25519Provider, type Ed25519Provider } from '@casetrail/verify';
+import { setHashProvider, type HashProvider } from '@casetrail/verify';
 
 function digest(algorithm: 'sha256' | 'sha512', data: Uint8Array): Uint8Array {
   // crypto.hash (Node ≥ 20.12) skips the Hash object; createHash serves

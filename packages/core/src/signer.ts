@@ -4,8 +4,8 @@
  * own signer (an HSM or a cloud KMS behind a callback).
  */
 import { readFileSync, statSync } from 'node:fs';
-import { LedgerError, fail } from './errors.js';
-import { parseSignerKey, type NoteSigner } from './note.js';
+import { LedgerError, fail } from '@casetrail/verify';
+import { parseSignerKey, type NoteSigner } from '@casetrail/verify';
 
 /** A signer key string (`PRIVATE+KEY+…`), a key file holding one, or a host-provided signer. */
 export type SignerInput = string | { keyFile: string } | NoteSigner;

@@ -8,9 +8,9 @@
  *
  * Results travel between threads packed in transferable buffers.
  */
-import { equalBytes, toHex } from './bytes.js';
-import { REDACTION_TYPE, decodeEntry, parseRedactionPayload, payloadCommitment, verifyActorSignature, type Entry } from './entry.js';
-import { leafHash } from './merkle.js';
+import { equalBytes, toHex } from '@casetrail/verify';
+import { REDACTION_TYPE, decodeEntry, parseRedactionPayload, payloadCommitment, verifyActorSignature, type Entry } from '@casetrail/verify';
+import { leafHash } from '@casetrail/verify';
 import type { EntryWithPayloadRow } from './store/sqlite-store.js';
 
 /** A problem found in one row; the verifier adds severity and table. */

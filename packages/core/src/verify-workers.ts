@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { LedgerError } from './errors.js';
+import { LedgerError } from '@casetrail/verify';
 import type { SqliteStore } from './store/sqlite-store.js';
 import { unpackResults, type LocalResult, type PackedResults } from './verify-local.js';
 

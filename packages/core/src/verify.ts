@@ -8,13 +8,13 @@
  * an issue with a stable code and a position, and verification carries on so
  * that the report shows everything that is wrong (up to maxIssues).
  */
-import { equalBytes, toHex } from './bytes.js';
-import { openCheckpoint, type Checkpoint } from './checkpoint.js';
-import { LedgerError } from './errors.js';
+import { equalBytes, toHex } from '@casetrail/verify';
+import { openCheckpoint, type Checkpoint } from '@casetrail/verify';
+import { LedgerError } from '@casetrail/verify';
 import { availableParallelism } from 'node:os';
-import { REDACTION_TYPE, ZERO_HASH, decodeEntry, genesisLink, type Entry } from './entry.js';
-import { MerkleAccumulator, inclusionProof, leafHash, perfectNodesOf, verifyInclusion } from './merkle.js';
-import { parseVerifierKey, type NoteVerifier } from './note.js';
+import { REDACTION_TYPE, ZERO_HASH, decodeEntry, genesisLink, type Entry } from '@casetrail/verify';
+import { MerkleAccumulator, inclusionProof, leafHash, perfectNodesOf, verifyInclusion } from '@casetrail/verify';
+import { parseVerifierKey, type NoteVerifier } from '@casetrail/verify';
 import type { SqliteStore } from './store/sqlite-store.js';
 import { checkRowLocally, isBytes, type LocalResult } from './verify-local.js';
 import { checkRowsInWorkers } from './verify-workers.js';

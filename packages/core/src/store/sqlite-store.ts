@@ -6,8 +6,8 @@
 import Database from 'better-sqlite3';
 import { closeSync, existsSync, fsyncSync, linkSync, openSync, renameSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { LedgerError, fail } from '../errors.js';
-import type { NodeReader } from '../merkle.js';
+import { LedgerError, fail } from '@casetrail/verify';
+import type { NodeReader } from '@casetrail/verify';
 import { FORMAT_ID, SCHEMA_SQL } from './schema.js';
 
 export type Durability = 'full' | 'normal';
