@@ -14,41 +14,12 @@ import { LedgerError } from '@casetrail/verify';
 import { availableParallelism } from 'node:os';
 import { REDACTION_TYPE, ZERO_HASH, decodeEntry, genesisLink, type Entry } from '@casetrail/verify';
 import { MerkleAccumulator, inclusionProof, leafHash, perfectNodesOf, verifyInclusion } from '@casetrail/verify';
-import { parseVerifierKey, type NoteVerifier } from '@casetrail/verify';
+import { parseVerifierKey, type IssueCode, type NoteVerifier } from '@casetrail/verify';
 import type { SqliteStore } from './store/sqlite-store.js';
 import { checkRowLocally, isBytes, type LocalResult } from './verify-local.js';
 import { checkRowsInWorkers } from './verify-workers.js';
 
 type LocalEntry = NonNullable<LocalResult['entry']>;
-
-/** Stable codes of verification issues (docs/errors.md, "Verification issues"). */
-export type IssueCode =
-  | 'META_MISMATCH'
-  | 'ROW_INVALID'
-  | 'SEQ_GAP'
-  | 'ENTRY_DECODE'
-  | 'SEQ_MISMATCH'
-  | 'LEAF_HASH_MISMATCH'
-  | 'PREV_MISMATCH'
-  | 'TIME_ORDER'
-  | 'INDEX_MISMATCH'
-  | 'CASE_STEP_MISMATCH'
-  | 'CASE_CHAIN_BROKEN'
-  | 'PAYLOAD_COMMITMENT_MISMATCH'
-  | 'PAYLOAD_MISSING'
-  | 'REDACTION_INVALID'
-  | 'ACTOR_SIGNATURE_INVALID'
-  | 'NODE_MISMATCH'
-  | 'NODE_MISSING'
-  | 'NODE_EXTRA'
-  | 'CHECKPOINT_INVALID'
-  | 'CHECKPOINT_ROOT_MISMATCH'
-  | 'CHECKPOINT_BEYOND_LEDGER'
-  | 'UNSIGNED_TAIL'
-  | 'TRUSTED_CHECKPOINT_INVALID'
-  | 'TRUSTED_CHECKPOINT_BEYOND_LEDGER'
-  | 'TRUSTED_CHECKPOINT_MISMATCH'
-  | 'STORAGE_ERROR';
 
 export interface VerifyIssue {
   code: IssueCode;

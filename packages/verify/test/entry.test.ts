@@ -28,7 +28,7 @@ import {
   type ActorSignature,
   type Entry,
   type Statement,
-} from '../src/entry.js';
+} from '../src/index.js';
 import { LedgerError } from '../src/errors.js';
 import { hex, loadVectors } from './helpers/vectors.js';
 

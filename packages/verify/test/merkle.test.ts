@@ -15,7 +15,7 @@ import {
   verifyConsistency,
   verifyInclusion,
   type NodeReader,
-} from '../src/merkle.js';
+} from '../src/index.js';
 import { concatBytes, equalBytes, toHex, utf8 } from '../src/bytes.js';
 import { LedgerError, type ErrorCode } from '../src/errors.js';
 import { hex, loadVectors } from './helpers/vectors.js';

@@ -13,7 +13,7 @@ import {
   parseCheckpoint,
   signCheckpoint,
   type Checkpoint,
-} from '../src/checkpoint.js';
+} from '../src/index.js';
 import { ed25519PublicKey, ed25519Verify } from '../src/ed25519.js';
 import { isLedgerError, type ErrorCode } from '../src/errors.js';
 import { sha256 } from '../src/hash.js';
@@ -33,7 +33,7 @@ import {
   signNote,
   type NoteSigner,
   type NoteVerifier,
-} from '../src/note.js';
+} from '../src/index.js';
 import { hex, loadVectors } from './helpers/vectors.js';
 
 // ---- vector file shapes ------------------------------------------------------

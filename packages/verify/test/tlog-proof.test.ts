@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { fromBase64, toBase64, utf8 } from '../src/bytes.js';
-import { signCheckpoint } from '../src/checkpoint.js';
-import { encodeEntry, ZERO_HASH, type Entry } from '../src/entry.js';
+import { signCheckpoint } from '../src/index.js';
+import { encodeEntry, ZERO_HASH, type Entry } from '../src/index.js';
 import { LedgerError, type ErrorCode } from '../src/errors.js';
-import { leafHash } from '../src/merkle.js';
-import { generateKeyPair, parseSignerKey, parseVerifierKey } from '../src/note.js';
+import { leafHash } from '../src/index.js';
+import { generateKeyPair, parseSignerKey, parseVerifierKey } from '../src/index.js';
 import {
   MAX_TLOG_PROOF_BYTES,
   TLOG_PROOF_HEADER,
@@ -14,7 +14,7 @@ import {
   verifyEntryProof,
   verifyTlogProof,
   type TlogProof,
-} from '../src/tlog-proof.js';
+} from '../src/index.js';
 import { indCheckTlogProof, indPath, indRoot } from './helpers/independent-tlog.js';
 import { KEYS, ORIGIN } from './helpers/keys.js';
 import { hex, loadVectors } from './helpers/vectors.js';

@@ -1,17 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { equalBytes, toBase64, utf8 } from '../src/bytes.js';
-import { openCheckpoint, signCheckpoint } from '../src/checkpoint.js';
+import { openCheckpoint, signCheckpoint } from '../src/index.js';
 import { LedgerError, type ErrorCode } from '../src/errors.js';
-import { EMPTY_ROOT } from '../src/merkle.js';
-import { parseSignerKey, parseVerifierKey, signNote } from '../src/note.js';
+import { EMPTY_ROOT } from '../src/index.js';
+import { parseSignerKey, parseVerifierKey, signNote } from '../src/index.js';
 import {
   MAX_WITNESS_BODY_BYTES,
   MAX_WITNESS_PROOF_LINES,
   formatWitnessBody,
   parseWitnessBody,
   verifyWitnessBody,
-} from '../src/witness-body.js';
+} from '../src/index.js';
 import { indCheckWitnessBody, indRoot } from './helpers/independent-tlog.js';
 import { KEYS, ORIGIN } from './helpers/keys.js';
 import { hex, loadVectors } from './helpers/vectors.js';

@@ -1,5 +1,5 @@
-import { ed25519PublicKey } from '../../src/ed25519.js';
-import { formatSignerKey, formatVerifierKey } from '../../src/note.js';
+import { ed25519PublicKey } from '../../src/index.js';
+import { formatSignerKey, formatVerifierKey } from '../../src/index.js';
 
 export const ORIGIN = 'casetrail.test/ledger';
 

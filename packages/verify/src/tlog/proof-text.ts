@@ -3,11 +3,9 @@
  * (format.md §9.1) and tlog-witness bodies (§9.2): a size-checked UTF-8
  * text, strict decimals, and a run of base64 hash lines ended by an empty
  * line. Every failure is MALFORMED_PROOF, or INPUT_TOO_LARGE before any work.
- *
- * No Node-only imports: this file also runs in a browser.
  */
-import { fromBase64, fromUtf8 } from './bytes.js';
-import { LedgerError } from './errors.js';
+import { fromBase64, fromUtf8 } from '../bytes.js';
+import { LedgerError } from '../errors.js';
 
 const HASH_LENGTH = 32;
 /** A decimal without leading zeros, at most 16 digits (then checked ≤ 2^53 − 1). */
@@ -79,14 +77,4 @@ export function parseProofDecimal(digits: string, what: string): number {
   const n = Number(digits);
   if (!Number.isSafeInteger(n)) throw malformedProof(`the ${what} is above 2^53 - 1`);
   return n;
-}
-
-/** Checks hashes given to a formatter (misuse, not attacker input). */
-export function checkProofHashes(proof: unknown, max: number): asserts proof is Uint8Array[] {
-  if (!Array.isArray(proof) || proof.length > max) {
-    throw new LedgerError('INVALID_ARGUMENT', `proof: expected an array of at most ${max} hashes`);
-  }
-  for (const h of proof) {
-    if (!(h instanceof Uint8Array) || h.length !== HASH_LENGTH) throw new LedgerError('INVALID_ARGUMENT', 'proof: every hash must be 32 bytes');
-  }
 }

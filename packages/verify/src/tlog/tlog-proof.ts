@@ -12,16 +12,17 @@
  *   path in a tree of 2^64 leaves (`MALFORMED_PROOF`);
  * - the index is at most 2^53 − 1, as for tree sizes in checkpoint.ts
  *   (tlog-proof allows any uint64; no casetrail ledger gets near it).
- *
- * No Node-only imports: this file also runs in a browser.
  */
-import { fromBase64, toBase64 } from './bytes.js';
+import { checkBytes, checkBytesArray, checkHash, checkNat, checkObject } from '../args.js';
+import { fromBase64, toBase64 } from '../bytes.js';
 import { openCheckpoint, type Checkpoint } from './checkpoint.js';
-import { decodeEntry, MAX_ENTRY_BYTES, type Entry } from './entry.js';
-import { LedgerError } from './errors.js';
-import { leafHash as computeLeafHash, verifyInclusion } from './merkle.js';
-import { MAX_NOTE_BYTES, parseVerifierKey, type NoteVerifier } from './note.js';
-import { ProofLines, checkProofHashes, malformedProof, parseProofDecimal, proofText } from './proof-text.js';
+import { decodeEntry, MAX_ENTRY_BYTES, type Entry } from '../entry/entry.js';
+import { LedgerError } from '../errors.js';
+import { leafHash as computeLeafHash } from './merkle-hash.js';
+import { verifyInclusion } from './merkle-proof.js';
+import { parseVerifierKey, type NoteVerifier } from './note-keys.js';
+import { MAX_NOTE_BYTES } from './note.js';
+import { ProofLines, malformedProof, parseProofDecimal, proofText } from './proof-text.js';
 
 /** The first line of every tlog-proof file. */
 export const TLOG_PROOF_HEADER = 'c2sp.org/tlog-proof@v1';
@@ -73,12 +74,6 @@ function tooLarge(size: number): LedgerError {
   });
 }
 
-function checkIndex(index: unknown): asserts index is number {
-  if (typeof index !== 'number' || !Number.isSafeInteger(index) || index < 0) {
-    throw new LedgerError('INVALID_ARGUMENT', 'index: expected an integer from 0 to 2^53 - 1');
-  }
-}
-
 /**
  * Formats a tlog-proof file (c2sp.org/tlog-proof@v1 "Format"): the header
  * line, an `extra` line when extra data is given and non-empty, the `index`
@@ -91,14 +86,14 @@ function checkIndex(index: unknown): asserts index is number {
  * formatTlogProof({ index: 3, proof, checkpoint: note, extra: entryBytes });
  */
 export function formatTlogProof(p: TlogProof): string {
-  if (p === null || typeof p !== 'object') throw new LedgerError('INVALID_ARGUMENT', 'proof: expected an object');
-  checkIndex(p.index);
-  checkProofHashes(p.proof, MAX_TLOG_PROOF_HASHES);
+  checkObject(p, 'proof');
+  checkNat(p.index, 'index');
+  checkBytesArray(p.proof, 'proof', HASH_LENGTH, MAX_TLOG_PROOF_HASHES);
   if (typeof p.checkpoint !== 'string' || !p.checkpoint.endsWith('\n') || p.checkpoint.length === 1) {
     throw new LedgerError('INVALID_ARGUMENT', 'checkpoint: expected a signed note ending in a newline');
   }
   if (p.extra !== undefined) {
-    if (!(p.extra instanceof Uint8Array)) throw new LedgerError('INVALID_ARGUMENT', 'extra: expected a Uint8Array');
+    checkBytes(p.extra, 'extra');
     if (p.extra.length > MAX_TLOG_PROOF_EXTRA_BYTES) {
       throw new LedgerError('INVALID_ARGUMENT', `extra: at most ${MAX_TLOG_PROOF_EXTRA_BYTES} bytes`);
     }
@@ -175,9 +170,7 @@ export function verifyTlogProof(
 ): VerifiedTlogProof {
   const p = typeof input === 'string' || input instanceof Uint8Array ? parseTlogProof(input) : input;
   if (p === null || typeof p !== 'object') throw new LedgerError('INVALID_ARGUMENT', 'input: expected a proof file or a TlogProof');
-  if (opts.leafHash !== undefined && (!(opts.leafHash instanceof Uint8Array) || opts.leafHash.length !== HASH_LENGTH)) {
-    throw new LedgerError('INVALID_ARGUMENT', 'opts.leafHash: expected 32 bytes');
-  }
+  if (opts.leafHash !== undefined) checkHash(opts.leafHash, 'opts.leafHash');
   const cp = openCheckpoint(p.checkpoint, verifiers);
   const origin = opts.origin;
   if (origin !== undefined ? cp.origin !== origin : !cp.verified.some((v) => v.name === cp.origin)) {

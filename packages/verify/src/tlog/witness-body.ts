@@ -11,15 +11,15 @@
  * (`INPUT_TOO_LARGE`) and {@link MAX_WITNESS_PROOF_LINES} proof lines
  * (tlog-witness: "The client MUST NOT send more than 63"). Sizes above
  * 2^53 − 1 are refused as in checkpoint.ts.
- *
- * No Node-only imports: this file also runs in a browser.
  */
-import { equalBytes, toBase64 } from './bytes.js';
+import { checkBytesArray, checkHash, checkNat, checkObject } from '../args.js';
+import { equalBytes, toBase64 } from '../bytes.js';
 import { openCheckpoint, type Checkpoint } from './checkpoint.js';
-import { LedgerError } from './errors.js';
-import { verifyConsistency } from './merkle.js';
-import { MAX_NOTE_BYTES, type NoteVerifier } from './note.js';
-import { ProofLines, checkProofHashes, malformedProof, parseProofDecimal, proofText } from './proof-text.js';
+import { LedgerError } from '../errors.js';
+import { verifyConsistency } from './merkle-proof.js';
+import type { NoteVerifier } from './note-keys.js';
+import { MAX_NOTE_BYTES } from './note.js';
+import { ProofLines, malformedProof, parseProofDecimal, proofText } from './proof-text.js';
 
 /** Most consistency proof lines a body may hold (c2sp.org/tlog-witness). */
 export const MAX_WITNESS_PROOF_LINES = 63;
@@ -64,12 +64,10 @@ const malformed = malformedProof;
  * formatWitnessBody({ oldSize: 5, proof, checkpoint: note });
  */
 export function formatWitnessBody(body: WitnessBody): string {
-  if (body === null || typeof body !== 'object') throw new LedgerError('INVALID_ARGUMENT', 'body: expected an object');
+  checkObject(body, 'body');
   const { oldSize, proof, checkpoint } = body;
-  if (typeof oldSize !== 'number' || !Number.isSafeInteger(oldSize) || oldSize < 0) {
-    throw new LedgerError('INVALID_ARGUMENT', 'oldSize: expected an integer from 0 to 2^53 - 1');
-  }
-  checkProofHashes(proof, MAX_WITNESS_PROOF_LINES);
+  checkNat(oldSize, 'oldSize');
+  checkBytesArray(proof, 'proof', HASH_LENGTH, MAX_WITNESS_PROOF_LINES);
   if (oldSize === 0 && proof.length > 0) throw new LedgerError('INVALID_ARGUMENT', 'proof: must be empty when oldSize is 0');
   if (typeof checkpoint !== 'string' || !checkpoint.endsWith('\n') || checkpoint.length === 1) {
     throw new LedgerError('INVALID_ARGUMENT', 'checkpoint: expected a signed note ending in a newline');
@@ -137,10 +135,9 @@ export function verifyWitnessBody(
   const body = typeof input === 'string' || input instanceof Uint8Array ? parseWitnessBody(input) : input;
   if (body === null || typeof body !== 'object') throw new LedgerError('INVALID_ARGUMENT', 'input: expected a body or a WitnessBody');
   if (old !== undefined) {
-    if (typeof old !== 'object' || old === null || !Number.isSafeInteger(old.size) || old.size < 0) {
-      throw new LedgerError('INVALID_ARGUMENT', 'old.size: expected an integer from 0 to 2^53 - 1');
-    }
-    if (!(old.root instanceof Uint8Array) || old.root.length !== HASH_LENGTH) throw new LedgerError('INVALID_ARGUMENT', 'old.root: expected 32 bytes');
+    checkObject(old, 'old');
+    checkNat(old.size, 'old.size');
+    checkHash(old.root, 'old.root');
   }
   const cp = openCheckpoint(body.checkpoint, verifiers);
   const { oldSize, proof } = body;

@@ -4,12 +4,11 @@
  * Tree sizes are JavaScript numbers: a size above 2^53 − 1
  * (Number.MAX_SAFE_INTEGER) is refused as MALFORMED_CHECKPOINT, although
  * tlog-checkpoint allows any uint64. No casetrail ledger gets near it.
- *
- * No Node-only imports: this file also runs in a browser.
  */
-import { fromBase64, fromUtf8, toBase64 } from './bytes.js';
-import { LedgerError } from './errors.js';
-import { MAX_NOTE_BYTES, openNote, signNote, type NoteSigner, type NoteVerifier } from './note.js';
+import { fromBase64, fromUtf8, toBase64 } from '../bytes.js';
+import { LedgerError } from '../errors.js';
+import type { NoteSigner, NoteVerifier } from './note-keys.js';
+import { MAX_NOTE_BYTES, openNote, signNote } from './note.js';
 
 /** A tree head: the body of a checkpoint note. */
 export interface Checkpoint {
