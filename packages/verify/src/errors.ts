@@ -42,7 +42,10 @@ export type ErrorCode =
   | 'KEY_FILE'
   | 'NO_SIGNER'
   | 'SIGNER_FAILED'
-  | 'VERIFICATION_FAILED';
+  | 'VERIFICATION_FAILED'
+  // layers on the ledger (in-transaction extensions)
+  | 'REFUSED'
+  | 'EXTENSION_FAILED';
 
 export class LedgerError extends Error {
   override readonly name = 'LedgerError';

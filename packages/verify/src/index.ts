@@ -53,6 +53,7 @@ export * from './tlog/note.js';
 export * from './tlog/checkpoint.js';
 export * from './tlog/tlog-proof.js';
 export * from './tlog/witness-body.js';
+export * from './tlog/cosignature.js';
 
 export * from './checks/issues.js';
 export * from './checks/chain.js';

@@ -1,14 +1,15 @@
 /**
- * Runs the single-row checks of verification (verify-local.ts) in worker
- * threads, each with its own read-only connection, and hands the results
- * back in seq order. The ordered checks stay in the calling thread.
+ * Runs the single-row checks of verification (checks/row.ts) in worker
+ * threads, each with its own read-only handle of the store opened through
+ * the store factory from its location, and hands the results back in seq
+ * order. The ordered checks stay in the calling thread.
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { LedgerError } from '@casetrail/verify';
-import type { SqliteStore } from './store/sqlite-store.js';
-import { unpackResults, type LocalResult, type PackedResults } from './verify-local.js';
+import type { RowFacts } from '@casetrail/verify';
+import { unpackResults, type PackedResults } from './packing.js';
 
 /** Entries per message: large enough to amortise messaging, small enough to bound memory. */
 const CHUNK = 8192;
@@ -21,7 +22,7 @@ const AHEAD = 2;
  * is used. Without either, verification stays in one thread.
  */
 function workerScript(): URL | undefined {
-  for (const rel of ['./verify-worker.js', '../dist/verify-worker.js']) {
+  for (const rel of ['./worker.js', '../../dist/verify/worker.js']) {
     const url = new URL(rel, import.meta.url);
     if (existsSync(fileURLToPath(url))) return url;
   }
@@ -36,11 +37,11 @@ type Reply = { from: number; packed: PackedResults } | { from: number; error: st
  * started, so the caller checks the rows itself.
  */
 export async function checkRowsInWorkers(
-  store: SqliteStore,
+  location: string,
   start: number,
   end: number,
   count: number,
-  onResult: (r: LocalResult) => void,
+  onResult: (r: RowFacts) => void,
 ): Promise<boolean> {
   const script = workerScript();
   if (script === undefined || end <= start) return false;
@@ -49,7 +50,7 @@ export async function checkRowsInWorkers(
     for (let i = 0; i < count; i++) {
       // A worker holds one chunk at a time; small heap limits keep the
       // process's peak memory close to the single-thread verifier's.
-      workers.push(new Worker(script, { workerData: { path: store.path }, resourceLimits: { maxYoungGenerationSizeMb: 2, maxOldGenerationSizeMb: 32 } }));
+      workers.push(new Worker(script, { workerData: { location }, resourceLimits: { maxYoungGenerationSizeMb: 2, maxOldGenerationSizeMb: 32 } }));
     }
   } catch {
     await Promise.all(workers.map((w) => w.terminate()));
