@@ -118,7 +118,8 @@ export interface Registered {
 export class Refusal extends Error {
   constructor(
     readonly extension: string,
-    readonly code: string,
+    /** The extension's own code (not a LedgerError code: the error given to the caller is REFUSED). */
+    readonly reason: string,
     message: string,
     readonly record: SystemStepInput[],
   ) {

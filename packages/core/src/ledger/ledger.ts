@@ -284,7 +284,7 @@ export class Ledger {
 
   /** Writes a refusal's record in a transaction of its own (no extension runs on it), then gives the REFUSED error. */
   private async recordRefusal(r: Refusal): Promise<LedgerError> {
-    const details: Record<string, unknown> = { extension: r.extension, reason: r.code, recorded: [] as number[] };
+    const details: Record<string, unknown> = { extension: r.extension, reason: r.reason, recorded: [] as number[] };
     if (r.record.length > 0) {
       try {
         const prepared = r.record.map((e, i) => {
@@ -298,7 +298,7 @@ export class Ledger {
         details['recordFailed'] = e instanceof LedgerError ? e.code : String(e);
       }
     }
-    return new LedgerError('REFUSED', `extension ${r.extension} refused the transaction (${r.code}): ${r.message}; nothing of it was written`, details);
+    return new LedgerError('REFUSED', `extension ${r.extension} refused the transaction (${r.reason}): ${r.message}; nothing of it was written`, details);
   }
 
   private emit(result: CommitResult): void {
