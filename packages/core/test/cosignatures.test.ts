@@ -18,6 +18,7 @@ import {
   type ErrorCode,
 } from '../src/index.js';
 import { KEYS, cleanupTempDirs, newLedger, rawOpen, steps, tempDir } from './helpers/ledgers.js';
+import { codeOf } from './helpers/codes.js';
 
 afterAll(cleanupTempDirs);
 
@@ -25,16 +26,6 @@ const SEED = new Uint8Array(32).fill(7);
 const WITNESS = formatCosignatureVerifierKey('witness.example', ed25519PublicKey(SEED));
 const OTHER_SEED = new Uint8Array(32).fill(8);
 const cosign = (note: string, seed = SEED, t = 1_800_000_000n) => signCosignature(note, 'witness.example', seed, t);
-
-async function codeOf(p: Promise<unknown>): Promise<ErrorCode | 'OK'> {
-  try {
-    await p;
-    return 'OK';
-  } catch (e) {
-    if (e instanceof LedgerError) return e.code;
-    throw e;
-  }
-}
 
 describe('attachCosignature', () => {
   test('the note stays byte for byte; the cosignature lines follow it in its signature block', async () => {

@@ -15,18 +15,9 @@ import {
   type SystemTypeValidator,
 } from '../src/index.js';
 import { KEYS, cleanupTempDirs, newLedger, rawOpen, steps } from './helpers/ledgers.js';
+import { codeOf } from './helpers/codes.js';
 
 afterAll(cleanupTempDirs);
-
-async function codeOf(p: Promise<unknown>): Promise<ErrorCode | 'OK'> {
-  try {
-    await p;
-    return 'OK';
-  } catch (e) {
-    if (e instanceof LedgerError) return e.code;
-    throw e;
-  }
-}
 
 const isAlert: SystemTypeValidator = (data) =>
   typeof data === 'object' && data !== null && typeof (data as { about?: unknown }).about === 'number' ? undefined : 'an alert names the entry it is about';

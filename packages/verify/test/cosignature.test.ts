@@ -24,6 +24,7 @@ import {
 } from '../src/index.js';
 import { KEYS, ORIGIN } from './helpers/keys.js';
 import { hex, loadVectors } from './helpers/vectors.js';
+import { codeOf } from './helpers/codes.js';
 
 interface CosignatureVectors {
   messageFormatVectors: Array<{ desc: string; timestamp: string; checkpointBody?: string; signedMessage: string }>;
@@ -39,16 +40,6 @@ interface CosignatureVectors {
 }
 
 const V = loadVectors<CosignatureVectors>('tlog-cosignature.json');
-
-function codeOf(fn: () => unknown): ErrorCode | 'none' {
-  try {
-    fn();
-    return 'none';
-  } catch (e) {
-    if (e instanceof LedgerError) return e.code;
-    throw e;
-  }
-}
 
 describe('cosignature/v1 vectors (tlog-cosignature.json)', () => {
   it.each(V.messageFormatVectors)('signed message: $desc', (v) => {

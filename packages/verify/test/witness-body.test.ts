@@ -15,20 +15,11 @@ import {
 import { indCheckWitnessBody, indRoot } from './helpers/independent-tlog.js';
 import { KEYS, ORIGIN } from './helpers/keys.js';
 import { hex, loadVectors } from './helpers/vectors.js';
+import { codeOf } from './helpers/codes.js';
 
 const signer = parseSignerKey(KEYS.skey);
 const verifier = parseVerifierKey(KEYS.vkey);
 const h = (n: number) => new Uint8Array(32).fill(n);
-
-function codeOf(fn: () => unknown): ErrorCode | 'none' {
-  try {
-    fn();
-    return 'none';
-  } catch (e) {
-    if (e instanceof LedgerError) return e.code;
-    throw e;
-  }
-}
 
 const note = (size: number, root: Uint8Array) => signCheckpoint({ origin: ORIGIN, size, root, extensions: [] }, [signer]);
 

@@ -13,12 +13,12 @@
  * witnesses to trust, and how many, is the caller's policy.
  */
 import { checkBytes, checkObject, checkU64 } from '../args.js';
-import { concatBytes, fromBase64, toBase64, utf8 } from '../bytes.js';
+import { concatBytes, toBase64, utf8 } from '../bytes.js';
 import { ed25519PublicKey, ed25519Sign, ed25519Verify, isValidEd25519PublicKey } from '../ed25519.js';
 import { LedgerError } from '../errors.js';
 import { formatCheckpoint, parseCheckpoint, type Checkpoint } from './checkpoint.js';
-import { checkKeyName, decodeKeyParts, hex8, isValidKeyName, readUint32, typedKeyId, uint32Bytes } from './note-keys.js';
-import { parseNote, SIGNATURE_LINE_PREFIX } from './note.js';
+import { checkKeyName, decodeKeyParts, hex8, readUint32, typedKeyId, uint32Bytes } from './note-keys.js';
+import { parseNote, parseSignatureLine, SIGNATURE_LINE_PREFIX } from './note.js';
 
 /** The signed-note signature type of cosignature/v1 (Ed25519). */
 export const SIGNATURE_TYPE_COSIGNATURE_V1 = 0x04;
@@ -108,18 +108,7 @@ export function parseCosignatureLine(line: string): Cosignature {
   if (typeof line !== 'string') throw new LedgerError('INVALID_ARGUMENT', 'line must be a string', { field: 'line' });
   const body = line.endsWith('\n') ? line.slice(0, -1) : line;
   if (body.length > 1024 || body.includes('\n')) throw malformed('a cosignature is one signature line');
-  if (!body.startsWith(SIGNATURE_LINE_PREFIX)) throw malformed('a cosignature line starts with an em dash and a space');
-  const rest = body.slice(SIGNATURE_LINE_PREFIX.length);
-  const space = rest.indexOf(' ');
-  if (space < 0) throw malformed('the cosignature line has no signature');
-  const name = rest.slice(0, space);
-  if (!isValidKeyName(name)) throw malformed('the cosignature line has an invalid key name');
-  let blob: Uint8Array;
-  try {
-    blob = fromBase64(rest.slice(space + 1));
-  } catch (e) {
-    throw malformed('the cosignature is not strict base64', e);
-  }
+  const { name, blob } = parseSignatureLine(body);
   if (blob.length !== COSIGNATURE_LENGTH) {
     throw malformed(`a cosignature/v1 signature is ${COSIGNATURE_LENGTH} bytes, this one is ${blob.length}: a signature of another type`);
   }

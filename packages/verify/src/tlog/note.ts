@@ -96,6 +96,30 @@ function noteString(note: string | Uint8Array): string {
   return s;
 }
 
+/**
+ * One signature line without its newline (signed-note "Signatures"):
+ * "— ", a key name, a space, strict base64 of at least 5 bytes (key ID and
+ * one signature byte).
+ * @returns the key name, the decoded bytes, and the line after the "— "
+ * @throws LedgerError MALFORMED_NOTE
+ */
+export function parseSignatureLine(raw: string): { name: string; blob: Uint8Array; line: string } {
+  if (!raw.startsWith(SIGNATURE_LINE_PREFIX)) throw malformed('a line after the blank line is not a signature line');
+  const line = raw.slice(SIGNATURE_LINE_PREFIX.length);
+  const space = line.indexOf(' ');
+  if (space < 0) throw malformed('signature line has no signature');
+  const name = line.slice(0, space);
+  if (!isValidKeyName(name)) throw malformed('signature line has an invalid key name');
+  let blob: Uint8Array;
+  try {
+    blob = fromBase64(line.slice(space + 1));
+  } catch (e) {
+    throw malformed('signature is not strict base64', e);
+  }
+  if (blob.length < 5) throw malformed('signature is shorter than a key ID and one byte');
+  return { name, blob, line };
+}
+
 interface SplitNote {
   text: string;
   signatures: NoteSignature[];
@@ -122,20 +146,7 @@ function splitNote(note: string | Uint8Array): SplitNote {
   const signatures: NoteSignature[] = [];
   const lines: string[] = [];
   for (const raw of rawLines) {
-    if (!raw.startsWith(SIGNATURE_LINE_PREFIX)) throw malformed('a line after the blank line is not a signature line');
-    const line = raw.slice(SIGNATURE_LINE_PREFIX.length);
-    const space = line.indexOf(' ');
-    if (space < 0) throw malformed('signature line has no signature');
-    const name = line.slice(0, space);
-    const b64 = line.slice(space + 1);
-    if (!isValidKeyName(name)) throw malformed('signature line has an invalid key name');
-    let blob: Uint8Array;
-    try {
-      blob = fromBase64(b64);
-    } catch (e) {
-      throw malformed('signature is not strict base64', e);
-    }
-    if (blob.length < 5) throw malformed('signature is shorter than a key ID and one byte');
+    const { name, blob, line } = parseSignatureLine(raw);
     signatures.push(Object.freeze({ name, keyId: readUint32(blob), signature: blob.slice(4) }));
     lines.push(line);
   }
