@@ -8,7 +8,6 @@
 import {
   DEFAULT_MAX_PAYLOAD,
   HARD_MAX_PAYLOAD,
-  LedgerError,
   REDACTION_TYPE,
   checkIntIn,
   checkNat,
@@ -23,13 +22,14 @@ import {
 } from '@casetrail/verify';
 import { resolveSigner } from '../node/signer.js';
 import { createStore, openStore, type StoreOptions } from '../store/open.js';
-import { NodeCache, type LedgerStore, type WriteTx } from '../store/store.js';
+import { NodeCache, type LedgerStore } from '../store/store.js';
 import { verifyStore, assertReport, type VerifyOptions, type VerifyReport } from '../verify/verify.js';
-import { Appender, type CommitResult } from './append.js';
+import { Appender } from './append.js';
 import { attachCosignature, checkpointBody, noteWithSignature, signBody, signedCheckpoint } from './checkpoints.js';
 import { CommitListeners, type CommitListener } from './commits.js';
-import { ExtensionRegistry, Refusal, type ExtensionStats, type LedgerExtension, type SystemStepInput } from './extensions.js';
-import { MAX_BATCH, checkPolicy, prepareStep, type PreparedStep } from './prepare.js';
+import { Transactions } from './transactions.js';
+import { ExtensionRegistry, type ExtensionStats, type LedgerExtension, type SystemStepInput } from './extensions.js';
+import { MAX_BATCH, checkPolicy, prepareStep } from './prepare.js';
 import { proveConsistency, proveInclusion, queryPage, readEntry, streamEntries, traceCase } from './reads.js';
 import type {
   CheckpointPolicy,
@@ -65,7 +65,7 @@ export class Ledger {
   private readonly signer: NoteSigner | undefined;
   private readonly policy: CheckpointPolicy;
   private readonly maxPayload: number;
-  private readonly appender: Appender;
+  private readonly transactions: Transactions;
   private readonly extensions = new ExtensionRegistry();
   private readonly listeners = new CommitListeners();
   private queue: Promise<unknown> = Promise.resolve();
@@ -89,14 +89,14 @@ export class Ledger {
         origin: this.origin,
       });
     }
-    this.appender = new Appender(store, {
-      origin: this.origin,
-      clock: options.clock ?? Date.now,
-      policy: this.policy,
-      signer: this.signer,
-      maxPayload: max,
-      extensions: this.extensions,
-    });
+    this.transactions = new Transactions(
+      store,
+      new Appender(store, { origin: this.origin, clock: options.clock ?? Date.now, policy: this.policy, signer: this.signer, maxPayload: max, extensions: this.extensions }),
+      this.extensions,
+      this.listeners,
+      this.signer,
+      max,
+    );
   }
 
   /**
@@ -172,7 +172,7 @@ export class Ledger {
     this.checkBatch(steps);
     this.needSigner('this ledger signs a checkpoint after each append: open it with a signer, or use checkpointPolicy "manual"');
     const prepared = steps.map((s, i) => prepareStep(s, i, this.maxPayload));
-    return this.exclusive(() => this.commit(prepared));
+    return this.exclusive(() => this.transactions.commit(prepared));
   }
 
   /**
@@ -190,7 +190,7 @@ export class Ledger {
       this.extensions.checkSystemEntry(e, `entries[${i}]`);
       return prepareStep({ caseId: e.caseId, type: e.type, actor: e.actor, data: e.data }, `entries[${i}]`, this.maxPayload, 'system');
     });
-    return this.exclusive(() => this.commit(prepared));
+    return this.exclusive(() => this.transactions.commit(prepared));
   }
 
   /**
@@ -216,7 +216,7 @@ export class Ledger {
         this.maxPayload,
         'redaction',
       );
-      const [receipt] = await this.commit([step], (tx, by) => tx.redactPayload(seq, by));
+      const [receipt] = await this.transactions.commit([step], (tx, by) => tx.redactPayload(seq, by));
       return receipt!;
     });
   }
@@ -229,81 +229,6 @@ export class Ledger {
 
   private needSigner(why: string): void {
     if (this.signer === undefined && this.policy !== 'manual') fail('NO_SIGNER', why);
-  }
-
-  /**
-   * One write transaction, then what follows it: a refusal's record, the
-   * commit listeners, an asynchronous signature.
-   */
-  private async commit(steps: PreparedStep[], onWritten?: (tx: WriteTx, seq: number) => void): Promise<Receipt[]> {
-    let result: CommitResult;
-    try {
-      result = await this.appender.commit(steps, {
-        hooks: true,
-        steps: this.listeners.any,
-        ...(onWritten === undefined ? {} : { onWritten: (tx, _step, seq) => onWritten(tx, seq) }),
-      });
-    } catch (e) {
-      if (e instanceof Refusal) throw await this.recordRefusal(e);
-      throw e;
-    }
-    this.emit(result);
-    if (result.signerFailure !== undefined) throw this.entriesStoredButUnsigned(result.size, result.signerFailure);
-    if (result.pending !== undefined) {
-      // An asynchronous signer (HSM, KMS) is not awaited inside the write
-      // transaction, which would hold the lock for its latency; the entries
-      // are committed first and the checkpoint is stored when it arrives.
-      const p = result.pending;
-      try {
-        const note = noteWithSignature(p.body, this.signer!, await p.signature);
-        await this.store.write((tx) => tx.insertCheckpoint(p.size, p.root, note));
-        for (const r of result.receipts) r.checkpoint = note;
-      } catch (e) {
-        throw this.entriesStoredButUnsigned(p.size, e);
-      }
-    } else if (result.checkpoint !== undefined) {
-      for (const r of result.receipts) r.checkpoint = result.checkpoint;
-    }
-    return result.receipts;
-  }
-
-  /**
-   * SIGNER_FAILED after a commit (checkpoints.ts): a storage code here
-   * (LEDGER_BUSY, DISK_FULL) would say that nothing was written and invite
-   * a retry that appends the entries twice.
-   */
-  private entriesStoredButUnsigned(size: number, e: unknown): LedgerError {
-    const cause = e instanceof LedgerError && e.code === 'SIGNER_FAILED' && e.cause instanceof LedgerError ? e.cause : e;
-    return new LedgerError(
-      'SIGNER_FAILED',
-      `the entries are stored (ledger size ${size}), but their checkpoint could not be signed or stored: ${(e as Error)?.message ?? e}; it is signed on the next append or checkpoint()`,
-      { size, ...(cause instanceof LedgerError ? { causeCode: cause.code } : {}) },
-      { cause: e },
-    );
-  }
-
-  /** Writes a refusal's record in a transaction of its own (no extension runs on it), then gives the REFUSED error. */
-  private async recordRefusal(r: Refusal): Promise<LedgerError> {
-    const details: Record<string, unknown> = { extension: r.extension, reason: r.reason, recorded: [] as number[] };
-    if (r.record.length > 0) {
-      try {
-        const prepared = r.record.map((e, i) => {
-          this.extensions.checkSystemEntry(e, `record[${i}]`);
-          return prepareStep({ caseId: e.caseId, type: e.type, actor: e.actor, data: e.data }, `record[${i}]`, this.maxPayload, 'system');
-        });
-        const result = await this.appender.commit(prepared, { hooks: false, steps: this.listeners.any });
-        this.emit(result);
-        details['recorded'] = result.receipts.map((x) => x.seq);
-      } catch (e) {
-        details['recordFailed'] = e instanceof LedgerError ? e.code : String(e);
-      }
-    }
-    return new LedgerError('REFUSED', `extension ${r.extension} refused the transaction (${r.reason}): ${r.message}; nothing of it was written`, details);
-  }
-
-  private emit(result: CommitResult): void {
-    if (!this.listeners.any) return;
-    this.listeners.emit({ entries: result.committed, treeSize: result.size, ...(result.checkpoint === undefined ? {} : { checkpoint: result.checkpoint }) });
   }
 
   /** Serialises this instance's writes; other processes are serialised by the store. */
