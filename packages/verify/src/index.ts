@@ -61,6 +61,7 @@ export * from './checks/redaction.js';
 export * from './checks/signatures.js';
 export * from './checks/nodes.js';
 export * from './checks/row.js';
+export * from './checks/system-entries.js';
 
 export {
   BUNDLE_FORMAT,

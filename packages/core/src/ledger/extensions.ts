@@ -11,7 +11,9 @@
  * (the function is synchronous and gets nothing else), and the time spent
  * measured and exposed by `ledger.extensionStats()`.
  */
-import { REDACTION_TYPE, RESERVED_PREFIX, checkIntIn, fail, isReserved, LedgerError } from '@casetrail/verify';
+import { REDACTION_TYPE, RESERVED_PREFIX, checkIntIn, fail, isReserved, LedgerError, systemEntryProblem, type SystemTypeValidator } from '@casetrail/verify';
+
+export type { SystemTypeValidator };
 import type { CommittedStep } from './rows.js';
 
 /** A system entry a layer writes: its type (and its case id, if it likes) are reserved `casetrail.` names. */
@@ -23,11 +25,6 @@ export interface SystemStepInput {
   data?: unknown;
 }
 
-/**
- * Says whether a system entry's data is well-formed for its type.
- * @returns undefined when it is, else what is wrong (the validator must not throw)
- */
-export type SystemTypeValidator = (data: unknown, entry: { caseId: string; type: string; actor: string }) => string | undefined;
 
 export interface ExtensionLimits {
   /** Entries one step may get added (default 16, at most 256). */
@@ -192,12 +189,7 @@ export class ExtensionRegistry {
   checkSystemEntry(e: SystemStepInput, where: string): void {
     const t = this.#types.get(e.type);
     if (t === undefined) fail('INVALID_ARGUMENT', `${where}.type: system type ${JSON.stringify(e.type)} is not declared by any extension in use (ledger.use)`, { field: 'type' });
-    let problem: string | undefined;
-    try {
-      problem = t.validator(e.data === undefined ? null : e.data, { caseId: e.caseId, type: e.type, actor: e.actor });
-    } catch (err) {
-      problem = `its validator threw: ${(err as Error)?.message ?? String(err)}`;
-    }
+    const problem = systemEntryProblem(t.validator, e.data === undefined ? null : e.data, e);
     if (problem !== undefined) fail('INVALID_ARGUMENT', `${where}: not a well-formed ${e.type} entry: ${problem}`, { field: 'data' });
   }
 

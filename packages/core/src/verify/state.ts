@@ -17,10 +17,10 @@ import {
   type Checkpoint,
   type CosignatureVerifier,
   type NoteVerifier,
+  type SystemTypeValidator,
 } from '@casetrail/verify';
-import type { SystemTypeValidator } from '../ledger/extensions.js';
 import type { LedgerStore, ReadView } from '../store/store.js';
-import type { VerifyOptions, VerifyReport } from './verify.js';
+import type { VerifyOptions, VerifyReport } from './options.js';
 
 /** Cases whose last step verification keeps in memory (~150 bytes each). */
 const MAX_TRACKED_CASES = 32_768;

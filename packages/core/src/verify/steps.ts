@@ -19,6 +19,7 @@ import {
   parseCosignatureLine,
   perfectNodesOf,
   redactionProblem,
+  systemEntryProblem,
   verifyInclusion,
   type Checkpoint,
   type Entry,
@@ -309,7 +310,7 @@ export function checkSystemEntries(s: VerifyState): void {
       const validator = s.systemTypes?.[e.type];
       if (validator === undefined) continue;
       s.checked.systemEntries++;
-      problem = validator(decodePayload(row.data), { caseId: e.caseId, type: e.type, actor: e.actor });
+      problem = systemEntryProblem(validator, decodePayload(row.data), e);
     } catch (e) {
       problem = (e as Error)?.message ?? String(e);
     }
