@@ -473,9 +473,10 @@ function casetrailSingle(durability) {
 async function casetrailVerifyFull() {
   const { vkey } = keys();
   const t0 = now();
-  const report = await core.verifyLedger(LEDGER, { vkey });
+  const report = await core.verifyLedger(LEDGER, { vkey, ...(cfg.verifyWorkers === undefined ? {} : { workers: cfg.verifyWorkers }) });
   const ms = now() - t0;
   return {
+    workers: cfg.verifyWorkers ?? 'default',
     entries: report.size,
     ms,
     perSec: (report.size / ms) * 1000,

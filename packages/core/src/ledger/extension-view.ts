@@ -6,7 +6,7 @@
  * between the steps it returns), so that a layer never decides on a
  * tampered index column. Reads are counted against the extension's limit.
  */
-import { LedgerError, caseLinkFinding, caseOrderFinding, checkIntIn, checkNat, decodePayload, hashKey, type CaseTail, type Finding } from '@casetrail/verify';
+import { LedgerError, caseLinkFinding, caseOrderFinding, checkIntIn, checkNat, decodePayload, type CaseTail, type Finding } from '@casetrail/verify';
 import type { EntryRow, WriteTx } from '../store/store.js';
 import type { ExtensionView as View, Registered } from './extensions.js';
 import { checkStoredRow, committedStep, type CommittedStep } from './rows.js';
@@ -46,7 +46,7 @@ export class ExtensionView implements View {
     if (findings.length > 0) tampered(findings[0]!);
     const e = checked.decoded!;
     const data = checked.payload === 'ok' ? decodePayload(row.data!) : undefined;
-    return { step: committedStep(e, checked.leaf!, data), tail: { step: e.step, leaf: hashKey(checked.leaf!), seq: e.seq }, casePrev: e.casePrev };
+    return { step: committedStep(e, checked.leaf!, data), tail: { step: e.step, leaf: checked.leaf!, seq: e.seq }, casePrev: e.casePrev };
   }
 
   size(): number {

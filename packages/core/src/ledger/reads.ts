@@ -12,7 +12,6 @@ import {
   checkTime,
   consistencyProof,
   fail,
-  hashKey,
   inclusionProof,
   IssueList,
   rootAt,
@@ -111,7 +110,7 @@ export async function traceCase(store: LedgerStore, caseId: string): Promise<Tra
       if (link !== undefined) issues.add({ ...where, ...link });
       const order = caseOrderFinding(e.seq, prior);
       if (order !== undefined) issues.add({ ...where, ...order });
-      prior = { step: e.step, leaf: hashKey(checked.leaf), seq: e.seq };
+      prior = { step: e.step, leaf: checked.leaf, seq: e.seq };
     }
     return { caseId, steps, ok: issues.count === 0, issues: issues.list };
   });

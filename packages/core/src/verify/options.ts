@@ -27,7 +27,7 @@ export interface VerifyOptions {
   allowUnsignedTail?: boolean;
   /**
    * Worker threads for the single-row checks (hashing, decoding, payloads,
-   * signatures). Default: 1 on a machine with more than one core when more
+   * signatures). Default: 2 on a machine with more than one core when more
    * than 65,536 entries are to be checked, else 0 (everything in this
    * thread). Workers open their own read-only handle of the store, so a
    * store that cannot be shared (in memory) is checked in this thread.
@@ -35,7 +35,7 @@ export interface VerifyOptions {
   workers?: number;
   /**
    * Cases whose latest step is kept in memory during the scan (default
-   * 32,768, ~150 bytes each). A case continued after being forgotten has its
+   * 32,768, ~200 bytes each). A case continued after being forgotten has its
    * previous step read again through the case index; the verdict is the same.
    */
   trackedCases?: number;

@@ -25,6 +25,14 @@ export interface PackedResults {
   systemTypes: Array<{ at: number; type: string }>;
 }
 
+/** The transferable buffers of a batch, handed back to a worker to be filled again. */
+export type RecycledBuffers = Pick<PackedResults, 'hashes' | 'numbers' | 'nodes' | 'nodeLengths'>;
+
+/** The buffers to transfer with a batch (or back to its worker). */
+export function transferList(b: RecycledBuffers): ArrayBuffer[] {
+  return [b.hashes.buffer, b.numbers.buffer, b.nodes.buffer, b.nodeLengths.buffer] as ArrayBuffer[];
+}
+
 const F_LEAF = 1;
 const F_ENTRY = 2;
 const F_PAYLOAD_BAD = 4;
@@ -48,12 +56,23 @@ export class ResultPacker {
   #redacts: PackedResults['redacts'] = [];
   #systemTypes: PackedResults['systemTypes'] = [];
 
-  constructor(private readonly capacity: number) {
-    this.#hashes = new Uint8Array(capacity * 96);
-    this.#numbers = new Float64Array(capacity * NUMS);
-    this.#nodeLengths = new Int32Array(capacity);
+  /**
+   * @param capacity - most results in the batch
+   * @param recycled - the buffers of a batch the calling thread is done
+   *   with, handed back to be filled again: no new memory per batch on
+   *   either side (external memory waiting for the garbage collector was a
+   *   fifth of a verification's peak)
+   */
+  constructor(
+    private readonly capacity: number,
+    recycled?: RecycledBuffers,
+  ) {
+    const fits = recycled !== undefined && recycled.numbers.length >= capacity * NUMS;
+    this.#hashes = fits ? recycled.hashes : new Uint8Array(capacity * 96);
+    this.#numbers = fits ? recycled.numbers : new Float64Array(capacity * NUMS);
+    this.#nodeLengths = fits ? recycled.nodeLengths : new Int32Array(capacity);
     // Leaves complete fewer than one node each on average; grown on demand.
-    this.#nodes = new Uint8Array(capacity * 32);
+    this.#nodes = fits && recycled.nodes.length >= capacity * 32 ? recycled.nodes : new Uint8Array(capacity * 32);
   }
 
   add(r: RowFacts): void {
@@ -94,15 +113,16 @@ export class ResultPacker {
     if (r.systemType !== undefined) this.#systemTypes.push({ at: i, type: r.systemType });
   }
 
+  /** The batch; its buffers are the packer's own (whole), `count` says how much of them is used. */
   finish(): PackedResults {
     const n = this.#n;
     return {
       count: n,
-      hashes: this.#hashes.slice(0, n * 96),
-      numbers: this.#numbers.slice(0, n * NUMS),
+      hashes: this.#hashes,
+      numbers: this.#numbers,
       caseIds: this.#caseIds,
-      nodes: this.#nodes.slice(0, this.#nodeBytes),
-      nodeLengths: this.#nodeLengths.slice(0, n),
+      nodes: this.#nodes,
+      nodeLengths: this.#nodeLengths,
       issues: this.#issues,
       redacts: this.#redacts,
       systemTypes: this.#systemTypes,
@@ -110,8 +130,21 @@ export class ResultPacker {
   }
 }
 
-/** Unpacks results in order; their issues come back with the first result of their seq. */
-export function* unpackResults(p: PackedResults): Generator<RowFacts> {
+const NO_FINDINGS: readonly Finding[] = Object.freeze([]);
+
+function copy32(from: Uint8Array, at: number, to: Uint8Array): void {
+  for (let k = 0; k < 32; k++) to[k] = from[at + k]!;
+}
+
+/**
+ * Unpacks results in order; their issues come back with the first result of
+ * their seq. Every result is the SAME object, with the same three 32-byte
+ * arrays, refilled for each row: the caller copies what it keeps (the
+ * ordered checks keep strings and copies only). A million rows then leave
+ * no garbage behind them in the calling thread, whose heap is most of the
+ * memory of a verification.
+ */
+export function unpackResults(p: PackedResults, onResult: (r: RowFacts) => void): void {
   const bySeq = new Map<number, Finding[]>();
   for (const issue of p.issues) {
     const key = issue.seq ?? -1;
@@ -121,27 +154,36 @@ export function* unpackResults(p: PackedResults): Generator<RowFacts> {
   }
   const redacts = new Map(p.redacts.map((r) => [r.at, { seq: r.seq, leaf: r.leaf }]));
   const systemTypes = new Map(p.systemTypes.map((t) => [t.at, t.type]));
+  const leaf = new Uint8Array(32);
+  const entry = { prev: new Uint8Array(32), casePrev: new Uint8Array(32), time: 0, step: 0, caseId: '' };
+  const r: RowFacts = { seq: 0, leaf: undefined, entry: undefined, nodes: undefined, payload: 'ok', redacts: undefined, systemType: undefined, actorSignatures: 0, issues: [] };
   let off = 0;
   for (let i = 0; i < p.count; i++) {
-    const [seq, time, step, flags, actorSignatures] = p.numbers.subarray(i * NUMS, i * NUMS + NUMS) as unknown as number[];
+    const o = i * NUMS;
+    const seq = p.numbers[o]!;
+    const flags = p.numbers[o + 3]!;
     const len = p.nodeLengths[i]!;
-    const nodes = len < 0 ? undefined : p.nodes.subarray(off, off + len);
+    r.nodes = len < 0 ? undefined : p.nodes.subarray(off, off + len);
     if (len > 0) off += len;
-    const issues = bySeq.get(seq!) ?? [];
-    bySeq.delete(seq!);
-    yield {
-      seq: seq!,
-      leaf: flags! & F_LEAF ? p.hashes.subarray(i * 96, i * 96 + 32) : undefined,
-      entry:
-        flags! & F_ENTRY
-          ? { prev: p.hashes.subarray(i * 96 + 32, i * 96 + 64), casePrev: p.hashes.subarray(i * 96 + 64, i * 96 + 96), time: time!, step: step!, caseId: p.caseIds[i]! }
-          : undefined,
-      nodes,
-      payload: flags! & F_PAYLOAD_MISSING ? 'missing' : flags! & F_PAYLOAD_BAD ? 'bad' : 'ok',
-      redacts: redacts.get(i),
-      systemType: systemTypes.get(i),
-      actorSignatures: actorSignatures!,
-      issues,
-    };
+    r.seq = seq;
+    r.issues = (bySeq.get(seq) ?? NO_FINDINGS) as Finding[];
+    bySeq.delete(seq);
+    if (flags & F_LEAF) {
+      copy32(p.hashes, i * 96, leaf);
+      r.leaf = leaf;
+    } else r.leaf = undefined;
+    if (flags & F_ENTRY) {
+      copy32(p.hashes, i * 96 + 32, entry.prev);
+      copy32(p.hashes, i * 96 + 64, entry.casePrev);
+      entry.time = p.numbers[o + 1]!;
+      entry.step = p.numbers[o + 2]!;
+      entry.caseId = p.caseIds[i]!;
+      r.entry = entry;
+    } else r.entry = undefined;
+    r.payload = flags & F_PAYLOAD_MISSING ? 'missing' : flags & F_PAYLOAD_BAD ? 'bad' : 'ok';
+    r.redacts = redacts.get(i);
+    r.systemType = systemTypes.get(i);
+    r.actorSignatures = p.numbers[o + 4]!;
+    onResult(r);
   }
 }

@@ -22,7 +22,7 @@ import {
 import type { LedgerStore, ReadView } from '../store/store.js';
 import type { VerifyOptions, VerifyReport } from './options.js';
 
-/** Cases whose last step verification keeps in memory (~150 bytes each). */
+/** Cases whose last step verification keeps in memory (~200 bytes each). */
 const MAX_TRACKED_CASES = 32_768;
 
 export class VerifyState {
@@ -51,7 +51,7 @@ export class VerifyState {
   signedSize = 0;
   trusted: Checkpoint | undefined;
   trustedExtended = false;
-  /** The latest step of each case seen, the least recently continued forgotten beyond trackedCases. */
+  /** The latest step of each case seen, the first seen forgotten beyond trackedCases. */
   readonly cases: CaseTails;
   /** Erased payloads: target seq → the redaction entry that proves it. */
   readonly redactedBy = new Map<number, number>();
@@ -80,7 +80,7 @@ export class VerifyState {
     if (options.workers !== undefined) checkIntIn(options.workers, 'workers', 0, 64);
     this.systemTypes = options.systemTypes;
     this.witnesses = (options.witnesses ?? []).map((w) => (typeof w === 'string' ? parseCosignatureVerifierKey(w.trim()) : w));
-    this.prevLeaf = genesisLink(this.origin);
+    this.prevLeaf = Uint8Array.from(genesisLink(this.origin));
     this.size = view.size();
   }
 

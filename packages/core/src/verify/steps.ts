@@ -92,7 +92,7 @@ export function startFromTrustedCheckpoint(s: VerifyState): boolean {
   if (m > 0) {
     const last = authenticatedOldEntry(s, m - 1);
     if (last === undefined) return false;
-    s.prevLeaf = last.leaf;
+    s.prevLeaf.set(last.leaf);
     s.lastTime = last.entry.time;
   }
   return true;

@@ -7,23 +7,22 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { checkEntryRow } from '@casetrail/verify';
 import { installNodeCrypto } from '../node/node-crypto.js';
 import { openStore } from '../store/open.js';
-import { ResultPacker } from './packing.js';
+import { ResultPacker, transferList, type RecycledBuffers } from './packing.js';
 
 installNodeCrypto();
 const port = parentPort!;
 const store = await openStore((workerData as { location: string }).location, { readonly: true });
 
-port.on('message', ({ from, to }: { from: number; to: number }) => {
+port.on('message', ({ from, to, recycled }: { from: number; to: number; recycled?: RecycledBuffers }) => {
   store
     .read((view) => {
-      const packer = new ResultPacker(to - from);
+      const packer = new ResultPacker(to - from, recycled);
       for (const row of view.entries(from, to)) packer.add(checkEntryRow(row));
       return packer.finish();
     })
     .then(
       (packed) => {
-        const buffers = [packed.hashes.buffer, packed.numbers.buffer, packed.nodes.buffer, packed.nodeLengths.buffer] as ArrayBuffer[];
-        port.postMessage({ from, packed }, buffers);
+        port.postMessage({ from, packed }, transferList(packed));
       },
       (e: unknown) => port.postMessage({ from, error: e instanceof Error ? e.message : String(e) }),
     );

@@ -9,10 +9,10 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { LedgerError } from '@casetrail/verify';
 import type { RowFacts } from '@casetrail/verify';
-import { unpackResults, type PackedResults } from './packing.js';
+import { transferList, unpackResults, type PackedResults, type RecycledBuffers } from './packing.js';
 
 /** Entries per message: large enough to amortise messaging, small enough to bound memory. */
-const CHUNK = 8192;
+const CHUNK = 4096;
 /** Chunks in flight per worker. */
 const AHEAD = 2;
 
@@ -50,13 +50,15 @@ export async function checkRowsInWorkers(
     for (let i = 0; i < count; i++) {
       // A worker holds one chunk at a time; small heap limits keep the
       // process's peak memory close to the single-thread verifier's.
-      workers.push(new Worker(script, { workerData: { location }, resourceLimits: { maxYoungGenerationSizeMb: 2, maxOldGenerationSizeMb: 32 } }));
+      workers.push(new Worker(script, { workerData: { location }, resourceLimits: { maxYoungGenerationSizeMb: 1, maxOldGenerationSizeMb: 32 } }));
     }
   } catch {
     await Promise.all(workers.map((w) => w.terminate()));
     return false;
   }
   const ready = new Map<number, PackedResults>();
+  /** Buffers of batches already used, to be filled again by the next request. */
+  const spare: RecycledBuffers[] = [];
   let nextToSend = start;
   let nextToUse = start;
   let failure: Error | undefined;
@@ -65,7 +67,9 @@ export async function checkRowsInWorkers(
     if (nextToSend >= end) return;
     const from = nextToSend;
     nextToSend = Math.min(end, from + CHUNK);
-    w.postMessage({ from, to: nextToSend });
+    const recycled = spare.pop();
+    if (recycled === undefined) w.postMessage({ from, to: nextToSend });
+    else w.postMessage({ from, to: nextToSend, recycled }, transferList(recycled));
   };
   for (const w of workers) {
     w.on('message', (reply: Reply) => {
@@ -90,7 +94,8 @@ export async function checkRowsInWorkers(
         continue;
       }
       ready.delete(nextToUse);
-      for (const r of unpackResults(packed)) onResult(r);
+      unpackResults(packed, onResult);
+      spare.push({ hashes: packed.hashes, numbers: packed.numbers, nodes: packed.nodes, nodeLengths: packed.nodeLengths });
       nextToUse = Math.min(end, nextToUse + CHUNK);
     }
     return true;

@@ -20,7 +20,7 @@
  */
 import { checkNat } from '../args.js';
 import { equalBytes, toHex, utf8 } from '../bytes.js';
-import { caseLinkFinding, globalLinkFindings, hashKey, type CaseTail } from '../checks/chain.js';
+import { caseLinkFinding, globalLinkFindings, type CaseTail } from '../checks/chain.js';
 import { IssueList, type Finding, type Issue, type IssueCode } from '../checks/issues.js';
 import { erasureTargetProblem, readRedactionRecord, redactionProblem, type RedactionTarget } from '../checks/redaction.js';
 import { actorSignatureFindings } from '../checks/signatures.js';
@@ -264,7 +264,7 @@ export class BundleVerifier {
 
   #checkCase(e: Entry, seq: number, leaf: Uint8Array, f: BundleFilter): void {
     const c = this.#cases.get(e.caseId);
-    const tail: CaseTail = { step: e.step, leaf: hashKey(leaf), seq };
+    const tail: CaseTail = { step: e.step, leaf, seq };
     // With `since`, a case may start at any step: its earlier steps are before the range.
     if (c !== undefined || f.since === undefined) this.#finding(caseLinkFinding(seq, e, c?.tail));
     if (c === undefined) {

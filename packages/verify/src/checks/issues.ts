@@ -90,6 +90,6 @@ export class IssueList {
 
   /** Adds each finding with the same place (table or line) and severity. */
   addAll(findings: readonly Finding[], where: Omit<NewIssue, 'code' | 'message'>): void {
-    for (const f of findings) this.add({ ...where, ...f });
+    for (let i = 0; i < findings.length; i++) this.add({ ...where, ...findings[i]! });
   }
 }

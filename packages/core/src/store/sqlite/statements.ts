@@ -30,7 +30,7 @@ export function configure(db: Database.Database, options: StoreOptions): void {
   // type indexes take inserts at scattered places, and re-reading their pages
   // dominated. Read-only connections mostly scan, and verification opens one
   // per worker thread, so they keep 8 MiB.
-  db.pragma(`cache_size = ${options.readonly ? -8192 : -65536}`);
+  db.pragma(`cache_size = ${options.readonly ? -2048 : -65536}`);
   if (!options.readonly) {
     // Checkpoint the WAL every ~40 MiB instead of every 4 MiB: index pages
     // dirtied by consecutive transactions are copied back once, not each time
