@@ -24,7 +24,7 @@ import type { LedgerStore, WriteTx } from '../store/store.js';
 import { checkpointBody, noteWithSignature, signBody } from './checkpoints.js';
 import { ExtensionView } from './extension-view.js';
 import { extensionFailure, Refusal, type ExtensionContext, type ExtensionRegistry, type Registered, type SystemStepInput } from './extensions.js';
-import { prepareStep, sortSignatures, type PreparedStep } from './prepare.js';
+import { prepareStep, type PreparedStep } from './prepare.js';
 import { committedStep, type CommittedStep } from './rows.js';
 import type { CheckpointPolicy, Receipt } from './types.js';
 
@@ -114,7 +114,8 @@ class TxWriter {
       type: s.type,
       actor: s.actor,
       commit: s.commit,
-      sigs: sortSignatures(sigs),
+      // encodeEntry writes them sorted by public key and refuses a key twice (format.md §4.1).
+      sigs,
     };
     const bytes = encodeEntry(entry);
     const leaf = leafHash(bytes);

@@ -8,7 +8,6 @@ import {
   REDACTION_TYPE,
   checkBytes,
   checkTime,
-  compareBytes,
   decodePayload,
   encodePayload,
   fail,
@@ -117,15 +116,6 @@ export function prepareStep(s: StepInput, at: number | string, maxPayload: numbe
   }
   if (signatures.length + signWith.length > 16) fail('INVALID_ARGUMENT', `${where}: at most 16 actor signatures`);
   return { caseId: s.caseId, type: s.type, actor: s.actor, payload, salt, commit, time: s.time, signatures, signWith, system: origin !== 'public' };
-}
-
-/** Actor signatures in the order an entry holds them (format.md §4.1), no key twice. */
-export function sortSignatures(sigs: ActorSignature[]): ActorSignature[] {
-  const sorted = [...sigs].sort((a, b) => compareBytes(a.publicKey, b.publicKey));
-  for (let i = 1; i < sorted.length; i++) {
-    if (compareBytes(sorted[i - 1]!.publicKey, sorted[i]!.publicKey) === 0) fail('INVALID_ARGUMENT', 'two actor signatures by the same key');
-  }
-  return sorted;
 }
 
 export function checkPolicy(p: CheckpointPolicy): void {
