@@ -10,6 +10,8 @@
  *
  * Options: --entries N, --single N (appends in the single-append scenarios),
  * --iterations N (proof/trace/query samples), --batch N (default 1000),
+ * --verify-workers N (the `workers` option of the full verify; default: the
+ * library's own),
  * --cases lifetime|uniform (case model, see entries.mjs; default lifetime),
  * --rounds N (rounds of the side-by-side groups, default 10),
  * --only a,b / --skip a,b (scenario names), --profile (node --cpu-prof per
@@ -63,6 +65,12 @@ function parseArgs(argv) {
       case '--single': o.single = int(); break;
       case '--iterations': o.iterations = int(); break;
       case '--batch': o.batch = int(); break;
+      case '--verify-workers': {
+        const v = Number(val());
+        if (!Number.isSafeInteger(v) || v < 0 || v > 64) usage('--verify-workers needs an integer from 0 to 64');
+        o.verifyWorkers = v;
+        break;
+      }
       case '--rounds': o.rounds = int(); break;
       case '--cases':
         o.cases = val();
@@ -96,6 +104,7 @@ const config = {
   single: opts.single ?? (opts.quick ? 1000 : 5000),
   iterations: opts.iterations ?? (opts.quick ? 500 : 2000),
   cases: opts.cases ?? 'lifetime',
+  ...(opts.verifyWorkers === undefined ? {} : { verifyWorkers: opts.verifyWorkers }),
 };
 if (config.single > entries) config.single = entries;
 if (entries < 2 * config.batch) usage(`--entries must be at least twice the batch size (${config.batch})`);

@@ -259,11 +259,22 @@ function sqliteBulk() {
 }
 
 /**
- * better-sqlite3 inserting the same rows into casetrail's own v1 schema
- * (tables, indexes and triggers from core's store/schema.js), with every
+ * better-sqlite3 inserting the same rows into casetrail's own schema
+ * (tables, indexes and triggers from core's store/sqlite/schema.js: the v1
+ * schema and its migrations, as a new ledger gets them), with every
  * value computed beforehand: the cost of casetrail's storage layout alone,
  * without any casetrail JavaScript. Column values are filled by name.
  */
+/** The SQL of a new ledger's schema, from the core build under test (older builds had store/schema.js). */
+async function coreSchemaSql() {
+  try {
+    const { SCHEMA_V1_SQL, MIGRATIONS } = await import(new URL('store/sqlite/schema.js', coreUrl).href);
+    return SCHEMA_V1_SQL + MIGRATIONS.map((m) => m.sql).join('');
+  } catch {
+    return (await import(new URL('store/schema.js', coreUrl).href)).SCHEMA_SQL;
+  }
+}
+
 function sqliteSchemaBulk() {
   const path = join(cfg.dir, 'schema.sqlite');
   let db;
@@ -272,9 +283,8 @@ function sqliteSchemaBulk() {
   const state = newChainState();
   return bulkStages({
     async setup() {
-      const { SCHEMA_SQL } = await import(new URL('store/schema.js', coreUrl).href);
       rmSync(path, { force: true });
-      db = openRawSqlite(path, 'full', SCHEMA_SQL);
+      db = openRawSqlite(path, 'full', await coreSchemaSql());
       db.pragma('cache_size = -65536');
       db.pragma('wal_autocheckpoint = 10000');
       cols = db.prepare('SELECT name FROM pragma_table_info(?)').pluck().all('entries');
@@ -463,9 +473,10 @@ function casetrailSingle(durability) {
 async function casetrailVerifyFull() {
   const { vkey } = keys();
   const t0 = now();
-  const report = await core.verifyLedger(LEDGER, { vkey });
+  const report = await core.verifyLedger(LEDGER, { vkey, ...(cfg.verifyWorkers === undefined ? {} : { workers: cfg.verifyWorkers }) });
   const ms = now() - t0;
   return {
+    workers: cfg.verifyWorkers ?? 'default',
     entries: report.size,
     ms,
     perSec: (report.size / ms) * 1000,

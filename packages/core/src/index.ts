@@ -1,10 +1,35 @@
 /**
  * @casetrail/core: a tamper-evident, hash-chained, append-only audit ledger
  * for case systems. See docs/api.md.
+ *
+ * This is the Node entry point: it installs node:crypto as the hash and
+ * Ed25519 provider (identical verdicts, faster) explicitly, here, and
+ * nowhere else; `@casetrail/core/pure` (= @casetrail/verify) never does.
  */
+import { installNodeCrypto } from './node/node-crypto.js';
+
+installNodeCrypto();
+
 export * from './pure.js';
-export { installNodeCrypto, nodeHashes, nodeEd25519 } from './node-crypto.js';
-export * from './ledger.js';
-export * from './verify.js';
-export { resolveSigner, readSignerKeyFile, type SignerInput } from './signer.js';
-export type { Durability } from './store/sqlite-store.js';
+export { installNodeCrypto, nodeHashes, nodeEd25519 } from './node/node-crypto.js';
+export { resolveSigner, readSignerKeyFile, type SignerInput } from './node/signer.js';
+export { Ledger, verifyLedger } from './ledger/ledger.js';
+export { prepareStatement } from './ledger/prepare.js';
+export * from './ledger/types.js';
+export type { CommittedStep } from './ledger/rows.js';
+export type {
+  LedgerExtension,
+  ExtensionContext,
+  ExtensionView,
+  ExtensionLimits,
+  ExtensionStats,
+  SystemStepInput,
+  SystemTypeValidator,
+} from './ledger/extensions.js';
+export { followLedger, type CommitEvent, type CommitListener, type FollowOptions } from './ledger/commits.js';
+export { assertReport, type VerifyIssue, type VerifyOptions, type VerifyProgress, type VerifyReport } from './verify/verify.js';
+export { createStore, openStore, registerStoreDriver, type StoreDriver, type StoreOptions } from './store/open.js';
+export { MemoryStore } from './store/memory/memory-store.js';
+export { SqliteStore, type Durability } from './store/sqlite/sqlite-store.js';
+export { NodeCache } from './store/store.js';
+export type { LedgerStore, ReadView, WriteTx, WriteHints, EntryRow, CheckpointRow, CosignatureRow, RedactionRow, TailRow, QueryFilter } from './store/store.js';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { fromBase64, toBase64, utf8 } from '../src/bytes.js';
+import { fromBase64, toBase64, utf8 } from '../src/index.js';
 import {
   BUNDLE_FORMAT,
   BundleLineReader,
@@ -14,11 +14,11 @@ import {
   type BundleFilter,
   type BundleIssueCode,
   type BundleReport,
-} from '../src/bundle.js';
-import { REDACTION_TYPE, parseRedactionPayload } from '../src/entry.js';
-import { LedgerError, type ErrorCode } from '../src/errors.js';
-import { Ledger, type LedgerEntry } from '../src/ledger.js';
-import { generateKeyPair } from '../src/note.js';
+} from '../src/index.js';
+import { REDACTION_TYPE, parseRedactionPayload } from '../src/index.js';
+import { LedgerError, type ErrorCode } from '../src/index.js';
+import { Ledger, type LedgerEntry } from '../src/index.js';
+import { generateKeyPair } from '../src/index.js';
 import { indCheckTlogProof } from './helpers/independent-tlog.js';
 import { KEYS, ORIGIN, cleanupTempDirs, newLedger } from './helpers/ledgers.js';
 

@@ -1,13 +1,15 @@
 // The frozen format v1 ledger (made once by scripts/make-fixture.mjs) must keep
-// opening, reading and verifying with every later version of the code.
+// opening, reading and verifying with every later version of the code: read
+// only as it is (schema 1), and migrated to the current schema on a copy
+// (format.md §7.1), after which its schema is the one a new ledger gets.
 import Database from 'better-sqlite3';
 import { copyFileSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, test } from 'vitest';
 import { Ledger, verifyLedger } from '../src/index.js';
-import { SCHEMA_SQL } from '../src/store/schema.js';
-import { cleanupTempDirs, tempDir } from './helpers/ledgers.js';
+import { MIGRATIONS, SCHEMA_V1_SQL, SCHEMA_VERSION } from '../src/store/sqlite/schema.js';
+import { KEYS, ORIGIN, cleanupTempDirs, tempDir } from './helpers/ledgers.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const fixtureDir = resolve(here, 'fixtures/v1');
@@ -22,7 +24,20 @@ function copy(): string {
   return path;
 }
 
-describe('format v1 fixture', () => {
+type SchemaRow = { type: string; name: string; sql: string | null };
+const SCHEMA_QUERY = "SELECT type, name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'";
+const norm = (rows: SchemaRow[]) => rows.filter((r) => r.sql !== null).map((r) => `${r.type} ${r.name}: ${r.sql!.replace(/\s+/g, ' ')}`).sort();
+
+function schemaOf(path: string): { rows: string[]; userVersion: number } {
+  const db = new Database(path, { readonly: true });
+  try {
+    return { rows: norm(db.prepare(SCHEMA_QUERY).all() as SchemaRow[]), userVersion: db.pragma('user_version', { simple: true }) as number };
+  } finally {
+    db.close();
+  }
+}
+
+describe('format v1 fixture, unmigrated (read-only)', () => {
   test('verifies in full, with its root and size unchanged', async () => {
     const report = await verifyLedger(copy(), { vkey: facts.vkey, trusted: facts.trustedCheckpoint });
     expect(report.issues).toEqual([]);
@@ -45,6 +60,7 @@ describe('format v1 fixture', () => {
     const ledger = await Ledger.open(copy(), { readonly: true });
     expect(await ledger.size()).toBe(facts.size);
     expect((await ledger.latestCheckpoint())!.note).toBe(facts.latestCheckpoint);
+    expect((await ledger.latestCheckpoint())!.cosignatures).toEqual([]);
     const redacted = await ledger.get(5);
     expect(redacted.redacted).toBe(true);
     const record = await ledger.get(facts.redactionSeq);
@@ -59,15 +75,42 @@ describe('format v1 fixture', () => {
     await ledger.close();
   });
 
-  test('its schema is the schema the code creates (a format change must be deliberate)', () => {
-    const norm = (rows: Array<{ type: string; name: string; sql: string | null }>) =>
-      rows.filter((r) => r.sql !== null).map((r) => `${r.type} ${r.name}: ${r.sql!.replace(/\s+/g, ' ')}`).sort();
-    const fixture = new Database(copy(), { readonly: true });
+  test('is schema 1 exactly: reading it changes nothing', async () => {
+    const path = copy();
+    const ledger = await Ledger.open(path, { readonly: true });
+    await ledger.verify({ vkey: facts.vkey });
+    await ledger.close();
     const fresh = new Database(':memory:');
-    fresh.exec(SCHEMA_SQL);
-    const q = "SELECT type, name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'";
-    expect(norm(fixture.prepare(q).all() as never)).toEqual(norm(fresh.prepare(q).all() as never));
-    fixture.close();
+    fresh.exec(SCHEMA_V1_SQL);
+    const v1 = norm(fresh.prepare(SCHEMA_QUERY).all() as SchemaRow[]);
     fresh.close();
+    expect(schemaOf(path)).toEqual({ rows: v1, userVersion: 0 });
+  });
+});
+
+describe('format v1 fixture, migrated to the current schema (a copy opened for writing)', () => {
+  test('opening for writing alone does not migrate it; the first write does, in its own transaction', async () => {
+    const path = copy();
+    const ledger = await Ledger.open(path, { checkpointPolicy: 'manual' });
+    expect(schemaOf(path).userVersion).toBe(0);
+    await ledger.append({ caseId: 'compat', type: 'migrated', actor: 'test' });
+    await ledger.close();
+    expect(schemaOf(path).userVersion).toBe(SCHEMA_VERSION);
+  });
+
+  test('after migration: its schema is a new ledger\'s, and it verifies with its history unchanged', async () => {
+    const path = copy();
+    const ledger = await Ledger.open(path, { checkpointPolicy: 'manual' });
+    await ledger.append({ caseId: 'compat', type: 'migrated', actor: 'test' });
+    await ledger.close();
+    const newLedger = join(tempDir(), 'new.ledger');
+    await (await Ledger.create(newLedger, { origin: ORIGIN, signer: KEYS.skey })).close();
+    expect(schemaOf(path)).toEqual(schemaOf(newLedger));
+    expect(MIGRATIONS.length).toBeGreaterThan(0);
+    const report = await verifyLedger(path, { vkey: facts.vkey, trusted: facts.trustedCheckpoint, allowUnsignedTail: true });
+    expect(report.issues.map((i) => i.code)).toEqual(['UNSIGNED_TAIL']);
+    expect(report.ok).toBe(true);
+    expect(report.signedSize).toBe(facts.size);
+    expect(report.trusted).toMatchObject({ size: 20, extended: true });
   });
 });

@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { concatBytes, toHex } from '../src/bytes.js';
+import { concatBytes, toHex } from '../src/index.js';
 import {
   ed25519Provider,
   ed25519PublicKey,
@@ -16,10 +16,10 @@ import {
   nobleEd25519,
   setEd25519Provider,
   type Ed25519Provider,
-} from '../src/ed25519.js';
-import { isLedgerError } from '../src/errors.js';
-import { hashProvider, nobleHashes, setHashProvider } from '../src/hash.js';
-import { installNodeCrypto, nodeEd25519, nodeHashes } from '../src/node-crypto.js';
+} from '../src/index.js';
+import { isLedgerError } from '../src/index.js';
+import { hashProvider, nobleHashes, setHashProvider } from '../src/index.js';
+import { installNodeCrypto, nodeEd25519, nodeHashes } from '../src/index.js';
 import { hex, loadVectors } from './helpers/vectors.js';
 
 interface Rfc8032File {

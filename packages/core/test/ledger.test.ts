@@ -220,6 +220,36 @@ describe('append', () => {
     await l.close();
   });
 
+  test('a host signer that fails: SIGNER_FAILED means the same on every path — the entries are committed, the next append signs', async () => {
+    const key = parseSignerKey(KEYS.skey);
+    for (const failure of ['throws', 'returns no bytes', 'rejects'] as const) {
+      let broken = true;
+      const l = await newLedger({
+        signer: {
+          name: key.name,
+          keyId: key.keyId,
+          sign: (msg: Uint8Array) => {
+            if (!broken) return key.sign(msg) as Uint8Array;
+            if (failure === 'throws') throw new Error('HSM offline');
+            if (failure === 'rejects') return Promise.reject(new Error('KMS timeout'));
+            return new Uint8Array(0);
+          },
+        },
+      });
+      const e = await l.appendMany(steps(3)).catch((x: LedgerError) => x);
+      expect(e, failure).toMatchObject({ code: 'SIGNER_FAILED', details: { size: 3 } });
+      expect((e as LedgerError).message, failure).toMatch(/entries are stored/);
+      expect(await l.size(), failure).toBe(3);
+      expect(await l.latestCheckpoint(), failure).toBeUndefined();
+      expect((await l.checkpoint().catch((x: LedgerError) => x)) as LedgerError, failure).toMatchObject({ code: 'SIGNER_FAILED' });
+      broken = false;
+      const r = await l.append(steps(1)[0]!);
+      expect(r.checkpoint, failure).toContain('\n4\n');
+      expect((await l.verify({ vkey: KEYS.vkey })).ok, failure).toBe(true);
+      await l.close();
+    }
+  });
+
   test('checkpoint policies: manual and every N entries', async () => {
     const manual = await newLedger({ checkpointPolicy: 'manual' });
     const r = await manual.appendMany(steps(10));

@@ -45,7 +45,7 @@ import {
   type IssueCode,
   type VerifyIssue,
 } from '../../src/index.js';
-import { TABLES, type TableName } from '../../src/store/schema.js';
+import { TABLES, type TableName } from '../../src/store/sqlite/schema.js';
 import { KEYS, ORIGIN, newLedger, rawOpen, steps, tempDir } from './ledgers.js';
 
 export const KINDS = ['byte', 'copy', 'delete', 'insert', 'swap', 'rehash', 'erase'] as const;

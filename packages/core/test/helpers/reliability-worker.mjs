@@ -99,6 +99,24 @@ const modes = {
    * single appends, retrying an append refused with LEDGER_BUSY (nothing is
    * written then). Reports "done {retries, ms}".
    */
+  /**
+   * Appends batches until killed, with an extension that adds an alert right
+   * after every step in the same transaction (the seam of ledger.use).
+   */
+  async crashHooks() {
+    const ledger = await Ledger.open(opts.path, { signer: opts.skey, durability: opts.durability });
+    ledger.use({
+      name: 'alerts',
+      systemTypes: { 'casetrail.alert': (d) => (typeof d?.about === 'number' ? undefined : 'no about') },
+      onStep: (step, ctx) => void ctx.add({ caseId: step.caseId, type: 'casetrail.alert', actor: 'casetrail:alerts', data: { about: step.seq } }),
+    });
+    say('ready', { size: await ledger.size() });
+    for (let round = 0; ; round++) {
+      const n = 1 + (round % 50);
+      await ledger.appendMany(Array.from({ length: n }, (_, i) => ({ caseId: `H-${(round + i) % 7}`, type: 'step', actor: 'w', data: { round, i } })));
+    }
+  },
+
   async append() {
     const ledger = await Ledger.open(opts.path, { signer: opts.skey, durability: opts.durability, busyTimeoutMs: opts.busyTimeoutMs });
     say('ready');

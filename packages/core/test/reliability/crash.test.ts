@@ -112,4 +112,40 @@ describe('crash safety under SIGKILL', () => {
     },
     budgetMs(90_000),
   );
+
+  test(
+    `${KILLS} kills while an extension adds an entry after every step: never a step without its alert, nothing half-written`,
+    async () => {
+      const next = rng(SEED ^ 0x5eed);
+      const ledger = await newLedger();
+      const path = ledger.path;
+      await ledger.close();
+      let checked = 0;
+      for (let k = 0; k < KILLS; k++) {
+        const w = startWorker('crashHooks', { path, skey: KEYS.skey, durability: k % 2 === 0 ? 'full' : 'normal' });
+        await w.waitFor('ready');
+        await sleep(between(next, 20, 400));
+        w.child.kill('SIGKILL');
+        await w.exited;
+        expect(workerError(w), w.stderr()).toBeUndefined();
+        const reopened = await Ledger.open(path, { readonly: true });
+        try {
+          const verdict = await reopened.verify({ vkey: KEYS.vkey });
+          expect(verdict.issues).toEqual([]);
+          expect(verdict.signedSize).toBe(verdict.size);
+          expect(verdict.size % 2).toBe(0);
+          for await (const e of reopened.stream()) {
+            if (e.seq % 2 === 0) expect(e.entry.type).toBe('step');
+            else expect([e.entry.type, e.data]).toEqual(['casetrail.alert', { about: e.seq - 1 }]);
+            checked++;
+          }
+        } finally {
+          await reopened.close();
+        }
+      }
+      expect(checked).toBeGreaterThan(0);
+      record('crash.hooks.entriesChecked', checked);
+    },
+    budgetMs(60_000),
+  );
 });

@@ -24,18 +24,9 @@ import { Ledger, LedgerError, generateKeyPair, parseSignerKey, verifyLedger, typ
 import { KEYS, ORIGIN, cleanupTempDirs, newLedger, steps, tempDir } from '../helpers/ledgers.js';
 import { startWorker } from '../helpers/reliability-children.js';
 import { WORKER, record } from '../helpers/reliability-config.js';
+import { codeOf } from '../helpers/codes.js';
 
 afterAll(cleanupTempDirs);
-
-async function codeOf(p: Promise<unknown>): Promise<ErrorCode | 'OK'> {
-  try {
-    await p;
-    return 'OK';
-  } catch (e) {
-    if (e instanceof LedgerError) return e.code;
-    throw e;
-  }
-}
 
 /** The Ledger's own better-sqlite3 connection (test-only fault injection). */
 function connectionOf(l: Ledger): Database.Database {

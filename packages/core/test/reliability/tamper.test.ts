@@ -12,7 +12,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { LedgerError, verifyLedger, type VerifyReport } from '../../src/index.js';
-import { TABLES } from '../../src/store/schema.js';
+import { TABLES } from '../../src/store/sqlite/schema.js';
 import { KEYS, cleanupTempDirs } from '../helpers/ledgers.js';
 import { SEED, budgetMs, knob, record, rng } from '../helpers/reliability-config.js';
 import { KINDS, applyCase, buildFixture, enumerateCases, matches, signedHistory, type Fixture } from '../helpers/reliability-tamper.js';

@@ -1,0 +1,210 @@
+/**
+ * The in-transaction extension point (docs/api.md "Extensions"): layers on
+ * the ledger (supervision, oversight) run a synchronous function inside the
+ * append transaction for each step, after it got its seq, step and time;
+ * they may read the ledger through a checked read view, add system entries
+ * of their own right after the step, or refuse the whole transaction.
+ *
+ * Cost is bounded, per extension: at most `maxAddedPerStep` entries added
+ * per step and `maxAddedPerTransaction` per transaction, at most
+ * `maxReadsPerTransaction` rows read through the view, no I/O but the view
+ * (the function is synchronous and gets nothing else), and the time spent
+ * measured and exposed by `ledger.extensionStats()`.
+ */
+import { REDACTION_TYPE, RESERVED_PREFIX, checkIntIn, fail, isReserved, LedgerError, systemEntryProblem, type SystemTypeValidator } from '@casetrail/verify';
+
+export type { SystemTypeValidator };
+import type { CommittedStep } from './rows.js';
+
+/** A system entry a layer writes: its type (and its case id, if it likes) are reserved `casetrail.` names. */
+export interface SystemStepInput {
+  caseId: string;
+  type: string;
+  actor: string;
+  /** Any JSON value (default null), checked by the type's validator. */
+  data?: unknown;
+}
+
+
+export interface ExtensionLimits {
+  /** Entries one step may get added (default 16, at most 256). */
+  maxAddedPerStep?: number;
+  /** Entries one transaction may get added (default 1,000, at most 100,000). */
+  maxAddedPerTransaction?: number;
+  /** Rows read through the view in one transaction (default 10,000, at most 1,000,000). */
+  maxReadsPerTransaction?: number;
+}
+
+/** What `onStep` may read: a case's steps, entries of a type, the tail, each row checked against its bytes. */
+export interface ExtensionView {
+  /** Entries in the ledger, including those written so far in this transaction. */
+  size(): number;
+  /** The last entry (seq, time, leaf hash), or undefined for an empty ledger. */
+  tail(): { seq: number; time: number; leafHash: Uint8Array } | undefined;
+  /**
+   * Steps of a case in step order from `fromStep` (default 1), at most
+   * `limit` (default and most 1,000), decoded from the stored bytes; each
+   * row's leaf hash, index columns and payload are checked against its
+   * bytes and each step's link to the one before (STORAGE_ERROR if one does
+   * not hold: run verify).
+   */
+  caseSteps(caseId: string, options?: { fromStep?: number; limit?: number }): CommittedStep[];
+  /** The case's latest step, checked as caseSteps does. */
+  caseTail(caseId: string): CommittedStep | undefined;
+  /** Entries of a type in seq order after `after` (default: from the start), at most `limit` (default and most 1,000), checked. */
+  entriesOfType(type: string, options?: { after?: number; limit?: number }): CommittedStep[];
+  /** Entry `seq`, checked, or undefined. */
+  entry(seq: number): CommittedStep | undefined;
+}
+
+export interface ExtensionContext {
+  readonly view: ExtensionView;
+  /** Where the step is in its batch (system entries added to it are not counted). */
+  readonly batch: { readonly index: number; readonly size: number };
+  /**
+   * Appends a system entry right after the current step (and after the
+   * entries already added to it), in the same transaction, through the
+   * same encoding, Merkle and checkpoint path; its time is the step's.
+   * @throws INVALID_ARGUMENT (an undeclared type, data its validator refuses),
+   *   EXTENSION_FAILED beyond the limits
+   */
+  add(entry: SystemStepInput): CommittedStep;
+  /**
+   * Refuses the whole transaction: nothing of it is written. The `record`
+   * entries (system entries) are then written in a transaction of their
+   * own, so that the refused attempt is itself recorded, and the append
+   * rejects with REFUSED.
+   */
+  refuse(reason: { code: string; message: string; record?: SystemStepInput[] }): never;
+}
+
+/** A layer on the ledger, registered with `ledger.use(extension)`. */
+export interface LedgerExtension {
+  /** A name for errors and statistics, e.g. `supervise`. */
+  readonly name: string;
+  /** Validators of the system types this layer writes (names start with `casetrail.`). */
+  readonly systemTypes?: Readonly<Record<string, SystemTypeValidator>>;
+  /** Called inside the append transaction for each step in order; synchronous, no I/O but `ctx.view`. */
+  onStep?(step: CommittedStep, ctx: ExtensionContext): void;
+  readonly limits?: ExtensionLimits;
+}
+
+export interface ExtensionStats {
+  name: string;
+  /** onStep calls. */
+  calls: number;
+  /** Entries added (in committed and in rolled-back transactions). */
+  added: number;
+  refusals: number;
+  failures: number;
+  /** Time spent in onStep, in milliseconds. */
+  totalMs: number;
+  maxMs: number;
+}
+
+/** An extension as registered: its limits resolved, its statistics kept. */
+export interface Registered {
+  readonly ext: LedgerExtension;
+  readonly maxAddedPerStep: number;
+  readonly maxAddedPerTransaction: number;
+  readonly maxReadsPerTransaction: number;
+  readonly stats: ExtensionStats;
+}
+
+/** Thrown through the transaction by `ctx.refuse`, caught by the append path. */
+export class Refusal extends Error {
+  constructor(
+    readonly extension: string,
+    /** The extension's own code (not a LedgerError code: the error given to the caller is REFUSED). */
+    readonly reason: string,
+    message: string,
+    readonly record: SystemStepInput[],
+  ) {
+    super(message);
+  }
+}
+
+function limit(value: number | undefined, name: string, fallback: number, max: number): number {
+  if (value === undefined) return fallback;
+  checkIntIn(value, `limits.${name}`, 0, max);
+  return value;
+}
+
+/** The extensions of one Ledger instance and the system types they declare. */
+export class ExtensionRegistry {
+  readonly #list: Registered[] = [];
+  readonly #types = new Map<string, { validator: SystemTypeValidator; by: string }>();
+
+  get active(): readonly Registered[] {
+    return this.#list;
+  }
+
+  get hasHooks(): boolean {
+    return this.#list.some((r) => r.ext.onStep !== undefined);
+  }
+
+  /** Registers an extension; returns the function that removes it. */
+  use(ext: LedgerExtension): () => void {
+    if (ext === null || typeof ext !== 'object' || typeof ext.name !== 'string' || ext.name.length === 0) {
+      fail('INVALID_ARGUMENT', 'extension must be an object with a non-empty name', { field: 'extension' });
+    }
+    if (ext.onStep !== undefined && typeof ext.onStep !== 'function') fail('INVALID_ARGUMENT', 'extension.onStep must be a function', { field: 'onStep' });
+    if (this.#list.some((r) => r.ext.name === ext.name)) fail('INVALID_ARGUMENT', `an extension named ${JSON.stringify(ext.name)} is already in use`, { field: 'name' });
+    const types = Object.entries(ext.systemTypes ?? {});
+    for (const [type, validator] of types) {
+      if (!isReserved(type) || type === REDACTION_TYPE) {
+        fail('INVALID_ARGUMENT', `system type ${JSON.stringify(type)}: a system type starts with "${RESERVED_PREFIX}" and is not ${REDACTION_TYPE}`, { field: 'systemTypes' });
+      }
+      if (typeof validator !== 'function') fail('INVALID_ARGUMENT', `system type ${type}: the validator must be a function`, { field: 'systemTypes' });
+      const seen = this.#types.get(type);
+      if (seen !== undefined) fail('INVALID_ARGUMENT', `system type ${type} is already declared by extension ${seen.by}`, { field: 'systemTypes' });
+    }
+    const l = ext.limits ?? {};
+    const r: Registered = {
+      ext,
+      maxAddedPerStep: limit(l.maxAddedPerStep, 'maxAddedPerStep', 16, 256),
+      maxAddedPerTransaction: limit(l.maxAddedPerTransaction, 'maxAddedPerTransaction', 1_000, 100_000),
+      maxReadsPerTransaction: limit(l.maxReadsPerTransaction, 'maxReadsPerTransaction', 10_000, 1_000_000),
+      stats: { name: ext.name, calls: 0, added: 0, refusals: 0, failures: 0, totalMs: 0, maxMs: 0 },
+    };
+    for (const [type, validator] of types) this.#types.set(type, { validator, by: ext.name });
+    this.#list.push(r);
+    return () => {
+      const i = this.#list.indexOf(r);
+      if (i < 0) return;
+      this.#list.splice(i, 1);
+      for (const [type] of types) this.#types.delete(type);
+    };
+  }
+
+  /** The validators of every declared system type (for verification). */
+  validators(): Record<string, SystemTypeValidator> {
+    return Object.fromEntries([...this.#types].map(([t, v]) => [t, v.validator]));
+  }
+
+  /**
+   * Checks a system entry against its type's validator.
+   * @throws INVALID_ARGUMENT for an undeclared type or data the validator refuses
+   */
+  checkSystemEntry(e: SystemStepInput, where: string): void {
+    const t = this.#types.get(e.type);
+    if (t === undefined) fail('INVALID_ARGUMENT', `${where}.type: system type ${JSON.stringify(e.type)} is not declared by any extension in use (ledger.use)`, { field: 'type' });
+    const problem = systemEntryProblem(t.validator, e.data === undefined ? null : e.data, e);
+    if (problem !== undefined) fail('INVALID_ARGUMENT', `${where}: not a well-formed ${e.type} entry: ${problem}`, { field: 'data' });
+  }
+
+  stats(): ExtensionStats[] {
+    return this.#list.map((r) => ({ ...r.stats }));
+  }
+}
+
+/** EXTENSION_FAILED for what an extension threw (a refusal is not a failure). */
+export function extensionFailure(r: Registered, seq: number, e: unknown): LedgerError {
+  if (e instanceof LedgerError && e.code === 'EXTENSION_FAILED') return e;
+  return new LedgerError(
+    'EXTENSION_FAILED',
+    `extension ${r.ext.name} failed on entry ${seq}: ${(e as Error)?.message ?? String(e)}; nothing was written`,
+    { extension: r.ext.name, seq, ...(e instanceof LedgerError ? { causeCode: e.code } : {}) },
+    { cause: e },
+  );
+}

@@ -1,0 +1,421 @@
+/**
+ * The ledger: append steps, read them back, prove them, verify the store.
+ * It depends only on the store interface (store/store.ts); the factory picks
+ * the store from the location. The work is done by the modules beside it:
+ * prepare and append (writes), reads (reads and proofs), checkpoints,
+ * extensions and commits (the seams for layers).
+ */
+import {
+  DEFAULT_MAX_PAYLOAD,
+  HARD_MAX_PAYLOAD,
+  REDACTION_TYPE,
+  checkIntIn,
+  checkNat,
+  checkString,
+  decodeEntry,
+  fail,
+  redactionPayload,
+  rootAt,
+  validateText,
+  type CosignatureVerifier,
+  type NoteSigner,
+} from '@casetrail/verify';
+import { resolveSigner } from '../node/signer.js';
+import { createStore, openStore, type StoreOptions } from '../store/open.js';
+import { NodeCache, type LedgerStore } from '../store/store.js';
+import { verifyStore, assertReport, type VerifyOptions, type VerifyReport } from '../verify/verify.js';
+import { Appender } from './append.js';
+import { attachCosignature, checkpointBody, noteWithSignature, signBody, signedCheckpoint } from './checkpoints.js';
+import { CommitListeners, type CommitListener } from './commits.js';
+import { Transactions } from './transactions.js';
+import { ExtensionRegistry, type ExtensionStats, type LedgerExtension, type SystemStepInput } from './extensions.js';
+import { MAX_BATCH, checkPolicy, prepareStep } from './prepare.js';
+import { proveConsistency, proveInclusion, queryPage, readEntry, streamEntries, traceCase } from './reads.js';
+import type {
+  CheckpointPolicy,
+  ConsistencyProof,
+  CreateLedgerOptions,
+  InclusionProof,
+  LedgerEntry,
+  LedgerOptions,
+  Page,
+  QueryOptions,
+  Receipt,
+  SignedCheckpoint,
+  StepInput,
+  Trace,
+} from './types.js';
+
+function storeOptions(o: LedgerOptions): StoreOptions {
+  return {
+    ...(o.readonly === undefined ? {} : { readonly: o.readonly }),
+    ...(o.durability === undefined ? {} : { durability: o.durability }),
+    ...(o.busyTimeoutMs === undefined ? {} : { busyTimeoutMs: o.busyTimeoutMs }),
+  };
+}
+
+const ORIGIN_LINE = /^[^\s\p{Cc}](?:[^\p{Cc}]*[^\s\p{Cc}])?$/u;
+
+export class Ledger {
+  /** The store's location (a path, or a URL such as memory:<name>). */
+  readonly path: string;
+  readonly origin: string;
+  /** Kept under this name: the fault tests reach the SQLite connection through it. */
+  private readonly store: LedgerStore;
+  private readonly signer: NoteSigner | undefined;
+  private readonly policy: CheckpointPolicy;
+  private readonly maxPayload: number;
+  private readonly transactions: Transactions;
+  private readonly extensions = new ExtensionRegistry();
+  private readonly listeners = new CommitListeners();
+  private queue: Promise<unknown> = Promise.resolve();
+  /** Upper Merkle nodes shared by successive proofs (at most ~5 MB). */
+  private readonly proofNodes = new NodeCache();
+  private closed = false;
+
+  private constructor(store: LedgerStore, options: LedgerOptions) {
+    this.store = store;
+    this.path = store.location;
+    this.origin = store.origin;
+    this.policy = options.checkpointPolicy ?? 'transaction';
+    checkPolicy(this.policy);
+    const max = options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD;
+    checkIntIn(max, 'maxPayloadBytes', 1, HARD_MAX_PAYLOAD);
+    this.maxPayload = max;
+    this.signer = options.signer === undefined ? undefined : resolveSigner(options.signer);
+    if (this.signer !== undefined && this.signer.name !== this.origin) {
+      fail('KEY_MISMATCH', `the signer key is named "${this.signer.name}" but the ledger's origin is "${this.origin}"; use the ledger's own key`, {
+        keyName: this.signer.name,
+        origin: this.origin,
+      });
+    }
+    this.transactions = new Transactions(
+      store,
+      new Appender(store, { origin: this.origin, clock: options.clock ?? Date.now, policy: this.policy, signer: this.signer, maxPayload: max, extensions: this.extensions }),
+      this.extensions,
+      this.listeners,
+      this.signer,
+      max,
+    );
+  }
+
+  /**
+   * Creates a new ledger at a location: a file path (SQLite), or a URL of a
+   * registered store scheme (memory:<name>).
+   * @throws LEDGER_EXISTS, KEY_MISMATCH (signer name ≠ origin), INVALID_ARGUMENT, storage codes
+   */
+  static async create(location: string, options: CreateLedgerOptions): Promise<Ledger> {
+    const origin = options.origin;
+    if (typeof origin !== 'string' || !ORIGIN_LINE.test(origin) || origin.includes('\u2014')) {
+      fail('INVALID_ARGUMENT', 'origin must be a non-empty line of printable text without leading or trailing space', { field: 'origin' });
+    }
+    const signer = options.signer === undefined ? undefined : resolveSigner(options.signer);
+    if (signer !== undefined && signer.name !== origin) {
+      fail('KEY_MISMATCH', `the signer key is named "${signer.name}" but the origin is "${origin}"; the checkpoint key name must equal the origin`);
+    }
+    const store = await createStore(location, origin, storeOptions(options));
+    return Ledger.onStore(store, { ...options, ...(signer === undefined ? {} : { signer }) });
+  }
+
+  /**
+   * Opens an existing ledger.
+   * @throws LEDGER_NOT_FOUND, NOT_A_LEDGER, KEY_MISMATCH, storage codes
+   */
+  static async open(location: string, options: LedgerOptions = {}): Promise<Ledger> {
+    return Ledger.onStore(await openStore(location, storeOptions(options)), options);
+  }
+
+  /**
+   * A Ledger over a store already opened (any implementation of the store
+   * interface). The Ledger closes it when it is closed.
+   */
+  static async fromStore(store: LedgerStore, options: Omit<LedgerOptions, 'readonly' | 'durability' | 'busyTimeoutMs'> = {}): Promise<Ledger> {
+    return Ledger.onStore(store, options);
+  }
+
+  private static async onStore(store: LedgerStore, options: LedgerOptions): Promise<Ledger> {
+    try {
+      return new Ledger(store, options);
+    } catch (e) {
+      await store.close();
+      throw e;
+    }
+  }
+
+  /** Closes the store; pending appends finish first. */
+  async close(): Promise<void> {
+    await this.queue.catch(() => undefined);
+    this.closed = true;
+    await this.store.close();
+  }
+
+  /** Number of entries. */
+  async size(): Promise<number> {
+    this.checkOpen();
+    return this.store.read((v) => v.size());
+  }
+
+  // ---- appends ---------------------------------------------------------------
+
+  /** Appends one step in its own transaction. */
+  async append(step: StepInput): Promise<Receipt> {
+    const [receipt] = await this.appendMany([step]);
+    return receipt!;
+  }
+
+  /**
+   * Appends steps in one transaction: all are stored, or none.
+   * @throws INVALID_ARGUMENT, PAYLOAD_TOO_LARGE, TIME_ORDER, INVALID_SIGNATURE, LEDGER_BUSY, DISK_FULL, REFUSED, EXTENSION_FAILED, …
+   */
+  async appendMany(steps: readonly StepInput[]): Promise<Receipt[]> {
+    this.checkOpen();
+    this.checkBatch(steps);
+    this.needSigner('this ledger signs a checkpoint after each append: open it with a signer, or use checkpointPolicy "manual"');
+    const prepared = steps.map((s, i) => prepareStep(s, i, this.maxPayload));
+    return this.exclusive(() => this.transactions.commit(prepared));
+  }
+
+  /**
+   * Appends system entries (reserved `casetrail.` types, declared by an
+   * extension in use with a validator) in one transaction: the way layers
+   * write entries of their own outside a step's transaction. Extensions see
+   * them like any step.
+   * @throws INVALID_ARGUMENT (an undeclared type, data its validator refuses), as appendMany
+   */
+  async appendSystem(entries: readonly SystemStepInput[]): Promise<Receipt[]> {
+    this.checkOpen();
+    this.checkBatch(entries);
+    this.needSigner('system entries are appended like steps: open the ledger with its signer');
+    const prepared = entries.map((e, i) => {
+      this.extensions.checkSystemEntry(e, `entries[${i}]`);
+      return prepareStep({ caseId: e.caseId, type: e.type, actor: e.actor, data: e.data }, `entries[${i}]`, this.maxPayload, 'system');
+    });
+    return this.exclusive(() => this.transactions.commit(prepared));
+  }
+
+  /**
+   * Erases the payload of entry `seq`, recorded as a `casetrail.redaction`
+   * entry in the same case (format.md §4.5).
+   * @throws NOT_FOUND, ALREADY_REDACTED, NOT_REDACTABLE
+   */
+  async redact(seq: number, options: { reason: string; actor: string }): Promise<Receipt> {
+    this.checkOpen();
+    checkNat(seq, 'seq');
+    if (typeof options?.reason !== 'string' || options.reason.length === 0) fail('INVALID_ARGUMENT', 'a redaction needs a reason', { field: 'reason' });
+    validateText('actor', options.actor);
+    this.needSigner('redaction appends an entry: open the ledger with its signer');
+    return this.exclusive(async () => {
+      const { row, erased } = await this.store.read((v) => ({ row: v.entry(seq), erased: v.redactionOf(seq) !== undefined }));
+      if (row === undefined) fail('NOT_FOUND', `no entry ${seq}`, { seq });
+      const target = decodeEntry(row.bytes);
+      if (target.type === REDACTION_TYPE) fail('NOT_REDACTABLE', `entry ${seq} is a redaction record and cannot be redacted`, { seq });
+      if (row.data === null || erased) fail('ALREADY_REDACTED', `the payload of entry ${seq} is already erased`, { seq });
+      const step = prepareStep(
+        { caseId: target.caseId, type: REDACTION_TYPE, actor: options.actor, payload: redactionPayload(seq, row.leaf, options.reason) },
+        'redaction',
+        this.maxPayload,
+        'redaction',
+      );
+      const [receipt] = await this.transactions.commit([step], (tx, by) => tx.redactPayload(seq, by));
+      return receipt!;
+    });
+  }
+
+  private checkBatch(steps: readonly unknown[]): void {
+    if (!Array.isArray(steps) || steps.length === 0 || steps.length > MAX_BATCH) {
+      fail('INVALID_ARGUMENT', `steps must be an array of 1 to ${MAX_BATCH} steps`, { field: 'steps' });
+    }
+  }
+
+  private needSigner(why: string): void {
+    if (this.signer === undefined && this.policy !== 'manual') fail('NO_SIGNER', why);
+  }
+
+  /** Serialises this instance's writes; other processes are serialised by the store. */
+  private exclusive<T>(fn: () => Promise<T> | T): Promise<T> {
+    const run = this.queue.then(() => {
+      this.checkOpen();
+      return fn();
+    });
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private checkOpen(): void {
+    if (this.closed || !this.store.isOpen) fail('LEDGER_CLOSED', `ledger ${this.path} is closed`);
+  }
+
+  // ---- seams for layers ---------------------------------------------------------
+
+  /**
+   * Registers an extension whose `onStep` runs inside each append
+   * transaction of this instance, and whose system types become appendable
+   * (docs/api.md "Extensions").
+   * @returns a function that removes it
+   */
+  use(extension: LedgerExtension): () => void {
+    this.checkOpen();
+    return this.extensions.use(extension);
+  }
+
+  /** Calls, entries added, refusals, failures and time spent of each extension in use. */
+  extensionStats(): ExtensionStats[] {
+    return this.extensions.stats();
+  }
+
+  /**
+   * Calls `listener` after each transaction this instance commits, with the
+   * entries it wrote; a listener that throws cannot undo the commit (its
+   * error goes to `onError`). Other writers are followed with followLedger.
+   * @returns a function that removes it
+   */
+  onCommit(listener: CommitListener, onError?: (e: unknown) => void): () => void {
+    return this.listeners.add(listener, onError);
+  }
+
+  // ---- checkpoints -----------------------------------------------------------
+
+  /**
+   * The signed checkpoint of the current size, signing and storing one if the
+   * latest stored checkpoint is older. Needs the signer only in that case.
+   * @throws NO_SIGNER, SIGNER_FAILED
+   */
+  async checkpoint(): Promise<SignedCheckpoint> {
+    this.checkOpen();
+    return this.exclusive(async () => {
+      const { size, latest } = await this.store.read((v) => {
+        const l = v.latestCheckpoint();
+        return { size: v.size(), latest: l === undefined ? undefined : signedCheckpoint(v, this.origin, l) };
+      });
+      if (latest !== undefined && latest.size === size) return latest;
+      if (this.signer === undefined) {
+        fail('NO_SIGNER', `the latest checkpoint is of size ${latest?.size ?? 0} but the ledger has ${size} entries: open it with its signer to sign a new one`);
+      }
+      const root = await this.store.read((v) => rootAt(v, size));
+      const body = checkpointBody(this.origin, size, root);
+      const note = noteWithSignature(body, this.signer, await signBody(this.signer, size, body));
+      await this.store.write((tx) => tx.insertCheckpoint(size, root, note));
+      return { origin: this.origin, size, root, note, cosignatures: [] };
+    });
+  }
+
+  /** The latest stored signed checkpoint (with its cosignatures), without signing anything. */
+  async latestCheckpoint(): Promise<SignedCheckpoint | undefined> {
+    this.checkOpen();
+    return this.store.read((v) => {
+      const row = v.latestCheckpoint();
+      return row === undefined ? undefined : signedCheckpoint(v, this.origin, row);
+    });
+  }
+
+  /** The stored signed checkpoint of exactly this size (with its cosignatures), if there is one. */
+  async checkpointAt(size: number): Promise<SignedCheckpoint | undefined> {
+    this.checkOpen();
+    checkNat(size, 'size');
+    return this.store.read((v) => {
+      const row = v.checkpointAt(size);
+      return row === undefined ? undefined : signedCheckpoint(v, this.origin, row);
+    });
+  }
+
+  /**
+   * Adds a witness's cosignature to the stored checkpoint of `size`, after
+   * checking it under the witness's key (c2sp.org/tlog-cosignature). The
+   * note the ledger signed stays byte for byte; `checkpointAt(size)` then
+   * returns it with the line appended to its signature block.
+   * @param witness - the witness's cosignature verifier key (type 0x04)
+   * @returns the checkpoint with its cosignatures
+   * @throws NOT_FOUND, MALFORMED_NOTE, MALFORMED_KEY, UNKNOWN_KEY, INVALID_SIGNATURE, READ_ONLY
+   */
+  async attachCosignature(size: number, line: string, witness: string | CosignatureVerifier): Promise<SignedCheckpoint> {
+    this.checkOpen();
+    checkNat(size, 'size');
+    checkString(line, 'line');
+    return this.exclusive(() =>
+      this.store.write((tx) => {
+        attachCosignature(tx, size, line, witness);
+        return signedCheckpoint(tx, this.origin, tx.checkpointAt(size)!);
+      }),
+    );
+  }
+
+  // ---- reads and proofs ------------------------------------------------------
+
+  /**
+   * The entry at seq, decoded, with its payload.
+   * @throws NOT_FOUND, MALFORMED_ENTRY (stored bytes are corrupt)
+   */
+  async get(seq: number): Promise<LedgerEntry> {
+    this.checkOpen();
+    return readEntry(this.store, seq);
+  }
+
+  /** One page of entries matching the filter, in seq order. */
+  async query(options: QueryOptions = {}): Promise<Page> {
+    this.checkOpen();
+    return queryPage(this.store, options);
+  }
+
+  /** Every entry matching the filter, streamed in seq order with constant memory. */
+  async *stream(options: Omit<QueryOptions, 'limit'> = {}): AsyncGenerator<LedgerEntry> {
+    this.checkOpen();
+    yield* streamEntries(this.store, options);
+  }
+
+  /**
+   * A case's steps in order, with its per-case chain checked: steps numbered
+   * 1, 2, … without gap, each casePrev equal to the recomputed leaf hash of
+   * the step before, every row passing verification's single-row checks.
+   */
+  async trace(caseId: string): Promise<Trace> {
+    this.checkOpen();
+    return traceCase(this.store, caseId);
+  }
+
+  /**
+   * RFC 9162 inclusion proof of entry seq in the tree of treeSize entries
+   * (default: the latest checkpoint's size, else the current size).
+   */
+  async proveInclusion(seq: number, treeSize?: number): Promise<InclusionProof> {
+    this.checkOpen();
+    return proveInclusion(this.store, this.proofNodes, seq, treeSize);
+  }
+
+  /** RFC 9162 consistency proof from oldSize to newSize (default: the current size). */
+  async proveConsistency(oldSize: number, newSize?: number): Promise<ConsistencyProof> {
+    this.checkOpen();
+    return proveConsistency(this.store, this.proofNodes, oldSize, newSize);
+  }
+
+  // ---- verification ----------------------------------------------------------
+
+  /**
+   * Verifies the ledger against a verifier key supplied by the caller
+   * (never read from the store). System entries are checked with the
+   * validators of the extensions in use, and those in `options.systemTypes`.
+   */
+  async verify(options: VerifyOptions): Promise<VerifyReport> {
+    this.checkOpen();
+    const systemTypes = { ...this.extensions.validators(), ...(options?.systemTypes ?? {}) };
+    const withTypes = Object.keys(systemTypes).length > 0 ? { ...options, systemTypes } : options;
+    // Queued with the writes: its read snapshot stays open across awaits.
+    return this.exclusive(() => verifyStore(this.store, withTypes));
+  }
+
+  /** Like verify(), but throws VERIFICATION_FAILED with the report when anything is wrong. */
+  async assertVerified(options: VerifyOptions): Promise<VerifyReport> {
+    return assertReport(await this.verify(options));
+  }
+}
+
+/** Opens the ledger read-only, verifies it, and closes it. */
+export async function verifyLedger(location: string, options: VerifyOptions & { busyTimeoutMs?: number }): Promise<VerifyReport> {
+  const store = await openStore(location, { readonly: true, ...(options.busyTimeoutMs === undefined ? {} : { busyTimeoutMs: options.busyTimeoutMs }) });
+  try {
+    return await verifyStore(store, options);
+  } finally {
+    await store.close();
+  }
+}
+
+export type { SystemStepInput };

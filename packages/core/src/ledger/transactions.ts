@@ -1,0 +1,100 @@
+/**
+ * What an append transaction is followed by, in one place for append,
+ * appendMany, appendSystem and redact: a refusal's record written in a
+ * transaction of its own, the commit listeners, and an asynchronous
+ * signature stored after the commit (SIGNER_FAILED, checkpoints.ts).
+ */
+import { LedgerError, type NoteSigner } from '@casetrail/verify';
+import type { LedgerStore, WriteTx } from '../store/store.js';
+import type { Appender, CommitResult } from './append.js';
+import { noteWithSignature } from './checkpoints.js';
+import type { CommitListeners } from './commits.js';
+import { Refusal, type ExtensionRegistry } from './extensions.js';
+import { prepareStep, type PreparedStep } from './prepare.js';
+import type { Receipt } from './types.js';
+
+export class Transactions {
+  constructor(
+    private readonly store: LedgerStore,
+    private readonly appender: Appender,
+    private readonly extensions: ExtensionRegistry,
+    private readonly listeners: CommitListeners,
+    private readonly signer: NoteSigner | undefined,
+    private readonly maxPayload: number,
+  ) {}
+
+  /**
+   * One write transaction, then what follows it: a refusal's record, the
+   * commit listeners, an asynchronous signature.
+   */
+  async commit(steps: PreparedStep[], onWritten?: (tx: WriteTx, seq: number) => void): Promise<Receipt[]> {
+    let result: CommitResult;
+    try {
+      result = await this.appender.commit(steps, {
+        hooks: true,
+        steps: this.listeners.any,
+        ...(onWritten === undefined ? {} : { onWritten: (tx, _step, seq) => onWritten(tx, seq) }),
+      });
+    } catch (e) {
+      if (e instanceof Refusal) throw await this.recordRefusal(e);
+      throw e;
+    }
+    this.emit(result);
+    if (result.signerFailure !== undefined) throw this.entriesStoredButUnsigned(result.size, result.signerFailure);
+    if (result.pending !== undefined) {
+      // An asynchronous signer (HSM, KMS) is not awaited inside the write
+      // transaction, which would hold the lock for its latency; the entries
+      // are committed first and the checkpoint is stored when it arrives.
+      const p = result.pending;
+      try {
+        const note = noteWithSignature(p.body, this.signer!, await p.signature);
+        await this.store.write((tx) => tx.insertCheckpoint(p.size, p.root, note));
+        for (const r of result.receipts) r.checkpoint = note;
+      } catch (e) {
+        throw this.entriesStoredButUnsigned(p.size, e);
+      }
+    } else if (result.checkpoint !== undefined) {
+      for (const r of result.receipts) r.checkpoint = result.checkpoint;
+    }
+    return result.receipts;
+  }
+
+  /**
+   * SIGNER_FAILED after a commit (checkpoints.ts): a storage code here
+   * (LEDGER_BUSY, DISK_FULL) would say that nothing was written and invite
+   * a retry that appends the entries twice.
+   */
+  private entriesStoredButUnsigned(size: number, e: unknown): LedgerError {
+    const cause = e instanceof LedgerError && e.code === 'SIGNER_FAILED' && e.cause instanceof LedgerError ? e.cause : e;
+    return new LedgerError(
+      'SIGNER_FAILED',
+      `the entries are stored (ledger size ${size}), but their checkpoint could not be signed or stored: ${(e as Error)?.message ?? e}; it is signed on the next append or checkpoint()`,
+      { size, ...(cause instanceof LedgerError ? { causeCode: cause.code } : {}) },
+      { cause: e },
+    );
+  }
+
+  /** Writes a refusal's record in a transaction of its own (no extension runs on it), then gives the REFUSED error. */
+  private async recordRefusal(r: Refusal): Promise<LedgerError> {
+    const details: Record<string, unknown> = { extension: r.extension, reason: r.reason, recorded: [] as number[] };
+    if (r.record.length > 0) {
+      try {
+        const prepared = r.record.map((e, i) => {
+          this.extensions.checkSystemEntry(e, `record[${i}]`);
+          return prepareStep({ caseId: e.caseId, type: e.type, actor: e.actor, data: e.data }, `record[${i}]`, this.maxPayload, 'system');
+        });
+        const result = await this.appender.commit(prepared, { hooks: false, steps: this.listeners.any });
+        this.emit(result);
+        details['recorded'] = result.receipts.map((x) => x.seq);
+      } catch (e) {
+        details['recordFailed'] = e instanceof LedgerError ? e.code : String(e);
+      }
+    }
+    return new LedgerError('REFUSED', `extension ${r.extension} refused the transaction (${r.reason}): ${r.message}; nothing of it was written`, details);
+  }
+
+  private emit(result: CommitResult): void {
+    if (!this.listeners.any) return;
+    this.listeners.emit({ entries: result.committed, treeSize: result.size, ...(result.checkpoint === undefined ? {} : { checkpoint: result.checkpoint }) });
+  }
+}

@@ -1,0 +1,147 @@
+/**
+ * The public types of the Ledger API (docs/api.md).
+ */
+import type { ActorSignature, Entry, Issue, Statement } from '@casetrail/verify';
+import type { SignerInput } from '../node/signer.js';
+import type { Durability } from '../store/sqlite/sqlite-store.js';
+
+/** When the ledger signs a checkpoint of its own accord. */
+export type CheckpointPolicy =
+  /** After every append transaction (default). */
+  | 'transaction'
+  /** Only when checkpoint() is called. */
+  | 'manual'
+  /** After a transaction that leaves at least this many entries since the last checkpoint. */
+  | { everyEntries: number };
+
+export interface LedgerOptions {
+  /** Checkpoint signer. Required for appends unless checkpointPolicy is 'manual'. */
+  signer?: SignerInput;
+  checkpointPolicy?: CheckpointPolicy;
+  /** 'full' (default): a resolved append survives a power cut. 'normal': survives a process crash only. */
+  durability?: Durability;
+  /** Default 1 MiB; at most 16 MiB. */
+  maxPayloadBytes?: number;
+  /** How long to wait for another writer's lock before LEDGER_BUSY. Default 5000 ms. */
+  busyTimeoutMs?: number;
+  /** Open without write access (verification, export). */
+  readonly?: boolean;
+  /** Source of entry times, ms since epoch UTC. Default Date.now. */
+  clock?: () => number;
+}
+
+export interface CreateLedgerOptions extends LedgerOptions {
+  /** The checkpoint origin line; must equal the signer's key name. */
+  origin: string;
+}
+
+/** One step to append. */
+export interface StepInput {
+  caseId: string;
+  type: string;
+  actor: string;
+  /** Any JSON value (default null). Give either data or payload. */
+  data?: unknown;
+  /** The exact payload bytes (UTF-8 JSON), e.g. from prepareStatement. */
+  payload?: Uint8Array;
+  /** The 32-byte salt the statement was prepared with (required with signatures). */
+  salt?: Uint8Array;
+  /** Entry time in ms since epoch UTC; default max(clock(), latest time). */
+  time?: number;
+  /** Actor signatures made beforehand over this statement (see prepareStatement). */
+  signatures?: ActorSignature[];
+  /** Ed25519 seeds to sign the statement with now, on the actor's behalf. */
+  signWith?: Uint8Array[];
+}
+
+/** What the ledger gives back for an appended step. */
+export interface Receipt {
+  seq: number;
+  caseId: string;
+  step: number;
+  time: number;
+  leafHash: Uint8Array;
+  /** Ledger size after the append transaction. */
+  treeSize: number;
+  /** Signed checkpoint note of treeSize, if the policy made one. */
+  checkpoint?: string;
+}
+
+/** A stored entry as read back. `data` is undefined when the payload was redacted. */
+export interface LedgerEntry {
+  seq: number;
+  leafHash: Uint8Array;
+  bytes: Uint8Array;
+  entry: Entry;
+  payload: Uint8Array | null;
+  salt: Uint8Array | null;
+  data: unknown;
+  redacted: boolean;
+}
+
+export interface QueryOptions {
+  caseId?: string;
+  actor?: string;
+  type?: string;
+  /** Entries with time ≥ since (ms since epoch). */
+  since?: number;
+  /** Entries with time < until (ms since epoch). */
+  until?: number;
+  /** Resume after this seq (the `next` of a previous page). */
+  after?: number;
+  /** Page size, default 100, at most 10 000. */
+  limit?: number;
+}
+
+export interface Page {
+  entries: LedgerEntry[];
+  /** Pass as `after` for the next page; undefined when there is none. */
+  next?: number;
+}
+
+/** The issues of a trace are of the one issue type (table `entries`, with `seq`). */
+export type TraceIssue = Issue;
+
+export interface Trace {
+  caseId: string;
+  steps: LedgerEntry[];
+  /** True when the per-case chain and every payload commitment check out. */
+  ok: boolean;
+  issues: TraceIssue[];
+}
+
+export interface InclusionProof {
+  seq: number;
+  treeSize: number;
+  leafHash: Uint8Array;
+  root: Uint8Array;
+  proof: Uint8Array[];
+}
+
+export interface ConsistencyProof {
+  oldSize: number;
+  newSize: number;
+  oldRoot: Uint8Array;
+  newRoot: Uint8Array;
+  proof: Uint8Array[];
+}
+
+export interface SignedCheckpoint {
+  origin: string;
+  size: number;
+  root: Uint8Array;
+  /**
+   * The signed note: the note as the ledger's key signed it, byte for byte,
+   * followed by the cosignature lines attached to it since, in the order
+   * they were attached (c2sp.org/signed-note: one signature block).
+   */
+  note: string;
+  /** The cosignature lines in `note` (each ends in "\n"); empty when there is none. */
+  cosignatures: string[];
+}
+
+export interface PreparedStatement {
+  statement: Statement;
+  payload: Uint8Array;
+  salt: Uint8Array;
+}

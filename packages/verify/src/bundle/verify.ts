@@ -1,0 +1,421 @@
+/**
+ * Evidence bundles (format.md §9.3): a streamable NDJSON file holding entries
+ * of one ledger, their payloads, an RFC 9162 inclusion proof for each, and
+ * the signed checkpoint they prove against, so that an auditor can check
+ * them offline with the ledger's verifier key alone.
+ *
+ *     {"bundle":"casetrail-bundle/v1","origin":…,"checkpoint":…,"payloads":…,"filter":{…}}   header
+ *     {"seq":…,"entry":…,"proof":[…],"payload":…,"salt":…}                                  one per entry
+ *     {"end":"casetrail-bundle/v1","entries":n}                                              trailer
+ *
+ * Verification is streaming: memory grows with the number of distinct cases
+ * in the bundle (one chain tail each), never with the number of entries.
+ *
+ * Limits, enforced before parsing: a line is at most
+ * {@link MAX_BUNDLE_LINE_BYTES} (`INPUT_TOO_LARGE`); base64 fields are length
+ * checked before decoding; a proof has at most 64 hashes.
+ *
+ * Each format rule is the one in checks/ that ledger verification and
+ * `trace` use too.
+ */
+import { checkNat } from '../args.js';
+import { equalBytes, toHex, utf8 } from '../bytes.js';
+import { caseLinkFinding, globalLinkFindings, type CaseTail } from '../checks/chain.js';
+import { IssueList, type Finding, type Issue, type IssueCode } from '../checks/issues.js';
+import { erasureTargetProblem, readRedactionRecord, redactionProblem, type RedactionTarget } from '../checks/redaction.js';
+import { actorSignatureFindings } from '../checks/signatures.js';
+import { decodeEntry, REDACTION_TYPE, type Entry } from '../entry/entry.js';
+import { genesisLink, payloadCommitment } from '../entry/payload.js';
+import { LedgerError } from '../errors.js';
+import { openCheckpoint, type Checkpoint } from '../tlog/checkpoint.js';
+import { leafHash } from '../tlog/merkle-hash.js';
+import { verifyInclusion } from '../tlog/merkle-proof.js';
+import { parseVerifierKey, type NoteVerifier } from '../tlog/note-keys.js';
+import type { BundleEntry, BundleFilter, BundleHeader, BundleLine, BundleRedaction } from './format.js';
+import { BundleLineReader, parseBundleLine } from './parse.js';
+
+
+/** Bundle verification reports issues of the one issue type (checks/issues.ts). */
+export type BundleIssue = Issue;
+/** The codes of bundle issues: the one {@link IssueCode} type. */
+export type BundleIssueCode = IssueCode;
+
+/** The steps of one case found in a bundle. */
+export interface BundleCaseSummary {
+  caseId: string;
+  firstStep: number;
+  lastStep: number;
+  firstSeq: number;
+  lastSeq: number;
+  steps: number;
+}
+
+export interface BundleReport {
+  ok: boolean;
+  /** The origin of the verifier key. */
+  origin: string;
+  /** The checkpoint the proofs lead to, once it verified. */
+  checkpoint?: { size: number; root: string };
+  payloads?: boolean;
+  filter?: BundleFilter;
+  created?: string;
+  entries: number;
+  checked: { proofs: number; payloads: number; redactions: number; actorSignatures: number };
+  /** Entries exported without payload (`payloads: false`). */
+  withheld: number;
+  /** Erased payloads, each backed by a proven redaction entry. */
+  redacted: number;
+  /**
+   * For a bundle without a filter: true when it holds every entry of the
+   * checkpoint's tree, so nothing was left out. Undefined for filtered bundles.
+   */
+  complete?: boolean;
+  /** One summary per case, in order of first appearance. */
+  cases: BundleCaseSummary[];
+  issues: BundleIssue[];
+  /** Total issues, including those beyond maxIssues. */
+  issueCount: number;
+}
+
+export interface BundleVerifyOptions {
+  /** Stop recording issues after this many (they are still counted). Default 1000. */
+  maxIssues?: number;
+}
+
+// ---------------------------------------------------------------------------
+// Verification
+
+/**
+ * Verifies a bundle line by line with memory independent of its length
+ * (one chain tail per case). Checks, for every entry: its inclusion proof
+ * against the signed checkpoint (the leaf hash recomputed from the entry
+ * bytes), that it decodes and its seq is its position, the payload
+ * commitment (or a proven redaction), actor signatures, the filter, and that
+ * each case's steps form an unbroken per-case chain; for consecutive
+ * positions the global chain (`prev`); for unfiltered bundles, that every
+ * entry of the checkpoint is present.
+ *
+ * @example
+ * const v = new BundleVerifier(vkey);
+ * for (const line of lines) v.pushLine(line);
+ * const report = v.finish();
+ */
+export class BundleVerifier {
+  readonly #verifier: NoteVerifier;
+  readonly #issues: IssueList;
+  #lineNo = 0;
+  #state: 'header' | 'entries' | 'ended' | 'dead' = 'header';
+  #header: BundleHeader | undefined;
+  #cp: Checkpoint | undefined;
+  #entries = 0;
+  readonly #checked = { proofs: 0, payloads: 0, redactions: 0, actorSignatures: 0 };
+  #withheld = 0;
+  #redacted = 0;
+  #lastSeq = -1;
+  #lastLeaf: Uint8Array | undefined;
+  #lastTime = 0;
+  /** One summary and chain tail per case: the only state that grows, with the number of cases. */
+  readonly #cases = new Map<string, { summary: BundleCaseSummary; tail: CaseTail }>();
+  #finished: BundleReport | undefined;
+
+  /**
+   * @param vkey - the ledger's verifier key (string or parsed), from outside the bundle
+   * @param opts - `maxIssues` (default 1000)
+   * @throws LedgerError MALFORMED_KEY for a bad vkey; INVALID_ARGUMENT for bad options
+   */
+  constructor(vkey: string | NoteVerifier, opts: BundleVerifyOptions = {}) {
+    this.#verifier = typeof vkey === 'string' ? parseVerifierKey(vkey.trim()) : vkey;
+    const max = opts.maxIssues ?? 1000;
+    checkNat(max, 'maxIssues');
+    this.#issues = new IssueList(max);
+  }
+
+  #issue(code: IssueCode, message: string, seq?: number): void {
+    this.#issues.add({ code, message, line: this.#lineNo, ...(seq === undefined ? {} : { seq }) });
+  }
+
+  #finding(f: Finding | undefined): void {
+    if (f !== undefined) this.#issues.add({ ...f, line: this.#lineNo });
+  }
+
+  /** Records a problem with the stream itself (over-long line, bad UTF-8) and stops. */
+  fail(e: unknown): void {
+    this.#lineNo++;
+    const code = e instanceof LedgerError && e.code === 'INPUT_TOO_LARGE' ? 'INPUT_TOO_LARGE' : 'MALFORMED_BUNDLE';
+    this.#issue(code, `cannot read the bundle: ${(e as Error)?.message ?? String(e)}`);
+    this.#state = 'dead';
+  }
+
+  /**
+   * Checks the next line of the bundle (without its newline).
+   * @throws LedgerError INVALID_ARGUMENT if called after finish()
+   */
+  pushLine(line: string): void {
+    if (this.#finished !== undefined) throw new LedgerError('INVALID_ARGUMENT', 'pushLine: the verifier has finished');
+    if (this.#state === 'dead') return;
+    this.#lineNo++;
+    if (this.#state === 'ended') {
+      this.#issue('MALFORMED_BUNDLE', 'there is a line after the end line');
+      this.#state = 'dead';
+      return;
+    }
+    let parsed: BundleLine;
+    try {
+      parsed = parseBundleLine(line, this.#state === 'header');
+    } catch (e) {
+      this.#issue('MALFORMED_BUNDLE', (e as Error).message);
+      // An unreadable line between header and end still counts as an entry
+      // line, so that the end line's count speaks only of lines added or removed.
+      if (this.#state === 'header') this.#state = 'dead';
+      else this.#entries++;
+      return;
+    }
+    if (parsed.kind === 'header') this.#onHeader(parsed.header);
+    else if (parsed.kind === 'end') this.#onEnd(parsed.entries);
+    else this.#onEntry(parsed.entry);
+  }
+
+  #onHeader(h: BundleHeader): void {
+    const origin = this.#verifier.name;
+    let cp: Checkpoint;
+    try {
+      cp = openCheckpoint(h.checkpoint, [this.#verifier]);
+    } catch (e) {
+      this.#issue('CHECKPOINT_INVALID', `the bundle's checkpoint does not verify under the key: ${(e as Error).message}`);
+      this.#state = 'dead';
+      return;
+    }
+    if (cp.origin !== origin || h.origin !== origin) {
+      this.#issue('CHECKPOINT_INVALID', `the bundle is for origin ${JSON.stringify(h.origin)} (checkpoint ${JSON.stringify(cp.origin)}), the key is for ${JSON.stringify(origin)}`);
+      this.#state = 'dead';
+      return;
+    }
+    this.#header = h;
+    this.#cp = cp;
+    this.#state = 'entries';
+  }
+
+  #onEnd(count: number): void {
+    this.#state = 'ended';
+    if (count !== this.#entries) {
+      this.#issue('TRUNCATED', `the end line counts ${count} entries but the bundle holds ${this.#entries}: entry lines were removed or added`);
+    }
+  }
+
+  #onEntry(r: BundleEntry): void {
+    const h = this.#header!;
+    const cp = this.#cp!;
+    const seq = r.seq;
+    this.#entries++;
+    const leaf = leafHash(r.entry);
+    if (seq >= cp.size) {
+      this.#issue('BEYOND_CHECKPOINT', `entry ${seq} is not in the checkpoint's tree of ${cp.size} entries`, seq);
+    } else if (!verifyInclusion(leaf, seq, cp.size, r.proof, cp.root)) {
+      this.#issue('PROOF_INVALID', `entry ${seq} is not leaf ${seq} of the signed tree: its bytes or its proof were changed`, seq);
+    } else {
+      this.#checked.proofs++;
+    }
+    const ordered = seq > this.#lastSeq;
+    if (!ordered) this.#issue('SEQ_ORDER', `entry ${seq} comes after entry ${this.#lastSeq}: entries must be in ascending order`, seq);
+    let e: Entry;
+    try {
+      e = decodeEntry(r.entry);
+    } catch (err) {
+      this.#issue('ENTRY_DECODE', `entry ${seq} does not decode: ${(err as Error).message}`, seq);
+      if (ordered) this.#advance(seq, leaf, undefined);
+      return;
+    }
+    if (e.seq !== seq) this.#issue('SEQ_MISMATCH', `the line says entry ${seq} but the entry says ${e.seq}`, seq);
+    if (ordered) this.#checkOrder(e, seq, h.filter);
+    this.#checkFilter(e, seq, h.filter);
+    this.#checkCase(e, seq, leaf, h.filter);
+    this.#checkPayload(r, e, leaf, cp);
+    const sigs = actorSignatureFindings(seq, e);
+    this.#checked.actorSignatures += sigs.checked;
+    for (const f of sigs.findings) this.#finding(f);
+    if (ordered) this.#advance(seq, leaf, e.time);
+  }
+
+  #advance(seq: number, leaf: Uint8Array, time: number | undefined): void {
+    this.#lastSeq = seq;
+    this.#lastLeaf = leaf;
+    if (time !== undefined) this.#lastTime = Math.max(this.#lastTime, time);
+  }
+
+  #checkOrder(e: Entry, seq: number, f: BundleFilter): void {
+    if (f.case === undefined) {
+      const expected = this.#lastSeq >= 0 ? this.#lastSeq + 1 : f.since === undefined ? 0 : seq;
+      if (seq !== expected) this.#issue('SEQ_GAP', `entries ${expected} to ${seq - 1} are missing from the bundle`, seq);
+    }
+    // The global link is checked where the entry before is known: entry 0
+    // (the genesis link) and consecutive positions.
+    const prevLeaf = seq === 0 ? genesisLink(this.#verifier.name) : seq === this.#lastSeq + 1 ? this.#lastLeaf : undefined;
+    for (const finding of globalLinkFindings(seq, e, prevLeaf, this.#lastTime)) this.#finding(finding);
+  }
+
+  #checkFilter(e: Entry, seq: number, f: BundleFilter): void {
+    if (f.case !== undefined && e.caseId !== f.case) {
+      this.#issue('FILTER_MISMATCH', `entry ${seq} belongs to case ${JSON.stringify(e.caseId)}, the bundle is for case ${JSON.stringify(f.case)}`, seq);
+    }
+    if ((f.since !== undefined && e.time < f.since) || (f.until !== undefined && e.time >= f.until)) {
+      this.#issue('FILTER_MISMATCH', `entry ${seq} has time ${e.time}, outside the bundle's time range`, seq);
+    }
+  }
+
+  #checkCase(e: Entry, seq: number, leaf: Uint8Array, f: BundleFilter): void {
+    const c = this.#cases.get(e.caseId);
+    const tail: CaseTail = { step: e.step, leaf, seq };
+    // With `since`, a case may start at any step: its earlier steps are before the range.
+    if (c !== undefined || f.since === undefined) this.#finding(caseLinkFinding(seq, e, c?.tail));
+    if (c === undefined) {
+      this.#cases.set(e.caseId, { summary: { caseId: e.caseId, firstStep: e.step, lastStep: e.step, firstSeq: seq, lastSeq: seq, steps: 1 }, tail });
+      return;
+    }
+    c.summary.lastStep = e.step;
+    c.summary.lastSeq = seq;
+    c.summary.steps++;
+    c.tail = tail;
+  }
+
+  #checkPayload(r: BundleEntry, e: Entry, leaf: Uint8Array, cp: Checkpoint): void {
+    const seq = r.seq;
+    if (!this.#header!.payloads) {
+      if (r.payload !== undefined || r.redaction !== undefined) {
+        this.#issue('MALFORMED_BUNDLE', `entry ${seq} carries a payload but the header says the bundle has none`, seq);
+      }
+      this.#withheld++;
+      return;
+    }
+    if (r.payload !== undefined && r.salt !== undefined) {
+      this.#checked.payloads++;
+      if (!equalBytes(payloadCommitment(r.salt, r.payload), e.commit)) {
+        this.#issue('PAYLOAD_COMMITMENT_MISMATCH', `the payload of entry ${seq} does not match its commitment`, seq);
+      } else if (e.type === REDACTION_TYPE) {
+        const read = readRedactionRecord({ seq, entry: e, payload: r.payload, salt: r.salt });
+        if ('problem' in read) this.#issue('REDACTION_INVALID', `redaction entry ${seq} is not valid: ${read.problem}`, seq);
+      }
+      return;
+    }
+    if (r.redaction === undefined) {
+      this.#issue('PAYLOAD_MISSING', `the payload of entry ${seq} is missing and no redaction is given for it`, seq);
+      return;
+    }
+    const why = this.#redactionProblem(r.redaction, { seq, leaf, entry: e }, cp);
+    if (why !== undefined) {
+      this.#issue('REDACTION_INVALID', `the redaction given for entry ${seq} is not valid: ${why}`, seq);
+      return;
+    }
+    this.#checked.redactions++;
+    this.#redacted++;
+  }
+
+  /** Why the redaction record given for `target` does not prove its erasure: it must be proven in the same tree, then pass the rule of checks/redaction.ts. */
+  #redactionProblem(rr: BundleRedaction, target: RedactionTarget, cp: Checkpoint): string | undefined {
+    const targetProblem = erasureTargetProblem(target);
+    if (targetProblem !== undefined) return targetProblem;
+    const leaf = leafHash(rr.entry);
+    if (rr.seq >= cp.size || !verifyInclusion(leaf, rr.seq, cp.size, rr.proof, cp.root)) return `entry ${rr.seq} is not proven in the signed tree`;
+    let re: Entry;
+    try {
+      re = decodeEntry(rr.entry);
+    } catch (e) {
+      return `entry ${rr.seq} does not decode: ${(e as Error).message}`;
+    }
+    if (re.seq !== rr.seq) return `the record says entry ${rr.seq} but the entry says ${re.seq}`;
+    return redactionProblem(target, { seq: rr.seq, entry: re, payload: rr.payload, salt: rr.salt });
+  }
+
+  /**
+   * Ends verification.
+   * @returns the report (the same object on later calls)
+   */
+  finish(): BundleReport {
+    if (this.#finished !== undefined) return this.#finished;
+    if (this.#state === 'header') {
+      this.#issue('MALFORMED_BUNDLE', 'the bundle is empty: it has no header line');
+    } else if (this.#state === 'entries') {
+      this.#issue('TRUNCATED', `the bundle ends after ${this.#entries} entries without its end line: it was cut short`);
+    }
+    const h = this.#header;
+    const cp = this.#cp;
+    let complete: boolean | undefined;
+    if (cp !== undefined && h !== undefined && h.filter.case === undefined && h.filter.since === undefined && h.filter.until === undefined) {
+      complete = this.#lastSeq === cp.size - 1 && this.#entries === cp.size;
+      if (!complete && this.#lastSeq < cp.size - 1) {
+        this.#lineNo++;
+        this.#issue('SEQ_GAP', `the bundle has no filter but entries ${this.#lastSeq + 1} to ${cp.size - 1} of the checkpoint are missing`);
+      }
+    }
+    const report: BundleReport = {
+      ok: this.#issues.count === 0,
+      origin: this.#verifier.name,
+      entries: this.#entries,
+      checked: { ...this.#checked },
+      withheld: this.#withheld,
+      redacted: this.#redacted,
+      cases: [...this.#cases.values()].map((c) => ({ ...c.summary })),
+      issues: this.#issues.list,
+      issueCount: this.#issues.count,
+    };
+    if (cp !== undefined) report.checkpoint = { size: cp.size, root: toHex(cp.root) };
+    if (h !== undefined) {
+      report.payloads = h.payloads;
+      report.filter = h.filter;
+      if (h.created !== undefined) report.created = h.created;
+    }
+    if (complete !== undefined) report.complete = complete;
+    this.#finished = report;
+    return report;
+  }
+}
+
+/** Anything a bundle can be read from. A Node Readable is an AsyncIterable of Buffers. */
+export type BundleSource = string | Uint8Array | Iterable<Uint8Array | string> | AsyncIterable<Uint8Array | string>;
+
+/**
+ * Verifies a whole bundle, streaming (see {@link BundleVerifier}).
+ * Never throws for the bundle's contents: every problem is an issue in the
+ * report.
+ * @param source - the bundle text, bytes, or a (async) iterable of chunks
+ * @param vkey - the ledger's verifier key, from outside the bundle
+ * @param opts - `maxIssues`
+ * @returns the report; `ok` is true only when there is no issue
+ * @throws LedgerError MALFORMED_KEY for a bad vkey; INVALID_ARGUMENT for a
+ *   bad source; whatever reading the source throws
+ * @example
+ * const report = await verifyBundle(createReadStream('case.bundle'), vkey);
+ */
+export async function verifyBundle(source: BundleSource, vkey: string | NoteVerifier, opts: BundleVerifyOptions = {}): Promise<BundleReport> {
+  const verifier = new BundleVerifier(vkey, opts);
+  const reader = new BundleLineReader();
+  const feed = (chunk: Uint8Array | string): boolean => {
+    try {
+      for (const line of reader.push(typeof chunk === 'string' ? utf8(chunk) : chunk)) verifier.pushLine(line);
+      return true;
+    } catch (e) {
+      verifier.fail(e);
+      return false;
+    }
+  };
+  if (typeof source === 'string' || source instanceof Uint8Array) {
+    feed(source);
+  } else if (source !== null && typeof source === 'object' && Symbol.asyncIterator in source) {
+    for await (const chunk of source) if (!feed(chunk)) break;
+  } else if (source !== null && typeof source === 'object' && Symbol.iterator in source) {
+    for (const chunk of source) if (!feed(chunk)) break;
+  } else {
+    throw new LedgerError('INVALID_ARGUMENT', 'source: expected a string, bytes, or an iterable of chunks');
+  }
+  try {
+    const rest = reader.end();
+    if (rest !== undefined) {
+      verifier.pushLine(rest);
+      // A last line without its newline: the file was cut short even if it parsed.
+      verifier.fail(new Error('the last line does not end in a newline'));
+    }
+  } catch (e) {
+    verifier.fail(e);
+  }
+  return verifier.finish();
+}
+

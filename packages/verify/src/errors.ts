@@ -1,0 +1,75 @@
+/**
+ * The one error class of casetrail. Codes are API: they are listed in
+ * docs/errors.md and never change meaning once released.
+ */
+export type ErrorCode =
+  // misuse of the API (wrong type, out-of-range argument)
+  | 'INVALID_ARGUMENT'
+  | 'PAYLOAD_TOO_LARGE'
+  | 'TIME_ORDER'
+  // decoding attacker-controlled bytes
+  | 'MALFORMED_CBOR'
+  | 'NON_CANONICAL_CBOR'
+  | 'MALFORMED_ENTRY'
+  | 'UNSUPPORTED_VERSION'
+  | 'MALFORMED_BASE64'
+  | 'MALFORMED_NOTE'
+  | 'MALFORMED_CHECKPOINT'
+  | 'MALFORMED_KEY'
+  | 'MALFORMED_PROOF'
+  | 'MALFORMED_BUNDLE'
+  | 'INPUT_TOO_LARGE'
+  // cryptographic verdicts
+  | 'INVALID_SIGNATURE'
+  | 'UNKNOWN_KEY'
+  | 'PROOF_INVALID'
+  | 'INCONSISTENT'
+  // ledger / store
+  | 'NOT_FOUND'
+  | 'LEDGER_EXISTS'
+  | 'LEDGER_NOT_FOUND'
+  | 'NOT_A_LEDGER'
+  | 'LEDGER_CLOSED'
+  | 'LEDGER_BUSY'
+  | 'READ_ONLY'
+  | 'DISK_FULL'
+  | 'STORAGE_ERROR'
+  | 'ALREADY_REDACTED'
+  | 'NOT_REDACTABLE'
+  | 'IMMUTABLE'
+  | 'KEY_MISMATCH'
+  | 'KEY_FILE_PERMISSIONS'
+  | 'KEY_FILE'
+  | 'NO_SIGNER'
+  | 'SIGNER_FAILED'
+  | 'VERIFICATION_FAILED'
+  // layers on the ledger (in-transaction extensions)
+  | 'REFUSED'
+  | 'EXTENSION_FAILED';
+
+export class LedgerError extends Error {
+  override readonly name = 'LedgerError';
+  readonly code: ErrorCode;
+  /** Extra facts about the failure (position, sizes, paths); never secrets. */
+  readonly details: Readonly<Record<string, unknown>>;
+
+  constructor(
+    code: ErrorCode,
+    message: string,
+    details: Record<string, unknown> = {},
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.code = code;
+    this.details = details;
+  }
+}
+
+/** Throws a coded error; for use in expression position. */
+export function fail(code: ErrorCode, message: string, details?: Record<string, unknown>): never {
+  throw new LedgerError(code, message, details);
+}
+
+export function isLedgerError(e: unknown, code?: ErrorCode): e is LedgerError {
+  return e instanceof LedgerError && (code === undefined || e.code === code);
+}
