@@ -95,6 +95,7 @@ const LEDGER_EXIT: Readonly<Record<string, ExitCode>> = {
   MALFORMED_BUNDLE: EXIT.FAILED,
   INPUT_TOO_LARGE: EXIT.FAILED,
   LEDGER_DAMAGED: EXIT.FAILED,
+  CHECKPOINT_ROOT_MISMATCH: EXIT.FAILED,
 };
 
 /** The exit code of a library error code (docs/errors.md "CLI exit"). */
@@ -102,13 +103,26 @@ export function exitCodeOf(code: string): ExitCode {
   return Object.hasOwn(LEDGER_EXIT, code) ? LEDGER_EXIT[code]! : EXIT.OPERATIONAL;
 }
 
+const SIGN_FIRST = 'sign one first with `casetrail checkpoint <ledger> --sign`';
+
+/** What to do about NOT_FOUND: it names a checkpoint size, an entry after the checkpoint, or an entry that is not there. */
+function notFoundHint(d: Readonly<Record<string, unknown>>): string {
+  if (d['checkpointSize'] !== undefined) return 'omit --size (or --to) to use the latest checkpoint, or ' + SIGN_FIRST;
+  if (typeof d['seq'] === 'number' && typeof d['size'] === 'number' && d['seq'] < d['size']) return SIGN_FIRST;
+  return 'list the entries with `casetrail log <ledger>`';
+}
+
 /** What to do about a library error, where its message does not already say. */
-const HINTS: Partial<Record<ErrorCode, string>> = {
+const HINTS: Partial<Record<ErrorCode, string | ((details: Readonly<Record<string, unknown>>) => string)>> = {
   LEDGER_NOT_FOUND: 'check the path, or create a ledger with `casetrail init <ledger> --origin <name>`',
   NOT_A_LEDGER: 'the file is not a casetrail ledger; check the path',
   LEDGER_EXISTS: 'choose another path; casetrail never overwrites a ledger',
   LEDGER_BUSY: 'another process holds the write lock; retry when it is done',
-  NOT_FOUND: 'list the entries with `casetrail log <ledger>`',
+  NOT_FOUND: notFoundHint,
+  NO_CHECKPOINT: SIGN_FIRST,
+  UNSIGNED_REDACTION: 'run `casetrail checkpoint <ledger> --sign`',
+  PAYLOAD_MISSING: 'run `casetrail verify <ledger> --vkey <vkey>`',
+  CHECKPOINT_ROOT_MISMATCH: 'run `casetrail verify <ledger> --vkey <vkey>`',
   NO_SIGNER: 'pass the ledger signing key with --key-file or CASETRAIL_KEY_FILE',
   DISK_FULL: 'free some disk space and run the command again',
   READ_ONLY: 'the ledger was opened read-only or the file is not writable; check its permissions',
@@ -122,7 +136,8 @@ export function classify(e: unknown): { exitCode: ExitCode; code: string; messag
   if (e instanceof StoppedError) return classify(e.cause);
   if (e instanceof CliError) return { exitCode: e.exitCode, code: e.code, message: e.message };
   if (e instanceof LedgerError) {
-    const hint = HINTS[e.code];
+    const h = HINTS[e.code];
+    const hint = typeof h === 'function' ? h(e.details) : h;
     const message = hint !== undefined && !e.message.includes(hint) ? `${e.message}: ${hint}` : e.message;
     return { exitCode: exitCodeOf(e.code), code: e.code, message };
   }

@@ -220,8 +220,10 @@ export function openOutputStream(path: string, force = false): OutputStream {
       publish(tmp, path, force, '--out', fileExists);
     },
     abort() {
-      stream.destroy();
-      close();
+      // destroy() closes the fd itself (autoClose only decides whether end does):
+      // closing it here as well would close whatever file reuses the number next.
+      if (!closed) stream.destroy();
+      closed = true;
       try {
         unlinkSync(tmp);
       } catch {

@@ -498,7 +498,7 @@ describe('consistency, verify-consistency', () => {
     for (const c of ['F-1', 'F-2', 'F-3', 'F-4']) expect((await ct(['append', 'forked.ledger', '--case', c, '--type', 'opened', '--actor', 'x', '--key-file', 'cases.ledger.key'])).code).toBe(0);
     const r = await ct(['consistency', 'forked.ledger', '--from', 'old.checkpoint', '--vkey', 'cases.vkey']);
     expect(r.code).toBe(1);
-    expect(r.err).toMatch(/INCONSISTENT.*does not match the --from checkpoint: the history it covered was rewritten/);
+    expect(r.err).toMatch(/INCONSISTENT.*does not match the earlier checkpoint: the history it covered was rewritten/);
     const body = readFileSync(join(dir, 'add.body'), 'utf8');
     writeFileSync(join(dir, 'bad.body'), body.replace(/^old 3\n(.)/, (_m, c: string) => `old 3\n${c === 'A' ? 'B' : 'A'}`));
     const v = await ct(['verify-consistency', 'bad.body', '--vkey', 'cases.vkey', '--from', 'old.checkpoint']);

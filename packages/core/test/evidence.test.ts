@@ -3,8 +3,11 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import {
+  Ledger,
   LedgerError,
   equalBytes,
+  generateKeyPair,
+  verifyBundle,
   formatTlogProof,
   formatWitnessBody,
   parseVerifierKey,
@@ -13,7 +16,7 @@ import {
   verifyWitnessBody,
 } from '../src/index.js';
 import { indCheckTlogProof, indCheckWitnessBody } from './helpers/independent-tlog.js';
-import { KEYS, cleanupTempDirs, newLedger, steps } from './helpers/ledgers.js';
+import { KEYS, cleanupTempDirs, newLedger, rawOpen, steps } from './helpers/ledgers.js';
 
 afterAll(cleanupTempDirs);
 
@@ -71,5 +74,132 @@ describe('witness bodies of a real ledger', () => {
       }),
       { numRuns: 1000 },
     );
+  });
+});
+
+describe('evidence from the library: ledger.exportBundle, tlogProof, witnessBody', () => {
+  const collect = async (l: Awaited<ReturnType<typeof newLedger>>, options: Parameters<Awaited<ReturnType<typeof newLedger>>['exportBundle']>[1] = {}) => {
+    let text = '';
+    const made = await l.exportBundle((line) => void (text += line), { created: null, ...options });
+    return { text, made };
+  };
+
+  it('exportBundle streams a bundle that verifies; entries after the checkpoint are counted as unsigned', async () => {
+    const ledger = await newLedger({ checkpointPolicy: 'manual' });
+    await ledger.appendMany(steps(7));
+    await ledger.checkpoint();
+    await ledger.append(steps(1, 'LATE')[0]!);
+    const chunks: string[] = [];
+    const made = await ledger.exportBundle(async (line) => {
+      await new Promise((r) => setImmediate(r));
+      chunks.push(line);
+    }, { created: null });
+    expect(made).toMatchObject({ entries: 7, payloads: true, filter: {}, unsigned: 1, checkpoint: { size: 7 } });
+    expect(chunks).toHaveLength(9); // header, 7 entries, trailer: one write each
+    expect(await verifyBundle(chunks.join(''), KEYS.vkey)).toMatchObject({ ok: true, complete: true, entries: 7 });
+    const c = await collect(ledger, { caseId: 'CASE-1', payloads: false });
+    expect(c.made).toMatchObject({ entries: 2, payloads: false, filter: { case: 'CASE-1' } });
+    expect(await verifyBundle(c.text, KEYS.vkey)).toMatchObject({ ok: true, withheld: 2 });
+    // The same selection gives the same bytes (with created: null).
+    expect((await collect(ledger, { caseId: 'CASE-1', payloads: false })).text).toBe(c.text);
+    await ledger.close();
+  });
+
+  it('exportBundle refuses a ledger without a checkpoint, an erasure no checkpoint covers, and bad options', async () => {
+    const ledger = await newLedger({ checkpointPolicy: 'manual' });
+    await ledger.appendMany(steps(3));
+    const written: string[] = [];
+    await expect(ledger.exportBundle((l) => void written.push(l))).rejects.toMatchObject({ code: 'NO_CHECKPOINT' });
+    expect(written).toEqual([]);
+    await ledger.checkpoint();
+    await ledger.redact(1, { reason: 'r', actor: 'dpo' });
+    await expect(collect(ledger)).rejects.toMatchObject({ code: 'UNSIGNED_REDACTION', details: { seq: 1, redaction: 3 } });
+    await expect(collect(ledger, { since: -1 })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    await expect(ledger.exportBundle('out.bundle' as never)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    await ledger.checkpoint();
+    expect(await verifyBundle((await collect(ledger)).text, KEYS.vkey)).toMatchObject({ ok: true, redacted: 1 });
+    await ledger.close();
+  });
+
+  it('a payload deleted in the file before the export is refused as PAYLOAD_MISSING, not exported as erased', async () => {
+    const ledger = await newLedger();
+    await ledger.appendMany(steps(4));
+    await ledger.close();
+    const db = rawOpen(ledger.path);
+    const table = db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'payloads'").get() ? 'payloads' : 'entries';
+    db.exec(`UPDATE ${table} SET data = NULL, salt = NULL WHERE seq = 2`);
+    db.close();
+    const reopened = await Ledger.open(ledger.path, { readonly: true });
+    await expect(collect(reopened)).rejects.toMatchObject({ code: 'PAYLOAD_MISSING', details: { seq: 2 } });
+    await reopened.close();
+  });
+
+  it('tlogProof makes the proof file verifyEntryProof accepts, in the latest tree or a signed older one', async () => {
+    const ledger = await newLedger();
+    for (const s of steps(6)) await ledger.append(s);
+    const p = await ledger.tlogProof(4);
+    expect(p).toMatchObject({ seq: 4, treeSize: 6 });
+    expect(verifyEntryProof(p.text, KEYS.vkey).entry).toEqual((await ledger.get(4)).entry);
+    expect(equalBytes(p.root, p.checkpoint.root)).toBe(true);
+    expect((await ledger.tlogProof(1, { size: 3 })).treeSize).toBe(3);
+    await expect(ledger.tlogProof(4, { size: 3 })).rejects.toMatchObject({ code: 'NOT_FOUND', details: { seq: 4, treeSize: 3, size: 6 } });
+    await expect(ledger.tlogProof(9)).rejects.toMatchObject({ code: 'NOT_FOUND', message: 'there is no entry 9: the ledger has 6 entries' });
+    await ledger.close();
+    const unsigned = await newLedger({ checkpointPolicy: 'manual' });
+    await unsigned.appendMany(steps(2));
+    await expect(unsigned.tlogProof(0)).rejects.toMatchObject({ code: 'NO_CHECKPOINT' });
+    await expect(unsigned.tlogProof(0, { size: 2 })).rejects.toMatchObject({ code: 'NOT_FOUND', details: { checkpointSize: 2 } });
+    await unsigned.close();
+  });
+
+  it('a leaf changed in the file before the honest prove: CHECKPOINT_ROOT_MISMATCH, no proof made', async () => {
+    const ledger = await newLedger();
+    await ledger.appendMany(steps(5));
+    await ledger.close();
+    const db = rawOpen(ledger.path);
+    db.prepare('UPDATE entries SET leaf = ? WHERE seq = 3').run(Buffer.alloc(32, 7));
+    db.close();
+    const reopened = await Ledger.open(ledger.path, { readonly: true });
+    await expect(reopened.tlogProof(3)).rejects.toMatchObject({ code: 'CHECKPOINT_ROOT_MISMATCH', details: { size: 5 } });
+    await reopened.close();
+  });
+
+  it('witnessBody from a size, from a saved note (checked with vkey or not), to a signed size', async () => {
+    const ledger = await newLedger();
+    for (const s of steps(9)) await ledger.append(s);
+    const old = (await ledger.checkpointAt(4))!;
+    const fromNote = await ledger.witnessBody(old.note, { vkey: KEYS.vkey });
+    expect(fromNote).toMatchObject({ oldSize: 4, newSize: 9, fromChecked: true });
+    expect(verifyWitnessBody(fromNote.body, [verifier], { size: 4, root: old.root }).size).toBe(9);
+    expect((await ledger.witnessBody(old.note)).fromChecked).toBe(false);
+    const fromZero = await ledger.witnessBody(0, { to: 6 });
+    expect(fromZero).toMatchObject({ oldSize: 0, newSize: 6, proof: [], oldRoot: undefined });
+    expect((await ledger.witnessBody(4)).body).toBe(fromNote.body);
+    await expect(ledger.witnessBody(2, { to: 60 })).rejects.toMatchObject({ code: 'NOT_FOUND', details: { checkpointSize: 60 } });
+    await expect(ledger.witnessBody(12)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    await expect(ledger.witnessBody(7, { to: 6 })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    await ledger.close();
+  });
+
+  it('witnessBody refuses a saved checkpoint the ledger does not extend: a fork, a rollback, another origin, a forged signature', async () => {
+    // The key holder keeps two histories under one key: the one published, and the one the ledger now holds.
+    const published = await newLedger();
+    const rewritten = await newLedger();
+    const base = steps(5);
+    await published.appendMany(base.slice(0, 3));
+    await rewritten.appendMany(base.slice(0, 2));
+    await rewritten.appendMany([{ ...base[2]!, data: { i: 2, note: 'rewritten' } }, ...base.slice(3)]);
+    await published.appendMany(base.slice(3, 4));
+    const fork = (await published.latestCheckpoint())!.note;
+    await expect(rewritten.witnessBody(fork, { vkey: KEYS.vkey })).rejects.toMatchObject({ code: 'INCONSISTENT', details: { size: 4 } });
+    await published.appendMany(steps(3, 'MORE'));
+    const longer = (await published.latestCheckpoint())!.note;
+    await expect(rewritten.witnessBody(longer, { vkey: KEYS.vkey })).rejects.toMatchObject({ code: 'INCONSISTENT', message: expect.stringMatching(/entries were removed/) });
+    await expect(rewritten.witnessBody(longer.replace(/\n(\d+)\n/, '\n4\n'), { vkey: KEYS.vkey })).rejects.toMatchObject({ code: 'INVALID_SIGNATURE' });
+    const other = generateKeyPair('other.example/log');
+    const stranger = await Ledger.create(`memory:stranger-${Date.now()}`, { origin: 'other.example/log', signer: other.skey });
+    await stranger.append(steps(1)[0]!);
+    await expect(rewritten.witnessBody((await stranger.latestCheckpoint())!.note)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    for (const l of [published, rewritten, stranger]) await l.close();
   });
 });

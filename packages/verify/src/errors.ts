@@ -43,6 +43,11 @@ export type ErrorCode =
   | 'NO_SIGNER'
   | 'SIGNER_FAILED'
   | 'VERIFICATION_FAILED'
+  // evidence made from a ledger (format.md §9)
+  | 'NO_CHECKPOINT'
+  | 'CHECKPOINT_ROOT_MISMATCH'
+  | 'UNSIGNED_REDACTION'
+  | 'PAYLOAD_MISSING'
   // layers on the ledger (in-transaction extensions)
   | 'REFUSED'
   | 'EXTENSION_FAILED';

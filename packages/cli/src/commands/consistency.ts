@@ -4,21 +4,10 @@
  * `old <size>`, the consistency proof hashes in base64, a blank line, and
  * the new signed checkpoint note.
  */
-import {
-  MAX_NOTE_BYTES,
-  equalBytes,
-  formatWitnessBody,
-  openCheckpoint,
-  parseCheckpoint,
-  parseNote,
-  toBase64,
-  toHex,
-  verifyWitnessBody,
-  type Checkpoint,
-} from '@casetrail/core';
+import { MAX_NOTE_BYTES, toBase64, toHex } from '@casetrail/core';
 import type { Command } from 'commander';
 import { defineCommand } from '../command.js';
-import { EXIT, failed, operational, usage } from '../exit.js';
+import { EXIT, usage } from '../exit.js';
 import { checkOutputPath, writeOutputFile } from '../files.js';
 import { readTextFile, resolvePath } from '../inputs.js';
 import { readVerifierKey } from '../keys.js';
@@ -44,64 +33,33 @@ export interface ConsistencyOptions {
 
 /**
  * @returns exit code 0
- * @throws CliError failed (1) when the ledger does not extend the --from
- *   checkpoint; usage (2) for sizes without checkpoints
+ * @throws LedgerError (from the library's `ledger.witnessBody`, which this
+ *   command calls) INCONSISTENT (1) when the ledger does not extend the
+ *   --from checkpoint; NOT_FOUND / INVALID_ARGUMENT (2) for sizes without
+ *   checkpoints or beyond them; NO_CHECKPOINT (3)
  */
 export async function consistency(opts: ConsistencyOptions, io: Io): Promise<number> {
   if (opts.out !== undefined) checkOutputPath(resolvePath(io, opts.out), opts.force === true);
-  const verifier = opts.vkey === undefined ? undefined : readVerifierKey(io, opts.vkey);
-  let old: { size: number; root?: Uint8Array; origin?: string };
+  let from: number | string;
   if (/^\d+$/.test(opts.from.trim())) {
-    old = { size: Number(opts.from.trim()) };
-    if (!Number.isSafeInteger(old.size)) throw usage('--from size is too large');
+    from = Number(opts.from.trim());
+    if (!Number.isSafeInteger(from)) throw usage('--from size is too large');
   } else {
-    const note = readTextFile(resolvePath(io, opts.from), MAX_NOTE_BYTES, 'checkpoint file', 'artifact');
-    let cp: Checkpoint;
-    if (verifier !== undefined) {
-      cp = openCheckpoint(note, [verifier]);
-    } else {
-      cp = parseCheckpoint(parseNote(note).text);
-      io.stderr.write("note: the --from checkpoint's signature was not checked (pass --vkey to check it); its root is compared with the ledger\n");
-    }
-    old = { size: cp.size, root: cp.root, origin: cp.origin };
+    from = readTextFile(resolvePath(io, opts.from), MAX_NOTE_BYTES, 'checkpoint file', 'artifact');
   }
-  const made = await withReadLedger(io, opts.ledger, async (ledger) => {
-    if (old.origin !== undefined && old.origin !== ledger.origin) {
-      throw usage(`the --from checkpoint is for origin ${JSON.stringify(old.origin)}, this ledger is ${JSON.stringify(ledger.origin)}`);
-    }
-    const current = await ledger.size();
-    if (old.size > current) {
-      if (old.root === undefined) throw usage(`--from ${old.size} is beyond the ledger's ${current} entries`);
-      throw failed('INCONSISTENT', `the --from checkpoint covers ${old.size} entries but the ledger has only ${current}: entries were removed`);
-    }
-    const cp = opts.to === undefined ? await ledger.latestCheckpoint() : await ledger.checkpointAt(opts.to);
-    if (cp === undefined) {
-      if (opts.to !== undefined) throw usage(`there is no signed checkpoint of size ${opts.to}; omit --to to use the latest, or sign one with \`casetrail checkpoint --sign\``);
-      throw operational('NO_CHECKPOINT', `${opts.ledger} has no signed checkpoint yet: run \`casetrail checkpoint ${opts.ledger} --sign\``);
-    }
-    if (old.size > cp.size) throw usage(`--from size ${old.size} is beyond the new checkpoint's size ${cp.size}`);
-    let proof: Uint8Array[] = [];
-    let oldRoot: Uint8Array | undefined;
-    if (old.size > 0) {
-      const p = await ledger.proveConsistency(old.size, cp.size);
-      if (!equalBytes(p.newRoot, cp.root)) throw failed('CHECKPOINT_ROOT_MISMATCH', `the ledger's tree of size ${cp.size} does not match its own signed checkpoint; run \`casetrail verify\``);
-      if (old.root !== undefined && !equalBytes(p.oldRoot, old.root)) {
-        throw failed('INCONSISTENT', `the ledger's tree of size ${old.size} does not match the --from checkpoint: the history it covered was rewritten`);
-      }
-      proof = p.proof;
-      oldRoot = p.oldRoot;
-    }
-    return { cp, proof, oldRoot };
-  });
-  const body = formatWitnessBody({ oldSize: old.size, proof: made.proof, checkpoint: made.cp.note });
-  if (verifier !== undefined) verifyWitnessBody(body, [verifier], old.size === 0 ? undefined : { size: old.size, root: made.oldRoot! });
+  const vkey = opts.vkey === undefined ? undefined : readVerifierKey(io, opts.vkey);
+  const made = await withReadLedger(io, opts.ledger, (ledger) => ledger.witnessBody(from, { ...(opts.to === undefined ? {} : { to: opts.to }), ...(vkey === undefined ? {} : { vkey }) }));
+  if (typeof from === 'string' && !made.fromChecked) {
+    io.stderr.write("note: the --from checkpoint's signature was not checked (pass --vkey to check it); its root is compared with the ledger\n");
+  }
+  const body = made.body;
   if (opts.out !== undefined) writeOutputFile(resolvePath(io, opts.out), body, { force: opts.force === true });
   if (opts.json) {
     await printJson(io, {
-      oldSize: old.size,
-      newSize: made.cp.size,
+      oldSize: made.oldSize,
+      newSize: made.newSize,
       oldRoot: made.oldRoot === undefined ? null : toHex(made.oldRoot),
-      newRoot: toHex(made.cp.root),
+      newRoot: toHex(made.newRoot),
       proof: made.proof.map(toBase64),
       body,
       ...(opts.out === undefined ? {} : { out: resolvePath(io, opts.out) }),
@@ -109,7 +67,7 @@ export async function consistency(opts: ConsistencyOptions, io: Io): Promise<num
   } else if (opts.out === undefined) {
     await write(io.stdout, body);
   } else {
-    await write(io.stdout, `wrote the consistency proof from size ${old.size} to ${made.cp.size} to ${opts.out}\n`);
+    await write(io.stdout, `wrote the consistency proof from size ${made.oldSize} to ${made.newSize} to ${opts.out}\n`);
   }
   return EXIT.OK;
 }

@@ -4,21 +4,10 @@
  * --no-payloads), an inclusion proof each, and the signed checkpoint they
  * prove against. Streams: memory does not grow with the ledger.
  */
-import {
-  REDACTION_TYPE,
-  formatBundleEntry,
-  formatBundleHeader,
-  formatBundleTrailer,
-  parseRedactionPayload,
-  toHex,
-  type BundleEntry,
-  type BundleFilter,
-  type Ledger,
-  type LedgerEntry,
-} from '@casetrail/core';
+import { toHex, type BundleFilter } from '@casetrail/core';
 import type { Command } from 'commander';
 import { defineCommand } from '../command.js';
-import { EXIT, operational, usage } from '../exit.js';
+import { EXIT, usage } from '../exit.js';
 import { checkOutputPath, openOutputStream, type OutputStream } from '../files.js';
 import { resolvePath } from '../inputs.js';
 import { write, type Io, type OutStream } from '../io.js';
@@ -56,8 +45,8 @@ export interface ExportResult {
 
 /**
  * @returns exit code 0
- * @throws CliError operational when there is no checkpoint, or a redaction is
- *   not yet covered by one
+ * @throws LedgerError NO_CHECKPOINT, UNSIGNED_REDACTION, PAYLOAD_MISSING (from
+ *   the library's `ledger.exportBundle`, which this command calls)
  */
 export async function exportBundle(opts: ExportOptions, io: Io): Promise<number> {
   const toStdout = opts.out === '-';
@@ -65,78 +54,36 @@ export async function exportBundle(opts: ExportOptions, io: Io): Promise<number>
   const payloads = opts.payloads !== false;
   const q = queryOf(opts, zoneOf(io, opts.tz));
   if (!toStdout) checkOutputPath(resolvePath(io, opts.out), opts.force === true);
-  const filter: BundleFilter = {};
-  if (q.caseId !== undefined) filter.case = q.caseId;
-  if (q.since !== undefined) filter.since = q.since;
-  if (q.until !== undefined) filter.until = q.until;
-
-  const result = await withReadLedger(io, opts.ledger, async (ledger) => {
-    const cp = await ledger.latestCheckpoint();
-    if (cp === undefined) throw operational('NO_CHECKPOINT', `${opts.ledger} has no signed checkpoint to prove entries against: run \`casetrail checkpoint ${opts.ledger} --sign\``);
-    const target = toStdout ? undefined : resolvePath(io, opts.out);
-    const file: OutputStream | undefined = target === undefined ? undefined : openOutputStream(target, opts.force === true);
-    const sink: OutStream = file?.stream ?? io.stdout;
+  const target = toStdout ? undefined : resolvePath(io, opts.out);
+  const made = await withReadLedger(io, opts.ledger, async (ledger) => {
+    // The file is created at the first line, once the ledger has a checkpoint to prove against.
+    let file: OutputStream | undefined;
+    const sink = (): OutStream => {
+      if (target === undefined) return io.stdout;
+      file ??= openOutputStream(target, opts.force === true);
+      return file.stream;
+    };
     const progress = new Progress(io, 'exporting');
-    let count = 0;
-    let unsigned = 0;
     try {
-      await write(sink, formatBundleHeader({ origin: ledger.origin, checkpoint: cp.note, payloads, filter, created: new Date().toISOString() }));
-      for await (const e of ledger.stream(q)) {
-        if (e.seq >= cp.size) {
-          unsigned++;
-          continue;
-        }
-        const proof = (await ledger.proveInclusion(e.seq, cp.size)).proof;
-        const rec: BundleEntry = { seq: e.seq, entry: e.bytes, proof };
-        if (payloads) {
-          if (e.payload !== null && e.salt !== null) {
-            rec.payload = e.payload;
-            rec.salt = e.salt;
-          } else {
-            rec.redaction = await redactionOf(ledger, e, cp.size);
-          }
-        }
-        await write(sink, formatBundleEntry(rec));
-        count++;
-        progress.update(count);
-      }
-      await write(sink, formatBundleTrailer(count));
+      const filter = defined({ caseId: q.caseId, since: q.since, until: q.until });
+      const r = await ledger.exportBundle((line) => write(sink(), line), { ...filter, payloads, onProgress: (n) => progress.update(n) });
       await file?.commit();
+      return r;
     } catch (e) {
       file?.abort();
       throw e;
     } finally {
       progress.done();
     }
-    if (unsigned > 0) {
-      io.stderr.write(`warning: entries after the latest checkpoint (size ${cp.size}) are not in the bundle; run \`casetrail checkpoint ${opts.ledger} --sign\` and export again to include them\n`);
-    }
-    const r: ExportResult = { out: target ?? '-', entries: count, payloads, checkpoint: { size: cp.size, root: toHex(cp.root) }, filter, unsigned };
-    return r;
   });
+  if (made.unsigned > 0) {
+    io.stderr.write(`warning: entries after the latest checkpoint (size ${made.checkpoint.size}) are not in the bundle; run \`casetrail checkpoint ${opts.ledger} --sign\` and export again to include them\n`);
+  }
+  const result: ExportResult = { out: target ?? '-', entries: made.entries, payloads, checkpoint: { size: made.checkpoint.size, root: toHex(made.checkpoint.root) }, filter: made.filter, unsigned: made.unsigned };
   if (opts.json) await printJson(io, result);
   else if (!toStdout) await write(io.stdout, `exported ${result.entries} entries to ${opts.out}, proven against the checkpoint of size ${result.checkpoint.size}\n`);
   else io.stderr.write(`exported ${result.entries} entries, proven against the checkpoint of size ${result.checkpoint.size}\n`);
   return EXIT.OK;
-}
-
-/** The redaction entry that erased e's payload, with its payload and proof (format.md §9.3). */
-async function redactionOf(ledger: Ledger, e: LedgerEntry, size: number): Promise<NonNullable<BundleEntry['redaction']>> {
-  for await (const r of ledger.stream({ caseId: e.entry.caseId, type: REDACTION_TYPE, after: e.seq })) {
-    if (r.payload === null || r.salt === null) continue;
-    let redacts: number;
-    try {
-      redacts = parseRedactionPayload(r.payload).redacts;
-    } catch {
-      continue;
-    }
-    if (redacts !== e.seq) continue;
-    if (r.seq >= size) {
-      throw operational('UNSIGNED_REDACTION', `the payload of entry ${e.seq} was erased by entry ${r.seq}, which no checkpoint covers yet: run \`casetrail checkpoint --sign\` and export again`);
-    }
-    return { seq: r.seq, entry: r.bytes, proof: (await ledger.proveInclusion(r.seq, size)).proof, payload: r.payload, salt: r.salt };
-  }
-  throw operational('PAYLOAD_MISSING', `the payload of entry ${e.seq} is missing and no redaction entry erased it: the ledger was tampered with; run \`casetrail verify\``);
 }
 
 export const exportCli = defineCommand<ExportOptions>({

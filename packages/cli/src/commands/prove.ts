@@ -3,10 +3,10 @@
  * c2sp.org/tlog-proof@v1 file whose `extra` line is the entry bytes, so any
  * RFC 9162 verifier hashes it as the leaf (format.md §9.1).
  */
-import { equalBytes, formatTlogProof, toBase64, toHex } from '@casetrail/core';
+import { toBase64, toHex } from '@casetrail/core';
 import type { Command } from 'commander';
 import { defineCommand } from '../command.js';
-import { EXIT, failed, operational, usage } from '../exit.js';
+import { EXIT } from '../exit.js';
 import { checkOutputPath, writeOutputFile } from '../files.js';
 import { resolvePath } from '../inputs.js';
 import { write, type Io } from '../io.js';
@@ -28,48 +28,29 @@ export interface ProveOptions {
 
 /**
  * @returns exit code 0
- * @throws CliError: usage when there is no checkpoint of the size asked for or
- *   the entry is not in it; failed (1) if the ledger disagrees with its own
- *   signed checkpoint
+ * @throws LedgerError (from the library's `ledger.tlogProof`, which this
+ *   command calls) NO_CHECKPOINT (3); NOT_FOUND (2) when there is no
+ *   checkpoint of the size asked for or the entry is not in it;
+ *   CHECKPOINT_ROOT_MISMATCH (1) if the ledger disagrees with its own checkpoint
  */
 export async function prove(opts: ProveOptions, io: Io): Promise<number> {
   if (opts.out !== undefined) checkOutputPath(resolvePath(io, opts.out), opts.force === true);
-  const made = await withReadLedger(io, opts.ledger, async (ledger) => {
-    const cp = opts.size === undefined ? await ledger.latestCheckpoint() : await ledger.checkpointAt(opts.size);
-    if (cp === undefined) {
-      if (opts.size !== undefined) throw usage(`there is no signed checkpoint of size ${opts.size}; omit --size to use the latest, or sign one with \`casetrail checkpoint --sign\``);
-      throw operational('NO_CHECKPOINT', `${opts.ledger} has no signed checkpoint yet: run \`casetrail checkpoint ${opts.ledger} --sign\``);
-    }
-    if (opts.seq >= cp.size) {
-      const size = await ledger.size();
-      throw usage(
-        opts.seq < size
-          ? `entry ${opts.seq} is after the checkpoint of size ${cp.size}; sign a newer one with \`casetrail checkpoint ${opts.ledger} --sign\``
-          : `there is no entry ${opts.seq}: the ledger has ${size} entries`,
-      );
-    }
-    const entry = await ledger.get(opts.seq);
-    const p = await ledger.proveInclusion(opts.seq, cp.size);
-    if (!equalBytes(p.root, cp.root)) {
-      throw failed('CHECKPOINT_ROOT_MISMATCH', `the ledger's tree of size ${cp.size} does not match its own signed checkpoint; run \`casetrail verify\``);
-    }
-    return { cp, proof: p, text: formatTlogProof({ index: opts.seq, proof: p.proof, checkpoint: cp.note, extra: entry.bytes }) };
-  });
+  const made = await withReadLedger(io, opts.ledger, (ledger) => ledger.tlogProof(opts.seq, opts.size === undefined ? {} : { size: opts.size }));
   if (opts.out !== undefined) writeOutputFile(resolvePath(io, opts.out), made.text, { force: opts.force === true });
   if (opts.json) {
     await printJson(io, {
       seq: opts.seq,
-      treeSize: made.cp.size,
-      root: toHex(made.cp.root),
-      leafHash: toHex(made.proof.leafHash),
-      proof: made.proof.proof.map(toBase64),
+      treeSize: made.treeSize,
+      root: toHex(made.root),
+      leafHash: toHex(made.leafHash),
+      proof: made.proof.map(toBase64),
       tlogProof: made.text,
       ...(opts.out === undefined ? {} : { out: resolvePath(io, opts.out) }),
     });
   } else if (opts.out === undefined) {
     await write(io.stdout, made.text);
   } else {
-    await write(io.stdout, `wrote the proof of entry ${opts.seq} in the tree of size ${made.cp.size} to ${opts.out}\n`);
+    await write(io.stdout, `wrote the proof of entry ${opts.seq} in the tree of size ${made.treeSize} to ${opts.out}\n`);
   }
   return EXIT.OK;
 }

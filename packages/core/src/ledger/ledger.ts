@@ -27,6 +27,7 @@ import { verifyStore, assertReport, type VerifyOptions, type VerifyReport } from
 import { Appender } from './append.js';
 import { attachCosignature, checkpointBody, noteWithSignature, signBody, signedCheckpoint } from './checkpoints.js';
 import { CommitListeners, type CommitListener } from './commits.js';
+import { exportBundle, tlogProof, witnessBody, type BundleExport, type BundleExportOptions, type BundleWriter, type TlogProofFile, type WitnessBodyFile, type WitnessBodyOptions } from './evidence.js';
 import { Transactions } from './transactions.js';
 import { ExtensionRegistry, type ExtensionStats, type LedgerExtension, type SystemStepInput } from './extensions.js';
 import { MAX_BATCH, checkPolicy, prepareStep } from './prepare.js';
@@ -385,6 +386,26 @@ export class Ledger {
   async proveConsistency(oldSize: number, newSize?: number): Promise<ConsistencyProof> {
     this.checkOpen();
     return proveConsistency(this.store, this.proofNodes, oldSize, newSize);
+  }
+
+  // ---- evidence (format.md §9) -------------------------------------------------
+
+  /** An evidence bundle (format.md §9.3) against the latest signed checkpoint, streamed line by line to `write` (see evidence.ts). */
+  async exportBundle(write: BundleWriter, options: BundleExportOptions = {}): Promise<BundleExport> {
+    this.checkOpen();
+    return exportBundle(this, write, options);
+  }
+
+  /** The c2sp.org/tlog-proof@v1 file of entry `seq` (format.md §9.1), in the tree of the latest or the `size` checkpoint. */
+  async tlogProof(seq: number, options: { size?: number } = {}): Promise<TlogProofFile> {
+    this.checkOpen();
+    return tlogProof(this, seq, options);
+  }
+
+  /** The c2sp.org/tlog-witness add-checkpoint body (format.md §9.2) from an earlier checkpoint (note or size) to a signed one. */
+  async witnessBody(from: number | string, options: WitnessBodyOptions = {}): Promise<WitnessBodyFile> {
+    this.checkOpen();
+    return witnessBody(this, from, options);
   }
 
   // ---- verification ----------------------------------------------------------
