@@ -78,3 +78,5 @@ export {
 } from './bundle/format.js';
 export { parseBundleLine, BundleLineReader } from './bundle/parse.js';
 export * from './bundle/verify.js';
+export * from './bundle/stream.js';
+export * from './bundle/steps.js';

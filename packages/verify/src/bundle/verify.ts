@@ -19,21 +19,22 @@
  * `trace` use too.
  */
 import { checkNat } from '../args.js';
-import { equalBytes, toHex, utf8 } from '../bytes.js';
+import { equalBytes, toHex } from '../bytes.js';
 import { caseLinkFinding, globalLinkFindings, type CaseTail } from '../checks/chain.js';
 import { IssueList, type Finding, type Issue, type IssueCode } from '../checks/issues.js';
 import { erasureTargetProblem, readRedactionRecord, redactionProblem, type RedactionTarget } from '../checks/redaction.js';
 import { actorSignatureFindings } from '../checks/signatures.js';
 import { decodeEntry, REDACTION_TYPE, type Entry } from '../entry/entry.js';
 import { genesisLink, payloadCommitment } from '../entry/payload.js';
+import { parseRedactionPayload } from '../entry/redaction.js';
 import { LedgerError } from '../errors.js';
 import { openCheckpoint, type Checkpoint } from '../tlog/checkpoint.js';
 import { leafHash } from '../tlog/merkle-hash.js';
 import { verifyInclusion } from '../tlog/merkle-proof.js';
 import { parseVerifierKey, type NoteVerifier } from '../tlog/note-keys.js';
 import type { BundleEntry, BundleFilter, BundleHeader, BundleLine, BundleRedaction } from './format.js';
-import { BundleLineReader, parseBundleLine } from './parse.js';
-
+import { parseBundleLine } from './parse.js';
+import type { BundleStep, BundleStepPayload } from './steps.js';
 
 /** Bundle verification reports issues of the one issue type (checks/issues.ts). */
 export type BundleIssue = Issue;
@@ -50,6 +51,11 @@ export interface BundleCaseSummary {
   steps: number;
 }
 
+/**
+ * What bundle verification found. The counts in `checked` and `redacted`
+ * count only what verified, for entries whose inclusion proof verified, so
+ * they never contradict the issues; `cases` lists only proven entries.
+ */
 export interface BundleReport {
   ok: boolean;
   /** The origin of the verifier key. */
@@ -60,6 +66,7 @@ export interface BundleReport {
   filter?: BundleFilter;
   created?: string;
   entries: number;
+  /** Proofs that verified; payloads that matched; erasures proven; actor signatures that verified. */
   checked: { proofs: number; payloads: number; redactions: number; actorSignatures: number };
   /** Entries exported without payload (`payloads: false`). */
   withheld: number;
@@ -114,8 +121,10 @@ export class BundleVerifier {
   #lastSeq = -1;
   #lastLeaf: Uint8Array | undefined;
   #lastTime = 0;
-  /** One summary and chain tail per case: the only state that grows, with the number of cases. */
-  readonly #cases = new Map<string, { summary: BundleCaseSummary; tail: CaseTail }>();
+  /** One chain tail (and, once a proven step was seen, a summary) per case: the only state that grows, with the number of cases. */
+  readonly #cases = new Map<string, { summary?: BundleCaseSummary; tail: CaseTail }>();
+  /** The issues of the line being checked, for its step. */
+  #lineIssues: Issue[] = [];
   #finished: BundleReport | undefined;
 
   /**
@@ -131,11 +140,16 @@ export class BundleVerifier {
   }
 
   #issue(code: IssueCode, message: string, seq?: number): void {
-    this.#issues.add({ code, message, line: this.#lineNo, ...(seq === undefined ? {} : { seq }) });
+    this.#record({ code, severity: 'error', message, line: this.#lineNo, ...(seq === undefined ? {} : { seq }) });
   }
 
   #finding(f: Finding | undefined): void {
-    if (f !== undefined) this.#issues.add({ ...f, line: this.#lineNo });
+    if (f !== undefined) this.#record({ severity: 'error', ...f, line: this.#lineNo });
+  }
+
+  #record(issue: Issue): void {
+    this.#issues.add(issue);
+    this.#lineIssues.push(issue);
   }
 
   /** Records a problem with the stream itself (over-long line, bad UTF-8) and stops. */
@@ -148,16 +162,19 @@ export class BundleVerifier {
 
   /**
    * Checks the next line of the bundle (without its newline).
+   * @returns for an entry line (or an unreadable line where one was due), its
+   *   {@link BundleStep}; undefined for the header and end lines
    * @throws LedgerError INVALID_ARGUMENT if called after finish()
    */
-  pushLine(line: string): void {
+  pushLine(line: string): BundleStep | undefined {
     if (this.#finished !== undefined) throw new LedgerError('INVALID_ARGUMENT', 'pushLine: the verifier has finished');
-    if (this.#state === 'dead') return;
+    if (this.#state === 'dead') return undefined;
     this.#lineNo++;
+    this.#lineIssues = [];
     if (this.#state === 'ended') {
       this.#issue('MALFORMED_BUNDLE', 'there is a line after the end line');
       this.#state = 'dead';
-      return;
+      return undefined;
     }
     let parsed: BundleLine;
     try {
@@ -166,13 +183,17 @@ export class BundleVerifier {
       this.#issue('MALFORMED_BUNDLE', (e as Error).message);
       // An unreadable line between header and end still counts as an entry
       // line, so that the end line's count speaks only of lines added or removed.
-      if (this.#state === 'header') this.#state = 'dead';
-      else this.#entries++;
-      return;
+      if (this.#state === 'header') {
+        this.#state = 'dead';
+        return undefined;
+      }
+      this.#entries++;
+      return { line: this.#lineNo, proven: false, payload: { state: 'failed' }, issues: this.#lineIssues };
     }
     if (parsed.kind === 'header') this.#onHeader(parsed.header);
     else if (parsed.kind === 'end') this.#onEnd(parsed.entries);
-    else this.#onEntry(parsed.entry);
+    else return this.#onEntry(parsed.entry);
+    return undefined;
   }
 
   #onHeader(h: BundleHeader): void {
@@ -202,19 +223,23 @@ export class BundleVerifier {
     }
   }
 
-  #onEntry(r: BundleEntry): void {
+  #onEntry(r: BundleEntry): BundleStep {
     const h = this.#header!;
     const cp = this.#cp!;
     const seq = r.seq;
     this.#entries++;
     const leaf = leafHash(r.entry);
+    let proven = false;
     if (seq >= cp.size) {
       this.#issue('BEYOND_CHECKPOINT', `entry ${seq} is not in the checkpoint's tree of ${cp.size} entries`, seq);
     } else if (!verifyInclusion(leaf, seq, cp.size, r.proof, cp.root)) {
       this.#issue('PROOF_INVALID', `entry ${seq} is not leaf ${seq} of the signed tree: its bytes or its proof were changed`, seq);
     } else {
+      proven = true;
       this.#checked.proofs++;
     }
+    const step: BundleStep = { line: this.#lineNo, seq, proven, payload: { state: 'failed' }, issues: this.#lineIssues };
+    if (proven) step.leafHash = leaf;
     const ordered = seq > this.#lastSeq;
     if (!ordered) this.#issue('SEQ_ORDER', `entry ${seq} comes after entry ${this.#lastSeq}: entries must be in ascending order`, seq);
     let e: Entry;
@@ -223,17 +248,23 @@ export class BundleVerifier {
     } catch (err) {
       this.#issue('ENTRY_DECODE', `entry ${seq} does not decode: ${(err as Error).message}`, seq);
       if (ordered) this.#advance(seq, leaf, undefined);
-      return;
+      return step;
     }
     if (e.seq !== seq) this.#issue('SEQ_MISMATCH', `the line says entry ${seq} but the entry says ${e.seq}`, seq);
     if (ordered) this.#checkOrder(e, seq, h.filter);
     this.#checkFilter(e, seq, h.filter);
-    this.#checkCase(e, seq, leaf, h.filter);
-    this.#checkPayload(r, e, leaf, cp);
+    this.#checkCase(e, seq, leaf, h.filter, proven);
+    const payload = this.#checkPayload(r, e, leaf, cp, proven);
     const sigs = actorSignatureFindings(seq, e);
-    this.#checked.actorSignatures += sigs.checked;
+    // Only signatures that verified, on proven entries, are counted (never one an issue names).
+    if (proven) this.#checked.actorSignatures += sigs.checked - sigs.findings.length;
     for (const f of sigs.findings) this.#finding(f);
     if (ordered) this.#advance(seq, leaf, e.time);
+    if (proven) {
+      step.entry = e;
+      step.payload = payload;
+    }
+    return step;
   }
 
   #advance(seq: number, leaf: Uint8Array, time: number | undefined): void {
@@ -262,51 +293,66 @@ export class BundleVerifier {
     }
   }
 
-  #checkCase(e: Entry, seq: number, leaf: Uint8Array, f: BundleFilter): void {
-    const c = this.#cases.get(e.caseId);
+  #checkCase(e: Entry, seq: number, leaf: Uint8Array, f: BundleFilter, proven: boolean): void {
+    let c = this.#cases.get(e.caseId);
     const tail: CaseTail = { step: e.step, leaf, seq };
     // With `since`, a case may start at any step: its earlier steps are before the range.
     if (c !== undefined || f.since === undefined) this.#finding(caseLinkFinding(seq, e, c?.tail));
     if (c === undefined) {
-      this.#cases.set(e.caseId, { summary: { caseId: e.caseId, firstStep: e.step, lastStep: e.step, firstSeq: seq, lastSeq: seq, steps: 1 }, tail });
+      c = { tail };
+      this.#cases.set(e.caseId, c);
+    }
+    c.tail = tail;
+    // A case summary is a value shown to people: made from proven entries only.
+    if (!proven) return;
+    if (c.summary === undefined) {
+      c.summary = { caseId: e.caseId, firstStep: e.step, lastStep: e.step, firstSeq: seq, lastSeq: seq, steps: 1 };
       return;
     }
     c.summary.lastStep = e.step;
     c.summary.lastSeq = seq;
     c.summary.steps++;
-    c.tail = tail;
   }
 
-  #checkPayload(r: BundleEntry, e: Entry, leaf: Uint8Array, cp: Checkpoint): void {
+  /** Checks the payload (or its erasure) of an entry line; counts only what verified on a proven entry. */
+  #checkPayload(r: BundleEntry, e: Entry, leaf: Uint8Array, cp: Checkpoint, proven: boolean): BundleStepPayload {
     const seq = r.seq;
     if (!this.#header!.payloads) {
+      this.#withheld++;
       if (r.payload !== undefined || r.redaction !== undefined) {
         this.#issue('MALFORMED_BUNDLE', `entry ${seq} carries a payload but the header says the bundle has none`, seq);
+        return { state: 'failed' };
       }
-      this.#withheld++;
-      return;
+      return { state: 'withheld' };
     }
     if (r.payload !== undefined && r.salt !== undefined) {
-      this.#checked.payloads++;
       if (!equalBytes(payloadCommitment(r.salt, r.payload), e.commit)) {
         this.#issue('PAYLOAD_COMMITMENT_MISMATCH', `the payload of entry ${seq} does not match its commitment`, seq);
-      } else if (e.type === REDACTION_TYPE) {
+        return { state: 'failed' };
+      }
+      if (proven) this.#checked.payloads++;
+      if (e.type === REDACTION_TYPE) {
         const read = readRedactionRecord({ seq, entry: e, payload: r.payload, salt: r.salt });
         if ('problem' in read) this.#issue('REDACTION_INVALID', `redaction entry ${seq} is not valid: ${read.problem}`, seq);
       }
-      return;
+      return { state: 'verified', bytes: r.payload };
     }
     if (r.redaction === undefined) {
       this.#issue('PAYLOAD_MISSING', `the payload of entry ${seq} is missing and no redaction is given for it`, seq);
-      return;
+      return { state: 'failed' };
     }
-    const why = this.#redactionProblem(r.redaction, { seq, leaf, entry: e }, cp);
+    const rr = r.redaction;
+    const why = this.#redactionProblem(rr, { seq, leaf, entry: e }, cp);
     if (why !== undefined) {
       this.#issue('REDACTION_INVALID', `the redaction given for entry ${seq} is not valid: ${why}`, seq);
-      return;
+      return { state: 'failed' };
     }
-    this.#checked.redactions++;
-    this.#redacted++;
+    if (proven) {
+      this.#checked.redactions++;
+      this.#redacted++;
+    }
+    // #redactionProblem proved, decoded and parsed the record: these cannot throw here.
+    return { state: 'erased', redaction: { seq: rr.seq, entry: decodeEntry(rr.entry), reason: parseRedactionPayload(rr.payload).reason } };
   }
 
   /** Why the redaction record given for `target` does not prove its erasure: it must be proven in the same tree, then pass the rule of checks/redaction.ts. */
@@ -353,7 +399,7 @@ export class BundleVerifier {
       checked: { ...this.#checked },
       withheld: this.#withheld,
       redacted: this.#redacted,
-      cases: [...this.#cases.values()].map((c) => ({ ...c.summary })),
+      cases: [...this.#cases.values()].flatMap((c) => (c.summary === undefined ? [] : [{ ...c.summary }])),
       issues: this.#issues.list,
       issueCount: this.#issues.count,
     };
@@ -368,54 +414,3 @@ export class BundleVerifier {
     return report;
   }
 }
-
-/** Anything a bundle can be read from. A Node Readable is an AsyncIterable of Buffers. */
-export type BundleSource = string | Uint8Array | Iterable<Uint8Array | string> | AsyncIterable<Uint8Array | string>;
-
-/**
- * Verifies a whole bundle, streaming (see {@link BundleVerifier}).
- * Never throws for the bundle's contents: every problem is an issue in the
- * report.
- * @param source - the bundle text, bytes, or a (async) iterable of chunks
- * @param vkey - the ledger's verifier key, from outside the bundle
- * @param opts - `maxIssues`
- * @returns the report; `ok` is true only when there is no issue
- * @throws LedgerError MALFORMED_KEY for a bad vkey; INVALID_ARGUMENT for a
- *   bad source; whatever reading the source throws
- * @example
- * const report = await verifyBundle(createReadStream('case.bundle'), vkey);
- */
-export async function verifyBundle(source: BundleSource, vkey: string | NoteVerifier, opts: BundleVerifyOptions = {}): Promise<BundleReport> {
-  const verifier = new BundleVerifier(vkey, opts);
-  const reader = new BundleLineReader();
-  const feed = (chunk: Uint8Array | string): boolean => {
-    try {
-      for (const line of reader.push(typeof chunk === 'string' ? utf8(chunk) : chunk)) verifier.pushLine(line);
-      return true;
-    } catch (e) {
-      verifier.fail(e);
-      return false;
-    }
-  };
-  if (typeof source === 'string' || source instanceof Uint8Array) {
-    feed(source);
-  } else if (source !== null && typeof source === 'object' && Symbol.asyncIterator in source) {
-    for await (const chunk of source) if (!feed(chunk)) break;
-  } else if (source !== null && typeof source === 'object' && Symbol.iterator in source) {
-    for (const chunk of source) if (!feed(chunk)) break;
-  } else {
-    throw new LedgerError('INVALID_ARGUMENT', 'source: expected a string, bytes, or an iterable of chunks');
-  }
-  try {
-    const rest = reader.end();
-    if (rest !== undefined) {
-      verifier.pushLine(rest);
-      // A last line without its newline: the file was cut short even if it parsed.
-      verifier.fail(new Error('the last line does not end in a newline'));
-    }
-  } catch (e) {
-    verifier.fail(e);
-  }
-  return verifier.finish();
-}
-
