@@ -91,14 +91,5 @@ export function inUserTerms(e: unknown, zone: Zone, names: StepNames, stepOfTime
   return new LedgerError(e.code, message, { ...d }, { cause: e });
 }
 
-/**
- * A verification issue's message with its times in the zone: the library
- * writes them in milliseconds (TIME_ORDER: "earlier (ms) than … (ms)";
- * FILTER_MISMATCH: "has time ms").
- */
-export function issueText(code: string, message: string, zone: Zone): string {
-  const iso = (ms: string) => formatTime(Number(ms), zone);
-  if (code === 'TIME_ORDER') return message.replace(/\((\d{1,16})\)/g, (_m, ms: string) => `(${iso(ms)})`);
-  if (code === 'FILTER_MISMATCH') return message.replace(/has time (\d{1,16})/, (_m, ms: string) => `has time ${iso(ms)}`);
-  return message;
-}
+/** Shared with the offline verifier casetrail-verify (@casetrail/verify/cli). */
+export { issueText } from '@casetrail/verify/cli';

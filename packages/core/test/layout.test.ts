@@ -1,7 +1,9 @@
-// The layout of docs/decisions/0002-layout.md, checked: the floors of each
-// package (a module imports only from its own floor or the ones below), no
-// import cycle, no Node-only module in @casetrail/verify, better-sqlite3
-// behind store/sqlite only, and no source file much longer than 450 lines.
+// The layout of docs/decisions/0002-layout.md and 0003, checked: the floors
+// of each package (a module imports only from its own floor or the ones
+// below), no import cycle, no Node-only module in @casetrail/verify outside
+// its Node floor src/cli (which nothing else in the package imports),
+// better-sqlite3 behind store/sqlite only, and no source file much longer
+// than 450 lines.
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, normalize, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,7 +16,7 @@ function sources(dir: string): string[] {
 }
 
 const FLOORS: Record<string, Record<string, number>> = {
-  verify: { entry: 2, tlog: 3, checks: 4, bundle: 5, 'index.ts': 9 },
+  verify: { entry: 2, tlog: 3, checks: 4, bundle: 5, cli: 6, 'index.ts': 9 },
   core: { node: 0, store: 1, verify: 2, ledger: 3, 'index.ts': 9, 'pure.ts': 9 },
 };
 
@@ -52,8 +54,16 @@ describe('layout', () => {
   });
 
   test('@casetrail/verify needs no Node-only module and no native build; better-sqlite3 stays in store/sqlite', () => {
-    const verifyImports = files.filter((f) => f.pkg === 'verify').flatMap((f) => imports(f.text).filter((s) => !s.startsWith('.')));
+    const inCli = (file: string) => relative(join(packages, 'verify', 'src'), file).split(/[\\/]/)[0] === 'cli';
+    const pure = files.filter((f) => f.pkg === 'verify' && !inCli(f.file));
+    const verifyImports = pure.flatMap((f) => imports(f.text).filter((s) => !s.startsWith('.')));
     expect([...new Set(verifyImports)].sort()).toEqual(['@noble/ed25519', '@noble/hashes/sha2.js']);
+    // The Node floor (the command-line toolkit and casetrail-verify) adds node: modules, no package.
+    const cliImports = files.filter((f) => f.pkg === 'verify' && inCli(f.file)).flatMap((f) => imports(f.text).filter((s) => !s.startsWith('.')));
+    expect(cliImports.length).toBeGreaterThan(0);
+    expect(cliImports.filter((s) => !s.startsWith('node:'))).toEqual([]);
+    // Nothing in the browser-safe part imports the Node floor.
+    expect(pure.flatMap((f) => imports(f.text).filter((s) => s.startsWith('.') && inCli(local(f.file, s))).map((s) => `${relative(packages, f.file)} → ${s}`))).toEqual([]);
     const sqlite = files.filter((f) => imports(f.text).includes('better-sqlite3')).map((f) => relative(packages, f.file).split(/[\\/]/).slice(0, 4).join('/'));
     expect([...new Set(sqlite)]).toEqual(['core/src/store/sqlite']);
   });

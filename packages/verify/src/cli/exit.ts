@@ -1,0 +1,180 @@
+/**
+ * Exit codes (docs/cli.md "Exit codes") and the one place where errors
+ * become exit codes and messages, for both commands: `casetrail` and the
+ * offline verifier `casetrail-verify`.
+ */
+import { LedgerError, type ErrorCode } from '../errors.js';
+import type { Io } from './io.js';
+import { printable } from './output.js';
+
+export const EXIT = {
+  /** Success; for verify commands: everything checked out. */
+  OK: 0,
+  /** Verification failed or tampering was found. */
+  FAILED: 1,
+  /** The command line is wrong (unknown option, bad value, missing argument). */
+  USAGE: 2,
+  /** Something outside the command failed: missing file, locked database, bad key, disk full. */
+  OPERATIONAL: 3,
+} as const;
+
+export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
+
+/** An error of the command line itself, with its exit code and a stable code for --json. */
+export class CliError extends Error {
+  override readonly name = 'CliError';
+  constructor(
+    readonly exitCode: ExitCode,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * An error after which a command has more to report: a note for stderr
+ * (e.g. which lines of an import were committed) and fields for the --json
+ * error document. Its code and exit code are those of its cause.
+ */
+export class StoppedError extends Error {
+  override readonly name = 'StoppedError';
+  constructor(
+    override readonly cause: unknown,
+    readonly note: string,
+    readonly extra: Readonly<Record<string, unknown>>,
+  ) {
+    super((cause as Error)?.message ?? String(cause));
+  }
+}
+
+/** A usage error (exit 2). */
+export function usage(message: string): CliError {
+  return new CliError(EXIT.USAGE, 'USAGE', message);
+}
+
+/** An operational error (exit 3). */
+export function operational(code: string, message: string): CliError {
+  return new CliError(EXIT.OPERATIONAL, code, message);
+}
+
+/** A verification failure (exit 1). */
+export function failed(code: string, message: string): CliError {
+  return new CliError(EXIT.FAILED, code, message);
+}
+
+/**
+ * Exit code of each library error code. Codes not listed are operational (3).
+ * Decoding and cryptographic codes mean that bytes under check (a ledger row,
+ * a proof, a bundle, a checkpoint file) are not what was signed: exit 1.
+ * Keyed by string so that a code the store adds for a damaged ledger
+ * (a file with casetrail's tables whose other parts are damaged or missing,
+ * issue 8.6) maps to 1 before the library's ErrorCode union names it.
+ */
+const LEDGER_EXIT: Readonly<Record<string, ExitCode>> = {
+  INVALID_ARGUMENT: EXIT.USAGE,
+  PAYLOAD_TOO_LARGE: EXIT.USAGE,
+  TIME_ORDER: EXIT.USAGE,
+  NOT_FOUND: EXIT.USAGE,
+  ALREADY_REDACTED: EXIT.USAGE,
+  NOT_REDACTABLE: EXIT.USAGE,
+  NO_SIGNER: EXIT.USAGE,
+
+  VERIFICATION_FAILED: EXIT.FAILED,
+  INVALID_SIGNATURE: EXIT.FAILED,
+  UNKNOWN_KEY: EXIT.FAILED,
+  PROOF_INVALID: EXIT.FAILED,
+  INCONSISTENT: EXIT.FAILED,
+  MALFORMED_CBOR: EXIT.FAILED,
+  NON_CANONICAL_CBOR: EXIT.FAILED,
+  MALFORMED_ENTRY: EXIT.FAILED,
+  UNSUPPORTED_VERSION: EXIT.FAILED,
+  MALFORMED_BASE64: EXIT.FAILED,
+  MALFORMED_NOTE: EXIT.FAILED,
+  MALFORMED_CHECKPOINT: EXIT.FAILED,
+  MALFORMED_PROOF: EXIT.FAILED,
+  MALFORMED_BUNDLE: EXIT.FAILED,
+  INPUT_TOO_LARGE: EXIT.FAILED,
+  LEDGER_DAMAGED: EXIT.FAILED,
+  CHECKPOINT_ROOT_MISMATCH: EXIT.FAILED,
+};
+
+/** The exit code of a library error code (docs/errors.md "CLI exit"). */
+export function exitCodeOf(code: string): ExitCode {
+  return Object.hasOwn(LEDGER_EXIT, code) ? LEDGER_EXIT[code]! : EXIT.OPERATIONAL;
+}
+
+const SIGN_FIRST = 'sign one first with `casetrail checkpoint <ledger> --sign`';
+
+/** What to do about NOT_FOUND: it names a checkpoint size, an entry after the checkpoint, or an entry that is not there. */
+function notFoundHint(d: Readonly<Record<string, unknown>>): string {
+  if (d['checkpointSize'] !== undefined) return 'omit --size (or --to) to use the latest checkpoint, or ' + SIGN_FIRST;
+  if (typeof d['seq'] === 'number' && typeof d['size'] === 'number' && d['seq'] < d['size']) return SIGN_FIRST;
+  return 'list the entries with `casetrail log <ledger>`';
+}
+
+/** What to do about a library error, where its message does not already say. */
+const HINTS: Partial<Record<ErrorCode, string | ((details: Readonly<Record<string, unknown>>) => string)>> = {
+  LEDGER_NOT_FOUND: 'check the path, or create a ledger with `casetrail init <ledger> --origin <name>`',
+  NOT_A_LEDGER: 'the file is not a casetrail ledger; check the path',
+  LEDGER_EXISTS: 'choose another path; casetrail never overwrites a ledger',
+  LEDGER_BUSY: 'another process holds the write lock; retry when it is done',
+  NOT_FOUND: notFoundHint,
+  NO_CHECKPOINT: SIGN_FIRST,
+  UNSIGNED_REDACTION: 'run `casetrail checkpoint <ledger> --sign`',
+  PAYLOAD_MISSING: 'run `casetrail verify <ledger> --vkey <vkey>`',
+  CHECKPOINT_ROOT_MISMATCH: 'run `casetrail verify <ledger> --vkey <vkey>`',
+  NO_SIGNER: 'pass the ledger signing key with --key-file or CASETRAIL_KEY_FILE',
+  DISK_FULL: 'free some disk space and run the command again',
+  READ_ONLY: 'the ledger was opened read-only or the file is not writable; check its permissions',
+  MALFORMED_KEY: "pass the ledger's verifier key (name+keyid+key, printed by `casetrail init`) or a file holding it",
+  UNKNOWN_KEY: 'check that --vkey is the verifier key of the ledger that produced this file',
+  INVALID_SIGNATURE: 'the signed text was changed after signing, or --vkey names another key with the same name',
+};
+
+/** Exit code and stable code of any thrown value. */
+export function classify(e: unknown): { exitCode: ExitCode; code: string; message: string } {
+  if (e instanceof StoppedError) return classify(e.cause);
+  if (e instanceof CliError) return { exitCode: e.exitCode, code: e.code, message: e.message };
+  if (e instanceof LedgerError) {
+    const h = HINTS[e.code];
+    const hint = typeof h === 'function' ? h(e.details) : h;
+    const message = hint !== undefined && !e.message.includes(hint) ? `${e.message}: ${hint}` : e.message;
+    return { exitCode: exitCodeOf(e.code), code: e.code, message };
+  }
+  const sys = e as NodeJS.ErrnoException;
+  if (sys !== null && typeof sys === 'object' && typeof sys.code === 'string') {
+    const path = typeof sys.path === 'string' ? sys.path : undefined;
+    switch (sys.code) {
+      case 'ENOENT':
+        return { exitCode: EXIT.OPERATIONAL, code: 'FILE_NOT_FOUND', message: `no such file: ${path ?? sys.message}; check the path` };
+      case 'EACCES':
+      case 'EPERM':
+        return { exitCode: EXIT.OPERATIONAL, code: 'PERMISSION_DENIED', message: `permission denied: ${path ?? sys.message}; check the file's owner and mode` };
+      case 'ENOSPC':
+      case 'EDQUOT':
+        return { exitCode: EXIT.OPERATIONAL, code: 'DISK_FULL', message: `the disk is full writing ${path ?? 'a file'}; free some space and run the command again` };
+      case 'EISDIR':
+        return { exitCode: EXIT.OPERATIONAL, code: 'IS_A_DIRECTORY', message: `${path ?? 'the path'} is a directory; give a file path` };
+      default:
+        return { exitCode: EXIT.OPERATIONAL, code: sys.code, message: sys.message };
+    }
+  }
+  return { exitCode: EXIT.OPERATIONAL, code: 'INTERNAL', message: `unexpected error: ${(e as Error)?.message ?? String(e)}` };
+}
+
+/**
+ * Prints an error (stderr; with --json also one JSON document on stdout)
+ * and returns its exit code.
+ * @param program - the executable's name in the message (`casetrail`, `casetrail-verify`)
+ */
+export function reportError(e: unknown, io: Io, command: string, json: boolean, program = 'casetrail'): ExitCode {
+  const { exitCode, code, message } = classify(e);
+  // Messages can quote stored or given text: escaped like every display (output.ts).
+  io.stderr.write(`${program} ${command}: error [${code}]: ${printable(message)}\n`);
+  const stopped = e instanceof StoppedError ? e : undefined;
+  if (stopped !== undefined && stopped.note !== '') io.stderr.write(`${printable(stopped.note)}\n`);
+  if (io.env['CASETRAIL_DEBUG'] && e instanceof Error && e.stack) io.stderr.write(`${e.stack}\n`);
+  if (json) io.stdout.write(`${JSON.stringify({ ok: false, error: { code, message, exitCode }, ...stopped?.extra })}\n`);
+  return exitCode;
+}

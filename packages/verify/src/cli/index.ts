@@ -1,0 +1,17 @@
+/**
+ * @casetrail/verify/cli: the command-line toolkit shared by `casetrail` (the
+ * ledger's command, @casetrail/cli) and `casetrail-verify` (the offline
+ * verifier, this package's bin) — so that an artifact is checked, shown and
+ * answered with an exit code the same way by both. Node only; the rest of
+ * @casetrail/verify runs anywhere.
+ *
+ * Floor 6 of docs/decisions/0002-layout.md: it imports the pure floors below
+ * it and `node:` modules; nothing below imports it.
+ */
+export { captureIo, processIo, write, type Io, type CapturedIo, type OutStream } from './io.js';
+export { EXIT, CliError, StoppedError, usage, operational, failed, exitCodeOf, classify, reportError, type ExitCode } from './exit.js';
+export { resolvePath, readBytesFile, readTextFile, readInput, inputStream, type InputKind } from './inputs.js';
+export { zoneOf, formatTime, parseTime, type Zone } from './times.js';
+export { paint, printJson, width, truncate, INVISIBLE, printable, table, fields, utcIso, entryObject, Progress, type Paint, type Column, type EntryJson } from './output.js';
+export { readVerifierKey, SIGNER_KEY_PREFIX } from './keys.js';
+export { issueText } from './issue-text.js';
