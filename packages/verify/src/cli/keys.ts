@@ -1,17 +1,20 @@
 /**
- * The verifier key the user points a command at (docs/cli.md "Keys"): the
- * ledger's public key, given as the key itself or as a file holding it, and
- * never taken from the artifact under check. A private key given in its
- * place is refused and never printed, not even in an error message.
+ * The public keys the user points a command at (docs/cli.md "Keys"): the
+ * ledger's verifier key and witnesses' cosignature keys, each given as the
+ * key itself or as a file holding it, and never taken from the artifact
+ * under check. A private key given in their place is refused and never
+ * printed, not even in an error message.
  */
 import { existsSync } from 'node:fs';
 import { basename } from 'node:path';
+import { parseCosignatureVerifierKey, type CosignatureVerifier } from '../tlog/cosignature.js';
 import { parseVerifierKey, type NoteVerifier } from '../tlog/note-keys.js';
 import { CliError, EXIT, operational, usage } from './exit.js';
 import { readTextFile, resolvePath } from './inputs.js';
 import type { Io } from './io.js';
 
-const VKEY_SHAPE = /^[^\s+]+\+[0-9a-f]{8}\+[A-Za-z0-9+/]+={0,2}$/;
+/** A public key's shape: name, 8 hex digits of key ID, base64 (signed-note, tlog-cosignature). */
+const KEY_SHAPE = /^[^\s+]+\+[0-9a-f]{8}\+[A-Za-z0-9+/]+={0,2}$/;
 /** How every signer key (a secret) starts. */
 export const SIGNER_KEY_PREFIX = 'PRIVATE+KEY+';
 const MAX_KEY_FILE = 4096;
@@ -25,21 +28,40 @@ function privateKeyGiven(where: string): CliError {
 }
 
 /**
- * The verifier key given as the key itself (`name+keyid+key`) or as a file
- * holding it.
- * @param option - the option that gave it, for messages (default `--vkey`)
- * @throws CliError USAGE (empty), PRIVATE_KEY_AS_VKEY (exit 2), FILE_NOT_FOUND (3); LedgerError MALFORMED_KEY
+ * The text of a public key given as the key itself (`name+keyid+key`) or as
+ * the path of a file holding it (at most 4 KiB).
+ * @param option - the option that gave it, for messages (`--vkey`, `--witness`)
+ * @param what - what the key is, for messages
+ * @param printedBy - what prints such a key, for messages
+ * @throws CliError USAGE (empty), PRIVATE_KEY_AS_VKEY (exit 2), FILE_NOT_FOUND (3)
  */
-export function readVerifierKey(io: Io, arg: string, option = '--vkey'): NoteVerifier {
+export function readKeyText(io: Io, arg: string, option: string, what = 'verifier key', printedBy = '`casetrail init`'): string {
   const v = arg.trim();
-  if (v === '') throw usage(`${option} is empty: pass the verifier key (name+keyid+key, printed by \`casetrail init\`) or a file holding it`);
+  if (v === '') throw usage(`${option} is empty: pass the ${what} (name+keyid+key, printed by ${printedBy}) or a file holding it`);
   if (v.startsWith(SIGNER_KEY_PREFIX)) throw privateKeyGiven(`${option} is`);
-  if (VKEY_SHAPE.test(v)) return parseVerifierKey(v);
+  if (KEY_SHAPE.test(v)) return v;
   const path = resolvePath(io, v);
   if (!existsSync(path)) {
-    throw operational('FILE_NOT_FOUND', `${option} ${JSON.stringify(arg)} is neither a verifier key (name+keyid+key) nor an existing file; pass the key printed by \`casetrail init\` or the file you saved it in`);
+    throw operational('FILE_NOT_FOUND', `${option} ${JSON.stringify(arg)} is neither a ${what} (name+keyid+key) nor an existing file; pass the key printed by ${printedBy} or the file you saved it in`);
   }
-  const text = readTextFile(path, MAX_KEY_FILE, 'verifier key file').trim();
+  const text = readTextFile(path, MAX_KEY_FILE, `${what} file`).trim();
   if (text.startsWith(SIGNER_KEY_PREFIX)) throw privateKeyGiven(`${option} ${basename(path)} holds`);
-  return parseVerifierKey(text);
+  return text;
+}
+
+/**
+ * The ledger's verifier key, given as the key itself or as a file holding it.
+ * @throws as {@link readKeyText}; LedgerError MALFORMED_KEY
+ */
+export function readVerifierKey(io: Io, arg: string, option = '--vkey'): NoteVerifier {
+  return parseVerifierKey(readKeyText(io, arg, option));
+}
+
+/**
+ * A witness's cosignature verifier key (`name+keyid+base64(0x04 ‖ key)`,
+ * c2sp.org/tlog-cosignature), given as the key itself or as a file holding it.
+ * @throws as {@link readKeyText}; LedgerError MALFORMED_KEY
+ */
+export function readWitnessKey(io: Io, arg: string, option = '--witness'): CosignatureVerifier {
+  return parseCosignatureVerifierKey(readKeyText(io, arg, option, 'witness key', 'the witness'));
 }
