@@ -20,3 +20,4 @@ export { verifyProofFile, type ProofFileOptions } from './commands/proof.js';
 export { verifyWitnessBodyFile, type WitnessBodyFileOptions } from './commands/consistency.js';
 export { verifyBundleFile, bundleSummary, type BundleFileOptions } from './commands/bundle.js';
 export { verifyCheckpointFile, type CheckpointFileOptions } from './commands/checkpoint.js';
+export { runVerify, verifyHelp, verifyDocsLocation, VERIFY_COMMANDS, VERIFY_VERSION } from './program.js';
