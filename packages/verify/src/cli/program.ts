@@ -99,7 +99,7 @@ export const VERIFY_COMMANDS: Readonly<Record<string, VerifyCommand>> = {
  */
 export function verifyDocsLocation(): string | undefined {
   let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 4; i++, dir = dirname(dir)) {
+  for (let i = 0; i < 5; i++, dir = dirname(dir)) {
     const f = join(dir, 'docs', 'auditor.md');
     if (existsSync(f) && readFileSync(f, 'utf8').startsWith('# The offline verifier')) return f;
   }
