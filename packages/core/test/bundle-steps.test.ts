@@ -117,6 +117,14 @@ describe('the verified step stream', () => {
     await expect(verifyBundle('', KEYS.vkey, { onStep: 'no' as never })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
   });
 
+  it('a bundle cut before its end line: the report says so, the steps already handed out keep their own issues', async () => {
+    const ls = lines(await bundleOf(ledger));
+    const { steps, report } = await stepsOf(ls.slice(0, -1).map((l) => `${l}\n`).join(''));
+    expect(report.issues.map((i) => i.code)).toEqual(['TRUNCATED']);
+    expect(steps).toHaveLength(5);
+    expect(steps.every((s) => s.issues.length === 0)).toBe(true);
+  });
+
   it('an unreadable line where an entry was due is a step with its issue and no values', async () => {
     const ls = lines(await bundleOf(ledger));
     ls[2] = '{"seq":1,"entry":"not base64!"}';

@@ -155,6 +155,8 @@ export class BundleVerifier {
   /** Records a problem with the stream itself (over-long line, bad UTF-8) and stops. */
   fail(e: unknown): void {
     this.#lineNo++;
+    this.#lineIssues = []; // the step of the line before was handed out: its issues stay its own
+
     const code = e instanceof LedgerError && e.code === 'INPUT_TOO_LARGE' ? 'INPUT_TOO_LARGE' : 'MALFORMED_BUNDLE';
     this.#issue(code, `cannot read the bundle: ${(e as Error)?.message ?? String(e)}`);
     this.#state = 'dead';
@@ -377,6 +379,7 @@ export class BundleVerifier {
    */
   finish(): BundleReport {
     if (this.#finished !== undefined) return this.#finished;
+    this.#lineIssues = [];
     if (this.#state === 'header') {
       this.#issue('MALFORMED_BUNDLE', 'the bundle is empty: it has no header line');
     } else if (this.#state === 'entries') {
