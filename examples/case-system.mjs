@@ -1,7 +1,8 @@
 // A small case-system integration to copy: a complaint-handling service that
 // records every step of a case in casetrail, lets an official sign an approval
 // on their own device, erases personal data lawfully, and hands an auditor
-// what they need to check one step without access to the database.
+// what they need to check a step, and the whole case, without access to the
+// database: a proof file and an evidence bundle, made by the library.
 //
 // Run from the repository root after the install: node examples/case-system.mjs
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -13,13 +14,11 @@ import {
   ed25519PublicKey,
   generateKeyPair,
   generateSeed,
-  leafHash,
-  openCheckpoint,
-  parseVerifierKey,
   prepareStatement,
   signStatement,
   toHex,
-  verifyInclusion,
+  verifyBundle,
+  verifyEntryProof,
 } from '@casetrail/core';
 
 /** The case system's audit trail: one method per kind of step. */
@@ -126,13 +125,19 @@ console.log(`  per-case chain: ${trace.ok ? 'intact' : 'BROKEN'}`);
 const report = await audit.ledger.verify({ vkey });
 console.log(`\nfull verification: ${report.ok ? 'OK' : 'FAILED'} (${report.checked.entries} entries, ${report.checked.actorSignatures} actor signature)`);
 
-// What the auditor receives: the published checkpoint, the entry bytes and a proof.
-const checkpoint = (await audit.ledger.latestCheckpoint()).note;
-const entry = await audit.ledger.get(approval.seq);
-const proof = await audit.ledger.proveInclusion(approval.seq);
-const cp = openCheckpoint(checkpoint, [parseVerifierKey(vkey)]);
-const ok = verifyInclusion(leafHash(entry.bytes), approval.seq, cp.size, proof.proof, cp.root);
-console.log(`auditor: approval (seq ${approval.seq}, leaf ${toHex(entry.leafHash).slice(0, 16)}…) is in the signed tree of ${cp.size}: ${ok}`);
+// What the auditor receives: a proof file of the approval and the case's
+// evidence bundle. They check both with the verifier key alone (the
+// functions of @casetrail/verify, or the offline casetrail-verify command).
+const proofFile = await audit.ledger.tlogProof(approval.seq);
+const proven = verifyEntryProof(proofFile.text, vkey);
+console.log(`auditor: approval (seq ${approval.seq}, leaf ${toHex(proofFile.leafHash).slice(0, 16)}…) is ${proven.entry.type} by ${proven.entry.actor}, in the signed tree of ${proven.checkpoint.size}`);
+let bundle = '';
+await audit.ledger.exportBundle((line) => { bundle += line; }, { caseId });
+const bundleReport = await verifyBundle(bundle, vkey, {
+  onStep: (s) => console.log(`  ${s.issues.length === 0 && s.proven ? '✔' : '✘'} step ${s.entry?.step ?? '?'} ${s.entry?.type ?? '(not proven)'}: ${s.payload.state}`),
+});
+const ok = bundleReport.ok;
+console.log(`auditor: bundle of ${caseId}: ${ok ? 'OK' : 'FAILED'}, ${bundleReport.checked.payloads} payload(s) matched, ${bundleReport.redacted} erased by proven redaction`);
 
 await audit.ledger.close();
 if (!report.ok || !trace.ok || !ok) process.exit(1);
