@@ -9,7 +9,10 @@
  *     {"end":"casetrail-bundle/v1","entries":n}                                              trailer
  *
  * Verification is streaming: memory grows with the number of distinct cases
- * in the bundle (one chain tail each), never with the number of entries.
+ * in the bundle (one chain tail each) and by one bit per tree position whose
+ * entry the bundle carries with a payload (so that a payload shown together
+ * with the redaction that erased it is refused), never with the bytes of
+ * the entries.
  *
  * Limits, enforced before parsing: a line is at most
  * {@link MAX_BUNDLE_LINE_BYTES} (`INPUT_TOO_LARGE`); base64 fields are length
@@ -20,7 +23,7 @@
  */
 import { checkNat } from '../args.js';
 import { equalBytes, toHex, utf8 } from '../bytes.js';
-import { caseLinkFinding, globalLinkFindings, type CaseTail } from '../checks/chain.js';
+import { caseLinkFinding, globalLinkFindings, versionOrderFinding, type CaseTail } from '../checks/chain.js';
 import { IssueList, type Finding, type Issue, type IssueCode } from '../checks/issues.js';
 import { erasureTargetProblem, readRedactionRecord, redactionProblem, type RedactionTarget } from '../checks/redaction.js';
 import { actorSignatureFindings } from '../checks/signatures.js';
@@ -114,7 +117,11 @@ export class BundleVerifier {
   #lastSeq = -1;
   #lastLeaf: Uint8Array | undefined;
   #lastTime = 0;
-  /** One summary and chain tail per case: the only state that grows, with the number of cases. */
+  /** The highest entry version seen so far (format.md §8 item 4). */
+  #version = 0;
+  /** Positions whose entry the bundle carried with its payload (format.md §9.3 item 6). */
+  readonly #shownPayloads = new PositionSet();
+  /** One summary and chain tail per case: the state that grows with the number of cases. */
   readonly #cases = new Map<string, { summary: BundleCaseSummary; tail: CaseTail }>();
   #finished: BundleReport | undefined;
 
@@ -230,7 +237,7 @@ export class BundleVerifier {
     this.#checkFilter(e, seq, h.filter);
     this.#checkCase(e, seq, leaf, h.filter);
     this.#checkPayload(r, e, leaf, cp);
-    const sigs = actorSignatureFindings(seq, e);
+    const sigs = actorSignatureFindings(seq, e, this.#verifier.name);
     this.#checked.actorSignatures += sigs.checked;
     for (const f of sigs.findings) this.#finding(f);
     if (ordered) this.#advance(seq, leaf, e.time);
@@ -251,6 +258,8 @@ export class BundleVerifier {
     // (the genesis link) and consecutive positions.
     const prevLeaf = seq === 0 ? genesisLink(this.#verifier.name) : seq === this.#lastSeq + 1 ? this.#lastLeaf : undefined;
     for (const finding of globalLinkFindings(seq, e, prevLeaf, this.#lastTime)) this.#finding(finding);
+    this.#finding(versionOrderFinding(seq, e.v, this.#version));
+    this.#version = Math.max(this.#version, e.v);
   }
 
   #checkFilter(e: Entry, seq: number, f: BundleFilter): void {
@@ -288,11 +297,19 @@ export class BundleVerifier {
     }
     if (r.payload !== undefined && r.salt !== undefined) {
       this.#checked.payloads++;
+      if (seq < cp.size) this.#shownPayloads.add(seq);
       if (!equalBytes(payloadCommitment(r.salt, r.payload), e.commit)) {
         this.#issue('PAYLOAD_COMMITMENT_MISMATCH', `the payload of entry ${seq} does not match its commitment`, seq);
       } else if (e.type === REDACTION_TYPE) {
         const read = readRedactionRecord({ seq, entry: e, payload: r.payload, salt: r.salt });
         if ('problem' in read) this.#issue('REDACTION_INVALID', `redaction entry ${seq} is not valid: ${read.problem}`, seq);
+        else if (this.#shownPayloads.has(read.named.redacts)) {
+          this.#issue(
+            'REDACTION_INVALID',
+            `redaction entry ${seq} erased the payload of entry ${read.named.redacts}, which this bundle carries: an erased payload is shown again (format.md §4.5)`,
+            seq,
+          );
+        }
       }
       return;
     }
@@ -366,6 +383,29 @@ export class BundleVerifier {
     if (complete !== undefined) report.complete = complete;
     this.#finished = report;
     return report;
+  }
+}
+
+/**
+ * A set of tree positions with one bit each, in chunks of 32,768 positions
+ * allocated as they are touched (4 KiB each): at most size/8 bytes for a
+ * tree of `size` entries, whatever the bundle holds.
+ */
+class PositionSet {
+  readonly #chunks = new Map<number, Uint32Array>();
+
+  add(seq: number): void {
+    const key = Math.floor(seq / 32_768);
+    let c = this.#chunks.get(key);
+    if (c === undefined) this.#chunks.set(key, (c = new Uint32Array(1024)));
+    const bit = seq % 32_768;
+    c[bit >>> 5]! |= 1 << (bit & 31);
+  }
+
+  has(seq: number): boolean {
+    const c = this.#chunks.get(Math.floor(seq / 32_768));
+    const bit = seq % 32_768;
+    return c !== undefined && (c[bit >>> 5]! & (1 << (bit & 31))) !== 0;
   }
 }
 

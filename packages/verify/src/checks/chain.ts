@@ -131,3 +131,17 @@ export class CaseTails {
     return this.#map.values();
   }
 }
+
+/**
+ * The version order of entry `seq` (format.md §8 item 4): no version 1
+ * entry after a version 2 entry. `highest` is the highest version seen
+ * before it (0 before the first entry).
+ */
+export function versionOrderFinding(seq: number, v: number, highest: number): Finding | undefined {
+  if (v >= highest) return undefined;
+  return {
+    code: 'VERSION_DOWNGRADE',
+    seq,
+    message: `entry ${seq} is a version ${v} entry after a version ${highest} entry: a writer of version ${highest} never writes version ${v} again, whose actor signatures bind neither ledger nor case`,
+  };
+}

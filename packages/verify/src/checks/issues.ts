@@ -16,6 +16,7 @@ export type IssueCode =
   | 'LEAF_HASH_MISMATCH'
   | 'PREV_MISMATCH'
   | 'TIME_ORDER'
+  | 'VERSION_DOWNGRADE'
   | 'INDEX_MISMATCH'
   | 'CASE_STEP_MISMATCH'
   | 'CASE_CHAIN_BROKEN'
@@ -23,7 +24,9 @@ export type IssueCode =
   | 'PAYLOAD_MISSING'
   | 'REDACTION_INVALID'
   | 'ACTOR_SIGNATURE_INVALID'
+  | 'NONCE_REPLAYED'
   | 'SYSTEM_ENTRY_INVALID'
+  | 'SYSTEM_TYPE_UNKNOWN'
   | 'NODE_MISMATCH'
   | 'NODE_MISSING'
   | 'NODE_EXTRA'
@@ -35,7 +38,10 @@ export type IssueCode =
   | 'TRUSTED_CHECKPOINT_INVALID'
   | 'TRUSTED_CHECKPOINT_BEYOND_LEDGER'
   | 'TRUSTED_CHECKPOINT_MISMATCH'
+  | 'LEDGER_DAMAGED'
   | 'STORAGE_ERROR'
+  // reads (get, query, stream, trace): a payload that checks but cannot be shown
+  | 'PAYLOAD_MALFORMED'
   // evidence bundles (format.md §9.3)
   | 'MALFORMED_BUNDLE'
   | 'INPUT_TOO_LARGE'
