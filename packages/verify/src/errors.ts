@@ -7,6 +7,7 @@ export type ErrorCode =
   | 'INVALID_ARGUMENT'
   | 'PAYLOAD_TOO_LARGE'
   | 'TIME_ORDER'
+  | 'IDEMPOTENCY_CONFLICT'
   // decoding attacker-controlled bytes
   | 'MALFORMED_CBOR'
   | 'NON_CANONICAL_CBOR'
@@ -29,6 +30,7 @@ export type ErrorCode =
   | 'LEDGER_EXISTS'
   | 'LEDGER_NOT_FOUND'
   | 'NOT_A_LEDGER'
+  | 'LEDGER_DAMAGED'
   | 'LEDGER_CLOSED'
   | 'LEDGER_BUSY'
   | 'READ_ONLY'

@@ -51,7 +51,7 @@ export function sampleRows(n: number, origin = ORIGIN, start = 0, acc = new Merk
     const entry = { v: 1 as const, seq, prev, time: 1_000 + seq, caseId, step: tail.step + 1, casePrev: tail.leaf, type: seq % 2 ? 'odd' : 'even', actor: 'tester', commit: payloadCommitment(salt, data), sigs: [] };
     const bytes = encodeEntry(entry);
     const leaf = leafHash(bytes);
-    rows.push({ seq, leaf, bytes, nodes: nodesBlob(acc.push(leaf)), case_id: caseId, step: entry.step, type: entry.type, actor: 'tester', time: entry.time, salt, data });
+    rows.push({ seq, leaf, bytes, nodes: nodesBlob(acc.push(leaf)), case_id: caseId, step: entry.step, type: entry.type, actor: 'tester', time: entry.time, salt, data, nonce: null });
     cases.set(caseId, { step: entry.step, leaf });
     prev = leaf;
   }
