@@ -112,13 +112,13 @@ export async function* followLedger(location: string, options: FollowOptions = {
         if (link === undefined) {
           const before = v.entry(next - 1);
           if (before === undefined) return { steps: out, leaf: link };
-          const c = checkEntryRow(before);
+          const c = checkEntryRow(before, store.origin);
           if (c.issues.length > 0) tampered(c.issues[0]!);
           link = c.leaf;
         }
         const end = Math.min(v.size(), next + batch);
         for (const row of v.entries(next, end)) {
-          const c = checkEntryRow(row);
+          const c = checkEntryRow(row, store.origin);
           if (c.issues.length > 0) tampered(c.issues[0]!);
           const e = c.decoded!;
           if (row.seq !== next + out.length) tampered({ code: 'SEQ_GAP', seq: next + out.length, message: `entry ${next + out.length} is missing` });

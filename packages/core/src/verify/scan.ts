@@ -11,6 +11,7 @@ import {
   checkEntryRow,
   decodeEntry,
   globalLinkFindings,
+  versionOrderFinding,
   isBytes,
   leafHash,
   storedNodesFindings,
@@ -55,8 +56,8 @@ export async function scanEntries(s: VerifyState): Promise<void> {
       }
     };
     const workers = s.options.workers ?? (total >= PARALLEL_THRESHOLD ? defaultWorkerCount() : 0);
-    if (!(workers > 0 && s.store.shareable && (await checkRowsInWorkers(s.store.location, s.start, s.size, workers, onRow)))) {
-      for (const row of s.view.entries(s.start, s.size)) onRow(checkEntryRow(row));
+    if (!(workers > 0 && s.store.shareable && (await checkRowsInWorkers(s.store.location, s.origin, s.start, s.size, workers, onRow)))) {
+      for (const row of s.view.entries(s.start, s.size)) onRow(checkEntryRow(row, s.origin));
     }
     s.options.onProgress?.({ phase: 'entries', done: s.checked.entries, total });
     cursor.checkRest();
@@ -84,16 +85,16 @@ function checkOrdered(s: VerifyState, r: RowFacts, cursor: CheckpointCursor): vo
   if (r.leaf !== undefined && e !== undefined) {
     s.issues.addAll(globalLinkFindings(seq, e, s.prevLeaf, s.lastTime), where);
     s.lastTime = Math.max(s.lastTime, e.time);
+    const downgrade = versionOrderFinding(seq, e.v, s.version);
+    if (downgrade !== undefined) s.issues.add({ ...where, ...downgrade });
+    s.version = Math.max(s.version, e.v);
     const link = caseLinkFinding(seq, e, priorStep(s, seq, e));
     if (link !== undefined) s.issues.add({ ...where, ...link });
     s.cases.set(e.caseId, e.step, r.leaf, seq);
     if (r.payload === 'missing') s.missingPayloads.push(seq);
     else if (r.payload === 'ok') s.checked.payloads++;
     if (r.redacts !== undefined) checkRedactionRecord(s, seq, r.redacts.seq);
-    if (r.systemType !== undefined && s.systemTypes?.[r.systemType] !== undefined && r.payload === 'ok') {
-      s.systemEntries.push(seq);
-      if (s.systemEntries.length >= SYSTEM_BATCH) checkSystemEntries(s);
-    }
+    if (r.systemType !== undefined) checkSystemType(s, seq, r.systemType, r.payload);
   }
   if (r.leaf === undefined) {
     s.treeBroken = true;
@@ -107,6 +108,26 @@ function checkOrdered(s: VerifyState, r: RowFacts, cursor: CheckpointCursor): vo
     }
   }
   cursor.checkUpTo(seq + 1);
+}
+
+/**
+ * A system entry (format.md §4.1) is judged by its type's validator: queued
+ * for it when its payload is there; a reserved type no validator was given
+ * for is reported (SYSTEM_TYPE_UNKNOWN), never accepted silently.
+ */
+function checkSystemType(s: VerifyState, seq: number, type: string, payload: RowFacts['payload']): void {
+  if (s.systemTypes === undefined || !Object.hasOwn(s.systemTypes, type)) {
+    s.issues.add({
+      ...where,
+      code: 'SYSTEM_TYPE_UNKNOWN',
+      seq,
+      message: `entry ${seq} is a system entry of type ${JSON.stringify(type)}, whose rules verification was not given: pass the validators of the layer that writes it (systemTypes)`,
+    });
+    return;
+  }
+  if (payload !== 'ok') return;
+  s.systemEntries.push(seq);
+  if (s.systemEntries.length >= SYSTEM_BATCH) checkSystemEntries(s);
 }
 
 /**

@@ -47,6 +47,8 @@ export class VerifyState {
   /** The recomputed leaf hash of the entry before `expected` (the genesis link before entry 0). */
   prevLeaf: Uint8Array;
   lastTime = 0;
+  /** The highest entry version seen so far (format.md §8 item 4). */
+  version = 0;
   /** Size of the latest stored checkpoint that verified. */
   signedSize = 0;
   trusted: Checkpoint | undefined;
@@ -81,8 +83,12 @@ export class VerifyState {
     this.systemTypes = options.systemTypes;
     this.witnesses = (options.witnesses ?? []).map((w) => (typeof w === 'string' ? parseCosignatureVerifierKey(w.trim()) : w));
     this.prevLeaf = Uint8Array.from(genesisLink(this.origin));
-    this.size = view.size();
+    this.entriesReadable = !store.damage.some((d) => d.table === 'entries' || d.table === 'checkpoints');
+    this.size = this.entriesReadable ? view.size() : 0;
   }
+
+  /** Whether the entries and checkpoints tables can be read at all (format.md §8 item 14). */
+  readonly entriesReadable: boolean;
 
   report(): VerifyReport {
     const r: VerifyReport = {
