@@ -170,7 +170,8 @@ describe('what verifyBundle finds', () => {
     // The changed bytes also carry another commitment, and the next step links to the true leaf.
     ['one entry byte changed', () => edit(caseA, 2, (o) => {
       const e = fromBase64(o['entry']);
-      e[e.length - 1]! ^= 1;
+      // The last byte of `commit`: a version 2 entry ends with key 11 and its 16-byte nonce.
+      e[e.length - 19]! ^= 1;
       o['entry'] = toBase64(e);
     }), ['CASE_CHAIN_BROKEN', 'PAYLOAD_COMMITMENT_MISMATCH', 'PROOF_INVALID']],
     ['a step left out of a case', () => { const ls = lines(caseA); ls.splice(3, 1); return join(ls); }, ['CASE_STEP_MISMATCH', 'TRUNCATED']],

@@ -36,6 +36,7 @@ import { verifyInclusion } from '../tlog/merkle-proof.js';
 import { parseVerifierKey, type NoteVerifier } from '../tlog/note-keys.js';
 import type { BundleEntry, BundleFilter, BundleHeader, BundleLine, BundleRedaction } from './format.js';
 import { BundleLineReader, parseBundleLine } from './parse.js';
+import { PositionSet } from './positions.js';
 
 
 /** Bundle verification reports issues of the one issue type (checks/issues.ts). */
@@ -383,29 +384,6 @@ export class BundleVerifier {
     if (complete !== undefined) report.complete = complete;
     this.#finished = report;
     return report;
-  }
-}
-
-/**
- * A set of tree positions with one bit each, in chunks of 32,768 positions
- * allocated as they are touched (4 KiB each): at most size/8 bytes for a
- * tree of `size` entries, whatever the bundle holds.
- */
-class PositionSet {
-  readonly #chunks = new Map<number, Uint32Array>();
-
-  add(seq: number): void {
-    const key = Math.floor(seq / 32_768);
-    let c = this.#chunks.get(key);
-    if (c === undefined) this.#chunks.set(key, (c = new Uint32Array(1024)));
-    const bit = seq % 32_768;
-    c[bit >>> 5]! |= 1 << (bit & 31);
-  }
-
-  has(seq: number): boolean {
-    const c = this.#chunks.get(Math.floor(seq / 32_768));
-    const bit = seq % 32_768;
-    return c !== undefined && (c[bit >>> 5]! & (1 << (bit & 31))) !== 0;
   }
 }
 
