@@ -65,10 +65,11 @@ export function failed(code: string, message: string): CliError {
 /**
  * Exit code of each library error code. Codes not listed are operational (3).
  * Decoding and cryptographic codes mean that bytes under check (a ledger row,
- * a proof, a bundle, a checkpoint file) are not what was signed: exit 1.
- * Keyed by string so that a code the store adds for a damaged ledger
- * (a file with casetrail's tables whose other parts are damaged or missing,
- * issue 8.6) maps to 1 before the library's ErrorCode union names it.
+ * a proof, a bundle, a checkpoint file) are not what was signed: exit 1, as
+ * does a damaged ledger (a file with casetrail's entries and checkpoints
+ * tables whose other parts are damaged or missing, format.md §7), while
+ * NOT_A_LEDGER (a file without them) stays 3. Keyed by string: a code is
+ * looked up by its own key only.
  */
 const LEDGER_EXIT: Readonly<Record<string, ExitCode>> = {
   INVALID_ARGUMENT: EXIT.USAGE,
@@ -78,6 +79,7 @@ const LEDGER_EXIT: Readonly<Record<string, ExitCode>> = {
   ALREADY_REDACTED: EXIT.USAGE,
   NOT_REDACTABLE: EXIT.USAGE,
   NO_SIGNER: EXIT.USAGE,
+  IDEMPOTENCY_CONFLICT: EXIT.USAGE,
 
   VERIFICATION_FAILED: EXIT.FAILED,
   INVALID_SIGNATURE: EXIT.FAILED,
@@ -115,6 +117,8 @@ const HINTS: Partial<Record<ErrorCode, string>> = {
   MALFORMED_KEY: "pass the ledger's verifier key (name+keyid+key, printed by `casetrail init`) or a file holding it",
   UNKNOWN_KEY: 'check that --vkey is the verifier key of the ledger that produced this file',
   INVALID_SIGNATURE: 'the signed text was changed after signing, or --vkey names another key with the same name',
+  IDEMPOTENCY_CONFLICT: 'an idempotency key names one step of its case: give this step another key',
+  LEDGER_DAMAGED: 'run `casetrail verify <ledger> --vkey <vkey>` to see every damaged part',
 };
 
 /** Exit code and stable code of any thrown value. */

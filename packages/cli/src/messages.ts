@@ -1,11 +1,14 @@
 /**
  * Library messages in the user's terms (docs/cli.md "Messages"). The library
- * speaks of its API (`steps[0].type`, times in milliseconds); the CLI's user
- * gave `--type`, line 7 of a file, and reads times in their zone. Each rule
- * below rewrites one library wording; a message no rule matches is shown as
- * it is.
+ * speaks of its API (`steps[0].type`, times in UTC); the CLI's user gave
+ * `--type`, line 7 of a file, and reads times in their zone. Which step and
+ * which time an error or issue is about come from its fields
+ * (`details.index`, `details.time`, `issue.time`), never from its message;
+ * the message is only re-worded.
  */
-import { LedgerError } from '@casetrail/core';
+import { LedgerError, isoTime, type Issue } from '@casetrail/core';
+import type { Paint } from './output.js';
+import { printable } from './output.js';
 import { formatTime, type Zone } from './times.js';
 
 /** How the user named what the library calls `steps[i]` and its fields. */
@@ -63,20 +66,23 @@ export function stepTerms(message: string, names: StepNames): string {
   });
 }
 
+/** The step of a batch a library error is about (`details.index`), if it says. */
+export function stepIndexOf(e: unknown): number | undefined {
+  const i = e instanceof LedgerError ? e.details['index'] : undefined;
+  return typeof i === 'number' && Number.isSafeInteger(i) && i >= 0 ? i : undefined;
+}
+
 /**
  * A library error with its message in the user's terms (same code, details
  * and cause).
- * @param stepOfTime - which step a TIME_ORDER error is about, from its time
- *   (the library's message does not say)
  */
-export function inUserTerms(e: unknown, zone: Zone, names: StepNames, stepOfTime?: (time: number) => number | undefined): unknown {
+export function inUserTerms(e: unknown, zone: Zone, names: StepNames): unknown {
   if (!(e instanceof LedgerError)) return e;
   const d = e.details;
-  const at = /steps\[(\d+)\]/.exec(e.message);
-  const step = at === null ? 0 : Number(at[1]);
+  const i = stepIndexOf(e);
+  const step = i ?? 0;
   let message: string;
   if (e.code === 'TIME_ORDER' && typeof d['time'] === 'number' && typeof d['latest'] === 'number') {
-    const i = stepOfTime?.(d['time']);
     message =
       `${i === undefined ? 'the time' : names.field(i, 'time')} ${formatTime(d['time'], zone)} is before the latest entry's time ${formatTime(d['latest'], zone)}: ` +
       'entries never go back in time; give a later time, or none (the default is now)';
@@ -93,12 +99,23 @@ export function inUserTerms(e: unknown, zone: Zone, names: StepNames, stepOfTime
 
 /**
  * A verification issue's message with its times in the zone: the library
- * writes them in milliseconds (TIME_ORDER: "earlier (ms) than … (ms)";
- * FILTER_MISMATCH: "has time ms").
+ * writes a time it carries as a field (`time`, `previousTime`) in ISO 8601
+ * UTC; each is shown in the user's zone instead.
  */
-export function issueText(code: string, message: string, zone: Zone): string {
-  const iso = (ms: string) => formatTime(Number(ms), zone);
-  if (code === 'TIME_ORDER') return message.replace(/\((\d{1,16})\)/g, (_m, ms: string) => `(${iso(ms)})`);
-  if (code === 'FILTER_MISMATCH') return message.replace(/has time (\d{1,16})/, (_m, ms: string) => `has time ${iso(ms)}`);
-  return message;
+export function issueText(issue: Pick<Issue, 'message' | 'time' | 'previousTime'>, zone: Zone): string {
+  let text = issue.message;
+  for (const t of [issue.time, issue.previousTime]) {
+    if (typeof t === 'number') text = text.split(isoTime(t)).join(formatTime(t, zone));
+  }
+  return text;
+}
+
+/** Lines naming each issue of a shown row (✘ for an error, ! for a warning), escaped, times in the zone. */
+export function issueLines(issues: readonly Issue[], p: Paint, zone: Zone): string {
+  let out = '';
+  for (const i of issues) {
+    const line = `${i.severity === 'error' ? '✘' : '!'} ${i.code}: ${printable(issueText(i, zone))}`;
+    out += (i.severity === 'error' ? p.bad(line) : p.warn(line)) + '\n';
+  }
+  return out;
 }

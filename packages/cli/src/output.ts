@@ -1,9 +1,10 @@
 /**
  * Output helpers: colour only on a terminal, aligned tables, a progress line
  * on stderr only on a terminal, JSON documents, and the one JSON shape of an
- * entry used by every command.
+ * entry used by every command — every field of it from the entry's bytes,
+ * with what does not check marked.
  */
-import { toHex, type LedgerEntry } from '@casetrail/core';
+import { INVISIBLE_CHARACTER, escapeForDisplay, toHex, type Issue, type LedgerEntry, type PayloadState } from '@casetrail/core';
 import { write, type Io, type OutStream } from './io.js';
 
 /** Styling functions; identity when the stream is not a terminal or NO_COLOR is set. */
@@ -56,26 +57,21 @@ export function truncate(s: string, max: number): string {
 }
 
 /**
- * Characters a reader cannot see or that reorder text: Unicode's default
- * ignorable code points (U+00AD, U+034F, U+115F, U+200B–U+200F, U+2060–U+206F,
- * U+3164, U+FE00–U+FE0F, U+FEFF, …), the bidirectional controls (U+061C,
- * U+200E, U+200F, U+202A–U+202E, U+2066–U+2069), the line and paragraph
- * separators, and the interlinear annotation controls. Ids holding one are
- * refused (text.ts); display escapes them.
+ * Characters a reader cannot see or that reorder text: the one list of
+ * format.md §4.1 (`INVISIBLE_CHARACTER` of @casetrail/verify), which the
+ * library's writer refuses in new ids too. Ids holding one are refused
+ * (text.ts); display escapes them.
  */
-const INVISIBLE_SET = '\\p{Default_Ignorable_Code_Point}\\p{Bidi_Control}\\u2028\\u2029\\ufff9-\\ufffb';
-export const INVISIBLE = new RegExp(`[${INVISIBLE_SET}]`, 'u');
-
-/** What display escapes: the above and every control character (C0, DEL, C1). */
-const ESCAPED = new RegExp(`[\\p{Cc}${INVISIBLE_SET}]`, 'gu');
+export const INVISIBLE = INVISIBLE_CHARACTER;
 
 /**
  * Stored or given text as it may be shown to people: the characters above
- * become `\u{202e}`-style escapes, so text can neither drive the terminal nor
- * hide or reorder what is displayed. JSON output keeps raw values.
+ * and every control character become `\u{202e}`-style escapes, so text can
+ * neither drive the terminal nor hide or reorder what is displayed. JSON
+ * output keeps raw values.
  */
 export function printable(s: string): string {
-  return s.replace(ESCAPED, (c) => `\\u{${c.codePointAt(0)!.toString(16)}}`);
+  return escapeForDisplay(s);
 }
 
 export interface Column {
@@ -112,47 +108,84 @@ export function utcIso(ms: number): string {
   return Number.isNaN(d.getTime()) ? String(ms) : d.toISOString();
 }
 
-/** The JSON shape of an entry in every command's --json output (docs/cli.md "Entry object"). */
+/**
+ * The JSON shape of an entry in every command's --json output (docs/cli.md
+ * "Entry object"): every field from the decoded entry and the recomputed
+ * leaf hash; `ok`, `issues` and `payload` say what checks. The entry's
+ * fields are null when its bytes do not decode.
+ */
 export interface EntryJson {
   seq: number;
-  case: string;
-  step: number;
-  type: string;
-  actor: string;
-  time: number;
-  timeIso: string;
+  ok: boolean;
+  case: string | null;
+  step: number | null;
+  type: string | null;
+  actor: string | null;
+  time: number | null;
+  timeIso: string | null;
   data: unknown;
   redacted: boolean;
+  payload: PayloadState;
+  version: number | null;
   leafHash: string;
-  prev: string;
-  casePrev: string;
-  commit: string;
+  prev: string | null;
+  casePrev: string | null;
+  commit: string | null;
+  nonce: string | null;
   signatures: Array<{ publicKey: string; signature: string }>;
+  issues: Array<Pick<Issue, 'code' | 'severity' | 'message'>>;
 }
 
 export function entryJson(e: LedgerEntry): EntryJson {
+  const d = e.entry;
   return {
     seq: e.seq,
-    case: e.entry.caseId,
-    step: e.entry.step,
-    type: e.entry.type,
-    actor: e.entry.actor,
-    time: e.entry.time,
-    timeIso: utcIso(e.entry.time),
-    data: e.redacted ? null : (e.data ?? null),
+    ok: e.ok,
+    case: d?.caseId ?? null,
+    step: d?.step ?? null,
+    type: d?.type ?? null,
+    actor: d?.actor ?? null,
+    time: d?.time ?? null,
+    timeIso: d === undefined ? null : utcIso(d.time),
+    data: e.payloadState === 'present' ? (e.data ?? null) : null,
     redacted: e.redacted,
+    payload: e.payloadState,
+    version: d?.v ?? null,
     leafHash: toHex(e.leafHash),
-    prev: toHex(e.entry.prev),
-    casePrev: toHex(e.entry.casePrev),
-    commit: toHex(e.entry.commit),
-    signatures: e.entry.sigs.map((s) => ({ publicKey: toHex(s.publicKey), signature: toHex(s.signature) })),
+    prev: d === undefined ? null : toHex(d.prev),
+    casePrev: d === undefined ? null : toHex(d.casePrev),
+    commit: d === undefined ? null : toHex(d.commit),
+    nonce: d?.nonce === undefined ? null : toHex(d.nonce),
+    signatures: (d?.sigs ?? []).map((s) => ({ publicKey: toHex(s.publicKey), signature: toHex(s.signature) })),
+    issues: e.issues.map((i) => ({ code: i.code, severity: i.severity, message: i.message })),
   };
 }
 
-/** The data of an entry as one short line for tables. */
+/** How a payload that is not shown is named in text output (format.md §4.5: only a proven erasure is "redacted"). */
+const PAYLOAD_WORDS: Record<Exclude<PayloadState, 'present'>, string> = {
+  erased: '[redacted]',
+  missing: '[payload missing: no redaction proves its erasure]',
+  mismatch: '[payload does not match its commitment]',
+  restored: '[erased payload present again: not shown]',
+  unchecked: '[entry does not decode]',
+};
+
+/** The data of an entry as one short line for tables; never a payload that does not check. */
 export function dataSummary(e: LedgerEntry, max = 60): string {
-  if (e.redacted) return '[redacted]';
-  return truncate(printable(JSON.stringify(e.data ?? null)), max);
+  if (e.payloadState !== 'present') return PAYLOAD_WORDS[e.payloadState];
+  if (e.data === undefined) return '[payload cannot be shown: PAYLOAD_MALFORMED]';
+  return truncate(printable(JSON.stringify(e.data)), max);
+}
+
+/** The codes of a row's issues, for a table column ('' when it checks out). */
+export function issueCodes(e: LedgerEntry): string {
+  return [...new Set(e.issues.map((i) => i.code))].join(',');
+}
+
+/** A table's CHECK cell: `ok`, `✘ CODES` for an error, `! CODES` for warnings only. */
+export function checkCell(e: LedgerEntry): string {
+  if (e.issues.length === 0) return 'ok';
+  return `${e.ok ? '!' : '✘'} ${issueCodes(e)}`;
 }
 
 /**

@@ -34,9 +34,10 @@ describe('append --ndjson that stops', () => {
       ok: false,
       error: { code: 'USAGE', message: expect.stringMatching(/^line 8: unknown key "colour"/), exitCode: 2 },
       appended: 6,
+      duplicates: 0,
       committed: [
-        { firstLine: 1, lastLine: 3, firstSeq: 1, lastSeq: 3 },
-        { firstLine: 4, lastLine: 6, firstSeq: 4, lastSeq: 6 },
+        { firstLine: 1, lastLine: 3, firstSeq: 1, lastSeq: 3, duplicates: 0 },
+        { firstLine: 4, lastLine: 6, firstSeq: 4, lastSeq: 6, duplicates: 0 },
       ],
       failedLine: 8,
       resumeFromLine: 7,
@@ -51,7 +52,7 @@ describe('append --ndjson that stops', () => {
     writeFileSync(join(dir, 'in.ndjson'), lines.join('\n') + '\n');
     const r = await ct(['append', 'i.ledger', '--ndjson', 'in.ndjson', '--batch-size', '3', '--from-line', '7', '--json']);
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.out)).toEqual({ appended: 5, batches: 2, firstSeq: 7, lastSeq: 11, treeSize: 12 });
+    expect(JSON.parse(r.out)).toEqual({ appended: 5, duplicates: 0, batches: 2, firstSeq: 7, lastSeq: 11, treeSize: 12 });
     const all = (await ct(['log', 'i.ledger', '--actor', 'importer', '--ndjson'])).out.trimEnd().split('\n').map((l) => JSON.parse(l).data.i);
     expect(all).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 10, 11, 12]);
   });

@@ -14,6 +14,7 @@ import {
   encodeEntry,
   fail,
   genesisLink,
+  isoTime,
   leafHash,
   nodesBlob,
   signStatement,
@@ -94,13 +95,19 @@ class TxWriter {
     return this.merkle.size - this.start;
   }
 
-  /** Places, encodes and stores one step; `time` forces its time (entries added for a step share its time). */
-  write(s: PreparedStep, forcedTime?: number): { seq: number; entry: Entry; leaf: Uint8Array; step: CommittedStep | undefined } {
+  /**
+   * Places, encodes and stores one step; `time` forces its time (entries
+   * added for a step share its time); `index` is the step's place in its
+   * batch, for errors (`details.index`).
+   */
+  write(s: PreparedStep, forcedTime?: number, index?: number): { seq: number; entry: Entry; leaf: Uint8Array; step: CommittedStep | undefined } {
     const time = s.time ?? forcedTime ?? Math.max(this.clock(), this.lastTime);
     if (time < this.lastTime) {
-      fail('TIME_ORDER', `time ${time} is before the ledger's latest time ${this.lastTime}; entries never go back in time${s.signatures.length > 0 ? ' (sign the statement again with a fresh time)' : ''}`, {
+      const at = index === undefined ? '' : `steps[${index}]: `;
+      fail('TIME_ORDER', `${at}time ${isoTime(time)} is before the ledger's latest time ${isoTime(this.lastTime)}; entries never go back in time${s.signatures.length > 0 ? ' (sign the statement again with a fresh time)' : ''}`, {
         time,
         latest: this.lastTime,
+        ...(index === undefined ? {} : { index }),
       });
     }
     let caseTail = this.cases.get(s.caseId);
@@ -174,7 +181,7 @@ export class Appender {
             receipts.push({ ...earlier, treeSize: 0, duplicate: true });
             continue;
           }
-          const { seq, entry, leaf, step } = w.write(s);
+          const { seq, entry, leaf, step } = w.write(s, undefined, i);
           receipts.push({ seq, caseId: s.caseId, step: entry.step, time: entry.time, leafHash: leaf, treeSize: 0 });
           opts.onWritten?.(tx, step, seq, i);
           runs?.afterStep(step!, i);

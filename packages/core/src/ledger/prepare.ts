@@ -5,6 +5,7 @@
  * the store.
  */
 import {
+  LedgerError,
   NONCE_BYTES,
   RESERVED_PREFIX,
   REDACTION_TYPE,
@@ -122,6 +123,17 @@ export type StepOrigin = 'public' | 'redaction' | 'system';
  * @throws INVALID_ARGUMENT, PAYLOAD_TOO_LARGE, INVALID_SIGNATURE
  */
 export function prepareStep(s: StepInput, at: number | string, ctx: StepContext, origin: StepOrigin = 'public'): PreparedStep {
+  if (typeof at !== 'number') return prepareOne(s, at, ctx, origin);
+  try {
+    return prepareOne(s, at, ctx, origin);
+  } catch (e) {
+    // Every refusal of a batch's step says which step (details.index), so that callers never parse messages.
+    if (e instanceof LedgerError && e.details['index'] === undefined) throw new LedgerError(e.code, e.message, { ...e.details, index: at }, { cause: e.cause });
+    throw e;
+  }
+}
+
+function prepareOne(s: StepInput, at: number | string, ctx: StepContext, origin: StepOrigin): PreparedStep {
   const where = typeof at === 'number' ? `steps[${at}]` : at;
   const index = typeof at === 'number' ? { index: at } : {};
   const maxPayload = ctx.maxPayload;

@@ -24,7 +24,7 @@
 import { checkNat } from '../args.js';
 import { equalBytes, toHex, utf8 } from '../bytes.js';
 import { caseLinkFinding, globalLinkFindings, versionOrderFinding, type CaseTail } from '../checks/chain.js';
-import { IssueList, type Finding, type Issue, type IssueCode } from '../checks/issues.js';
+import { IssueList, isoTime, type Finding, type Issue, type IssueCode } from '../checks/issues.js';
 import { erasureTargetProblem, readRedactionRecord, redactionProblem, type RedactionTarget } from '../checks/redaction.js';
 import { actorSignatureFindings } from '../checks/signatures.js';
 import { decodeEntry, REDACTION_TYPE, type Entry } from '../entry/entry.js';
@@ -138,8 +138,8 @@ export class BundleVerifier {
     this.#issues = new IssueList(max);
   }
 
-  #issue(code: IssueCode, message: string, seq?: number): void {
-    this.#issues.add({ code, message, line: this.#lineNo, ...(seq === undefined ? {} : { seq }) });
+  #issue(code: IssueCode, message: string, seq?: number, extra: Pick<Issue, 'time'> = {}): void {
+    this.#issues.add({ code, message, line: this.#lineNo, ...(seq === undefined ? {} : { seq }), ...extra });
   }
 
   #finding(f: Finding | undefined): void {
@@ -268,7 +268,7 @@ export class BundleVerifier {
       this.#issue('FILTER_MISMATCH', `entry ${seq} belongs to case ${JSON.stringify(e.caseId)}, the bundle is for case ${JSON.stringify(f.case)}`, seq);
     }
     if ((f.since !== undefined && e.time < f.since) || (f.until !== undefined && e.time >= f.until)) {
-      this.#issue('FILTER_MISMATCH', `entry ${seq} has time ${e.time}, outside the bundle's time range`, seq);
+      this.#issue('FILTER_MISMATCH', `entry ${seq} has time ${isoTime(e.time)}, outside the bundle's time range`, seq, { time: e.time });
     }
   }
 

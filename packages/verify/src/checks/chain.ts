@@ -11,7 +11,7 @@
  */
 import { equalBytes } from '../bytes.js';
 import { ZERO_HASH, type Entry } from '../entry/entry.js';
-import type { Finding } from './issues.js';
+import { isoTime, type Finding } from './issues.js';
 
 const NO_FINDINGS: Finding[] = [];
 
@@ -71,7 +71,9 @@ export function globalLinkFindings(seq: number, e: Pick<Entry, 'prev' | 'time'>,
       message: seq === 0 ? 'entry 0 does not carry the genesis link of this origin' : `entry ${seq} does not link to the leaf hash of entry ${seq - 1}`,
     });
   }
-  if (e.time < lastTime) out.push({ code: 'TIME_ORDER', seq, message: `entry ${seq} is earlier (${e.time}) than the entry before it (${lastTime})` });
+  if (e.time < lastTime) {
+    out.push({ code: 'TIME_ORDER', seq, time: e.time, previousTime: lastTime, message: `entry ${seq} is earlier (${isoTime(e.time)}) than the entry before it (${isoTime(lastTime)})` });
+  }
   return out;
 }
 

@@ -68,10 +68,20 @@ export interface Issue {
   size?: number;
   level?: number;
   index?: number;
+  /** TIME_ORDER, FILTER_MISMATCH: the entry's time (ms since the epoch), for a display in the reader's zone. */
+  time?: number;
+  /** TIME_ORDER: the time of the entry before it, which it must not precede. */
+  previousTime?: number;
 }
 
 /** What a format rule found, before its caller says where (table, line) and how severe. */
-export type Finding = Pick<Issue, 'code' | 'message'> & Partial<Pick<Issue, 'seq' | 'size' | 'level' | 'index'>>;
+export type Finding = Pick<Issue, 'code' | 'message'> & Partial<Pick<Issue, 'seq' | 'size' | 'level' | 'index' | 'time' | 'previousTime'>>;
+
+/** A time as messages write it: ISO 8601 in UTC (a display shows the fields in the reader's zone). */
+export function isoTime(ms: number): string {
+  const d = new Date(ms);
+  return Number.isNaN(d.getTime()) ? `${ms} ms` : d.toISOString();
+}
 
 /** An issue as added: severity defaults to `error`. */
 export type NewIssue = Omit<Issue, 'severity'> & { severity?: Issue['severity'] };
