@@ -182,7 +182,7 @@ async function refuseRestoredTarget(ledger: Ledger, e: LedgerEntry): Promise<voi
 /** The redaction entry that erased e's payload, with its payload and proof (format.md §9.3). */
 async function redactionOf(ledger: Ledger, e: LedgerEntry, size: number): Promise<NonNullable<BundleEntry['redaction']>> {
   if (e.payloadState !== 'erased') {
-    throw operational('PAYLOAD_MISSING', `the payload of entry ${e.seq} is ${e.payloadState} and no valid redaction entry erased it: the ledger was tampered with; run \`casetrail verify\``);
+    throw failed('PAYLOAD_MISSING', `the payload of entry ${e.seq} is ${e.payloadState} and no valid redaction entry erased it: the ledger was tampered with; run \`casetrail verify\``);
   }
   for await (const r of ledger.stream({ caseId: e.entry!.caseId, type: REDACTION_TYPE, after: e.seq })) {
     if (!r.ok || r.payload === null || r.salt === null) continue;
@@ -198,7 +198,7 @@ async function redactionOf(ledger: Ledger, e: LedgerEntry, size: number): Promis
     }
     return { seq: r.seq, entry: r.bytes, proof: (await ledger.proveInclusion(r.seq, size)).proof, payload: r.payload, salt: r.salt };
   }
-  throw operational('PAYLOAD_MISSING', `the payload of entry ${e.seq} is missing and no redaction entry erased it: the ledger was tampered with; run \`casetrail verify\``);
+  throw failed('PAYLOAD_MISSING', `the payload of entry ${e.seq} is missing and no redaction entry erased it: the ledger was tampered with; run \`casetrail verify\``);
 }
 
 export const exportCli = defineCommand<ExportOptions>({
