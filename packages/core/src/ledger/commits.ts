@@ -101,6 +101,10 @@ export async function* followLedger(location: string, options: FollowOptions = {
   checkIntIn(interval, 'intervalMs', 10, 86_400_000);
   checkIntIn(batch, 'batch', 1, 100_000);
   const store = await openStore(location, { readonly: true });
+  if (store.damage.length > 0) {
+    await store.close();
+    throw new LedgerError('LEDGER_DAMAGED', `ledger ${location} is damaged: ${store.damage.map((d) => d.message).join('; ')}; run verify`, { path: location });
+  }
   const signal = options.signal;
   try {
     let next = from;

@@ -121,6 +121,13 @@ export interface ReadView extends NodeReader {
   invalidKeys(): Array<{ table: KeyedTable; count: number }>;
   /** Rows in seq order with seq in [fromSeq, toSeq), streamed. */
   entries(fromSeq: number, toSeq: number): IterableIterator<EntryRow>;
+  /**
+   * How many rows have a seq in [fromSeq, toSeq): equal to toSeq − fromSeq
+   * unless rows are missing. Work planned by seq range (verification
+   * workers) is planned by this instead, so that a row with a huge seq
+   * does not make empty ranges to walk.
+   */
+  entryCount(fromSeq: number, toSeq: number): number;
   /** One page of rows matching the filter. */
   query(filter: QueryFilter): EntryRow[];
   /** Smallest seq whose time is ≥ t (size if none), relying on times never decreasing. */

@@ -28,6 +28,12 @@ const PROGRESS_EVERY = 65_536;
 const PARALLEL_THRESHOLD = 65_536;
 /** System entries collected before they are checked against their validators. */
 const SYSTEM_BATCH = 1024;
+/**
+ * Rows with edited index columns whose nonce is looked up by its bytes
+ * (file-checks.ts): beyond this many, verification has failed on their
+ * INDEX_MISMATCH already, and a replay among them is named by that code.
+ */
+const MAX_NONCE_SUSPECTS = 65_536;
 
 /**
  * Two workers beside the calling thread on a machine with more than one
@@ -42,8 +48,9 @@ function defaultWorkerCount(): number {
 
 /** Scans entries [start, size), then the checkpoints beyond the last entry. */
 export async function scanEntries(s: VerifyState): Promise<void> {
+  // Rows, not the seq range: a row with a huge seq must not make work of the empty range before it.
+  const total = s.view.entryCount(s.start, s.size);
   const cursor = new CheckpointCursor(s);
-  const total = s.size - s.start;
   s.expected = s.start;
   try {
     if (s.start === 0) cursor.checkUpTo(0);
@@ -56,7 +63,9 @@ export async function scanEntries(s: VerifyState): Promise<void> {
       }
     };
     const workers = s.options.workers ?? (total >= PARALLEL_THRESHOLD ? defaultWorkerCount() : 0);
-    if (!(workers > 0 && s.store.shareable && (await checkRowsInWorkers(s.store.location, s.origin, s.start, s.size, workers, onRow)))) {
+    // Workers take seq ranges: only for rows without gaps (a gap is a SEQ_GAP, found as well in one thread).
+    const dense = total === s.size - s.start;
+    if (!(workers > 0 && dense && s.store.shareable && (await checkRowsInWorkers(s.store.location, s.origin, s.start, s.size, workers, onRow)))) {
       for (const row of s.view.entries(s.start, s.size)) onRow(checkEntryRow(row, s.origin));
     }
     s.options.onProgress?.({ phase: 'entries', done: s.checked.entries, total });
@@ -95,6 +104,7 @@ function checkOrdered(s: VerifyState, r: RowFacts, cursor: CheckpointCursor): vo
     else if (r.payload === 'ok') s.checked.payloads++;
     if (r.redacts !== undefined) checkRedactionRecord(s, seq, r.redacts.seq);
     if (r.systemType !== undefined) checkSystemType(s, seq, r.systemType, r.payload);
+    if (e.v === 2 && s.nonceSuspects.length < MAX_NONCE_SUSPECTS && r.issues.some((i) => i.code === 'INDEX_MISMATCH')) s.nonceSuspects.push(seq);
   }
   if (r.leaf === undefined) {
     s.treeBroken = true;

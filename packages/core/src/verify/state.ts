@@ -61,6 +61,12 @@ export class VerifyState {
   readonly missingPayloads: number[] = [];
   /** System entries to check against their type's validator (in batches during the scan). */
   readonly systemEntries: number[] = [];
+  /**
+   * Version 2 entries whose index columns differ from their bytes: their
+   * nonce column may hide a replay, so checkNonces looks them up by their
+   * decoded nonce (at most MAX_NONCE_SUSPECTS of them are kept).
+   */
+  readonly nonceSuspects: number[] = [];
 
   constructor(
     readonly store: LedgerStore,

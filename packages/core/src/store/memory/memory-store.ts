@@ -201,6 +201,10 @@ class MemoryView implements ReadView {
     return seqs.slice(Math.max(0, fromStep - 1), end).map((s) => copyRow(this.l.entries[s]!));
   }
 
+  entryCount(fromSeq: number, toSeq: number): number {
+    return Math.max(0, Math.min(toSeq, this.l.entries.length) - Math.max(0, fromSeq));
+  }
+
   caseNonce(caseId: string, nonce: Uint8Array): EntryRow[] {
     const seq = this.l.nonces.get(nonceKey(caseId, nonce));
     return seq === undefined ? [] : [copyRow(this.l.entries[seq]!)];

@@ -69,7 +69,7 @@ export class SqliteStore implements LedgerStore, SqliteHandle {
     // A damaged ledger is opened for verification to report what it can read.
     if (structure.has.entries) this.stmts = prepareStatements(db, this.hasNonce);
     if (structure.has.redactions) this.redactionStmts = prepareRedactionStatements(db);
-    if (this.hasNonce) this.nonceStmts = prepareNonceStatements(db);
+    if (this.hasNonce && structure.has.entries) this.nonceStmts = prepareNonceStatements(db);
     this.prepareCosignatures();
     this.view = new SqliteView(this);
   }
@@ -158,11 +158,30 @@ export class SqliteStore implements LedgerStore, SqliteHandle {
       try {
         return await fn(this.view);
       } finally {
-        if (this.db.open && this.db.inTransaction) this.guard(() => this.db.exec('COMMIT'));
+        this.endReadTransaction();
       }
     } finally {
       this.snapshotDone = undefined;
       done();
+    }
+  }
+
+  /**
+   * Ends a snapshot's read transaction. It wrote nothing, so a failure to
+   * end it (a page of a damaged ledger SQLite cannot read) changes nothing
+   * that was read: the transaction is rolled back instead, and the
+   * snapshot's own result or error stands.
+   */
+  private endReadTransaction(): void {
+    if (!this.db.open || !this.db.inTransaction) return;
+    try {
+      this.db.exec('COMMIT');
+    } catch {
+      try {
+        if (this.db.inTransaction) this.db.exec('ROLLBACK');
+      } catch {
+        // Closing the connection ends it.
+      }
     }
   }
 
@@ -221,9 +240,11 @@ export class SqliteStore implements LedgerStore, SqliteHandle {
     this.followMigration();
   }
 
+  /** Prepares the statements over the cosignatures table once it exists with its columns (a damaged one is left unread). */
   private prepareCosignatures(): void {
     if (this.cosig !== undefined) return;
-    if (this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'cosignatures'").get() === undefined) return;
+    const columns = this.db.prepare("SELECT name FROM pragma_table_info('cosignatures')").pluck().all();
+    if (!columns.includes('size') || !columns.includes('line')) return;
     this.cosig = prepareCosignatureStatements(this.db);
   }
 

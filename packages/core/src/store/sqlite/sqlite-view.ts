@@ -58,6 +58,41 @@ export class SqliteView implements WriteTx {
     return this.store.guard(fn) as T;
   }
 
+  /**
+   * A statement's own iterator (a generator around it cost a resumption per
+   * row), made safe: when reading a row fails (a page SQLite cannot read),
+   * the statement is closed before the coded error is thrown, so that the
+   * connection can still end its transaction and close.
+   */
+  private rows<T>(open: () => IterableIterator<T>): IterableIterator<T> {
+    const it = this.get<IterableIterator<T>>(open);
+    const store = this.store;
+    const safe: IterableIterator<T> = {
+      next() {
+        try {
+          return it.next();
+        } catch (e) {
+          try {
+            it.return?.();
+          } catch {
+            // The statement is closed either way.
+          }
+          return store.guard(() => {
+            throw e;
+          });
+        }
+      },
+      return(value?: unknown) {
+        it.return?.();
+        return { done: true, value: value as T };
+      },
+      [Symbol.iterator]() {
+        return safe;
+      },
+    };
+    return safe;
+  }
+
   size(): number {
     const row = this.get<TailRow | undefined>(() => this.s.tail.get());
     return row === undefined ? 0 : row.seq + 1;
@@ -85,7 +120,7 @@ export class SqliteView implements WriteTx {
 
   entries(fromSeq: number, toSeq: number): IterableIterator<EntryRow> {
     // The statement's own iterator: a generator around it cost a resumption per row.
-    return this.s.range.iterate(fromSeq, toSeq) as IterableIterator<EntryRow>;
+    return this.rows(() => this.s.range.iterate(fromSeq, toSeq) as IterableIterator<EntryRow>);
   }
 
   caseNonce(caseId: string, nonce: Uint8Array): EntryRow[] {
@@ -96,7 +131,7 @@ export class SqliteView implements WriteTx {
   repeatedNonces(fromSeq: number): IterableIterator<{ case_id: unknown; nonce: unknown }> {
     const n = this.store.nonceStatements;
     if (n === undefined) return [][Symbol.iterator]();
-    return (fromSeq === 0 ? n.repeated.iterate() : n.repeatedFrom.iterate(fromSeq)) as IterableIterator<{ case_id: unknown; nonce: unknown }>;
+    return this.rows(() => (fromSeq === 0 ? n.repeated.iterate() : n.repeatedFrom.iterate(fromSeq)) as IterableIterator<{ case_id: unknown; nonce: unknown }>);
   }
 
   invalidKeys(): Array<{ table: KeyedTable; count: number }> {
@@ -104,10 +139,21 @@ export class SqliteView implements WriteTx {
     const have = new Set((this.store.all("SELECT name FROM sqlite_master WHERE type = 'table'", []) as Array<{ name: string }>).map((r) => r.name));
     for (const [table, bad] of INVALID_KEY_SQL) {
       if (!have.has(table)) continue;
-      const [row] = this.store.all(`SELECT count(*) AS n FROM ${table} WHERE ${bad}`, []) as Array<{ n: number }>;
-      if (row !== undefined && row.n > 0) out.push({ table, count: row.n });
+      let rows: Array<{ n: number }>;
+      try {
+        rows = this.store.all(`SELECT count(*) AS n FROM ${table} WHERE ${bad}`, []) as Array<{ n: number }>;
+      } catch {
+        // A table without its key columns is damage, reported as such (structure.ts).
+        continue;
+      }
+      const n = rows[0]?.n ?? 0;
+      if (n > 0) out.push({ table, count: n });
     }
     return out;
+  }
+
+  entryCount(fromSeq: number, toSeq: number): number {
+    return this.get(() => this.s.count.pluck().get(fromSeq, toSeq));
   }
 
   query(filter: QueryFilter): EntryRow[] {
@@ -134,11 +180,11 @@ export class SqliteView implements WriteTx {
 
   redactions(): IterableIterator<RedactionRow> {
     const r = this.store.redactionStatements;
-    return r === undefined ? NO_REDACTIONS : (r.all.iterate() as IterableIterator<RedactionRow>);
+    return r === undefined ? NO_REDACTIONS : this.rows(() => r.all.iterate() as IterableIterator<RedactionRow>);
   }
 
   checkpoints(fromSize: number): IterableIterator<CheckpointRow> {
-    return this.s.checkpoints.iterate(fromSize) as IterableIterator<CheckpointRow>;
+    return this.rows(() => this.s.checkpoints.iterate(fromSize) as IterableIterator<CheckpointRow>);
   }
 
   latestCheckpoint(): CheckpointRow | undefined {
@@ -157,7 +203,7 @@ export class SqliteView implements WriteTx {
 
   allCosignatures(fromSize: number): IterableIterator<CosignatureRow> {
     const c = this.store.cosignatureStatements;
-    return c === undefined ? NO_COSIGNATURES : (c.all.iterate(fromSize) as IterableIterator<CosignatureRow>);
+    return c === undefined ? NO_COSIGNATURES : this.rows(() => c.all.iterate(fromSize) as IterableIterator<CosignatureRow>);
   }
 
   meta(): Array<{ key: unknown; value: unknown }> {

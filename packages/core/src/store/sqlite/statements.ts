@@ -57,6 +57,7 @@ const statementsSql = (nonce: boolean) => {
   caseStep: `${SEL} WHERE case_id = ? AND step = ?`,
   caseFrom: `${SEL} WHERE case_id = ? AND step >= ? ORDER BY step LIMIT ?`,
   range: `${SEL} WHERE seq >= ? AND seq < ? ORDER BY seq`,
+  count: 'SELECT count(*) FROM entries WHERE seq >= ? AND seq < ?',
   timeAt: 'SELECT time FROM entries WHERE seq = ?',
   nodeRow: 'SELECT leaf, nodes FROM entries WHERE seq = ?',
   rowsIn: 'SELECT seq, leaf, nodes FROM entries WHERE seq IN (SELECT value FROM json_each(?))',
