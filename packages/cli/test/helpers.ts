@@ -73,6 +73,8 @@ export interface PlantedStep {
   type: string;
   actor: string;
   data?: unknown;
+  /** The payload bytes as stored, instead of `data` (e.g. JSON no writer of this library would accept). */
+  payload?: Uint8Array;
 }
 
 /**
@@ -90,7 +92,7 @@ export async function plantLedger(path: string, origin: string, skey: string, st
   let prev = core.genesisLink(origin);
   await store.write((tx) => {
     steps.forEach((s, seq) => {
-      const payload = core.encodePayload(s.data ?? null);
+      const payload = s.payload ?? core.encodePayload(s.data ?? null);
       const salt = core.newSalt();
       const tail = cases.get(s.caseId) ?? { step: 0, leaf: core.ZERO_HASH };
       const nonce = core.newNonce();

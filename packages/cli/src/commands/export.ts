@@ -140,7 +140,7 @@ export async function exportBundle(opts: ExportOptions, io: Io): Promise<number>
       await write(sink, formatBundleTrailer(count));
       await file?.commit();
     } catch (e) {
-      file?.abort();
+      await file?.abort();
       throw e;
     } finally {
       progress.done();
