@@ -258,3 +258,27 @@ describe('idempotent single appends', () => {
     await l.close();
   });
 });
+
+describe('a checkpoint row whose columns disagree with its note', () => {
+  it('checkpoint, prove and export take nothing from the row: they refuse it (exit 1)', async () => {
+    hostile(join(dir, 'c.ledger'), ['UPDATE checkpoints SET root = ? WHERE size = (SELECT max(size) FROM checkpoints)', Buffer.alloc(32, 7)]);
+    for (const argv of [['checkpoint', 'c.ledger', '--json'], ['prove', 'c.ledger', '0'], ['export', 'c.ledger', '--out', 'x.bundle']]) {
+      const r = await ct(argv);
+      expect(r.code, argv[0]).toBe(1);
+      expect(r.err, argv[0]).toContain('[CHECKPOINT_INVALID]');
+    }
+  });
+
+  it('prove refuses an entry whose bytes were changed (its leaf column left as it was)', async () => {
+    const db = new Database(join(dir, 'c.ledger'));
+    const bytes = db.prepare('SELECT bytes FROM entries WHERE seq = 1').pluck().get() as Buffer;
+    db.close();
+    const changed = Buffer.from(bytes);
+    changed[changed.length - 1]! ^= 1;
+    hostile(join(dir, 'c.ledger'), ['UPDATE entries SET bytes = ? WHERE seq = 1', changed]);
+    const r = await ct(['prove', 'c.ledger', '1', '--out', 'p.tlog-proof']);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain('[LEAF_HASH_MISMATCH]');
+    expect(existsSync(join(dir, 'p.tlog-proof'))).toBe(false);
+  });
+});

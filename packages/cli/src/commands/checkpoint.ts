@@ -2,10 +2,10 @@
  * `casetrail checkpoint <ledger> [--out <file>] [--sign]`: the latest signed
  * checkpoint note, byte for byte as stored.
  */
-import { toBase64, toHex, type SignedCheckpoint } from '@casetrail/core';
+import { equalBytes, parseCheckpoint, parseNote, toBase64, toHex, type SignedCheckpoint } from '@casetrail/core';
 import type { Command } from 'commander';
 import { defineCommand } from '../command.js';
-import { EXIT, operational } from '../exit.js';
+import { EXIT, failed, operational } from '../exit.js';
 import { checkOutputPath, writeOutputFile } from '../files.js';
 import { resolvePath } from '../inputs.js';
 import { write, type Io } from '../io.js';
@@ -25,9 +25,30 @@ export interface CheckpointOptions {
   json?: boolean;
 }
 
-/** The JSON shape of a checkpoint (docs/cli.md). */
+/**
+ * A stored checkpoint as shown: its origin, size and root read from the
+ * signed note itself, never from the row's columns; a row whose columns
+ * disagree with its note (or whose note does not parse) is refused, exit 1.
+ * (The signature is checked by `verify`, which has the verifier key.)
+ * @throws CliError CHECKPOINT_INVALID
+ */
+export function checkedCheckpoint(cp: SignedCheckpoint): SignedCheckpoint {
+  let body;
+  try {
+    body = parseCheckpoint(parseNote(cp.note).text);
+  } catch (e) {
+    throw failed('CHECKPOINT_INVALID', `the stored checkpoint of size ${cp.size} is not a checkpoint note (${(e as Error).message}); run \`casetrail verify\``);
+  }
+  if (body.size !== cp.size || !equalBytes(body.root, cp.root) || body.origin !== cp.origin) {
+    throw failed('CHECKPOINT_INVALID', `the stored checkpoint row of size ${cp.size} does not match its own note (size ${body.size}); run \`casetrail verify\``);
+  }
+  return { ...cp, origin: body.origin, size: body.size, root: body.root };
+}
+
+/** The JSON shape of a checkpoint (docs/cli.md), every field from the note. */
 export function checkpointJson(cp: SignedCheckpoint) {
-  return { origin: cp.origin, size: cp.size, root: toHex(cp.root), rootBase64: toBase64(cp.root), note: cp.note };
+  const c = checkedCheckpoint(cp);
+  return { origin: c.origin, size: c.size, root: toHex(c.root), rootBase64: toBase64(c.root), note: c.note };
 }
 
 /**
@@ -36,12 +57,13 @@ export function checkpointJson(cp: SignedCheckpoint) {
  */
 export async function checkpoint(opts: CheckpointOptions, io: Io): Promise<number> {
   if (opts.out !== undefined) checkOutputPath(resolvePath(io, opts.out), opts.force === true);
-  const { cp, size } = opts.sign
+  const { cp: stored, size } = opts.sign
     ? await withWriteLedger(io, opts.ledger, opts.keyFile, 'signing a checkpoint', async (l) => ({ cp: await l.checkpoint(), size: await l.size() }))
     : await withReadLedger(io, opts.ledger, async (l) => ({ cp: await l.latestCheckpoint(), size: await l.size() }));
-  if (cp === undefined) {
+  if (stored === undefined) {
     throw operational('NO_CHECKPOINT', `${opts.ledger} has no signed checkpoint yet: append an entry, or run \`casetrail checkpoint ${opts.ledger} --sign\``);
   }
+  const cp = checkedCheckpoint(stored);
   if (cp.size < size) {
     io.stderr.write(`warning: the latest checkpoint covers ${cp.size} of ${size} entries; run with --sign to sign one for all of them\n`);
   }

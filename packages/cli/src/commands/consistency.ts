@@ -26,6 +26,7 @@ import { write, type Io } from '../io.js';
 import { withReadLedger } from '../ledgers.js';
 import { countParser, defined, example, flag, forceOption, jsonOption, num, outOption, req, str, vkeyOption } from '../options.js';
 import { printJson } from '../output.js';
+import { checkedCheckpoint } from './checkpoint.js';
 
 export interface ConsistencyOptions {
   ledger: string;
@@ -74,11 +75,12 @@ export async function consistency(opts: ConsistencyOptions, io: Io): Promise<num
       if (old.root === undefined) throw usage(`--from ${old.size} is beyond the ledger's ${current} entries`);
       throw failed('INCONSISTENT', `the --from checkpoint covers ${old.size} entries but the ledger has only ${current}: entries were removed`);
     }
-    const cp = opts.to === undefined ? await ledger.latestCheckpoint() : await ledger.checkpointAt(opts.to);
-    if (cp === undefined) {
+    const stored = opts.to === undefined ? await ledger.latestCheckpoint() : await ledger.checkpointAt(opts.to);
+    if (stored === undefined) {
       if (opts.to !== undefined) throw usage(`there is no signed checkpoint of size ${opts.to}; omit --to to use the latest, or sign one with \`casetrail checkpoint --sign\``);
       throw operational('NO_CHECKPOINT', `${opts.ledger} has no signed checkpoint yet: run \`casetrail checkpoint ${opts.ledger} --sign\``);
     }
+    const cp = checkedCheckpoint(stored);
     if (old.size > cp.size) throw usage(`--from size ${old.size} is beyond the new checkpoint's size ${cp.size}`);
     let proof: Uint8Array[] = [];
     let oldRoot: Uint8Array | undefined;

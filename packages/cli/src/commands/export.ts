@@ -32,6 +32,7 @@ import { defined, example, flag, forceOption, jsonOption, outOption, req, str, t
 import { zoneOf } from '../times.js';
 import { Progress, printJson, printable } from '../output.js';
 import { queryOf } from './log.js';
+import { checkedCheckpoint } from './checkpoint.js';
 import { COMPLETENESS_NOTE } from './trace.js';
 
 export interface ExportOptions {
@@ -106,8 +107,9 @@ export async function exportBundle(opts: ExportOptions, io: Io): Promise<number>
   if (q.until !== undefined) filter.until = q.until;
 
   const result = await withReadLedger(io, opts.ledger, async (ledger) => {
-    const cp = await ledger.latestCheckpoint();
-    if (cp === undefined) throw operational('NO_CHECKPOINT', `${opts.ledger} has no signed checkpoint to prove entries against: run \`casetrail checkpoint ${opts.ledger} --sign\``);
+    const stored = await ledger.latestCheckpoint();
+    if (stored === undefined) throw operational('NO_CHECKPOINT', `${opts.ledger} has no signed checkpoint to prove entries against: run \`casetrail checkpoint ${opts.ledger} --sign\``);
+    const cp = checkedCheckpoint(stored);
     const target = toStdout ? undefined : resolvePath(io, opts.out);
     const file: OutputStream | undefined = target === undefined ? undefined : openOutputStream(target, opts.force === true);
     const sink: OutStream = file?.stream ?? io.stdout;

@@ -13,6 +13,7 @@ import { write, type Io } from '../io.js';
 import { withReadLedger } from '../ledgers.js';
 import { countParser, defined, example, flag, forceOption, jsonOption, num, outOption, req, reqNum, str } from '../options.js';
 import { printJson } from '../output.js';
+import { checkedCheckpoint } from './checkpoint.js';
 
 export interface ProveOptions {
   ledger: string;
@@ -35,11 +36,12 @@ export interface ProveOptions {
 export async function prove(opts: ProveOptions, io: Io): Promise<number> {
   if (opts.out !== undefined) checkOutputPath(resolvePath(io, opts.out), opts.force === true);
   const made = await withReadLedger(io, opts.ledger, async (ledger) => {
-    const cp = opts.size === undefined ? await ledger.latestCheckpoint() : await ledger.checkpointAt(opts.size);
-    if (cp === undefined) {
+    const stored = opts.size === undefined ? await ledger.latestCheckpoint() : await ledger.checkpointAt(opts.size);
+    if (stored === undefined) {
       if (opts.size !== undefined) throw usage(`there is no signed checkpoint of size ${opts.size}; omit --size to use the latest, or sign one with \`casetrail checkpoint --sign\``);
       throw operational('NO_CHECKPOINT', `${opts.ledger} has no signed checkpoint yet: run \`casetrail checkpoint ${opts.ledger} --sign\``);
     }
+    const cp = checkedCheckpoint(stored);
     if (opts.seq >= cp.size) {
       const size = await ledger.size();
       throw usage(
@@ -48,12 +50,18 @@ export async function prove(opts: ProveOptions, io: Io): Promise<number> {
           : `there is no entry ${opts.seq}: the ledger has ${size} entries`,
       );
     }
+    // The proof carries the entry's bytes: they must check, and be the leaf the tree holds.
     const entry = await ledger.get(opts.seq);
+    const bad = entry.issues.find((i) => i.severity === 'error');
+    if (bad !== undefined) throw failed(bad.code, `entry ${opts.seq} does not match its stored bytes (${bad.code}: ${bad.message}); no proof was written: run \`casetrail verify\``);
     const p = await ledger.proveInclusion(opts.seq, cp.size);
+    if (!equalBytes(p.leafHash, entry.leafHash)) {
+      throw failed('LEAF_HASH_MISMATCH', `the tree's leaf ${opts.seq} is not the hash of the entry's bytes; no proof was written: run \`casetrail verify\``);
+    }
     if (!equalBytes(p.root, cp.root)) {
       throw failed('CHECKPOINT_ROOT_MISMATCH', `the ledger's tree of size ${cp.size} does not match its own signed checkpoint; run \`casetrail verify\``);
     }
-    return { cp, proof: p, text: formatTlogProof({ index: opts.seq, proof: p.proof, checkpoint: cp.note, extra: entry.bytes }) };
+    return { cp, proof: p, leaf: entry.leafHash, text: formatTlogProof({ index: opts.seq, proof: p.proof, checkpoint: cp.note, extra: entry.bytes }) };
   });
   if (opts.out !== undefined) writeOutputFile(resolvePath(io, opts.out), made.text, { force: opts.force === true });
   if (opts.json) {
@@ -61,7 +69,7 @@ export async function prove(opts: ProveOptions, io: Io): Promise<number> {
       seq: opts.seq,
       treeSize: made.cp.size,
       root: toHex(made.cp.root),
-      leafHash: toHex(made.proof.leafHash),
+      leafHash: toHex(made.leaf),
       proof: made.proof.proof.map(toBase64),
       tlogProof: made.text,
       ...(opts.out === undefined ? {} : { out: resolvePath(io, opts.out) }),

@@ -122,6 +122,8 @@ export function tamperedRow(f: Finding, what: string): LedgerError {
  *   payload or statement differ); STORAGE_ERROR when the row does not hold
  */
 export function earlierStepOfNonce(view: ReadView, s: PreparedStep, origin: string, index: number): Omit<Receipt, 'treeSize'> | undefined {
+  // 16 fresh random bytes repeat with probability 2^-128 (and the unique index would refuse it): no lookup.
+  if (s.nonceFrom === 'fresh') return undefined;
   const rows = view.caseNonce(s.caseId, s.nonce);
   const row = rows[0];
   if (row === undefined) return undefined;
