@@ -5,7 +5,7 @@
  * ledger is opened: valid UTF-8, ids without invisible characters
  * (docs/cli.md "Text"); nothing is stored when one is refused.
  */
-import { toHex, type Receipt, type StepInput } from '@casetrail/core';
+import { MAX_PAYLOAD_DEPTH, jsonNestsDeeperThan, toHex, type Receipt, type StepInput } from '@casetrail/core';
 import type { Command } from 'commander';
 import { defineCommand } from '../command.js';
 import { EXIT, usage } from '../exit.js';
@@ -65,6 +65,8 @@ function receiptJson(r: Receipt) {
 }
 
 function parseJson(text: string, what: string): unknown {
+  // Counted on the text, before it is parsed (format.md §4.2).
+  if (jsonNestsDeeperThan(text, MAX_PAYLOAD_DEPTH)) throw usage(`${what} nests arrays and objects more than ${MAX_PAYLOAD_DEPTH} deep (format.md §4.2)`);
   try {
     return JSON.parse(text) as unknown;
   } catch (e) {

@@ -155,6 +155,28 @@ export function describeStoreConformance(name: string, make: () => StoreMaker): 
       await store.close();
     });
 
+    test('nonces: the rows of a case by nonce, no repeated pair, no impossible key, rows counted, nothing damaged', async () => {
+      const store = await make().create(ORIGIN);
+      const rows = sampleRows(6).map((r, i) => ({ ...r, nonce: i % 2 === 0 ? new Uint8Array(16).fill(i + 1) : null }));
+      await store.write((tx) => rows.forEach((r) => tx.insertEntry(r)));
+      expect(store.damage).toEqual([]);
+      await store.read((v) => {
+        expect(v.caseNonce('C-0', new Uint8Array(16).fill(1)).map((r) => r.seq)).toEqual([0]);
+        expect(v.caseNonce('C-1', new Uint8Array(16).fill(1))).toEqual([]);
+        expect(Uint8Array.from(v.entry(2)!.nonce!)).toEqual(new Uint8Array(16).fill(3));
+        expect(v.entry(1)!.nonce).toBeNull();
+        expect([...v.repeatedNonces(0)]).toEqual([]);
+        expect([...v.repeatedNonces(3)]).toEqual([]);
+        expect(v.invalidKeys()).toEqual([]);
+        expect(v.entryCount(0, 6)).toBe(6);
+        expect(v.entryCount(2, 100)).toBe(4);
+      });
+      // The same nonce twice in a case is refused by the store itself (the unique index of format.md §7).
+      const dup = { ...sampleRows(1, ORIGIN, 6, undefined, rows[5]!.leaf)[0]!, case_id: 'C-0', step: 3, nonce: new Uint8Array(16).fill(1) };
+      expect(await codeOf(store.write((tx) => tx.insertEntry(dup)))).not.toBe('OK');
+      await store.close();
+    });
+
     test('redactions erase a payload and are recorded', async () => {
       const store = await make().create(ORIGIN);
       const rows = sampleRows(3);
