@@ -60,73 +60,93 @@ const steps = [
   { caseId: 'JJ-2026-0003', type: 'case.opened', actor: 'clerk:chen', data: ['a', 1, true] },
 ];
 
-const entries = [];
-const leaves = [];
-const caseTails = new Map();
-let prev = genesisLink(ORIGIN);
-steps.forEach((s, seq) => {
-  const payload = utf8(JSON.stringify(s.data));
-  const salt = sha256(utf8(`casetrail-v1 test salt: ${seq}`));
-  const commit = payloadCommitment(salt, payload);
-  const time = T0 + seq * 60_000;
-  const statement = { time, caseId: s.caseId, type: s.type, actor: s.actor, commit };
-  const sigs = (s.signers ?? []).map((i) => signStatement(statement, actorSeeds[i]));
-  sigs.sort((a, b) => Buffer.compare(Buffer.from(a.publicKey), Buffer.from(b.publicKey)));
-  const tail = caseTails.get(s.caseId);
-  const entry = {
-    v: 1,
-    seq,
-    prev,
-    time,
-    caseId: s.caseId,
-    step: (tail?.step ?? 0) + 1,
-    casePrev: tail?.leaf ?? ZERO_HASH,
-    type: s.type,
-    actor: s.actor,
-    commit,
-    sigs,
-  };
-  const bytes = encodeEntry(entry);
-  const leaf = leafHash(bytes);
-  entries.push({
-    seq,
-    payload: JSON.stringify(s.data),
-    payloadHex: toHex(payload),
-    salt: toHex(salt),
-    commit: toHex(commit),
-    time,
-    caseId: s.caseId,
-    step: entry.step,
-    type: s.type,
-    actor: s.actor,
-    prev: toHex(prev),
-    casePrev: toHex(entry.casePrev),
-    actorSigners: (s.signers ?? []).map((i) => `actor-${'ab'[i]}`),
-    statement: toHex(encodeStatement(statement)),
-    statementDigest: toHex(statementDigest(statement)),
-    actorSignatureMessage: toHex(actorSignatureMessage(statement)),
-    sigs: sigs.map((g) => ({ publicKey: toHex(g.publicKey), signature: toHex(g.signature) })),
-    entry: toHex(bytes),
-    leafHash: toHex(leaf),
+/**
+ * The entries of `steps` as a writer of `version` makes them: version 1 as
+ * the first release did; version 2 with a nonce (a fixed one per seq, or
+ * the one derived from the step's idempotency key) and statements that
+ * name the origin.
+ */
+function buildEntries(list, version) {
+  const out = [];
+  const leafList = [];
+  const tails = new Map();
+  let prevLeaf = genesisLink(ORIGIN);
+  list.forEach((s, seq) => {
+    const payload = utf8(JSON.stringify(s.data));
+    const salt = sha256(utf8(`casetrail-v1 test salt: ${seq}`));
+    const commit = payloadCommitment(salt, payload);
+    const time = T0 + seq * 60_000;
+    const nonce =
+      version === 1 ? undefined : s.idempotencyKey === undefined ? sha256(utf8(`casetrail-v2 test nonce: ${seq}`)).slice(0, 16) : idempotencyNonce(s.caseId, s.idempotencyKey);
+    const statement =
+      version === 1 ? { time, caseId: s.caseId, type: s.type, actor: s.actor, commit } : { v: 2, time, caseId: s.caseId, type: s.type, actor: s.actor, commit, nonce, origin: ORIGIN };
+    const sigs = (s.signers ?? []).map((i) => signStatement(statement, actorSeeds[i]));
+    sigs.sort((x, y) => Buffer.compare(Buffer.from(x.publicKey), Buffer.from(y.publicKey)));
+    const tail = tails.get(s.caseId);
+    const entry = {
+      v: version,
+      seq,
+      prev: prevLeaf,
+      time,
+      caseId: s.caseId,
+      step: (tail?.step ?? 0) + 1,
+      casePrev: tail?.leaf ?? ZERO_HASH,
+      type: s.type,
+      actor: s.actor,
+      commit,
+      sigs,
+      ...(nonce === undefined ? {} : { nonce }),
+    };
+    const bytes = encodeEntry(entry);
+    const leaf = leafHash(bytes);
+    out.push({
+      seq,
+      payload: JSON.stringify(s.data),
+      payloadHex: toHex(payload),
+      salt: toHex(salt),
+      commit: toHex(commit),
+      time,
+      caseId: s.caseId,
+      step: entry.step,
+      type: s.type,
+      actor: s.actor,
+      prev: toHex(prevLeaf),
+      casePrev: toHex(entry.casePrev),
+      ...(nonce === undefined ? {} : { nonce: toHex(nonce) }),
+      ...(s.idempotencyKey === undefined ? {} : { idempotencyKey: s.idempotencyKey }),
+      actorSigners: (s.signers ?? []).map((i) => `actor-${'ab'[i]}`),
+      statement: toHex(encodeStatement(statement)),
+      statementDigest: toHex(statementDigest(statement)),
+      actorSignatureMessage: toHex(actorSignatureMessage(statement)),
+      sigs: sigs.map((g) => ({ publicKey: toHex(g.publicKey), signature: toHex(g.signature) })),
+      entry: toHex(bytes),
+      leafHash: toHex(leaf),
+    });
+    leafList.push(leaf);
+    tails.set(s.caseId, { step: entry.step, leaf });
+    prevLeaf = leaf;
   });
-  leaves.push(leaf);
-  caseTails.set(s.caseId, { step: entry.step, leaf });
-  prev = leaf;
-});
+  return { entries: out, leaves: leafList };
+}
 
-// A NodeReader over the in-memory leaves (perfect subtrees computed directly).
-const reader = {
-  node(level, index) {
-    const width = 2 ** level;
-    let layer = leaves.slice(index * width, (index + 1) * width);
-    while (layer.length > 1) {
-      const next = [];
-      for (let i = 0; i < layer.length; i += 2) next.push(nodeHash(layer[i], layer[i + 1]));
-      layer = next;
-    }
-    return layer[0];
-  },
-};
+/** A NodeReader over in-memory leaves (perfect subtrees computed directly). */
+function readerOf(leafList) {
+  return {
+    node(level, index) {
+      const width = 2 ** level;
+      let layer = leafList.slice(index * width, (index + 1) * width);
+      while (layer.length > 1) {
+        const next = [];
+        for (let i = 0; i < layer.length; i += 2) next.push(nodeHash(layer[i], layer[i + 1]));
+        layer = next;
+      }
+      return layer[0];
+    },
+  };
+}
+
+const { entries, leaves } = buildEntries(steps, 1);
+const reader = readerOf(leaves);
 
 const roots = leaves.map((_, i) => toHex(rootAt(reader, i + 1)));
 const size = leaves.length;
@@ -214,63 +234,8 @@ const vectors = {
 // name the ledger's origin.
 
 const v2Steps = steps.map((s, seq) => (seq === 2 ? { ...s, idempotencyKey: 'import-2026-01-01:line-3' } : s));
-const v2Entries = [];
-const v2Leaves = [];
-const v2CaseTails = new Map();
-let v2Prev = genesisLink(ORIGIN);
-v2Steps.forEach((s, seq) => {
-  const payload = utf8(JSON.stringify(s.data));
-  const salt = sha256(utf8(`casetrail-v1 test salt: ${seq}`));
-  const commit = payloadCommitment(salt, payload);
-  const time = T0 + seq * 60_000;
-  const nonce = s.idempotencyKey === undefined ? sha256(utf8(`casetrail-v2 test nonce: ${seq}`)).slice(0, 16) : idempotencyNonce(s.caseId, s.idempotencyKey);
-  const statement = { v: 2, time, caseId: s.caseId, type: s.type, actor: s.actor, commit, nonce, origin: ORIGIN };
-  const sigs = (s.signers ?? []).map((i) => signStatement(statement, actorSeeds[i]));
-  sigs.sort((a, b) => Buffer.compare(Buffer.from(a.publicKey), Buffer.from(b.publicKey)));
-  const tail = v2CaseTails.get(s.caseId);
-  const entry = { v: 2, seq, prev: v2Prev, time, caseId: s.caseId, step: (tail?.step ?? 0) + 1, casePrev: tail?.leaf ?? ZERO_HASH, type: s.type, actor: s.actor, commit, sigs, nonce };
-  const bytes = encodeEntry(entry);
-  const leaf = leafHash(bytes);
-  v2Entries.push({
-    seq,
-    payload: JSON.stringify(s.data),
-    payloadHex: toHex(payload),
-    salt: toHex(salt),
-    commit: toHex(commit),
-    time,
-    caseId: s.caseId,
-    step: entry.step,
-    type: s.type,
-    actor: s.actor,
-    prev: toHex(v2Prev),
-    casePrev: toHex(entry.casePrev),
-    nonce: toHex(nonce),
-    ...(s.idempotencyKey === undefined ? {} : { idempotencyKey: s.idempotencyKey }),
-    actorSigners: (s.signers ?? []).map((i) => `actor-${'ab'[i]}`),
-    statement: toHex(encodeStatement(statement)),
-    statementDigest: toHex(statementDigest(statement)),
-    actorSignatureMessage: toHex(actorSignatureMessage(statement)),
-    sigs: sigs.map((g) => ({ publicKey: toHex(g.publicKey), signature: toHex(g.signature) })),
-    entry: toHex(bytes),
-    leafHash: toHex(leaf),
-  });
-  v2Leaves.push(leaf);
-  v2CaseTails.set(s.caseId, { step: entry.step, leaf });
-  v2Prev = leaf;
-});
-
-const v2Reader = {
-  node(level, index) {
-    const width = 2 ** level;
-    let layer = v2Leaves.slice(index * width, (index + 1) * width);
-    while (layer.length > 1) {
-      const next = [];
-      for (let i = 0; i < layer.length; i += 2) next.push(nodeHash(layer[i], layer[i + 1]));
-      layer = next;
-    }
-    return layer[0];
-  },
-};
+const { entries: v2Entries, leaves: v2Leaves } = buildEntries(v2Steps, 2);
+const v2Reader = readerOf(v2Leaves);
 const v2Root = rootAt(v2Reader, size);
 const v2Body = formatCheckpoint({ origin: ORIGIN, size, root: v2Root, extensions: [] });
 const v2Note = `${v2Body}\n${formatSignatureLine(ORIGIN, keyId(ORIGIN, logPub), ed25519Sign(logSeed, utf8(v2Body)))}`;

@@ -9,6 +9,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { Ledger, LedgerError, followLedger, verifyLedger } from '../src/index.js';
+import { codeOf } from './helpers/codes.js';
 import { KEYS, cleanupTempDirs, newLedger, rawOpen, tempDir } from './helpers/ledgers.js';
 
 afterAll(cleanupTempDirs);
@@ -33,14 +34,6 @@ function damage(path: string, sql: string): void {
   }
 }
 
-async function codeOf(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-    return 'OK';
-  } catch (e) {
-    return e instanceof LedgerError ? e.code : `other: ${String(e)}`;
-  }
-}
 
 const cases: Array<[string, string, Array<{ code: string; table: string }>]> = [
   ['the redactions table dropped', 'DROP TABLE redactions', [{ code: 'LEDGER_DAMAGED', table: 'redactions' }]],

@@ -20,6 +20,7 @@ import {
   type StepInput,
 } from '../src/index.js';
 import { hostileAppend } from './helpers/hostile-writer.js';
+import { codeOf } from './helpers/codes.js';
 import { KEYS, ORIGIN, cleanupTempDirs, newLedger, rawOpen, tempDir } from './helpers/ledgers.js';
 
 afterAll(cleanupTempDirs);
@@ -29,14 +30,6 @@ const SEED = Uint8Array.from({ length: 32 }, (_, i) => 50 + i);
 const T = 1_800_000_000_000;
 const fixedClock = { clock: () => T };
 
-async function codeOf(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-    return 'OK';
-  } catch (e) {
-    return e instanceof LedgerError ? e.code : `other: ${String(e)}`;
-  }
-}
 
 /** A statement the director signed on their device for `origin` and case `caseId`, as the case system receives it. */
 function signedStep(origin: string, caseId: string, data: unknown = { approved: true }, nonce?: Uint8Array, time = T): StepInput {
