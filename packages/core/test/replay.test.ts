@@ -61,6 +61,8 @@ describe('a signed statement is bound to its ledger, its case and its nonce', ()
     const report = await verifyLedger(l.path, { vkey: KEYS.vkey });
     expect(report.ok).toBe(false);
     expect(report.issues).toEqual([expect.objectContaining({ code: 'ACTOR_SIGNATURE_INVALID', seq })]);
+    // Worker threads check signatures with the verifier's origin too.
+    expect((await verifyLedger(l.path, { vkey: KEYS.vkey, workers: 2 })).issues).toEqual(report.issues);
     const read = await Ledger.open(l.path, { readonly: true });
     const shown = await read.get(seq);
     expect(shown.ok).toBe(false);
@@ -130,6 +132,7 @@ describe('a signed statement is bound to its ledger, its case and its nonce', ()
     const seq = hostileAppend(l.path, { caseId: 'C-1', type: 'note', actor: 'clerk', payload: utf8('null'), salt: new Uint8Array(32).fill(3) });
     const report = await verifyLedger(l.path, { vkey: KEYS.vkey });
     expect(report.issues).toEqual([expect.objectContaining({ code: 'VERSION_DOWNGRADE', seq })]);
+    expect((await verifyLedger(l.path, { vkey: KEYS.vkey, workers: 2 })).issues).toEqual(report.issues);
   });
 });
 
