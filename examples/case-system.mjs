@@ -49,8 +49,11 @@ class ComplaintAudit {
 
   /**
    * An approval signed on the official's own device: the device prepares and
-   * signs the statement; the service only appends it. The ledger checks the
-   * signature before storing it, and verification checks it again later.
+   * signs the statement — for this ledger, this case and one nonce, so it
+   * cannot be replayed elsewhere — and the service only appends it. The
+   * ledger checks the signature before storing it, accepts the statement
+   * once (sent again, it answers with the first receipt), and verification
+   * checks it again later.
    */
   approvedWithSignature(caseId, official, signed) {
     return this.ledger.append({
@@ -60,8 +63,14 @@ class ComplaintAudit {
       payload: signed.payload,
       salt: signed.salt,
       time: signed.statement.time,
+      nonce: signed.statement.nonce,
       signatures: [signed.signature],
     });
+  }
+
+  /** A step sent by another system that may retry it: the idempotency key makes the retry harmless. */
+  imported(caseId, actor, type, data, key) {
+    return this.ledger.append({ caseId, type, actor, data, idempotencyKey: key });
   }
 
   closed(caseId, clerk, outcome) {
@@ -69,9 +78,9 @@ class ComplaintAudit {
   }
 }
 
-/** What runs on the official's device: nothing but the statement and their key. */
-function signOnDevice(seed, caseId, official, decision) {
-  const prepared = prepareStatement({ caseId, type: 'decision.approved', actor: official, data: decision });
+/** What runs on the official's device: the ledger's origin, the statement and their key. */
+function signOnDevice(seed, origin, caseId, official, decision) {
+  const prepared = prepareStatement({ origin, caseId, type: 'decision.approved', actor: official, data: decision });
   return { ...prepared, signature: signStatement(prepared.statement, seed) };
 }
 
@@ -96,13 +105,19 @@ await audit.investigated(caseId, 'officer:sun', [
 ]);
 
 const officialSeed = generateSeed();
-const signed = signOnDevice(officialSeed, caseId, 'director:gao', { action: 'fine', amountYuan: 20000 });
+const signed = signOnDevice(officialSeed, origin, caseId, 'director:gao', { action: 'fine', amountYuan: 20000 });
 const approval = await audit.approvedWithSignature(caseId, 'director:gao', signed);
+// The service retried after a timeout: the same signed statement is accepted once.
+const retried = await audit.approvedWithSignature(caseId, 'director:gao', signed);
+console.log(`approval sent twice: stored once as seq ${approval.seq} (retry answered duplicate: ${retried.duplicate === true && retried.seq === approval.seq})`);
+// A record imported from the hotline system, whose import job may run twice.
+await audit.imported(caseId, 'hotline:import', 'complaint.followup', { call: 'HL-88213' }, 'hotline:HL-88213');
+await audit.imported(caseId, 'hotline:import', 'complaint.followup', { call: 'HL-88213' }, 'hotline:HL-88213');
 await audit.closed(caseId, 'clerk:chen', 'resolved');
 
 // A forged approval (someone else's key claiming the director's signature) is refused.
 try {
-  const forged = signOnDevice(generateSeed(), caseId, 'director:gao', { action: 'dismiss' });
+  const forged = signOnDevice(generateSeed(), origin, caseId, 'director:gao', { action: 'dismiss' });
   forged.signature = { ...forged.signature, publicKey: ed25519PublicKey(officialSeed) };
   await audit.approvedWithSignature(caseId, 'director:gao', forged);
 } catch (e) {
@@ -116,9 +131,15 @@ await audit.ledger.redact(0, { reason: 'data-subject request 2026-11-27', actor:
 const trace = await audit.ledger.trace(caseId);
 console.log(`\n${caseId}`);
 for (const s of trace.steps) {
+  // Every field comes from the entry's own bytes; a step that does not check is marked.
+  if (s.entry === undefined) {
+    console.log(`  ??  entry ${s.seq} does not decode: ${s.issues.map((i) => i.code).join(', ')}`);
+    continue;
+  }
   const when = new Date(s.entry.time).toISOString();
-  const data = s.redacted ? '[erased]' : JSON.stringify(s.data);
-  console.log(`  ${String(s.entry.step).padStart(2)}  ${when}  ${s.entry.type.padEnd(22)} ${s.entry.actor.padEnd(16)} ${data}`);
+  const data = s.redacted ? '[erased]' : s.payloadState === 'present' ? JSON.stringify(s.data) : `[${s.payloadState}]`;
+  const mark = s.ok ? '' : `  ✘ ${s.issues.map((i) => i.code).join(', ')}`;
+  console.log(`  ${String(s.entry.step).padStart(2)}  ${when}  ${s.entry.type.padEnd(22)} ${s.entry.actor.padEnd(16)} ${data}${mark}`);
 }
 console.log(`  per-case chain: ${trace.ok ? 'intact' : 'BROKEN'}`);
 

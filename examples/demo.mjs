@@ -60,7 +60,7 @@ const approval = await ledger.get(3);
 const proof = await ledger.proveInclusion(3, checkpoint.size);
 const included = verifyInclusion(leafHash(approval.bytes), 3, checkpoint.size, proof.proof, checkpoint.root);
 console.log(`\nsigned checkpoint:\n${latest.note}`);
-console.log(`inclusion proof of seq 3 (${approval.entry.type}) in tree of ${checkpoint.size}: ${proof.proof.length} hashes, ${included ? 'VALID' : 'INVALID'}`);
+console.log(`inclusion proof of seq 3 (${approval.entry?.type}) in tree of ${checkpoint.size}: ${proof.proof.length} hashes, ${included ? 'VALID' : 'INVALID'}`);
 
 await ledger.close();
 if (!report.ok || !trace.ok || !included) process.exit(1);

@@ -194,8 +194,8 @@ export interface OutputStream {
   readonly stream: WriteStream;
   /** Ends the stream, fsyncs, and moves the file into place. */
   commit(): Promise<void>;
-  /** Removes the temporary file. */
-  abort(): void;
+  /** Removes the temporary file, once no write to it is still in flight. */
+  abort(): Promise<void>;
 }
 
 /**
@@ -219,11 +219,21 @@ export function openOutputStream(path: string, force = false): OutputStream {
       close();
       publish(tmp, path, force, '--out', fileExists);
     },
-    abort() {
+    async abort() {
+      // A write may still be in flight on the descriptor: it is closed only
+      // after the stream has settled, or that write could land in whatever
+      // file reuses the descriptor number next.
+      if (!stream.closed) {
+        await new Promise<void>((res) => {
+          stream.once('close', () => res());
+          stream.destroy();
+        });
+      }
       // destroy() closes the fd itself (autoClose only decides whether end does):
       // closing it here as well would close whatever file reuses the number next.
-      if (!closed) stream.destroy();
-      closed = true;
+      // A file stream whose fd is null was closed by it; close it here only if not.
+      if ((stream as unknown as { fd: number | null }).fd === null) closed = true;
+      close();
       try {
         unlinkSync(tmp);
       } catch {

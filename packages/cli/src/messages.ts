@@ -1,9 +1,10 @@
 /**
  * Library messages in the user's terms (docs/cli.md "Messages"). The library
- * speaks of its API (`steps[0].type`, times in milliseconds); the CLI's user
- * gave `--type`, line 7 of a file, and reads times in their zone. Each rule
- * below rewrites one library wording; a message no rule matches is shown as
- * it is.
+ * speaks of its API (`steps[0].type`, times in UTC); the CLI's user gave
+ * `--type`, line 7 of a file, and reads times in their zone. Which step and
+ * which time an error or issue is about come from its fields
+ * (`details.index`, `details.time`, `issue.time`), never from its message;
+ * the message is only re-worded.
  */
 import { LedgerError } from '@casetrail/core';
 import { formatTime, type Zone } from './times.js';
@@ -63,20 +64,23 @@ export function stepTerms(message: string, names: StepNames): string {
   });
 }
 
+/** The step of a batch a library error is about (`details.index`), if it says. */
+export function stepIndexOf(e: unknown): number | undefined {
+  const i = e instanceof LedgerError ? e.details['index'] : undefined;
+  return typeof i === 'number' && Number.isSafeInteger(i) && i >= 0 ? i : undefined;
+}
+
 /**
  * A library error with its message in the user's terms (same code, details
  * and cause).
- * @param stepOfTime - which step a TIME_ORDER error is about, from its time
- *   (the library's message does not say)
  */
-export function inUserTerms(e: unknown, zone: Zone, names: StepNames, stepOfTime?: (time: number) => number | undefined): unknown {
+export function inUserTerms(e: unknown, zone: Zone, names: StepNames): unknown {
   if (!(e instanceof LedgerError)) return e;
   const d = e.details;
-  const at = /steps\[(\d+)\]/.exec(e.message);
-  const step = at === null ? 0 : Number(at[1]);
+  const i = stepIndexOf(e);
+  const step = i ?? 0;
   let message: string;
   if (e.code === 'TIME_ORDER' && typeof d['time'] === 'number' && typeof d['latest'] === 'number') {
-    const i = stepOfTime?.(d['time']);
     message =
       `${i === undefined ? 'the time' : names.field(i, 'time')} ${formatTime(d['time'], zone)} is before the latest entry's time ${formatTime(d['latest'], zone)}: ` +
       'entries never go back in time; give a later time, or none (the default is now)';
@@ -91,5 +95,5 @@ export function inUserTerms(e: unknown, zone: Zone, names: StepNames, stepOfTime
   return new LedgerError(e.code, message, { ...d }, { cause: e });
 }
 
-/** Shared with the offline verifier casetrail-verify (@casetrail/verify/cli). */
-export { issueText } from '@casetrail/verify/cli';
+/** Shared with the offline verifier casetrail-verify (@casetrail/verify/cli): issues with their times in the user's zone. */
+export { issueText, issueLines } from '@casetrail/verify/cli';

@@ -6,25 +6,25 @@
  * batch: first and last line, first and last seq), the line that stopped it
  * and why, and the line to resume from (`--from-line`).
  *
- * Seam for idempotent retries: when the ledger accepts a per-statement
- * idempotency key (a client nonce, issue 8.8), a line gains an optional
- * `nonce` key passed on in its StepInput (see stepFromLine); re-running a
- * whole file then appends each statement once, and --from-line becomes an
+ * A line may carry a `"key"`: the idempotency key of its statement
+ * (format.md §4.6), which the ledger accepts once per case. Re-running a
+ * whole file whose lines have keys appends each statement once (the lines
+ * appended before are counted as duplicates); --from-line is then only an
  * optimisation.
  */
-import { DEFAULT_MAX_PAYLOAD, LedgerError, encodePayload, validateText, type Ledger, type StepInput } from '@casetrail/core';
+import { DEFAULT_MAX_PAYLOAD, LedgerError, MAX_PAYLOAD_DEPTH, checkIdempotencyKey, encodePayload, jsonNestsDeeperThan, validateText, type Ledger, type Receipt, type StepInput } from '@casetrail/core';
 import { CliError, EXIT, StoppedError, operational, usage } from './exit.js';
 import { inputStream } from './inputs.js';
 import { write, type Io } from './io.js';
 import { withWriteLedger } from './ledgers.js';
-import { inUserTerms, lineNames } from './messages.js';
+import { inUserTerms, lineNames, stepIndexOf } from './messages.js';
 import { Progress, printJson } from './output.js';
 import { checkId, decodeUtf8 } from './text.js';
 import { formatTime, parseTime, type Zone } from './times.js';
 
 /** The longest line: the largest payload as JSON text, with room for the other keys. */
 export const MAX_LINE_BYTES = 16 * 1024 * 1024 + 4096;
-const KEYS = new Set(['case', 'type', 'actor', 'data', 'time']);
+const KEYS = new Set(['case', 'type', 'actor', 'data', 'time', 'key']);
 
 export interface ImportOptions {
   ledger: string;
@@ -43,8 +43,11 @@ export interface ImportOptions {
 export interface CommittedBatch {
   firstLine: number;
   lastLine: number;
-  firstSeq: number;
-  lastSeq: number;
+  /** First and last seq appended by it; null when every line of it had been appended before. */
+  firstSeq: number | null;
+  lastSeq: number | null;
+  /** Lines of it whose key the ledger had accepted before: nothing new was appended for them. */
+  duplicates: number;
 }
 
 interface Line {
@@ -81,6 +84,8 @@ async function* lines(chunks: AsyncIterable<Uint8Array | string>, max: number, w
 
 /** One NDJSON statement as a step, every field checked so that errors name the line. */
 function stepFromLine(text: string, at: string, zone: Zone, seeds: Uint8Array[]): StepInput {
+  // The line wraps the data in one object: the data may nest one level less than the line (format.md §4.2).
+  if (jsonNestsDeeperThan(text, MAX_PAYLOAD_DEPTH + 1)) throw usage(`${at}: "data" nests arrays and objects more than ${MAX_PAYLOAD_DEPTH} deep (format.md §4.2)`);
   let v: unknown;
   try {
     v = JSON.parse(text);
@@ -89,7 +94,7 @@ function stepFromLine(text: string, at: string, zone: Zone, seeds: Uint8Array[])
   }
   if (v === null || typeof v !== 'object' || Array.isArray(v)) throw usage(`${at}: expected a JSON object with keys case, type, actor, data and optionally time`);
   const o = v as Record<string, unknown>;
-  for (const k of Object.keys(o)) if (!KEYS.has(k)) throw usage(`${at}: unknown key ${JSON.stringify(k)}; allowed are case, type, actor, data, time`);
+  for (const k of Object.keys(o)) if (!KEYS.has(k)) throw usage(`${at}: unknown key ${JSON.stringify(k)}; allowed are case, type, actor, data, time, key`);
   const field = (k: 'case' | 'type' | 'actor'): string => {
     const s = o[k];
     if (typeof s !== 'string') throw usage(`${at}: "${k}" must be a string`);
@@ -119,6 +124,16 @@ function stepFromLine(text: string, at: string, zone: Zone, seeds: Uint8Array[])
     else if (typeof t === 'string') step.time = parseTime(t, `${at}: "time"`, zone);
     else throw usage(`${at}: "time" must be milliseconds since 1970 or an ISO 8601 string`);
   }
+  const key = o['key'];
+  if (key !== undefined) {
+    try {
+      checkIdempotencyKey(key);
+    } catch (e) {
+      throw usage(`${at}: "key"${(e as Error).message.slice('idempotencyKey'.length)}`);
+    }
+    checkId(`${at}: "key"`, key);
+    step.idempotencyKey = key;
+  }
   if (seeds.length > 0) step.signWith = seeds;
   return step;
 }
@@ -126,6 +141,8 @@ function stepFromLine(text: string, at: string, zone: Zone, seeds: Uint8Array[])
 class Import {
   readonly committed: CommittedBatch[] = [];
   appended = 0;
+  /** Lines whose statement the ledger had appended before (same key): skipped. */
+  duplicates = 0;
   treeSize = 0;
   /** Steps read but not committed yet, with their line numbers. */
   batch: Line[] = [];
@@ -157,27 +174,41 @@ class Import {
     const batch = this.batch;
     if (batch.length === 0) return;
     const names = lineNames((i) => batch[i]?.no);
+    // The size before the batch: after a SIGNER_FAILED, the size after it says how many lines were new.
+    const before = await ledger.size();
     try {
       const receipts = await ledger.appendMany(batch.map((l) => l.step));
-      this.record(batch, receipts[0]!.seq, receipts[receipts.length - 1]!.seq, receipts[0]!.treeSize);
+      this.record(batch, receipts);
     } catch (e) {
       // SIGNER_FAILED: the transaction is committed, only its checkpoint is not
       // (docs/errors.md); details.size is the ledger size it left.
       const size = e instanceof LedgerError && e.code === 'SIGNER_FAILED' ? e.details['size'] : undefined;
-      if (typeof size === 'number') this.record(batch, size - batch.length, size - 1, size);
+      if (typeof size === 'number') this.recordUnsigned(batch, before, size);
       this.failedLine = this.failedLine ?? lineOfError(e, batch);
-      throw inUserTerms(e, this.opts.zone, names, (time) => {
-        const i = batch.findIndex((l) => l.step.time === time);
-        return i < 0 ? undefined : i;
-      });
+      throw inUserTerms(e, this.opts.zone, names);
     }
     this.batch = [];
   }
 
-  private record(batch: Line[], firstSeq: number, lastSeq: number, treeSize: number): void {
-    this.committed.push({ firstLine: batch[0]!.no, lastLine: batch[batch.length - 1]!.no, firstSeq, lastSeq });
-    this.appended += batch.length;
-    this.treeSize = treeSize;
+  private record(batch: Line[], receipts: readonly Receipt[]): void {
+    const fresh = receipts.filter((r) => r.duplicate !== true);
+    const duplicates = receipts.length - fresh.length;
+    this.committed.push({ firstLine: batch[0]!.no, lastLine: batch[batch.length - 1]!.no, firstSeq: fresh[0]?.seq ?? null, lastSeq: fresh[fresh.length - 1]?.seq ?? null, duplicates });
+    this.appended += fresh.length;
+    this.duplicates += duplicates;
+    this.treeSize = receipts[0]!.treeSize;
+  }
+
+  /**
+   * A batch committed without its checkpoint (SIGNER_FAILED): the ledger
+   * says only its size after; the lines not appended before are the growth.
+   */
+  private recordUnsigned(batch: Line[], before: number, size: number): void {
+    const fresh = Math.max(0, Math.min(batch.length, size - before));
+    this.committed.push({ firstLine: batch[0]!.no, lastLine: batch[batch.length - 1]!.no, firstSeq: fresh === 0 ? null : size - fresh, lastSeq: fresh === 0 ? null : size - 1, duplicates: batch.length - fresh });
+    this.appended += fresh;
+    this.duplicates += batch.length - fresh;
+    this.treeSize = size;
   }
 
   /** The line a resumed run starts from: after the last committed line. */
@@ -194,7 +225,9 @@ class Import {
     if (this.committed.length === 0) return `nothing was committed; ${fix} and run the same command again: ${again}`;
     const first = this.committed[0]!;
     const last = this.committed[this.committed.length - 1]!;
-    const batches = this.committed.map((b) => `lines ${b.firstLine}-${b.lastLine} as seq ${b.firstSeq}-${b.lastSeq}`).join(', ');
+    const batches = this.committed
+      .map((b) => `lines ${b.firstLine}-${b.lastLine} ${b.firstSeq === null ? 'all appended before' : `as seq ${b.firstSeq}-${b.lastSeq}`}${b.duplicates > 0 && b.firstSeq !== null ? ` (${b.duplicates} appended before)` : ''}`)
+      .join(', ');
     return (
       `lines ${first.firstLine} to ${last.lastLine} were committed before the error (${this.appended} entries in ${this.committed.length} transaction(s): ${batches}); ` +
       `nothing from line ${from} on was committed; ${fix} and continue from line ${from}: ${again}`
@@ -202,13 +235,10 @@ class Import {
   }
 }
 
+/** The file line of the step a library error is about (its `details.index` in the batch). */
 function lineOfError(e: unknown, batch: readonly Line[]): number | undefined {
-  if (!(e instanceof LedgerError)) return undefined;
-  const m = /steps\[(\d+)\]/.exec(e.message);
-  if (m !== null) return batch[Number(m[1])]?.no;
-  const t = e.details['time'];
-  if (e.code === 'TIME_ORDER' && typeof t === 'number') return batch.find((l) => l.step.time === t)?.no;
-  return undefined;
+  const i = stepIndexOf(e);
+  return i === undefined ? undefined : batch[i]?.no;
 }
 
 /**
@@ -246,6 +276,7 @@ export async function importNdjson(opts: ImportOptions, io: Io): Promise<number>
     progress.done();
     throw new StoppedError(e, run.stopNote(), {
       appended: run.appended,
+      duplicates: run.duplicates,
       committed: run.committed,
       failedLine: run.failedLine ?? null,
       resumeFromLine: run.resumeFrom(),
@@ -256,11 +287,22 @@ export async function importNdjson(opts: ImportOptions, io: Io): Promise<number>
   const first = run.committed[0];
   const last = run.committed[run.committed.length - 1];
   if (opts.json) {
-    await printJson(io, { appended: run.appended, batches: run.committed.length, firstSeq: first?.firstSeq ?? null, lastSeq: last?.lastSeq ?? null, treeSize: run.treeSize });
+    const seqs = run.committed.filter((b) => b.firstSeq !== null);
+    await printJson(io, {
+      appended: run.appended,
+      duplicates: run.duplicates,
+      batches: run.committed.length,
+      firstSeq: seqs[0]?.firstSeq ?? null,
+      lastSeq: seqs[seqs.length - 1]?.lastSeq ?? null,
+      treeSize: run.treeSize,
+    });
   } else if (first === undefined || last === undefined) {
     await write(io.stdout, `no statements in the input${opts.fromLine > 1 ? ` from line ${opts.fromLine} on` : ''}; nothing appended\n`);
   } else {
-    await write(io.stdout, `appended ${run.appended} entries (${first.firstSeq} to ${last.lastSeq}) in ${run.committed.length} transaction(s); the ledger has ${run.treeSize} entries\n`);
+    const seqs = run.committed.filter((b) => b.firstSeq !== null);
+    const range = seqs.length === 0 ? '' : ` (${seqs[0]!.firstSeq} to ${seqs[seqs.length - 1]!.lastSeq})`;
+    const dup = run.duplicates === 0 ? '' : `; ${run.duplicates} line(s) had been appended before with the same key: skipped`;
+    await write(io.stdout, `appended ${run.appended} entries${range} in ${run.committed.length} transaction(s)${dup}; the ledger has ${run.treeSize} entries\n`);
   }
   return EXIT.OK;
 }

@@ -146,8 +146,8 @@ describe('append', () => {
     expect((await ct(['init', 'scratch.ledger', '--origin', 'example.org/scratch'])).code).toBe(0);
     const ok = await ct(['append', 'scratch.ledger', '--case', 'X', '--type', 't', '--actor', 'a', '--data', '{"n":1}', '--json']);
     expect(ok.code).toBe(0);
-    expect(Object.keys(json(ok)).sort()).toEqual(['case', 'checkpointed', 'leafHash', 'seq', 'step', 'time', 'timeIso', 'treeSize']);
-    expect(json(ok)).toMatchObject({ seq: 0, case: 'X', step: 1, treeSize: 1, checkpointed: true });
+    expect(Object.keys(json(ok)).sort()).toEqual(['case', 'checkpointed', 'duplicate', 'leafHash', 'seq', 'step', 'time', 'timeIso', 'treeSize']);
+    expect(json(ok)).toMatchObject({ seq: 0, case: 'X', step: 1, treeSize: 1, checkpointed: true, duplicate: false });
   });
 
   it('bulk --ndjson from a file and from stdin, committed in batches', async () => {
@@ -155,7 +155,7 @@ describe('append', () => {
     writeFileSync(join(dir, 'bulk.ndjson'), lines.join('\n') + '\n\n');
     const r = await ct(['append', 'scratch.ledger', '--ndjson', 'bulk.ndjson', '--batch-size', '3', '--json']);
     expect(r.code).toBe(0);
-    expect(json(r)).toEqual({ appended: 7, batches: 3, firstSeq: 1, lastSeq: 7, treeSize: 8 });
+    expect(json(r)).toEqual({ appended: 7, duplicates: 0, batches: 3, firstSeq: 1, lastSeq: 7, treeSize: 8 });
     const s = await ct(['append', 'scratch.ledger', '--ndjson', '-'], { stdin: lines.slice(0, 2).join('\n') });
     expect(s.code).toBe(0);
     expect(s.out).toMatch(/appended 2 entries \(8 to 9\)/);
@@ -246,7 +246,8 @@ describe('log, show, trace', () => {
     const page = json(await ct(['log', 'cases.ledger', '--limit', '4', '--json']));
     expect(page.next).toBe(3);
     const e = page.entries[2];
-    expect(Object.keys(e).sort()).toEqual(['actor', 'case', 'casePrev', 'commit', 'data', 'leafHash', 'prev', 'redacted', 'seq', 'signatures', 'step', 'time', 'timeIso', 'type']);
+    expect(Object.keys(e).sort()).toEqual(['actor', 'case', 'casePrev', 'commit', 'data', 'issues', 'leafHash', 'nonce', 'ok', 'payload', 'prev', 'redacted', 'seq', 'signatures', 'step', 'time', 'timeIso', 'type', 'version']);
+    expect(e).toMatchObject({ ok: true, issues: [], payload: 'present', version: 2 });
     expect(e).toMatchObject({ seq: 2, case: 'C-1', step: 2, type: 'review', data: { ok: true }, redacted: false, timeIso: '2024-05-02T09:00:00.000Z' });
     expect(e.signatures).toHaveLength(1);
     const nd = await ct(['log', 'cases.ledger', '--ndjson']);

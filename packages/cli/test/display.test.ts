@@ -1,13 +1,15 @@
 /**
  * Stored text shown to people (issue 9.4, STYLE 16): a party that writes
- * through the library (which accepts invisible and bidirectional characters
- * in ids, and anything in payloads) prepares the ledger first; then the
- * operator and an auditor look at it with the CLI. Human output escapes
- * every such character; --json keeps the raw value.
+ * the ledger without the library's append (which now refuses invisible and
+ * bidirectional characters in new ids, format.md §4.1; an older casetrail
+ * or another implementation accepted them, and decoders still do), and
+ * anything in payloads, prepares the ledger first; then the operator and an
+ * auditor look at it with the CLI. Human output escapes every such
+ * character; --json keeps the raw value.
  */
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cleanup, requireBuild, runner, tempDir } from './helpers.js';
+import { cleanup, plantLedger, requireBuild, runner, tempDir } from './helpers.js';
 
 requireBuild();
 const cli = await import('../src/index.js');
@@ -27,9 +29,12 @@ beforeAll(async () => {
   dir = tempDir();
   const { skey, vkey: v } = core.generateKeyPair('example.org/display');
   vkey = v;
-  const ledger = await core.Ledger.create(join(dir, 'd.ledger'), { origin: 'example.org/display', signer: skey });
-  await ledger.append({ caseId: CASE, type: TYPE, actor: ACTOR, data: DATA });
+  // The library's append refuses these ids now (format.md §4.1): the text is stored as an older writer would have.
+  const ledger = await core.Ledger.create(join(dir, 'refused.ledger'), { origin: 'example.org/display', signer: skey });
+  await expect(ledger.append({ caseId: CASE, type: 'opened', actor: 'clerk:li' })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', details: { field: 'case' } });
   await ledger.close();
+  await plantLedger(join(dir, 'd.ledger'), 'example.org/display', skey, [{ caseId: CASE, type: TYPE, actor: ACTOR, data: DATA }]);
+  expect((await core.verifyLedger(join(dir, 'd.ledger'), { vkey })).ok).toBe(true);
 });
 afterAll(cleanup);
 

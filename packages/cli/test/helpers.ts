@@ -66,3 +66,45 @@ export async function ledgerState(path: string): Promise<{ size: number; note: s
     await l.close();
   }
 }
+
+/** A step as a writer other than this library's append may have stored it. */
+export interface PlantedStep {
+  caseId: string;
+  type: string;
+  actor: string;
+  data?: unknown;
+  /** The payload bytes as stored, instead of `data` (e.g. JSON no writer of this library would accept). */
+  payload?: Uint8Array;
+}
+
+/**
+ * Writes a ledger the way a writer that does not apply the writer's rules of
+ * format.md §4.1 would (an older casetrail, another implementation): each
+ * step as a well-formed, correctly chained version 2 entry with its Merkle
+ * nodes, and a checkpoint signed with the ledger's own key. It decodes and
+ * verifies; only the library's append would have refused its ids.
+ */
+export async function plantLedger(path: string, origin: string, skey: string, steps: readonly PlantedStep[], time = 1_800_000_000_000): Promise<void> {
+  const core = await import('@casetrail/core');
+  const store = await core.createStore(path, origin);
+  const acc = new core.MerkleAccumulator();
+  const cases = new Map<string, { step: number; leaf: Uint8Array }>();
+  let prev = core.genesisLink(origin);
+  await store.write((tx) => {
+    steps.forEach((s, seq) => {
+      const payload = s.payload ?? core.encodePayload(s.data ?? null);
+      const salt = core.newSalt();
+      const tail = cases.get(s.caseId) ?? { step: 0, leaf: core.ZERO_HASH };
+      const nonce = core.newNonce();
+      const entry = { v: 2 as const, seq, prev, time: time + seq, caseId: s.caseId, step: tail.step + 1, casePrev: tail.leaf, type: s.type, actor: s.actor, commit: core.payloadCommitment(salt, payload), sigs: [], nonce };
+      const bytes = core.encodeEntry(entry);
+      const leaf = core.leafHash(bytes);
+      tx.insertEntry({ seq, leaf, bytes, nodes: core.nodesBlob(acc.push(leaf)), case_id: s.caseId, step: entry.step, type: s.type, actor: s.actor, time: entry.time, salt, data: payload, nonce });
+      cases.set(s.caseId, { step: entry.step, leaf });
+      prev = leaf;
+    });
+  });
+  const note = await core.signCheckpoint({ origin, size: steps.length, root: acc.root(), extensions: [] }, [core.parseSignerKey(skey)]);
+  await store.write((tx) => tx.insertCheckpoint(steps.length, acc.root(), note));
+  await store.close();
+}

@@ -2,10 +2,11 @@
  * A bulk import that stops says exactly which lines were committed and is
  * resumed with --from-line without duplicates (issue 9.6).
  */
+import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cleanup, ledgerState, requireBuild, runner, tempDir } from './helpers.js';
+import { binPath, cleanup, ledgerState, requireBuild, runner, tempDir } from './helpers.js';
 
 requireBuild();
 const cli = await import('../src/index.js');
@@ -34,9 +35,10 @@ describe('append --ndjson that stops', () => {
       ok: false,
       error: { code: 'USAGE', message: expect.stringMatching(/^line 8: unknown key "colour"/), exitCode: 2 },
       appended: 6,
+      duplicates: 0,
       committed: [
-        { firstLine: 1, lastLine: 3, firstSeq: 1, lastSeq: 3 },
-        { firstLine: 4, lastLine: 6, firstSeq: 4, lastSeq: 6 },
+        { firstLine: 1, lastLine: 3, firstSeq: 1, lastSeq: 3, duplicates: 0 },
+        { firstLine: 4, lastLine: 6, firstSeq: 4, lastSeq: 6, duplicates: 0 },
       ],
       failedLine: 8,
       resumeFromLine: 7,
@@ -51,7 +53,7 @@ describe('append --ndjson that stops', () => {
     writeFileSync(join(dir, 'in.ndjson'), lines.join('\n') + '\n');
     const r = await ct(['append', 'i.ledger', '--ndjson', 'in.ndjson', '--batch-size', '3', '--from-line', '7', '--json']);
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.out)).toEqual({ appended: 5, batches: 2, firstSeq: 7, lastSeq: 11, treeSize: 12 });
+    expect(JSON.parse(r.out)).toEqual({ appended: 5, duplicates: 0, batches: 2, firstSeq: 7, lastSeq: 11, treeSize: 12 });
     const all = (await ct(['log', 'i.ledger', '--actor', 'importer', '--ndjson'])).out.trimEnd().split('\n').map((l) => JSON.parse(l).data.i);
     expect(all).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 10, 11, 12]);
   });
@@ -96,5 +98,70 @@ describe('append --ndjson that stops', () => {
     const r = await ct(['append', 'i.ledger', '--ndjson', 'in.ndjson', '--from-line', '99']);
     expect(r.code).toBe(0);
     expect(r.out).toBe('no statements in the input from line 99 on; nothing appended\n');
+  });
+});
+
+describe('an import whose lines carry idempotency keys can be run again whole (format.md §4.6)', () => {
+  const keyed = (i: number) => line(i, { key: `import:line-${i}` });
+
+  it('stopped by a bad line, fixed, and run again from the top: each line is in the ledger once', async () => {
+    dir = tempDir();
+    expect((await ct(['init', 'k.ledger', '--origin', 'example.org/keyed'])).code).toBe(0);
+    const lines = [...[1, 2, 3, 4, 5, 6, 7].map(keyed), JSON.stringify({ case: 'K', type: 't', actor: 'a', colour: 'red' }), ...[9, 10, 11].map(keyed)];
+    writeFileSync(join(dir, 'k.ndjson'), lines.join('\n') + '\n');
+    const stopped = await ct(['append', 'k.ledger', '--ndjson', 'k.ndjson', '--batch-size', '3', '--json']);
+    expect(stopped.code).toBe(2);
+    expect(JSON.parse(stopped.out)).toMatchObject({ appended: 6, duplicates: 0, failedLine: 8 });
+    lines[7] = keyed(8);
+    writeFileSync(join(dir, 'k.ndjson'), lines.join('\n') + '\n');
+    const again = await ct(['append', 'k.ledger', '--ndjson', 'k.ndjson', '--batch-size', '3', '--json']);
+    expect(again.code).toBe(0);
+    expect(JSON.parse(again.out)).toEqual({ appended: 5, duplicates: 6, batches: 4, firstSeq: 6, lastSeq: 10, treeSize: 11 });
+    const text = await ct(['append', 'k.ledger', '--ndjson', 'k.ndjson', '--batch-size', '3']);
+    expect(text.out).toBe('appended 0 entries in 4 transaction(s); 11 line(s) had been appended before with the same key: skipped; the ledger has 11 entries\n');
+    const all = (await ct(['log', 'k.ledger', '--ndjson'])).out.trimEnd().split('\n').map((l) => JSON.parse(l).data.i);
+    expect(all.sort((a: number, b: number) => a - b)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
+    // A key names one step: reusing it with other data is refused, naming the line.
+    writeFileSync(join(dir, 'clash.ndjson'), `${line(99, { key: 'import:line-1', case: 'K-1' })}\n`);
+    const clash = await ct(['append', 'k.ledger', '--ndjson', 'clash.ndjson', '--json']);
+    expect(clash.code).toBe(2);
+    expect(JSON.parse(clash.out)).toMatchObject({ error: { code: 'IDEMPOTENCY_CONFLICT' }, failedLine: 1, appended: 0 });
+  });
+
+  it('killed in the middle (SIGKILL), then run again: every line once, none lost', async () => {
+    dir = tempDir();
+    expect((await ct(['init', 'kill.ledger', '--origin', 'example.org/kill'])).code).toBe(0);
+    const n = 3000;
+    writeFileSync(join(dir, 'big.ndjson'), Array.from({ length: n }, (_, i) => keyed(i + 1)).join('\n') + '\n');
+    const core = await import('@casetrail/core');
+    const sizeNow = async () => {
+      const l = await core.Ledger.open(join(dir, 'kill.ledger'), { readonly: true });
+      try {
+        return await l.size();
+      } finally {
+        await l.close();
+      }
+    };
+    const child = spawn(process.execPath, [binPath, 'append', 'kill.ledger', '--ndjson', 'big.ndjson', '--batch-size', '25'], { cwd: dir, stdio: 'ignore' });
+    const exited = new Promise<void>((res) => child.once('exit', () => res()));
+    for (let i = 0; i < 400 && (await sizeNow()) < 100; i++) await new Promise((r) => setTimeout(r, 25));
+    child.kill('SIGKILL');
+    await exited;
+    const partial = await sizeNow();
+    expect(partial).toBeGreaterThan(0);
+    expect(partial).toBeLessThan(n);
+    const again = await ct(['append', 'kill.ledger', '--ndjson', 'big.ndjson', '--batch-size', '500', '--json']);
+    expect(again.code).toBe(0);
+    const j = JSON.parse(again.out);
+    expect(j.appended + j.duplicates).toBe(n);
+    expect(j.duplicates).toBe(partial);
+    expect(j.treeSize).toBe(n);
+    const seen = (await ct(['log', 'kill.ledger', '--ndjson'])).out.trimEnd().split('\n').map((l) => JSON.parse(l).data.i);
+    expect(new Set(seen).size).toBe(n);
+    expect(seen.length).toBe(n);
+    const vkey = await ct(['keygen', '--show-vkey', 'kill.ledger.key']);
+    expect(vkey.code).toBe(0);
+    const v = await core.verifyLedger(join(dir, 'kill.ledger'), { vkey: vkey.out.trim() });
+    expect(v.issues).toEqual([]);
   });
 });

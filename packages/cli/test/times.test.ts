@@ -11,6 +11,7 @@ requireBuild();
 const cli = await import('../src/index.js');
 const { formatTime, parseTime, zoneOf } = await import('../src/times.js');
 const { issueText, stepTerms, FLAG_NAMES, lineNames } = await import('../src/messages.js');
+const { isoTime } = await import('@casetrail/core');
 
 const io = (TZ?: string) => cli.captureIo(TZ === undefined ? {} : { env: { TZ } });
 const zone = (name: string) => zoneOf(io(), name);
@@ -88,14 +89,18 @@ describe('messages in the user\'s terms', () => {
     expect(stepTerms('steps[0]: give data or payload, not both', FLAG_NAMES)).toBe(' give data or payload, not both');
   });
 
-  it('issue times in milliseconds become ISO times in the zone', () => {
+  it('issue times carried as fields are shown in the zone; the message is not parsed', () => {
     const z = zone('Asia/Shanghai');
-    expect(issueText('TIME_ORDER', 'entry 5 is earlier (1714554000000) than entry 4 (1714557600000)', z)).toBe(
-      'entry 5 is earlier (2024-05-01T17:00:00+08:00) than entry 4 (2024-05-01T18:00:00+08:00)',
+    const t = 1714554000000;
+    const p = 1714557600000;
+    expect(issueText({ message: `entry 5 is earlier (${isoTime(t)}) than the entry before it (${isoTime(p)})`, time: t, previousTime: p }, z)).toBe(
+      'entry 5 is earlier (2024-05-01T17:00:00+08:00) than the entry before it (2024-05-01T18:00:00+08:00)',
     );
-    expect(issueText('FILTER_MISMATCH', 'entry 3 has time 1714554000000, outside the bundle\'s time range', z)).toBe(
-      'entry 3 has time 2024-05-01T17:00:00+08:00, outside the bundle\'s time range',
+    expect(issueText({ message: `entry 3 has time ${isoTime(t)}, outside the bundle's time range`, time: t }, z)).toBe(
+      "entry 3 has time 2024-05-01T17:00:00+08:00, outside the bundle's time range",
     );
+    // Digits in a message without time fields are left as they are.
+    expect(issueText({ message: 'entry 1714554000000 is missing' }, z)).toBe('entry 1714554000000 is missing');
   });
 });
 

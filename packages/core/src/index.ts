@@ -15,7 +15,7 @@ export { installNodeCrypto, nodeHashes, nodeEd25519 } from './node/node-crypto.j
 export { resolveSigner, readSignerKeyFile, type SignerInput } from './node/signer.js';
 export { Ledger, verifyLedger } from './ledger/ledger.js';
 export { prepareStatement } from './ledger/prepare.js';
-export type { BundleExport, BundleExportOptions, BundleWriter, TlogProofFile, WitnessBodyFile, WitnessBodyOptions } from './ledger/evidence.js';
+export { checkedCheckpoint, type BundleExport, type BundleExportOptions, type BundleWriter, type TlogProofFile, type WitnessBodyFile, type WitnessBodyOptions } from './ledger/evidence.js';
 export * from './ledger/types.js';
 export type { CommittedStep } from './ledger/rows.js';
 export type {

@@ -137,19 +137,25 @@ describe('the verified step stream', () => {
 });
 
 describe('values come only from verified bytes, and counts only from what verified', () => {
-  it('a payload changed in the ledger file before the export: shown as failed, never as data; "matched" counts the others', async () => {
+  it('a payload changed in the ledger file before the export: the export refuses it; put into a bundle by hand, shown as failed, never as data; "matched" counts the others', async () => {
     // The attacker edits the stored payload of entry 2 ("warning" → "acquitted").
+    const acquitted = Buffer.from(JSON.stringify({ outcome: 'acquitted' }));
     const dir = tempDir();
     copyFileSync(ledger.path, join(dir, 'copy.ledger'));
     if (existsSync(`${ledger.path}-wal`)) copyFileSync(`${ledger.path}-wal`, join(dir, 'copy.ledger-wal'));
     const db = rawOpen(join(dir, 'copy.ledger'));
     const table = db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'payloads'").get() ? 'payloads' : 'entries';
-    db.prepare(`UPDATE ${table} SET data = ? WHERE seq = 2`).run(Buffer.from(JSON.stringify({ outcome: 'acquitted' })));
+    db.prepare(`UPDATE ${table} SET data = ? WHERE seq = 2`).run(acquitted);
     db.close();
-    // The honest operator exports the case; the auditor checks it.
+    // The honest operator exports the case: the library checks every entry first and refuses.
     const copy = await Ledger.open(join(dir, 'copy.ledger'), { readonly: true });
-    const bundle = await bundleOf(copy, { caseId: 'JJ-1' });
+    await expect(bundleOf(copy, { caseId: 'JJ-1' })).rejects.toMatchObject({ code: 'PAYLOAD_COMMITMENT_MISMATCH', details: { seq: 2 } });
     await copy.close();
+    // The attacker writes the changed payload into an honest bundle themselves; the auditor checks it.
+    const bundle = editLine(await bundleOf(ledger, { caseId: 'JJ-1' }), 2, (o) => {
+      expect(o.seq).toBe(2);
+      o.payload = toBase64(acquitted);
+    });
     const { steps, report } = await stepsOf(bundle);
     expect(report.ok).toBe(false);
     expect(report.issues.map((i) => [i.code, i.line])).toEqual([['PAYLOAD_COMMITMENT_MISMATCH', 3]]);

@@ -149,7 +149,8 @@ describe('what verifyBundle finds', () => {
     // The changed bytes also carry another commitment, and the next step links to the true leaf.
     ['one entry byte changed', () => edit(caseA, 2, (o) => {
       const e = fromBase64(o['entry']);
-      e[e.length - 1]! ^= 1;
+      // The last byte of `commit`: a version 2 entry ends with key 11 and its 16-byte nonce.
+      e[e.length - 19]! ^= 1;
       o['entry'] = toBase64(e);
     }), ['CASE_CHAIN_BROKEN', 'PAYLOAD_COMMITMENT_MISMATCH', 'PROOF_INVALID']],
     ['a step left out of a case', () => { const ls = lines(caseA); ls.splice(3, 1); return join(ls); }, ['CASE_STEP_MISMATCH', 'TRUNCATED']],
@@ -271,5 +272,88 @@ describe('bundle line format', () => {
   ];
   it.each(entryCases)('refuses an entry line with %s', (_n, line) => {
     expect(errs(() => parseBundleLine(line, false))).toBe('MALFORMED_BUNDLE');
+  });
+});
+
+describe('bundle lines have one form (format.md §9.3)', () => {
+  let caseA: string;
+  beforeAll(async () => {
+    caseA = await exportBundle(ledger, { case: 'A' });
+  });
+  const at = (b: string, i: number, f: (line: string) => string) => {
+    const ls = lines(b);
+    ls[i] = f(ls[i]!);
+    return join(ls);
+  };
+  const malformedAt = async (b: string, line: number, message: RegExp) => {
+    const r = await verifyBundle(b, KEYS.vkey);
+    expect(r.ok).toBe(false);
+    expect(r.issues).toContainEqual(expect.objectContaining({ code: 'MALFORMED_BUNDLE', line, message: expect.stringMatching(message) }));
+  };
+
+  it('the exporter’s lines are accepted as they are', async () => {
+    expect((await verifyBundle(caseA, KEYS.vkey)).ok).toBe(true);
+  });
+
+  const variants: Array<[string, number, (l: string) => string, RegExp]> = [
+    ['a line ending in CR LF', 2, (l) => `${l}\r`, /CR LF/],
+    ['the header ending in CR LF', 1, (l) => `${l}\r`, /CR LF/],
+    ['a space before a line', 2, (l) => ` ${l}`, /white space/],
+    ['a space after a line', 3, (l) => `${l} `, /white space/],
+    ['a tab after the end line', 8, (l) => `${l}\t`, /white space/],
+    ['a space after a colon', 2, (l) => l.replace('"seq":', '"seq": '), /one form/],
+    ['keys out of order (proof before entry)', 2, (l) => { const o = JSON.parse(l); return JSON.stringify({ seq: o.seq, proof: o.proof, entry: o.entry, payload: o.payload, salt: o.salt }); }, /one form/],
+    ['header keys out of order', 1, (l) => { const o = JSON.parse(l); return JSON.stringify({ origin: o.origin, bundle: o.bundle, checkpoint: o.checkpoint, payloads: o.payloads, filter: o.filter, created: o.created }); }, /one form/],
+    ['a key twice', 2, (l) => l.replace('{"seq":', '{"seq":0,"seq":'), /one form/],
+    ['a number written 0.0', 2, (l) => l.replace('{"seq":0,', '{"seq":0.0,'), /one form/],
+    ['a number written 0e0', 2, (l) => l.replace('{"seq":0,', '{"seq":0e0,'), /one form/],
+    ['a character escaped that JSON.stringify writes as itself', 1, (l) => l.replace('casetrail-bundle/v1', 'casetrail-bundle\\/v1'), /one form/],
+    ['a line nesting far deeper than a bundle line', 2, () => '['.repeat(100_000) + ']'.repeat(100_000), /nests/],
+  ];
+  it.each(variants)('%s is MALFORMED_BUNDLE', async (_name, line, f, message) => {
+    await malformedAt(at(caseA, line - 1, f), line, message);
+  });
+
+  it('a parsed line re-serialises to itself: parseBundleLine refuses every variant above', () => {
+    for (const [, line, f] of variants) {
+      const text = f(lines(caseA)[line - 1]!);
+      expect(() => parseBundleLine(text, line === 1), text.slice(0, 60)).toThrow(LedgerError);
+    }
+  });
+});
+
+describe('a payload is never shown together with the redaction that erased it (format.md §9.3 item 6)', () => {
+  it('a hostile exporter puts the erased payload back into its line: the redaction record is REDACTION_INVALID', async () => {
+    const l = await newLedger();
+    await l.append({ caseId: 'P', type: 'complaint', actor: 'clerk', data: { name: '刘某' } });
+    const original = await l.get(0);
+    await l.append({ caseId: 'P', type: 'reviewed', actor: 'officer' });
+    await l.redact(0, { reason: 'erasure request', actor: 'dpo' });
+    for (const filter of [{ case: 'P' }, {}] as BundleFilter[]) {
+      const honest = await exportBundle(l, filter);
+      expect((await verifyBundle(honest, KEYS.vkey)).ok).toBe(true);
+      const ls = lines(honest);
+      const o = JSON.parse(ls[1]!);
+      expect(o.redaction).toBeDefined();
+      ls[1] = JSON.stringify({ seq: o.seq, entry: o.entry, proof: o.proof, payload: toBase64(original.payload!), salt: toBase64(original.salt!) });
+      const r = await verifyBundle(join(ls), KEYS.vkey);
+      expect(r.ok).toBe(false);
+      // The payload line itself checks (it matches its commitment); the record that erased it says it must not be there.
+      expect(r.issues).toEqual([expect.objectContaining({ code: 'REDACTION_INVALID', seq: 2, line: 4 })]);
+    }
+    await l.close();
+  });
+
+  it('a line carrying both a payload and a redaction is MALFORMED_BUNDLE', async () => {
+    const l = await newLedger();
+    await l.append({ caseId: 'P', type: 'complaint', actor: 'clerk', data: { name: 'x' } });
+    const original = await l.get(0);
+    await l.redact(0, { reason: 'r', actor: 'dpo' });
+    const ls = lines(await exportBundle(l, { case: 'P' }));
+    const o = JSON.parse(ls[1]!);
+    ls[1] = JSON.stringify({ seq: o.seq, entry: o.entry, proof: o.proof, payload: toBase64(original.payload!), salt: toBase64(original.salt!), redaction: o.redaction });
+    const r = await verifyBundle(join(ls), KEYS.vkey);
+    expect(r.issues).toContainEqual(expect.objectContaining({ code: 'MALFORMED_BUNDLE', line: 2 }));
+    await l.close();
   });
 });

@@ -98,6 +98,22 @@ describe('format v1 fixture, migrated to the current schema (a copy opened for w
     expect(schemaOf(path).userVersion).toBe(SCHEMA_VERSION);
   });
 
+  test('migrated by another handle: entries of version 2 follow its version 1 entries, and an older read-only handle reads their nonces', async () => {
+    const path = copy();
+    const reader = await Ledger.open(path, { readonly: true });
+    expect((await reader.get(0)).entry!.v).toBe(1);
+    const writer = await Ledger.open(path, { checkpointPolicy: 'manual' });
+    const r = await writer.append({ caseId: 'compat', type: 'migrated', actor: 'test', idempotencyKey: 'compat-1' });
+    await writer.close();
+    // The handle opened on the schema 1 file now sees the nonce column: the new entry is not marked.
+    const e = await reader.get(r.seq);
+    expect(e.entry).toMatchObject({ v: 2 });
+    expect(e.ok).toBe(true);
+    const report = await reader.verify({ vkey: facts.vkey, allowUnsignedTail: true });
+    expect(report.issues.map((i) => i.code)).toEqual(['UNSIGNED_TAIL']);
+    await reader.close();
+  });
+
   test('after migration: its schema is a new ledger\'s, and it verifies with its history unchanged', async () => {
     const path = copy();
     const ledger = await Ledger.open(path, { checkpointPolicy: 'manual' });

@@ -26,6 +26,8 @@ import { KEYS, ORIGIN, cleanupTempDirs, newLedger, rawOpen, steps, tempDir } fro
 
 afterAll(cleanupTempDirs);
 
+const fill16 = (b: number): Uint8Array => new Uint8Array(16).fill(b);
+
 async function expectCode(p: Promise<unknown> | (() => unknown), code: ErrorCode): Promise<LedgerError> {
   try {
     await (typeof p === 'function' ? p() : p);
@@ -173,7 +175,7 @@ describe('append', () => {
   test('actor signatures: made beforehand, or made at append, and a forged one is refused', async () => {
     const l = await newLedger();
     const seed = Uint8Array.from({ length: 32 }, (_, i) => 100 + i);
-    const prepared = prepareStatement({ caseId: 'C-9', type: 'approval', actor: 'director', data: { approved: true } });
+    const prepared = prepareStatement({ origin: ORIGIN, caseId: 'C-9', type: 'approval', actor: 'director', data: { approved: true } });
     const sig = signStatement(prepared.statement, seed);
     const r = await l.append({
       caseId: 'C-9',
@@ -182,15 +184,16 @@ describe('append', () => {
       payload: prepared.payload,
       salt: prepared.salt,
       time: prepared.statement.time,
+      nonce: prepared.statement.nonce!,
       signatures: [sig],
     });
     const got = await l.get(r.seq);
-    expect(got.entry.sigs).toHaveLength(1);
-    expect(equalBytes(got.entry.sigs[0]!.publicKey, ed25519PublicKey(seed))).toBe(true);
+    expect(got.entry!.sigs).toHaveLength(1);
+    expect(equalBytes(got.entry!.sigs[0]!.publicKey, ed25519PublicKey(seed))).toBe(true);
     await l.append({ caseId: 'C-9', type: 'closed', actor: 'director', signWith: [seed] });
     const forged = { ...sig, signature: sig.signature.map((b, i) => (i === 0 ? b ^ 1 : b)) };
     await expectCode(
-      l.append({ caseId: 'C-9', type: 'approval', actor: 'director', payload: prepared.payload, salt: prepared.salt, time: prepared.statement.time, signatures: [forged] }),
+      l.append({ caseId: 'C-9', type: 'approval', actor: 'director', payload: prepared.payload, salt: prepared.salt, time: prepared.statement.time, nonce: fill16(7), signatures: [forged] }),
       'INVALID_SIGNATURE',
     );
     const report = await l.verify({ vkey: KEYS.vkey });

@@ -7,6 +7,7 @@ export type ErrorCode =
   | 'INVALID_ARGUMENT'
   | 'PAYLOAD_TOO_LARGE'
   | 'TIME_ORDER'
+  | 'IDEMPOTENCY_CONFLICT'
   // decoding attacker-controlled bytes
   | 'MALFORMED_CBOR'
   | 'NON_CANONICAL_CBOR'
@@ -29,6 +30,7 @@ export type ErrorCode =
   | 'LEDGER_EXISTS'
   | 'LEDGER_NOT_FOUND'
   | 'NOT_A_LEDGER'
+  | 'LEDGER_DAMAGED'
   | 'LEDGER_CLOSED'
   | 'LEDGER_BUSY'
   | 'READ_ONLY'
@@ -48,9 +50,37 @@ export type ErrorCode =
   | 'CHECKPOINT_ROOT_MISMATCH'
   | 'UNSIGNED_REDACTION'
   | 'PAYLOAD_MISSING'
+  | 'CHECKPOINT_INVALID'
+  // evidence refused for an entry that does not check: the code of its first issue
+  | EntryIssueCode
   // layers on the ledger (in-transaction extensions)
   | 'REFUSED'
   | 'EXTENSION_FAILED';
+
+/**
+ * The codes of the issues a read can mark an entry with (docs/errors.md
+ * "Verification issue codes"; PAYLOAD_MISSING is an error code already).
+ * Evidence refused for an entry that does not check (`exportBundle`,
+ * `tlogProof`) is an error with the code of its first issue, one of these.
+ */
+export const ENTRY_ISSUE_CODES = Object.freeze([
+  'ROW_INVALID',
+  'ENTRY_DECODE',
+  'SEQ_MISMATCH',
+  'LEAF_HASH_MISMATCH',
+  'INDEX_MISMATCH',
+  'CASE_STEP_MISMATCH',
+  'CASE_CHAIN_BROKEN',
+  'PAYLOAD_COMMITMENT_MISMATCH',
+  'REDACTION_INVALID',
+  'ACTOR_SIGNATURE_INVALID',
+  'NONCE_REPLAYED',
+  'NODE_MISMATCH',
+  'NODE_MISSING',
+  'NODE_EXTRA',
+] as const);
+
+export type EntryIssueCode = (typeof ENTRY_ISSUE_CODES)[number];
 
 export class LedgerError extends Error {
   override readonly name = 'LedgerError';

@@ -15,15 +15,20 @@ export { sha256, sha512, setHashProvider, hashProvider, nobleHashes, type HashPr
 export * from './cbor.js';
 export * from './ed25519.js';
 export * from './args.js';
+export { INVISIBLE_RANGES, INVISIBLE_CHARACTER, invisibleCharacter, codePointName, escapeForDisplay } from './text.js';
+export { MAX_PAYLOAD_DEPTH, jsonNestsDeeperThan } from './json-depth.js';
 
 export {
   MAX_ENTRY_BYTES,
   MAX_ACTOR_SIGNATURES,
+  ENTRY_VERSION,
+  NONCE_BYTES,
   REDACTION_TYPE,
   RESERVED_PREFIX,
   ZERO_HASH,
   isReserved,
   validateText,
+  validateNewText,
   encodeEntry,
   decodeEntry,
   type ActorSignature,
@@ -32,6 +37,7 @@ export {
 export * from './entry/statement.js';
 export * from './entry/payload.js';
 export * from './entry/redaction.js';
+export * from './entry/nonce.js';
 
 export { EMPTY_ROOT, leafHash, nodeHash } from './tlog/merkle-hash.js';
 export { perfectNodesOf, rootAt, rootFromLeaves, MerkleAccumulator, type PerfectNode, type NodeReader } from './tlog/merkle-range.js';
@@ -58,6 +64,7 @@ export * from './tlog/cosignature.js';
 export * from './checks/issues.js';
 export * from './checks/chain.js';
 export * from './checks/redaction.js';
+export * from './checks/nonces.js';
 export * from './checks/signatures.js';
 export * from './checks/nodes.js';
 export * from './checks/row.js';

@@ -284,9 +284,15 @@ describe('entry: decoder rejects wrong entries', () => {
     ['v missing', withKey(0, undefined), 'MALFORMED_ENTRY'],
     ['v is text', withKey(0, '1'), 'MALFORMED_ENTRY'],
     ['v = 0', withKey(0, 0), 'UNSUPPORTED_VERSION'],
-    ['v = 2', withKey(0, 2), 'UNSUPPORTED_VERSION'],
-    ['v = 2 with an unknown key', withKey(11, 0, new Map([...sampleMap(), [0, 2]])), 'UNSUPPORTED_VERSION'],
+    ['v = 3', withKey(0, 3), 'UNSUPPORTED_VERSION'],
+    ['v = 3 with an unknown key', withKey(13, 0, new Map([...sampleMap(), [0, 3]])), 'UNSUPPORTED_VERSION'],
+    ['v = 2 without its nonce', withKey(0, 2), 'MALFORMED_ENTRY'],
+    ['v = 1 with a nonce (key 11)', withKey(11, fill(16, 1)), 'MALFORMED_ENTRY'],
     ['unknown key 11', withKey(11, 0), 'MALFORMED_ENTRY'],
+    ['v = 2 with an unknown key 12', withKey(12, 0, new Map([...sampleMap(), [0, 2], [11, fill(16, 1)]])), 'MALFORMED_ENTRY'],
+    ['v = 2 with a nonce of 15 bytes', withKey(11, fill(15, 1), new Map([...sampleMap(), [0, 2]])), 'MALFORMED_ENTRY'],
+    ['v = 2 with a nonce of 17 bytes', withKey(11, fill(17, 1), new Map([...sampleMap(), [0, 2]])), 'MALFORMED_ENTRY'],
+    ['v = 2 with a text nonce', withKey(11, 'x'.repeat(16), new Map([...sampleMap(), [0, 2]])), 'MALFORMED_ENTRY'],
     ['unknown key 2^53-1', withKey(Number.MAX_SAFE_INTEGER, 0), 'MALFORMED_ENTRY'],
     ...[1, 2, 3, 4, 5, 6, 7, 8, 9].map((k): [string, Uint8Array, string] => [`key ${k} missing`, withKey(k, undefined), 'MALFORMED_ENTRY']),
     ['key 9 missing, key 10 present (10 keys)', withKey(9, undefined), 'MALFORMED_ENTRY'],
@@ -359,7 +365,10 @@ describe('entry: decoder rejects wrong entries', () => {
 
 describe('entry: encoder validates every field', () => {
   const cases: [string, Partial<Record<keyof Entry, unknown>>, string][] = [
-    ['v', { v: 2 }, 'v'],
+    ['v', { v: 3 }, 'v'],
+    ['v 2 without a nonce', { v: 2 }, 'nonce'],
+    ['v 2 with a short nonce', { v: 2, nonce: fill(15, 0) }, 'nonce'],
+    ['v 1 with a nonce', { nonce: fill(16, 0) }, 'nonce'],
     ['seq negative', { seq: -1 }, 'seq'],
     ['seq fraction', { seq: 1.5 }, 'seq'],
     ['seq 2^53', { seq: 2 ** 53 }, 'seq'],
@@ -517,8 +526,8 @@ describe('statements and actor signatures (format.md §4.4)', () => {
     const seed = hex(rfc8032[2]!.secretKey);
     const signed = { ...SAMPLE, sigs: [signStatement(STATEMENT, seed)] };
     const decoded = decodeEntry(encodeEntry(signed));
-    expect(verifyActorSignature(entryStatement(decoded), decoded.sigs[0]!)).toBe(true);
-    expect(verifyActorSignature(entryStatement({ ...decoded, seq: 99, step: 7 }), decoded.sigs[0]!)).toBe(true);
+    expect(verifyActorSignature(entryStatement(decoded, 'any.origin'), decoded.sigs[0]!)).toBe(true);
+    expect(verifyActorSignature(entryStatement({ ...decoded, seq: 99, step: 7 }, 'another.origin'), decoded.sigs[0]!)).toBe(true);
   });
 
   it('misuse is INVALID_ARGUMENT', () => {

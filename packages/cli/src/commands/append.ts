@@ -5,7 +5,7 @@
  * ledger is opened: valid UTF-8, ids without invisible characters
  * (docs/cli.md "Text"); nothing is stored when one is refused.
  */
-import { toHex, type Receipt, type StepInput } from '@casetrail/core';
+import { MAX_PAYLOAD_DEPTH, jsonNestsDeeperThan, toHex, type Receipt, type StepInput } from '@casetrail/core';
 import type { Command } from 'commander';
 import { defineCommand } from '../command.js';
 import { EXIT, usage } from '../exit.js';
@@ -33,6 +33,8 @@ export interface AppendOptions {
   time?: string;
   /** NDJSON file (or `-`): one statement per line. */
   ndjson?: string;
+  /** A key unique per step within its case: the ledger appends the step once (format.md §4.6). */
+  idempotencyKey?: string;
   /** Bulk: the first line to read (1-based), to resume an import that stopped. */
   fromLine?: number;
   /** Entries per transaction in bulk mode (default 1000). */
@@ -49,10 +51,22 @@ export interface AppendOptions {
 const MAX_DATA_FILE = 16 * 1024 * 1024;
 
 function receiptJson(r: Receipt) {
-  return { seq: r.seq, case: r.caseId, step: r.step, time: r.time, timeIso: utcIso(r.time), leafHash: toHex(r.leafHash), treeSize: r.treeSize, checkpointed: r.checkpoint !== undefined };
+  return {
+    seq: r.seq,
+    case: r.caseId,
+    step: r.step,
+    time: r.time,
+    timeIso: utcIso(r.time),
+    leafHash: toHex(r.leafHash),
+    treeSize: r.treeSize,
+    checkpointed: r.checkpoint !== undefined,
+    duplicate: r.duplicate === true,
+  };
 }
 
 function parseJson(text: string, what: string): unknown {
+  // Counted on the text, before it is parsed (format.md §4.2).
+  if (jsonNestsDeeperThan(text, MAX_PAYLOAD_DEPTH)) throw usage(`${what} nests arrays and objects more than ${MAX_PAYLOAD_DEPTH} deep (format.md §4.2)`);
   try {
     return JSON.parse(text) as unknown;
   } catch (e) {
@@ -70,7 +84,9 @@ export async function append(opts: AppendOptions, io: Io): Promise<number> {
   const zone = zoneOf(io, opts.tz);
   const single = [opts.case, opts.type, opts.actor, opts.data, opts.dataFile, opts.time].some((v) => v !== undefined);
   if (opts.ndjson !== undefined) {
-    if (single) throw usage('--ndjson takes every field from the file: drop --case, --type, --actor, --data, --data-file and --time');
+    if (single || opts.idempotencyKey !== undefined) {
+      throw usage('--ndjson takes every field from the file: drop --case, --type, --actor, --data, --data-file, --time and --idempotency-key (a line gives its own "key")');
+    }
     const batchSize = opts.batchSize ?? 1000;
     if (!Number.isSafeInteger(batchSize) || batchSize < 1 || batchSize > 100_000) throw usage('--batch-size must be from 1 to 100000');
     const seeds = readActorSeeds(io, opts.signWith ?? []);
@@ -98,16 +114,22 @@ export async function append(opts: AppendOptions, io: Io): Promise<number> {
   }
   const step: StepInput = { caseId: opts.case, type: opts.type, actor: opts.actor, data };
   if (opts.time !== undefined) step.time = parseTime(opts.time, '--time', zone);
+  if (opts.idempotencyKey !== undefined) {
+    checkArgUtf8('--idempotency-key', opts.idempotencyKey);
+    step.idempotencyKey = opts.idempotencyKey;
+  }
   const seeds = readActorSeeds(io, opts.signWith ?? []);
   if (seeds.length > 0) step.signWith = seeds;
   let receipt: Receipt;
   try {
     receipt = await withWriteLedger(io, opts.ledger, opts.keyFile, 'appending (it signs a checkpoint)', (l) => l.append(step));
   } catch (e) {
-    throw inUserTerms(e, zone, FLAG_NAMES, () => 0);
+    throw inUserTerms(e, zone, FLAG_NAMES);
   }
   if (opts.json) {
     await printJson(io, receiptJson(receipt));
+  } else if (receipt.duplicate) {
+    await write(io.stdout, `already appended as entry ${receipt.seq} (case ${printable(receipt.caseId)} step ${receipt.step}, with this idempotency key): nothing new was appended\n`);
   } else {
     await write(
       io.stdout,
@@ -130,7 +152,8 @@ export const appendCli = defineCommand<AppendOptions>({
       .option('--data <json>', 'the step data as JSON')
       .option('--data-file <file>', 'file (or -) holding the step data as JSON')
       .option('--time <time>', 'entry time: ISO 8601 or ms since 1970 (default now; without an offset: in --tz)')
-      .option('--ndjson <file>', 'bulk: file (or -) with one {"case","type","actor","data","time"?} per line')
+      .option('--idempotency-key <key>', 'a key unique per step within its case: sent again, the step is appended once')
+      .option('--ndjson <file>', 'bulk: file (or -) with one {"case","type","actor","data","time"?,"key"?} per line')
       .option('--from-line <n>', 'bulk: start at this line of the file (resume an import that stopped)', countParser('--from-line', 1))
       .option('--batch-size <n>', 'bulk: entries per transaction', countParser('--batch-size', 1), 1000)
       .option('--sign-with <keyfile>', 'actor signer key file (0600); repeat for several', collect)
@@ -141,7 +164,8 @@ export const appendCli = defineCommand<AppendOptions>({
         'after',
         example(
           `casetrail append cases.ledger --case C-1 --type opened --actor clerk-2 --data '{"subject":"permit"}'`,
-          'casetrail append cases.ledger --ndjson steps.ndjson',
+          `casetrail append cases.ledger --case C-1 --type decision --actor officer-7 --data '{"ok":true}' --idempotency-key req-8812`,
+          'casetrail append cases.ledger --ndjson steps.ndjson   # lines with a "key" can be imported again safely',
           'casetrail append cases.ledger --ndjson steps.ndjson --from-line 2001   # resume after a stop',
         ),
       ),
@@ -155,6 +179,7 @@ export const appendCli = defineCommand<AppendOptions>({
       dataFile: str(o, 'dataFile'),
       time: str(o, 'time'),
       ndjson: str(o, 'ndjson'),
+      idempotencyKey: str(o, 'idempotencyKey'),
       fromLine: num(o, 'fromLine'),
       batchSize: num(o, 'batchSize'),
       signWith: strs(o, 'signWith'),

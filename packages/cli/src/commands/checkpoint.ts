@@ -2,7 +2,7 @@
  * `casetrail checkpoint <ledger> [--out <file>] [--sign]`: the latest signed
  * checkpoint note, byte for byte as stored.
  */
-import { toBase64, toHex, type SignedCheckpoint } from '@casetrail/core';
+import { checkedCheckpoint, toBase64, toHex, type SignedCheckpoint } from '@casetrail/core';
 import type { Command } from 'commander';
 import { defineCommand } from '../command.js';
 import { EXIT, operational } from '../exit.js';
@@ -25,23 +25,30 @@ export interface CheckpointOptions {
   json?: boolean;
 }
 
-/** The JSON shape of a checkpoint (docs/cli.md). */
+/**
+ * The JSON shape of a checkpoint (docs/cli.md), every field from the signed
+ * note, never from the row's columns (the library's checkedCheckpoint: a row
+ * that disagrees with its note is CHECKPOINT_INVALID, exit 1).
+ */
 export function checkpointJson(cp: SignedCheckpoint) {
-  return { origin: cp.origin, size: cp.size, root: toHex(cp.root), rootBase64: toBase64(cp.root), note: cp.note };
+  const c = checkedCheckpoint(cp);
+  return { origin: c.origin, size: c.size, root: toHex(c.root), rootBase64: toBase64(c.root), note: c.note };
 }
 
 /**
  * @returns exit code 0
- * @throws CliError (operational) when the ledger has no checkpoint yet
+ * @throws CliError (operational) when the ledger has no checkpoint yet;
+ *   LedgerError CHECKPOINT_INVALID (exit 1) when its row disagrees with its note
  */
 export async function checkpoint(opts: CheckpointOptions, io: Io): Promise<number> {
   if (opts.out !== undefined) checkOutputPath(resolvePath(io, opts.out), opts.force === true);
-  const { cp, size } = opts.sign
+  const { cp: stored, size } = opts.sign
     ? await withWriteLedger(io, opts.ledger, opts.keyFile, 'signing a checkpoint', async (l) => ({ cp: await l.checkpoint(), size: await l.size() }))
     : await withReadLedger(io, opts.ledger, async (l) => ({ cp: await l.latestCheckpoint(), size: await l.size() }));
-  if (cp === undefined) {
+  if (stored === undefined) {
     throw operational('NO_CHECKPOINT', `${opts.ledger} has no signed checkpoint yet: append an entry, or run \`casetrail checkpoint ${opts.ledger} --sign\``);
   }
+  const cp = checkedCheckpoint(stored);
   if (cp.size < size) {
     io.stderr.write(`warning: the latest checkpoint covers ${cp.size} of ${size} entries; run with --sign to sign one for all of them\n`);
   }

@@ -36,7 +36,8 @@ export interface ConsistencyOptions {
  * @throws LedgerError (from the library's `ledger.witnessBody`, which this
  *   command calls) INCONSISTENT (1) when the ledger does not extend the
  *   --from checkpoint; NOT_FOUND / INVALID_ARGUMENT (2) for sizes without
- *   checkpoints or beyond them; NO_CHECKPOINT (3)
+ *   checkpoints or beyond them; NO_CHECKPOINT (3); CHECKPOINT_INVALID (1)
+ *   when the new checkpoint's row disagrees with its note
  */
 export async function consistency(opts: ConsistencyOptions, io: Io): Promise<number> {
   if (opts.out !== undefined) checkOutputPath(resolvePath(io, opts.out), opts.force === true);

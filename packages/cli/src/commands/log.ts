@@ -1,7 +1,10 @@
 /**
  * `casetrail log <ledger> [--case --actor --type --since --until --limit --after]`:
  * entries in seq order, as a table, one JSON document (--json) or streamed
- * NDJSON (--ndjson). Times are shown and read in --tz.
+ * NDJSON (--ndjson). Times are shown and read in --tz. Every field shown
+ * comes from the entry's bytes; the filter selects through the index
+ * columns, so a row that does not check is listed marked (exit 1), and a
+ * row hidden by an index edit is found by `verify`, not here.
  */
 import type { LedgerEntry, QueryOptions } from '@casetrail/core';
 import type { Command } from 'commander';
@@ -10,7 +13,7 @@ import { EXIT, usage } from '../exit.js';
 import { write, type Io } from '../io.js';
 import { withReadLedger } from '../ledgers.js';
 import { countParser, defined, example, flag, jsonOption, num, req, str, timeRangeOptions, tzOption } from '../options.js';
-import { dataSummary, entryJson, paint, printJson, printable, table, truncate } from '../output.js';
+import { checkCell, dataSummary, entryJson, paint, printJson, printable, table, truncate } from '../output.js';
 import { formatTime, parseTime, zoneOf, type Zone } from '../times.js';
 
 export interface LogOptions {
@@ -48,8 +51,13 @@ export function queryOf(opts: Pick<LogOptions, 'case' | 'actor' | 'type' | 'sinc
   return q;
 }
 
+/** The closing note of a listing with rows that do not check. */
+function markedNote(bad: number): string {
+  return `✘ ${bad} listed entr${bad === 1 ? 'y does' : 'ies do'} not match its stored bytes or chain (marked above); run \`casetrail verify\`\n`;
+}
+
 /**
- * @returns exit code 0
+ * @returns exit code 0, or 1 when a listed entry does not check (it is listed marked)
  */
 export async function log(opts: LogOptions, io: Io): Promise<number> {
   if (opts.json && opts.ndjson) throw usage('give --json or --ndjson, not both');
@@ -58,43 +66,63 @@ export async function log(opts: LogOptions, io: Io): Promise<number> {
   return withReadLedger(io, opts.ledger, async (ledger) => {
     if (opts.ndjson) {
       let n = 0;
+      let bad = 0;
       for await (const e of ledger.stream(query)) {
         if (opts.limit !== undefined && n >= opts.limit) break;
         await write(io.stdout, `${JSON.stringify(entryJson(e))}\n`);
+        if (!e.ok) bad++;
         n++;
       }
-      return EXIT.OK;
+      if (bad > 0) io.stderr.write(markedNote(bad));
+      return bad > 0 ? EXIT.FAILED : EXIT.OK;
     }
     const limit = opts.limit ?? 100;
     if (limit < 1 || limit > 10_000) throw usage('--limit must be from 1 to 10000 (use --ndjson to stream everything)');
     const page = await ledger.query({ ...query, limit });
+    const bad = page.entries.filter((e) => !e.ok).length;
     if (opts.json) {
       await printJson(io, { entries: page.entries.map(entryJson), next: page.next ?? null });
-      return EXIT.OK;
+      return bad > 0 ? EXIT.FAILED : EXIT.OK;
     }
     if (page.entries.length === 0) {
       await write(io.stdout, 'no entries match\n');
       return EXIT.OK;
     }
-    await write(io.stdout, logTable(page.entries, io, zone));
+    await write(io.stdout, logTable(page.entries, io, zone) + (bad > 0 ? paint(io).bad(markedNote(bad)) : ''));
     if (page.next !== undefined) io.stderr.write(`more entries follow: add --after ${page.next}\n`);
-    return EXIT.OK;
+    return bad > 0 ? EXIT.FAILED : EXIT.OK;
   });
 }
 
 function logTable(entries: LedgerEntry[], io: Io, zone: Zone): string {
   const p = paint(io);
+  const marked = entries.some((e) => e.issues.length > 0);
   return table(
-    [{ header: 'SEQ', align: 'right' }, { header: 'TIME' }, { header: 'CASE' }, { header: 'STEP', align: 'right' }, { header: 'TYPE' }, { header: 'ACTOR' }, { header: 'DATA' }],
-    entries.map((e) => [
-      String(e.seq),
-      formatTime(e.entry.time, zone),
-      truncate(printable(e.entry.caseId), 24),
-      String(e.entry.step),
-      truncate(printable(e.entry.type), 24),
-      truncate(printable(e.entry.actor), 20),
-      dataSummary(e, 48),
-    ]),
+    [
+      { header: 'SEQ', align: 'right' },
+      ...(marked ? [{ header: 'CHECK' }] : []),
+      { header: 'TIME' },
+      { header: 'CASE' },
+      { header: 'STEP', align: 'right' as const },
+      { header: 'TYPE' },
+      { header: 'ACTOR' },
+      { header: 'DATA' },
+    ],
+    entries.map((e) => {
+      const d = e.entry;
+      const check = marked ? [checkCell(e)] : [];
+      if (d === undefined) return [String(e.seq), ...check, '', '', '', '', '', dataSummary(e, 48)];
+      return [
+        String(e.seq),
+        ...check,
+        formatTime(d.time, zone),
+        truncate(printable(d.caseId), 24),
+        String(d.step),
+        truncate(printable(d.type), 24),
+        truncate(printable(d.actor), 20),
+        dataSummary(e, 48),
+      ];
+    }),
     p,
   );
 }

@@ -31,7 +31,10 @@ export interface ProveOptions {
  * @throws LedgerError (from the library's `ledger.tlogProof`, which this
  *   command calls) NO_CHECKPOINT (3); NOT_FOUND (2) when there is no
  *   checkpoint of the size asked for or the entry is not in it;
- *   CHECKPOINT_ROOT_MISMATCH (1) if the ledger disagrees with its own checkpoint
+ *   CHECKPOINT_ROOT_MISMATCH (1) if the ledger disagrees with its own
+ *   checkpoint; CHECKPOINT_INVALID (1) if the checkpoint's row disagrees with
+ *   its note; the code of the entry's first issue (1) when its bytes do not
+ *   check (LEAF_HASH_MISMATCH, …): no proof is written
  */
 export async function prove(opts: ProveOptions, io: Io): Promise<number> {
   if (opts.out !== undefined) checkOutputPath(resolvePath(io, opts.out), opts.force === true);

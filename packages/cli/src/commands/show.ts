@@ -1,4 +1,8 @@
-/** `casetrail show <ledger> <seq>`: one entry with every field; its time in --tz. */
+/**
+ * `casetrail show <ledger> <seq>`: one entry with every field, each from its
+ * bytes; its time in --tz. An entry that does not check is shown marked with
+ * its codes, and the command exits 1.
+ */
 import { toHex } from '@casetrail/core';
 import type { Command } from 'commander';
 import { defineCommand } from '../command.js';
@@ -6,7 +10,8 @@ import { EXIT } from '../exit.js';
 import { write, type Io } from '../io.js';
 import { withReadLedger } from '../ledgers.js';
 import { countParser, defined, example, flag, jsonOption, req, reqNum, str, tzOption } from '../options.js';
-import { entryJson, fields, paint, printJson, printable } from '../output.js';
+import { dataSummary, entryJson, fields, paint, printJson, printable } from '../output.js';
+import { issueLines } from '../messages.js';
 import { formatTime, zoneOf } from '../times.js';
 
 export interface ShowOptions {
@@ -18,7 +23,7 @@ export interface ShowOptions {
 }
 
 /**
- * @returns exit code 0
+ * @returns exit code 0, or 1 when the entry does not check (it is shown marked)
  * @throws LedgerError NOT_FOUND when there is no such entry
  */
 export async function show(opts: ShowOptions, io: Io): Promise<number> {
@@ -27,33 +32,39 @@ export async function show(opts: ShowOptions, io: Io): Promise<number> {
     const e = await ledger.get(opts.seq);
     if (opts.json) {
       await printJson(io, entryJson(e));
-      return EXIT.OK;
+      return e.ok ? EXIT.OK : EXIT.FAILED;
     }
     const p = paint(io);
     const indent = '\n' + ' '.repeat(14);
-    const sigs = e.entry.sigs.length === 0 ? 'none' : e.entry.sigs.map((s) => toHex(s.publicKey)).join(indent);
-    // Pretty JSON has its line breaks between values; each line is escaped on its own.
-    const data = e.redacted ? p.warn('[erased by redaction]') : JSON.stringify(e.data ?? null, null, 2).split('\n').map(printable).join(indent);
-    await write(
-      io.stdout,
-      `${p.bold(`entry ${e.seq}`)}\n` +
-        fields(
-          [
-            ['case', `${printable(e.entry.caseId)} (step ${e.entry.step})`],
-            ['type', printable(e.entry.type)],
-            ['actor', printable(e.entry.actor)],
-            ['time', formatTime(e.entry.time, zone)],
-            ['leaf hash', toHex(e.leafHash)],
-            ['prev', toHex(e.entry.prev)],
-            ['case prev', toHex(e.entry.casePrev)],
-            ['commitment', toHex(e.entry.commit)],
-            ['signed by', sigs],
-            ['data', data],
-          ],
-          p,
-        ),
-    );
-    return EXIT.OK;
+    const d = e.entry;
+    let body: Array<[string, string]>;
+    if (d === undefined) {
+      body = [['leaf hash', e.leafHash.length === 0 ? '(no entry bytes)' : toHex(e.leafHash)]];
+    } else {
+      const sigs = d.sigs.length === 0 ? 'none' : d.sigs.map((s) => toHex(s.publicKey)).join(indent);
+      // Pretty JSON has its line breaks between values; each line is escaped on its own.
+      const data =
+        e.payloadState === 'present' && e.data !== undefined
+          ? JSON.stringify(e.data, null, 2).split('\n').map(printable).join(indent)
+          : p.warn(dataSummary(e).replace('[redacted]', '[erased by redaction]'));
+      body = [
+        ['case', `${printable(d.caseId)} (step ${d.step})`],
+        ['type', printable(d.type)],
+        ['actor', printable(d.actor)],
+        ['time', formatTime(d.time, zone)],
+        ['leaf hash', toHex(e.leafHash)],
+        ['prev', toHex(d.prev)],
+        ['case prev', toHex(d.casePrev)],
+        ['commitment', toHex(d.commit)],
+        ['nonce', d.nonce === undefined ? '(version 1 entry)' : toHex(d.nonce)],
+        ['signed by', sigs],
+        ['data', data],
+      ];
+    }
+    let out = `${p.bold(`entry ${e.seq}`)}\n` + fields(body, p);
+    out += issueLines(e.issues, p, zone);
+    await write(io.stdout, out);
+    return e.ok ? EXIT.OK : EXIT.FAILED;
   });
 }
 

@@ -142,7 +142,7 @@ export function verifySummary(r: VerifyReport, ledger: string, p: Paint, zone: Z
   rows.push(['time', `${r.durationMs} ms`]);
   out += fields(rows, p);
   for (const i of r.issues) {
-    const line = `${i.severity === 'error' ? '✘' : '!'} ${i.code}${where(i)}: ${printable(issueText(i.code, i.message, zone))}`;
+    const line = `${i.severity === 'error' ? '✘' : '!'} ${i.code}${where(i)}: ${printable(issueText(i, zone))}`;
     out += (i.severity === 'error' ? p.bad(line) : p.warn(line)) + '\n';
   }
   if (r.issueCount > r.issues.length) out += p.bad(`… and ${r.issueCount - r.issues.length} more issue(s) (raise --max-issues to list them)\n`);

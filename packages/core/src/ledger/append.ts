@@ -6,6 +6,7 @@
  * Everything inside the transaction is synchronous (store.ts).
  */
 import {
+  ENTRY_VERSION,
   LedgerError,
   MerkleAccumulator,
   ZERO_HASH,
@@ -13,6 +14,7 @@ import {
   encodeEntry,
   fail,
   genesisLink,
+  isoTime,
   leafHash,
   nodesBlob,
   signStatement,
@@ -25,7 +27,7 @@ import { checkpointBody, noteWithSignature, signBody } from './checkpoints.js';
 import { ExtensionView } from './extension-view.js';
 import { extensionFailure, Refusal, type ExtensionContext, type ExtensionRegistry, type Registered, type SystemStepInput } from './extensions.js';
 import { prepareStep, type PreparedStep } from './prepare.js';
-import { committedStep, type CommittedStep } from './rows.js';
+import { committedStep, earlierStepOfNonce, type CommittedStep } from './rows.js';
 import type { CheckpointPolicy, Receipt } from './types.js';
 
 /** Cases whose tails the writer keeps between transactions (beyond it, the map is cleared). */
@@ -68,31 +70,44 @@ class TxWriter {
   readonly committed: CommittedStep[] = [];
   prev: Uint8Array;
   lastTime: number;
+  private readonly start: number;
 
   constructor(
     readonly tx: WriteTx,
     readonly merkle: MerkleAccumulator,
     readonly cases: Map<string, { step: number; leaf: Uint8Array }>,
     tail: { leaf: Uint8Array; time: number } | undefined,
-    origin: string,
+    private readonly origin: string,
     private readonly clock: () => number,
     private readonly wantSteps: boolean,
   ) {
     this.prev = tail === undefined ? genesisLink(origin) : tail.leaf;
     this.lastTime = tail === undefined ? 0 : tail.time;
+    this.start = merkle.size;
   }
 
   get size(): number {
     return this.merkle.size;
   }
 
-  /** Places, encodes and stores one step; `time` forces its time (entries added for a step share its time). */
-  write(s: PreparedStep, forcedTime?: number): { seq: number; entry: Entry; leaf: Uint8Array; step: CommittedStep | undefined } {
+  /** Entries this transaction wrote so far. */
+  get written(): number {
+    return this.merkle.size - this.start;
+  }
+
+  /**
+   * Places, encodes and stores one step; `time` forces its time (entries
+   * added for a step share its time); `index` is the step's place in its
+   * batch, for errors (`details.index`).
+   */
+  write(s: PreparedStep, forcedTime?: number, index?: number): { seq: number; entry: Entry; leaf: Uint8Array; step: CommittedStep | undefined } {
     const time = s.time ?? forcedTime ?? Math.max(this.clock(), this.lastTime);
     if (time < this.lastTime) {
-      fail('TIME_ORDER', `time ${time} is before the ledger's latest time ${this.lastTime}; entries never go back in time${s.signatures.length > 0 ? ' (sign the statement again with a fresh time)' : ''}`, {
+      const at = index === undefined ? '' : `steps[${index}]: `;
+      fail('TIME_ORDER', `${at}time ${isoTime(time)} is before the ledger's latest time ${isoTime(this.lastTime)}; entries never go back in time${s.signatures.length > 0 ? ' (sign the statement again with a fresh time)' : ''}`, {
         time,
         latest: this.lastTime,
+        ...(index === undefined ? {} : { index }),
       });
     }
     let caseTail = this.cases.get(s.caseId);
@@ -100,11 +115,11 @@ class TxWriter {
       const t = this.tx.caseTail(s.caseId);
       caseTail = t === undefined ? { step: 0, leaf: ZERO_HASH } : { step: t.step, leaf: t.leaf };
     }
-    const statement: Statement = { time, caseId: s.caseId, type: s.type, actor: s.actor, commit: s.commit };
+    const statement: Statement = { v: ENTRY_VERSION, time, caseId: s.caseId, type: s.type, actor: s.actor, commit: s.commit, nonce: s.nonce, origin: this.origin };
     const sigs = [...s.signatures, ...s.signWith.map((seed) => signStatement(statement, seed))];
     const seq = this.merkle.size;
     const entry: Entry = {
-      v: 1,
+      v: ENTRY_VERSION,
       seq,
       prev: this.prev,
       time,
@@ -116,11 +131,12 @@ class TxWriter {
       commit: s.commit,
       // encodeEntry writes them sorted by public key and refuses a key twice (format.md §4.1).
       sigs,
+      nonce: s.nonce,
     };
     const bytes = encodeEntry(entry);
     const leaf = leafHash(bytes);
     const nodes = nodesBlob(this.merkle.push(leaf));
-    this.tx.insertEntry({ seq, leaf, bytes, nodes, case_id: s.caseId, step: entry.step, type: s.type, actor: s.actor, time, salt: s.salt, data: s.payload });
+    this.tx.insertEntry({ seq, leaf, bytes, nodes, case_id: s.caseId, step: entry.step, type: s.type, actor: s.actor, time, salt: s.salt, data: s.payload, nonce: s.nonce });
     this.cases.set(s.caseId, { step: entry.step, leaf });
     this.prev = leaf;
     this.lastTime = time;
@@ -159,7 +175,13 @@ export class Appender {
         const receipts: Receipt[] = [];
         const runs = hooks ? new HookRuns(this.cfg, w, steps.length) : undefined;
         for (const [i, s] of steps.entries()) {
-          const { seq, entry, leaf, step } = w.write(s);
+          // A nonce is accepted once per case (format.md §4.6): the step sent again gets its first receipt.
+          const earlier = earlierStepOfNonce(tx, s, this.cfg.origin, i);
+          if (earlier !== undefined) {
+            receipts.push({ ...earlier, treeSize: 0, duplicate: true });
+            continue;
+          }
+          const { seq, entry, leaf, step } = w.write(s, undefined, i);
           receipts.push({ seq, caseId: s.caseId, step: entry.step, time: entry.time, leafHash: leaf, treeSize: 0 });
           opts.onWritten?.(tx, step, seq, i);
           runs?.afterStep(step!, i);
@@ -178,7 +200,8 @@ export class Appender {
   /** The checkpoint the policy asks for after this transaction, signed in it when the signer is synchronous. */
   private checkpointIn(tx: WriteTx, w: TxWriter): Pick<CommitResult, 'checkpoint' | 'pending' | 'signerFailure'> {
     const size = w.size;
-    if (!this.wantsCheckpoint(tx, size)) return {};
+    // A transaction of steps that were all appended before writes nothing, and signs nothing.
+    if (w.written === 0 || !this.wantsCheckpoint(tx, size)) return {};
     const signer = this.cfg.signer!;
     const root = w.merkle.root();
     const body = checkpointBody(this.cfg.origin, size, root);
@@ -219,7 +242,7 @@ class HookRuns {
       if (r.ext.onStep === undefined) continue;
       let run = this.perTx.get(r);
       if (run === undefined) {
-        run = { added: 0, view: new ExtensionView(this.w.tx, r, () => ({ size: this.w.size, time: this.w.lastTime, leaf: this.w.prev })) };
+        run = { added: 0, view: new ExtensionView(this.w.tx, this.cfg.origin, r, () => ({ size: this.w.size, time: this.w.lastTime, leaf: this.w.prev })) };
         this.perTx.set(r, run);
       }
       this.call(r, run, step, index);
@@ -240,7 +263,7 @@ class HookRuns {
           });
         }
         this.cfg.extensions.checkSystemEntry(e, `extension ${r.ext.name}: add`);
-        const prepared = prepareStep({ caseId: e.caseId, type: e.type, actor: e.actor, data: e.data }, `extension ${r.ext.name}: add`, this.cfg.maxPayload, 'system');
+        const prepared = prepareStep({ caseId: e.caseId, type: e.type, actor: e.actor, data: e.data }, `extension ${r.ext.name}: add`, { maxPayload: this.cfg.maxPayload, origin: this.cfg.origin }, 'system');
         const written = this.w.write(prepared, step.time);
         addedHere++;
         run.added++;

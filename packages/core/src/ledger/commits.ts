@@ -101,6 +101,10 @@ export async function* followLedger(location: string, options: FollowOptions = {
   checkIntIn(interval, 'intervalMs', 10, 86_400_000);
   checkIntIn(batch, 'batch', 1, 100_000);
   const store = await openStore(location, { readonly: true });
+  if (store.damage.length > 0) {
+    await store.close();
+    throw new LedgerError('LEDGER_DAMAGED', `ledger ${location} is damaged: ${store.damage.map((d) => d.message).join('; ')}; run verify`, { path: location });
+  }
   const signal = options.signal;
   try {
     let next = from;
@@ -112,13 +116,13 @@ export async function* followLedger(location: string, options: FollowOptions = {
         if (link === undefined) {
           const before = v.entry(next - 1);
           if (before === undefined) return { steps: out, leaf: link };
-          const c = checkEntryRow(before);
+          const c = checkEntryRow(before, store.origin);
           if (c.issues.length > 0) tampered(c.issues[0]!);
           link = c.leaf;
         }
         const end = Math.min(v.size(), next + batch);
         for (const row of v.entries(next, end)) {
-          const c = checkEntryRow(row);
+          const c = checkEntryRow(row, store.origin);
           if (c.issues.length > 0) tampered(c.issues[0]!);
           const e = c.decoded!;
           if (row.seq !== next + out.length) tampered({ code: 'SEQ_GAP', seq: next + out.length, message: `entry ${next + out.length} is missing` });

@@ -9,16 +9,13 @@
 import { LedgerError, caseLinkFinding, caseOrderFinding, checkIntIn, checkNat, decodePayload, type CaseTail, type Finding } from '@casetrail/verify';
 import type { EntryRow, WriteTx } from '../store/store.js';
 import type { ExtensionView as View, Registered } from './extensions.js';
-import { checkStoredRow, committedStep, type CommittedStep } from './rows.js';
+import { checkStoredRow, committedStep, tamperedRow, type CommittedStep } from './rows.js';
 
 /** Most rows one view call returns. */
 const MAX_ROWS_PER_CALL = 1_000;
 
 function tampered(f: Finding): never {
-  throw new LedgerError('STORAGE_ERROR', `entry ${f.seq ?? '?'} does not match its stored bytes or its chain (${f.code}: ${f.message}); nothing was written: run verify`, {
-    seq: f.seq,
-    issue: f.code,
-  });
+  throw tamperedRow(f, 'nothing was written');
 }
 
 export class ExtensionView implements View {
@@ -26,6 +23,7 @@ export class ExtensionView implements View {
 
   constructor(
     private readonly tx: WriteTx,
+    private readonly origin: string,
     private readonly r: Registered,
     private readonly tailNow: () => { size: number; time: number; leaf: Uint8Array },
   ) {}
@@ -42,7 +40,7 @@ export class ExtensionView implements View {
 
   /** One row, every check one row allows, as a CommittedStep. */
   private checked(row: EntryRow): { step: CommittedStep; tail: CaseTail; casePrev: Uint8Array } {
-    const { checked, findings } = checkStoredRow(this.tx, row);
+    const { checked, findings } = checkStoredRow(this.tx, row, this.origin);
     if (findings.length > 0) tampered(findings[0]!);
     const e = checked.decoded!;
     const data = checked.payload === 'ok' ? decodePayload(row.data!) : undefined;

@@ -14,9 +14,11 @@ import {
   checkString,
   decodeEntry,
   fail,
+  codePointName,
+  invisibleCharacter,
   redactionPayload,
   rootAt,
-  validateText,
+  validateNewText,
   type CosignatureVerifier,
   type NoteSigner,
 } from '@casetrail/verify';
@@ -30,7 +32,7 @@ import { CommitListeners, type CommitListener } from './commits.js';
 import { exportBundle, tlogProof, witnessBody, type BundleExport, type BundleExportOptions, type BundleWriter, type TlogProofFile, type WitnessBodyFile, type WitnessBodyOptions } from './evidence.js';
 import { Transactions } from './transactions.js';
 import { ExtensionRegistry, type ExtensionStats, type LedgerExtension, type SystemStepInput } from './extensions.js';
-import { MAX_BATCH, checkPolicy, prepareStep } from './prepare.js';
+import { MAX_BATCH, checkPolicy, prepareStep, type StepContext } from './prepare.js';
 import { proveConsistency, proveInclusion, queryPage, readEntry, streamEntries, traceCase } from './reads.js';
 import type {
   CheckpointPolicy,
@@ -65,7 +67,8 @@ export class Ledger {
   private readonly store: LedgerStore;
   private readonly signer: NoteSigner | undefined;
   private readonly policy: CheckpointPolicy;
-  private readonly maxPayload: number;
+  /** What preparing a step needs of this ledger: its payload limit and origin. */
+  private readonly stepContext: StepContext;
   private readonly transactions: Transactions;
   private readonly extensions = new ExtensionRegistry();
   private readonly listeners = new CommitListeners();
@@ -82,7 +85,7 @@ export class Ledger {
     checkPolicy(this.policy);
     const max = options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD;
     checkIntIn(max, 'maxPayloadBytes', 1, HARD_MAX_PAYLOAD);
-    this.maxPayload = max;
+    this.stepContext = { maxPayload: max, origin: this.origin };
     this.signer = options.signer === undefined ? undefined : resolveSigner(options.signer);
     if (this.signer !== undefined && this.signer.name !== this.origin) {
       fail('KEY_MISMATCH', `the signer key is named "${this.signer.name}" but the ledger's origin is "${this.origin}"; use the ledger's own key`, {
@@ -96,7 +99,7 @@ export class Ledger {
       this.extensions,
       this.listeners,
       this.signer,
-      max,
+      this.stepContext,
     );
   }
 
@@ -109,6 +112,10 @@ export class Ledger {
     const origin = options.origin;
     if (typeof origin !== 'string' || !ORIGIN_LINE.test(origin) || origin.includes('\u2014')) {
       fail('INVALID_ARGUMENT', 'origin must be a non-empty line of printable text without leading or trailing space', { field: 'origin' });
+    }
+    const invisible = invisibleCharacter(origin);
+    if (invisible !== undefined) {
+      fail('INVALID_ARGUMENT', `origin holds ${codePointName(invisible.codePoint)}, a character that is invisible or reorders text (format.md §4.1); remove it`, { field: 'origin' });
     }
     const signer = options.signer === undefined ? undefined : resolveSigner(options.signer);
     if (signer !== undefined && signer.name !== origin) {
@@ -136,6 +143,13 @@ export class Ledger {
 
   private static async onStore(store: LedgerStore, options: LedgerOptions): Promise<Ledger> {
     try {
+      // Only verification reads a damaged ledger (it reports each fault); reads and writes would show or extend something unproven.
+      if (store.damage.length > 0) {
+        fail('LEDGER_DAMAGED', `ledger ${store.location} is damaged: ${store.damage.map((d) => d.message).join('; ')}; run verify`, {
+          path: store.location,
+          damage: store.damage.map((d) => ({ ...d })),
+        });
+      }
       return new Ledger(store, options);
     } catch (e) {
       await store.close();
@@ -172,7 +186,7 @@ export class Ledger {
     this.checkOpen();
     this.checkBatch(steps);
     this.needSigner('this ledger signs a checkpoint after each append: open it with a signer, or use checkpointPolicy "manual"');
-    const prepared = steps.map((s, i) => prepareStep(s, i, this.maxPayload));
+    const prepared = steps.map((s, i) => prepareStep(s, i, this.stepContext));
     return this.exclusive(() => this.transactions.commit(prepared));
   }
 
@@ -189,7 +203,7 @@ export class Ledger {
     this.needSigner('system entries are appended like steps: open the ledger with its signer');
     const prepared = entries.map((e, i) => {
       this.extensions.checkSystemEntry(e, `entries[${i}]`);
-      return prepareStep({ caseId: e.caseId, type: e.type, actor: e.actor, data: e.data }, `entries[${i}]`, this.maxPayload, 'system');
+      return prepareStep({ caseId: e.caseId, type: e.type, actor: e.actor, data: e.data }, `entries[${i}]`, this.stepContext, 'system');
     });
     return this.exclusive(() => this.transactions.commit(prepared));
   }
@@ -203,7 +217,7 @@ export class Ledger {
     this.checkOpen();
     checkNat(seq, 'seq');
     if (typeof options?.reason !== 'string' || options.reason.length === 0) fail('INVALID_ARGUMENT', 'a redaction needs a reason', { field: 'reason' });
-    validateText('actor', options.actor);
+    validateNewText('actor', options.actor);
     this.needSigner('redaction appends an entry: open the ledger with its signer');
     return this.exclusive(async () => {
       const { row, erased } = await this.store.read((v) => ({ row: v.entry(seq), erased: v.redactionOf(seq) !== undefined }));
@@ -214,7 +228,7 @@ export class Ledger {
       const step = prepareStep(
         { caseId: target.caseId, type: REDACTION_TYPE, actor: options.actor, payload: redactionPayload(seq, row.leaf, options.reason) },
         'redaction',
-        this.maxPayload,
+        this.stepContext,
         'redaction',
       );
       const [receipt] = await this.transactions.commit([step], (tx, by) => tx.redactPayload(seq, by));
@@ -343,34 +357,38 @@ export class Ledger {
   // ---- reads and proofs ------------------------------------------------------
 
   /**
-   * The entry at seq, decoded, with its payload.
-   * @throws NOT_FOUND, MALFORMED_ENTRY (stored bytes are corrupt)
+   * The entry at seq: decoded from its bytes, checked and marked (`ok`,
+   * `issues`, `payloadState`); its payload only when it is present and
+   * matches its commitment.
+   * @throws NOT_FOUND
    */
   async get(seq: number): Promise<LedgerEntry> {
     this.checkOpen();
-    return readEntry(this.store, seq);
+    return readEntry(this.store, seq, this.origin);
   }
 
-  /** One page of entries matching the filter, in seq order. */
+  /** One page of entries matching the filter, in seq order, each checked and marked like get(). */
   async query(options: QueryOptions = {}): Promise<Page> {
     this.checkOpen();
-    return queryPage(this.store, options);
+    return queryPage(this.store, options, this.origin);
   }
 
   /** Every entry matching the filter, streamed in seq order with constant memory. */
   async *stream(options: Omit<QueryOptions, 'limit'> = {}): AsyncGenerator<LedgerEntry> {
     this.checkOpen();
-    yield* streamEntries(this.store, options);
+    yield* streamEntries(this.store, options, this.origin);
   }
 
   /**
-   * A case's steps in order, with its per-case chain checked: steps numbered
-   * 1, 2, … without gap, each casePrev equal to the recomputed leaf hash of
-   * the step before, every row passing verification's single-row checks.
+   * A case's steps in ledger order, each checked and marked like get(), with
+   * its per-case chain checked: steps numbered 1, 2, … without gap, each
+   * casePrev equal to the recomputed leaf hash of the step before, no nonce
+   * twice. That no later step was hidden by an index edit is shown by
+   * verify(), not here.
    */
   async trace(caseId: string): Promise<Trace> {
     this.checkOpen();
-    return traceCase(this.store, caseId);
+    return traceCase(this.store, caseId, this.origin);
   }
 
   /**
@@ -388,8 +406,7 @@ export class Ledger {
     return proveConsistency(this.store, this.proofNodes, oldSize, newSize);
   }
 
-  // ---- evidence (format.md §9) -------------------------------------------------
-
+  // ---- evidence (format.md §9): nothing that does not check goes into it (evidence.ts)
   /** An evidence bundle (format.md §9.3) against the latest signed checkpoint, streamed line by line to `write` (see evidence.ts). */
   async exportBundle(write: BundleWriter, options: BundleExportOptions = {}): Promise<BundleExport> {
     this.checkOpen();

@@ -1,9 +1,12 @@
 /**
  * Everything about a step that can be checked before the write transaction
- * starts: its text fields, its payload, its salt and commitment, and the
- * actor signatures given with it (format.md §4). Nothing here reads the store.
+ * starts: its text fields, its payload, its salt and commitment, its nonce,
+ * and the actor signatures given with it (format.md §4). Nothing here reads
+ * the store.
  */
 import {
+  LedgerError,
+  NONCE_BYTES,
   RESERVED_PREFIX,
   REDACTION_TYPE,
   checkBytes,
@@ -11,10 +14,12 @@ import {
   decodePayload,
   encodePayload,
   fail,
+  idempotencyNonce,
   isReserved,
+  newNonce,
   newSalt,
   payloadCommitment,
-  validateText,
+  validateNewText,
   verifyActorSignature,
   type ActorSignature,
   type Statement,
@@ -34,25 +39,72 @@ export interface PreparedStep {
   signWith: Uint8Array[];
   /** Written by the library or a layer (reserved `casetrail.` names), not by the public append. */
   system: boolean;
+  /** The entry's nonce (format.md §4.6). */
+  nonce: Uint8Array;
+  /**
+   * Where the nonce came from: an idempotency key (a step sent again is the
+   * same step if its type, actor and payload are), given with the step (the
+   * same step if its statement is), or drawn fresh.
+   */
+  nonceFrom: 'key' | 'given' | 'fresh';
+}
+
+/** What prepareStep needs of the ledger: its payload limit and its origin (which v2 statements name). */
+export interface StepContext {
+  maxPayload: number;
+  origin: string;
 }
 
 /** Most steps in one transaction. */
 export const MAX_BATCH = 100_000;
 
+/** What the device that signs a statement knows: the ledger it is for, the step, and optionally its nonce. */
+export interface StatementInput {
+  /** The origin of the ledger the statement is for (its checkpoint key name): the signature verifies there only. */
+  origin: string;
+  caseId: string;
+  type: string;
+  actor: string;
+  data?: unknown;
+  time?: number;
+  /** 16 bytes; default: derived from `idempotencyKey`, else fresh random bytes. */
+  nonce?: Uint8Array;
+  /** A key unique per step within its case, from which the nonce is derived (format.md §4.6). */
+  idempotencyKey?: string;
+}
+
+/** The nonce of a step: given, derived from its idempotency key, or fresh (format.md §4.6). */
+function nonceOf(caseId: string, nonce: Uint8Array | undefined, key: string | undefined, where: string): { nonce: Uint8Array; nonceFrom: PreparedStep['nonceFrom'] } {
+  if (nonce !== undefined && key !== undefined) fail('INVALID_ARGUMENT', `${where}: give nonce or idempotencyKey, not both`, { field: 'nonce' });
+  if (nonce !== undefined) {
+    checkBytes(nonce, `${where === '' ? '' : `${where}.`}nonce`, NONCE_BYTES);
+    return { nonce, nonceFrom: 'given' };
+  }
+  if (key !== undefined) return { nonce: idempotencyNonce(caseId, key), nonceFrom: 'key' };
+  return { nonce: newNonce(), nonceFrom: 'fresh' };
+}
+
 /**
- * Builds the statement an actor signs before appending (format.md §4.4):
- * fixes the payload bytes, a fresh salt and the time.
+ * Builds the version 2 statement an actor signs before appending (format.md
+ * §4.4): fixes the payload bytes, a fresh salt, the time and the nonce, and
+ * names the ledger. Pass `payload`, `salt`, `time` and `nonce` of the result
+ * with the signature to `append`.
  */
-export function prepareStatement(input: { caseId: string; type: string; actor: string; data?: unknown; time?: number }): PreparedStatement {
-  validateText('case', input.caseId);
-  validateText('type', input.type);
-  validateText('actor', input.actor);
+export function prepareStatement(input: StatementInput): PreparedStatement {
+  if (input === null || typeof input !== 'object') fail('INVALID_ARGUMENT', 'input must be an object');
+  validateNewText('case', input.caseId);
+  validateNewText('type', input.type);
+  validateNewText('actor', input.actor);
+  if (typeof input.origin !== 'string' || input.origin.length === 0) {
+    fail('INVALID_ARGUMENT', "origin must be the origin of the ledger the statement is for (its checkpoint key name)", { field: 'origin' });
+  }
   const payload = encodePayload(input.data === undefined ? null : input.data);
   const salt = newSalt();
   const time = input.time ?? Date.now();
   checkTime(time, 'time');
+  const { nonce } = nonceOf(input.caseId, input.nonce, input.idempotencyKey, '');
   return {
-    statement: { time, caseId: input.caseId, type: input.type, actor: input.actor, commit: payloadCommitment(salt, payload) },
+    statement: { v: 2, time, caseId: input.caseId, type: input.type, actor: input.actor, commit: payloadCommitment(salt, payload), nonce, origin: input.origin },
     payload,
     salt,
   };
@@ -62,18 +114,33 @@ export function prepareStatement(input: { caseId: string; type: string; actor: s
 export type StepOrigin = 'public' | 'redaction' | 'system';
 
 /**
- * Checks one step and computes its commitment; `at` is its index in the
- * batch (named `steps[3]` in errors) or a name for it. The public append refuses the reserved `casetrail.` names
- * for types and case ids (format.md §4.1); redactions and system entries
- * must use them.
+ * Checks one step and computes its commitment and nonce; `at` is its index
+ * in the batch (named `steps[3]` in errors, and `details.index` in the
+ * errors that concern the step's content) or a name for it. The public
+ * append refuses the reserved `casetrail.` names for types and case ids
+ * (format.md §4.1); redactions and system entries must use them. New text
+ * must hold no invisible character (§4.1).
  * @throws INVALID_ARGUMENT, PAYLOAD_TOO_LARGE, INVALID_SIGNATURE
  */
-export function prepareStep(s: StepInput, at: number | string, maxPayload: number, origin: StepOrigin = 'public'): PreparedStep {
+export function prepareStep(s: StepInput, at: number | string, ctx: StepContext, origin: StepOrigin = 'public'): PreparedStep {
+  if (typeof at !== 'number') return prepareOne(s, at, ctx, origin);
+  try {
+    return prepareOne(s, at, ctx, origin);
+  } catch (e) {
+    // Every refusal of a batch's step says which step (details.index), so that callers never parse messages.
+    if (e instanceof LedgerError && e.details['index'] === undefined) throw new LedgerError(e.code, e.message, { ...e.details, index: at }, { cause: e.cause });
+    throw e;
+  }
+}
+
+function prepareOne(s: StepInput, at: number | string, ctx: StepContext, origin: StepOrigin): PreparedStep {
   const where = typeof at === 'number' ? `steps[${at}]` : at;
+  const index = typeof at === 'number' ? { index: at } : {};
+  const maxPayload = ctx.maxPayload;
   if (s === null || typeof s !== 'object') fail('INVALID_ARGUMENT', `${where} must be an object`);
-  validateText('case', s.caseId);
-  validateText('type', s.type);
-  validateText('actor', s.actor);
+  validateNewText('case', s.caseId);
+  validateNewText('type', s.type);
+  validateNewText('actor', s.actor);
   if (origin === 'public') {
     if (s.type === REDACTION_TYPE) fail('INVALID_ARGUMENT', `${where}.type: use redact() to record a redaction`);
     if (isReserved(s.type)) fail('INVALID_ARGUMENT', `${where}.type: names starting with "${RESERVED_PREFIX}" are reserved`);
@@ -91,7 +158,7 @@ export function prepareStep(s: StepInput, at: number | string, maxPayload: numbe
     payload = encodePayload(s.data === undefined ? null : s.data);
   }
   if (payload.length > maxPayload) {
-    fail('PAYLOAD_TOO_LARGE', `${where}: payload is ${payload.length} bytes, the limit is ${maxPayload}`, { size: payload.length, limit: maxPayload });
+    fail('PAYLOAD_TOO_LARGE', `${where}: payload is ${payload.length} bytes, the limit is ${maxPayload}`, { size: payload.length, limit: maxPayload, ...index });
   }
   if (s.time !== undefined) checkTime(s.time, `${where}.time`);
   let salt: Uint8Array;
@@ -102,20 +169,23 @@ export function prepareStep(s: StepInput, at: number | string, maxPayload: numbe
     salt = newSalt();
   }
   const commit = payloadCommitment(salt, payload);
+  const { nonce, nonceFrom } = nonceOf(s.caseId, s.nonce, s.idempotencyKey, where);
   const signatures = s.signatures ?? [];
   const signWith = s.signWith ?? [];
   if (!Array.isArray(signatures) || !Array.isArray(signWith)) fail('INVALID_ARGUMENT', `${where}: signatures and signWith must be arrays`);
   if (signatures.length > 0) {
-    if (s.time === undefined || s.salt === undefined) {
-      fail('INVALID_ARGUMENT', `${where}: a pre-signed statement needs its time and salt (see prepareStatement)`);
+    if (s.time === undefined || s.salt === undefined || nonceFrom === 'fresh') {
+      fail('INVALID_ARGUMENT', `${where}: a pre-signed statement needs its time, salt and nonce (see prepareStatement)`, { field: 'signatures', ...index });
     }
-    const statement: Statement = { time: s.time, caseId: s.caseId, type: s.type, actor: s.actor, commit };
+    const statement: Statement = { v: 2, time: s.time, caseId: s.caseId, type: s.type, actor: s.actor, commit, nonce, origin: ctx.origin };
     for (const [j, sig] of signatures.entries()) {
-      if (!verifyActorSignature(statement, sig)) fail('INVALID_SIGNATURE', `${where}.signatures[${j}] does not verify over this statement`, typeof at === 'number' ? { index: at } : {});
+      if (!verifyActorSignature(statement, sig)) {
+        fail('INVALID_SIGNATURE', `${where}.signatures[${j}] does not verify over this statement (for ledger ${JSON.stringify(ctx.origin)}, with this case, time, nonce and payload)`, index);
+      }
     }
   }
   if (signatures.length + signWith.length > 16) fail('INVALID_ARGUMENT', `${where}: at most 16 actor signatures`);
-  return { caseId: s.caseId, type: s.type, actor: s.actor, payload, salt, commit, time: s.time, signatures, signWith, system: origin !== 'public' };
+  return { caseId: s.caseId, type: s.type, actor: s.actor, payload, salt, commit, time: s.time, signatures, signWith, system: origin !== 'public', nonce, nonceFrom };
 }
 
 export function checkPolicy(p: CheckpointPolicy): void {

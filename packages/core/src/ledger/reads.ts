@@ -11,30 +11,48 @@ import {
   checkString,
   checkTime,
   consistencyProof,
+  decodeEntry,
   fail,
   inclusionProof,
-  IssueList,
+  isBytes,
+  nonceReplayFinding,
   rootAt,
   rootFromInclusionProof,
+  toHex,
   validateText,
   type CaseTail,
+  type Entry,
+  type Finding,
   type NodeReader,
 } from '@casetrail/verify';
-import type { LedgerStore, NodeCache, QueryFilter, ReadView } from '../store/store.js';
-import { checkStoredRow, toLedgerEntry } from './rows.js';
+import type { EntryRow, LedgerStore, NodeCache, QueryFilter, ReadView } from '../store/store.js';
+import { caseRecordsAfter, noteRecord, readEntryRow, type CaseRecords } from './checked-entries.js';
 import type { ConsistencyProof, InclusionProof, LedgerEntry, Page, QueryOptions, Trace } from './types.js';
 
 const MAX_PAGE = 10_000;
 
+function tryDecode(row: EntryRow): Entry | undefined {
+  try {
+    return isBytes(row.bytes) ? decodeEntry(row.bytes) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
- * The entry at seq, decoded, with its payload.
- * @throws NOT_FOUND, MALFORMED_ENTRY (stored bytes are corrupt)
+ * The entry at seq, checked and marked (checked-entries.ts); the redaction
+ * records of its case are read too, so that an erased payload written back
+ * is an issue even when the `redactions` table lost its row.
+ * @throws NOT_FOUND
  */
-export async function readEntry(store: LedgerStore, seq: number): Promise<LedgerEntry> {
+export async function readEntry(store: LedgerStore, seq: number, origin: string): Promise<LedgerEntry> {
   checkNat(seq, 'seq');
-  const row = await store.read((v) => v.entry(seq));
-  if (row === undefined) fail('NOT_FOUND', `no entry ${seq} in ${store.location}`, { seq });
-  return toLedgerEntry(row);
+  return store.read((v) => {
+    const row = v.entry(seq);
+    if (row === undefined) fail('NOT_FOUND', `no entry ${seq} in ${store.location}`, { seq });
+    const e = tryDecode(row);
+    return readEntryRow(v, row, origin, e === undefined ? undefined : caseRecordsAfter(v, e.caseId, seq));
+  });
 }
 
 /** The store filter of query options; time bounds become seq bounds (times never decrease). */
@@ -60,59 +78,100 @@ function filterOf(v: ReadView, options: QueryOptions): QueryFilter {
   };
 }
 
-/** One page of entries matching the filter, in seq order. */
-export async function queryPage(store: LedgerStore, options: QueryOptions): Promise<Page> {
+/**
+ * A row selected by the index columns must match the filter by its bytes
+ * too: a row that does not is marked (INDEX_MISMATCH already says that a
+ * column differs from the bytes; this says which selection it fails).
+ */
+function filterFinding(e: LedgerEntry, options: QueryOptions): Finding | undefined {
+  const d = e.entry;
+  if (d === undefined) return undefined;
+  const outside =
+    (options.caseId !== undefined && d.caseId !== options.caseId) ||
+    (options.actor !== undefined && d.actor !== options.actor) ||
+    (options.type !== undefined && d.type !== options.type) ||
+    (options.since !== undefined && d.time < options.since) ||
+    (options.until !== undefined && d.time >= options.until);
+  return outside ? { code: 'INDEX_MISMATCH', seq: e.seq, message: `entry ${e.seq} was selected by its index columns, but its bytes do not match the filter` } : undefined;
+}
+
+/**
+ * One page of entries matching the filter, in seq order, each checked and
+ * marked. Which rows match is found through the index columns; what is
+ * shown of them comes from their bytes.
+ */
+export async function queryPage(store: LedgerStore, options: QueryOptions, origin: string): Promise<Page> {
   const limit = options.limit ?? 100;
   checkIntIn(limit, 'limit', 1, MAX_PAGE);
-  const rows = await store.read((v) => v.query({ ...filterOf(v, options), limit: limit + 1 }));
-  const more = rows.length > limit;
-  const entries = rows.slice(0, limit).map(toLedgerEntry);
-  const page: Page = { entries };
-  if (more) page.next = entries[entries.length - 1]!.seq;
-  return page;
+  return store.read((v) => {
+    const rows = v.query({ ...filterOf(v, options), limit: limit + 1 });
+    const more = rows.length > limit;
+    const entries = rows.slice(0, limit).map((row) => {
+      const e = readEntryRow(v, row, origin);
+      const f = filterFinding(e, options);
+      if (f !== undefined && !e.issues.some((i) => i.code === 'INDEX_MISMATCH')) {
+        e.issues.push({ severity: 'error', table: 'entries', ...f });
+        e.ok = false;
+      }
+      return e;
+    });
+    const page: Page = { entries };
+    if (more) page.next = rows[limit - 1]!.seq;
+    return page;
+  });
 }
 
 /** Every entry matching the filter, in seq order, read 1,000 at a time. */
-export async function* streamEntries(store: LedgerStore, options: Omit<QueryOptions, 'limit'>): AsyncGenerator<LedgerEntry> {
+export async function* streamEntries(store: LedgerStore, options: Omit<QueryOptions, 'limit'>, origin: string): AsyncGenerator<LedgerEntry> {
   let after = options.after;
   for (;;) {
-    const page = await queryPage(store, { ...options, ...(after === undefined ? {} : { after }), limit: 1000 });
+    const page = await queryPage(store, { ...options, ...(after === undefined ? {} : { after }), limit: 1000 }, origin);
     for (const e of page.entries) yield e;
     if (page.next === undefined) return;
     after = page.next;
   }
 }
 
+/** Adds a chain finding to the step it concerns. */
+function markStep(step: LedgerEntry, f: Finding | undefined): void {
+  if (f === undefined) return;
+  step.issues.push({ severity: 'error', table: 'entries', ...f });
+  step.ok = false;
+}
+
 /**
- * A case's steps in order, each row given verification's single-row checks
- * (and a missing payload its redaction check), and the per-case chain
- * checked between them: the rules of checks/ in @casetrail/verify.
+ * A case's steps in ledger order, each checked and marked like any read,
+ * and the per-case chain checked between them (the rules of checks/ in
+ * @casetrail/verify): steps numbered 1, 2, … in ledger order, each linked to
+ * the recomputed leaf hash of the step before, no nonce twice. The rows are
+ * those the case index lists; a row whose bytes name another case is marked
+ * and kept out of the chain. That no later step was moved out of the case
+ * by an index edit is not provable here: full verification shows it.
  */
-export async function traceCase(store: LedgerStore, caseId: string): Promise<Trace> {
+export async function traceCase(store: LedgerStore, caseId: string, origin: string): Promise<Trace> {
   validateText('case', caseId);
   return store.read((view) => {
-    const steps: LedgerEntry[] = [];
-    const issues = new IssueList(Number.MAX_SAFE_INTEGER);
-    const where = { table: 'entries' as const };
+    // Ledger order is the rows' own order: the step column is an index, not a source.
+    const rows = view.caseEntries(caseId).sort((a, b) => a.seq - b.seq);
+    const records: CaseRecords = new Map();
+    for (const row of rows) noteRecord(records, caseId, row, tryDecode(row));
+    const steps = rows.map((row) => readEntryRow(view, row, origin, records));
     let prior: CaseTail | undefined;
-    for (const row of view.caseEntries(caseId)) {
-      const { checked, findings } = checkStoredRow(view, row);
-      issues.addAll(findings, where);
-      const e = checked.decoded;
-      if (checked.leaf === undefined || e === undefined) continue;
-      try {
-        steps.push(toLedgerEntry(row));
-      } catch (err) {
-        issues.add({ ...where, code: 'ENTRY_DECODE', seq: row.seq, message: (err as Error).message });
-        continue;
+    const nonces = new Map<string, { seq: number; entry: Entry }>();
+    for (const step of steps) {
+      const e = step.entry;
+      if (e === undefined || e.caseId !== caseId || step.leafHash.length === 0) continue;
+      markStep(step, caseLinkFinding(step.seq, e, prior) ?? caseOrderFinding(step.seq, prior));
+      if (e.nonce !== undefined) {
+        const key = toHex(e.nonce);
+        const first = nonces.get(key);
+        if (first === undefined) nonces.set(key, { seq: step.seq, entry: e });
+        else markStep(step, nonceReplayFinding(step.seq, e, first.seq, first.entry));
       }
-      const link = caseLinkFinding(e.seq, e, prior);
-      if (link !== undefined) issues.add({ ...where, ...link });
-      const order = caseOrderFinding(e.seq, prior);
-      if (order !== undefined) issues.add({ ...where, ...order });
-      prior = { step: e.step, leaf: checked.leaf, seq: e.seq };
+      prior = { step: e.step, leaf: step.leafHash, seq: step.seq };
     }
-    return { caseId, steps, ok: issues.count === 0, issues: issues.list };
+    const issues = steps.flatMap((s) => s.issues);
+    return { caseId, steps, ok: !issues.some((i) => i.severity === 'error'), issues };
   });
 }
 

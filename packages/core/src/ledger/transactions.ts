@@ -10,7 +10,7 @@ import type { Appender, CommitResult } from './append.js';
 import { noteWithSignature } from './checkpoints.js';
 import type { CommitListeners } from './commits.js';
 import { Refusal, type ExtensionRegistry } from './extensions.js';
-import { prepareStep, type PreparedStep } from './prepare.js';
+import { prepareStep, type PreparedStep, type StepContext } from './prepare.js';
 import type { Receipt } from './types.js';
 
 export class Transactions {
@@ -20,7 +20,7 @@ export class Transactions {
     private readonly extensions: ExtensionRegistry,
     private readonly listeners: CommitListeners,
     private readonly signer: NoteSigner | undefined,
-    private readonly maxPayload: number,
+    private readonly stepContext: StepContext,
   ) {}
 
   /**
@@ -81,7 +81,7 @@ export class Transactions {
       try {
         const prepared = r.record.map((e, i) => {
           this.extensions.checkSystemEntry(e, `record[${i}]`);
-          return prepareStep({ caseId: e.caseId, type: e.type, actor: e.actor, data: e.data }, `record[${i}]`, this.maxPayload, 'system');
+          return prepareStep({ caseId: e.caseId, type: e.type, actor: e.actor, data: e.data }, `record[${i}]`, this.stepContext, 'system');
         });
         const result = await this.appender.commit(prepared, { hooks: false, steps: this.listeners.any });
         this.emit(result);

@@ -52,6 +52,16 @@ export interface StepInput {
   signatures?: ActorSignature[];
   /** Ed25519 seeds to sign the statement with now, on the actor's behalf. */
   signWith?: Uint8Array[];
+  /** The statement's 16-byte nonce (from prepareStatement, with signatures made beforehand). */
+  nonce?: Uint8Array;
+  /**
+   * A key unique per step within its case (1–256 bytes, no control
+   * characters): the ledger accepts the step once. Sent again, the same step
+   * (same type, actor and data) gets the receipt of the first, with
+   * `duplicate: true`; another step with the key is IDEMPOTENCY_CONFLICT
+   * (format.md §4.6).
+   */
+  idempotencyKey?: string;
 }
 
 /** What the ledger gives back for an appended step. */
@@ -65,18 +75,46 @@ export interface Receipt {
   treeSize: number;
   /** Signed checkpoint note of treeSize, if the policy made one. */
   checkpoint?: string;
+  /** The step was appended before (same nonce or idempotency key): this is the receipt of that entry, and nothing new was written for it. */
+  duplicate?: true;
 }
 
-/** A stored entry as read back. `data` is undefined when the payload was redacted. */
+/**
+ * What a read knows of an entry's payload (format.md §4.2, §4.5):
+ * - `present`: it matches the commitment and no redaction erased it;
+ * - `erased`: it is gone, and a valid redaction entry proves it was erased;
+ * - `missing`: it is gone and nothing proves a redaction (PAYLOAD_MISSING);
+ * - `mismatch`: it does not match the commitment, or its columns have the wrong type;
+ * - `restored`: a valid redaction erased it, yet it is there again (REDACTION_INVALID);
+ * - `unchecked`: the entry bytes do not decode, so nothing can be checked.
+ * Only a `present` payload is handed out as `payload` and `data`.
+ */
+export type PayloadState = 'present' | 'erased' | 'missing' | 'mismatch' | 'restored' | 'unchecked';
+
+/**
+ * A stored entry as read back: every field decoded from the stored bytes and
+ * the hashes recomputed, never taken from index columns; what does not check
+ * is in `issues` (the one issue type, table `entries`, with `seq`).
+ */
 export interface LedgerEntry {
+  /** The position the row was read at: the entry's own seq, unless an issue says SEQ_MISMATCH. */
   seq: number;
+  /** SHA-256(0x00 ‖ bytes), recomputed (empty only when the row holds no byte string: ROW_INVALID). */
   leafHash: Uint8Array;
   bytes: Uint8Array;
-  entry: Entry;
+  /** Decoded from `bytes`; absent when they do not decode (ENTRY_DECODE). */
+  entry?: Entry;
+  /** The payload and salt when `payloadState` is `present`; else null. */
   payload: Uint8Array | null;
   salt: Uint8Array | null;
+  /** The parsed payload when it is `present` and readable (PAYLOAD_MALFORMED otherwise); else undefined. */
   data: unknown;
+  /** True when the payload was erased by a proven redaction (`payloadState` `erased`). */
   redacted: boolean;
+  payloadState: PayloadState;
+  /** True when there is no issue of severity `error`. */
+  ok: boolean;
+  issues: Issue[];
 }
 
 export interface QueryOptions {
@@ -104,9 +142,15 @@ export type TraceIssue = Issue;
 
 export interface Trace {
   caseId: string;
+  /**
+   * The rows the case index lists for the case, in ledger order, each
+   * checked and marked like any read (a row whose bytes name another case
+   * is listed with INDEX_MISMATCH and kept out of the chain).
+   */
   steps: LedgerEntry[];
-  /** True when the per-case chain and every payload commitment check out. */
+  /** True when no step has an error and the per-case chain checks out. */
   ok: boolean;
+  /** Every issue: those of the steps and those of the chain. */
   issues: TraceIssue[];
 }
 

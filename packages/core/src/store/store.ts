@@ -59,6 +59,15 @@ export interface CosignatureRow {
   line: string;
 }
 
+/** A part of a ledger file that is missing or damaged (format.md §7, "What makes a file a ledger"). */
+export interface StoreDamage {
+  table: 'meta' | 'entries' | 'redactions' | 'checkpoints' | 'cosignatures';
+  message: string;
+}
+
+/** Tables whose keys verification checks (format.md §8 item 15). */
+export type KeyedTable = 'entries' | 'checkpoints' | 'redactions' | 'cosignatures';
+
 /** The last entry: what the next append links to. */
 export interface TailRow {
   seq: number;
@@ -94,8 +103,31 @@ export interface ReadView extends NodeReader {
   caseStep(caseId: string, step: number): EntryRow | undefined;
   /** Rows of caseId in step order, from `fromStep` (default 1), at most `limit` (default all). */
   caseEntries(caseId: string, fromStep?: number, limit?: number): EntryRow[];
+  /**
+   * The rows of caseId whose `nonce` column is `nonce`, in seq order (by the
+   * unique index of schema 2; none in a file without the column).
+   */
+  caseNonce(caseId: string, nonce: Uint8Array): EntryRow[];
+  /**
+   * The (case_id, nonce) column pairs that more than one row holds: among
+   * all rows (fromSeq 0), or held by a row from `fromSeq` on and another row
+   * (format.md §8 item 16). Untrusted, like every column.
+   */
+  repeatedNonces(fromSeq: number): IterableIterator<{ case_id: unknown; nonce: unknown }>;
+  /**
+   * How many rows of each table have a key that is not an integer from 0 to
+   * 2^53 − 1 (format.md §8 item 15): rows no range read would ever reach.
+   */
+  invalidKeys(): Array<{ table: KeyedTable; count: number }>;
   /** Rows in seq order with seq in [fromSeq, toSeq), streamed. */
   entries(fromSeq: number, toSeq: number): IterableIterator<EntryRow>;
+  /**
+   * How many rows have a seq in [fromSeq, toSeq): equal to toSeq − fromSeq
+   * unless rows are missing. Work planned by seq range (verification
+   * workers) is planned by this instead, so that a row with a huge seq
+   * does not make empty ranges to walk.
+   */
+  entryCount(fromSeq: number, toSeq: number): number;
   /** One page of rows matching the filter. */
   query(filter: QueryFilter): EntryRow[];
   /** Smallest seq whose time is ≥ t (size if none), relying on times never decreasing. */
@@ -144,6 +176,12 @@ export interface LedgerStore {
   readonly origin: string;
   readonly readonly: boolean;
   readonly isOpen: boolean;
+  /**
+   * Parts of the ledger that are missing or damaged, found when it was
+   * opened (empty for a sound ledger). Only verification reads a damaged
+   * ledger; `Ledger` and writes refuse it with LEDGER_DAMAGED.
+   */
+  readonly damage: readonly StoreDamage[];
   /**
    * Whether another thread or process can open this store from `location`
    * (verification workers, followers). An in-memory store cannot.

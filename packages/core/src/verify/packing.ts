@@ -37,6 +37,7 @@ const F_LEAF = 1;
 const F_ENTRY = 2;
 const F_PAYLOAD_BAD = 4;
 const F_PAYLOAD_MISSING = 8;
+const F_V2 = 16;
 const NUMS = 5;
 
 /**
@@ -85,6 +86,7 @@ export class ResultPacker {
     }
     if (r.entry !== undefined) {
       flags |= F_ENTRY;
+      if (r.entry.v === 2) flags |= F_V2;
       this.#hashes.set(r.entry.prev, i * 96 + 32);
       this.#hashes.set(r.entry.casePrev, i * 96 + 64);
     }
@@ -155,7 +157,7 @@ export function unpackResults(p: PackedResults, onResult: (r: RowFacts) => void)
   const redacts = new Map(p.redacts.map((r) => [r.at, { seq: r.seq, leaf: r.leaf }]));
   const systemTypes = new Map(p.systemTypes.map((t) => [t.at, t.type]));
   const leaf = new Uint8Array(32);
-  const entry = { prev: new Uint8Array(32), casePrev: new Uint8Array(32), time: 0, step: 0, caseId: '' };
+  const entry: RowFacts['entry'] & object = { v: 1, prev: new Uint8Array(32), casePrev: new Uint8Array(32), time: 0, step: 0, caseId: '' };
   const r: RowFacts = { seq: 0, leaf: undefined, entry: undefined, nodes: undefined, payload: 'ok', redacts: undefined, systemType: undefined, actorSignatures: 0, issues: [] };
   let off = 0;
   for (let i = 0; i < p.count; i++) {
@@ -178,6 +180,7 @@ export function unpackResults(p: PackedResults, onResult: (r: RowFacts) => void)
       entry.time = p.numbers[o + 1]!;
       entry.step = p.numbers[o + 2]!;
       entry.caseId = p.caseIds[i]!;
+      entry.v = flags & F_V2 ? 2 : 1;
       r.entry = entry;
     } else r.entry = undefined;
     r.payload = flags & F_PAYLOAD_MISSING ? 'missing' : flags & F_PAYLOAD_BAD ? 'bad' : 'ok';

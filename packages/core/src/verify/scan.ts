@@ -11,6 +11,7 @@ import {
   checkEntryRow,
   decodeEntry,
   globalLinkFindings,
+  versionOrderFinding,
   isBytes,
   leafHash,
   storedNodesFindings,
@@ -27,6 +28,12 @@ const PROGRESS_EVERY = 65_536;
 const PARALLEL_THRESHOLD = 65_536;
 /** System entries collected before they are checked against their validators. */
 const SYSTEM_BATCH = 1024;
+/**
+ * Rows with edited index columns whose nonce is looked up by its bytes
+ * (file-checks.ts): beyond this many, verification has failed on their
+ * INDEX_MISMATCH already, and a replay among them is named by that code.
+ */
+const MAX_NONCE_SUSPECTS = 65_536;
 
 /**
  * Two workers beside the calling thread on a machine with more than one
@@ -41,8 +48,9 @@ function defaultWorkerCount(): number {
 
 /** Scans entries [start, size), then the checkpoints beyond the last entry. */
 export async function scanEntries(s: VerifyState): Promise<void> {
+  // Rows, not the seq range: a row with a huge seq must not make work of the empty range before it.
+  const total = s.view.entryCount(s.start, s.size);
   const cursor = new CheckpointCursor(s);
-  const total = s.size - s.start;
   s.expected = s.start;
   try {
     if (s.start === 0) cursor.checkUpTo(0);
@@ -55,8 +63,10 @@ export async function scanEntries(s: VerifyState): Promise<void> {
       }
     };
     const workers = s.options.workers ?? (total >= PARALLEL_THRESHOLD ? defaultWorkerCount() : 0);
-    if (!(workers > 0 && s.store.shareable && (await checkRowsInWorkers(s.store.location, s.start, s.size, workers, onRow)))) {
-      for (const row of s.view.entries(s.start, s.size)) onRow(checkEntryRow(row));
+    // Workers take seq ranges: only for rows without gaps (a gap is a SEQ_GAP, found as well in one thread).
+    const dense = total === s.size - s.start;
+    if (!(workers > 0 && dense && s.store.shareable && (await checkRowsInWorkers(s.store.location, s.origin, s.start, s.size, workers, onRow)))) {
+      for (const row of s.view.entries(s.start, s.size)) onRow(checkEntryRow(row, s.origin));
     }
     s.options.onProgress?.({ phase: 'entries', done: s.checked.entries, total });
     cursor.checkRest();
@@ -84,16 +94,17 @@ function checkOrdered(s: VerifyState, r: RowFacts, cursor: CheckpointCursor): vo
   if (r.leaf !== undefined && e !== undefined) {
     s.issues.addAll(globalLinkFindings(seq, e, s.prevLeaf, s.lastTime), where);
     s.lastTime = Math.max(s.lastTime, e.time);
+    const downgrade = versionOrderFinding(seq, e.v, s.version);
+    if (downgrade !== undefined) s.issues.add({ ...where, ...downgrade });
+    s.version = Math.max(s.version, e.v);
     const link = caseLinkFinding(seq, e, priorStep(s, seq, e));
     if (link !== undefined) s.issues.add({ ...where, ...link });
     s.cases.set(e.caseId, e.step, r.leaf, seq);
     if (r.payload === 'missing') s.missingPayloads.push(seq);
     else if (r.payload === 'ok') s.checked.payloads++;
     if (r.redacts !== undefined) checkRedactionRecord(s, seq, r.redacts.seq);
-    if (r.systemType !== undefined && s.systemTypes?.[r.systemType] !== undefined && r.payload === 'ok') {
-      s.systemEntries.push(seq);
-      if (s.systemEntries.length >= SYSTEM_BATCH) checkSystemEntries(s);
-    }
+    if (r.systemType !== undefined) checkSystemType(s, seq, r.systemType, r.payload);
+    if (e.v === 2 && s.nonceSuspects.length < MAX_NONCE_SUSPECTS && r.issues.some((i) => i.code === 'INDEX_MISMATCH')) s.nonceSuspects.push(seq);
   }
   if (r.leaf === undefined) {
     s.treeBroken = true;
@@ -107,6 +118,26 @@ function checkOrdered(s: VerifyState, r: RowFacts, cursor: CheckpointCursor): vo
     }
   }
   cursor.checkUpTo(seq + 1);
+}
+
+/**
+ * A system entry (format.md §4.1) is judged by its type's validator: queued
+ * for it when its payload is there; a reserved type no validator was given
+ * for is reported (SYSTEM_TYPE_UNKNOWN), never accepted silently.
+ */
+function checkSystemType(s: VerifyState, seq: number, type: string, payload: RowFacts['payload']): void {
+  if (s.systemTypes === undefined || !Object.hasOwn(s.systemTypes, type)) {
+    s.issues.add({
+      ...where,
+      code: 'SYSTEM_TYPE_UNKNOWN',
+      seq,
+      message: `entry ${seq} is a system entry of type ${JSON.stringify(type)}, whose rules verification was not given: pass the validators of the layer that writes it (systemTypes)`,
+    });
+    return;
+  }
+  if (payload !== 'ok') return;
+  s.systemEntries.push(seq);
+  if (s.systemEntries.length >= SYSTEM_BATCH) checkSystemEntries(s);
 }
 
 /**

@@ -47,6 +47,8 @@ export class VerifyState {
   /** The recomputed leaf hash of the entry before `expected` (the genesis link before entry 0). */
   prevLeaf: Uint8Array;
   lastTime = 0;
+  /** The highest entry version seen so far (format.md §8 item 4). */
+  version = 0;
   /** Size of the latest stored checkpoint that verified. */
   signedSize = 0;
   trusted: Checkpoint | undefined;
@@ -59,6 +61,12 @@ export class VerifyState {
   readonly missingPayloads: number[] = [];
   /** System entries to check against their type's validator (in batches during the scan). */
   readonly systemEntries: number[] = [];
+  /**
+   * Version 2 entries whose index columns differ from their bytes: their
+   * nonce column may hide a replay, so checkNonces looks them up by their
+   * decoded nonce (at most MAX_NONCE_SUSPECTS of them are kept).
+   */
+  readonly nonceSuspects: number[] = [];
 
   constructor(
     readonly store: LedgerStore,
@@ -81,8 +89,12 @@ export class VerifyState {
     this.systemTypes = options.systemTypes;
     this.witnesses = (options.witnesses ?? []).map((w) => (typeof w === 'string' ? parseCosignatureVerifierKey(w.trim()) : w));
     this.prevLeaf = Uint8Array.from(genesisLink(this.origin));
-    this.size = view.size();
+    this.entriesReadable = !store.damage.some((d) => d.table === 'entries' || d.table === 'checkpoints');
+    this.size = this.entriesReadable ? view.size() : 0;
   }
+
+  /** Whether the entries and checkpoints tables can be read at all (format.md §8 item 14). */
+  readonly entriesReadable: boolean;
 
   report(): VerifyReport {
     const r: VerifyReport = {

@@ -31,8 +31,9 @@ function isSafeNat(v: unknown): v is number {
   return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
 }
 
-/** Step: meta. Nothing in it is trusted; it must merely agree with the key. */
+/** Step: meta. Nothing in it is trusted; it must merely agree with the key (a damaged meta is reported by checkStructure). */
 export function checkMeta(s: VerifyState): void {
+  if (s.store.damage.some((d) => d.table === 'meta')) return;
   const meta = new Map(s.view.meta().map((r) => [r.key, r.value]));
   if (meta.get('origin') !== s.origin) {
     s.issues.add({ code: 'META_MISMATCH', table: 'meta', message: `the file says its origin is ${JSON.stringify(meta.get('origin'))}, the verifier key is for ${JSON.stringify(s.origin)}` });
@@ -94,6 +95,7 @@ export function startFromTrustedCheckpoint(s: VerifyState): boolean {
     if (last === undefined) return false;
     s.prevLeaf.set(last.leaf);
     s.lastTime = last.entry.time;
+    s.version = last.entry.v;
   }
   return true;
 }
@@ -263,7 +265,7 @@ export function checkMissingPayloads(s: VerifyState): void {
     // A worker reads outside this snapshot: a payload erased by a redaction
     // made after it began is still here. Decide on this snapshot's row.
     const row = s.view.entry(seq);
-    const again = row === undefined ? undefined : checkEntryRow(row);
+    const again = row === undefined ? undefined : checkEntryRow(row, s.origin);
     if (again !== undefined && again.payload !== 'missing') {
       s.checked.payloads++;
       for (const i of again.issues) if (i.code === 'PAYLOAD_COMMITMENT_MISMATCH' || i.code === 'ROW_INVALID') s.issues.add({ ...i, table: 'entries' });

@@ -10,8 +10,9 @@
  * everything that is wrong (up to maxIssues). The format rules themselves
  * are those of checks/ in @casetrail/verify, shared with trace and bundles.
  */
-import { LedgerError } from '@casetrail/verify';
+import { LedgerError, isLedgerError } from '@casetrail/verify';
 import type { LedgerStore } from '../store/store.js';
+import { checkKeys, checkNonces, checkStructure } from './file-checks.js';
 import { scanEntries } from './scan.js';
 import type { VerifyOptions, VerifyReport } from './options.js';
 import { VerifyState } from './state.js';
@@ -48,14 +49,23 @@ export async function verifyStore(store: LedgerStore, options: VerifyOptions): P
   const started = Date.now();
   return store.snapshot(async (view) => {
     const s = new VerifyState(store, view, options, started);
-    checkMeta(s);
-    if (openTrustedCheckpoint(s) && startFromTrustedCheckpoint(s)) {
-      await scanEntries(s);
-      checkMissingPayloads(s);
-      checkRedactionsTable(s);
-      checkSystemEntries(s);
-      checkCosignatures(s);
-      checkUnsignedTail(s);
+    if (!checkStructure(s)) return s.report();
+    try {
+      checkKeys(s);
+      checkMeta(s);
+      if (openTrustedCheckpoint(s) && startFromTrustedCheckpoint(s)) {
+        await scanEntries(s);
+        checkMissingPayloads(s);
+        checkRedactionsTable(s);
+        checkSystemEntries(s);
+        checkNonces(s);
+        checkCosignatures(s);
+        checkUnsignedTail(s);
+      }
+    } catch (e) {
+      // A page of the file that SQLite cannot read is damage of the ledger (format.md §8 item 14): reported, not thrown.
+      if (!isLedgerError(e, 'LEDGER_DAMAGED')) throw e;
+      s.issues.add({ code: 'LEDGER_DAMAGED', table: 'entries', message: e.message });
     }
     return s.report();
   });

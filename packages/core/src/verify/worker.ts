@@ -11,13 +11,14 @@ import { ResultPacker, transferList, type RecycledBuffers } from './packing.js';
 
 installNodeCrypto();
 const port = parentPort!;
-const store = await openStore((workerData as { location: string }).location, { readonly: true });
+const { location, origin } = workerData as { location: string; origin: string };
+const store = await openStore(location, { readonly: true });
 
 port.on('message', ({ from, to, recycled }: { from: number; to: number; recycled?: RecycledBuffers }) => {
   store
     .read((view) => {
       const packer = new ResultPacker(to - from, recycled);
-      for (const row of view.entries(from, to)) packer.add(checkEntryRow(row));
+      for (const row of view.entries(from, to)) packer.add(checkEntryRow(row, origin));
       return packer.finish();
     })
     .then(

@@ -32,12 +32,14 @@ function workerScript(): URL | undefined {
 type Reply = { from: number; packed: PackedResults } | { from: number; error: string };
 
 /**
- * Checks rows [start, end) in `count` workers, calling onResult for each row
+ * Checks rows [start, end) in `count` workers (actor signatures of version 2
+ * entries with the verifier's `origin`), calling onResult for each row
  * in seq order. Resolves false (having called nothing) if workers cannot be
  * started, so the caller checks the rows itself.
  */
 export async function checkRowsInWorkers(
   location: string,
+  origin: string,
   start: number,
   end: number,
   count: number,
@@ -50,7 +52,7 @@ export async function checkRowsInWorkers(
     for (let i = 0; i < count; i++) {
       // A worker holds one chunk at a time; small heap limits keep the
       // process's peak memory close to the single-thread verifier's.
-      workers.push(new Worker(script, { workerData: { location }, resourceLimits: { maxYoungGenerationSizeMb: 1, maxOldGenerationSizeMb: 32 } }));
+      workers.push(new Worker(script, { workerData: { location, origin }, resourceLimits: { maxYoungGenerationSizeMb: 1, maxOldGenerationSizeMb: 32 } }));
     }
   } catch {
     await Promise.all(workers.map((w) => w.terminate()));

@@ -256,6 +256,7 @@ export async function applyCase(f: Fixture, c: TamperCase): Promise<{ path: stri
   const db = rawOpen(path);
   try {
     db.exec('DROP INDEX IF EXISTS entries_case');
+    db.exec('DROP INDEX IF EXISTS entries_nonce');
     const applied = mutate(db, f, c);
     return { path, ...applied };
   } finally {
@@ -351,8 +352,9 @@ function insertRow(db: Database.Database, f: Fixture, c: TamperCase): Applied {
       const tail = caseRows[caseRows.length - 1]!;
       const salt = new Uint8Array(32).fill(7);
       const data = utf8('{"forged":true}');
+      const nonce = new Uint8Array(16).fill(0x6d);
       const bytes = encodeEntry({
-        v: 1,
+        v: 2,
         seq: n,
         prev: f.rows.entries[n - 1]!['leaf'] as Uint8Array,
         time: last.time + 1,
@@ -363,12 +365,13 @@ function insertRow(db: Database.Database, f: Fixture, c: TamperCase): Applied {
         actor: 'mallory',
         commit: payloadCommitment(salt, data),
         sigs: [],
+        nonce,
       });
       const acc = new MerkleAccumulator();
       for (const r of f.rows.entries) acc.push(r['leaf'] as Uint8Array);
       const completed = acc.push(leafHash(bytes));
       const nodes = Buffer.concat(completed.map((x) => Buffer.from(x.hash)));
-      db.prepare('INSERT INTO entries (seq, leaf, bytes, nodes, case_id, step, type, actor, time, salt, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').run(
+      db.prepare('INSERT INTO entries (seq, leaf, bytes, nodes, case_id, step, type, actor, time, salt, data, nonce) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').run(
         n,
         Buffer.from(leafHash(bytes)),
         Buffer.from(bytes),
@@ -380,6 +383,7 @@ function insertRow(db: Database.Database, f: Fixture, c: TamperCase): Applied {
         last.time + 1,
         Buffer.from(salt),
         Buffer.from(data),
+        Buffer.from(nonce),
       );
       return { applied: true, expect: { type: 'issue', codes: ['UNSIGNED_TAIL'], at: { seq: n } }, description: `insert entries[seq=${n}] (well formed and chained, unsigned)` };
     }
@@ -475,8 +479,9 @@ function expectation(f: Fixture, c: TamperCase, target: Row, after: Row | undefi
     case 'meta': {
       const key = target['key'] as string;
       const involved = [key, ...(donor === undefined || c.kind === 'copy' ? [] : [donor['key'] as string])];
+      // A file with the entries and checkpoints tables is a ledger: a damaged format or origin row is reported, not refused (format.md §7).
       if (involved.includes('format') || (c.column === 'key' && key === 'origin') || (c.kind === 'delete' && key === 'origin')) {
-        return { type: 'open', code: 'NOT_A_LEDGER' };
+        return issue(['LEDGER_DAMAGED'], { table: 'meta' });
       }
       if (involved.includes('origin')) return issue(['META_MISMATCH'], { table: 'meta' });
       return { type: 'benign', why: `meta "${key}" is not covered by any hash or signature (format.md §7: nothing in meta is trusted)` };

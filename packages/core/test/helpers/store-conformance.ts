@@ -51,7 +51,7 @@ export function sampleRows(n: number, origin = ORIGIN, start = 0, acc = new Merk
     const entry = { v: 1 as const, seq, prev, time: 1_000 + seq, caseId, step: tail.step + 1, casePrev: tail.leaf, type: seq % 2 ? 'odd' : 'even', actor: 'tester', commit: payloadCommitment(salt, data), sigs: [] };
     const bytes = encodeEntry(entry);
     const leaf = leafHash(bytes);
-    rows.push({ seq, leaf, bytes, nodes: nodesBlob(acc.push(leaf)), case_id: caseId, step: entry.step, type: entry.type, actor: 'tester', time: entry.time, salt, data });
+    rows.push({ seq, leaf, bytes, nodes: nodesBlob(acc.push(leaf)), case_id: caseId, step: entry.step, type: entry.type, actor: 'tester', time: entry.time, salt, data, nonce: null });
     cases.set(caseId, { step: entry.step, leaf });
     prev = leaf;
   }
@@ -152,6 +152,28 @@ export function describeStoreConformance(name: string, make: () => StoreMaker): 
         expect([...v.checkpoints(0)].map((c) => c.size)).toEqual([2, 5]);
         expect([...v.checkpoints(3)].map((c) => c.size)).toEqual([5]);
       });
+      await store.close();
+    });
+
+    test('nonces: the rows of a case by nonce, no repeated pair, no impossible key, rows counted, nothing damaged', async () => {
+      const store = await make().create(ORIGIN);
+      const rows = sampleRows(6).map((r, i) => ({ ...r, nonce: i % 2 === 0 ? new Uint8Array(16).fill(i + 1) : null }));
+      await store.write((tx) => rows.forEach((r) => tx.insertEntry(r)));
+      expect(store.damage).toEqual([]);
+      await store.read((v) => {
+        expect(v.caseNonce('C-0', new Uint8Array(16).fill(1)).map((r) => r.seq)).toEqual([0]);
+        expect(v.caseNonce('C-1', new Uint8Array(16).fill(1))).toEqual([]);
+        expect(Uint8Array.from(v.entry(2)!.nonce!)).toEqual(new Uint8Array(16).fill(3));
+        expect(v.entry(1)!.nonce).toBeNull();
+        expect([...v.repeatedNonces(0)]).toEqual([]);
+        expect([...v.repeatedNonces(3)]).toEqual([]);
+        expect(v.invalidKeys()).toEqual([]);
+        expect(v.entryCount(0, 6)).toBe(6);
+        expect(v.entryCount(2, 100)).toBe(4);
+      });
+      // The same nonce twice in a case is refused by the store itself (the unique index of format.md §7).
+      const dup = { ...sampleRows(1, ORIGIN, 6, undefined, rows[5]!.leaf)[0]!, case_id: 'C-0', step: 3, nonce: new Uint8Array(16).fill(1) };
+      expect(await codeOf(store.write((tx) => tx.insertEntry(dup)))).not.toBe('OK');
       await store.close();
     });
 

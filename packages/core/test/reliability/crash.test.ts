@@ -130,13 +130,14 @@ describe('crash safety under SIGKILL', () => {
         expect(workerError(w), w.stderr()).toBeUndefined();
         const reopened = await Ledger.open(path, { readonly: true });
         try {
-          const verdict = await reopened.verify({ vkey: KEYS.vkey });
+          // The worker's extension declares casetrail.alert; a verifier is told its rules (format.md §8).
+          const verdict = await reopened.verify({ vkey: KEYS.vkey, systemTypes: { 'casetrail.alert': (d) => (typeof (d as { about?: unknown })?.about === 'number' ? undefined : 'an alert names its step') } });
           expect(verdict.issues).toEqual([]);
           expect(verdict.signedSize).toBe(verdict.size);
           expect(verdict.size % 2).toBe(0);
           for await (const e of reopened.stream()) {
-            if (e.seq % 2 === 0) expect(e.entry.type).toBe('step');
-            else expect([e.entry.type, e.data]).toEqual(['casetrail.alert', { about: e.seq - 1 }]);
+            if (e.seq % 2 === 0) expect(e.entry!.type).toBe('step');
+            else expect([e.entry!.type, e.data]).toEqual(['casetrail.alert', { about: e.seq - 1 }]);
             checked++;
           }
         } finally {

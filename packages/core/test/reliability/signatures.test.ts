@@ -29,6 +29,7 @@ import {
   ed25519Sign,
   ed25519Verify,
   encodeEntry,
+  entryStatement,
   decodeEntry,
   formatCheckpoint,
   formatSignatureLine,
@@ -201,7 +202,7 @@ describe.each(providers)('checkpoint-note path on $name', ({ install }) => {
 });
 
 describe.each(providers)('actor-signature path on $name', ({ install }) => {
-  const statement: Statement = prepareStatement({ caseId: 'C-1', type: 'approval', actor: 'director', data: { ok: true }, time: 1_800_000_000_000 }).statement;
+  const statement: Statement = prepareStatement({ origin: ORIGIN, caseId: 'C-1', type: 'approval', actor: 'director', data: { ok: true }, time: 1_800_000_000_000 }).statement;
 
   test('edge signatures over a real statement: verifyActorSignature gives the policy verdict', () => {
     install();
@@ -214,7 +215,7 @@ describe.each(providers)('actor-signature path on $name', ({ install }) => {
   test('at append: each invalid edge signature is refused with INVALID_SIGNATURE and nothing is written', async () => {
     install();
     const l = await newLedger();
-    const prepared = prepareStatement({ caseId: 'C-1', type: 'approval', actor: 'director', data: { ok: true } });
+    const prepared = prepareStatement({ origin: ORIGIN, caseId: 'C-1', type: 'approval', actor: 'director', data: { ok: true } });
     let refused = 0;
     for (const c of edgeCases(actorSignatureMessage(prepared.statement))) {
       const step = {
@@ -224,6 +225,7 @@ describe.each(providers)('actor-signature path on $name', ({ install }) => {
         payload: prepared.payload,
         salt: prepared.salt,
         time: prepared.statement.time,
+        nonce: prepared.statement.nonce!,
         signatures: [{ publicKey: c.pk, signature: c.sig }],
       };
       if (c.valid) continue;
@@ -238,6 +240,7 @@ describe.each(providers)('actor-signature path on $name', ({ install }) => {
       payload: prepared.payload,
       salt: prepared.salt,
       time: prepared.statement.time,
+      nonce: prepared.statement.nonce!,
       signatures: [signStatement(prepared.statement, SEED)],
     });
     expect(ok.seq).toBe(0);
@@ -255,7 +258,7 @@ describe.each(providers)('actor-signature path on $name', ({ install }) => {
     const original = db.prepare('SELECT bytes FROM entries WHERE seq = 1').pluck().get() as Buffer;
     db.close();
     const entry = decodeEntry(Uint8Array.from(original));
-    const statement = { time: entry.time, caseId: entry.caseId, type: entry.type, actor: entry.actor, commit: entry.commit };
+    const statement = entryStatement(entry, ORIGIN);
     for (const c of edgeCases(actorSignatureMessage(statement))) {
       if (c.valid || c.pk.length !== 32 || c.sig.length !== 64) continue; // other lengths cannot be encoded (format.md §4.1)
       const copy = `${l.path}.${c.what.replace(/\W+/g, '-')}`;
@@ -275,7 +278,7 @@ describe('the policy checks stand in front of any provider', () => {
     setEd25519Provider(yesMan);
     try {
       const body = formatCheckpoint({ origin: 'edge.test/log', size: 3, root: leafHash(utf8('r')), extensions: [] });
-      const statement = prepareStatement({ caseId: 'C', type: 't', actor: 'a', time: 1 }).statement;
+      const statement = prepareStatement({ origin: 'edge.test/log', caseId: 'C', type: 't', actor: 'a', time: 1 }).statement;
       let checked = 0;
       for (const c of edgeCases(utf8(body)).filter((x) => x.policy)) {
         expect(ed25519Verify(c.pk, utf8(body), c.sig), c.what).toBe(false);

@@ -1,18 +1,23 @@
 /**
  * Reading evidence bundles (format.md §9.3) strictly: one line at a time,
- * each a JSON object with exactly the keys of its kind, strict base64,
- * hashes of 32 bytes, limits checked before parsing.
+ * each a JSON object with exactly the keys of its kind in their order, in
+ * the one form JSON.stringify writes (no white space, no CR, no key twice),
+ * strict base64, hashes of 32 bytes, limits checked before parsing.
  */
 import { fromBase64 } from '../bytes.js';
 import { HARD_MAX_PAYLOAD } from '../entry/payload.js';
 import { MAX_ENTRY_BYTES } from '../entry/entry.js';
 import { LedgerError } from '../errors.js';
+import { jsonNestsDeeperThan } from '../json-depth.js';
 import { MAX_NOTE_BYTES } from '../tlog/note.js';
 import {
   BUNDLE_FORMAT,
   HASH_LENGTH,
   MAX_BUNDLE_LINE_BYTES,
   MAX_PROOF_HASHES,
+  formatBundleEntry,
+  formatBundleHeader,
+  formatBundleTrailer,
   type BundleEntry,
   type BundleFilter,
   type BundleHeader,
@@ -72,9 +77,15 @@ function provenField(o: Json, what: string): BundleProvenEntry {
   return { seq: natural(o, 'seq', what), entry: base64Field(o, 'entry', what, MAX_ENTRY_BYTES), proof: proofField(o, what) };
 }
 
+/** Arrays and objects a bundle line nests at most: an entry line's redaction record's proof. */
+const MAX_LINE_DEPTH = 3;
+
 /**
- * Parses one bundle line (without its newline) strictly: a JSON object with
- * exactly the keys of its kind, strict base64, hashes of 32 bytes.
+ * Parses one bundle line (without its newline) strictly (format.md §9.3):
+ * a JSON object with exactly the keys of its kind, in their order, in the
+ * one form JSON.stringify writes — no white space, no CR before the
+ * newline, no key twice, strict base64, hashes of 32 bytes. The depth is
+ * checked on the text before it is parsed.
  * @param line - the line text (attacker-controlled)
  * @param first - whether this is the first line (which must be the header)
  * @returns the header, an entry, or the trailer
@@ -86,13 +97,30 @@ export function parseBundleLine(line: string, first: boolean): BundleLine {
   if (line.length > MAX_BUNDLE_LINE_BYTES) {
     throw new LedgerError('INPUT_TOO_LARGE', `bundle line is longer than ${MAX_BUNDLE_LINE_BYTES} bytes`, { limit: MAX_BUNDLE_LINE_BYTES });
   }
+  if (line.endsWith('\r')) throw malformed('the line ends in CR LF: bundle lines end in LF only');
+  if (line.length > 0 && (/^\s/.test(line) || /\s$/.test(line))) throw malformed('the line has white space around it');
+  if (jsonNestsDeeperThan(line, MAX_LINE_DEPTH)) throw malformed(`the line nests arrays and objects more than ${MAX_LINE_DEPTH} deep`);
   let v: unknown;
   try {
     v = JSON.parse(line);
   } catch (e) {
     throw malformed('the line is not JSON', e);
   }
-  const o = object(v, 'the line');
+  const parsed = parseLineObject(object(v, 'the line'), first);
+  // One form only: the line must be what the writer writes for what it holds.
+  let canonical: string;
+  try {
+    canonical = parsed.kind === 'header' ? formatBundleHeader(parsed.header) : parsed.kind === 'end' ? formatBundleTrailer(parsed.entries) : formatBundleEntry(parsed.entry);
+  } catch (e) {
+    throw malformed(`the line cannot be written back: ${(e as Error).message}`, e);
+  }
+  if (canonical.length !== line.length + 1 || !canonical.startsWith(line)) {
+    throw malformed('the line is not in the one form of format.md §9.3 (JSON.stringify of its keys in their order: white space, a key out of order or twice, or another escape or number form)');
+  }
+  return parsed;
+}
+
+function parseLineObject(o: Json, first: boolean): BundleLine {
   if (first) {
     onlyKeys(o, ['bundle', 'origin', 'checkpoint', 'payloads', 'filter', 'created'], 'the header');
     if (o['bundle'] !== BUNDLE_FORMAT) throw malformed(`the first line is not a ${BUNDLE_FORMAT} header`);

@@ -9,7 +9,10 @@
  *     {"end":"casetrail-bundle/v1","entries":n}                                              trailer
  *
  * Verification is streaming: memory grows with the number of distinct cases
- * in the bundle (one chain tail each), never with the number of entries.
+ * in the bundle (one chain tail each) and by one bit per tree position whose
+ * entry the bundle carries with a payload (so that a payload shown together
+ * with the redaction that erased it is refused), never with the bytes of
+ * the entries.
  *
  * Limits, enforced before parsing: a line is at most
  * {@link MAX_BUNDLE_LINE_BYTES} (`INPUT_TOO_LARGE`); base64 fields are length
@@ -20,8 +23,8 @@
  */
 import { checkNat } from '../args.js';
 import { equalBytes, toHex } from '../bytes.js';
-import { caseLinkFinding, globalLinkFindings, type CaseTail } from '../checks/chain.js';
-import { IssueList, type Finding, type Issue, type IssueCode } from '../checks/issues.js';
+import { caseLinkFinding, globalLinkFindings, versionOrderFinding, type CaseTail } from '../checks/chain.js';
+import { IssueList, isoTime, type Finding, type Issue, type IssueCode } from '../checks/issues.js';
 import { erasureTargetProblem, readRedactionRecord, redactionProblem, type RedactionTarget } from '../checks/redaction.js';
 import { actorSignatureFindings } from '../checks/signatures.js';
 import { decodeEntry, REDACTION_TYPE, type Entry } from '../entry/entry.js';
@@ -34,6 +37,7 @@ import { verifyInclusion } from '../tlog/merkle-proof.js';
 import { parseVerifierKey, type NoteVerifier } from '../tlog/note-keys.js';
 import type { BundleEntry, BundleFilter, BundleHeader, BundleLine, BundleRedaction } from './format.js';
 import { parseBundleLine } from './parse.js';
+import { PositionSet } from './positions.js';
 import type { BundleStep, BundleStepPayload } from './steps.js';
 
 /** Bundle verification reports issues of the one issue type (checks/issues.ts). */
@@ -121,6 +125,10 @@ export class BundleVerifier {
   #lastSeq = -1;
   #lastLeaf: Uint8Array | undefined;
   #lastTime = 0;
+  /** The highest entry version seen so far (format.md §8 item 4). */
+  #version = 0;
+  /** Positions whose entry the bundle carried with its payload (format.md §9.3 item 6). */
+  readonly #shownPayloads = new PositionSet();
   /** One chain tail (and, once a proven step was seen, a summary) per case: the only state that grows, with the number of cases. */
   readonly #cases = new Map<string, { summary?: BundleCaseSummary; tail: CaseTail }>();
   /** The issues of the line being checked, for its step. */
@@ -139,8 +147,8 @@ export class BundleVerifier {
     this.#issues = new IssueList(max);
   }
 
-  #issue(code: IssueCode, message: string, seq?: number): void {
-    this.#record({ code, severity: 'error', message, line: this.#lineNo, ...(seq === undefined ? {} : { seq }) });
+  #issue(code: IssueCode, message: string, seq?: number, extra: Pick<Issue, 'time'> = {}): void {
+    this.#record({ code, severity: 'error', message, line: this.#lineNo, ...(seq === undefined ? {} : { seq }), ...extra });
   }
 
   #finding(f: Finding | undefined): void {
@@ -257,7 +265,7 @@ export class BundleVerifier {
     this.#checkFilter(e, seq, h.filter);
     this.#checkCase(e, seq, leaf, h.filter, proven);
     const payload = this.#checkPayload(r, e, leaf, cp, proven);
-    const sigs = actorSignatureFindings(seq, e);
+    const sigs = actorSignatureFindings(seq, e, this.#verifier.name);
     // Only signatures that verified, on proven entries, are counted (never one an issue names).
     if (proven) this.#checked.actorSignatures += sigs.checked - sigs.findings.length;
     for (const f of sigs.findings) this.#finding(f);
@@ -284,6 +292,8 @@ export class BundleVerifier {
     // (the genesis link) and consecutive positions.
     const prevLeaf = seq === 0 ? genesisLink(this.#verifier.name) : seq === this.#lastSeq + 1 ? this.#lastLeaf : undefined;
     for (const finding of globalLinkFindings(seq, e, prevLeaf, this.#lastTime)) this.#finding(finding);
+    this.#finding(versionOrderFinding(seq, e.v, this.#version));
+    this.#version = Math.max(this.#version, e.v);
   }
 
   #checkFilter(e: Entry, seq: number, f: BundleFilter): void {
@@ -291,7 +301,7 @@ export class BundleVerifier {
       this.#issue('FILTER_MISMATCH', `entry ${seq} belongs to case ${JSON.stringify(e.caseId)}, the bundle is for case ${JSON.stringify(f.case)}`, seq);
     }
     if ((f.since !== undefined && e.time < f.since) || (f.until !== undefined && e.time >= f.until)) {
-      this.#issue('FILTER_MISMATCH', `entry ${seq} has time ${e.time}, outside the bundle's time range`, seq);
+      this.#issue('FILTER_MISMATCH', `entry ${seq} has time ${isoTime(e.time)}, outside the bundle's time range`, seq, { time: e.time });
     }
   }
 
@@ -328,6 +338,7 @@ export class BundleVerifier {
       return { state: 'withheld' };
     }
     if (r.payload !== undefined && r.salt !== undefined) {
+      if (seq < cp.size) this.#shownPayloads.add(seq);
       if (!equalBytes(payloadCommitment(r.salt, r.payload), e.commit)) {
         this.#issue('PAYLOAD_COMMITMENT_MISMATCH', `the payload of entry ${seq} does not match its commitment`, seq);
         return { state: 'failed' };
@@ -336,6 +347,13 @@ export class BundleVerifier {
       if (e.type === REDACTION_TYPE) {
         const read = readRedactionRecord({ seq, entry: e, payload: r.payload, salt: r.salt });
         if ('problem' in read) this.#issue('REDACTION_INVALID', `redaction entry ${seq} is not valid: ${read.problem}`, seq);
+        else if (this.#shownPayloads.has(read.named.redacts)) {
+          this.#issue(
+            'REDACTION_INVALID',
+            `redaction entry ${seq} erased the payload of entry ${read.named.redacts}, which this bundle carries: an erased payload is shown again (format.md §4.5)`,
+            seq,
+          );
+        }
       }
       return { state: 'verified', bytes: r.payload };
     }

@@ -11,7 +11,7 @@
  */
 import { equalBytes } from '../bytes.js';
 import { ZERO_HASH, type Entry } from '../entry/entry.js';
-import type { Finding } from './issues.js';
+import { isoTime, type Finding } from './issues.js';
 
 const NO_FINDINGS: Finding[] = [];
 
@@ -71,7 +71,9 @@ export function globalLinkFindings(seq: number, e: Pick<Entry, 'prev' | 'time'>,
       message: seq === 0 ? 'entry 0 does not carry the genesis link of this origin' : `entry ${seq} does not link to the leaf hash of entry ${seq - 1}`,
     });
   }
-  if (e.time < lastTime) out.push({ code: 'TIME_ORDER', seq, message: `entry ${seq} is earlier (${e.time}) than the entry before it (${lastTime})` });
+  if (e.time < lastTime) {
+    out.push({ code: 'TIME_ORDER', seq, time: e.time, previousTime: lastTime, message: `entry ${seq} is earlier (${isoTime(e.time)}) than the entry before it (${isoTime(lastTime)})` });
+  }
   return out;
 }
 
@@ -130,4 +132,18 @@ export class CaseTails {
   values(): IterableIterator<CaseTail> {
     return this.#map.values();
   }
+}
+
+/**
+ * The version order of entry `seq` (format.md §8 item 4): no version 1
+ * entry after a version 2 entry. `highest` is the highest version seen
+ * before it (0 before the first entry).
+ */
+export function versionOrderFinding(seq: number, v: number, highest: number): Finding | undefined {
+  if (v >= highest) return undefined;
+  return {
+    code: 'VERSION_DOWNGRADE',
+    seq,
+    message: `entry ${seq} is a version ${v} entry after a version ${highest} entry: a writer of version ${highest} never writes version ${v} again, whose actor signatures bind neither ledger nor case`,
+  };
 }

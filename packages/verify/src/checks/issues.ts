@@ -16,6 +16,7 @@ export type IssueCode =
   | 'LEAF_HASH_MISMATCH'
   | 'PREV_MISMATCH'
   | 'TIME_ORDER'
+  | 'VERSION_DOWNGRADE'
   | 'INDEX_MISMATCH'
   | 'CASE_STEP_MISMATCH'
   | 'CASE_CHAIN_BROKEN'
@@ -23,7 +24,9 @@ export type IssueCode =
   | 'PAYLOAD_MISSING'
   | 'REDACTION_INVALID'
   | 'ACTOR_SIGNATURE_INVALID'
+  | 'NONCE_REPLAYED'
   | 'SYSTEM_ENTRY_INVALID'
+  | 'SYSTEM_TYPE_UNKNOWN'
   | 'NODE_MISMATCH'
   | 'NODE_MISSING'
   | 'NODE_EXTRA'
@@ -35,7 +38,10 @@ export type IssueCode =
   | 'TRUSTED_CHECKPOINT_INVALID'
   | 'TRUSTED_CHECKPOINT_BEYOND_LEDGER'
   | 'TRUSTED_CHECKPOINT_MISMATCH'
+  | 'LEDGER_DAMAGED'
   | 'STORAGE_ERROR'
+  // reads (get, query, stream, trace): a payload that checks but cannot be shown
+  | 'PAYLOAD_MALFORMED'
   // evidence bundles (format.md §9.3)
   | 'MALFORMED_BUNDLE'
   | 'INPUT_TOO_LARGE'
@@ -62,10 +68,20 @@ export interface Issue {
   size?: number;
   level?: number;
   index?: number;
+  /** TIME_ORDER, FILTER_MISMATCH: the entry's time (ms since the epoch), for a display in the reader's zone. */
+  time?: number;
+  /** TIME_ORDER: the time of the entry before it, which it must not precede. */
+  previousTime?: number;
 }
 
 /** What a format rule found, before its caller says where (table, line) and how severe. */
-export type Finding = Pick<Issue, 'code' | 'message'> & Partial<Pick<Issue, 'seq' | 'size' | 'level' | 'index'>>;
+export type Finding = Pick<Issue, 'code' | 'message'> & Partial<Pick<Issue, 'seq' | 'size' | 'level' | 'index' | 'time' | 'previousTime'>>;
+
+/** A time as messages write it: ISO 8601 in UTC (a display shows the fields in the reader's zone). */
+export function isoTime(ms: number): string {
+  const d = new Date(ms);
+  return Number.isNaN(d.getTime()) ? `${ms} ms` : d.toISOString();
+}
 
 /** An issue as added: severity defaults to `error`. */
 export type NewIssue = Omit<Issue, 'severity'> & { severity?: Issue['severity'] };

@@ -34,10 +34,12 @@ export interface StoredEntryRow {
   salt: Uint8Array | null;
   /** The payload; null once erased by a redaction. */
   data: Uint8Array | null;
+  /** The nonce of a version 2 entry (schema 2); null for a version 1 entry, and in a schema 1 file. */
+  nonce: Uint8Array | null;
 }
 
 /** The decoded fields the ordered checks use. */
-export type RowEntry = Pick<Entry, 'prev' | 'time' | 'caseId' | 'step' | 'casePrev'>;
+export type RowEntry = Pick<Entry, 'v' | 'prev' | 'time' | 'caseId' | 'step' | 'casePrev'>;
 
 /** What the ordered checks need to know about one row. */
 export interface RowFacts {
@@ -68,8 +70,18 @@ export function isBytes(v: unknown, len?: number): v is Uint8Array {
   return v instanceof Uint8Array && (len === undefined || v.length === len);
 }
 
-/** Runs every single-row check on a stored row (all of it untrusted). */
-export function checkEntryRow(row: StoredEntryRow): CheckedRow {
+/** Whether the stored `nonce` column holds the decoded nonce (NULL for a version 1 entry). */
+function nonceColumnMatches(stored: unknown, nonce: Uint8Array | undefined): boolean {
+  if (nonce === undefined) return stored === null || stored === undefined;
+  return isBytes(stored) && equalBytes(stored, nonce);
+}
+
+/**
+ * Runs every single-row check on a stored row (all of it untrusted).
+ * @param origin the origin the row's actor signatures are checked with
+ *   (version 2 statements name it): the verifier key's name where there is one
+ */
+export function checkEntryRow(row: StoredEntryRow, origin: string): CheckedRow {
   const seq = row.seq;
   const issues: Finding[] = [];
   const nodes = isBytes(row.nodes) ? row.nodes : undefined;
@@ -104,7 +116,7 @@ export function checkEntryRow(row: StoredEntryRow): CheckedRow {
   result.decoded = e;
   result.entry = e;
   if (e.seq !== seq) issues.push({ code: 'SEQ_MISMATCH', seq, message: `entry ${seq} says it is entry ${e.seq}` });
-  if (row.case_id !== e.caseId || row.step !== e.step || row.type !== e.type || row.actor !== e.actor || row.time !== e.time) {
+  if (row.case_id !== e.caseId || row.step !== e.step || row.type !== e.type || row.actor !== e.actor || row.time !== e.time || !nonceColumnMatches(row.nonce, e.nonce)) {
     issues.push({ code: 'INDEX_MISMATCH', seq, message: `the index columns of entry ${seq} do not match its bytes` });
   }
   if (row.data === null && row.salt === null) {
@@ -116,7 +128,7 @@ export function checkEntryRow(row: StoredEntryRow): CheckedRow {
     result.payload = 'bad';
     issues.push({ code: 'PAYLOAD_COMMITMENT_MISMATCH', seq, message: `the payload of entry ${seq} does not match its commitment` });
   }
-  const sigs = actorSignatureFindings(seq, e);
+  const sigs = actorSignatureFindings(seq, e, origin);
   result.actorSignatures = sigs.checked;
   issues.push(...sigs.findings);
   if (e.type === REDACTION_TYPE) {

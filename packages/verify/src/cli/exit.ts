@@ -3,7 +3,7 @@
  * become exit codes and messages, for both commands: `casetrail` and the
  * offline verifier `casetrail-verify`.
  */
-import { LedgerError, type ErrorCode } from '../errors.js';
+import { ENTRY_ISSUE_CODES, LedgerError, type ErrorCode } from '../errors.js';
 import type { Io } from './io.js';
 import { printable } from './output.js';
 
@@ -66,10 +66,14 @@ export function failed(code: string, message: string): CliError {
 /**
  * Exit code of each library error code. Codes not listed are operational (3).
  * Decoding and cryptographic codes mean that bytes under check (a ledger row,
- * a proof, a bundle, a checkpoint file) are not what was signed: exit 1.
- * Keyed by string so that a code the store adds for a damaged ledger
- * (a file with casetrail's tables whose other parts are damaged or missing,
- * issue 8.6) maps to 1 before the library's ErrorCode union names it.
+ * a proof, a bundle, a checkpoint file) are not what was signed: exit 1, as
+ * does a damaged ledger (a file with casetrail's entries and checkpoints
+ * tables whose other parts are damaged or missing, format.md §7), while
+ * NOT_A_LEDGER (a file without them) stays 3. Evidence refused because the
+ * ledger does not check (a stored checkpoint row that disagrees with its
+ * note, an entry that does not match its bytes or its chain: the error has
+ * the code of the entry's first issue) is tampering too: exit 1. Keyed by
+ * string: a code is looked up by its own key only.
  */
 const LEDGER_EXIT: Readonly<Record<string, ExitCode>> = {
   INVALID_ARGUMENT: EXIT.USAGE,
@@ -79,6 +83,7 @@ const LEDGER_EXIT: Readonly<Record<string, ExitCode>> = {
   ALREADY_REDACTED: EXIT.USAGE,
   NOT_REDACTABLE: EXIT.USAGE,
   NO_SIGNER: EXIT.USAGE,
+  IDEMPOTENCY_CONFLICT: EXIT.USAGE,
 
   VERIFICATION_FAILED: EXIT.FAILED,
   INVALID_SIGNATURE: EXIT.FAILED,
@@ -97,6 +102,10 @@ const LEDGER_EXIT: Readonly<Record<string, ExitCode>> = {
   INPUT_TOO_LARGE: EXIT.FAILED,
   LEDGER_DAMAGED: EXIT.FAILED,
   CHECKPOINT_ROOT_MISMATCH: EXIT.FAILED,
+  CHECKPOINT_INVALID: EXIT.FAILED,
+  PAYLOAD_MISSING: EXIT.FAILED,
+  // The issues of an entry as reads mark it, when evidence is refused for it.
+  ...Object.fromEntries(ENTRY_ISSUE_CODES.map((c) => [c, EXIT.FAILED])),
 };
 
 /** The exit code of a library error code (docs/errors.md "CLI exit"). */
@@ -130,6 +139,9 @@ const HINTS: Partial<Record<ErrorCode, string | ((details: Readonly<Record<strin
   MALFORMED_KEY: "pass the ledger's verifier key (name+keyid+key, printed by `casetrail init`) or a file holding it",
   UNKNOWN_KEY: 'check that --vkey is the verifier key of the ledger that produced this file',
   INVALID_SIGNATURE: 'the signed text was changed after signing, or --vkey names another key with the same name',
+  IDEMPOTENCY_CONFLICT: 'an idempotency key names one step of its case: give this step another key',
+  LEDGER_DAMAGED: 'run `casetrail verify <ledger> --vkey <vkey>` to see every damaged part',
+  CHECKPOINT_INVALID: 'run `casetrail verify <ledger> --vkey <vkey>`',
 };
 
 /** Exit code and stable code of any thrown value. */

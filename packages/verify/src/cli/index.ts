@@ -12,9 +12,9 @@ export { captureIo, processIo, write, type Io, type CapturedIo, type OutStream }
 export { EXIT, CliError, StoppedError, usage, operational, failed, exitCodeOf, classify, reportError, type ExitCode } from './exit.js';
 export { resolvePath, readBytesFile, readTextFile, readInput, inputStream, type InputKind } from './inputs.js';
 export { zoneOf, formatTime, parseTime, type Zone } from './times.js';
-export { paint, printJson, width, truncate, INVISIBLE, printable, table, fields, utcIso, entryObject, Progress, type Paint, type Column, type EntryJson } from './output.js';
+export { paint, printJson, width, truncate, INVISIBLE, printable, table, fields, utcIso, entryObject, Progress, type Paint, type Column, type EntryJson, type EntryFacts, type EntryPayloadState } from './output.js';
 export { readKeyText, readVerifierKey, readWitnessKey, SIGNER_KEY_PREFIX } from './keys.js';
-export { issueText } from './issue-text.js';
+export { issueText, issueLines } from './issue-text.js';
 export { TimelineWriter, stepJson, payloadLines, TIMELINE_WINDOW, MAX_DATA_LINES, MAX_DATA_COLUMNS, type BundleStepJson } from './timeline.js';
 export { verifyProofFile, type ProofFileOptions } from './commands/proof.js';
 export { verifyWitnessBodyFile, type WitnessBodyFileOptions } from './commands/consistency.js';

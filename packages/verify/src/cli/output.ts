@@ -2,10 +2,13 @@
  * Output helpers: colour only on a terminal, aligned tables (East Asian wide
  * characters count two columns), escaping of stored text, a progress line on
  * stderr only on a terminal, JSON documents, and the one JSON shape of an
- * entry used by every command.
+ * entry used by every command — every field of it from the entry's bytes,
+ * with what does not check marked.
  */
 import { toHex } from '../bytes.js';
+import type { Issue } from '../checks/issues.js';
 import type { Entry } from '../entry/entry.js';
+import { INVISIBLE_CHARACTER, escapeForDisplay } from '../text.js';
 import { write, type Io, type OutStream } from './io.js';
 
 /** Styling functions; identity when the stream is not a terminal or NO_COLOR is set. */
@@ -58,26 +61,21 @@ export function truncate(s: string, max: number): string {
 }
 
 /**
- * Characters a reader cannot see or that reorder text: Unicode's default
- * ignorable code points (U+00AD, U+034F, U+115F, U+200B–U+200F, U+2060–U+206F,
- * U+3164, U+FE00–U+FE0F, U+FEFF, …), the bidirectional controls (U+061C,
- * U+200E, U+200F, U+202A–U+202E, U+2066–U+2069), the line and paragraph
- * separators, and the interlinear annotation controls. Ids holding one are
- * refused (text.ts); display escapes them.
+ * Characters a reader cannot see or that reorder text: the one list of
+ * format.md §4.1 (`INVISIBLE_CHARACTER` of @casetrail/verify), which the
+ * library's writer refuses in new ids too. Ids holding one are refused
+ * (the CLI's text.ts); display escapes them.
  */
-const INVISIBLE_SET = '\\p{Default_Ignorable_Code_Point}\\p{Bidi_Control}\\u2028\\u2029\\ufff9-\\ufffb';
-export const INVISIBLE = new RegExp(`[${INVISIBLE_SET}]`, 'u');
-
-/** What display escapes: the above and every control character (C0, DEL, C1). */
-const ESCAPED = new RegExp(`[\\p{Cc}${INVISIBLE_SET}]`, 'gu');
+export const INVISIBLE = INVISIBLE_CHARACTER;
 
 /**
  * Stored or given text as it may be shown to people: the characters above
- * become `\u{202e}`-style escapes, so text can neither drive the terminal nor
- * hide or reorder what is displayed. JSON output keeps raw values.
+ * and every control character become `\u{202e}`-style escapes, so text can
+ * neither drive the terminal nor hide or reorder what is displayed. JSON
+ * output keeps raw values.
  */
 export function printable(s: string): string {
-  return s.replace(ESCAPED, (c) => `\\u{${c.codePointAt(0)!.toString(16)}}`);
+  return escapeForDisplay(s);
 }
 
 export interface Column {
@@ -114,44 +112,81 @@ export function utcIso(ms: number): string {
   return Number.isNaN(d.getTime()) ? String(ms) : d.toISOString();
 }
 
-/** The JSON shape of an entry in every command's --json output (docs/cli.md "Entry object"). */
-export interface EntryJson {
-  seq: number;
-  case: string;
-  step: number;
-  type: string;
-  actor: string;
-  time: number;
-  timeIso: string;
-  data: unknown;
-  redacted: boolean;
-  leafHash: string;
-  prev: string;
-  casePrev: string;
-  commit: string;
-  signatures: Array<{ publicKey: string; signature: string }>;
-}
+/**
+ * What became of an entry's payload, as an entry object says: a read's
+ * `payloadState` (`present`, `erased` by a proven redaction, `missing`
+ * without one, `mismatch` with its commitment, `restored` — erased and
+ * present again —, `unchecked`: the entry does not decode), or for a bundle
+ * step also `withheld` (exported without payloads).
+ */
+export type EntryPayloadState = 'present' | 'erased' | 'missing' | 'mismatch' | 'restored' | 'unchecked' | 'withheld';
 
 /**
- * An entry in its JSON shape.
- * @param data - the parsed payload (null when it is erased or not shown)
+ * The JSON shape of an entry in every command's --json output (docs/cli.md
+ * "Entry object"): every field from the decoded entry and the recomputed
+ * leaf hash; `ok`, `issues` and `payload` say what checks. The entry's
+ * fields are null when its bytes do not decode.
  */
-export function entryObject(seq: number, leafHash: Uint8Array, entry: Entry, data: unknown, redacted: boolean): EntryJson {
+export interface EntryJson {
+  seq: number;
+  ok: boolean;
+  case: string | null;
+  step: number | null;
+  type: string | null;
+  actor: string | null;
+  time: number | null;
+  timeIso: string | null;
+  data: unknown;
+  redacted: boolean;
+  payload: EntryPayloadState;
+  version: number | null;
+  leafHash: string;
+  prev: string | null;
+  casePrev: string | null;
+  commit: string | null;
+  nonce: string | null;
+  signatures: Array<{ publicKey: string; signature: string }>;
+  issues: Array<Pick<Issue, 'code' | 'severity' | 'message'>>;
+}
+
+/** What an entry object is made of: values from verified bytes only. */
+export interface EntryFacts {
+  seq: number;
+  /** SHA-256(0x00 ‖ entry bytes), recomputed. */
+  leafHash: Uint8Array;
+  /** Decoded from the bytes; undefined when they do not decode. */
+  entry: Entry | undefined;
+  /** The parsed payload; shown only when `payload` is `present`. */
+  data: unknown;
+  payload: EntryPayloadState;
+  /** Whether the entry checks (no issue of severity error, and nothing else withheld). */
+  ok: boolean;
+  issues: ReadonlyArray<Pick<Issue, 'code' | 'severity' | 'message'>>;
+}
+
+/** An entry in its JSON shape (docs/cli.md "Entry object"). */
+export function entryObject(f: EntryFacts): EntryJson {
+  const d = f.entry;
   return {
-    seq,
-    case: entry.caseId,
-    step: entry.step,
-    type: entry.type,
-    actor: entry.actor,
-    time: entry.time,
-    timeIso: utcIso(entry.time),
-    data: redacted ? null : (data ?? null),
-    redacted,
-    leafHash: toHex(leafHash),
-    prev: toHex(entry.prev),
-    casePrev: toHex(entry.casePrev),
-    commit: toHex(entry.commit),
-    signatures: entry.sigs.map((s) => ({ publicKey: toHex(s.publicKey), signature: toHex(s.signature) })),
+    seq: f.seq,
+    ok: f.ok,
+    case: d?.caseId ?? null,
+    step: d?.step ?? null,
+    type: d?.type ?? null,
+    actor: d?.actor ?? null,
+    time: d?.time ?? null,
+    timeIso: d === undefined ? null : utcIso(d.time),
+    data: f.payload === 'present' ? (f.data ?? null) : null,
+    redacted: f.payload === 'erased',
+    payload: f.payload,
+    version: d?.v ?? null,
+    leafHash: toHex(f.leafHash),
+    prev: d === undefined ? null : toHex(d.prev),
+    casePrev: d === undefined ? null : toHex(d.casePrev),
+    commit: d === undefined ? null : toHex(d.commit),
+    nonce: d?.nonce === undefined ? null : toHex(d.nonce),
+    signatures: (d?.sigs ?? []).map((s) => ({ publicKey: toHex(s.publicKey), signature: toHex(s.signature) })),
+    issues: f.issues.map((i) => ({ code: i.code, severity: i.severity, message: i.message })),
   };
 }
 

@@ -16,7 +16,7 @@
 import { stepVerified, type BundleStep } from '../bundle/steps.js';
 import { decodePayload } from '../entry/payload.js';
 import { write, type Io } from './io.js';
-import { entryObject, printable, table, truncate, utcIso, type EntryJson, type Paint } from './output.js';
+import { entryObject, printable, table, truncate, utcIso, type EntryJson, type EntryPayloadState, type Paint } from './output.js';
 import { formatTime, type Zone } from './times.js';
 
 /** Steps aligned together; the next window starts a new table. */
@@ -59,6 +59,21 @@ function dataOf(step: BundleStep): Data {
   }
 }
 
+/** A step's payload as the entry object names it (docs/cli.md "Entry object"). */
+function entryPayloadState(step: BundleStep): EntryPayloadState {
+  switch (step.payload.state) {
+    case 'verified':
+      return 'present';
+    case 'erased':
+    case 'withheld':
+      return step.payload.state;
+    case 'failed': {
+      const codes = new Set(step.issues.map((i) => i.code));
+      return codes.has('PAYLOAD_COMMITMENT_MISMATCH') || codes.has('MALFORMED_BUNDLE') ? 'mismatch' : 'missing';
+    }
+  }
+}
+
 /** A step in its JSON shape. */
 export function stepJson(step: BundleStep): BundleStepJson {
   const out: BundleStepJson = {
@@ -71,7 +86,15 @@ export function stepJson(step: BundleStep): BundleStepJson {
   };
   if (step.entry !== undefined && step.leafHash !== undefined) {
     const data = dataOf(step);
-    out.entry = entryObject(step.entry.seq, step.leafHash, step.entry, data?.ok === true ? data.value : null, step.payload.state === 'erased');
+    out.entry = entryObject({
+      seq: step.entry.seq,
+      leafHash: step.leafHash,
+      entry: step.entry,
+      data: data?.ok === true ? data.value : null,
+      payload: entryPayloadState(step),
+      ok: stepVerified(step),
+      issues: step.issues,
+    });
     if (data?.ok === false) out.dataError = data.why;
   }
   if (step.payload.state === 'erased') {

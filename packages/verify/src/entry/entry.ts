@@ -1,11 +1,13 @@
 /**
  * The entry codec (docs/format.md §4.1): the deterministic CBOR map of an
- * entry, its field rules, and the reserved names (§4.5).
+ * entry in its two versions, its field rules, the writer's rule for the
+ * text of new entries, and the reserved names (§4.5).
  */
 import { checkBytes, checkNat } from '../args.js';
 import { compareBytes, utf8Length } from '../bytes.js';
 import { decodeCbor, encodeCbor, isWellFormedText, type CborValue } from '../cbor.js';
 import { fail, LedgerError } from '../errors.js';
+import { codePointName, invisibleCharacter } from '../text.js';
 
 /** Longest encoded entry (format.md §4.1); longer input is rejected before decoding. */
 export const MAX_ENTRY_BYTES = 8192;
@@ -19,6 +21,10 @@ export const REDACTION_TYPE = 'casetrail.redaction';
 export const RESERVED_PREFIX = 'casetrail.';
 /** Most actor signatures one entry may carry (format.md §4.1). */
 export const MAX_ACTOR_SIGNATURES = 16;
+/** The entry version a writer writes (format.md §4.1): 2, with a nonce. */
+export const ENTRY_VERSION = 2;
+/** Length of the nonce of a version 2 entry (format.md §4.1, §4.6). */
+export const NONCE_BYTES = 16;
 
 /**
  * 32 zero bytes: the `casePrev` of a case's first step (format.md §4.1).
@@ -34,9 +40,12 @@ export interface ActorSignature {
   signature: Uint8Array;
 }
 
-/** A decoded entry (format.md §4.1). `sigs` is empty when the encoding has no key 10. */
+/**
+ * A decoded entry (format.md §4.1). `sigs` is empty when the encoding has no
+ * key 10. `nonce` is present exactly when `v` is 2.
+ */
 export interface Entry {
-  v: 1;
+  v: 1 | 2;
   seq: number;
   prev: Uint8Array;
   time: number;
@@ -48,6 +57,8 @@ export interface Entry {
   commit: Uint8Array;
   /** Sorted by `publicKey`, ascending bytewise, no key twice. */
   sigs: ActorSignature[];
+  /** Version 2: the statement's 16-byte nonce (format.md §4.6). */
+  nonce?: Uint8Array;
 }
 
 // CBOR map keys of format.md §4.1 (shared with statements, §4.4).
@@ -62,6 +73,9 @@ export const K_TYPE = 7;
 export const K_ACTOR = 8;
 export const K_COMMIT = 9;
 export const K_SIGS = 10;
+export const K_NONCE = 11;
+/** Statements of version 2 only (format.md §4.4): the ledger's origin. */
+export const K_ORIGIN = 12;
 
 const TEXT_MAX = { case: 256, type: 128, actor: 256 } as const;
 
@@ -110,6 +124,27 @@ export function validateText(field: 'case' | 'type' | 'actor', value: string): v
   if (fault !== undefined) fail('INVALID_ARGUMENT', `${field} ${fault}`, { field });
 }
 
+/**
+ * The writer's rule for the case id, type and actor of a new entry
+ * (format.md §4.1): the rule of {@link validateText}, and no invisible or
+ * bidirectional character. Decoding does not apply it, so that entries
+ * written before it still decode.
+ *
+ * @throws LedgerError `INVALID_ARGUMENT` naming the field (and
+ *   `details.codePoint` for an invisible character)
+ * @example validateNewText('actor', 'clerk:li')
+ */
+export function validateNewText(field: 'case' | 'type' | 'actor', value: string): void {
+  validateText(field, value);
+  const bad = invisibleCharacter(value);
+  if (bad !== undefined) {
+    fail('INVALID_ARGUMENT', `${field} holds ${codePointName(bad.codePoint)} at index ${bad.index}, a character that is invisible or reorders text (format.md §4.1); remove it`, {
+      field,
+      codePoint: bad.codePoint,
+    });
+  }
+}
+
 /** An integer field value for encoding (INVALID_ARGUMENT naming the field). */
 export function argUint(name: string, v: unknown, min = 0): number {
   checkNat(v, name, min);
@@ -138,22 +173,24 @@ function isZero(b: Uint8Array): boolean {
 // Entries
 
 /**
- * Encodes an entry as the deterministic CBOR map of format.md §4.1. `sigs`
- * may be given in any order; it is written sorted by public key, and key 10
- * is left out when it is empty.
+ * Encodes an entry as the deterministic CBOR map of format.md §4.1, in its
+ * version (1, or 2 with its nonce). `sigs` may be given in any order; it is
+ * written sorted by public key, and key 10 is left out when it is empty.
  *
  * @param entry every field of {@link Entry}
  * @returns the encoded entry (at most {@link MAX_ENTRY_BYTES} bytes)
  * @throws LedgerError `INVALID_ARGUMENT` naming the first field that breaks
  *   its rule (including `casePrev` not zero at step 1, more than 16 or
- *   repeated signature keys)
- * @example const bytes = encodeEntry({ v: 1, seq: 0, prev: genesisLink('example.org/log'), … })
+ *   repeated signature keys, a version 2 entry without a 16-byte nonce, a
+ *   version 1 entry with one)
+ * @example const bytes = encodeEntry({ v: 2, seq: 0, prev: genesisLink('example.org/log'), …, nonce })
  */
 export function encodeEntry(entry: Entry): Uint8Array {
   if (typeof entry !== 'object' || entry === null) fail('INVALID_ARGUMENT', 'entry must be an object');
-  if (entry.v !== 1) fail('INVALID_ARGUMENT', 'v must be 1', { field: 'v' });
+  if (entry.v !== 1 && entry.v !== 2) fail('INVALID_ARGUMENT', 'v must be 1 or 2', { field: 'v' });
+  if (entry.v === 1 && entry.nonce !== undefined) fail('INVALID_ARGUMENT', 'nonce: a version 1 entry has no nonce', { field: 'nonce' });
   const m = new Map<number, CborValue>([
-    [K_V, 1],
+    [K_V, entry.v],
     [K_SEQ, argUint('seq', entry.seq)],
     [K_PREV, argBytes('prev', entry.prev, 32)],
     [K_TIME, argUint('time', entry.time)],
@@ -185,6 +222,7 @@ export function encodeEntry(entry: Entry): Uint8Array {
     }
     m.set(K_SIGS, items);
   }
+  if (entry.v === 2) m.set(K_NONCE, argBytes('nonce', entry.nonce, NONCE_BYTES));
   const out = encodeCbor(m);
   // Unreachable while the field limits hold (format.md §4.1); kept as a guard.
   if (out.length > MAX_ENTRY_BYTES) fail('INVALID_ARGUMENT', `entry longer than ${MAX_ENTRY_BYTES} bytes`);
@@ -245,16 +283,17 @@ function entrySigs(v: CborValue | undefined): ActorSignature[] {
 
 /**
  * Decodes an entry strictly (format.md §3, §4.1): the length limit first,
- * then deterministic CBOR, then the version, then the exact key set and every
- * field's type and rule. The caller hashes the input bytes, never a
- * re-encoding (format.md §3).
+ * then deterministic CBOR, then the version, then the exact key set of that
+ * version and every field's type and rule. The caller hashes the input
+ * bytes, never a re-encoding (format.md §3).
  *
  * @param bytes the stored entry
  * @returns the entry; its byte fields are copies, not views of `bytes`
  * @throws LedgerError `MALFORMED_ENTRY` (too long, not a map, missing, extra
  *   or mistyped field, a field outside its rule), `UNSUPPORTED_VERSION`
- *   (`v` is an integer other than 1), `NON_CANONICAL_CBOR` or `MALFORMED_CBOR`
- *   (see cbor.ts); `INVALID_ARGUMENT` if `bytes` is not a Uint8Array
+ *   (`v` is an integer other than 1 and 2), `NON_CANONICAL_CBOR` or
+ *   `MALFORMED_CBOR` (see cbor.ts); `INVALID_ARGUMENT` if `bytes` is not a
+ *   Uint8Array
  * @example const entry = decodeEntry(row.bytes)
  */
 export function decodeEntry(bytes: Uint8Array): Entry {
@@ -266,19 +305,21 @@ export function decodeEntry(bytes: Uint8Array): Entry {
   if (!(m instanceof Map)) return bad('entry is not a CBOR map');
   const v = m.get(K_V);
   if (typeof v !== 'number') bad('entry v (key 0) must be an unsigned integer', { field: 'v' });
-  if (v !== 1) throw new LedgerError('UNSUPPORTED_VERSION', `entry format version ${v} is not supported`, { version: v });
+  if (v !== 1 && v !== 2) throw new LedgerError('UNSUPPORTED_VERSION', `entry format version ${v} is not supported`, { version: v });
+  const lastKey = v === 2 ? K_NONCE : K_SIGS;
   for (const key of m.keys()) {
-    if (key > K_SIGS) bad(`entry has unknown key ${key}`, { key });
+    if (key > lastKey) bad(`entry has unknown key ${key}${key === K_NONCE ? ' (a version 1 entry has no nonce)' : ''}`, { key });
   }
-  if (m.size !== (m.has(K_SIGS) ? K_SIGS + 1 : K_SIGS)) {
-    for (let key = 0; key < K_SIGS; key++) if (!m.has(key)) bad(`entry lacks key ${key}`, { key });
+  const required = v === 2 ? K_SIGS + 1 : K_SIGS;
+  if (m.size !== (m.has(K_SIGS) ? required + 1 : required)) {
+    for (let key = 0; key <= lastKey; key++) if (key !== K_SIGS && !m.has(key)) bad(`entry lacks key ${key}`, { key });
   }
   const step = entryUint(m, K_STEP, 'step');
   if (step < 1) bad('entry step must be at least 1', { field: 'step' });
   const casePrev = entryHash(m, K_CASE_PREV, 'casePrev');
   if (step === 1 && !isZero(casePrev)) bad('entry casePrev must be 32 zero bytes at step 1', { field: 'casePrev' });
-  return {
-    v: 1,
+  const entry: Entry = {
+    v,
     seq: entryUint(m, K_SEQ, 'seq'),
     prev: entryHash(m, K_PREV, 'prev'),
     time: entryUint(m, K_TIME, 'time'),
@@ -290,5 +331,11 @@ export function decodeEntry(bytes: Uint8Array): Entry {
     commit: entryHash(m, K_COMMIT, 'commit'),
     sigs: entrySigs(m.get(K_SIGS)),
   };
+  if (v === 2) {
+    const nonce = m.get(K_NONCE);
+    if (!(nonce instanceof Uint8Array) || nonce.length !== NONCE_BYTES) bad(`entry nonce (key 11) must be a ${NONCE_BYTES}-byte string`, { field: 'nonce' });
+    entry.nonce = nonce;
+  }
+  return entry;
 }
 

@@ -7,6 +7,8 @@ import { concatBytes, fromUtf8, utf8 } from '../bytes.js';
 import { isWellFormedText } from '../cbor.js';
 import { fail, LedgerError } from '../errors.js';
 import { sha256 } from '../hash.js';
+import { jsonNestsDeeperThan, MAX_PAYLOAD_DEPTH } from '../json-depth.js';
+import { randomBytes } from '../random.js';
 
 /** Default payload size limit (format.md §4.2): 1 MiB. */
 export const DEFAULT_MAX_PAYLOAD = 1 << 20;
@@ -53,22 +55,8 @@ export function genesisLink(origin: string): Uint8Array {
  * generator (format.md §4.2).
  */
 export function newSalt(): Uint8Array {
-  if (saltPoolOffset >= SALT_POOL_BYTES) {
-    // One CSPRNG call per 2,048 salts: a call per salt cost more than hashing the entry.
-    crypto.getRandomValues(saltPool);
-    saltPoolOffset = 0;
-  }
-  const salt = saltPool.slice(saltPoolOffset, saltPoolOffset + 32);
-  // Each salt is handed out once: the pool bytes are wiped as they are taken.
-  saltPool.fill(0, saltPoolOffset, saltPoolOffset + 32);
-  saltPoolOffset += 32;
-  return salt;
+  return randomBytes(32);
 }
-
-// 64 KiB, the most crypto.getRandomValues fills in one call.
-const SALT_POOL_BYTES = 65_536;
-const saltPool = new Uint8Array(SALT_POOL_BYTES);
-let saltPoolOffset = SALT_POOL_BYTES;
 
 function payloadReplacer(this: unknown, key: string, value: unknown): unknown {
   const where = key === '' ? 'payload' : `payload value at key ${JSON.stringify(key)}`;
@@ -105,7 +93,8 @@ function describeObject(v: object): string {
  * @returns the payload bytes
  * @throws LedgerError `INVALID_ARGUMENT` for undefined, functions, symbols,
  *   BigInt, non-finite numbers, other objects (Map, Uint8Array, class
- *   instances without `toJSON`), cycles or too deep nesting
+ *   instances without `toJSON`), cycles, or nesting deeper than
+ *   {@link MAX_PAYLOAD_DEPTH} (format.md §4.2)
  * @example encodePayload({ decision: 'approved', amount: 120 })
  */
 export function encodePayload(data: unknown): Uint8Array {
@@ -116,20 +105,29 @@ export function encodePayload(data: unknown): Uint8Array {
     if (e instanceof LedgerError) throw e;
     throw new LedgerError('INVALID_ARGUMENT', `payload cannot be serialized as JSON: ${(e as Error).message}`, { field: 'payload' }, { cause: e });
   }
+  if (jsonNestsDeeperThan(text, MAX_PAYLOAD_DEPTH)) {
+    fail('INVALID_ARGUMENT', `payload nests arrays and objects more than ${MAX_PAYLOAD_DEPTH} deep (format.md §4.2)`, { field: 'payload', limit: MAX_PAYLOAD_DEPTH });
+  }
   return utf8(text);
 }
 
 /**
- * Parses payload bytes as UTF-8 JSON (RFC 8259). A byte order mark is not
+ * Parses payload bytes as UTF-8 JSON (RFC 8259), after checking on the text
+ * that it nests no more than {@link MAX_PAYLOAD_DEPTH} deep (format.md
+ * §4.2): hostile bytes never reach the parser. A byte order mark is not
  * accepted.
  *
  * @param bytes stored payload bytes
  * @returns the parsed value
- * @throws LedgerError `MALFORMED_ENTRY` for invalid UTF-8 or invalid JSON
+ * @throws LedgerError `MALFORMED_ENTRY` for invalid UTF-8, nesting deeper
+ *   than the limit (`details.limit`), or invalid JSON
  */
 export function decodePayload(bytes: Uint8Array): unknown {
   if (!(bytes instanceof Uint8Array)) fail('INVALID_ARGUMENT', 'bytes must be a Uint8Array');
   const text = fromUtf8(bytes, 'MALFORMED_ENTRY');
+  if (jsonNestsDeeperThan(text, MAX_PAYLOAD_DEPTH)) {
+    fail('MALFORMED_ENTRY', `payload nests arrays and objects more than ${MAX_PAYLOAD_DEPTH} deep (format.md §4.2)`, { limit: MAX_PAYLOAD_DEPTH });
+  }
   try {
     return JSON.parse(text) as unknown;
   } catch (e) {

@@ -11,12 +11,14 @@
  * are serialised; a snapshot holds back writes (from every handle) until it
  * ends, which gives it a stable state across awaits.
  */
-import { fail, nodeInBlob, nodeRow, type NodeReader } from '@casetrail/verify';
+import { fail, nodeInBlob, nodeRow, toHex, type NodeReader } from '@casetrail/verify';
 import type {
   CheckpointRow,
   CosignatureRow,
   EntryRow,
+  KeyedTable,
   LedgerStore,
+  StoreDamage,
   QueryFilter,
   ReadView,
   RedactionRow,
@@ -32,6 +34,8 @@ interface MemoryLedger {
   readonly entries: EntryRow[];
   /** case id → seqs in step order (the case index of format.md §7). */
   readonly cases: Map<string, number[]>;
+  /** case id ‖ 0x00 ‖ hex nonce → seq (the nonce index of format.md §7, unique). */
+  readonly nonces: Map<string, number>;
   readonly redactions: Map<number, number>;
   readonly checkpoints: Map<number, CheckpointRow>;
   readonly cosignatures: Map<number, string[]>;
@@ -54,11 +58,17 @@ function copyRow(r: EntryRow): EntryRow {
   return { ...r };
 }
 
+function nonceKey(caseId: string, nonce: Uint8Array): string {
+  return `${caseId}\u0000${toHex(nonce)}`;
+}
+
 export class MemoryStore implements LedgerStore {
   readonly location: string;
   readonly origin: string;
   readonly readonly: boolean;
   readonly shareable = false;
+  /** An in-memory ledger is made by this code only: never damaged. */
+  readonly damage: readonly StoreDamage[] = [];
   #open = true;
   readonly #l: MemoryLedger;
   readonly #view: MemoryView;
@@ -85,6 +95,7 @@ export class MemoryStore implements LedgerStore {
       ],
       entries: [],
       cases: new Map(),
+      nonces: new Map(),
       redactions: new Map(),
       checkpoints: new Map(),
       cosignatures: new Map(),
@@ -190,6 +201,24 @@ class MemoryView implements ReadView {
     return seqs.slice(Math.max(0, fromStep - 1), end).map((s) => copyRow(this.l.entries[s]!));
   }
 
+  entryCount(fromSeq: number, toSeq: number): number {
+    return Math.max(0, Math.min(toSeq, this.l.entries.length) - Math.max(0, fromSeq));
+  }
+
+  caseNonce(caseId: string, nonce: Uint8Array): EntryRow[] {
+    const seq = this.l.nonces.get(nonceKey(caseId, nonce));
+    return seq === undefined ? [] : [copyRow(this.l.entries[seq]!)];
+  }
+
+  repeatedNonces(_fromSeq: number): IterableIterator<{ case_id: unknown; nonce: unknown }> {
+    // The index is unique and written by this code only: no pair repeats.
+    return [][Symbol.iterator]();
+  }
+
+  invalidKeys(): Array<{ table: KeyedTable; count: number }> {
+    return [];
+  }
+
   *entries(fromSeq: number, toSeq: number): IterableIterator<EntryRow> {
     const end = Math.min(toSeq, this.l.entries.length);
     for (let s = Math.max(0, fromSeq); s < end; s++) yield copyRow(this.l.entries[s]!);
@@ -291,13 +320,17 @@ class MemoryWriteTx extends MemoryView implements WriteTx {
     if (row.seq !== l.entries.length) fail('STORAGE_ERROR', `entry ${row.seq} is not the next entry (${l.entries.length}) of ${this.location}`);
     const seqs = l.cases.get(row.case_id) ?? [];
     if (row.step !== seqs.length + 1) fail('STORAGE_ERROR', `case ${JSON.stringify(row.case_id)} already has step ${row.step} in ${this.location}`);
+    const key = row.nonce === null ? undefined : nonceKey(row.case_id, row.nonce);
+    if (key !== undefined && l.nonces.has(key)) fail('STORAGE_ERROR', `case ${JSON.stringify(row.case_id)} already has an entry with this nonce in ${this.location}`);
     l.entries.push({ ...row });
     seqs.push(row.seq);
     l.cases.set(row.case_id, seqs);
+    if (key !== undefined) l.nonces.set(key, row.seq);
     this.undo.push(() => {
       l.entries.pop();
       seqs.pop();
       if (seqs.length === 0) l.cases.delete(row.case_id);
+      if (key !== undefined) l.nonces.delete(key);
     });
   }
 

@@ -4,8 +4,13 @@
  */
 import { LedgerError } from '@casetrail/verify';
 
-/** Maps a SQLite failure to a coded error; anything else is passed through. */
-export function storageError(e: unknown, path: string): unknown {
+/**
+ * Maps a SQLite failure to a coded error; anything else is passed through.
+ * @param opened - whether the file was already recognised as a ledger: a
+ *   corrupt page of a ledger is LEDGER_DAMAGED (format.md §7), of a file not
+ *   yet recognised NOT_A_LEDGER
+ */
+export function storageError(e: unknown, path: string, opened = false): unknown {
   if (e instanceof LedgerError) return e;
   const code = (e as { code?: unknown } | null)?.code;
   const message = e instanceof Error ? e.message : String(e);
@@ -19,6 +24,9 @@ export function storageError(e: unknown, path: string): unknown {
   }
   if (code.startsWith('SQLITE_READONLY')) {
     return new LedgerError('READ_ONLY', `ledger ${path} cannot be written: ${message}; check the permissions of the file, its -wal and -shm files, and its directory`, details, { cause: e });
+  }
+  if (opened && code.startsWith('SQLITE_CORRUPT')) {
+    return new LedgerError('LEDGER_DAMAGED', `ledger ${path} is damaged: ${message}; run verify`, details, { cause: e });
   }
   if (code === 'SQLITE_NOTADB' || code.startsWith('SQLITE_CORRUPT')) {
     return new LedgerError('NOT_A_LEDGER', `${path} is not a readable casetrail ledger: ${message}`, details, { cause: e });

@@ -60,6 +60,49 @@ export const TABLES = ['meta', 'entries', 'redactions', 'checkpoints'] as const;
 export type TableName = (typeof TABLES)[number];
 
 /**
+ * The columns each table must have (format.md §7) from the schema version
+ * that introduced them: what the store checks when it opens a file, so that
+ * a damaged ledger is named as such (LEDGER_DAMAGED), not mistaken for
+ * another kind of file.
+ */
+export const COLUMNS: Readonly<Record<TableName | 'cosignatures', ReadonlyArray<readonly [column: string, since: number]>>> = {
+  meta: [
+    ['key', 1],
+    ['value', 1],
+  ],
+  entries: [
+    ['seq', 1],
+    ['leaf', 1],
+    ['bytes', 1],
+    ['nodes', 1],
+    ['case_id', 1],
+    ['step', 1],
+    ['type', 1],
+    ['actor', 1],
+    ['time', 1],
+    ['salt', 1],
+    ['data', 1],
+    ['nonce', 2],
+  ],
+  redactions: [
+    ['seq', 1],
+    ['by_seq', 1],
+  ],
+  checkpoints: [
+    ['size', 1],
+    ['root', 1],
+    ['note', 1],
+  ],
+  cosignatures: [
+    ['size', 2],
+    ['line', 2],
+  ],
+};
+
+/** The schema version from which a table exists. */
+export const TABLE_SINCE: Readonly<Record<TableName | 'cosignatures', number>> = { meta: 1, entries: 1, redactions: 1, checkpoints: 1, cosignatures: 2 };
+
+/**
  * One step of the schema (format.md §7.1). A migration's statements run in
  * the write transaction that first finds the file at an older version, and
  * set `PRAGMA user_version` to its version in the same transaction; a new
@@ -79,13 +122,25 @@ export interface Migration {
 export const MIGRATIONS: readonly Migration[] = [
   {
     version: 2,
-    description: 'cosignatures: witness cosignature lines of stored checkpoints (c2sp.org/tlog-cosignature), append-only',
+    description:
+      'cosignatures: witness cosignature lines of stored checkpoints (c2sp.org/tlog-cosignature), append-only; ' +
+      'entries.nonce: the nonce of a version 2 entry (format.md §4.6), unique per case, NULL for version 1 entries',
     sql: `
 CREATE TABLE cosignatures (size INTEGER NOT NULL, line TEXT NOT NULL, PRIMARY KEY (size, line)) STRICT;
 CREATE TRIGGER cosignatures_no_update BEFORE UPDATE ON cosignatures
   BEGIN SELECT RAISE(ABORT, 'casetrail: cosignatures are append-only'); END;
 CREATE TRIGGER cosignatures_no_delete BEFORE DELETE ON cosignatures
   BEGIN SELECT RAISE(ABORT, 'casetrail: cosignatures are append-only'); END;
+ALTER TABLE entries ADD COLUMN nonce BLOB;
+CREATE UNIQUE INDEX entries_nonce ON entries (case_id, nonce) WHERE nonce IS NOT NULL;
+DROP TRIGGER entries_update_only_to_redact;
+CREATE TRIGGER entries_update_only_to_redact BEFORE UPDATE ON entries
+  WHEN NOT (NEW.seq IS OLD.seq AND NEW.leaf IS OLD.leaf AND NEW.bytes IS OLD.bytes AND NEW.nodes IS OLD.nodes
+            AND NEW.case_id IS OLD.case_id AND NEW.step IS OLD.step AND NEW.type IS OLD.type
+            AND NEW.actor IS OLD.actor AND NEW.time IS OLD.time AND NEW.nonce IS OLD.nonce
+            AND NEW.salt IS NULL AND NEW.data IS NULL
+            AND EXISTS (SELECT 1 FROM redactions WHERE seq = OLD.seq))
+  BEGIN SELECT RAISE(ABORT, 'casetrail: entries are append-only; a payload is erased only by redaction'); END;
 `,
   },
 ];

@@ -11,38 +11,43 @@
  */
 import Database from 'better-sqlite3';
 import { existsSync } from 'node:fs';
-import { fail, nodeInBlob, nodeRow, type NodeReader } from '@casetrail/verify';
-import type {
-  CheckpointRow,
-  CosignatureRow,
-  EntryRow,
-  LedgerStore,
-  NodeCache,
-  QueryFilter,
-  ReadView,
-  RedactionRow,
-  TailRow,
-  WriteHints,
-  WriteTx,
-} from '../store.js';
+import { fail } from '@casetrail/verify';
+import type { LedgerStore, ReadView, StoreDamage, WriteHints, WriteTx } from '../store.js';
 import { storageError } from './errors.js';
 import { createLedgerFile, fileIdentity } from './files.js';
-import { FORMAT_ID, MIGRATIONS, SCHEMA_VERSION, schemaVersionOf } from './schema.js';
-import { buildQuery, configure, prepareCosignatureStatements, prepareStatements, type CosignatureStatements, type Statements, type StoreOptions } from './statements.js';
+import { MIGRATIONS, SCHEMA_VERSION, schemaVersionOf } from './schema.js';
+import {
+  configure,
+  prepareCosignatureStatements,
+  prepareNonceStatements,
+  prepareRedactionStatements,
+  prepareStatements,
+  type CosignatureStatements,
+  type NonceStatements,
+  type RedactionStatements,
+  type Statements,
+  type StoreOptions,
+} from './statements.js';
+import { SqliteView, type SqliteHandle } from './sqlite-view.js';
+import { readStructure } from './structure.js';
 
 export type { Durability, StoreOptions } from './statements.js';
 
-const NO_COSIGNATURES: IterableIterator<CosignatureRow> = [][Symbol.iterator]();
-
-export class SqliteStore implements LedgerStore {
+export class SqliteStore implements LedgerStore, SqliteHandle {
   readonly location: string;
   readonly readonly: boolean;
   readonly origin: string;
   readonly shareable = true;
+  /** Missing or damaged parts of the file (structure.ts); a write refuses a damaged ledger. */
+  readonly damage: readonly StoreDamage[];
   /** Kept under this name: the fault tests reach it to inject SQLite faults. */
   private readonly db: Database.Database;
-  private readonly stmts: Statements;
+  private stmts: Statements | undefined;
   private cosig: CosignatureStatements | undefined;
+  private nonceStmts: NonceStatements | undefined;
+  private redactionStmts: RedactionStatements | undefined;
+  /** Whether the file has the nonce column of schema 2 (re-read until it has). */
+  private hasNonce: boolean;
   /** The schema version last seen; re-read inside each write until it is current. */
   private version: number;
   /** Device and inode of the file opened, to notice it being moved or deleted while open. */
@@ -56,18 +61,15 @@ export class SqliteStore implements LedgerStore {
     this.db = db;
     this.readonly = readonly;
     this.fileId = fileIdentity(path);
-    if (db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'").get() === undefined) {
-      fail('NOT_A_LEDGER', `${path} is an SQLite database but not a casetrail ledger (no meta table)`, { path });
-    }
-    const meta = new Map((db.prepare('SELECT key, value FROM meta').all() as Array<{ key: unknown; value: unknown }>).map((r) => [r.key, r.value]));
-    if (meta.get('format') !== FORMAT_ID) {
-      fail('NOT_A_LEDGER', `${path} is not a ${FORMAT_ID} ledger (format: ${String(meta.get('format') ?? 'none')})`, { path });
-    }
-    const origin = meta.get('origin');
-    if (typeof origin !== 'string' || origin === '') fail('NOT_A_LEDGER', `${path} has no origin in its meta table`, { path });
-    this.origin = origin;
     this.version = schemaVersionOf(db.pragma('user_version', { simple: true }) as number);
-    this.stmts = prepareStatements(db);
+    const structure = readStructure(db, path, this.version);
+    this.origin = structure.origin;
+    this.damage = structure.damage;
+    this.hasNonce = structure.has.nonce;
+    // A damaged ledger is opened for verification to report what it can read.
+    if (structure.has.entries) this.stmts = prepareStatements(db, this.hasNonce);
+    if (structure.has.redactions) this.redactionStmts = prepareRedactionStatements(db);
+    if (this.hasNonce && structure.has.entries) this.nonceStmts = prepareNonceStatements(db);
     this.prepareCosignatures();
     this.view = new SqliteView(this);
   }
@@ -114,10 +116,32 @@ export class SqliteStore implements LedgerStore {
   readSync<T>(fn: (view: ReadView) => T): T {
     if (this.db.inTransaction) return this.guard(() => fn(this.view));
     try {
-      return this.db.transaction(() => fn(this.view)).deferred();
+      return this.db
+        .transaction(() => {
+          this.followMigration();
+          return fn(this.view);
+        })
+        .deferred();
     } catch (e) {
-      throw storageError(e, this.location);
+      throw storageError(e, this.location, true);
     }
+  }
+
+  /**
+   * A handle opened on a schema 1 file reads NULL for the nonce column; once
+   * another process has migrated the file (format.md §7.1), the statements
+   * must read the column, or the nonces of new entries would read as NULL.
+   * Checked at the start of each read transaction, only until the file has it.
+   */
+  private followMigration(): void {
+    if (this.hasNonce || this.stmts === undefined) return;
+    const has = (this.db.prepare("SELECT 1 FROM pragma_table_info('entries') WHERE name = 'nonce'").get() as unknown) !== undefined;
+    if (!has) return;
+    this.hasNonce = true;
+    this.stmts = prepareStatements(this.db, true);
+    this.nonceStmts = prepareNonceStatements(this.db);
+    this.version = schemaVersionOf(this.db.pragma('user_version', { simple: true }) as number);
+    this.prepareCosignatures();
   }
 
   async snapshot<T>(fn: (view: ReadView) => Promise<T>): Promise<T> {
@@ -128,16 +152,36 @@ export class SqliteStore implements LedgerStore {
       this.guard(() => {
         this.db.exec('BEGIN DEFERRED');
         // The snapshot is taken at the first read, not at BEGIN.
-        this.db.prepare('SELECT count(*) FROM meta').get();
+        this.db.prepare('SELECT count(*) FROM sqlite_master').get();
+        this.followMigration();
       });
       try {
         return await fn(this.view);
       } finally {
-        if (this.db.open && this.db.inTransaction) this.guard(() => this.db.exec('COMMIT'));
+        this.endReadTransaction();
       }
     } finally {
       this.snapshotDone = undefined;
       done();
+    }
+  }
+
+  /**
+   * Ends a snapshot's read transaction. It wrote nothing, so a failure to
+   * end it (a page of a damaged ledger SQLite cannot read) changes nothing
+   * that was read: the transaction is rolled back instead, and the
+   * snapshot's own result or error stands.
+   */
+  private endReadTransaction(): void {
+    if (!this.db.open || !this.db.inTransaction) return;
+    try {
+      this.db.exec('COMMIT');
+    } catch {
+      try {
+        if (this.db.inTransaction) this.db.exec('ROLLBACK');
+      } catch {
+        // Closing the connection ends it.
+      }
     }
   }
 
@@ -149,6 +193,12 @@ export class SqliteStore implements LedgerStore {
   /** One BEGIN IMMEDIATE transaction, synchronously: all of it is written, or none. */
   writeSync<T>(fn: (tx: WriteTx) => T): T {
     if (this.readonly) fail('READ_ONLY', `ledger ${this.location} was opened read-only`, { path: this.location });
+    if (this.damage.length > 0) {
+      fail('LEDGER_DAMAGED', `ledger ${this.location} is damaged (${this.damage.map((d) => d.message).join('; ')}); nothing was written: run verify`, {
+        path: this.location,
+        damage: this.damage.map((d) => ({ ...d })),
+      });
+    }
     // SQLite keeps writing through its open descriptors into a file that was
     // deleted or moved away (WAL included): such commits would vanish when
     // the process closes it, so nothing is written unless the path still
@@ -166,7 +216,7 @@ export class SqliteStore implements LedgerStore {
         })
         .immediate();
     } catch (e) {
-      throw storageError(e, this.location);
+      throw storageError(e, this.location, true);
     }
   }
 
@@ -187,11 +237,14 @@ export class SqliteStore implements LedgerStore {
     if (current < SCHEMA_VERSION) this.db.pragma(`user_version = ${SCHEMA_VERSION}`);
     this.version = SCHEMA_VERSION;
     this.prepareCosignatures();
+    this.followMigration();
   }
 
+  /** Prepares the statements over the cosignatures table once it exists with its columns (a damaged one is left unread). */
   private prepareCosignatures(): void {
     if (this.cosig !== undefined) return;
-    if (this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'cosignatures'").get() === undefined) return;
+    const columns = this.db.prepare("SELECT name FROM pragma_table_info('cosignatures')").pluck().all();
+    if (!columns.includes('size') || !columns.includes('line')) return;
     this.cosig = prepareCosignatureStatements(this.db);
   }
 
@@ -200,13 +253,31 @@ export class SqliteStore implements LedgerStore {
     try {
       return fn();
     } catch (e) {
-      throw storageError(e, this.location);
+      throw storageError(e, this.location, true);
     }
   }
 
-  /** @internal the statements, for the view */
+  /** @internal the statements, for the view; LEDGER_DAMAGED when the entries cannot be read */
   get statements(): Statements {
+    if (this.stmts === undefined) {
+      fail('LEDGER_DAMAGED', `the entries of ${this.location} cannot be read: ${this.damage.map((d) => d.message).join('; ')}`, { path: this.location });
+    }
     return this.stmts;
+  }
+
+  /** @internal the redaction statements, when the table is there */
+  get redactionStatements(): RedactionStatements | undefined {
+    return this.redactionStmts;
+  }
+
+  /** @internal the nonce statements, once the file has the column */
+  get nonceStatements(): NonceStatements | undefined {
+    return this.nonceStmts;
+  }
+
+  /** @internal whether the file has the nonce column */
+  get nonceColumn(): boolean {
+    return this.hasNonce;
   }
 
   /** @internal the cosignature statements, once the table exists */
@@ -217,162 +288,5 @@ export class SqliteStore implements LedgerStore {
   /** @internal an ad-hoc query, for the view */
   all(sql: string, params: unknown[]): unknown[] {
     return this.guard(() => this.db.prepare(sql).all(...params));
-  }
-}
-
-/** The synchronous view of a SqliteStore, used for reads and (inside write) writes. */
-class SqliteView implements WriteTx {
-  constructor(private readonly store: SqliteStore) {}
-
-  private get s() {
-    return this.store.statements;
-  }
-
-  private get<T>(fn: () => unknown): T {
-    return this.store.guard(fn) as T;
-  }
-
-  size(): number {
-    const row = this.get<TailRow | undefined>(() => this.s.tail.get());
-    return row === undefined ? 0 : row.seq + 1;
-  }
-
-  tail(): TailRow | undefined {
-    return this.get(() => this.s.tail.get());
-  }
-
-  caseTail(caseId: string): { seq: number; step: number; leaf: Uint8Array } | undefined {
-    return this.get(() => this.s.caseTail.get(caseId));
-  }
-
-  entry(seq: number): EntryRow | undefined {
-    return this.get(() => this.s.entry.get(seq));
-  }
-
-  caseStep(caseId: string, step: number): EntryRow | undefined {
-    return this.get(() => this.s.caseStep.get(caseId, step));
-  }
-
-  caseEntries(caseId: string, fromStep = 1, limit = -1): EntryRow[] {
-    return this.get(() => this.s.caseFrom.all(caseId, fromStep, limit));
-  }
-
-  entries(fromSeq: number, toSeq: number): IterableIterator<EntryRow> {
-    // The statement's own iterator: a generator around it cost a resumption per row.
-    return this.s.range.iterate(fromSeq, toSeq) as IterableIterator<EntryRow>;
-  }
-
-  query(filter: QueryFilter): EntryRow[] {
-    const { sql, params } = buildQuery(filter);
-    return this.store.all(sql, params) as EntryRow[];
-  }
-
-  firstSeqAtOrAfter(time: number): number {
-    let lo = 0;
-    let hi = this.size();
-    while (lo < hi) {
-      const mid = Math.floor((lo + hi) / 2);
-      const row = this.get<{ time: number } | undefined>(() => this.s.timeAt.get(mid));
-      if (row !== undefined && row.time < time) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
-  }
-
-  redactionOf(seq: number): RedactionRow | undefined {
-    return this.get(() => this.s.redactionOf.get(seq));
-  }
-
-  redactions(): IterableIterator<RedactionRow> {
-    return this.s.redactions.iterate() as IterableIterator<RedactionRow>;
-  }
-
-  checkpoints(fromSize: number): IterableIterator<CheckpointRow> {
-    return this.s.checkpoints.iterate(fromSize) as IterableIterator<CheckpointRow>;
-  }
-
-  latestCheckpoint(): CheckpointRow | undefined {
-    return this.get(() => this.s.latestCheckpoint.get());
-  }
-
-  checkpointAt(size: number): CheckpointRow | undefined {
-    return this.get(() => this.s.checkpointAt.get(size));
-  }
-
-  cosignatures(size: number): string[] {
-    const c = this.store.cosignatureStatements;
-    if (c === undefined) return [];
-    return this.get<Array<{ line: string }>>(() => c.ofSize.all(size)).map((r) => r.line);
-  }
-
-  allCosignatures(fromSize: number): IterableIterator<CosignatureRow> {
-    const c = this.store.cosignatureStatements;
-    return c === undefined ? NO_COSIGNATURES : (c.all.iterate(fromSize) as IterableIterator<CosignatureRow>);
-  }
-
-  meta(): Array<{ key: unknown; value: unknown }> {
-    return this.store.all('SELECT key, value FROM meta ORDER BY key', []) as Array<{ key: unknown; value: unknown }>;
-  }
-
-  /**
-   * NodeReader over the store: level 0 is entries.leaf; node (level, index)
-   * is in the row that stored-nodes.ts names.
-   */
-  node(level: number, index: number): Uint8Array {
-    const row = this.get<{ leaf: unknown; nodes: unknown } | undefined>(() => this.s.nodeRow.get(nodeRow(level, index)));
-    const hash = row === undefined ? undefined : level === 0 ? row.leaf : nodeInBlob(row.nodes, level);
-    if (!(hash instanceof Uint8Array) || hash.length !== 32) {
-      fail('STORAGE_ERROR', `Merkle node (${level}, ${index}) is missing from ${this.store.location}; run verify`, { level, index });
-    }
-    return hash;
-  }
-
-  /**
-   * One `IN (…)` query for every row `plan` will read (proofs: about half
-   * the time of a query per node).
-   */
-  prefetch(plan: (reader: NodeReader) => void, cached?: NodeCache): NodeReader {
-    const seqs = new Set<number>();
-    const dummy = new Uint8Array(32);
-    plan({
-      node: (level, index) => {
-        if (cached?.get(level, index) === undefined) seqs.add(nodeRow(level, index));
-        return dummy;
-      },
-    });
-    const rows = new Map<number, { leaf: unknown; nodes: unknown }>();
-    const found = this.get<Array<{ seq: number; leaf: unknown; nodes: unknown }>>(() => this.s.rowsIn.all(JSON.stringify([...seqs])));
-    for (const r of found) rows.set(r.seq, r);
-    return {
-      node: (level, index) => {
-        const hit = cached?.get(level, index);
-        if (hit !== undefined) return hit;
-        const row = rows.get(nodeRow(level, index));
-        const got = row === undefined ? undefined : level === 0 ? row.leaf : nodeInBlob(row.nodes, level);
-        const hash = got instanceof Uint8Array && got.length === 32 ? got : this.node(level, index);
-        cached?.set(level, index, hash);
-        return hash;
-      },
-    };
-  }
-
-  insertEntry(row: EntryRow): void {
-    this.s.insertEntry.run(row.seq, row.leaf, row.bytes, row.nodes, row.case_id, row.step, row.type, row.actor, row.time, row.salt, row.data);
-  }
-
-  insertCheckpoint(size: number, root: Uint8Array, note: string): void {
-    this.s.insertCheckpoint.run(size, root, note);
-  }
-
-  redactPayload(seq: number, bySeq: number): void {
-    // The trigger allows the erasure only once the redactions row exists.
-    this.s.insertRedaction.run(seq, bySeq);
-    this.s.erasePayload.run(seq);
-  }
-
-  insertCosignature(size: number, line: string): void {
-    const c = this.store.cosignatureStatements;
-    if (c === undefined) fail('STORAGE_ERROR', `ledger ${this.store.location} has no cosignatures table (schema ${this.store.schemaVersion})`);
-    c.insert.run(size, line);
   }
 }

@@ -15,7 +15,13 @@ export interface StoreOptions {
   busyTimeoutMs?: number;
 }
 
-const ENTRY_COLUMNS = 'seq, leaf, bytes, nodes, case_id, step, type, actor, time, salt, data';
+/**
+ * The columns of an entry row. A schema 1 file has no `nonce` column
+ * (format.md §7.1): its rows read as NULL there, as a version 1 entry's do.
+ */
+function entryColumns(nonce: boolean): string {
+  return `seq, leaf, bytes, nodes, case_id, step, type, actor, time, salt, data, ${nonce ? 'nonce' : 'NULL AS nonce'}`;
+}
 
 export function configure(db: Database.Database, options: StoreOptions): void {
   if (!options.readonly) {
@@ -41,28 +47,50 @@ export function configure(db: Database.Database, options: StoreOptions): void {
   db.defaultSafeIntegers(false);
 }
 
-const SEL = `SELECT ${ENTRY_COLUMNS} FROM entries`;
-
-/** The statements of every ledger file (format.md §7). */
-const STATEMENTS = {
+/** The statements of every ledger file (format.md §7), for a file with or without the nonce column. */
+const statementsSql = (nonce: boolean) => {
+  const SEL = `SELECT ${entryColumns(nonce)} FROM entries`;
+  return {
   tail: 'SELECT seq, leaf, time FROM entries ORDER BY seq DESC LIMIT 1',
   caseTail: 'SELECT seq, step, leaf FROM entries WHERE case_id = ? ORDER BY step DESC LIMIT 1',
   entry: `${SEL} WHERE seq = ?`,
   caseStep: `${SEL} WHERE case_id = ? AND step = ?`,
   caseFrom: `${SEL} WHERE case_id = ? AND step >= ? ORDER BY step LIMIT ?`,
   range: `${SEL} WHERE seq >= ? AND seq < ? ORDER BY seq`,
+  count: 'SELECT count(*) FROM entries WHERE seq >= ? AND seq < ?',
   timeAt: 'SELECT time FROM entries WHERE seq = ?',
   nodeRow: 'SELECT leaf, nodes FROM entries WHERE seq = ?',
   rowsIn: 'SELECT seq, leaf, nodes FROM entries WHERE seq IN (SELECT value FROM json_each(?))',
-  redactions: 'SELECT seq, by_seq FROM redactions ORDER BY seq',
-  redactionOf: 'SELECT seq, by_seq FROM redactions WHERE seq = ?',
   checkpoints: 'SELECT size, root, note FROM checkpoints WHERE size >= ? ORDER BY size',
   latestCheckpoint: 'SELECT size, root, note FROM checkpoints ORDER BY size DESC LIMIT 1',
   checkpointAt: 'SELECT size, root, note FROM checkpoints WHERE size = ?',
-  insertEntry: 'INSERT INTO entries (seq, leaf, bytes, nodes, case_id, step, type, actor, time, salt, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+  insertEntry: nonce
+    ? 'INSERT INTO entries (seq, leaf, bytes, nodes, case_id, step, type, actor, time, salt, data, nonce) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)'
+    : 'INSERT INTO entries (seq, leaf, bytes, nodes, case_id, step, type, actor, time, salt, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
   insertCheckpoint: 'INSERT OR IGNORE INTO checkpoints (size, root, note) VALUES (?, ?, ?)',
-  insertRedaction: 'INSERT INTO redactions (seq, by_seq) VALUES (?, ?)',
   erasePayload: 'UPDATE entries SET salt = NULL, data = NULL WHERE seq = ?',
+  };
+};
+
+/** The statements over the redactions table (prepared only when the table is there: a damaged ledger may lack it). */
+const REDACTION_STATEMENTS = {
+  all: 'SELECT seq, by_seq FROM redactions ORDER BY seq',
+  of: 'SELECT seq, by_seq FROM redactions WHERE seq = ?',
+  insert: 'INSERT INTO redactions (seq, by_seq) VALUES (?, ?)',
+} as const;
+
+/**
+ * The statements over the nonce column of schema 2 (format.md §7, §8 item
+ * 16): the rows of a case holding a nonce (by the unique index), and the
+ * (case, nonce) pairs held by more than one row — over all entries, or
+ * those of the entries from a seq on that another row shares.
+ */
+const NONCE_STATEMENTS = {
+  caseNonce: `SELECT ${entryColumns(true)} FROM entries WHERE case_id = ? AND nonce = ? ORDER BY seq`,
+  repeated: 'SELECT case_id, nonce FROM entries WHERE nonce IS NOT NULL GROUP BY case_id, nonce HAVING count(*) > 1',
+  repeatedFrom:
+    'SELECT DISTINCT e.case_id, e.nonce FROM entries e WHERE e.seq >= ? AND e.nonce IS NOT NULL ' +
+    'AND EXISTS (SELECT 1 FROM entries f WHERE f.case_id = e.case_id AND f.nonce = e.nonce AND f.seq <> e.seq)',
 } as const;
 
 /** The statements over the cosignatures table of schema 2 (prepared once the table exists). */
@@ -72,22 +100,33 @@ const COSIGNATURE_STATEMENTS = {
   insert: 'INSERT OR IGNORE INTO cosignatures (size, line) VALUES (?, ?)',
 } as const;
 
-export type Statements = { [K in keyof typeof STATEMENTS]: Database.Statement };
+export type Statements = { [K in keyof ReturnType<typeof statementsSql>]: Database.Statement };
 export type CosignatureStatements = { [K in keyof typeof COSIGNATURE_STATEMENTS]: Database.Statement };
+export type NonceStatements = { [K in keyof typeof NONCE_STATEMENTS]: Database.Statement };
+export type RedactionStatements = { [K in keyof typeof REDACTION_STATEMENTS]: Database.Statement };
 
 function prepareAll<T extends Record<string, string>>(db: Database.Database, sql: T): { [K in keyof T]: Database.Statement } {
   return Object.fromEntries(Object.entries(sql).map(([k, q]) => [k, db.prepare(q)])) as { [K in keyof T]: Database.Statement };
 }
 
-export function prepareStatements(db: Database.Database): Statements {
-  return prepareAll(db, STATEMENTS);
+/** @param nonce whether the file has the nonce column of schema 2 */
+export function prepareStatements(db: Database.Database, nonce: boolean): Statements {
+  return prepareAll(db, statementsSql(nonce));
+}
+
+export function prepareNonceStatements(db: Database.Database): NonceStatements {
+  return prepareAll(db, NONCE_STATEMENTS);
+}
+
+export function prepareRedactionStatements(db: Database.Database): RedactionStatements {
+  return prepareAll(db, REDACTION_STATEMENTS);
 }
 
 export function prepareCosignatureStatements(db: Database.Database): CosignatureStatements {
   return prepareAll(db, COSIGNATURE_STATEMENTS);
 }
 
-export function buildQuery(filter: QueryFilter): { sql: string; params: unknown[] } {
+export function buildQuery(filter: QueryFilter, nonce: boolean): { sql: string; params: unknown[] } {
   const where: string[] = [];
   const params: unknown[] = [];
   if (filter.caseId !== undefined) {
@@ -110,7 +149,7 @@ export function buildQuery(filter: QueryFilter): { sql: string; params: unknown[
     where.push('seq < ?');
     params.push(filter.toSeq);
   }
-  let sql = `SELECT ${ENTRY_COLUMNS} FROM entries`;
+  let sql = `SELECT ${entryColumns(nonce)} FROM entries`;
   if (where.length > 0) sql += ` WHERE ${where.join(' AND ')}`;
   sql += ` ORDER BY seq ${filter.order === 'desc' ? 'DESC' : 'ASC'}`;
   if (filter.limit !== undefined) {

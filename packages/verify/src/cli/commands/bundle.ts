@@ -88,7 +88,7 @@ export function bundleSummary(r: BundleReport, p: Paint, zone: Zone): string {
     out += `  ${p.dim('case')} ${printable(c.caseId)}: steps ${c.firstStep} to ${c.lastStep} (${c.steps} in the bundle)${c.firstStep === 1 ? '' : ', earlier steps not included'}\n`;
   }
   if (r.cases.length > shown.length) out += `  ${p.dim(`… and ${r.cases.length - shown.length} more case(s)`)}\n`;
-  for (const i of r.issues) out += p.bad(`✘ ${i.code}${i.line !== undefined ? ` (line ${i.line})` : ''}: ${printable(issueText(i.code, i.message, zone))}`) + '\n';
+  for (const i of r.issues) out += p.bad(`✘ ${i.code}${i.line !== undefined ? ` (line ${i.line})` : ''}: ${printable(issueText(i, zone))}`) + '\n';
   if (r.issueCount > r.issues.length) out += p.bad(`… and ${r.issueCount - r.issues.length} more issue(s)\n`);
   out += r.ok ? p.ok(`✔ OK: ${r.entries} entries proven against the signed checkpoint; every case's steps form an unbroken chain\n`) : p.bad(`✘ FAILED: ${r.issueCount} issue(s)\n`);
   return out;

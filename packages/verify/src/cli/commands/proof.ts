@@ -44,7 +44,7 @@ export async function verifyProofFile(opts: ProofFileOptions, io: Io): Promise<n
       root: toHex(r.checkpoint.root),
       leafHash: toHex(r.leafHash),
       signedBy: r.checkpoint.verified.map((v) => v.name),
-      entry: { seq: e.seq, case: e.caseId, step: e.step, type: e.type, actor: e.actor, time: e.time, timeIso: utcIso(e.time), commit: toHex(e.commit), actorSignatures: e.sigs.length },
+      entry: { seq: e.seq, case: e.caseId, step: e.step, type: e.type, actor: e.actor, time: e.time, timeIso: utcIso(e.time), commit: toHex(e.commit), version: e.v, nonce: e.nonce === undefined ? null : toHex(e.nonce), actorSignatures: e.sigs.length },
     });
     return EXIT.OK;
   }
