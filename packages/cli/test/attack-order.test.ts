@@ -10,7 +10,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import { cleanup, plantLedger, repoRoot, requireBuild, runner, tempDir, type Result } from './helpers.js';
+import { cleanup, plantLedger, repoRoot, requireBuild, restoredPayloadBundle, runner, tempDir, type Result } from './helpers.js';
 
 // The CLI has no SQLite of its own: the attacker's raw access goes through the core's binding.
 const Database = createRequire(join(repoRoot, 'packages/core/package.json'))('better-sqlite3') as typeof import('better-sqlite3');
@@ -149,15 +149,7 @@ describe('a hostile bundle, then the auditor checks it', () => {
   });
 
   it('a payload carried together with the redaction that erased it is refused (exit 1)', async () => {
-    const before = await core.Ledger.open(join(dir, 'c.ledger'), { readonly: true });
-    const original = await before.get(0);
-    await before.close();
-    expect((await ct(['redact', 'c.ledger', '0', '--reason', 'court order', '--actor', 'dpo'])).code).toBe(0);
-    expect((await ct(['export', 'c.ledger', '--case', 'C-1', '--out', 'b.bundle'])).code).toBe(0);
-    const ls = readFileSync(join(dir, 'b.bundle'), 'utf8').split('\n');
-    const o = JSON.parse(ls[1]!);
-    ls[1] = JSON.stringify({ seq: o.seq, entry: o.entry, proof: o.proof, payload: core.toBase64(original.payload!), salt: core.toBase64(original.salt!) });
-    writeFileSync(join(dir, 'restored.bundle'), ls.join('\n'));
+    await restoredPayloadBundle(ct, dir, 'c.ledger', 'C-1');
     const r = await ct(['verify-bundle', 'restored.bundle', '--vkey', 'c.vkey', '--json']);
     expect(r.code).toBe(1);
     expect(json(r).issues).toEqual([expect.objectContaining({ code: 'REDACTION_INVALID' })]);

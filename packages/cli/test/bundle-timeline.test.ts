@@ -6,10 +6,10 @@
  * steps; counts never contradict the issues. Attacks follow the attacker's
  * order: the bundle is changed first, then the auditor runs the command.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cleanup, requireBuild, runner, tempDir } from './helpers.js';
+import { cleanup, requireBuild, restoredPayloadBundle, runner, tempDir } from './helpers.js';
 
 requireBuild();
 const cli = await import('../src/index.js');
@@ -125,6 +125,43 @@ describe('values only from verified bytes, counts only of what verified', () => 
     expect(doc.steps[0]).toEqual({ line: 2, seq: 0, proven: false, verified: false, issues: expect.arrayContaining(['PROOF_INVALID']), payload: 'failed' });
     expect(doc.cases.map((c: { caseId: string }) => c.caseId)).toEqual(['JJ-2026-0042']);
     expect(JSON.stringify(doc.steps)).not.toMatch(/JJ-FORGED|假冒者/);
+  });
+});
+
+describe('a payload carried together with the redaction that erased it', () => {
+  it('is shown neither at its own row nor in --json, from a file or from standard input, though its row comes before the redaction', async () => {
+    expect((await ct(['init', 'erased.ledger', '--origin', 'audit.example.gov/erased', '--vkey-out', 'erased.vkey'])).code).toBe(0);
+    expect((await ct(['append', 'erased.ledger', '--case', 'E-1', '--type', 'complaint', '--actor', 'clerk', '--data', '{"举报人":"刘某某"}'])).code).toBe(0);
+    expect((await ct(['append', 'erased.ledger', '--case', 'E-1', '--type', 'reviewed', '--actor', 'officer', '--data', '{"ok":true}'])).code).toBe(0);
+    // The holder puts the erased payload back into its line of an honest bundle (written to restored.bundle).
+    const hostile = await restoredPayloadBundle(ct, dir, 'erased.ledger', 'E-1');
+    const check = (...extra: string[]) => ct(['verify-bundle', ...extra, '--vkey', 'erased.vkey', '--tz', 'Asia/Shanghai']);
+    for (const [r, where] of [[await check('restored.bundle'), 'file'], [await check('-', '--json'), 'stdin'], [await check('restored.bundle', '--json'), 'file']] as const) {
+      expect(r.code, where).toBe(1);
+      expect(r.out, where).not.toContain('刘某某');
+    }
+    // Standard input is read twice through a private copy, removed at the end.
+    const spool = join(dir, 'spool');
+    mkdirSync(spool);
+    const tmp = process.env['TMPDIR'];
+    process.env['TMPDIR'] = spool;
+    let piped;
+    try {
+      piped = await ct(['verify-bundle', '-', '--vkey', 'erased.vkey', '--tz', 'Asia/Shanghai'], { stdin: hostile });
+    } finally {
+      if (tmp === undefined) delete process.env['TMPDIR'];
+      else process.env['TMPDIR'] = tmp;
+    }
+    expect(readdirSync(spool)).toEqual([]);
+    const r = await check('restored.bundle');
+    expect(piped.out.replace('evidence bundle -', 'evidence bundle restored.bundle')).toBe(r.out);
+    expect(piped.out).not.toContain('刘某某');
+    expect(rows(r.out)[1]).toMatch(/^ {2}✘ +0 {2}E-1 +1 .*complaint +clerk$/);
+    expect(r.out).toContain('    data  not shown: a redaction entry later in this bundle erased this payload');
+    expect(r.out).toMatch(/✘ REDACTION_INVALID \(line 4\): redaction entry 2 erased the payload of entry 0/);
+    const doc = JSON.parse((await ct(['verify-bundle', '-', '--vkey', 'erased.vkey', '--json'], { stdin: hostile })).out);
+    expect(doc.steps[0]).toMatchObject({ seq: 0, proven: true, verified: false, payload: 'refused', entry: { ok: false, payload: 'restored', data: null, version: 2 } });
+    expect(doc.issues.map((i: { code: string; line: number }) => [i.code, i.line])).toEqual([['REDACTION_INVALID', 4]]);
   });
 });
 

@@ -3,7 +3,7 @@
  * (`@casetrail/core` resolves to packages/core/dist), so both packages must be
  * built: `pnpm test` builds them first; by hand: `npx tsc -b packages/core packages/cli`.
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -107,4 +107,27 @@ export async function plantLedger(path: string, origin: string, skey: string, st
   const note = await core.signCheckpoint({ origin, size: steps.length, root: acc.root(), extensions: [] }, [core.parseSignerKey(skey)]);
   await store.write((tx) => tx.insertCheckpoint(steps.length, acc.root(), note));
   await store.close();
+}
+
+/**
+ * A bundle carrying a payload together with the redaction that erased it
+ * (format.md §9.3 item 6), made in the attacker's order: the holder of the
+ * ledger keeps entry `seq`'s payload, the operator redacts it and exports
+ * the case honestly, and the holder puts the payload back into its line.
+ * @returns the hostile bundle's text, also written to `restored.bundle` in `dir`
+ */
+export async function restoredPayloadBundle(ct: ReturnType<typeof runner>, dir: string, ledger: string, caseId: string, seq = 0): Promise<string> {
+  const core = await import('@casetrail/core');
+  const before = await core.Ledger.open(join(dir, ledger), { readonly: true });
+  const original = await before.get(seq);
+  await before.close();
+  if ((await ct(['redact', ledger, String(seq), '--reason', 'court order', '--actor', 'dpo'])).code !== 0) throw new Error('redact failed');
+  if ((await ct(['export', ledger, '--case', caseId, '--out', 'honest.bundle'])).code !== 0) throw new Error('export failed');
+  const ls = readFileSync(join(dir, 'honest.bundle'), 'utf8').split('\n');
+  const at = ls.findIndex((l) => l.startsWith(`{"seq":${seq},`));
+  const o = JSON.parse(ls[at]!);
+  ls[at] = JSON.stringify({ seq: o.seq, entry: o.entry, proof: o.proof, payload: core.toBase64(original.payload!), salt: core.toBase64(original.salt!) });
+  const text = ls.join('\n');
+  writeFileSync(join(dir, 'restored.bundle'), text);
+  return text;
 }

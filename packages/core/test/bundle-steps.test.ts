@@ -8,6 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { copyFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import {
+  BundleErasures,
+  BundleVerifier,
   Ledger,
   decodeEntry,
   decodePayload,
@@ -15,6 +17,7 @@ import {
   fromBase64,
   parseSignerKey,
   signCheckpoint,
+  stepVerified,
   toBase64,
   verifyBundle,
   type BundleExportOptions,
@@ -209,5 +212,116 @@ describe('values come only from verified bytes, and counts only from what verifi
     ]);
     expect(report.checked).toMatchObject({ proofs: 5, actorSignatures: 0 });
     expect(steps[2]!.issues.map((i) => i.code)).toEqual(['ACTOR_SIGNATURE_INVALID']);
+  });
+});
+
+describe('no step carries a payload the bundle itself shows erased (format.md §9.3 item 6)', () => {
+  /** A ledger whose entry 0 was erased by entry 2, the erased payload kept as its holder would keep it, and an honest bundle of the case. */
+  async function erasedCase(): Promise<{ honest: string; hostile: string; secret: Uint8Array }> {
+    const l = await newLedger();
+    await l.append({ caseId: 'P', type: 'complaint', actor: 'clerk', data: { name: '刘某', phone: '13800000000' } });
+    const original = await l.get(0);
+    await l.append({ caseId: 'P', type: 'reviewed', actor: 'officer', data: { ok: true } });
+    await l.redact(0, { reason: 'erasure request', actor: 'dpo' });
+    const honest = await bundleOf(l, { caseId: 'P' });
+    await l.close();
+    // The exporter (or anyone holding the bundle) puts the erased payload back into its line.
+    const hostile = editLine(honest, 1, (o) => {
+      delete o.redaction;
+      o.payload = toBase64(original.payload!);
+      o.salt = toBase64(original.salt!);
+    });
+    return { honest, hostile, secret: original.payload! };
+  }
+  const carries = (steps: BundleStep[], secret: Uint8Array) =>
+    steps.some((s) => s.payload.state === 'verified' && toBase64(s.payload.bytes) === toBase64(secret));
+
+  it('the erased payload is refused at its own step, before the redaction line that erases it is reached; the report is the same as without steps', async () => {
+    const { hostile, secret } = await erasedCase();
+    const { steps, report } = await stepsOf(hostile);
+    expect(carries(steps, secret)).toBe(false);
+    expect(steps[0]).toMatchObject({ seq: 0, proven: true, payload: { state: 'refused' }, issues: [] });
+    expect(stepVerified(steps[0]!)).toBe(false);
+    // The redaction record itself is the redaction entry's true payload: it is handed out, and its line carries the issue.
+    expect(steps[2]).toMatchObject({ seq: 2, payload: { state: 'verified' } });
+    expect(steps[2]!.issues.map((i) => i.code)).toEqual(['REDACTION_INVALID']);
+    expect(report.issues.map((i) => [i.code, i.line])).toEqual([['REDACTION_INVALID', 4]]);
+    expect(await verifyBundle(hostile, KEYS.vkey)).toEqual(report);
+  });
+
+  it('an honest bundle: every payload that matched is handed out, the erasure as its redaction', async () => {
+    const { honest } = await erasedCase();
+    const { steps, report } = await stepsOf(honest);
+    expect(report.ok).toBe(true);
+    expect(steps.map((s) => s.payload.state)).toEqual(['erased', 'verified', 'verified']);
+    expect(steps.every(stepVerified)).toBe(true);
+  });
+
+  it('from a one-shot stream, which cannot be read twice, no step carries payload bytes; an opener is read twice', async () => {
+    const { hostile, honest, secret } = await erasedCase();
+    const once = (text: string) => (async function* () { yield text; })();
+    const fromStream: BundleStep[] = [];
+    const report = await verifyBundle(once(hostile), KEYS.vkey, { onStep: (s) => void fromStream.push(s) });
+    expect(fromStream.map((s) => s.payload.state)).toEqual(['unconfirmed', 'unconfirmed', 'unconfirmed']);
+    expect(report).toEqual(await verifyBundle(hostile, KEYS.vkey));
+    let opened = 0;
+    const fromOpener: BundleStep[] = [];
+    await verifyBundle(() => (opened++, once(honest)), KEYS.vkey, { onStep: (s) => void fromOpener.push(s) });
+    expect(opened).toBe(2);
+    expect(fromOpener.map((s) => s.payload.state)).toEqual(['erased', 'verified', 'verified']);
+    const again: BundleStep[] = [];
+    await verifyBundle(() => once(hostile), KEYS.vkey, { onStep: (s) => void again.push(s) });
+    expect(carries(again, secret)).toBe(false);
+  });
+
+  it('BundleVerifier hands out payloads only with the erasures of a first read', async () => {
+    const { hostile, honest, secret } = await erasedCase();
+    const run = (text: string, erasures?: BundleErasures) => {
+      const v = new BundleVerifier(KEYS.vkey, erasures === undefined ? {} : { erasures });
+      return lines(text).map((l) => v.pushLine(l)).filter((s): s is BundleStep => s !== undefined);
+    };
+    expect(run(honest).map((s) => s.payload.state)).toEqual(['erased', 'unconfirmed', 'unconfirmed']);
+    const first = (text: string) => {
+      const e = new BundleErasures(KEYS.vkey);
+      for (const l of lines(text)) e.pushLine(l);
+      return e;
+    };
+    expect(run(honest, first(honest)).map((s) => s.payload.state)).toEqual(['erased', 'verified', 'verified']);
+    expect(carries(run(hostile, first(hostile)), secret)).toBe(false);
+    expect(() => new BundleVerifier(KEYS.vkey, { erasures: { has: () => false } as never })).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+    // A first read that stopped early knows nothing of the rest: every payload is withheld.
+    const cut = first(honest);
+    cut.fail();
+    expect(run(honest, cut).map((s) => s.payload.state)).toEqual(['erased', 'refused', 'refused']);
+  });
+
+  it('a last line without its newline was still read by the first read: payloads are handed out, the report says the file was cut', async () => {
+    const { honest } = await erasedCase();
+    const { steps, report } = await stepsOf(honest.slice(0, -1));
+    expect(report.ok).toBe(false);
+    expect(steps.map((s) => s.payload.state)).toEqual(['erased', 'verified', 'verified']);
+  });
+
+  it('a bundle that changes between its two reads: the step already shown is named, and the report fails', async () => {
+    const { hostile, honest } = await erasedCase();
+    // Changed the other way (the first read sees the redaction line), the payload is withheld: safe.
+    const safe: BundleStep[] = [];
+    let k = 0;
+    await verifyBundle(() => (k++ === 0 ? honest : hostile), KEYS.vkey, { onStep: (s) => void safe.push(s) });
+    expect(safe[0]!.payload.state).toBe('refused');
+    // The first read sees a redaction line that names nothing (its payload changed); the second the hostile bundle.
+    const blind = editLine(hostile, 3, (o) => {
+      o.payload = toBase64(new TextEncoder().encode('{}'));
+    });
+    let n = 0;
+    const shown: BundleStep[] = [];
+    const report = await verifyBundle(() => (n++ === 0 ? blind : hostile), KEYS.vkey, { onStep: (s) => void shown.push(s) });
+    expect(shown[0]!.payload.state).toBe('verified'); // what a race against the file can do; the report then fails and says so
+    expect(report.ok).toBe(false);
+    expect(report.issues.map((i) => [i.code, i.line])).toEqual([
+      ['REDACTION_INVALID', 4],
+      ['MALFORMED_BUNDLE', 4],
+    ]);
+    expect(report.issues[1]!.message).toMatch(/changed between its two reads/);
   });
 });

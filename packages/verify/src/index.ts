@@ -87,3 +87,4 @@ export { parseBundleLine, BundleLineReader } from './bundle/parse.js';
 export * from './bundle/verify.js';
 export * from './bundle/stream.js';
 export * from './bundle/steps.js';
+export { BundleErasures } from './bundle/erasures.js';

@@ -10,6 +10,14 @@
  * entry's commitment; an erasure only when its redaction entry was proven in
  * the same tree and names this entry. Everything else is `failed`, with the
  * line's issues saying why.
+ *
+ * A payload that matched is handed out only when no line of the bundle,
+ * before or after it, is a redaction entry that erased it (format.md §9.3
+ * item 6: a payload and the redaction that erased it are never both in a
+ * bundle). The redaction comes after the entry it erased, so this needs a
+ * first read of the whole bundle ({@link BundleErasures}): without it the
+ * payload is `unconfirmed`; when such a line exists it is `refused` (and that
+ * line has REDACTION_INVALID).
  */
 import type { Issue } from '../checks/issues.js';
 import type { Entry } from '../entry/entry.js';
@@ -25,6 +33,10 @@ export type BundleStepPayload =
   | { state: 'erased'; redaction: { seq: number; entry: Entry; reason: string } }
   /** The bundle was exported without payloads (`"payloads":false`). */
   | { state: 'withheld' }
+  /** It matched the proven entry's commitment, but a redaction line of this bundle erased it: an erased payload shown again, not handed out. */
+  | { state: 'refused' }
+  /** It matched the proven entry's commitment, but the bundle was not read for its erasures first, so it is not handed out. */
+  | { state: 'unconfirmed' }
   /** Missing, not matching, its redaction not proven, or the entry itself not proven: see the step's issues. */
   | { state: 'failed' };
 
@@ -45,7 +57,8 @@ export interface BundleStep {
   issues: Issue[];
 }
 
-/** Whether a step verified completely: proven, and no issue on its line. */
+/** Whether a step verified completely: proven, no issue on its line, and its payload (if the bundle has payloads) handed out verified or proven erased. */
 export function stepVerified(step: BundleStep): boolean {
-  return step.proven && step.entry !== undefined && step.issues.length === 0;
+  const s = step.payload.state;
+  return step.proven && step.entry !== undefined && step.issues.length === 0 && s !== 'refused' && s !== 'unconfirmed' && s !== 'failed';
 }

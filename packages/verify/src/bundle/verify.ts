@@ -36,6 +36,7 @@ import { leafHash } from '../tlog/merkle-hash.js';
 import { verifyInclusion } from '../tlog/merkle-proof.js';
 import { parseVerifierKey, type NoteVerifier } from '../tlog/note-keys.js';
 import type { BundleEntry, BundleFilter, BundleHeader, BundleLine, BundleRedaction } from './format.js';
+import { BundleErasures } from './erasures.js';
 import { parseBundleLine } from './parse.js';
 import { PositionSet } from './positions.js';
 import type { BundleStep, BundleStepPayload } from './steps.js';
@@ -91,6 +92,14 @@ export interface BundleReport {
 export interface BundleVerifyOptions {
   /** Stop recording issues after this many (they are still counted). Default 1000. */
   maxIssues?: number;
+  /**
+   * The positions this bundle's own redaction lines name as erased, from a
+   * first read of the same bundle ({@link BundleErasures}). Only with them
+   * does a step carry a payload: without them a later line could still show
+   * it erased (format.md §9.3 item 6), and a step's payload that matched is
+   * `unconfirmed`. They change the steps only, never the report.
+   */
+  erasures?: BundleErasures;
 }
 
 // ---------------------------------------------------------------------------
@@ -129,6 +138,7 @@ export class BundleVerifier {
   #version = 0;
   /** Positions whose entry the bundle carried with its payload (format.md §9.3 item 6). */
   readonly #shownPayloads = new PositionSet();
+  readonly #erasures: BundleErasures | undefined;
   /** One chain tail (and, once a proven step was seen, a summary) per case: the only state that grows, with the number of cases. */
   readonly #cases = new Map<string, { summary?: BundleCaseSummary; tail: CaseTail }>();
   /** The issues of the line being checked, for its step. */
@@ -137,7 +147,8 @@ export class BundleVerifier {
 
   /**
    * @param vkey - the ledger's verifier key (string or parsed), from outside the bundle
-   * @param opts - `maxIssues` (default 1000)
+   * @param opts - `maxIssues` (default 1000); `erasures`, from a first read
+   *   of the same bundle, for steps that carry payloads
    * @throws LedgerError MALFORMED_KEY for a bad vkey; INVALID_ARGUMENT for bad options
    */
   constructor(vkey: string | NoteVerifier, opts: BundleVerifyOptions = {}) {
@@ -145,6 +156,8 @@ export class BundleVerifier {
     const max = opts.maxIssues ?? 1000;
     checkNat(max, 'maxIssues');
     this.#issues = new IssueList(max);
+    if (opts.erasures !== undefined && !(opts.erasures instanceof BundleErasures)) throw new LedgerError('INVALID_ARGUMENT', 'erasures: expected a BundleErasures', { field: 'erasures' });
+    this.#erasures = opts.erasures;
   }
 
   #issue(code: IssueCode, message: string, seq?: number, extra: Pick<Issue, 'time'> = {}): void {
@@ -353,8 +366,17 @@ export class BundleVerifier {
             `redaction entry ${seq} erased the payload of entry ${read.named.redacts}, which this bundle carries: an erased payload is shown again (format.md §4.5)`,
             seq,
           );
+          if (this.#erasures !== undefined && !this.#erasures.has(read.named.redacts)) {
+            // The first read did not see this line: the payload was handed out with its step.
+            this.#issue('MALFORMED_BUNDLE', `the bundle changed between its two reads: the step of entry ${read.named.redacts} was shown with the payload this line erased`, seq);
+          }
         }
       }
+      // A payload is handed out only once the whole bundle was read for the
+      // redactions that erase one (a first read): a line after this one could
+      // erase it. What the report says does not depend on this.
+      if (this.#erasures === undefined) return { state: 'unconfirmed' };
+      if (this.#erasures.has(seq)) return { state: 'refused' };
       return { state: 'verified', bytes: r.payload };
     }
     if (r.redaction === undefined) {

@@ -5,8 +5,10 @@
  * proof, witness body, bundle or checkpoint: tampering fails closed), with
  * `FILE_TOO_LARGE` (exit 3) when it is input to a command that writes.
  */
-import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { createReadStream, createWriteStream, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { once } from 'node:events';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { CliError, EXIT, operational } from './exit.js';
 import type { Io } from './io.js';
 
@@ -68,4 +70,43 @@ export function inputStream(io: Io, arg: string, what: string): AsyncIterable<Ui
   if (!existsSync(path)) throw operational('FILE_NOT_FOUND', `${what} ${path} does not exist; check the path`);
   if (statSync(path).isDirectory()) throw operational('IS_A_DIRECTORY', `${what} ${path} is a directory; give a file`);
   return createReadStream(path, { highWaterMark: 1 << 20 });
+}
+
+/** An input that can be read more than once, and what to do when done with it. */
+export interface ReopenableInput {
+  /** A fresh stream of the input's chunks, from its start. */
+  open(): AsyncIterable<Uint8Array | string>;
+  /** Removes the private copy of standard input, if one was made. */
+  dispose(): void;
+}
+
+/**
+ * A file that can be read twice, or standard input for `-`, copied as it
+ * streams into a private temporary file (mode 600, in a directory of its
+ * own, removed by dispose) so that it can be read twice too with bounded
+ * memory. (Bundle verification reads a bundle twice to show its steps:
+ * @casetrail/verify bundle/erasures.ts.)
+ */
+export async function reopenableInput(io: Io, arg: string, what: string): Promise<ReopenableInput> {
+  if (arg !== '-') {
+    const first = inputStream(io, arg, what);
+    let opened = false;
+    // The first read uses the stream checked above; later ones open the path again.
+    return { open: () => (opened ? inputStream(io, arg, what) : ((opened = true), first)), dispose: () => undefined };
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'casetrail-stdin-'));
+  const path = join(dir, 'input');
+  const dispose = () => rmSync(dir, { recursive: true, force: true });
+  try {
+    const out = createWriteStream(path, { mode: 0o600, flags: 'wx' });
+    for await (const chunk of io.stdin) {
+      if (!out.write(chunk)) await once(out, 'drain');
+    }
+    out.end();
+    await once(out, 'close');
+  } catch (e) {
+    dispose();
+    throw e;
+  }
+  return { open: () => createReadStream(path, { highWaterMark: 1 << 20 }), dispose };
 }

@@ -117,9 +117,10 @@ export function utcIso(ms: number): string {
  * `payloadState` (`present`, `erased` by a proven redaction, `missing`
  * without one, `mismatch` with its commitment, `restored` — erased and
  * present again —, `unchecked`: the entry does not decode), or for a bundle
- * step also `withheld` (exported without payloads).
+ * step also `withheld` (exported without payloads) and `unconfirmed` (not
+ * read for erasures first, @casetrail/verify bundle/steps.ts).
  */
-export type EntryPayloadState = 'present' | 'erased' | 'missing' | 'mismatch' | 'restored' | 'unchecked' | 'withheld';
+export type EntryPayloadState = 'present' | 'erased' | 'missing' | 'mismatch' | 'restored' | 'unchecked' | 'withheld' | 'unconfirmed';
 
 /**
  * The JSON shape of an entry in every command's --json output (docs/cli.md

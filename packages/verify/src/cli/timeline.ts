@@ -66,7 +66,10 @@ function entryPayloadState(step: BundleStep): EntryPayloadState {
       return 'present';
     case 'erased':
     case 'withheld':
+    case 'unconfirmed':
       return step.payload.state;
+    case 'refused':
+      return 'restored';
     case 'failed': {
       const codes = new Set(step.issues.map((i) => i.code));
       return codes.has('PAYLOAD_COMMITMENT_MISMATCH') || codes.has('MALFORMED_BUNDLE') ? 'mismatch' : 'missing';
@@ -125,6 +128,8 @@ export function payloadLines(step: BundleStep, zone: Zone): string[] {
     return [`erased by entry ${r.seq} (${printable(r.entry.type)} by ${printable(r.entry.actor)} at ${formatTime(r.entry.time, zone)}): ${printable(JSON.stringify(r.reason))}`];
   }
   if (p.state === 'failed' || step.entry === undefined) return [notShown(step)];
+  if (p.state === 'refused') return ['not shown: a redaction entry later in this bundle erased this payload, which must then not be in it (its line has REDACTION_INVALID)'];
+  if (p.state === 'unconfirmed') return ['not shown: the bundle was not read for its erasures before its steps were shown'];
   const data = dataOf(step);
   if (data?.ok !== true) return [`not shown: ${data?.why ?? 'the payload did not verify'}`];
   // Pretty JSON breaks lines between values only: each line is escaped and shortened on its own.

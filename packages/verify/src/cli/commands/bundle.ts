@@ -4,10 +4,11 @@
  * (timeline.ts), then the summary and every issue. `casetrail verify-bundle`
  * and `casetrail-verify bundle` both run this. Exit 1 on any issue.
  */
-import { verifyBundle } from '../../bundle/stream.js';
+import { verifyBundle, type BundleSourceOpener } from '../../bundle/stream.js';
 import type { BundleReport } from '../../bundle/verify.js';
+import type { NoteVerifier } from '../../tlog/note-keys.js';
 import { EXIT } from '../exit.js';
-import { inputStream } from '../inputs.js';
+import { reopenableInput } from '../inputs.js';
 import { write, type Io } from '../io.js';
 import { issueText } from '../issue-text.js';
 import { readVerifierKey } from '../keys.js';
@@ -46,7 +47,16 @@ function indented(value: unknown, pad: string): string {
 export async function verifyBundleFile(opts: BundleFileOptions, io: Io): Promise<number> {
   const zone = zoneOf(io, opts.tz);
   const vkey = readVerifierKey(io, opts.vkey);
-  const source = inputStream(io, opts.file, 'bundle');
+  // Read twice (for its erasures first, then to verify and show it): bundle/stream.ts.
+  const input = await reopenableInput(io, opts.file, 'bundle');
+  try {
+    return await verifyAndShow(opts, io, vkey, zone, () => input.open());
+  } finally {
+    input.dispose();
+  }
+}
+
+async function verifyAndShow(opts: BundleFileOptions, io: Io, vkey: NoteVerifier, zone: Zone, source: BundleSourceOpener): Promise<number> {
   const options = opts.maxIssues === undefined ? {} : { maxIssues: opts.maxIssues };
   let report: BundleReport;
   if (opts.json) {
