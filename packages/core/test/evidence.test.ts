@@ -203,3 +203,71 @@ describe('evidence from the library: ledger.exportBundle, tlogProof, witnessBody
     for (const l of [published, rewritten, stranger]) await l.close();
   });
 });
+
+describe('evidence carries nothing that does not check (the file is prepared first, then the honest call)', () => {
+  /** A closed ledger of 5 steps (cases CASE-0 … CASE-4) and what the attacker does to its file; reopened read-only. */
+  async function tampered(sql: (db: ReturnType<typeof rawOpen>) => void, prepare?: (l: Ledger) => Promise<void>): Promise<Ledger> {
+    const ledger = await newLedger();
+    await ledger.appendMany([...steps(5), { caseId: 'CASE-0', type: 'closed', actor: 'officer-0', data: { i: 5 } }]);
+    await prepare?.(ledger);
+    await ledger.close();
+    const db = rawOpen(ledger.path);
+    db.exec('DROP INDEX IF EXISTS entries_case; DROP INDEX IF EXISTS entries_nonce');
+    sql(db);
+    db.close();
+    return Ledger.open(ledger.path, { readonly: true });
+  }
+  const collect = async (l: Ledger, options = {}) => {
+    const lines: string[] = [];
+    await l.exportBundle((line) => void lines.push(line), { created: null, ...options });
+    return lines;
+  };
+
+  it('a step relabelled into another case: exportBundle of that case refuses it with INDEX_MISMATCH', async () => {
+    const l = await tampered((db) => db.prepare("UPDATE entries SET case_id = 'CASE-1', step = 2 WHERE seq = 5").run());
+    await expect(collect(l, { caseId: 'CASE-1' })).rejects.toMatchObject({ code: 'INDEX_MISMATCH', details: { seq: 5 } });
+    await expect(collect(l)).rejects.toMatchObject({ code: 'INDEX_MISMATCH', details: { seq: 5 } });
+    await l.close();
+  });
+
+  it("a checkpoint row whose root column was changed: every kind of evidence refuses it (CHECKPOINT_INVALID), its note's values are never replaced", async () => {
+    const l = await tampered((db) => db.prepare('UPDATE checkpoints SET root = ? WHERE size = (SELECT max(size) FROM checkpoints)').run(Buffer.alloc(32, 7)));
+    await expect(collect(l)).rejects.toMatchObject({ code: 'CHECKPOINT_INVALID', details: { size: 6 } });
+    await expect(l.tlogProof(0)).rejects.toMatchObject({ code: 'CHECKPOINT_INVALID' });
+    await expect(l.witnessBody(2)).rejects.toMatchObject({ code: 'CHECKPOINT_INVALID' });
+    await l.close();
+  });
+
+  it('an entry whose bytes were changed (its leaf column kept): tlogProof makes no proof of them', async () => {
+    let bytes: Buffer | undefined;
+    const l = await tampered((db) => {
+      bytes = Buffer.from(db.prepare('SELECT bytes FROM entries WHERE seq = 1').pluck().get() as Buffer);
+      bytes[bytes.length - 1]! ^= 1;
+      db.prepare('UPDATE entries SET bytes = ? WHERE seq = 1').run(bytes);
+    });
+    const e = await l.tlogProof(1).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(LedgerError);
+    expect(e).toMatchObject({ code: 'LEAF_HASH_MISMATCH', details: { seq: 1 } });
+    expect((await l.tlogProof(2)).seq).toBe(2);
+    await l.close();
+  });
+
+  it('an erased payload written back, the redactions row deleted: exportBundle refuses it (REDACTION_INVALID)', async () => {
+    let original: { payload: Uint8Array; salt: Uint8Array } | undefined;
+    const l = await tampered(
+      (db) => {
+        db.prepare('UPDATE entries SET data = ?, salt = ? WHERE seq = 0').run(Buffer.from(original!.payload), Buffer.from(original!.salt));
+        db.exec('DELETE FROM redactions WHERE seq = 0');
+      },
+      async (ledger) => {
+        const e = await ledger.get(0);
+        original = { payload: e.payload!, salt: e.salt! };
+        await ledger.redact(0, { reason: 'erasure request', actor: 'dpo' });
+      },
+    );
+    expect((await l.get(0)).payloadState).toBe('restored');
+    await expect(collect(l)).rejects.toMatchObject({ code: 'REDACTION_INVALID' });
+    await expect(collect(l, { caseId: 'CASE-0' })).rejects.toMatchObject({ code: 'REDACTION_INVALID' });
+    await l.close();
+  });
+});
