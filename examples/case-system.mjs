@@ -16,6 +16,7 @@ import {
   generateSeed,
   prepareStatement,
   signStatement,
+  stepVerified,
   toHex,
   verifyBundle,
   verifyEntryProof,
@@ -155,7 +156,7 @@ console.log(`auditor: approval (seq ${approval.seq}, leaf ${toHex(proofFile.leaf
 let bundle = '';
 await audit.ledger.exportBundle((line) => { bundle += line; }, { caseId });
 const bundleReport = await verifyBundle(bundle, vkey, {
-  onStep: (s) => console.log(`  ${s.issues.length === 0 && s.proven ? '✔' : '✘'} step ${s.entry?.step ?? '?'} ${s.entry?.type ?? '(not proven)'}: ${s.payload.state}`),
+  onStep: (s) => console.log(`  ${stepVerified(s) ? '✔' : '✘'} step ${s.entry?.step ?? '?'} ${s.entry?.type ?? '(not proven)'}: ${s.payload.state}`),
 });
 const ok = bundleReport.ok;
 console.log(`auditor: bundle of ${caseId}: ${ok ? 'OK' : 'FAILED'}, ${bundleReport.checked.payloads} payload(s) matched, ${bundleReport.redacted} erased by proven redaction`);
