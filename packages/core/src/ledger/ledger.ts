@@ -28,7 +28,7 @@ import { Appender } from './append.js';
 import { attachCosignature, checkpointBody, noteWithSignature, signBody, signedCheckpoint } from './checkpoints.js';
 import { CommitListeners, type CommitListener } from './commits.js';
 import { Transactions } from './transactions.js';
-import { ExtensionRegistry, type ExtensionStats, type LedgerExtension, type SystemStepInput } from './extensions.js';
+import { ExtensionRegistry, systemStepInput, type ExtensionStats, type LedgerExtension, type SystemStepInput } from './extensions.js';
 import { MAX_BATCH, checkPolicy, prepareStep } from './prepare.js';
 import { proveConsistency, proveInclusion, queryPage, readEntry, streamEntries, traceCase } from './reads.js';
 import type {
@@ -188,7 +188,7 @@ export class Ledger {
     this.needSigner('system entries are appended like steps: open the ledger with its signer');
     const prepared = entries.map((e, i) => {
       this.extensions.checkSystemEntry(e, `entries[${i}]`);
-      return prepareStep({ caseId: e.caseId, type: e.type, actor: e.actor, data: e.data }, `entries[${i}]`, this.maxPayload, 'system');
+      return prepareStep(systemStepInput(e), `entries[${i}]`, this.maxPayload, 'system');
     });
     return this.exclusive(() => this.transactions.commit(prepared));
   }
@@ -196,7 +196,8 @@ export class Ledger {
   /**
    * Erases the payload of entry `seq`, recorded as a `casetrail.redaction`
    * entry in the same case (format.md §4.5).
-   * @throws NOT_FOUND, ALREADY_REDACTED, NOT_REDACTABLE
+   * @throws NOT_FOUND, ALREADY_REDACTED, NOT_REDACTABLE (a redaction record, or a
+   *   system type an extension in use keeps unredactable)
    */
   async redact(seq: number, options: { reason: string; actor: string }): Promise<Receipt> {
     this.checkOpen();
@@ -209,6 +210,8 @@ export class Ledger {
       if (row === undefined) fail('NOT_FOUND', `no entry ${seq}`, { seq });
       const target = decodeEntry(row.bytes);
       if (target.type === REDACTION_TYPE) fail('NOT_REDACTABLE', `entry ${seq} is a redaction record and cannot be redacted`, { seq });
+      const keptBy = this.extensions.keptBy(target.type);
+      if (keptBy !== undefined) fail('NOT_REDACTABLE', `entry ${seq} is a ${target.type} entry, which extension ${keptBy} keeps unredactable`, { seq, extension: keptBy });
       if (row.data === null || erased) fail('ALREADY_REDACTED', `the payload of entry ${seq} is already erased`, { seq });
       const step = prepareStep(
         { caseId: target.caseId, type: REDACTION_TYPE, actor: options.actor, payload: redactionPayload(seq, row.leaf, options.reason) },
