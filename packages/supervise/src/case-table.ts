@@ -1,0 +1,244 @@
+/**
+ * The engine's per-case memory (docs/supervision.md §6.2, §6.10): the case
+ * summaries, and which cases a tick must look at. Unbounded by default (the
+ * pure engine over an in-memory stream); with a cache the summaries are an
+ * LRU of at most `maxCases`, and a case that is not resident is refolded
+ * from its history on demand, so memory is bounded by the cache, not by the
+ * number of cases. A journal undoes a transaction that did not commit.
+ */
+import type { CaseState } from './case-state.js';
+
+/** How the engine gets back a summary it let go of. */
+export interface CaseCache {
+  /** most summaries kept (≥ 1); beyond it the least recently used are dropped */
+  readonly maxCases: number;
+  /** the summary of `caseId` from its entries before `beforeSeq`, or undefined when it has none */
+  readonly load: (caseId: string, beforeSeq: number) => CaseState | undefined;
+}
+
+/** A Set whose changes since `begin()` can be undone. */
+export class JournaledSet<T> implements Iterable<T> {
+  private readonly set = new Set<T>();
+  private prior: Map<T, boolean> | null = null;
+  private cleared: Set<T> | null = null;
+
+  get size(): number {
+    return this.set.size;
+  }
+  has(v: T): boolean {
+    return this.set.has(v);
+  }
+  [Symbol.iterator](): Iterator<T> {
+    return this.set[Symbol.iterator]();
+  }
+  private note(v: T): void {
+    if (this.prior !== null && this.cleared === null && !this.prior.has(v)) this.prior.set(v, this.set.has(v));
+  }
+  add(v: T): void {
+    if (this.set.has(v)) return;
+    this.note(v);
+    this.set.add(v);
+  }
+  delete(v: T): void {
+    if (!this.set.has(v)) return;
+    this.note(v);
+    this.set.delete(v);
+  }
+  clear(): void {
+    if (this.prior !== null && this.cleared === null) this.cleared = this.before();
+    this.set.clear();
+  }
+  /** The contents at `begin()`. */
+  private before(): Set<T> {
+    const s = new Set(this.set);
+    for (const [v, had] of this.prior ?? []) {
+      if (had) s.add(v);
+      else s.delete(v);
+    }
+    return s;
+  }
+  begin(): void {
+    this.prior = new Map();
+    this.cleared = null;
+  }
+  commit(): void {
+    this.prior = null;
+    this.cleared = null;
+  }
+  rollback(): void {
+    if (this.prior === null) return;
+    const back = this.cleared ?? this.before();
+    this.set.clear();
+    for (const v of back) this.set.add(v);
+    this.commit();
+  }
+}
+
+/** A Map whose changes since `begin()` can be undone. */
+export class JournaledMap<K, V> implements Iterable<[K, V]> {
+  private readonly map = new Map<K, V>();
+  private prior: Map<K, V | undefined> | null = null;
+  private cleared: Map<K, V> | null = null;
+
+  get size(): number {
+    return this.map.size;
+  }
+  get(k: K): V | undefined {
+    return this.map.get(k);
+  }
+  has(k: K): boolean {
+    return this.map.has(k);
+  }
+  values(): IterableIterator<V> {
+    return this.map.values();
+  }
+  [Symbol.iterator](): Iterator<[K, V]> {
+    return this.map[Symbol.iterator]();
+  }
+  private note(k: K): void {
+    if (this.prior !== null && this.cleared === null && !this.prior.has(k)) this.prior.set(k, this.map.get(k));
+  }
+  set(k: K, v: V): void {
+    this.note(k);
+    this.map.set(k, v);
+  }
+  delete(k: K): void {
+    if (!this.map.has(k)) return;
+    this.note(k);
+    this.map.delete(k);
+  }
+  clear(): void {
+    if (this.prior !== null && this.cleared === null) {
+      const m = new Map(this.map);
+      for (const [k, v] of this.prior) {
+        if (v === undefined) m.delete(k);
+        else m.set(k, v);
+      }
+      this.cleared = m;
+    }
+    this.map.clear();
+  }
+  begin(): void {
+    this.prior = new Map();
+    this.cleared = null;
+  }
+  commit(): void {
+    this.prior = null;
+    this.cleared = null;
+  }
+  rollback(): void {
+    if (this.prior === null) return;
+    if (this.cleared !== null) {
+      this.map.clear();
+      for (const [k, v] of this.cleared) this.map.set(k, v);
+    } else {
+      for (const [k, v] of this.prior) {
+        if (v === undefined) this.map.delete(k);
+        else this.map.set(k, v);
+      }
+    }
+    this.commit();
+  }
+}
+
+export class CaseTable {
+  private readonly cases = new Map<string, CaseState>();
+  /** cases a tick must look at: a running or deferred clock, or an undisposed alert */
+  readonly timed = new JournaledSet<string>();
+  /** cases that still have one, but whose evaluation under the pack in force can raise nothing more until the case or the pack changes */
+  readonly dormant = new JournaledSet<string>();
+  /** per timed case: no tick before this instant can raise anything (absent = evaluate) */
+  readonly nextDue = new JournaledMap<string, number>();
+  /** cases read or changed since `begin()`: dropped on rollback (refolded from what was committed) */
+  private touched: Set<string> | null = null;
+
+  constructor(private readonly cache: CaseCache | undefined) {
+    if (cache !== undefined && !(Number.isSafeInteger(cache.maxCases) && cache.maxCases >= 1 && typeof cache.load === 'function')) {
+      throw new TypeError('cache must be { maxCases: integer ≥ 1, load: function }');
+    }
+  }
+
+  /** Whether summaries can be dropped and refolded. */
+  get bounded(): boolean {
+    return this.cache !== undefined;
+  }
+
+  get size(): number {
+    return this.cases.size;
+  }
+
+  resident(): IterableIterator<CaseState> {
+    return this.cases.values();
+  }
+
+  /**
+   * The summary of a case: resident, or (bounded) refolded from its history
+   * before `beforeSeq` when it may have one.
+   */
+  find(caseId: string, beforeSeq: number, mayHaveHistory: boolean): CaseState | undefined {
+    const s = this.cases.get(caseId);
+    if (s !== undefined) {
+      if (this.cache !== undefined) {
+        this.cases.delete(caseId);
+        this.cases.set(caseId, s);
+      }
+      this.touched?.add(caseId);
+      return s;
+    }
+    if (this.cache === undefined || !mayHaveHistory) return undefined;
+    const loaded = this.cache.load(caseId, beforeSeq);
+    if (loaded !== undefined) {
+      this.cases.set(caseId, loaded);
+      this.touched?.add(caseId);
+    }
+    return loaded;
+  }
+
+  put(s: CaseState): void {
+    this.cases.set(s.id, s);
+    this.touched?.add(s.id);
+  }
+
+  /** Forgets a summary (bounded only: it is refolded when needed). */
+  drop(caseId: string): void {
+    this.cases.delete(caseId);
+  }
+
+  dropAll(): void {
+    this.cases.clear();
+  }
+
+  /** Drops the least recently used summaries beyond the cache size. */
+  evict(): void {
+    if (this.cache === undefined) return;
+    const over = this.cases.size - this.cache.maxCases;
+    if (over <= 0) return;
+    let n = 0;
+    for (const id of this.cases.keys()) {
+      if (n++ >= over) break;
+      this.cases.delete(id);
+    }
+  }
+
+  begin(): void {
+    this.touched = new Set();
+    this.timed.begin();
+    this.dormant.begin();
+    this.nextDue.begin();
+  }
+
+  commit(): void {
+    this.touched = null;
+    this.timed.commit();
+    this.dormant.commit();
+    this.nextDue.commit();
+  }
+
+  rollback(): void {
+    for (const id of this.touched ?? []) this.cases.delete(id);
+    this.touched = null;
+    this.timed.rollback();
+    this.dormant.rollback();
+    this.nextDue.rollback();
+  }
+}
