@@ -205,10 +205,15 @@ describe('in-transaction extensions (ledger.use)', () => {
       expect(await l.size()).toBe(0);
       off();
     }
-    expect(() => l.use(greedy(1, { maxAddedPerStep: 257 }))).toThrow(LedgerError);
+    expect(() => l.use(greedy(1, { maxAddedPerStep: 100_001 }))).toThrow(LedgerError);
+    // One step may carry many entries (a tick raising the alerts of every case due), within the transaction's limit.
+    const many = l.use(greedy(300, { maxAddedPerStep: 300, maxAddedPerTransaction: 300 }));
+    await l.append({ caseId: 'T', type: 'tick', actor: 'clock' });
+    expect(await l.size()).toBe(301);
+    many();
     const ok = l.use(greedy(2, { maxAddedPerStep: 2, maxAddedPerTransaction: 6 }));
     await l.appendMany(steps(3));
-    expect(await l.size()).toBe(9);
+    expect(await l.size()).toBe(310);
     ok();
     await l.close();
   });

@@ -50,7 +50,11 @@ export function systemStepInput(e: SystemStepInput): { caseId: string; type: str
 
 
 export interface ExtensionLimits {
-  /** Entries one step may get added (default 16, at most 256). */
+  /**
+   * Entries one step may get added (default 16, at most 100,000, and never
+   * more than maxAddedPerTransaction): a clock tick of a supervision layer
+   * raises the deadline alerts of every case due at once.
+   */
   maxAddedPerStep?: number;
   /** Entries one transaction may get added (default 1,000, at most 100,000). */
   maxAddedPerTransaction?: number;
@@ -196,7 +200,7 @@ export class ExtensionRegistry {
     const l = ext.limits ?? {};
     const r: Registered = {
       ext,
-      maxAddedPerStep: limit(l.maxAddedPerStep, 'maxAddedPerStep', 16, 256),
+      maxAddedPerStep: limit(l.maxAddedPerStep, 'maxAddedPerStep', 16, 100_000),
       maxAddedPerTransaction: limit(l.maxAddedPerTransaction, 'maxAddedPerTransaction', 1_000, 100_000),
       maxReadsPerTransaction: limit(l.maxReadsPerTransaction, 'maxReadsPerTransaction', 10_000, 1_000_000),
       stats: { name: ext.name, calls: 0, added: 0, refusals: 0, failures: 0, totalMs: 0, maxMs: 0 },
