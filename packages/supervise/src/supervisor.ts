@@ -222,6 +222,10 @@ export class Supervisor {
     this.st.begin();
   }
 
+  get inTransaction(): boolean {
+    return this.st.inTransaction;
+  }
+
   commit(): void {
     this.st.commit();
   }
