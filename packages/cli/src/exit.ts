@@ -3,6 +3,7 @@
  * become exit codes and messages.
  */
 import { LedgerError, type ErrorCode } from '@casetrail/core';
+import { SupervisionError } from '@casetrail/supervise';
 import type { Io } from './io.js';
 import { printable } from './output.js';
 
@@ -15,7 +16,12 @@ export const EXIT = {
   USAGE: 2,
   /** Something outside the command failed: missing file, locked database, bad key, disk full. */
   OPERATIONAL: 3,
+  /** A `block: true` rule of the pack in force refused the step (事前); the attempt is recorded. */
+  BLOCKED: 4,
 } as const;
+
+/** The exit codes as every --help lists them. */
+export const EXIT_CODES_TEXT = 'Exit codes: 0 ok, 1 verification failed or tampering found, 2 usage error, 3 operational error, 4 refused by a blocking rule.';
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
@@ -97,6 +103,33 @@ const LEDGER_EXIT: Readonly<Record<string, ExitCode>> = {
   LEDGER_DAMAGED: EXIT.FAILED,
 };
 
+/**
+ * Exit code of each supervision error code (docs/errors.md "Supervision").
+ * A pack, calendar or disposition that is wrong is the user's input (2);
+ * stored bytes that do not hold are tampering (1); a blocking rule is 4.
+ */
+const SUPERVISION_EXIT: Readonly<Record<string, ExitCode>> = {
+  PACK_SYNTAX: EXIT.USAGE,
+  PACK_SCHEMA: EXIT.USAGE,
+  PACK_RESERVED: EXIT.USAGE,
+  PACK_UNKNOWN_FIELD: EXIT.USAGE,
+  PACK_CEL_SYNTAX: EXIT.USAGE,
+  PACK_CEL_TYPE: EXIT.USAGE,
+  PACK_CEL_FORBIDDEN: EXIT.USAGE,
+  PACK_LIMIT: EXIT.USAGE,
+  CALENDAR_INVALID: EXIT.USAGE,
+  DISPOSITION_INVALID: EXIT.USAGE,
+  MALFORMED_SYSTEM_ENTRY: EXIT.FAILED,
+  ADOPTION_UNVERIFIED: EXIT.FAILED,
+  STORED_ENTRY_INVALID: EXIT.FAILED,
+  RULE_BLOCKED: EXIT.BLOCKED,
+};
+
+/** The exit code of a supervision error code; codes not listed are operational (3). */
+export function supervisionExitOf(code: string): ExitCode {
+  return Object.hasOwn(SUPERVISION_EXIT, code) ? SUPERVISION_EXIT[code]! : EXIT.OPERATIONAL;
+}
+
 /** The exit code of a library error code (docs/errors.md "CLI exit"). */
 export function exitCodeOf(code: string): ExitCode {
   return Object.hasOwn(LEDGER_EXIT, code) ? LEDGER_EXIT[code]! : EXIT.OPERATIONAL;
@@ -121,6 +154,7 @@ const HINTS: Partial<Record<ErrorCode, string>> = {
 export function classify(e: unknown): { exitCode: ExitCode; code: string; message: string } {
   if (e instanceof StoppedError) return classify(e.cause);
   if (e instanceof CliError) return { exitCode: e.exitCode, code: e.code, message: e.message };
+  if (e instanceof SupervisionError) return { exitCode: supervisionExitOf(e.code), code: e.code, message: e.message };
   if (e instanceof LedgerError) {
     const hint = HINTS[e.code];
     const message = hint !== undefined && !e.message.includes(hint) ? `${e.message}: ${hint}` : e.message;

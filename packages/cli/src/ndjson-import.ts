@@ -12,13 +12,15 @@
  * whole file then appends each statement once, and --from-line becomes an
  * optimisation.
  */
-import { DEFAULT_MAX_PAYLOAD, LedgerError, encodePayload, validateText, type Ledger, type StepInput } from '@casetrail/core';
+import { DEFAULT_MAX_PAYLOAD, LedgerError, encodePayload, validateText, type StepInput } from '@casetrail/core';
+import { isSupervisionError } from '@casetrail/supervise';
+import type { SupervisedLedger } from '@casetrail/supervise/ledger';
 import { CliError, EXIT, StoppedError, operational, usage } from './exit.js';
 import { inputStream } from './inputs.js';
 import { write, type Io } from './io.js';
-import { withWriteLedger } from './ledgers.js';
 import { inUserTerms, lineNames } from './messages.js';
 import { Progress, printJson } from './output.js';
+import { blockedError, withSupervisedLedger } from './supervision.js';
 import { checkId, decodeUtf8 } from './text.js';
 import { formatTime, parseTime, type Zone } from './times.js';
 
@@ -126,6 +128,8 @@ function stepFromLine(text: string, at: string, zone: Zone, seeds: Uint8Array[])
 class Import {
   readonly committed: CommittedBatch[] = [];
   appended = 0;
+  /** Alerts written after the committed lines. */
+  alerts = 0;
   treeSize = 0;
   /** Steps read but not committed yet, with their line numbers. */
   batch: Line[] = [];
@@ -153,19 +157,26 @@ class Import {
     this.latest = Math.max(this.latest, t ?? Date.now());
   }
 
-  async commit(ledger: Ledger): Promise<void> {
+  async commit(ledger: SupervisedLedger): Promise<void> {
     const batch = this.batch;
     if (batch.length === 0) return;
     const names = lineNames((i) => batch[i]?.no);
     try {
       const receipts = await ledger.appendMany(batch.map((l) => l.step));
       this.record(batch, receipts[0]!.seq, receipts[receipts.length - 1]!.seq, receipts[0]!.treeSize);
+      for (const r of receipts) this.alerts += r.alerts.length;
     } catch (e) {
       // SIGNER_FAILED: the transaction is committed, only its checkpoint is not
       // (docs/errors.md); details.size is the ledger size it left.
       const size = e instanceof LedgerError && e.code === 'SIGNER_FAILED' ? e.details['size'] : undefined;
       if (typeof size === 'number') this.record(batch, size - batch.length, size - 1, size);
       this.failedLine = this.failedLine ?? lineOfError(e, batch);
+      const fileLine = (batchLine: number | null) => batch[(batchLine ?? 1) - 1]?.no ?? null;
+      if (isSupervisionError(e, 'RULE_BLOCKED')) {
+        // The library counts lines of the batch; the user counts lines of the file.
+        e.message = e.message.replace(/^line (\d+) of the batch/, (_m, n: string) => `line ${fileLine(Number(n)) ?? n}`);
+        throw blockedError(e, fileLine);
+      }
       throw inUserTerms(e, this.opts.zone, names, (time) => {
         const i = batch.findIndex((l) => l.step.time === time);
         return i < 0 ? undefined : i;
@@ -203,6 +214,10 @@ class Import {
 }
 
 function lineOfError(e: unknown, batch: readonly Line[]): number | undefined {
+  if (isSupervisionError(e, 'RULE_BLOCKED')) {
+    const l = e.details['line'];
+    return batch[typeof l === 'number' ? l - 1 : 0]?.no;
+  }
   if (!(e instanceof LedgerError)) return undefined;
   const m = /steps\[(\d+)\]/.exec(e.message);
   if (m !== null) return batch[Number(m[1])]?.no;
@@ -221,7 +236,7 @@ export async function importNdjson(opts: ImportOptions, io: Io): Promise<number>
   const progress = new Progress(io, 'appending');
   const chunks = inputStream(io, opts.source, '--ndjson file');
   try {
-    await withWriteLedger(io, opts.ledger, opts.keyFile, 'appending (it signs a checkpoint)', async (ledger) => {
+    await withSupervisedLedger(io, opts.ledger, opts.keyFile, 'appending (it signs a checkpoint)', async (ledger) => {
       for await (const { no, bytes } of lines(chunks, MAX_LINE_BYTES, run.file)) {
         if (no < opts.fromLine) continue;
         const at = `line ${no}`;
@@ -244,7 +259,10 @@ export async function importNdjson(opts: ImportOptions, io: Io): Promise<number>
     });
   } catch (e) {
     progress.done();
-    throw new StoppedError(e, run.stopNote(), {
+    // A refused line already carries what it has to say (the recorded attempt, the rules).
+    const inner = e instanceof StoppedError ? e : undefined;
+    throw new StoppedError(inner?.cause ?? e, [inner?.note, run.stopNote()].filter((x) => x !== undefined && x !== '').join('; '), {
+      ...inner?.extra,
       appended: run.appended,
       committed: run.committed,
       failedLine: run.failedLine ?? null,
@@ -256,11 +274,14 @@ export async function importNdjson(opts: ImportOptions, io: Io): Promise<number>
   const first = run.committed[0];
   const last = run.committed[run.committed.length - 1];
   if (opts.json) {
-    await printJson(io, { appended: run.appended, batches: run.committed.length, firstSeq: first?.firstSeq ?? null, lastSeq: last?.lastSeq ?? null, treeSize: run.treeSize });
+    await printJson(io, { appended: run.appended, batches: run.committed.length, firstSeq: first?.firstSeq ?? null, lastSeq: last?.lastSeq ?? null, treeSize: run.treeSize, alerts: run.alerts });
   } else if (first === undefined || last === undefined) {
     await write(io.stdout, `no statements in the input${opts.fromLine > 1 ? ` from line ${opts.fromLine} on` : ''}; nothing appended\n`);
   } else {
-    await write(io.stdout, `appended ${run.appended} entries (${first.firstSeq} to ${last.lastSeq}) in ${run.committed.length} transaction(s); the ledger has ${run.treeSize} entries\n`);
+    await write(
+      io.stdout,
+      `appended ${run.appended} entries (${first.firstSeq} to ${last.lastSeq}) in ${run.committed.length} transaction(s)${run.alerts > 0 ? `, with ${run.alerts} alert(s) written right after their steps (\`casetrail alerts\`)` : ''}; the ledger has ${run.treeSize} entries\n`,
+    );
   }
   return EXIT.OK;
 }

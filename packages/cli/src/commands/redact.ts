@@ -3,13 +3,14 @@
  * the payload of an entry lawfully, recorded as a `casetrail.redaction`
  * entry in the same case (format.md §4.5). No hash changes.
  */
-import { userInfo } from 'node:os';
 import { toHex, type Receipt } from '@casetrail/core';
 import type { Command } from 'commander';
 import { defineCommand } from '../command.js';
 import { EXIT, usage } from '../exit.js';
 import { write, type Io } from '../io.js';
 import { withWriteLedger } from '../ledgers.js';
+import { loginName } from '../supervision.js';
+import { supervisionRegistry } from '@casetrail/supervise/ledger';
 import { FLAG_NAMES, inUserTerms } from '../messages.js';
 import { countParser, defined, example, flag, jsonOption, keyFileOption, req, reqNum, str, tzOption } from '../options.js';
 import { printJson, printable } from '../output.js';
@@ -28,17 +29,9 @@ export interface RedactOptions {
   json?: boolean;
 }
 
-function loginName(): string {
-  try {
-    return userInfo().username || 'casetrail-cli';
-  } catch {
-    return 'casetrail-cli';
-  }
-}
-
 /**
  * @returns exit code 0
- * @throws LedgerError NOT_FOUND, ALREADY_REDACTED, NOT_REDACTABLE (exit 2)
+ * @throws LedgerError NOT_FOUND, ALREADY_REDACTED, NOT_REDACTABLE (a redaction or supervision record; exit 2)
  */
 export async function redact(opts: RedactOptions, io: Io): Promise<number> {
   const zone = zoneOf(io, opts.tz);
@@ -48,7 +41,11 @@ export async function redact(opts: RedactOptions, io: Io): Promise<number> {
   checkId(opts.actor === undefined ? 'the login name (the default --actor)' : '--actor', actor);
   let r: Receipt;
   try {
-    r = await withWriteLedger(io, opts.ledger, opts.keyFile, 'redaction (it appends an entry and signs a checkpoint)', (l) => l.redact(opts.seq, { reason: opts.reason, actor }));
+    r = await withWriteLedger(io, opts.ledger, opts.keyFile, 'redaction (it appends an entry and signs a checkpoint)', (l) => {
+      // Supervision records (packs, alerts, dispositions) are never erased: NOT_REDACTABLE.
+      l.use(supervisionRegistry());
+      return l.redact(opts.seq, { reason: opts.reason, actor });
+    });
   } catch (e) {
     throw inUserTerms(e, zone, FLAG_NAMES);
   }

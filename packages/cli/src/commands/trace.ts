@@ -2,6 +2,8 @@
  * `casetrail trace <ledger> <case>`: a case's timeline, with its per-case
  * chain checked (steps 1, 2, … without gap, each linked to the step before,
  * every payload matching its commitment). Exit 1 if the chain is broken.
+ * Alerts and their dispositions are steps of the case, shown with their
+ * level (提示/黄牌/红牌), rule, reason and outcome.
  */
 import type { Command } from 'commander';
 import { defineCommand } from '../command.js';
@@ -11,6 +13,7 @@ import { withReadLedger } from '../ledgers.js';
 import { issueText } from '../messages.js';
 import { defined, example, flag, jsonOption, req, str, tzOption } from '../options.js';
 import { dataSummary, entryJson, paint, printJson, printable, table } from '../output.js';
+import { supervisionSummary } from '../supervision.js';
 import { formatTime, zoneOf } from '../times.js';
 
 export interface TraceOptions {
@@ -39,7 +42,15 @@ export async function trace(opts: TraceOptions, io: Io): Promise<number> {
       let out = `${p.bold(`case ${printable(t.caseId)}`)}: ${t.steps.length} step(s)\n`;
       out += table(
         [{ header: 'STEP', align: 'right' }, { header: 'SEQ', align: 'right' }, { header: 'TIME' }, { header: 'TYPE' }, { header: 'ACTOR' }, { header: 'DATA' }],
-        t.steps.map((e) => [String(e.entry.step), String(e.seq), formatTime(e.entry.time, zone), printable(e.entry.type), printable(e.entry.actor), dataSummary(e, 56)]),
+        t.steps.map((e) => [
+          String(e.entry.step),
+          String(e.seq),
+          formatTime(e.entry.time, zone),
+          printable(e.entry.type),
+          printable(e.entry.actor),
+          // Alerts and dispositions are steps of the case: shown with their level, rule, reason and outcome.
+          (e.redacted ? undefined : supervisionSummary(e.entry.type, e.data, e.entry.caseId, e.seq)) ?? dataSummary(e, 56),
+        ]),
         p,
       );
       if (t.ok) {

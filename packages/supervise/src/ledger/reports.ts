@@ -5,7 +5,7 @@
  * file means nothing), the shadow replay of a candidate pack, the packs
  * adopted, and the list of alerts with their dispositions.
  */
-import { openStore, verifyLedger, type ReadView, type VerifyReport } from '@casetrail/core';
+import { openStore, verifyLedger, type NoteVerifier, type ReadView, type VerifyProgress, type VerifyReport } from '@casetrail/core';
 import { audit, tryPack, type AuditReport, type TryReport } from '../audit.js';
 import { SYSTEM_CASE, TYPES, type LedgerEntry } from '../entry-model.js';
 import { SupervisionError } from '../errors.js';
@@ -50,8 +50,8 @@ export interface LedgerAudit {
  * Verifies the ledger under `vkey`, then replays every adopted pack over the
  * entries verified, with bounded memory.
  */
-export async function auditLedger(location: string, opts: { vkey: string; maxCases?: number }): Promise<LedgerAudit> {
-  const verification = await verifyLedger(location, { vkey: opts.vkey });
+export async function auditLedger(location: string, opts: { vkey: string | NoteVerifier; maxCases?: number; onProgress?: (p: VerifyProgress) => void }): Promise<LedgerAudit> {
+  const verification = await verifyLedger(location, { vkey: opts.vkey, ...(opts.onProgress === undefined ? {} : { onProgress: opts.onProgress }) });
   if (!verification.ok) return { ok: false, verification, audit: null };
   const size = verification.size;
   const report = await inSnapshot(location, (view, origin) =>
@@ -147,7 +147,7 @@ export interface AlertRow {
 }
 
 /** Every alert of the ledger with its status, in seq order; malformed supervision entries are counted apart. */
-export async function ledgerAlerts(location: string): Promise<{ alerts: AlertRow[]; malformed: number[] }> {
+export async function ledgerAlerts(location: string): Promise<{ alerts: AlertRow[]; malformed: number[]; packs: { hash: string; levels: readonly string[] }[] }> {
   return inSnapshot(location, (view) => {
     const { packs, malformed } = adoptionsIn(view);
     const levels = new Map(packs.map((p) => [p.pack.hash, p.pack.levels]));
@@ -190,6 +190,6 @@ export async function ledgerAlerts(location: string): Promise<{ alerts: AlertRow
         ...(own ? { disposition: { alert: d.alert, outcome: d.outcome, reason: d.reason, seq: d.seq, time: d.time, actor: d.actor } } : {}),
       });
     }
-    return { alerts, malformed: malformed.sort((x, y) => x - y) };
+    return { alerts, malformed: malformed.sort((x, y) => x - y), packs: packs.map((p) => ({ hash: p.pack.hash, levels: p.pack.levels })) };
   });
 }

@@ -31,6 +31,7 @@ export interface AlertRef {
   readonly caseId: string;
   readonly rule: string;
   readonly level: string;
+  readonly reason: { readonly zh: string; readonly en: string };
 }
 
 export interface SupervisedReceipt extends Receipt {
@@ -168,7 +169,7 @@ export class SupervisedLedger {
   }
 
   private alertsAfter(seq: number): AlertRef[] {
-    return this.hook.written.filter((a) => a.after === seq).map((a) => ({ seq: a.seq, caseId: a.caseId, rule: a.rule, level: a.level }));
+    return this.hook.written.filter((a) => a.after === seq).map((a) => ({ seq: a.seq, caseId: a.caseId, rule: a.rule, level: a.level, reason: a.reason }));
   }
 
   /** One write at a time: the engine is made current, the write tried, and tried again after a catch-up. */

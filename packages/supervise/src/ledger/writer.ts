@@ -191,7 +191,7 @@ export class SupervisionHook {
         rules: out.blocked.map((b) => ({ id: b.rule.id, level: b.rule.level, reason: refusal.rules[0]?.id === b.rule.id ? refusal.reason : { zh: b.rule.message.zh, en: b.rule.message.en } })),
       };
       const names = refusal.rules.map((r) => `${r.id} (${r.level})`).join(', ');
-      const where = line === null ? `step ${step.type} of case ${step.caseId}` : `line ${line} (${step.type} of case ${step.caseId})`;
+      const where = line === null ? `step ${step.type} of case ${step.caseId}` : `line ${line} of the batch (${step.type} of case ${step.caseId})`;
       ctx.refuse({
         code: 'RULE_BLOCKED',
         message: `${where} is refused by ${names}: ${refusal.reason.en}`,

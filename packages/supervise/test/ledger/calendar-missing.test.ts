@@ -31,13 +31,13 @@ describe('a deadline needing 2027 on the 2020–2026 table', () => {
     expect((await sup.tick({ now: sh('2026-12-31T12:00') })).alerts).toEqual([]);
     // Once 1 Jan 2027 has ended, the count needs it: one system alert at the pack's highest level, in the system case.
     const t = await sup.tick({ now: sh('2027-01-05T09:00') });
-    expect(t.alerts).toEqual([{ seq: t.seq + 1, caseId: SYSTEM_CASE, rule: 'casetrail.calendar-missing', level: 'red' }]);
+    expect(t.alerts).toEqual([{ seq: t.seq + 1, caseId: SYSTEM_CASE, rule: 'casetrail.calendar-missing', level: 'red', reason: expect.anything() }]);
     expect((await ledger.get(t.seq + 1)).data).toMatchObject({ facts: { calendar: 'cn-mainland', case: 'XK-27', needsFrom: '2027-01-01', rule: 'deadline.approval' }, triggeredBy: [t.seq] });
     // Asked once: a later tick with the same calendar in force does not ask again.
     expect((await sup.tick({ now: sh('2027-01-05T18:00') })).alerts).toEqual([]);
     // The 2027 table adopted: right after it, the deadline as a tick at the adoption's time would see it (day 16 = Mon 4 Jan).
     const a = await sup.adoptCalendar(next(), { actor: 'operator:li', time: sh('2027-01-06T09:00') });
-    expect(a.alerts).toEqual([{ seq: a.seq + 1, caseId: 'XK-27', rule: 'deadline.approval', level: 'notice' }]);
+    expect(a.alerts).toEqual([{ seq: a.seq + 1, caseId: 'XK-27', rule: 'deadline.approval', level: 'notice', reason: expect.anything() }]);
     expect((await ledger.get(a.seq + 1)).data).toMatchObject({ facts: { days: 16, dueDate: '2027-01-04', startDate: '2026-12-10' }, triggeredBy: [received.seq, a.seq] });
     // Day 20 = Fri 8 Jan.
     expect((await sup.tick({ now: sh('2027-01-09T00:00') })).alerts.map((x) => [x.rule, x.level])).toEqual([['deadline.approval', 'yellow']]);

@@ -41,10 +41,11 @@ describe('the example pack through the writer', () => {
     await sup.adoptCalendar(cnCalendar(), { actor: 'operator:li', time: sh('2025-09-01T08:00') });
     await sup.adoptPack(examplePack(), { actor: 'operator:li', time: sh('2025-09-01T08:00') });
     const r = await sup.append({ caseId: 'XK-B', type: 'approval.decided', actor: 'director:chen', data: { decision: 'granted' }, time: sh('2025-10-10T11:00') });
-    expect(r.alerts).toEqual([
+    expect(r.alerts.map(({ reason: _r, ...a }) => a)).toEqual([
       { seq: r.seq + 1, caseId: 'XK-B', rule: 'content.decision-basis', level: 'yellow' },
       { seq: r.seq + 2, caseId: 'XK-B', rule: 'order.review-before-decision', level: 'red' },
     ]);
+    expect(r.alerts[1]!.reason).toEqual({ zh: '未经审查即作出许可决定（缺少：review.completed）', en: 'Decision without an earlier review (missing: review.completed)' });
     expect((await ledger.get(r.seq + 2)).entry).toMatchObject({ type: TYPES.alert, caseId: 'XK-B', step: 3 });
     expect((await ledger.verify({ vkey: KEYS.vkey })).ok).toBe(true);
     await sup.close();
@@ -89,7 +90,7 @@ describe('blocking rules (事前)', () => {
     ].map((s) => ({ ...s, time: sh('2025-09-04T09:00') }));
     const e = await sup.appendMany(batch).catch((x: unknown) => x);
     expect(isSupervisionError(e, 'RULE_BLOCKED')).toBe(true);
-    expect((e as Error).message).toMatch(/^line 3 \(fee\.charged of case K2\) is refused by order\.closed-last \(red\)/);
+    expect((e as Error).message).toMatch(/^line 3 of the batch \(fee\.charged of case K2\) is refused by order\.closed-last \(red\)/);
     expect(await ledger.size()).toBe(before + 1);
     expect((await ledger.get(before)).data).toMatchObject({ attempt: { case: 'K2', line: 3, type: 'fee.charged' }, rules: [{ id: 'order.closed-last', facts: { missing: [], present: ['case.closed'] } }] });
     await sup.close();
