@@ -12,18 +12,37 @@ requireBuild();
 const { COMMANDS } = await import('../src/program.js');
 const src = join(repoRoot, 'packages/cli/src');
 
+/** commands/<name>.ts, and commands/<group>/<name>.ts for the subcommands of a group or command. */
+function commandFiles(): string[] {
+  const dir = join(src, 'commands');
+  return readdirSync(dir, { withFileTypes: true }).flatMap((d) =>
+    d.isDirectory() ? readdirSync(join(dir, d.name)).filter((f) => f.endsWith('.ts')).map((f) => `${d.name}/${f}`) : d.name.endsWith('.ts') ? [d.name] : [],
+  );
+}
+
 describe('the CLI source', () => {
-  const files = readdirSync(join(src, 'commands')).filter((f) => f.endsWith('.ts'));
+  const files = commandFiles();
+  const top = files.filter((f) => !f.includes('/'));
+  const text = (f: string) => readFileSync(join(src, 'commands', f), 'utf8');
+  const groups = top.filter((f) => /= defineGroup\(\{/.test(text(f)));
 
   it('has one command file per command, each listed once by the program', () => {
-    expect(COMMANDS.map((c) => `${c.name}.ts`).sort()).toEqual([...files].sort());
+    expect(COMMANDS.map((c) => `${c.name}.ts`).sort()).toEqual([...top].sort());
     expect(new Set(COMMANDS.map((c) => c.name)).size).toBe(COMMANDS.length);
   });
 
-  it.each(files)('commands/%s holds its definition and its typed handler', (f) => {
-    const text = readFileSync(join(src, 'commands', f), 'utf8');
-    expect(text).toMatch(/export const \w+Cli = defineCommand<\w+Options>\(\{/);
-    expect(text).toMatch(/export async function \w+\(opts: \w+Options, io: Io\): Promise<number>/);
+  it('a group (rules, calendar) or a command with subcommands (alerts) has a folder of its own, one file per subcommand', () => {
+    expect(groups.sort()).toEqual(['calendar.ts', 'rules.ts']);
+    for (const f of files.filter((x) => x.includes('/'))) {
+      const [folder, sub] = f.split('/') as [string, string];
+      expect(top).toContain(`${folder}.ts`);
+      expect(text(`${folder}.ts`)).toMatch(new RegExp(`from './${folder}/${sub.replace('.ts', '.js')}'`));
+    }
+  });
+
+  it.each(files.filter((f) => !groups.includes(f)))('commands/%s holds its definition and its typed handler', (f) => {
+    expect(text(f)).toMatch(/export const \w+Cli = defineCommand<\w+Options>\(\{/);
+    expect(text(f)).toMatch(/export async function \w+\(opts: \w+Options, io: Io\): Promise<number>/);
   });
 
   it('program.ts defines no command itself', () => {
@@ -53,7 +72,7 @@ describe('--help', () => {
 describe('docs/errors.md and the code agree', () => {
   const errors = readFileSync(join(repoRoot, 'docs/errors.md'), 'utf8');
   const cliTable = errors.slice(errors.indexOf('## Codes of the command line'), errors.indexOf('## Verification issue codes'));
-  const sources = [...readdirSync(src).filter((f) => f.endsWith('.ts')), ...readdirSync(join(src, 'commands')).map((f) => `commands/${f}`)].map((f) => readFileSync(join(src, f), 'utf8'));
+  const sources = [...readdirSync(src).filter((f) => f.endsWith('.ts')), ...commandFiles().map((f) => `commands/${f}`)].map((f) => readFileSync(join(src, f), 'utf8'));
   const raised = new Set<string>();
   for (const text of sources) {
     for (const m of text.matchAll(/(?:operational|failed)\(\s*'([A-Z_]+)'|new CliError\(\s*EXIT\.(?:USAGE|FAILED|OPERATIONAL),\s*'([A-Z_]+)'/g)) raised.add((m[1] ?? m[2])!);

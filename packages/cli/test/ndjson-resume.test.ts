@@ -51,7 +51,7 @@ describe('append --ndjson that stops', () => {
     writeFileSync(join(dir, 'in.ndjson'), lines.join('\n') + '\n');
     const r = await ct(['append', 'i.ledger', '--ndjson', 'in.ndjson', '--batch-size', '3', '--from-line', '7', '--json']);
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.out)).toEqual({ appended: 5, batches: 2, firstSeq: 7, lastSeq: 11, treeSize: 12 });
+    expect(JSON.parse(r.out)).toEqual({ appended: 5, batches: 2, firstSeq: 7, lastSeq: 11, treeSize: 12, alerts: 0 });
     const all = (await ct(['log', 'i.ledger', '--actor', 'importer', '--ndjson'])).out.trimEnd().split('\n').map((l) => JSON.parse(l).data.i);
     expect(all).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 10, 11, 12]);
   });
