@@ -106,3 +106,19 @@ describe('the exit table', () => {
     expect(exitCodeOf('__proto__')).toBe(3);
   });
 });
+
+describe('docs/errors.md and the supervision exit codes agree', () => {
+  const errors = readFileSync(join(repoRoot, 'docs/errors.md'), 'utf8');
+  const table = errors.slice(errors.indexOf('| code | thrown when | CLI exit |'), errors.indexOf('### Audit finding codes'));
+  const rows = [...table.matchAll(/^\| `([A-Z_]+)` \|.*\| (\d) \|$/gm)].map((m) => [m[1]!, Number(m[2])] as const);
+
+  it('lists every code of SupervisionError, each with the exit code the CLI uses', async () => {
+    const { supervisionExitOf } = await import('../src/index.js');
+    const source = readFileSync(join(repoRoot, 'packages/supervise/src/errors.ts'), 'utf8');
+    const union = source.slice(source.indexOf('export type SupervisionErrorCode'), source.indexOf('export interface'));
+    const codes = [...union.matchAll(/^\s*\| '([A-Z_]+)'/gm)].map((m) => m[1]!);
+    expect(rows.map((r) => r[0]).sort()).toEqual([...codes].sort());
+    for (const [code, exit] of rows) expect(supervisionExitOf(code), code).toBe(exit);
+    expect(supervisionExitOf('RULE_BLOCKED')).toBe(4);
+  });
+});
