@@ -4,7 +4,8 @@
  * pure engine over an in-memory stream); with a cache the summaries are an
  * LRU of at most `maxCases`, and a case that is not resident is refolded
  * from its history on demand, so memory is bounded by the cache, not by the
- * number of cases. A journal undoes a transaction that did not commit.
+ * number of cases (it holds at most an eighth more before it drops the
+ * least recently used). A journal undoes a transaction that did not commit.
  */
 import type { CaseState } from './case-state.js';
 
@@ -141,8 +142,16 @@ export class JournaledMap<K, V> implements Iterable<[K, V]> {
   }
 }
 
+/** A summary in memory, and when it was last used (for the LRU). */
+interface Slot {
+  readonly state: CaseState;
+  used: number;
+}
+
 export class CaseTable {
-  private readonly cases = new Map<string, CaseState>();
+  private readonly cases = new Map<string, Slot>();
+  /** the use counter: a slot's `used` is its value at its last use */
+  private clock = 0;
   /** cases a tick must look at: a running or deferred clock, or an undisposed alert */
   readonly timed = new JournaledSet<string>();
   /** cases that still have one, but whose evaluation under the pack in force can raise nothing more until the case or the pack changes */
@@ -167,8 +176,8 @@ export class CaseTable {
     return this.cases.size;
   }
 
-  resident(): IterableIterator<CaseState> {
-    return this.cases.values();
+  *resident(): IterableIterator<CaseState> {
+    for (const slot of this.cases.values()) yield slot.state;
   }
 
   /**
@@ -176,26 +185,20 @@ export class CaseTable {
    * before `beforeSeq` when it may have one.
    */
   find(caseId: string, beforeSeq: number, mayHaveHistory: boolean): CaseState | undefined {
-    const s = this.cases.get(caseId);
-    if (s !== undefined) {
-      if (this.cache !== undefined) {
-        this.cases.delete(caseId);
-        this.cases.set(caseId, s);
-      }
+    const slot = this.cases.get(caseId);
+    if (slot !== undefined) {
+      slot.used = ++this.clock;
       this.touched?.add(caseId);
-      return s;
+      return slot.state;
     }
     if (this.cache === undefined || !mayHaveHistory) return undefined;
     const loaded = this.cache.load(caseId, beforeSeq);
-    if (loaded !== undefined) {
-      this.cases.set(caseId, loaded);
-      this.touched?.add(caseId);
-    }
+    if (loaded !== undefined) this.put(loaded);
     return loaded;
   }
 
   put(s: CaseState): void {
-    this.cases.set(s.id, s);
+    this.cases.set(s.id, { state: s, used: ++this.clock });
     this.touched?.add(s.id);
   }
 
@@ -208,16 +211,18 @@ export class CaseTable {
     this.cases.clear();
   }
 
-  /** Drops the least recently used summaries beyond the cache size. */
+  /**
+   * Drops the least recently used summaries beyond the cache size. They are
+   * dropped in bulk once an eighth more are held (a sort per bulk), so a use
+   * costs a counter, not a reordering.
+   */
   evict(): void {
     if (this.cache === undefined) return;
-    const over = this.cases.size - this.cache.maxCases;
-    if (over <= 0) return;
-    let n = 0;
-    for (const id of this.cases.keys()) {
-      if (n++ >= over) break;
-      this.cases.delete(id);
-    }
+    const max = this.cache.maxCases;
+    if (this.cases.size <= max + Math.floor(max / 8)) return;
+    const used = [...this.cases.values()].map((s) => s.used).sort((a, b) => a - b);
+    const keepFrom = used[this.cases.size - max]!;
+    for (const [id, slot] of this.cases) if (slot.used < keepFrom) this.cases.delete(id);
   }
 
   begin(): void {

@@ -7,5 +7,5 @@
 export { supervise, SupervisedLedger, type SuperviseOptions, type SupervisedReceipt, type AlertRef, type DryRun } from './supervised-ledger.js';
 export { supervisionRegistry, supervisionValidators, SUPERVISION_TYPES, EXTENSION_NAME, refusalOf } from './registry.js';
 export { provenAdoptions, type ProvenAdoption } from './adoptions.js';
-export { storedEntry, storedEntries, storedCaseHistory, payloadText } from './stored.js';
+export { storedEntry, storedEntries, storedCaseHistory, verifiedEntries, payloadText, type RowTrust } from './stored.js';
 export { auditLedger, tryPackOnLedger, ledgerAdoptions, ledgerAlerts, type LedgerAudit, type AdoptedPack, type AdoptedCalendar, type AlertRow } from './reports.js';

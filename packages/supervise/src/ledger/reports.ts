@@ -11,7 +11,7 @@ import { SYSTEM_CASE, TYPES, type LedgerEntry } from '../entry-model.js';
 import { SupervisionError } from '../errors.js';
 import type { Message, Pack } from '../pack-model.js';
 import { parseSystemPayload, type AlertPayload, type Disposition } from '../system-entries.js';
-import { storedCaseHistory, storedEntries, storedEntry } from './stored.js';
+import { storedCaseHistory, storedEntries, storedEntry, verifiedEntries } from './stored.js';
 
 async function inSnapshot<T>(location: string, fn: (view: ReadView, origin: string) => T): Promise<T> {
   const store = await openStore(location, { readonly: true });
@@ -48,19 +48,21 @@ export interface LedgerAudit {
 
 /**
  * Verifies the ledger under `vkey`, then replays every adopted pack over the
- * entries verified, with bounded memory.
+ * entries verified, with bounded memory. The replay reads the file again
+ * right after the verification and only decodes its rows: audit a copy that
+ * nobody writes to meanwhile (docs/supervision.md §13.3).
  */
 export async function auditLedger(location: string, opts: { vkey: string | NoteVerifier; maxCases?: number; onProgress?: (p: VerifyProgress) => void }): Promise<LedgerAudit> {
   const verification = await verifyLedger(location, { vkey: opts.vkey, ...(opts.onProgress === undefined ? {} : { onProgress: opts.onProgress }) });
   if (!verification.ok) return { ok: false, verification, audit: null };
   const size = verification.size;
-  const report = await inSnapshot(location, (view, origin) =>
+  const report = await inSnapshot(location, (view) =>
     audit(
       function* () {
-        for (const s of storedEntries(view, origin, 0, size)) yield s.entry;
+        yield* verifiedEntries(view, 0, size);
       },
       {
-        history: (caseId, beforeSeq) => storedCaseHistory(view, caseId, beforeSeq),
+        history: (caseId, beforeSeq) => storedCaseHistory(view, caseId, beforeSeq, 'verified'),
         adoptions: ofType(view, TYPES.rulesAdopted, size),
         ...(opts.maxCases === undefined ? {} : { maxCases: opts.maxCases }),
       },

@@ -9,6 +9,11 @@
  * Two sources: rows of a store's synchronous read view (the audit, the
  * writer's replays), and the steps an extension's read view hands out inside
  * an append transaction (already checked by the core).
+ *
+ * The audit reads rows that the ledger's full verification has just checked
+ * (hashes, chains, redactions, signatures): it asks for `trust: 'verified'`
+ * and the rows are only decoded (strictly), not hashed again — the replay
+ * then runs at the engine's speed. The writer always checks.
  */
 import {
   caseLinkFinding,
@@ -18,9 +23,11 @@ import {
   decodePayload,
   genesisLink,
   globalLinkFindings,
+  isReserved,
   redactionProblem,
   type CaseTail,
   type CommittedStep,
+  type Entry,
   type EntryRow,
   type ExtensionView,
   type Finding,
@@ -45,6 +52,24 @@ function invalid(f: Finding): never {
   });
 }
 
+/** How much of a row is checked: all a row allows, or (rows a verification just checked) only its decoding. */
+export type RowTrust = 'check' | 'verified';
+
+/** A row that verification checked: decoded strictly, nothing hashed. */
+function verifiedEntry(row: EntryRow): LedgerEntry {
+  let e: Entry;
+  try {
+    e = decodeEntry(row.bytes);
+  } catch (err) {
+    return invalid({ code: 'ENTRY_DECODE', seq: row.seq, message: (err as Error).message });
+  }
+  if (e.seq !== row.seq) invalid({ code: 'SEQ_MISMATCH', seq: row.seq, message: `entry ${row.seq} says it is entry ${e.seq}` });
+  const erased = row.data === null;
+  const entry: LedgerEntry = { seq: e.seq, time: e.time, caseId: e.caseId, step: e.step, type: e.type, actor: e.actor, data: erased ? REDACTED : decodePayload(row.data!) };
+  // The text is read only where it is judged byte for byte: supervision's own entries (docs/supervision.md §5).
+  return erased || !isReserved(e.type) ? entry : { ...entry, payload: payloadText(row.data!) };
+}
+
 /** A stored row as the engine's input, with its leaf hash, after every check one row allows. */
 export function storedEntry(view: ReadView, row: EntryRow): { entry: LedgerEntry; leaf: Uint8Array; prev: Uint8Array; casePrev: Uint8Array } {
   const c = checkEntryRow(row);
@@ -57,7 +82,7 @@ export function storedEntry(view: ReadView, row: EntryRow): { entry: LedgerEntry
     if (why !== undefined) invalid({ code: 'PAYLOAD_MISSING', seq: row.seq, message: `its payload is missing and ${why}` });
     data = REDACTED;
   } else {
-    payload = payloadText(row.data!);
+    if (isReserved(e.type)) payload = payloadText(row.data!);
     data = decodePayload(row.data!);
   }
   const entry: LedgerEntry = { seq: e.seq, time: e.time, caseId: e.caseId, step: e.step, type: e.type, actor: e.actor, data, ...(payload === undefined ? {} : { payload }) };
@@ -74,6 +99,17 @@ function erasureProblem(view: ReadView, seq: number, leaf: Uint8Array, entry: { 
   } catch (e) {
     return `its redaction entry does not decode: ${(e as Error).message}`;
   }
+}
+
+/** Entries [from, to) that verification just checked: decoded strictly, in seq order without a gap, nothing hashed. */
+export function* verifiedEntries(view: ReadView, from: number, to: number): Generator<LedgerEntry> {
+  let expected = from;
+  for (const row of view.entries(from, to)) {
+    if (row.seq !== expected) invalid({ code: 'SEQ_GAP', seq: expected, message: `entry ${expected} is missing` });
+    expected++;
+    yield verifiedEntry(row);
+  }
+  if (expected !== to) invalid({ code: 'SEQ_GAP', seq: expected, message: `entry ${expected} is missing` });
 }
 
 /**
@@ -97,9 +133,18 @@ export function* storedEntries(view: ReadView, origin: string, from: number, to:
   if (expected !== to) invalid({ code: 'SEQ_GAP', seq: expected, message: `entry ${expected} is missing` });
 }
 
-/** A case's entries before `beforeSeq` by the case index, each linked to the step before it. */
-export function storedCaseHistory(view: ReadView, caseId: string, beforeSeq: number): LedgerEntry[] {
+/** A case's entries before `beforeSeq` by the case index, each linked to the step before it (or, verified, only decoded). */
+export function storedCaseHistory(view: ReadView, caseId: string, beforeSeq: number, trust: RowTrust = 'check'): LedgerEntry[] {
   const out: LedgerEntry[] = [];
+  if (trust === 'verified') {
+    for (const row of view.caseEntries(caseId)) {
+      const e = verifiedEntry(row);
+      if (e.seq >= beforeSeq) break;
+      if (e.caseId !== caseId) invalid({ code: 'INDEX_MISMATCH', seq: e.seq, message: `entry ${e.seq} is not of case ${JSON.stringify(caseId)}` });
+      out.push(e);
+    }
+    return out;
+  }
   let prior: CaseTail | undefined;
   for (const row of view.caseEntries(caseId)) {
     const s = storedEntry(view, row);

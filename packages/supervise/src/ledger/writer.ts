@@ -90,7 +90,7 @@ export class SupervisionHook {
   private txView: ExtensionView | null = null;
   private txFirst = -1;
   /** where the engine reads a case's history: the transaction's view, or the reader's snapshot */
-  private source: ((caseId: string, beforeSeq: number) => LedgerEntry[]) | null = null;
+  private source: { view: ExtensionView } | { snapshot: ReadView } | null = null;
 
   private constructor(
     readonly ledger: Ledger,
@@ -125,8 +125,9 @@ export class SupervisionHook {
       cache: {
         maxCases: this.opts.maxCases,
         history: (caseId, beforeSeq) => {
-          if (this.source === null) throw new StaleState('reset', 'a case history was needed outside a transaction');
-          return this.source(caseId, beforeSeq);
+          const src = this.source;
+          if (src === null) throw new StaleState('reset', 'a case history was needed outside a transaction');
+          return 'view' in src ? viewCaseHistory(src.view, caseId, beforeSeq) : storedCaseHistory(src.snapshot, caseId, beforeSeq);
         },
       },
     });
@@ -143,12 +144,13 @@ export class SupervisionHook {
       this.txFirst = step.seq;
       sup.begin();
     }
-    this.source = (caseId, beforeSeq) => viewCaseHistory(ctx.view, caseId, beforeSeq);
+    if (this.source === null || !('view' in this.source) || this.source.view !== ctx.view) this.source = { view: ctx.view };
     try {
       this.catchUp(step.seq, ctx.view);
       this.judge(step, ctx);
-    } finally {
+    } catch (e) {
       this.source = null;
+      throw e;
     }
   }
 
@@ -208,6 +210,8 @@ export class SupervisionHook {
 
   /** After each committed transaction of this Ledger instance (onCommit). */
   committed(entries: readonly CommittedStep[]): void {
+    // The transaction's view ends with it.
+    this.source = null;
     if (!this.sup.inTransaction) return;
     if (entries[0]?.seq !== this.txFirst) {
       // Another transaction of this instance committed first: ours did not (a refusal's record).
@@ -223,6 +227,7 @@ export class SupervisionHook {
 
   /** After an attempt that failed: whatever the engine learnt in it is undone. */
   failed(): void {
+    this.source = null;
     this.sup.rollback();
     this.txView = null;
   }
@@ -293,7 +298,7 @@ export class SupervisionHook {
     await this.prove();
     const sup = this.fresh();
     await this.reader.snapshot(async (view) => {
-      this.source = (caseId, beforeSeq) => storedCaseHistory(view, caseId, beforeSeq);
+      this.source = { snapshot: view };
       try {
         for (const s of storedEntries(view, this.reader.origin, 0, view.size())) sup.step(this.adoptionOr(s.entry.seq, s.entry.type, toHex(s.leaf), () => s.entry));
       } finally {

@@ -1,0 +1,98 @@
+/**
+ * The supervision scenarios' data: the 20-rule pack of every kind over the 8
+ * step types of an administrative approval (the pack of
+ * packages/supervise/bench/bench.mjs), and a deterministic history of
+ * approval cases. Entry i depends only on (i, total), so the plain and the
+ * supervised ledger get exactly the same steps.
+ *
+ * Shape: WINDOW cases run at once; case c's 8 steps are spread over
+ * 8 × WINDOW entries (about 11 days at one entry per TIME_STEP_MS), so most
+ * cases meet their deadlines; one in 31 is never decided (its clock runs
+ * into notices, yellow and red cards, and escalations). A few charge off the
+ * schedule, decide without a basis, let the reviewer or the handler decide,
+ * or note a violation: about 3% of the entries of a screened ledger are
+ * alerts.
+ */
+
+export const START = Date.parse('2025-01-06T09:00:00+08:00');
+/** 1M entries ≈ 694 days: inside the shipped 2020–2026 calendar. */
+export const TIME_STEP_MS = 60_000;
+const WINDOW = 2000;
+const STEPS = 8;
+
+const rule = (r) => `  - ${JSON.stringify({ version: 1, point: 'other', message: { zh: 'x {level}', en: 'x {level}' }, ...r })}\n`;
+
+export const PACK_YAML = `casetrail: supervise/1
+pack: bench-20
+version: 1
+calendar: cn-mainland
+steps:
+  application.received: { fields: { item: string, applicant: string, handler: string } }
+  review.completed: { fields: { reviewer: string, opinion: { type: string, optional: true } } }
+  fee.charged: { fields: { item: string, amountFen: int } }
+  approval.decided: { fields: { decision: { type: string, enum: [granted, refused] }, basis: { type: string, optional: true } } }
+  supplement.requested: {}
+  supplement.received: {}
+  case.archived: { fields: { box: string } }
+  note.added: { fields: { text: string } }
+schedules: { fees: { XK-001: 0, XK-002: 20000, XK-003: 5000 } }
+aggregates: { feesTotal: { kind: sum, of: fee.charged, field: amountFen } }
+rules:
+${[
+  rule({ id: 'c1', kind: 'cel', on: ['fee.charged'], level: 'yellow', when: 'step.data.amountFen > 100000' }),
+  rule({ id: 'c2', kind: 'cel', on: ['fee.charged'], level: 'red', when: 'case.agg.feesTotal + step.data.amountFen > 500000' }),
+  rule({ id: 'c3', kind: 'cel', on: ['approval.decided'], level: 'red', when: '"application.received" in case.latest && case.latest["application.received"].data.handler == step.actor' }),
+  rule({ id: 'c4', kind: 'cel', on: ['review.completed'], level: 'notice', when: 'step.data.reviewer != step.actor' }),
+  rule({ id: 'c5', kind: 'cel', on: ['note.added'], level: 'notice', when: 'step.data.text.size() > 2000 || step.data.text.contains("违规")' }),
+  rule({ id: 'o1', kind: 'order', on: ['approval.decided'], level: 'red', requires: ['review.completed'] }),
+  rule({ id: 'o2', kind: 'order', on: ['fee.charged'], level: 'yellow', requires: ['application.received'] }),
+  rule({ id: 'o3', kind: 'order', on: ['case.archived'], level: 'yellow', requires: ['approval.decided'] }),
+  rule({ id: 'f1', kind: 'fee', on: ['fee.charged'], level: 'red', schedule: 'fees', item: 'item', amount: 'amountFen' }),
+  rule({ id: 'f2', kind: 'cel', on: ['fee.charged'], level: 'notice', when: 'case.count["fee.charged"] > 3' }),
+  rule({ id: 'r1', kind: 'required-fields', on: ['approval.decided'], level: 'yellow', fields: ['basis'] }),
+  rule({ id: 'r2', kind: 'required-fields', on: ['application.received'], level: 'yellow', fields: ['item', 'applicant'] }),
+  rule({ id: 'r3', kind: 'required-fields', on: ['case.archived'], level: 'notice', fields: ['box'] }),
+  rule({ id: 's1', kind: 'separation', level: 'yellow', types: ['review.completed', 'approval.decided'] }),
+  rule({ id: 's2', kind: 'separation', level: 'notice', types: ['application.received', 'review.completed'] }),
+  rule({ id: 'd1', kind: 'deadline', start: 'application.received', stop: ['approval.decided'], pause: ['supplement.requested'], resume: ['supplement.received'], thresholds: [{ days: 16, level: 'notice' }, { days: 20, level: 'yellow' }, { days: 25, level: 'red' }], message: { zh: '{days}', en: '{days}' } }),
+  rule({ id: 'd2', kind: 'deadline', start: 'approval.decided', stop: ['case.archived'], thresholds: [{ days: 10, level: 'notice' }], message: { zh: '{days}', en: '{days}' } }),
+  rule({ id: 'd3', kind: 'deadline', start: 'application.received', stop: ['review.completed'], thresholds: [{ days: 10, level: 'yellow' }], message: { zh: '{days}', en: '{days}' } }),
+  rule({ id: 'e1', kind: 'escalate', from: ['notice'], after: 5, message: { zh: '{alertSeq}', en: '{alertSeq}' } }),
+  rule({ id: 'e2', kind: 'escalate', from: ['yellow'], after: 5, rules: ['d1', 'd3'], message: { zh: '{alertSeq}', en: '{alertSeq}' } }),
+].join('')}`;
+
+/** Step i of the history: { caseId, type, actor, data, time }. */
+export function approvalAt(i) {
+  const block = Math.floor(i / (WINDOW * STEPS));
+  const c = block * WINDOW + (i % WINDOW);
+  const s = Math.floor((i % (WINDOW * STEPS)) / WINDOW);
+  const caseId = `XK-${String(c).padStart(8, '0')}`;
+  const item = ['XK-001', 'XK-002', 'XK-003'][c % 3];
+  const pause = c % 7 === 0;
+  const time = START + i * TIME_STEP_MS;
+  const steps = [
+    ['application.received', 'clerk:wang', { item, applicant: '某某有限公司', handler: c % 67 === 0 ? 'director:chen' : 'clerk:wang' }],
+    ['fee.charged', 'cashier:zhao', { item: c % 101 === 0 ? 'XK-009' : item, amountFen: c % 37 === 0 ? 90000 : item === 'XK-001' ? 0 : 5000 }],
+    ['note.added', 'clerk:wang', { text: c % 53 === 0 ? '发现违规收费线索' : '材料齐全，予以受理' }],
+    pause ? ['supplement.requested', 'clerk:wang', {}] : ['note.added', 'clerk:wang', { text: '已通知申请人' }],
+    pause ? ['supplement.received', 'applicant:a', {}] : ['note.added', 'clerk:wang', { text: '现场核查无异常' }],
+    ['review.completed', c % 43 === 0 ? 'director:chen' : 'reviewer:liu', { reviewer: c % 59 === 0 ? 'reviewer:he' : c % 43 === 0 ? 'director:chen' : 'reviewer:liu' }],
+    c % 31 === 0
+      ? ['note.added', 'clerk:wang', { text: '待领导批示' }]
+      : ['approval.decided', 'director:chen', c % 41 === 0 ? { decision: 'granted' } : { decision: c % 5 === 0 ? 'refused' : 'granted', basis: '《行政许可法》第三十八条' }],
+    ['case.archived', 'clerk:wang', { box: `B-${c % 100}` }],
+  ];
+  const [type, actor, data] = steps[s];
+  return { caseId, type, actor, data, time };
+}
+
+export function approvalsRange(from, to) {
+  const out = [];
+  for (let i = from; i < to; i++) out.push(approvalAt(i));
+  return out;
+}
+
+/** The day (Asia/Shanghai) of an instant: a tick is written at each new one. */
+export function dayOf(t) {
+  return Math.floor((t + 8 * 3_600_000) / 86_400_000);
+}
