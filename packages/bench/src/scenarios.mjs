@@ -647,7 +647,7 @@ function approvalsBulk() {
       ledger = await core.Ledger.create(path, { origin: ORIGIN, signer: keys().skey });
     },
     async append(from, to) {
-      const steps = approvals.approvalsRange(from, to);
+      const steps = approvals.approvalsRange(from, to, N);
       const t0 = now();
       await ledger.appendMany(steps);
       return now() - t0;
@@ -676,7 +676,7 @@ function supervisedBulk() {
       ({ ledger, sup } = await supervisedLedger(SUPERVISED, 'full'));
     },
     async append(from, to) {
-      const steps = approvals.approvalsRange(from, to);
+      const steps = approvals.approvalsRange(from, to, N);
       const t0 = now();
       const receipts = await sup.appendMany(steps);
       const ms = now() - t0;
@@ -714,7 +714,7 @@ function approvalsSingle(supervised) {
         for (const s of ['', '-wal', '-shm']) rmSync(path + s, { force: true });
         ledger = await core.Ledger.create(path, { origin: ORIGIN, signer: keys().skey, durability: 'normal' });
       }
-      steps = approvals.approvalsRange(0, cfg.single);
+      steps = approvals.approvalsRange(0, cfg.single, N);
     },
     append: (i) => (supervised ? sup.append(steps[i]) : ledger.append(steps[i])),
     async close() {

@@ -5,8 +5,9 @@
  * approval cases. Entry i depends only on (i, total), so the plain and the
  * supervised ledger get exactly the same steps.
  *
- * Shape: WINDOW cases run at once; case c's 8 steps are spread over
- * 8 × WINDOW entries (about 11 days at one entry per TIME_STEP_MS), so most
+ * Shape: W = min(2000, total / 16) cases run at once; case c's 8 steps are
+ * spread over 8 × W entries (about 11 days at one entry per TIME_STEP_MS, at
+ * the full size), so most
  * cases meet their deadlines; one in 31 is never decided (its clock runs
  * into notices, yellow and red cards, and escalations). A few charge off the
  * schedule, decide without a basis, let the reviewer or the handler decide,
@@ -17,7 +18,6 @@
 export const START = Date.parse('2025-01-06T09:00:00+08:00');
 /** 1M entries ≈ 694 days: inside the shipped 2020–2026 calendar. */
 export const TIME_STEP_MS = 60_000;
-const WINDOW = 2000;
 const STEPS = 8;
 
 const rule = (r) => `  - ${JSON.stringify({ version: 1, point: 'other', message: { zh: 'x {level}', en: 'x {level}' }, ...r })}\n`;
@@ -61,8 +61,12 @@ ${[
   rule({ id: 'e2', kind: 'escalate', from: ['yellow'], after: 5, rules: ['d1', 'd3'], message: { zh: '{alertSeq}', en: '{alertSeq}' } }),
 ].join('')}`;
 
-/** Step i of the history: { caseId, type, actor, data, time }. */
-export function approvalAt(i) {
+/** Cases running at once in a history of `total` entries. */
+const windowOf = (total) => Math.max(1, Math.min(2000, Math.floor(total / 16)));
+
+/** Step i of a history of `total` entries: { caseId, type, actor, data, time }. */
+export function approvalAt(i, total) {
+  const WINDOW = windowOf(total);
   const block = Math.floor(i / (WINDOW * STEPS));
   const c = block * WINDOW + (i % WINDOW);
   const s = Math.floor((i % (WINDOW * STEPS)) / WINDOW);
@@ -86,9 +90,9 @@ export function approvalAt(i) {
   return { caseId, type, actor, data, time };
 }
 
-export function approvalsRange(from, to) {
+export function approvalsRange(from, to, total) {
   const out = [];
-  for (let i = from; i < to; i++) out.push(approvalAt(i));
+  for (let i = from; i < to; i++) out.push(approvalAt(i, total));
   return out;
 }
 
