@@ -1,8 +1,7 @@
 /**
  * The supervision scenarios' data: the 20-rule pack of every kind over the 8
- * step types of an administrative approval (the pack of
- * packages/supervise/bench/bench.mjs), and a deterministic history of
- * approval cases. Entry i depends only on (i, total), so the plain and the
+ * step types of an administrative approval (packages/supervise/bench/bench-pack.mjs),
+ * and a deterministic history of approval cases. Entry i depends only on (i, total), so the plain and the
  * supervised ledger get exactly the same steps.
  *
  * Shape: W = min(2000, total / 16) cases run at once; case c's 8 steps are
@@ -20,46 +19,7 @@ export const START = Date.parse('2025-01-06T09:00:00+08:00');
 export const TIME_STEP_MS = 60_000;
 const STEPS = 8;
 
-const rule = (r) => `  - ${JSON.stringify({ version: 1, point: 'other', message: { zh: 'x {level}', en: 'x {level}' }, ...r })}\n`;
-
-export const PACK_YAML = `casetrail: supervise/1
-pack: bench-20
-version: 1
-calendar: cn-mainland
-steps:
-  application.received: { fields: { item: string, applicant: string, handler: string } }
-  review.completed: { fields: { reviewer: string, opinion: { type: string, optional: true } } }
-  fee.charged: { fields: { item: string, amountFen: int } }
-  approval.decided: { fields: { decision: { type: string, enum: [granted, refused] }, basis: { type: string, optional: true } } }
-  supplement.requested: {}
-  supplement.received: {}
-  case.archived: { fields: { box: string } }
-  note.added: { fields: { text: string } }
-schedules: { fees: { XK-001: 0, XK-002: 20000, XK-003: 5000 } }
-aggregates: { feesTotal: { kind: sum, of: fee.charged, field: amountFen } }
-rules:
-${[
-  rule({ id: 'c1', kind: 'cel', on: ['fee.charged'], level: 'yellow', when: 'step.data.amountFen > 100000' }),
-  rule({ id: 'c2', kind: 'cel', on: ['fee.charged'], level: 'red', when: 'case.agg.feesTotal + step.data.amountFen > 500000' }),
-  rule({ id: 'c3', kind: 'cel', on: ['approval.decided'], level: 'red', when: '"application.received" in case.latest && case.latest["application.received"].data.handler == step.actor' }),
-  rule({ id: 'c4', kind: 'cel', on: ['review.completed'], level: 'notice', when: 'step.data.reviewer != step.actor' }),
-  rule({ id: 'c5', kind: 'cel', on: ['note.added'], level: 'notice', when: 'step.data.text.size() > 2000 || step.data.text.contains("违规")' }),
-  rule({ id: 'o1', kind: 'order', on: ['approval.decided'], level: 'red', requires: ['review.completed'] }),
-  rule({ id: 'o2', kind: 'order', on: ['fee.charged'], level: 'yellow', requires: ['application.received'] }),
-  rule({ id: 'o3', kind: 'order', on: ['case.archived'], level: 'yellow', requires: ['approval.decided'] }),
-  rule({ id: 'f1', kind: 'fee', on: ['fee.charged'], level: 'red', schedule: 'fees', item: 'item', amount: 'amountFen' }),
-  rule({ id: 'f2', kind: 'cel', on: ['fee.charged'], level: 'notice', when: 'case.count["fee.charged"] > 3' }),
-  rule({ id: 'r1', kind: 'required-fields', on: ['approval.decided'], level: 'yellow', fields: ['basis'] }),
-  rule({ id: 'r2', kind: 'required-fields', on: ['application.received'], level: 'yellow', fields: ['item', 'applicant'] }),
-  rule({ id: 'r3', kind: 'required-fields', on: ['case.archived'], level: 'notice', fields: ['box'] }),
-  rule({ id: 's1', kind: 'separation', level: 'yellow', types: ['review.completed', 'approval.decided'] }),
-  rule({ id: 's2', kind: 'separation', level: 'notice', types: ['application.received', 'review.completed'] }),
-  rule({ id: 'd1', kind: 'deadline', start: 'application.received', stop: ['approval.decided'], pause: ['supplement.requested'], resume: ['supplement.received'], thresholds: [{ days: 16, level: 'notice' }, { days: 20, level: 'yellow' }, { days: 25, level: 'red' }], message: { zh: '{days}', en: '{days}' } }),
-  rule({ id: 'd2', kind: 'deadline', start: 'approval.decided', stop: ['case.archived'], thresholds: [{ days: 10, level: 'notice' }], message: { zh: '{days}', en: '{days}' } }),
-  rule({ id: 'd3', kind: 'deadline', start: 'application.received', stop: ['review.completed'], thresholds: [{ days: 10, level: 'yellow' }], message: { zh: '{days}', en: '{days}' } }),
-  rule({ id: 'e1', kind: 'escalate', from: ['notice'], after: 5, message: { zh: '{alertSeq}', en: '{alertSeq}' } }),
-  rule({ id: 'e2', kind: 'escalate', from: ['yellow'], after: 5, rules: ['d1', 'd3'], message: { zh: '{alertSeq}', en: '{alertSeq}' } }),
-].join('')}`;
+export { PACK_YAML } from '../../supervise/bench/bench-pack.mjs';
 
 /** Cases running at once in a history of `total` entries. */
 const windowOf = (total) => Math.max(1, Math.min(2000, Math.floor(total / 16)));

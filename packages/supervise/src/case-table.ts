@@ -17,64 +17,6 @@ export interface CaseCache {
   readonly load: (caseId: string, beforeSeq: number) => CaseState | undefined;
 }
 
-/** A Set whose changes since `begin()` can be undone. */
-export class JournaledSet<T> implements Iterable<T> {
-  private readonly set = new Set<T>();
-  private prior: Map<T, boolean> | null = null;
-  private cleared: Set<T> | null = null;
-
-  get size(): number {
-    return this.set.size;
-  }
-  has(v: T): boolean {
-    return this.set.has(v);
-  }
-  [Symbol.iterator](): Iterator<T> {
-    return this.set[Symbol.iterator]();
-  }
-  private note(v: T): void {
-    if (this.prior !== null && this.cleared === null && !this.prior.has(v)) this.prior.set(v, this.set.has(v));
-  }
-  add(v: T): void {
-    if (this.set.has(v)) return;
-    this.note(v);
-    this.set.add(v);
-  }
-  delete(v: T): void {
-    if (!this.set.has(v)) return;
-    this.note(v);
-    this.set.delete(v);
-  }
-  clear(): void {
-    if (this.prior !== null && this.cleared === null) this.cleared = this.before();
-    this.set.clear();
-  }
-  /** The contents at `begin()`. */
-  private before(): Set<T> {
-    const s = new Set(this.set);
-    for (const [v, had] of this.prior ?? []) {
-      if (had) s.add(v);
-      else s.delete(v);
-    }
-    return s;
-  }
-  begin(): void {
-    this.prior = new Map();
-    this.cleared = null;
-  }
-  commit(): void {
-    this.prior = null;
-    this.cleared = null;
-  }
-  rollback(): void {
-    if (this.prior === null) return;
-    const back = this.cleared ?? this.before();
-    this.set.clear();
-    for (const v of back) this.set.add(v);
-    this.commit();
-  }
-}
-
 /** A Map whose changes since `begin()` can be undone. */
 export class JournaledMap<K, V> implements Iterable<[K, V]> {
   private readonly map = new Map<K, V>();
@@ -139,6 +81,39 @@ export class JournaledMap<K, V> implements Iterable<[K, V]> {
       }
     }
     this.commit();
+  }
+}
+
+/** A Set whose changes since `begin()` can be undone (a JournaledMap of its members). */
+export class JournaledSet<T> implements Iterable<T> {
+  private readonly map = new JournaledMap<T, true>();
+
+  get size(): number {
+    return this.map.size;
+  }
+  has(v: T): boolean {
+    return this.map.has(v);
+  }
+  *[Symbol.iterator](): Iterator<T> {
+    for (const [v] of this.map) yield v;
+  }
+  add(v: T): void {
+    if (!this.map.has(v)) this.map.set(v, true);
+  }
+  delete(v: T): void {
+    this.map.delete(v);
+  }
+  clear(): void {
+    this.map.clear();
+  }
+  begin(): void {
+    this.map.begin();
+  }
+  commit(): void {
+    this.map.commit();
+  }
+  rollback(): void {
+    this.map.rollback();
   }
 }
 
