@@ -88,7 +88,8 @@ export class SupervisionHook {
   /** what the next attempt must do first */
   need: Need | null = 'reset';
   private txView: ExtensionView | null = null;
-  private txFirst = -1;
+  /** the first entry of the transaction being judged: its commit is recognised by it */
+  private txFirst = { seq: -1, leaf: '' };
   /** where the engine reads a case's history: the transaction's view, or the reader's snapshot */
   private source: { view: ExtensionView } | { snapshot: ReadView } | null = null;
 
@@ -141,7 +142,7 @@ export class SupervisionHook {
       // A transaction this engine saw and that never reported its commit did not commit.
       sup.rollback();
       this.txView = ctx.view;
-      this.txFirst = step.seq;
+      this.txFirst = { seq: step.seq, leaf: toHex(step.leafHash) };
       sup.begin();
     }
     if (this.source === null || !('view' in this.source) || this.source.view !== ctx.view) this.source = { view: ctx.view };
@@ -213,8 +214,10 @@ export class SupervisionHook {
     // The transaction's view ends with it.
     this.source = null;
     if (!this.sup.inTransaction) return;
-    if (entries[0]?.seq !== this.txFirst) {
-      // Another transaction of this instance committed first: ours did not (a refusal's record).
+    const first = entries[0];
+    if (first === undefined || first.seq !== this.txFirst.seq || toHex(first.leafHash) !== this.txFirst.leaf) {
+      // Another transaction of this instance committed instead of ours: a refusal's record
+      // (written at the very position the refused transaction had), or a write without screening.
       this.sup.rollback();
     } else {
       this.sup.commit();

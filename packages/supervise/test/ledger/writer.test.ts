@@ -80,6 +80,30 @@ describe('blocking rules (事前)', () => {
     expect((await auditLedger(path, { vkey: KEYS.vkey })).audit?.findings).toEqual([]);
   });
 
+  it('the refused step leaves nothing in the engine either: a later rule that asks for it still fires (the record takes the refused position)', async () => {
+    const { loadPack } = await import('../../src/index.js');
+    const pack = loadPack(
+      `casetrail: supervise/1
+pack: gate
+version: 1
+steps: { review.completed: {}, approval.decided: {}, case.closed: {} }
+rules:
+  - { id: a.review-first, version: 1, point: procedure, kind: order, on: [approval.decided], requires: [review.completed], level: red, block: true, message: { zh: 未审先批, en: decided before review } }
+  - { id: b.decide-first, version: 1, point: procedure, kind: order, on: [case.closed], requires: [approval.decided], level: red, message: { zh: 未批先结, en: closed without decision } }
+`,
+      'gate.yaml',
+    );
+    const { path, ledger, sup } = await newSupervised();
+    await sup.adoptPack(pack, { actor: 'operator:li', time: sh('2025-09-01T08:00') });
+    const e = await sup.append({ caseId: 'G1', type: 'approval.decided', actor: 'director:chen', data: {}, time: sh('2025-09-02T08:00') }).catch((x: unknown) => x);
+    expect(isSupervisionError(e, 'RULE_BLOCKED')).toBe(true);
+    const closed = await sup.append({ caseId: 'G1', type: 'case.closed', actor: 'clerk:li', data: {}, time: sh('2025-09-02T09:00') });
+    expect(closed.alerts.map((a) => [a.rule, a.level])).toEqual([['b.decide-first', 'red']]);
+    await sup.close();
+    await ledger.close();
+    expect((await auditLedger(path, { vkey: KEYS.vkey })).audit?.findings).toEqual([]);
+  });
+
   it('in a batch, one blocked line refuses the whole batch; the refusal names the line and the rule', async () => {
     const { path, ledger, sup } = await blockingLedger();
     const before = await ledger.size();
