@@ -239,6 +239,8 @@ export class SupervisionHook {
 
   /** Makes the engine current enough to try a transaction: bootstraps, catches up, replays. */
   async ready(needTimed: boolean): Promise<void> {
+    // A transaction judged but never reported (a direct append that failed) taught the engine nothing.
+    if (this.sup.inTransaction) this.failed();
     const size = await this.ledger.size();
     if (this.need === 'reset') await this.bootstrap(size);
     else if (this.need === 'catch-up' || size - 1 - this.sup.position.seq > this.opts.maxCatchUp) await this.catchUpOutside(size);
