@@ -5,7 +5,7 @@
  * alert entries back through `step`, as the auditor does with stored ones.
  */
 import { buildAlert, finding, sortAlerts, type ExpectedAlert, type Finding } from './alerts.js';
-import { alertsOf, applyRedaction, applyStep, cloneCaseState, hasRaised, newCaseState, raisedKey, type CaseState } from './case-state.js';
+import { alertsOf, applyRedaction, applyStep, cloneCaseState, hasLiveClock, hasRaised, newCaseState, raisedKey, type CaseState } from './case-state.js';
 import type { JsonObject } from './cel-facts.js';
 import { REDACTED, RESERVED_PREFIX, TYPES, isOrdinaryType, ownField, type LedgerEntry } from './entry-model.js';
 import { SupervisionError, fail } from './errors.js';
@@ -408,7 +408,7 @@ export class Supervisor {
     }
     if (commit) {
       this.st.table.nextDue.delete(state.id);
-      if ([...state.clocks.values()].some((c) => c.stopSeq === null || c.deferred)) this.st.markTimed(state.id);
+      if (hasLiveClock(state)) this.st.markTimed(state.id);
     }
     if (pack !== null) sortAlerts(pack, alerts);
     if (missing !== null) alerts.push(missing);

@@ -7,7 +7,7 @@
  */
 import { buildAlert, sortAlerts, type ExpectedAlert } from './alerts.js';
 import { dateFromDay } from './calendar.js';
-import type { CaseState } from './case-state.js';
+import { hasLiveClock, type CaseState } from './case-state.js';
 import { missingKey, type EngineState } from './engine-state.js';
 import { SYSTEM_CASE, type LedgerEntry } from './entry-model.js';
 import { fail } from './errors.js';
@@ -75,7 +75,7 @@ export function timeAlerts(st: EngineState, pack: Pack, entry: LedgerEntry, cale
     all.push(...sortAlerts(pack, alerts));
     // Alerts raised now are recorded next and reset this; until then nothing is due before `due`.
     if (alerts.length > 0) due = -Infinity;
-    if (due === Infinity && !waitsForCalendar && ![...s.clocks.values()].some((c) => c.deferred)) {
+    if (due === Infinity && !waitsForCalendar && !hasLiveClock(s, true)) {
       // Nothing more under this pack until the case changes; another pack looks again (adoptPack).
       st.table.timed.delete(s.id);
       st.table.nextDue.delete(s.id);
@@ -100,7 +100,7 @@ export function missingAlert(st: EngineState, pack: Pack, cal: CalendarInForce |
 
 /** A case a tick may have to look at again under another pack: a running or deferred clock, or an undisposed alert. */
 function stillTimed(s: CaseState): boolean {
-  for (const c of s.clocks.values()) if (c.stopSeq === null || c.deferred) return true;
+  if (hasLiveClock(s)) return true;
   for (const r of s.alerts?.raised.values() ?? []) if (!r.disposed) return true;
   return false;
 }
