@@ -132,7 +132,7 @@ export class Supervisor {
     return this.st.timedComplete;
   }
 
-  /** Forgets which cases are timed (a writer that started from the system entries only). Bounded engines only. */
+  /** Forgets which cases are timed (a writer that started from the system entries only). Bounded only. */
   forgetTimed(): void {
     this.bounded('forgetTimed');
     this.st.timedComplete = false;
@@ -213,9 +213,8 @@ export class Supervisor {
   }
 
   /**
-   * Starts a transaction: `rollback()` undoes every change since (the
-   * summaries it touched are dropped and refolded from what was committed),
-   * `commit()` keeps them. Bounded engines only.
+   * Starts a transaction: `rollback()` undoes every change since (the summaries it touched are
+   * dropped and refolded from what was committed), `commit()` keeps them. Bounded engines only.
    */
   begin(): void {
     this.bounded('begin');
