@@ -9,11 +9,10 @@ import { alertsOf, applyRedaction, applyStep, cloneCaseState, hasLiveClock, hasR
 import type { JsonObject } from './cel-facts.js';
 import { REDACTED, RESERVED_PREFIX, TYPES, isOrdinaryType, ownField, type LedgerEntry } from './entry-model.js';
 import { SupervisionError, fail } from './errors.js';
-import type { CalendarAdopted, RulesAdopted } from './system-entries.js';
 import type { Pack, StepRule } from './pack-model.js';
 import { checkRefusal } from './refusal-check.js';
 import { evaluateStepRule } from './step-rules.js';
-import { CALENDAR_MISSING_RULE, ENGINE, isSupervisionType, parseSystemPayload, type SystemPayload } from './system-entries.js';
+import { CALENDAR_MISSING_RULE, ENGINE, isSupervisionType, parseSystemPayload, type CalendarAdopted, type RulesAdopted, type SystemPayload } from './system-entries.js';
 import { evaluateDeadline, type TimeResult } from './time-rules.js';
 import { TrackingSet } from './tracking.js';
 import { EngineState, missingKey, type Adoption } from './engine-state.js';
