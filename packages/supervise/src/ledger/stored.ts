@@ -11,9 +11,10 @@
  * an append transaction (already checked by the core).
  *
  * The audit reads rows that the ledger's full verification has just checked
- * (hashes, chains, redactions, signatures): it asks for `trust: 'verified'`
- * and the rows are only decoded (strictly), not hashed again — the replay
- * then runs at the engine's speed. The writer always checks.
+ * (hashes, chains, index columns against the bytes, redactions,
+ * signatures): it asks for `trust: 'verified'` and reads the index columns
+ * and the payload, not hashing or decoding the entry again — the replay then
+ * runs at the speed of the store and the engine. The writer always checks.
  */
 import {
   caseLinkFinding,
@@ -27,7 +28,6 @@ import {
   redactionProblem,
   type CaseTail,
   type CommittedStep,
-  type Entry,
   type EntryRow,
   type ExtensionView,
   type Finding,
@@ -55,19 +55,20 @@ function invalid(f: Finding): never {
 /** How much of a row is checked: all a row allows, or (rows a verification just checked) only its decoding. */
 export type RowTrust = 'check' | 'verified';
 
-/** A row that verification checked: decoded strictly, nothing hashed. */
+/**
+ * A row that verification checked: its index columns, which verification
+ * compared with the entry bytes (INDEX_MISMATCH), and its payload; nothing
+ * hashed or decoded again. The columns are still type-checked.
+ */
 function verifiedEntry(row: EntryRow): LedgerEntry {
-  let e: Entry;
-  try {
-    e = decodeEntry(row.bytes);
-  } catch (err) {
-    return invalid({ code: 'ENTRY_DECODE', seq: row.seq, message: (err as Error).message });
+  const { seq, time, case_id: caseId, step, type, actor } = row;
+  if (!Number.isSafeInteger(seq) || !Number.isSafeInteger(time) || !Number.isSafeInteger(step) || typeof caseId !== 'string' || typeof type !== 'string' || typeof actor !== 'string') {
+    invalid({ code: 'ROW_INVALID', seq, message: `entry ${seq} has a wrong column type` });
   }
-  if (e.seq !== row.seq) invalid({ code: 'SEQ_MISMATCH', seq: row.seq, message: `entry ${row.seq} says it is entry ${e.seq}` });
   const erased = row.data === null;
-  const entry: LedgerEntry = { seq: e.seq, time: e.time, caseId: e.caseId, step: e.step, type: e.type, actor: e.actor, data: erased ? REDACTED : decodePayload(row.data!) };
+  const entry: LedgerEntry = { seq, time, caseId, step, type, actor, data: erased ? REDACTED : decodePayload(row.data!) };
   // The text is read only where it is judged byte for byte: supervision's own entries (docs/supervision.md §5).
-  return erased || !isReserved(e.type) ? entry : { ...entry, payload: payloadText(row.data!) };
+  return erased || !isReserved(type) ? entry : { ...entry, payload: payloadText(row.data!) };
 }
 
 /** A stored row as the engine's input, with its leaf hash, after every check one row allows. */
@@ -101,7 +102,7 @@ function erasureProblem(view: ReadView, seq: number, leaf: Uint8Array, entry: { 
   }
 }
 
-/** Entries [from, to) that verification just checked: decoded strictly, in seq order without a gap, nothing hashed. */
+/** Entries [from, to) that verification just checked, in seq order without a gap: their columns, nothing hashed. */
 export function* verifiedEntries(view: ReadView, from: number, to: number): Generator<LedgerEntry> {
   let expected = from;
   for (const row of view.entries(from, to)) {
