@@ -788,6 +788,7 @@ const SCENARIOS = {
   'supervised-single': () => approvalsSingle(true),
   'supervised-audit': () => supervisedAudit(false),
   'supervised-replay': () => supervisedAudit(true),
+  'supervised-replay-bounded': () => supervisedAudit(true),
 };
 
 const make = SCENARIOS[name];

@@ -37,6 +37,7 @@ const SCENARIOS = [
   'supervised-single',
   'supervised-audit',
   'supervised-replay',
+  'supervised-replay-bounded',
 ];
 
 describe('bench --quick at 2,000 entries', () => {
