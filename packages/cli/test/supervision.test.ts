@@ -280,6 +280,17 @@ describe('ticks and calendars', () => {
     expect(c.code).toBe(2);
     expect(c.err).toContain('[CALENDAR_INVALID]');
   });
+
+  it('every command that writes an entry takes --time (redact too), and times never go back', async () => {
+    const { ct } = await fresh();
+    expect((await ct(['append', 'cases.ledger', '--case', 'C', '--type', 'note', '--actor', 'a', '--data', '{"x":1}', '--time', '2025-09-01T08:00Z'])).code).toBe(0);
+    expect((await ct(['redact', 'cases.ledger', '0', '--reason', 'r', '--actor', 'dpo', '--time', '2025-08-01T00:00Z'])).code).toBe(2);
+    const r = await ct(['redact', 'cases.ledger', '0', '--reason', 'r', '--actor', 'dpo', '--time', '2025-09-02T08:00Z', '--json']);
+    expect(r.code, r.err).toBe(0);
+    expect(json(r).time).toBe(Date.parse('2025-09-02T08:00Z'));
+    expect((await ct(['rules', 'adopt', 'cases.ledger', EXAMPLE, '--time', '2025-09-01T00:00Z'])).code).toBe(2);
+    expect((await ct(['rules', 'adopt', 'cases.ledger', EXAMPLE, '--time', '2025-09-03T00:00Z', '--json'])).code).toBe(0);
+  });
 });
 
 describe('two processes appending to one supervised ledger', () => {

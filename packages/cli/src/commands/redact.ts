@@ -15,7 +15,7 @@ import { FLAG_NAMES, inUserTerms } from '../messages.js';
 import { countParser, defined, example, flag, jsonOption, keyFileOption, req, reqNum, str, tzOption } from '../options.js';
 import { printJson, printable } from '../output.js';
 import { checkArgUtf8, checkId } from '../text.js';
-import { formatTime, zoneOf } from '../times.js';
+import { formatTime, parseTime, zoneOf } from '../times.js';
 
 export interface RedactOptions {
   ledger: string;
@@ -23,6 +23,8 @@ export interface RedactOptions {
   reason: string;
   /** Who orders the erasure; default the login name. */
   actor?: string;
+  /** Entry time of the redaction record (ISO 8601 or ms); default now; never before the latest entry. */
+  time?: string;
   keyFile?: string;
   /** IANA time zone of the time shown (default $TZ, else UTC). */
   tz?: string;
@@ -39,15 +41,16 @@ export async function redact(opts: RedactOptions, io: Io): Promise<number> {
   if (opts.reason.trim() === '') throw usage('--reason must say why the payload is erased');
   const actor = opts.actor ?? loginName();
   checkId(opts.actor === undefined ? 'the login name (the default --actor)' : '--actor', actor);
+  const time = opts.time === undefined ? undefined : parseTime(opts.time, '--time', zone);
   let r: Receipt;
   try {
     r = await withWriteLedger(io, opts.ledger, opts.keyFile, 'redaction (it appends an entry and signs a checkpoint)', (l) => {
       // Supervision records (packs, alerts, dispositions) are never erased: NOT_REDACTABLE.
       l.use(supervisionRegistry());
-      return l.redact(opts.seq, { reason: opts.reason, actor });
+      return l.redact(opts.seq, { reason: opts.reason, actor, ...(time === undefined ? {} : { time }) });
     });
   } catch (e) {
-    throw inUserTerms(e, zone, FLAG_NAMES);
+    throw inUserTerms(e, zone, FLAG_NAMES, () => 0);
   }
   if (opts.json) {
     await printJson(io, { redacted: opts.seq, seq: r.seq, case: r.caseId, step: r.step, time: r.time, leafHash: toHex(r.leafHash), treeSize: r.treeSize });
@@ -66,6 +69,7 @@ export const redactCli = defineCommand<RedactOptions>({
       .argument('<seq>', 'entry number', countParser('<seq>'))
       .requiredOption('--reason <text>', 'why (recorded in the ledger)')
       .option('--actor <id>', 'who orders the erasure (default: your login name)')
+      .option('--time <time>', 'time of the redaction record: ISO 8601 or ms since 1970 (default now; without an offset: in --tz)')
       .addOption(keyFileOption())
       .addOption(tzOption())
       .addOption(jsonOption())
@@ -74,7 +78,7 @@ export const redactCli = defineCommand<RedactOptions>({
     ledger: req(ledger, '<ledger>'),
     seq: reqNum(seq, '<seq>'),
     reason: req(o['reason'], '--reason'),
-    ...defined({ actor: str(o, 'actor'), keyFile: str(o, 'keyFile'), tz: str(o, 'tz'), json: flag(o, 'json') }),
+    ...defined({ actor: str(o, 'actor'), time: str(o, 'time'), keyFile: str(o, 'keyFile'), tz: str(o, 'tz'), json: flag(o, 'json') }),
   }),
   run: redact,
 });

@@ -12,6 +12,7 @@ import {
   checkIntIn,
   checkNat,
   checkString,
+  checkTime,
   decodeEntry,
   fail,
   redactionPayload,
@@ -195,15 +196,17 @@ export class Ledger {
 
   /**
    * Erases the payload of entry `seq`, recorded as a `casetrail.redaction`
-   * entry in the same case (format.md §4.5).
+   * entry in the same case (format.md §4.5), at `time` if given (default the
+   * clock; never before the latest entry: TIME_ORDER).
    * @throws NOT_FOUND, ALREADY_REDACTED, NOT_REDACTABLE (a redaction record, or a
    *   system type an extension in use keeps unredactable)
    */
-  async redact(seq: number, options: { reason: string; actor: string }): Promise<Receipt> {
+  async redact(seq: number, options: { reason: string; actor: string; time?: number }): Promise<Receipt> {
     this.checkOpen();
     checkNat(seq, 'seq');
     if (typeof options?.reason !== 'string' || options.reason.length === 0) fail('INVALID_ARGUMENT', 'a redaction needs a reason', { field: 'reason' });
     validateText('actor', options.actor);
+    if (options.time !== undefined) checkTime(options.time, 'time');
     this.needSigner('redaction appends an entry: open the ledger with its signer');
     return this.exclusive(async () => {
       const { row, erased } = await this.store.read((v) => ({ row: v.entry(seq), erased: v.redactionOf(seq) !== undefined }));
@@ -214,7 +217,7 @@ export class Ledger {
       if (keptBy !== undefined) fail('NOT_REDACTABLE', `entry ${seq} is a ${target.type} entry, which extension ${keptBy} keeps unredactable`, { seq, extension: keptBy });
       if (row.data === null || erased) fail('ALREADY_REDACTED', `the payload of entry ${seq} is already erased`, { seq });
       const step = prepareStep(
-        { caseId: target.caseId, type: REDACTION_TYPE, actor: options.actor, payload: redactionPayload(seq, row.leaf, options.reason) },
+        { caseId: target.caseId, type: REDACTION_TYPE, actor: options.actor, payload: redactionPayload(seq, row.leaf, options.reason), ...(options.time === undefined ? {} : { time: options.time }) },
         'redaction',
         this.maxPayload,
         'redaction',

@@ -85,7 +85,7 @@ const GRAMMAR: Record<string, { args: Array<'ledger' | 'file' | 'seq' | 'case' |
   'verify-consistency': { args: ['file'], options: ['--vkey', '--from', '--json'] },
   export: { args: ['ledger'], options: ['--case', '--since', '--until', '--out', '--no-payloads', '--json'] },
   'verify-bundle': { args: ['file'], options: ['--vkey', '--max-issues', '--json'] },
-  redact: { args: ['ledger', 'seq'], options: ['--reason', '--actor', '--key-file', '--json'] },
+  redact: { args: ['ledger', 'seq'], options: ['--reason', '--actor', '--time', '--key-file', '--json'] },
   'rules check': { args: ['pack'], options: ['--json'] },
   'rules adopt': { args: ['ledger', 'pack'], options: ['--actor', '--time', '--key-file', '--json'] },
   'rules show': { args: ['ledger'], options: ['--json'] },
