@@ -80,7 +80,6 @@ interface Shared {
 }
 
 const EMPTY: StepOutcome = { alerts: [], unknown: [], blocked: [], findings: [] };
-
 export class Supervisor {
   private readonly st: EngineState;
   private readonly folding: boolean;
@@ -116,9 +115,9 @@ export class Supervisor {
     return this.st.table.size;
   }
 
-  /** The last seq and time seen. */
-  get position(): { readonly seq: number; readonly time: number } {
-    return { seq: this.st.lastSeq, time: this.st.lastTime };
+  /** The last seq seen (-1 before any). */
+  get lastSeq(): number {
+    return this.st.lastSeq;
   }
 
   /**
@@ -410,7 +409,8 @@ export class Supervisor {
     }
     if (pack !== null) sortAlerts(pack, alerts);
     if (missing !== null) alerts.push(missing);
-    return { alerts, unknown, blocked, findings: [] };
+    // Most steps raise nothing: no outcome object for them.
+    return alerts.length === 0 && unknown.length === 0 && blocked.length === 0 ? EMPTY : { alerts, unknown, blocked, findings: [] };
   }
 
   private recordAlert(entry: LedgerEntry, a: SystemPayload<'casetrail.alert'>): void {

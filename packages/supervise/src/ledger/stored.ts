@@ -159,8 +159,13 @@ export function storedCaseHistory(view: ReadView, caseId: string, beforeSeq: num
   return out;
 }
 
-/** A step from an extension's read view (checked by the core) as the engine's input. */
+/**
+ * A step from an extension's read view (checked by the core) as the engine's
+ * input: the step itself when its payload is there (its other fields are
+ * ignored), else a copy with REDACTED.
+ */
 export function committedEntry(s: CommittedStep, payload?: string): LedgerEntry {
+  if (s.data !== undefined && payload === undefined) return s;
   return {
     seq: s.seq,
     time: s.time,

@@ -157,7 +157,7 @@ export class SupervisionHook {
 
   /** Takes note of the entries between the engine's position and `seq` (other writers', refusal records). */
   private catchUp(seq: number, view: ExtensionView): void {
-    const from = this.sup.position.seq + 1;
+    const from = this.sup.lastSeq + 1;
     if (from > seq) throw new StaleState('reset', `the engine is at entry ${from - 1}, past entry ${seq}`);
     if (seq - from > this.opts.maxCatchUp) throw new StaleState('catch-up', `${seq - from} entries to catch up on`);
     for (let s = from; s < seq; s++) {
@@ -243,7 +243,7 @@ export class SupervisionHook {
     if (this.sup.inTransaction) this.failed();
     const size = await this.ledger.size();
     if (this.need === 'reset') await this.bootstrap(size);
-    else if (this.need === 'catch-up' || size - 1 - this.sup.position.seq > this.opts.maxCatchUp) await this.catchUpOutside(size);
+    else if (this.need === 'catch-up' || size - 1 - this.sup.lastSeq > this.opts.maxCatchUp) await this.catchUpOutside(size);
     if (this.need === 'replay' || (needTimed && !this.sup.timedKnown)) await this.replay();
     this.need = null;
   }
@@ -290,7 +290,7 @@ export class SupervisionHook {
 
   private async catchUpOutside(size: number): Promise<void> {
     await this.prove();
-    const from = this.sup.position.seq + 1;
+    const from = this.sup.lastSeq + 1;
     await this.reader.read((view) => {
       for (const s of storedEntries(view, this.reader.origin, from, Math.min(size, view.size()))) {
         this.sup.observe(this.adoptionOr(s.entry.seq, s.entry.type, toHex(s.leaf), () => s.entry));
