@@ -79,7 +79,7 @@ interface Shared {
   readonly folding: boolean;
 }
 
-const EMPTY: StepOutcome = { alerts: [], unknown: [], blocked: [], findings: [] };
+const EMPTY: StepOutcome = Object.freeze({ alerts: Object.freeze([]), unknown: Object.freeze([]), blocked: Object.freeze([]), findings: Object.freeze([]) });
 export class Supervisor {
   private readonly st: EngineState;
   private readonly folding: boolean;
