@@ -24,6 +24,7 @@ import {
   type ExtensionContext,
   type ExtensionView,
   type Ledger,
+  type LedgerExtension,
   type LedgerStore,
   type ReadView,
 } from '@casetrail/core';
@@ -110,14 +111,14 @@ export class SupervisionHook {
   }
 
   /** The core extension: the registry of supervision types and the screening hook. */
-  extension() {
+  extension(): LedgerExtension {
     return {
       name: EXTENSION_NAME,
       systemTypes: supervisionValidators(),
       unredactable: [...SUPERVISION_TYPES],
       // A tick raises the alerts of every case due; a fold reads a case's history through the view.
       limits: { maxAddedPerStep: 100_000, maxAddedPerTransaction: 100_000, maxReadsPerTransaction: 1_000_000 },
-      onStep: (step: CommittedStep, ctx: ExtensionContext) => this.onStep(step, ctx),
+      onStep: (step, ctx) => this.onStep(step, ctx),
     };
   }
 
