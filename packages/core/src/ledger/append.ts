@@ -25,7 +25,7 @@ import {
 import type { LedgerStore, WriteTx } from '../store/store.js';
 import { checkpointBody, noteWithSignature, signBody } from './checkpoints.js';
 import { ExtensionView } from './extension-view.js';
-import { extensionFailure, Refusal, type ExtensionContext, type ExtensionRegistry, type Registered, type SystemStepInput } from './extensions.js';
+import { extensionFailure, Refusal, systemStepInput, type ExtensionContext, type ExtensionRegistry, type Registered, type SystemStepInput } from './extensions.js';
 import { prepareStep, type PreparedStep } from './prepare.js';
 import { committedStep, earlierStepOfNonce, type CommittedStep } from './rows.js';
 import type { CheckpointPolicy, Receipt } from './types.js';
@@ -263,7 +263,11 @@ class HookRuns {
           });
         }
         this.cfg.extensions.checkSystemEntry(e, `extension ${r.ext.name}: add`);
-        const prepared = prepareStep({ caseId: e.caseId, type: e.type, actor: e.actor, data: e.data }, `extension ${r.ext.name}: add`, { maxPayload: this.cfg.maxPayload, origin: this.cfg.origin }, 'system');
+        if (e.time !== undefined && e.time !== step.time) {
+          fail('INVALID_ARGUMENT', `extension ${r.ext.name}: add: time: an entry added to a step takes the step's time (${step.time})`, { field: 'time' });
+        }
+        const { time: _time, ...input } = systemStepInput(e);
+        const prepared = prepareStep(input, `extension ${r.ext.name}: add`, { maxPayload: this.cfg.maxPayload, origin: this.cfg.origin }, 'system');
         const written = this.w.write(prepared, step.time);
         addedHere++;
         run.added++;
