@@ -21,6 +21,7 @@ export type { CommittedStep } from './ledger/rows.js';
 export type {
   LedgerExtension,
   ExtensionContext,
+  ExtensionEndContext,
   ExtensionView,
   ExtensionLimits,
   ExtensionStats,

@@ -164,6 +164,42 @@ describe('in-transaction extensions (ledger.use)', () => {
     await l.close();
   });
 
+  test('onEnd runs once after the transaction\'s last step written, also when the batch ends with a step appended before; its refusal writes nothing', async () => {
+    const l = await newLedger();
+    const ends: number[] = [];
+    let refuse = false;
+    const ext = alerts({
+      onEnd(ctx) {
+        ends.push(ctx.view.size());
+        if (refuse) ctx.refuse({ code: 'DRY_RUN', message: 'a dry run writes nothing' });
+      },
+    });
+    l.use(ext);
+    await l.appendMany(batch);
+    expect(ends).toEqual([6]);
+    const keyed = { caseId: 'K', type: 'decision', actor: 'judge', idempotencyKey: 'req-1' };
+    await l.append(keyed);
+    const size = await l.size();
+    // A batch of steps all appended before: onStep never ran, so neither does onEnd, and nothing is written.
+    const again = await l.appendMany([keyed]);
+    expect(again[0]).toMatchObject({ duplicate: true });
+    expect(ends).toHaveLength(2);
+    // The batch's last step was appended before and never reaches onStep: onEnd still refuses the transaction.
+    refuse = true;
+    const seen = ext.seen.length;
+    expect(await codeOf(l.appendMany([{ caseId: 'K', type: 'decision', actor: 'judge', idempotencyKey: 'req-2' }, keyed]))).toBe('REFUSED');
+    expect(ext.seen.length).toBe(seen + 1);
+    expect(ends.at(-1)).toBe(size + 2);
+    expect(await l.size()).toBe(size);
+    refuse = false;
+    l.use({ name: 'ends-badly', onStep: () => undefined, onEnd: () => { throw new Error('bug at the end'); } });
+    const failed = (await l.append({ caseId: 'K', type: 'x', actor: 'judge' }).catch((e: unknown) => e)) as LedgerError;
+    expect(failed).toMatchObject({ code: 'EXTENSION_FAILED', details: { extension: 'ends-badly' } });
+    expect(await l.size()).toBe(size);
+    expect(l.extensionStats()[1]).toMatchObject({ name: 'ends-badly', calls: 2, failures: 1 });
+    await l.close();
+  });
+
   test('what it adds must be a declared system type whose validator accepts it', async () => {
     const l = await newLedger();
     const adding = (data: unknown, type = 'casetrail.alert'): LedgerExtension => ({

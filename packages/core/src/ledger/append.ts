@@ -186,6 +186,7 @@ export class Appender {
           opts.onWritten?.(tx, step, seq, i);
           runs?.afterStep(step!, i);
         }
+        runs?.end();
         const size = w.size;
         for (const r of receipts) r.treeSize = size;
         return { receipts, committed: w.committed, size, merkle: w.merkle, ...this.checkpointIn(tx, w) };
@@ -249,6 +250,14 @@ class HookRuns {
     }
   }
 
+  /** After the transaction's last step: `onEnd` of each extension whose `onStep` ran in it (its last chance to refuse). */
+  end(): void {
+    for (const [r, run] of this.perTx) {
+      if (r.ext.onEnd === undefined) continue;
+      this.guarded(r, this.w.size - 1, () => r.ext.onEnd!({ view: run.view, refuse: refuser(r) }));
+    }
+  }
+
   private call(r: Registered, run: { added: number; view: ExtensionView }, step: CommittedStep, index: number): void {
     let addedHere = 0;
     const ctx: ExtensionContext = {
@@ -274,25 +283,35 @@ class HookRuns {
         r.stats.added++;
         return written.step!;
       },
-      refuse: (reason) => {
-        throw new Refusal(r.ext.name, String(reason?.code ?? 'REFUSED'), String(reason?.message ?? ''), Array.isArray(reason?.record) ? reason.record : []);
-      },
+      refuse: refuser(r),
     };
+    this.guarded(r, step.seq, () => r.ext.onStep!(step, ctx));
+  }
+
+  /** One call into an extension: counted and timed; a refusal passes, anything else thrown is EXTENSION_FAILED (at `seq`). */
+  private guarded(r: Registered, seq: number, fn: () => void): void {
     const t0 = performance.now();
     try {
       r.stats.calls++;
-      r.ext.onStep!(step, ctx);
+      fn();
     } catch (e) {
       if (e instanceof Refusal) {
         r.stats.refusals++;
         throw e;
       }
       r.stats.failures++;
-      throw extensionFailure(r, step.seq, e);
+      throw extensionFailure(r, seq, e);
     } finally {
       const ms = performance.now() - t0;
       r.stats.totalMs += ms;
       if (ms > r.stats.maxMs) r.stats.maxMs = ms;
     }
   }
+}
+
+/** `ctx.refuse` of an extension: the transaction is refused, nothing of it written. */
+function refuser(r: Registered): ExtensionContext['refuse'] {
+  return (reason) => {
+    throw new Refusal(r.ext.name, String(reason?.code ?? 'REFUSED'), String(reason?.message ?? ''), Array.isArray(reason?.record) ? reason.record : []);
+  };
 }

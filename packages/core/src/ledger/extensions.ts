@@ -105,6 +105,13 @@ export interface ExtensionContext {
   refuse(reason: { code: string; message: string; record?: SystemStepInput[] }): never;
 }
 
+/** What `onEnd` gets: the transaction's view, and the refusal. */
+export interface ExtensionEndContext {
+  readonly view: ExtensionView;
+  /** As `ExtensionContext.refuse`: nothing of the transaction is written. */
+  refuse(reason: { code: string; message: string; record?: SystemStepInput[] }): never;
+}
+
 /** A layer on the ledger, registered with `ledger.use(extension)`. */
 export interface LedgerExtension {
   /** A name for errors and statistics, e.g. `supervise`. */
@@ -113,6 +120,15 @@ export interface LedgerExtension {
   readonly systemTypes?: Readonly<Record<string, SystemTypeValidator>>;
   /** Called inside the append transaction for each step in order; synchronous, no I/O but `ctx.view`. */
   onStep?(step: CommittedStep, ctx: ExtensionContext): void;
+  /**
+   * Called once at the end of each append transaction in which `onStep`
+   * was called, after its last step and what was added to it, still inside
+   * the transaction: the last point where the extension may refuse it (a
+   * dry run refuses every transaction there). A step the transaction skips
+   * as appended before (its nonce, format.md §4.6) is not one of its steps:
+   * the transaction's last step is not always the batch's last.
+   */
+  onEnd?(ctx: ExtensionEndContext): void;
   readonly limits?: ExtensionLimits;
   /**
    * System types (declared in `systemTypes`) whose entries `redact` refuses
@@ -124,13 +140,13 @@ export interface LedgerExtension {
 
 export interface ExtensionStats {
   name: string;
-  /** onStep calls. */
+  /** onStep and onEnd calls. */
   calls: number;
   /** Entries added (in committed and in rolled-back transactions). */
   added: number;
   refusals: number;
   failures: number;
-  /** Time spent in onStep, in milliseconds. */
+  /** Time spent in onStep and onEnd, in milliseconds. */
   totalMs: number;
   maxMs: number;
 }
