@@ -161,8 +161,12 @@ async function dryRun(opts: AppendOptions, step: StepInput, zone: Zone, io: Io):
     throw inUserTerms(e, zone, FLAG_NAMES);
   }
   const blocked = d.blocked === undefined ? null : { rules: d.blocked.rules.map((r) => ({ rule: r.id, level: r.level, reason: r.reason })) };
+  // Appended before with its idempotency key: the append would give its first receipt, screen nothing, raise nothing.
+  const duplicate = d.duplicates.length > 0;
   if (opts.json) {
-    await printJson(io, { dryRun: true, alerts: d.alerts.map((a) => ({ rule: a.rule, level: a.level, reason: a.reason })), blocked });
+    await printJson(io, { dryRun: true, alerts: d.alerts.map((a) => ({ rule: a.rule, level: a.level, reason: a.reason })), blocked, duplicate });
+  } else if (duplicate) {
+    await write(io.stdout, 'dry run, nothing written: the step was appended before with this idempotency key; appending it again gives its first receipt and raises no alert\n');
   } else if (blocked !== null) {
     await write(io.stdout, `dry run, nothing written: the step would be refused by ${blocked.rules.map((r) => `${printable(r.rule)} (${levelLabel(r.level)}): ${printable(r.reason.zh)} / ${printable(r.reason.en)}`).join('; ')}\n`);
   } else if (d.alerts.length === 0) {

@@ -39,10 +39,17 @@ export interface SupervisedReceipt extends Receipt {
   readonly alerts: readonly AlertRef[];
 }
 
-/** What a dry run found: the alerts each step would raise, or the blocking rules that would refuse it. */
+/**
+ * What a dry run found: the alerts each step would raise, or the blocking
+ * rules that would refuse it; and the steps the ledger had appended before
+ * (their idempotency key or nonce, format.md §4.6), which would get their
+ * first receipt and are not screened again.
+ */
 export interface DryRun {
   readonly alerts: readonly { readonly index: number; readonly caseId: string; readonly rule: string; readonly level: string; readonly reason: { readonly zh: string; readonly en: string } }[];
   readonly blocked?: { readonly index: number; readonly caseId: string; readonly type: string; readonly rules: readonly { readonly id: string; readonly level: string; readonly reason: { readonly zh: string; readonly en: string } }[] };
+  /** batch indexes of the steps appended before (up to the blocked one, if a step is blocked) */
+  readonly duplicates: readonly number[];
 }
 
 /** Attempts of one write before the writer gives up catching up with other writers. */
@@ -113,19 +120,27 @@ export class SupervisedLedger {
   async dryRun(steps: readonly StepInput[]): Promise<DryRun> {
     return this.write(false, async () => {
       this.hook.mode = 'dry';
+      this.hook.judged = new Set();
+      let receipts: Receipt[];
       try {
-        await this.ledger.appendMany(steps);
+        receipts = await this.ledger.appendMany(steps);
       } catch (e) {
         if (!(e instanceof LedgerError && e.code === 'REFUSED' && e.details['extension'] === EXTENSION_NAME)) throw e;
         const b = this.hook.blocked;
+        const blocked = b === undefined ? undefined : { index: (b.line ?? 1) - 1, caseId: b.caseId, type: b.type, rules: b.rules };
+        // Every step up to the end (or the blocked one) was written and judged, or skipped as appended before.
+        const end = blocked === undefined ? steps.length : blocked.index;
         return {
           alerts: this.hook.written.map((a) => ({ index: a.index, caseId: a.caseId, rule: a.rule, level: a.level, reason: a.reason })),
-          ...(b === undefined ? {} : { blocked: { index: (b.line ?? 1) - 1, caseId: b.caseId, type: b.type, rules: b.rules } }),
+          ...(blocked === undefined ? {} : { blocked }),
+          duplicates: [...Array(end).keys()].filter((i) => !this.hook.judged.has(i)),
         };
       } finally {
         this.hook.mode = 'write';
       }
-      throw new Error('a dry run was not refused');
+      // Not refused: no step reached the writer, so each was appended before and nothing was written.
+      if (receipts.some((r) => r.duplicate !== true)) throw new Error('a dry run wrote a step: it was not refused');
+      return { alerts: [], duplicates: receipts.map((_r, i) => i) };
     });
   }
 

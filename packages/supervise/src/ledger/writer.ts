@@ -82,9 +82,11 @@ export class SupervisionHook {
   sup: Supervisor;
   /** proven adoption entries, by seq (proven against the signed checkpoint, or written by this process) */
   readonly proven = new Map<number, ProvenAdoption>();
-  /** 'dry': alerts are collected, and the transaction is refused at its last step */
+  /** 'dry': alerts are collected, and the transaction is refused at its end (onEnd) */
   mode: 'write' | 'dry' = 'write';
   written: WrittenAlert[] = [];
+  /** in a dry run: the batch indexes of the steps judged (the others were appended before, format.md §4.6) */
+  judged = new Set<number>();
   blocked: { line: number | null; caseId: string; type: string; rules: { id: string; level: string; reason: { zh: string; en: string } }[] } | undefined;
   /** what the next attempt must do first */
   need: Need | null = 'reset';
@@ -119,6 +121,10 @@ export class SupervisionHook {
       // A tick raises the alerts of every case due; a fold reads a case's history through the view.
       limits: { maxAddedPerStep: 100_000, maxAddedPerTransaction: 100_000, maxReadsPerTransaction: 1_000_000 },
       onStep: (step, ctx) => this.onStep(step, ctx),
+      // After the transaction's last step written: a batch's last step appended before never reaches onStep.
+      onEnd: (ctx) => {
+        if (this.mode === 'dry') ctx.refuse({ code: 'DRY_RUN', message: 'a dry run writes nothing' });
+      },
     };
   }
 
@@ -180,6 +186,7 @@ export class SupervisionHook {
   private judge(step: CommittedStep, ctx: ExtensionContext): void {
     const sup = this.sup;
     if ((step.type === TYPES.tick || step.type === TYPES.calendarAdopted) && !sup.timedKnown) throw new StaleState('replay', 'a tick needs the timed cases');
+    if (this.mode === 'dry') this.judged.add(ctx.batch.index);
     const out = sup.step(committedEntry(step));
     if (step.system) {
       // Our own system entries (a disposition of something that is not an open alert, …) and redactions.
@@ -207,7 +214,6 @@ export class SupervisionHook {
       sup.step(committedEntry(added, a.payload));
       this.written.push({ after: step.seq, index: ctx.batch.index, seq: added.seq, caseId: a.caseId, rule: a.rule, level: a.level, reason: a.reason });
     }
-    if (this.mode === 'dry' && ctx.batch.index === ctx.batch.size - 1) ctx.refuse({ code: 'DRY_RUN', message: 'a dry run writes nothing' });
   }
 
   /** After each committed transaction of this Ledger instance (onCommit). */
