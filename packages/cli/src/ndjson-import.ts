@@ -12,8 +12,8 @@
  * appended before are counted as duplicates); --from-line is then only an
  * optimisation.
  */
-import { DEFAULT_MAX_PAYLOAD, LedgerError, MAX_PAYLOAD_DEPTH, checkIdempotencyKey, encodePayload, jsonNestsDeeperThan, validateText, type StepInput } from '@casetrail/core';
-import { isSupervisionError } from '@casetrail/supervise';
+import { DEFAULT_MAX_PAYLOAD, LedgerError, MAX_PAYLOAD_DEPTH, checkIdempotencyKey, encodePayload, isReserved, jsonNestsDeeperThan, validateText, type Ledger, type StepInput } from '@casetrail/core';
+import { TYPES, isSupervisionError } from '@casetrail/supervise';
 import type { SupervisedLedger, SupervisedReceipt } from '@casetrail/supervise/ledger';
 import { CliError, EXIT, StoppedError, operational, usage } from './exit.js';
 import { inputStream } from './inputs.js';
@@ -187,7 +187,7 @@ class Import {
       // SIGNER_FAILED: the transaction is committed, only its checkpoint is not
       // (docs/errors.md); details.size is the ledger size it left.
       const size = e instanceof LedgerError && e.code === 'SIGNER_FAILED' ? e.details['size'] : undefined;
-      if (typeof size === 'number') this.recordUnsigned(batch, before, size);
+      if (typeof size === 'number') this.recordUnsigned(batch, await writtenIn(ledger.ledger, before, size), size);
       this.failedLine = this.failedLine ?? lineOfError(e, batch);
       const fileLine = (batchLine: number | null) => batch[(batchLine ?? 1) - 1]?.no ?? null;
       if (isSupervisionError(e, 'RULE_BLOCKED')) {
@@ -212,13 +212,15 @@ class Import {
 
   /**
    * A batch committed without its checkpoint (SIGNER_FAILED): the ledger
-   * says only its size after; the lines not appended before are the growth.
+   * says only its size after; the lines not appended before are the steps
+   * of the growth, the alerts written after them the rest.
    */
-  private recordUnsigned(batch: Line[], before: number, size: number): void {
-    const fresh = Math.max(0, Math.min(batch.length, size - before));
-    this.committed.push({ firstLine: batch[0]!.no, lastLine: batch[batch.length - 1]!.no, firstSeq: fresh === 0 ? null : size - fresh, lastSeq: fresh === 0 ? null : size - 1, duplicates: batch.length - fresh });
+  private recordUnsigned(batch: Line[], written: { steps: number[]; alerts: number }, size: number): void {
+    const fresh = Math.min(batch.length, written.steps.length);
+    this.committed.push({ firstLine: batch[0]!.no, lastLine: batch[batch.length - 1]!.no, firstSeq: written.steps[0] ?? null, lastSeq: written.steps[fresh - 1] ?? null, duplicates: batch.length - fresh });
     this.appended += fresh;
     this.duplicates += batch.length - fresh;
+    this.alerts += written.alerts;
     this.treeSize = size;
   }
 
@@ -244,6 +246,22 @@ class Import {
       `nothing from line ${from} on was committed; ${fix} and continue from line ${from}: ${again}`
     );
   }
+}
+
+/**
+ * What a transaction committed without its checkpoint wrote in [before, size):
+ * the seqs of the lines' own steps, and how many alerts followed them (read
+ * back checked; an entry that does not check counts as neither).
+ */
+async function writtenIn(ledger: Ledger, before: number, size: number): Promise<{ steps: number[]; alerts: number }> {
+  const written = { steps: [] as number[], alerts: 0 };
+  for await (const e of ledger.stream(before === 0 ? {} : { after: before - 1 })) {
+    if (e.seq >= size) break;
+    if (e.entry === undefined || !e.ok) continue;
+    if (e.entry.type === TYPES.alert) written.alerts++;
+    else if (!isReserved(e.entry.type)) written.steps.push(e.seq);
+  }
+  return written;
 }
 
 /** The file line of the step a library error is about (its `details.index` in the batch). */
