@@ -19,13 +19,11 @@
 import {
   caseLinkFinding,
   caseOrderFinding,
-  checkEntryRow,
-  decodeEntry,
+  checkStoredRow,
   decodePayload,
   genesisLink,
   globalLinkFindings,
   isReserved,
-  redactionProblem,
   type CaseTail,
   type CommittedStep,
   type EntryRow,
@@ -71,16 +69,19 @@ function verifiedEntry(row: EntryRow): LedgerEntry {
   return erased || !isReserved(type) ? entry : { ...entry, payload: payloadText(row.data!) };
 }
 
-/** A stored row as the engine's input, with its leaf hash, after every check one row allows. */
+/**
+ * A stored row as the engine's input, with its leaf hash, after every check
+ * one row allows (the core's checkStoredRow: verification's single-row
+ * checks, a missing payload's erasure proven by its redaction entry, an
+ * erased payload written back refused).
+ */
 export function storedEntry(view: ReadView, row: EntryRow, origin: string): { entry: LedgerEntry; leaf: Uint8Array; prev: Uint8Array; casePrev: Uint8Array } {
-  const c = checkEntryRow(row, origin);
-  if (c.issues.length > 0) invalid(c.issues[0]!);
+  const { checked: c, findings } = checkStoredRow(view, row, origin);
+  if (findings.length > 0) invalid(findings[0]!);
   const e = c.decoded!;
   let data: unknown;
   let payload: string | undefined;
   if (c.payload === 'missing') {
-    const why = erasureProblem(view, row.seq, c.leaf!, e);
-    if (why !== undefined) invalid({ code: 'PAYLOAD_MISSING', seq: row.seq, message: `its payload is missing and ${why}` });
     data = REDACTED;
   } else {
     if (isReserved(e.type)) payload = payloadText(row.data!);
@@ -88,18 +89,6 @@ export function storedEntry(view: ReadView, row: EntryRow, origin: string): { en
   }
   const entry: LedgerEntry = { seq: e.seq, time: e.time, caseId: e.caseId, step: e.step, type: e.type, actor: e.actor, data, ...(payload === undefined ? {} : { payload }) };
   return { entry, leaf: c.leaf!, prev: e.prev, casePrev: e.casePrev };
-}
-
-/** Why the erasure of entry `seq` is not proven by a later redaction entry (format.md §4.5), or undefined. */
-function erasureProblem(view: ReadView, seq: number, leaf: Uint8Array, entry: { caseId: string; type: string }): string | undefined {
-  const by = view.redactionOf(seq)?.by_seq;
-  const row = typeof by === 'number' && by > seq ? view.entry(by) : undefined;
-  if (row === undefined) return 'no later redaction entry erased it';
-  try {
-    return redactionProblem({ seq, leaf, entry }, { seq: by!, entry: decodeEntry(row.bytes), payload: row.data, salt: row.salt });
-  } catch (e) {
-    return `its redaction entry does not decode: ${(e as Error).message}`;
-  }
 }
 
 /** Entries [from, to) that verification just checked, in seq order without a gap: their columns, nothing hashed. */

@@ -122,4 +122,30 @@ describe('a case history edited in the file, then an honest append to the case',
     await sup.close();
     await ledger.close();
   });
+
+  it('a payload erased by a redaction and written back (with its salt): the writer refuses to fold it (REDACTION_INVALID), nothing is written', async () => {
+    const { path } = await adopted();
+    const db = raw(path);
+    const row = db.prepare("SELECT seq, data, salt FROM entries WHERE case_id = 'XK-1' AND type = 'application.received'").get() as { seq: number; data: Buffer; salt: Buffer };
+    db.close();
+    // Erased lawfully, as `casetrail redact` does it (the registry keeps supervision records unredactable).
+    const { Ledger } = await import('@casetrail/core');
+    const { supervisionRegistry } = await import('../../src/ledger/index.js');
+    const l = await Ledger.open(path, { signer: KEYS.skey });
+    l.use(supervisionRegistry());
+    await l.redact(row.seq, { reason: 'personal data', actor: 'dpo:wu', time: sh('2025-09-02T12:00') });
+    await l.close();
+    // The attacker kept a copy of the erased payload and puts it back, the redaction entry left as it is.
+    const again = raw(path);
+    again.prepare('UPDATE entries SET data = ?, salt = ? WHERE seq = ?').run(row.data, row.salt, row.seq);
+    again.close();
+    const { ledger, sup } = await openSupervised(path);
+    const size = await ledger.size();
+    const e = await sup.append(overCharge).catch((x: unknown) => x);
+    expect(isSupervisionError(e, 'STORED_ENTRY_INVALID')).toBe(true);
+    expect((e as Error).message).toMatch(new RegExp(`entry ${row.seq} does not match its stored bytes .*REDACTION_INVALID`));
+    expect(await ledger.size()).toBe(size);
+    await sup.close();
+    await ledger.close();
+  });
 });

@@ -62,17 +62,10 @@ describe('a step sent again is screened once', () => {
 
   it('as the same pre-signed v2 statement (its nonce): screened once; the alerts are v2 entries with nonces of their own', async () => {
     const { path, ledger, sup } = await adopted();
-    const prepared = prepareStatement({ origin: ORIGIN, caseId: 'XK-9', type: 'fee.charged', actor: 'cashier:zhao', data: { item: 'XK-002', amountFen: 90000 }, time: sh('2025-09-02T09:00') });
-    const signed: StepInput = {
-      caseId: 'XK-9',
-      type: 'fee.charged',
-      actor: 'cashier:zhao',
-      payload: prepared.payload,
-      salt: prepared.salt,
-      time: prepared.statement.time,
-      nonce: prepared.statement.nonce!,
-      signatures: [signStatement(prepared.statement, ACTOR_SEED)],
-    };
+    // Signed on the cashier's device for this ledger and case (format.md §4.4); sent twice by the case system.
+    const { data, ...fee } = overCharge('XK-9', '2025-09-02T09:00');
+    const { statement, payload, salt } = prepareStatement({ origin: ORIGIN, ...fee, data });
+    const signed: StepInput = { ...fee, payload, salt, nonce: statement.nonce!, signatures: [signStatement(statement, ACTOR_SEED)] };
     const first = await sup.append(signed);
     expect(first.alerts.map((a) => a.rule)).toEqual(['fee.over-standard']);
     expect(await sup.append(signed)).toMatchObject({ seq: first.seq, duplicate: true, alerts: [] });
