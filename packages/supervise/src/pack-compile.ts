@@ -12,6 +12,7 @@ import { KIND_PLACEHOLDERS, placeholders } from './message.js';
 import { CEL_RESERVED, LIMITS, type FieldSpecParsed, type PackParsed, type RuleParsed } from './pack-schema.js';
 import type { Aggregate, DeadlineRule, EscalateRule, FieldDecl, Message, Pack, Rule, StepDecl, StepRule } from './pack-model.js';
 import { RESERVED_PREFIX } from './entry-model.js';
+import { compilePoints, compileRuleViolation, withPointsDefaults } from './points/model.js';
 
 export type Path = readonly (string | number)[];
 
@@ -52,9 +53,11 @@ function checkMessage(m: Message, allowed: (name: string) => boolean, path: Path
  * Checks and compiles a schema-valid pack.
  * @throws SupervisionError with `details.path`
  */
-export function compilePack(p: PackParsed): Pack {
+export function compilePack(parsed: PackParsed): Pack {
+  const p = withPointsDefaults(parsed);
   const canonical = canonicalJson(p);
   const levels = p.levels;
+  const points = compilePoints(p);
   if (new Set(levels).size !== levels.length) packFail('PACK_SCHEMA', 'levels must be distinct', ['levels']);
   const levelOk = (l: string, path: Path): void => {
     if (!levels.includes(l)) packFail('PACK_SCHEMA', `level ${JSON.stringify(l)} is not one of the pack's levels (${levels.join(', ')})`, path);
@@ -110,7 +113,14 @@ export function compilePack(p: PackParsed): Pack {
     if (ids.has(r.id)) packFail('PACK_SCHEMA', `rule id ${r.id} is used twice`, [...path, 'id']);
     if (r.id.startsWith(RESERVED_PREFIX)) packFail('PACK_SCHEMA', `rule id ${r.id} is reserved (casetrail.*)`, [...path, 'id']);
     ids.add(r.id);
-    const base = { id: r.id, version: r.version, point: r.point, message: r.message };
+    const stringField = (t: string, f: string) => {
+      const s = steps.get(t);
+      return s === undefined ? 'undeclared-type' : s.fields.get(f)?.type === 'string' ? 'ok' : 'not-string';
+    };
+    const ruleLevels =
+      r.kind === 'deadline' ? r.thresholds.map((t) => t.level) : r.kind === 'escalate' ? levels.filter((_l, k) => k > 0 && r.from.includes(levels[k - 1] as string)) : [r.level];
+    const violation = compileRuleViolation(r, path, points, ruleLevels, stringField);
+    const base = { id: r.id, version: r.version, point: r.point, message: r.message, violation };
     const kindNames = KIND_PLACEHOLDERS[r.kind] ?? [];
     if (r.kind === 'deadline') {
       declared(r.start, [...path, 'start']);
@@ -242,6 +252,7 @@ export function compilePack(p: PackParsed): Pack {
     stepRules,
     deadlines: rules.filter((r): r is DeadlineRule => r.kind === 'deadline'),
     escalations: rules.filter((r): r is EscalateRule => r.kind === 'escalate'),
+    points,
     json: JSON.parse(canonical) as unknown,
     canonical,
     hash: toHex(sha256(utf8(canonical))),

@@ -43,8 +43,8 @@ function checkReserved(value: unknown): void {
   if (!Array.isArray(rules)) return;
   rules.forEach((r, i) => {
     if (typeof r !== 'object' || r === null) return;
-    for (const k of RESERVED_RULE_KEYS) {
-      if (Object.prototype.hasOwnProperty.call(r, k)) fail('PACK_RESERVED', `rule key ${k} is reserved for a later version of the pack format`, { path: ['rules', i, k] });
+    for (const [k, why] of Object.entries(RESERVED_RULE_KEYS)) {
+      if (Object.prototype.hasOwnProperty.call(r, k)) fail('PACK_RESERVED', `rule key ${k} is reserved: ${why}`, { path: ['rules', i, k] });
     }
   });
 }

@@ -4,6 +4,7 @@
  * the ledger (`packFromCanonical`); both go through the same checks.
  */
 import type { CompiledCel } from './cel.js';
+import type { PointsModel, RuleViolation } from './points/model.js';
 
 export type Point = 'content' | 'procedure' | 'time-limit' | 'fee' | 'other';
 
@@ -34,6 +35,8 @@ interface RuleBase {
   readonly version: number;
   readonly point: Point;
   readonly message: Message;
+  /** the 情形 its confirmed alerts count as, and who they charge (§14.1); null: none */
+  readonly violation: RuleViolation | null;
 }
 
 /** Rules evaluated when a step of a watched type is appended. */
@@ -120,6 +123,8 @@ export interface Pack {
   readonly stepRules: ReadonlyMap<string, readonly StepRule[]>;
   readonly deadlines: readonly DeadlineRule[];
   readonly escalations: readonly EscalateRule[];
+  /** the points model (§14.1), or null for a pack without `points` */
+  readonly points: PointsModel | null;
   /** the validated pack as a plain JSON value (defaults filled in) */
   readonly json: unknown;
   /** RFC 8785 canonical JSON of `json`: the bytes adopted and hashed */

@@ -1,10 +1,10 @@
 /**
- * The rule-pack schema (docs/supervision.md §2), as zod 4 schemas. Every
- * object is strict: an unknown key is refused. Keys that later versions of the
- * pack format will give a meaning (issue 12's points, issue 13's units and
- * policies) are listed in RESERVED_* and refused with `PACK_RESERVED` until the
- * engine implements them, so a pack written for a later engine is never
- * silently half-applied by this one.
+ * The rule-pack schema (docs/supervision.md §2, §14), as zod 4 schemas.
+ * Every object is strict: an unknown key is refused. Keys that later versions
+ * of the pack format will give a meaning (oversight's units and policies) are
+ * listed in RESERVED_* and refused with `PACK_RESERVED` until the engine
+ * implements them, so a pack written for a later engine is never silently
+ * half-applied by this one.
  */
 import { z } from 'zod';
 
@@ -35,26 +35,36 @@ export const LIMITS = {
    * deep, one evaluation visits at most 64² pairs
    */
   listFieldMax: 64,
+  /** 情形 codes under `points` */
+  codes: 500,
+  /** points of one 情形, and the base */
+  maxPoints: 10_000,
+  measures: 8,
+  subjectPrefixes: 64,
 } as const;
 
-/** Pack-level keys reserved for the points layer (issue 12) and oversight (issue 13). */
+/** Pack-level keys reserved for oversight (units, permission policies, clue transfer). */
 export const RESERVED_PACK_KEYS = [
-  'points', // issue 12: 情形 code → points, who is charged
-  'period', // issue 12: calendar year | quarter | month
-  'base', // issue 12: yearly base points
-  'floor', // issue 12: lowest remaining
-  'measures', // issue 12: ordered thresholds → measure
-  'subjects', // issue 12: subject naming
-  'units', // issue 13: unit tree
-  'policy', // issue 13: permission policy reference
-  'clues', // issue 13: clue-transfer settings
+  'units', // the unit tree
+  'policy', // permission policy reference
+  'clues', // clue-transfer settings
 ] as const;
 
-/** Rule-level keys reserved for issue 12 (points per 情形). */
-export const RESERVED_RULE_KEYS = ['code', 'points', 'charge', 'period'] as const;
+/**
+ * Rule-level keys that stay reserved, each with why: a 情形's points are
+ * given once, under the pack's `points`, and the period is the pack's
+ * (docs/supervision.md §14.1); a rule names its 情形 with `code` and who is
+ * charged with `charge`.
+ */
+export const RESERVED_RULE_KEYS = {
+  points: "a 情形's points are given once, under the pack's points (code → points); name the 情形 with code",
+  period: "the period is the pack's (period: year | quarter | month)",
+} as const;
 
 const ID = /^[a-z0-9][a-z0-9._-]{0,95}$/;
 const LEVEL = /^[a-z][a-z0-9-]{0,31}$/;
+/** measures and subject prefixes share the level names' form */
+const NAME = LEVEL;
 const FIELD = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 const ZONE = /^[A-Za-z_]+(?:\/[A-Za-z0-9_+-]+){0,2}$/;
 // Step types follow the ledger's rule (1–128 bytes, no C0 control, no DEL);
@@ -91,12 +101,19 @@ const stepDecl = z.strictObject({
   fields: z.record(fieldName, fieldSpec).optional(),
 });
 
+/** Who a confirmed alert charges (docs/supervision.md §14.1). */
+const charge = z.union([z.enum(['actor', 'unit']), z.strictObject({ field: fieldName, of: stepType })]);
+const code = z.string().regex(ID, 'a 情形 code: lowercase letters, digits, . _ - (at most 96)');
+
 const ruleCommon = {
   id: z.string().regex(ID, 'a rule id: lowercase letters, digits, . _ - (at most 96)'),
   version: z.int().min(1),
   point: z.enum(['content', 'procedure', 'time-limit', 'fee', 'other']),
   title: message.optional(),
   message,
+  /** the 情形 a confirmed alert of this rule counts as: one code, or one per level */
+  code: z.union([code, z.record(z.string().regex(LEVEL), code)]).optional(),
+  charge: charge.optional(),
 };
 const stepRuleCommon = {
   ...ruleCommon,
@@ -172,6 +189,8 @@ const aggregate = z.strictObject({
   field: fieldName.optional(),
 });
 
+const pointsValue = z.union([z.int().min(1).max(LIMITS.maxPoints), z.strictObject({ min: z.int().min(1).max(LIMITS.maxPoints), max: z.int().min(1).max(LIMITS.maxPoints) })]);
+
 export const packSchema = z.strictObject({
   casetrail: z.literal(PACK_FORMAT),
   pack: z.string().regex(ID, 'a pack id: lowercase letters, digits, . _ - (at most 96)'),
@@ -184,6 +203,16 @@ export const packSchema = z.strictObject({
   schedules: z.record(z.string().regex(ID), z.record(z.string().min(1).max(128), z.int().min(0))).optional(),
   aggregates: z.record(fieldName, aggregate).optional(),
   rules: z.array(ruleSchema).min(1).max(LIMITS.rules),
+  // The violations ledger (§14): 情形 code → its points, the counting period, base, floor, measures.
+  points: z.record(code, z.strictObject({ title: message, points: pointsValue })).optional(),
+  period: z.enum(['year', 'quarter', 'month']).optional(),
+  base: z.int().min(1).max(LIMITS.maxPoints).optional(),
+  floor: z.int().min(0).max(LIMITS.maxPoints).optional(),
+  measures: z
+    .array(z.strictObject({ at: z.int().min(1).max(LIMITS.maxPoints), measure: z.string().regex(NAME, 'a measure: a lowercase letter then letters, digits, - (at most 32)'), title: message }))
+    .max(LIMITS.measures)
+    .optional(),
+  subjects: z.array(z.string().regex(NAME, 'a subject prefix: a lowercase letter then letters, digits, - (at most 32)')).min(1).max(LIMITS.subjectPrefixes).optional(),
 });
 
 export type PackInput = z.input<typeof packSchema>;

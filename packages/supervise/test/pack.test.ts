@@ -45,7 +45,7 @@ describe('bad packs are refused before adoption, with a code and a position', ()
     ['an alias', `${head}rules:\n  - &a { id: r }\n  - *a\n`, 'PACK_SYNTAX'],
     ['a custom tag', `${head}rules: !!js/function "x"\n`, 'PACK_SYNTAX'],
     ['an unknown key', `${head}rulez: []\nrules: []\n`, 'PACK_SCHEMA', 9, 1],
-    ['a reserved pack key (issue 12 points)', `${head}points: {}\nrules: []\n`, 'PACK_RESERVED', 9, 9],
+    ['a reserved pack key (oversight units)', `${head}units: {}\nrules: []\n`, 'PACK_RESERVED', 9, 8],
     ['a reserved rule key', celPack('true').replace('    version: 1\n', '    version: 1\n    points: 3\n'), 'PACK_RESERVED'],
     ['the wrong format marker', head.replace('supervise/1', 'supervise/2') + 'rules: []\n', 'PACK_SCHEMA', 1, 12],
     ['a float version', head.replace('version: 1', 'version: 1.5') + 'rules: []\n', 'PACK_SCHEMA', 3, 10],
