@@ -28,6 +28,7 @@ export { PACK_FORMAT, LIMITS as PACK_LIMITS, RESERVED_PACK_KEYS, RESERVED_RULE_K
 export { CEL_LIMITS } from './cel.js';
 export {
   ENGINE,
+  ENGINE_REPLAYS,
   OUTCOMES,
   CALENDAR_MISSING_RULE,
   isSupervisionType,

@@ -10,6 +10,7 @@ import { compileCalendar, type Calendar, type CalendarTable } from './calendar.j
 import { canonicalJson, parseCanonicalJson } from './canonical-json.js';
 import { RESERVED_PREFIX, SYSTEM_CASE, TYPES } from './entry-model.js';
 import { SupervisionError } from './errors.js';
+import { HEX64, Malformed, bad, message, obj, text, uint } from './payload-fields.js';
 import type { Message, Pack } from './pack-model.js';
 import { packFromJson } from './pack-load.js';
 
@@ -17,9 +18,21 @@ import { packFromJson } from './pack-load.js';
 export const ENGINE = {
   /** the CEL library, pinned exactly in package.json */
   cel: '@marcbachmann/cel-js@8.0.0',
-  /** this engine's semantics; changes whenever a verdict on the same inputs could change */
-  supervise: '1',
+  /**
+   * this engine's semantics; changes whenever a verdict on the same inputs
+   * could change. 2 added the violations ledger (§14) and checks an alert's
+   * time; its alerts are those of 1.
+   */
+  supervise: '2',
 } as const;
+
+/**
+ * The `supervise` versions whose verdicts this engine reproduces: a pack
+ * adopted under one of them is audited without ENGINE_MISMATCH (§10). Version
+ * 1 raises exactly the alerts of version 2 (its frozen golden vectors replay
+ * byte for byte); a pack of version 1 cannot hold a points model.
+ */
+export const ENGINE_REPLAYS: readonly string[] = ['1', '2'];
 
 export const OUTCOMES = ['explained', 'escalated', 'violation'] as const;
 export type Outcome = (typeof OUTCOMES)[number];
@@ -73,35 +86,10 @@ export interface SystemEntryContext {
   readonly caseId: string;
 }
 
-class Malformed extends Error {}
-const bad = (msg: string): never => {
-  throw new Malformed(msg);
-};
-const HEX64 = /^[0-9a-f]{64}$/;
-
-function obj(v: unknown, keys: readonly string[], what: string): Record<string, unknown> {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) return bad(`${what} is not an object`);
-  const got = Object.keys(v).sort();
-  const want = [...keys].sort();
-  if (got.length !== want.length || got.some((k, i) => k !== want[i])) return bad(`${what} must have exactly the keys ${want.join(', ')}`);
-  return v as Record<string, unknown>;
-}
-function text(v: unknown, what: string, max = 4096, min = 1): string {
-  if (typeof v !== 'string' || v.length < min || v.length > max) return bad(`${what} must be a text of ${min}–${max} characters`);
-  return v;
-}
-function uint(v: unknown, what: string): number {
-  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) return bad(`${what} must be a non-negative integer`);
-  return v;
-}
-function message(v: unknown, what: string): Message {
-  const m = obj(v, ['en', 'zh'], what);
-  return { en: text(m['en'], `${what}.en`), zh: text(m['zh'], `${what}.zh`) };
-}
-function inSystemCase(ctx: SystemEntryContext, type: string): void {
+export function inSystemCase(ctx: SystemEntryContext, type: string): void {
   if (ctx.caseId !== SYSTEM_CASE) bad(`${type} belongs to case ${SYSTEM_CASE}`);
 }
-function inOrdinaryCase(ctx: SystemEntryContext, type: string): void {
+export function inOrdinaryCase(ctx: SystemEntryContext, type: string): void {
   if (ctx.caseId.startsWith(RESERVED_PREFIX)) bad(`${type} belongs to the case it concerns, not to ${ctx.caseId}`);
 }
 const hashOf = (canonical: string): string => toHex(sha256(utf8(canonical)));

@@ -3,13 +3,16 @@
  * scripts/generate-vectors.mjs from fixed inputs): whole ledgers with the
  * alerts the engine wrote. Replaying them must give the same alerts byte for
  * byte, so an upgrade of the CEL library, the calendar data or the engine that
- * changes a verdict is caught here.
+ * changes a verdict is caught here. The vectors an earlier engine version
+ * wrote are kept frozen (test/vectors/frozen/supervise-<n>/, never
+ * regenerated): this engine replays them with the same verdicts, byte for
+ * byte, which is what ENGINE_REPLAYS claims.
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { ENGINE, REDACTED, TYPES, audit, createSupervisor, type LedgerEntry } from '../src/index.js';
+import { ENGINE, ENGINE_REPLAYS, REDACTED, TYPES, audit, createSupervisor, type LedgerEntry } from '../src/index.js';
 
 interface Vector {
   description: string;
@@ -20,7 +23,10 @@ interface Vector {
 }
 
 const dir = new URL('./vectors/', import.meta.url);
-const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
+const frozenDir = new URL('./vectors/frozen/', import.meta.url);
+const current = readdirSync(dir).filter((f) => f.endsWith('.json'));
+const frozen = readdirSync(frozenDir).flatMap((v) => readdirSync(new URL(`${v}/`, frozenDir)).map((f) => `frozen/${v}/${f}`));
+const files = [...current, ...frozen];
 
 describe('golden replay vectors', () => {
   it('the installed CEL library is the version the engine records', () => {
@@ -29,12 +35,23 @@ describe('golden replay vectors', () => {
     const pkg = JSON.parse(readFileSync(new URL('../package.json', pathToFileURL(main)), 'utf8')) as { version: string };
     expect(`@marcbachmann/cel-js@${pkg.version}`).toBe(ENGINE.cel);
   });
-  it('there are vectors', () => expect(files.length).toBeGreaterThanOrEqual(2));
+  it('there are vectors, and frozen ones of supervise 1', () => {
+    expect(current.length).toBeGreaterThanOrEqual(2);
+    expect(frozen.filter((f) => f.startsWith('frozen/supervise-1/')).length).toBe(2);
+  });
   for (const f of files) {
     const v = JSON.parse(readFileSync(new URL(f, dir), 'utf8')) as Vector;
     const entries: LedgerEntry[] = v.entries.map(({ payload, ...e }) => (payload === null ? { ...e, data: REDACTED } : { ...e, data: JSON.parse(payload) as unknown, payload }));
     describe(f, () => {
-      it('was made by this engine version', () => expect(v.engine).toEqual(ENGINE));
+      if (f.startsWith('frozen/')) {
+        it('was made by an engine version this one replays', () => {
+          expect(v.engine.cel).toBe(ENGINE.cel);
+          expect(ENGINE_REPLAYS).toContain(v.engine.supervise);
+          expect(f).toContain(`/supervise-${v.engine.supervise}/`);
+        });
+      } else {
+        it('was made by this engine version', () => expect(v.engine).toEqual(ENGINE));
+      }
       it('the audit finds every recorded alert required, and nothing else', () => {
         const r = audit(entries);
         expect(r.findings.filter((x) => x.severity === 'error')).toEqual([]);
