@@ -36,7 +36,13 @@ export type FindingCode =
   | 'DISPOSITION_INVALID'
   | 'REFUSAL_INVALID'
   | 'BLOCK_BYPASSED'
-  | 'ENGINE_MISMATCH';
+  | 'ENGINE_MISMATCH'
+  // the violations ledger (§14.8)
+  | 'VIOLATION_INVALID'
+  | 'VIOLATION_MISSING'
+  | 'REVOCATION_INVALID'
+  | 'SUMMARY_INVALID'
+  | 'SUMMARY_DIFFERS';
 
 export interface Finding {
   readonly code: FindingCode;
@@ -47,6 +53,8 @@ export interface Finding {
   readonly caseId: string;
   readonly rule?: string;
   readonly level?: string;
+  /** the subject a summary finding is about */
+  readonly subject?: string;
   readonly message: string;
 }
 
@@ -60,8 +68,13 @@ export const FINDING_SEVERITY: Readonly<Record<FindingCode, 'error' | 'warning'>
   REFUSAL_INVALID: 'error',
   BLOCK_BYPASSED: 'error',
   ENGINE_MISMATCH: 'warning',
+  VIOLATION_INVALID: 'error',
+  VIOLATION_MISSING: 'error',
+  REVOCATION_INVALID: 'error',
+  SUMMARY_INVALID: 'error',
+  SUMMARY_DIFFERS: 'error',
 };
 
-export function finding(code: FindingCode, seq: number, caseId: string, message: string, extra: { rule?: string; level?: string } = {}): Finding {
+export function finding(code: FindingCode, seq: number, caseId: string, message: string, extra: { rule?: string; level?: string; subject?: string } = {}): Finding {
   return { code, severity: FINDING_SEVERITY[code], seq, caseId, ...extra, message };
 }

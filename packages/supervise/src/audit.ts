@@ -13,6 +13,8 @@ import { buildAlert } from './alerts.js';
 import { replayStepRule } from './step-rules.js';
 import { Supervisor, type StepOutcome, type UnknownVerdict } from './supervisor.js';
 import { parseSystemPayload, type AlertPayload } from './system-entries.js';
+import { PointsAudit, type PointsCounts } from './points/audit.js';
+import { NO_UNITS, type UnitResolver } from './points/units.js';
 
 /** An array, or a function giving a fresh iterator each call (the audit reads the entries twice). */
 export type EntrySource = readonly LedgerEntry[] | (() => Iterable<LedgerEntry>);
@@ -29,6 +31,8 @@ export interface AuditOptions {
   readonly maxCases?: number;
   /** the `casetrail.rules.adopted` entries (the ledger's type index): the audit then reads `src` once */
   readonly adoptions?: Iterable<LedgerEntry>;
+  /** the subjects' units as the ledger records them (default: none, §14.7) */
+  readonly units?: UnitResolver;
 }
 
 /** Summaries kept by a bounded audit unless told otherwise. */
@@ -48,6 +52,8 @@ export interface AuditReport {
   /** later repeats of a suppression already reported (the alert stays due at each tick) */
   readonly repeatedSuppressions: number;
   readonly packs: readonly { readonly seq: number; readonly id: string; readonly version: number; readonly hash: string }[];
+  /** the violations ledger's entries checked (§14.8) */
+  readonly points: PointsCounts;
 }
 
 const iterate = (src: EntrySource): Iterable<LedgerEntry> => (typeof src === 'function' ? src() : src);
@@ -93,6 +99,7 @@ export function audit(src: EntrySource, opts: AuditOptions = {}): AuditReport {
   const packs = adoptedPacks(opts.adoptions === undefined ? src : [...opts.adoptions]);
   const cache = opts.history === undefined ? {} : { cache: { maxCases: opts.maxCases ?? DEFAULT_MAX_CASES, history: opts.history } };
   const sup = new Supervisor({ track: packs.map((p) => p.pack), ...cache });
+  const points = new PointsAudit(opts.history, opts.units ?? NO_UNITS);
   const findings: Finding[] = [];
   const suppressed = new Set<string>();
   let repeated = 0;
@@ -119,7 +126,10 @@ export function audit(src: EntrySource, opts: AuditOptions = {}): AuditReport {
       if (exp !== undefined) {
         want.delete(k);
         matched.push(k);
-        if (recordedText(entry) !== exp.payload) {
+        if (entry.time !== g.after.time) {
+          // An alert takes its cause's time (§6.7): a violation confirming it counts in that time's period (§14.4).
+          findings.push(finding('ALERT_DIFFERS', entry.seq, entry.caseId, `alert ${entry.seq} (${alert.rule} ${alert.level}) is dated ${entry.time}, not the time of its cause, seq ${g.after.seq} (${g.after.time})`, where));
+        } else if (recordedText(entry) !== exp.payload) {
           findings.push(finding('ALERT_DIFFERS', entry.seq, entry.caseId, `alert ${entry.seq} (${alert.rule} ${alert.level}) after seq ${g.after.seq} differs from the expected ${exp.payload}`, where));
         }
       } else if (u !== undefined) {
@@ -156,6 +166,7 @@ export function audit(src: EntrySource, opts: AuditOptions = {}): AuditReport {
 
   for (const e of iterate(src)) {
     entries++;
+    findings.push(...points.step(e, sup.pack));
     if (e.type === TYPES.alert) {
       recorded++;
       const out = sup.step(e);
@@ -184,6 +195,7 @@ export function audit(src: EntrySource, opts: AuditOptions = {}): AuditReport {
     group = { after: e, expected: out.alerts, unknown: out.unknown, recorded: [] };
   }
   close(group);
+  findings.push(...points.finish());
   // Stable: findings of one entry keep the order they were found in.
   findings.sort((a, b) => a.seq - b.seq);
   return {
@@ -195,6 +207,7 @@ export function audit(src: EntrySource, opts: AuditOptions = {}): AuditReport {
     replayedFromFacts: replayed,
     repeatedSuppressions: repeated,
     packs: packs.map((p) => ({ seq: p.seq, id: p.pack.id, version: p.pack.version, hash: p.pack.hash })),
+    points: points.totals,
   };
 }
 

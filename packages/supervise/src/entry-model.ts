@@ -25,6 +25,12 @@ export interface LedgerEntry {
    * entry, the audit also checks that it is byte for byte canonical JSON.
    */
   readonly payload?: string;
+  /**
+   * Optional: the entry's leaf hash (RFC 9162, of its stored bytes). A
+   * summary of the violations ledger is a root over the leaf hashes of the
+   * entries it counts (§14.6), so checking one needs them.
+   */
+  readonly leaf?: Uint8Array;
 }
 
 /** The reserved case of system entries (pack and calendar adoptions, ticks, refusals). */

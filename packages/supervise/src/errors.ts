@@ -25,7 +25,12 @@ export type SupervisionErrorCode =
   | 'ADOPTION_UNVERIFIED'
   | 'STORED_ENTRY_INVALID'
   | 'DISPOSITION_INVALID'
-  | 'WRITER_STALE';
+  | 'WRITER_STALE'
+  // the violations ledger (docs/supervision.md §14)
+  | 'VIOLATION_INVALID'
+  | 'REVOCATION_INVALID'
+  | 'SUMMARY_INVALID'
+  | 'POINTS_MODEL_MISSING';
 
 export interface SourcePosition {
   /** file name as given by the caller, or `<pack>` */

@@ -54,3 +54,26 @@ export { Supervisor, createSupervisor, type StepOutcome, type StepInput, type Bl
 export type { CaseState, RaisedAlert, ClockState, LatestStep, DataStatus } from './case-state.js';
 export { caseStateToJson } from './case-state.js';
 export { audit, tryPack, foldCase, adoptedPacks, DEFAULT_MAX_CASES, type AuditOptions, type AuditReport, type TryReport, type ShadowAlert, type EntrySource } from './audit.js';
+// The violations ledger (docs/supervision.md §14).
+export {
+  POINTS_TYPES,
+  POINTS_LIMITS,
+  isPointsType,
+  parsePointsPayload,
+  encodeViolation,
+  encodeRevocation,
+  encodeSummary,
+  pointsEntryValidators,
+  type PointsType,
+  type PointsPayload,
+  type Violation,
+  type Revocation,
+  type Summary,
+  type SummarySubject,
+} from './points/entries.js';
+export { remainingPoints, measureReached, subjectAllowed, type PointsModel, type ViolationCode, type Measure, type Charge, type RuleViolation, type PeriodKind } from './points/model.js';
+export { parsePeriod, periodLabel, periodBounds, periodAt, cycleOf, type Period } from './points/periods.js';
+export { checkViolation, checkRevocation, confirmationOf, chargedSubject, violationDue, type CheckInput, type Verdict, type Confirmation } from './points/checks.js';
+export { PointsBook, revocationProblem, differingSubjects, type ViolationLookup } from './points/book.js';
+export { countPeriod, countedRoot, summaryOf, periodProblem, type ViolationRecord, type Totals } from './points/totals.js';
+export { NO_UNITS, ledgerUnits, type UnitResolver } from './points/units.js';

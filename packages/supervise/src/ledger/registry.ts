@@ -16,19 +16,32 @@ import { SupervisionError } from '../errors.js';
 import { renderReason } from '../message.js';
 import type { Pack } from '../pack-model.js';
 import type { BlockedRule } from '../supervisor.js';
+import { POINTS_TYPES, isPointsType, parsePointsPayload, type PointsType } from '../points/entries.js';
 import { isSupervisionType, parseSystemPayload, type Refusal, type SupervisionType } from '../system-entries.js';
 
-/** The reserved types supervision writes. */
-export const SUPERVISION_TYPES: readonly SupervisionType[] = [TYPES.rulesAdopted, TYPES.calendarAdopted, TYPES.tick, TYPES.alert, TYPES.alertDisposed, TYPES.refused];
+/** The reserved types supervision writes: its own (§5) and the violations ledger's (§14.3). */
+export const SUPERVISION_TYPES: readonly (SupervisionType | PointsType)[] = [
+  TYPES.rulesAdopted,
+  TYPES.calendarAdopted,
+  TYPES.tick,
+  TYPES.alert,
+  TYPES.alertDisposed,
+  TYPES.refused,
+  POINTS_TYPES.violation,
+  POINTS_TYPES.revoked,
+  POINTS_TYPES.summary,
+];
 
 /** The name supervision's extension has in `ledger.use`. */
 export const EXTENSION_NAME = 'supervise';
 
-function validator(type: SupervisionType): SystemTypeValidator {
+function validator(type: SupervisionType | PointsType): SystemTypeValidator {
   return (data, entry) => {
     const now = type === TYPES.tick && typeof data === 'object' && data !== null ? (data as { now?: unknown }).now : undefined;
+    const ctx = { seq: Number.MAX_SAFE_INTEGER, time: typeof now === 'number' ? now : -1, caseId: entry.caseId };
     try {
-      parseSystemPayload(type, { value: data }, { seq: Number.MAX_SAFE_INTEGER, time: typeof now === 'number' ? now : -1, caseId: entry.caseId });
+      if (isPointsType(type)) parsePointsPayload(type, { value: data }, ctx);
+      else parseSystemPayload(type, { value: data }, ctx);
       return undefined;
     } catch (e) {
       if (e instanceof SupervisionError) return e.message;

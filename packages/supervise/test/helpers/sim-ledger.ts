@@ -7,7 +7,11 @@
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { sha256, utf8 } from '@casetrail/core/pure';
 import {
+  NO_UNITS,
+  POINTS_TYPES,
+  PointsBook,
   REDACTED,
   SYSTEM_CASE,
   TYPES,
@@ -25,7 +29,19 @@ import {
   type Pack,
   type StepOutcome,
   type Supervisor,
+  confirmationOf,
+  encodeRevocation,
+  encodeSummary,
+  encodeViolation,
+  parsePeriod,
+  periodBounds,
+  type Summary,
 } from '../../src/index.js';
+
+/** The stand-in for an entry's leaf hash in a simulated ledger (a summary's root is over leaf hashes). */
+export function simLeaf(seq: number): Uint8Array {
+  return sha256(utf8(`sim leaf ${seq}`));
+}
 
 export const repoRoot = fileURLToPath(new URL('../../../../', import.meta.url));
 
@@ -71,7 +87,8 @@ export class SimLedger {
     this.time = t;
     const step = (this.stepNo.get(caseId) ?? 0) + 1;
     this.stepNo.set(caseId, step);
-    const e: LedgerEntry = { seq: this.entries.length, time: t, caseId, step, type, actor, data, ...(payload === undefined ? {} : { payload }) };
+    const seq = this.entries.length;
+    const e: LedgerEntry = { seq, time: t, caseId, step, type, actor, data, leaf: simLeaf(seq), ...(payload === undefined ? {} : { payload }) };
     this.entries.push(e);
     return e;
   }
@@ -146,6 +163,38 @@ export class SimLedger {
     if (target === undefined) throw new Error('no such entry');
     this.entries[seq] = { ...target, data: REDACTED };
     return this.supervised(this.push(target.caseId, TYPES.redaction, 'dpo:wu', { redacts: seq, leaf: '00'.repeat(32), reason }, time));
+  }
+
+  /** A violation recorded directly (§14.4): `at` is the latest evidence's time. */
+  violate(caseId: string, v: { subject: string; code: string; points: number; evidence: number[]; reason: string; alert?: number; at?: number }, actor = 'inspector:sun', time?: number): LedgerEntry {
+    const at = v.at ?? Math.max(...v.evidence.map((s) => this.entries[s]!.time));
+    const payload = encodeViolation({ alert: v.alert ?? null, at, code: v.code, evidence: v.evidence, points: v.points, reason: v.reason, subject: v.subject });
+    return this.raw(caseId, POINTS_TYPES.violation, actor, JSON.parse(payload), time, payload);
+  }
+
+  /** Confirms an alert as a violation: its disposition, and the violation the pack in force derives right after it. */
+  confirm(alertSeq: number, actor = 'chief:zhang', reason = '经核实属实', time?: number, points?: number): { disposition: Written; violation: LedgerEntry } {
+    const disposition = this.dispose(alertSeq, 'violation', reason, actor, time);
+    const caseId = this.entries[alertSeq]!.caseId;
+    const c = confirmationOf(this.sup.pack!, alertSeq, caseId, this.entries.filter((e) => e.caseId === caseId), NO_UNITS, this.entries.length);
+    if (c === null || !('code' in c)) throw new Error(`alert ${alertSeq} cannot be confirmed: ${JSON.stringify(c)}`);
+    const pts = points ?? this.sup.pack!.points!.codes.get(c.code)!.min;
+    const violation = this.violate(caseId, { subject: c.subject, code: c.code, points: pts, evidence: [...c.evidence], reason, alert: alertSeq, at: c.at }, actor, time);
+    return { disposition, violation };
+  }
+
+  revoke(violationSeq: number, reason = '申诉成立', actor = 'committee:li', time?: number): LedgerEntry {
+    const payload = encodeRevocation({ reason, violation: violationSeq });
+    return this.raw(this.entries[violationSeq]!.caseId, POINTS_TYPES.revoked, actor, JSON.parse(payload), time, payload);
+  }
+
+  /** The summary the book gives for `period` at the next position (time: the period's end unless given). */
+  summarize(period: string, time?: number, amends: Summary['amends'] = null, edit?: (s: Summary) => Summary): LedgerEntry {
+    const pack = this.sup.pack!;
+    const t = time ?? Math.max(this.time, periodBounds(parsePeriod(period)!, pack.zone).end);
+    const text = PointsBook.from(this.entries).expectedSummary(pack, period, NO_UNITS, this.entries.length, amends);
+    const payload = edit === undefined ? text : encodeSummary(edit(JSON.parse(text) as Summary));
+    return this.raw(SYSTEM_CASE, POINTS_TYPES.summary, 'director:chen', JSON.parse(payload), t, payload);
   }
 
   get supervisor(): Supervisor {

@@ -1,0 +1,222 @@
+/**
+ * The entries of the violations ledger (docs/supervision.md §14.3),
+ * normative: each payload is the UTF-8 bytes of RFC 8785 canonical JSON of
+ * exactly the keys listed there. One parser per type — what the registry's
+ * validators, the writer, the audit and the read commands all call — and one
+ * encoder. What depends on other entries (the pack in force, the evidence,
+ * the totals) is checked by points/checks.ts.
+ */
+import { validateNewText } from '@casetrail/core/pure';
+import { canonicalJson, parseCanonicalJson } from '../canonical-json.js';
+import { SupervisionError } from '../errors.js';
+import { HEX64, Malformed, bad, obj, seqList, text, uint } from '../payload-fields.js';
+import { inOrdinaryCase, inSystemCase, type SystemEntryContext } from '../system-entries.js';
+import { parsePeriod } from './periods.js';
+
+export const POINTS_TYPES = {
+  violation: 'casetrail.violation',
+  revoked: 'casetrail.violation.revoked',
+  summary: 'casetrail.summary',
+} as const;
+
+export type PointsType = (typeof POINTS_TYPES)[keyof typeof POINTS_TYPES];
+
+/** Limits of the layouts (§14.3). */
+export const POINTS_LIMITS = {
+  /** evidence seqs of one violation */
+  evidence: 16,
+  /** violation and revocation entries one summary counts (its payload stays under 1 MiB) */
+  summaryEntries: 40_000,
+  /** subjects one summary lists */
+  summarySubjects: 10_000,
+  reason: 4096,
+} as const;
+
+export interface Violation {
+  /** the alert it confirms (its disposition is the entry right before), or null for a direct record */
+  readonly alert: number | null;
+  /** ms UTC: the instant that decides its period (§14.4) */
+  readonly at: number;
+  readonly code: string;
+  readonly evidence: readonly number[];
+  readonly points: number;
+  readonly reason: string;
+  readonly subject: string;
+}
+
+export interface Revocation {
+  readonly reason: string;
+  readonly violation: number;
+}
+
+export interface SummarySubject {
+  /** points deducted by the violations counted in the period */
+  readonly deducted: number;
+  readonly measure: string | null;
+  readonly remaining: number;
+  /** violations of the subject in the period that were revoked */
+  readonly revoked: readonly number[];
+  readonly subject: string;
+  /** points deducted in the cycle from its start to the period's end (= deducted when the period is a whole cycle) */
+  readonly total: number;
+  readonly unit: string | null;
+  /** the violations counted in the period, ascending */
+  readonly violations: readonly number[];
+}
+
+export interface Summary {
+  readonly amends: { readonly reason: string; readonly summary: number } | null;
+  /** the violation and revocation entries counted, ascending: the leaves of `root` */
+  readonly entries: readonly number[];
+  readonly pack: string;
+  readonly period: string;
+  /** RFC 9162 root over the leaf hashes of `entries`, lowercase hex */
+  readonly root: string;
+  readonly subjects: readonly SummarySubject[];
+}
+
+const CODE = /^[a-z0-9][a-z0-9._-]{0,95}$/;
+
+/** A subject id: a ledger id (1–256 bytes, no control, invisible or bidirectional character). */
+function subjectId(v: unknown, what: string): string {
+  const s = text(v, what, 256);
+  try {
+    validateNewText('actor', s);
+  } catch (e) {
+    bad(`${what} is not an id: ${(e as Error).message}`);
+  }
+  return s;
+}
+
+function parseViolation(v: unknown, ctx: SystemEntryContext): Violation {
+  inOrdinaryCase(ctx, POINTS_TYPES.violation);
+  const o = obj(v, ['alert', 'at', 'code', 'evidence', 'points', 'reason', 'subject'], 'payload');
+  const evidence = seqList(o['evidence'], 'evidence', ctx.seq, POINTS_LIMITS.evidence);
+  const alert = o['alert'] === null ? null : uint(o['alert'], 'alert');
+  if (alert !== null && !evidence.includes(alert)) bad('the alert a violation confirms is part of its evidence');
+  const code = text(o['code'], 'code', 96);
+  if (!CODE.test(code)) bad('code is not a 情形 code');
+  const points = uint(o['points'], 'points');
+  if (points < 1) bad('points must be at least 1');
+  return { alert, at: uint(o['at'], 'at'), code, evidence, points, reason: text(o['reason'], 'reason', POINTS_LIMITS.reason), subject: subjectId(o['subject'], 'subject') };
+}
+
+function parseRevocation(v: unknown, ctx: SystemEntryContext): Revocation {
+  inOrdinaryCase(ctx, POINTS_TYPES.revoked);
+  const o = obj(v, ['reason', 'violation'], 'payload');
+  const violation = uint(o['violation'], 'violation');
+  if (violation >= ctx.seq) bad('violation must be an earlier seq');
+  return { reason: text(o['reason'], 'reason', POINTS_LIMITS.reason), violation };
+}
+
+function parseSubject(v: unknown, i: number, before: number): SummarySubject {
+  const w = `subjects[${i}]`;
+  const o = obj(v, ['deducted', 'measure', 'remaining', 'revoked', 'subject', 'total', 'unit', 'violations'], w);
+  const measure = o['measure'] === null ? null : text(o['measure'], `${w}.measure`, 32);
+  const unit = o['unit'] === null ? null : subjectId(o['unit'], `${w}.unit`);
+  return {
+    deducted: uint(o['deducted'], `${w}.deducted`),
+    measure,
+    remaining: uint(o['remaining'], `${w}.remaining`),
+    revoked: seqList(o['revoked'], `${w}.revoked`, before, POINTS_LIMITS.summaryEntries, 0),
+    subject: subjectId(o['subject'], `${w}.subject`),
+    total: uint(o['total'], `${w}.total`),
+    unit,
+    violations: seqList(o['violations'], `${w}.violations`, before, POINTS_LIMITS.summaryEntries, 0),
+  };
+}
+
+function parseSummary(v: unknown, ctx: SystemEntryContext): Summary {
+  inSystemCase(ctx, POINTS_TYPES.summary);
+  const o = obj(v, ['amends', 'entries', 'pack', 'period', 'root', 'subjects'], 'payload');
+  let amends: Summary['amends'] = null;
+  if (o['amends'] !== null) {
+    const a = obj(o['amends'], ['reason', 'summary'], 'amends');
+    const summary = uint(a['summary'], 'amends.summary');
+    if (summary >= ctx.seq) bad('amends.summary must be an earlier seq');
+    amends = { reason: text(a['reason'], 'amends.reason', POINTS_LIMITS.reason), summary };
+  }
+  const period = text(o['period'], 'period', 7);
+  if (parsePeriod(period) === undefined) bad('period must be a year (2026), a quarter (2026-Q3) or a month (2026-11)');
+  const pack = text(o['pack'], 'pack', 64);
+  const root = text(o['root'], 'root', 64);
+  if (!HEX64.test(pack) || !HEX64.test(root)) bad('pack and root must be 64 lowercase hex digits');
+  const ss = o['subjects'];
+  if (!Array.isArray(ss) || ss.length > POINTS_LIMITS.summarySubjects) return bad(`subjects must list at most ${POINTS_LIMITS.summarySubjects} subjects`);
+  const subjects = ss.map((x, i) => parseSubject(x, i, ctx.seq));
+  subjects.forEach((s, i) => {
+    const prev = subjects[i - 1];
+    if (prev !== undefined && !(prev.subject < s.subject)) bad('subjects must be sorted by subject without repeats');
+  });
+  return { amends, entries: seqList(o['entries'], 'entries', ctx.seq, POINTS_LIMITS.summaryEntries, 0), pack, period, root, subjects };
+}
+
+const PARSERS = {
+  [POINTS_TYPES.violation]: parseViolation,
+  [POINTS_TYPES.revoked]: parseRevocation,
+  [POINTS_TYPES.summary]: parseSummary,
+} as const;
+
+export type PointsPayload<T extends PointsType> = ReturnType<(typeof PARSERS)[T]>;
+
+export function isPointsType(type: string): type is PointsType {
+  return Object.prototype.hasOwnProperty.call(PARSERS, type);
+}
+
+/**
+ * Parses the payload of a violations-ledger entry: the stored text (then it
+ * must be canonical JSON byte for byte) or an already parsed JSON value.
+ * @throws SupervisionError MALFORMED_SYSTEM_ENTRY with the reason
+ * @example parsePointsPayload('casetrail.violation.revoked', '{"reason":"申诉成立","violation":41}', { seq: 57, time: 0, caseId: 'XK-7' })
+ */
+export function parsePointsPayload<T extends PointsType>(type: T, payload: string | { readonly value: unknown }, ctx: SystemEntryContext): PointsPayload<T> {
+  let value: unknown;
+  if (typeof payload === 'string') {
+    const p = parseCanonicalJson(payload);
+    if (p === undefined) throw new SupervisionError('MALFORMED_SYSTEM_ENTRY', `${type}: the payload is not canonical JSON (RFC 8785)`, { type, seq: ctx.seq });
+    value = p.value;
+  } else {
+    value = payload.value;
+  }
+  try {
+    return (PARSERS[type] as (v: unknown, c: SystemEntryContext) => PointsPayload<T>)(value, ctx);
+  } catch (e) {
+    if (e instanceof Malformed) throw new SupervisionError('MALFORMED_SYSTEM_ENTRY', `${type}: ${e.message}`, { type, seq: ctx.seq });
+    throw e;
+  }
+}
+
+export function encodeViolation(v: Violation): string {
+  return canonicalJson({ alert: v.alert, at: v.at, code: v.code, evidence: v.evidence, points: v.points, reason: v.reason, subject: v.subject });
+}
+
+export function encodeRevocation(r: Revocation): string {
+  return canonicalJson({ reason: r.reason, violation: r.violation });
+}
+
+export function encodeSummary(s: Summary): string {
+  return canonicalJson({
+    amends: s.amends === null ? null : { reason: s.amends.reason, summary: s.amends.summary },
+    entries: s.entries,
+    pack: s.pack,
+    period: s.period,
+    root: s.root,
+    subjects: s.subjects.map((x) => ({
+      deducted: x.deducted,
+      measure: x.measure,
+      remaining: x.remaining,
+      revoked: x.revoked,
+      subject: x.subject,
+      total: x.total,
+      unit: x.unit,
+      violations: x.violations,
+    })),
+  });
+}
+
+/** One validator per type, for a registry of reserved types (throws MALFORMED_SYSTEM_ENTRY). */
+export const pointsEntryValidators: Readonly<Record<PointsType, (payload: string, ctx: SystemEntryContext) => void>> = {
+  [POINTS_TYPES.violation]: (p, c) => void parsePointsPayload(POINTS_TYPES.violation, p, c),
+  [POINTS_TYPES.revoked]: (p, c) => void parsePointsPayload(POINTS_TYPES.revoked, p, c),
+  [POINTS_TYPES.summary]: (p, c) => void parsePointsPayload(POINTS_TYPES.summary, p, c),
+};
