@@ -4,7 +4,8 @@
  * of supervision system types, and the audit, shadow replay and alert list
  * of a ledger file (docs/supervision.md §13).
  */
-export { supervise, SupervisedLedger, type SuperviseOptions, type SupervisedReceipt, type AlertRef, type DryRun } from './supervised-ledger.js';
+export { supervise, SupervisedLedger, type SuperviseOptions, type SupervisedReceipt, type AlertRef, type DryRun, type DisposeReceipt, type ViolationRef } from './supervised-ledger.js';
+export { storedBook, viewUnits, type DirectViolation } from './points-writer.js';
 export { supervisionRegistry, supervisionValidators, SUPERVISION_TYPES, EXTENSION_NAME, refusalOf } from './registry.js';
 export { provenAdoptions, type ProvenAdoption } from './adoptions.js';
 export { storedEntry, storedEntries, storedCaseHistory, verifiedEntries, payloadText, type RowTrust } from './stored.js';

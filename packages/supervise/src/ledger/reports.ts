@@ -7,12 +7,13 @@
  */
 import { openStore, verifyLedger, type NoteVerifier, type ReadView, type VerifyProgress, type VerifyReport } from '@casetrail/core';
 import { audit, tryPack, type AuditReport, type TryReport } from '../audit.js';
-import { SYSTEM_CASE, TYPES, type LedgerEntry } from '../entry-model.js';
+import { SYSTEM_CASE, TYPES } from '../entry-model.js';
 import { SupervisionError } from '../errors.js';
 import type { Message, Pack } from '../pack-model.js';
 import { parseSystemPayload, type AlertPayload, type Disposition } from '../system-entries.js';
+import { viewUnits } from './points-writer.js';
 import { supervisionValidators } from './registry.js';
-import { storedCaseHistory, storedEntries, storedEntry, verifiedEntries } from './stored.js';
+import { storedCaseHistory, storedEntries, storedOfType, verifiedEntries } from './stored.js';
 
 async function inSnapshot<T>(location: string, fn: (view: ReadView, origin: string) => T): Promise<T> {
   const store = await openStore(location, { readonly: true });
@@ -20,22 +21,6 @@ async function inSnapshot<T>(location: string, fn: (view: ReadView, origin: stri
     return await store.snapshot(async (view) => fn(view, store.origin));
   } finally {
     await store.close();
-  }
-}
-
-/** Entries of one type, checked, in seq order (the type index). */
-function ofType(view: ReadView, origin: string, type: string, before = Infinity): LedgerEntry[] {
-  const out: LedgerEntry[] = [];
-  for (let from = 0; ; ) {
-    const rows = view.query({ type, fromSeq: from, limit: 1000 });
-    for (const row of rows) {
-      const e = storedEntry(view, row, origin).entry;
-      if (e.type !== type) throw new SupervisionError('STORED_ENTRY_INVALID', `entry ${e.seq} is not of type ${type}: its index column was changed (run \`casetrail verify\`)`, { seq: e.seq });
-      if (e.seq >= before) return out;
-      out.push(e);
-    }
-    if (rows.length < 1000) return out;
-    from = rows[rows.length - 1]!.seq + 1;
   }
 }
 
@@ -65,7 +50,8 @@ export async function auditLedger(location: string, opts: { vkey: string | NoteV
       },
       {
         history: (caseId, beforeSeq) => storedCaseHistory(view, origin, caseId, beforeSeq, 'verified'),
-        adoptions: ofType(view, origin, TYPES.rulesAdopted, size),
+        adoptions: storedOfType(view, origin, TYPES.rulesAdopted, size),
+        units: viewUnits(view, origin),
         ...(opts.maxCases === undefined ? {} : { maxCases: opts.maxCases }),
       },
     ),
@@ -105,7 +91,7 @@ function adoptionsIn(view: ReadView, origin: string): { packs: AdoptedPack[]; ca
   const packs: AdoptedPack[] = [];
   const calendars: AdoptedCalendar[] = [];
   const malformed: number[] = [];
-  for (const e of ofType(view, origin, TYPES.rulesAdopted)) {
+  for (const e of storedOfType(view, origin, TYPES.rulesAdopted)) {
     try {
       const p = parseSystemPayload(TYPES.rulesAdopted, e.payload ?? '', e);
       packs.push({ seq: e.seq, time: e.time, actor: e.actor, pack: p.pack, engine: p.engine });
@@ -114,7 +100,7 @@ function adoptionsIn(view: ReadView, origin: string): { packs: AdoptedPack[]; ca
       malformed.push(e.seq);
     }
   }
-  for (const e of ofType(view, origin, TYPES.calendarAdopted)) {
+  for (const e of storedOfType(view, origin, TYPES.calendarAdopted)) {
     try {
       const c = parseSystemPayload(TYPES.calendarAdopted, e.payload ?? '', e);
       const t = c.calendar.table;
@@ -156,7 +142,7 @@ export async function ledgerAlerts(location: string): Promise<{ alerts: AlertRow
     const { packs, malformed } = adoptionsIn(view, origin);
     const levels = new Map(packs.map((p) => [p.pack.hash, p.pack.levels]));
     const disposed = new Map<number, Disposition & { seq: number; time: number; actor: string; caseId: string }>();
-    for (const e of ofType(view, origin, TYPES.alertDisposed)) {
+    for (const e of storedOfType(view, origin, TYPES.alertDisposed)) {
       try {
         const d = parseSystemPayload(TYPES.alertDisposed, e.payload ?? '', e);
         if (!disposed.has(d.alert)) disposed.set(d.alert, { ...d, seq: e.seq, time: e.time, actor: e.actor, caseId: e.caseId });
@@ -166,7 +152,7 @@ export async function ledgerAlerts(location: string): Promise<{ alerts: AlertRow
       }
     }
     const alerts: AlertRow[] = [];
-    for (const e of ofType(view, origin, TYPES.alert)) {
+    for (const e of storedOfType(view, origin, TYPES.alert)) {
       let a: AlertPayload;
       try {
         a = parseSystemPayload(TYPES.alert, e.payload ?? '', e);

@@ -65,8 +65,9 @@ function verifiedEntry(row: EntryRow): LedgerEntry {
   }
   const erased = row.data === null;
   const entry: LedgerEntry = { seq, time, caseId, step, type, actor, data: erased ? REDACTED : decodePayload(row.data!) };
-  // The text is read only where it is judged byte for byte: supervision's own entries (docs/supervision.md §5).
-  return erased || !isReserved(type) ? entry : { ...entry, payload: payloadText(row.data!) };
+  // The text is read only where it is judged byte for byte: supervision's own entries (docs/supervision.md §5),
+  // with the leaf hash verification compared with the bytes (a summary's root is over them, §14.6).
+  return erased || !isReserved(type) ? entry : { ...entry, payload: payloadText(row.data!), leaf: row.leaf };
 }
 
 /**
@@ -87,7 +88,7 @@ export function storedEntry(view: ReadView, row: EntryRow, origin: string): { en
     if (isReserved(e.type)) payload = payloadText(row.data!);
     data = decodePayload(row.data!);
   }
-  const entry: LedgerEntry = { seq: e.seq, time: e.time, caseId: e.caseId, step: e.step, type: e.type, actor: e.actor, data, ...(payload === undefined ? {} : { payload }) };
+  const entry: LedgerEntry = { seq: e.seq, time: e.time, caseId: e.caseId, step: e.step, type: e.type, actor: e.actor, data, leaf: c.leaf!, ...(payload === undefined ? {} : { payload }) };
   return { entry, leaf: c.leaf!, prev: e.prev, casePrev: e.casePrev };
 }
 
@@ -178,5 +179,21 @@ export function viewCaseHistory(view: ExtensionView, caseId: string, beforeSeq: 
     }
     if (page.length < 1000) return out;
     from = page[page.length - 1]!.step + 1;
+  }
+}
+
+/** Entries of one type before `before`, checked, in seq order (the type index; an index column that lies is STORED_ENTRY_INVALID). */
+export function storedOfType(view: ReadView, origin: string, type: string, before = Infinity): LedgerEntry[] {
+  const out: LedgerEntry[] = [];
+  for (let from = 0; ; ) {
+    const rows = view.query({ type, fromSeq: from, limit: 1000 });
+    for (const row of rows) {
+      const e = storedEntry(view, row, origin).entry;
+      if (e.type !== type) throw new SupervisionError('STORED_ENTRY_INVALID', `entry ${e.seq} is not of type ${type}: its index column was changed (run \`casetrail verify\`)`, { seq: e.seq });
+      if (e.seq >= before) return out;
+      out.push(e);
+    }
+    if (rows.length < 1000) return out;
+    from = rows[rows.length - 1]!.seq + 1;
   }
 }

@@ -11,6 +11,8 @@ import { SYSTEM_CASE, TYPES } from '../entry-model.js';
 import { SupervisionError } from '../errors.js';
 import type { Pack } from '../pack-model.js';
 import { encodeCalendarAdopted, encodeDisposition, encodeRulesAdopted, encodeTick, type Outcome } from '../system-entries.js';
+import { POINTS_TYPES, parsePointsPayload } from '../points/entries.js';
+import { confirmationPayload, directPayload, revocationPayload, summaryPayload, type DirectViolation } from './points-writer.js';
 import { EXTENSION_NAME } from './registry.js';
 import { SupervisionHook, staleCause } from './writer.js';
 
@@ -50,6 +52,22 @@ export interface DryRun {
   readonly blocked?: { readonly index: number; readonly caseId: string; readonly type: string; readonly rules: readonly { readonly id: string; readonly level: string; readonly reason: { readonly zh: string; readonly en: string } }[] };
   /** batch indexes of the steps appended before (up to the blocked one, if a step is blocked) */
   readonly duplicates: readonly number[];
+}
+
+/** A violation as a receipt lists it. */
+export interface ViolationRef {
+  readonly seq: number;
+  readonly caseId: string;
+  readonly subject: string;
+  readonly code: string;
+  readonly points: number;
+  /** ms UTC: the instant that decides its period */
+  readonly at: number;
+}
+
+/** A disposition's receipt, and the violation written right after it when it confirmed a counted 情形. */
+export interface DisposeReceipt extends SupervisedReceipt {
+  readonly violation: ViolationRef | null;
 }
 
 /** Attempts of one write before the writer gives up catching up with other writers. */
@@ -160,10 +178,14 @@ export class SupervisedLedger {
   }
 
   /**
-   * Disposes of alert `seq` in its case: explained (closes it), escalated, or violation.
-   * @throws SupervisionError DISPOSITION_INVALID (not an alert of a case, or already disposed of)
+   * Disposes of alert `seq` in its case: explained (closes it), escalated,
+   * or violation. A violation of a rule whose level has a 情形 code in the
+   * pack in force is also recorded, as the entry right after the
+   * disposition, in the same transaction (docs/supervision.md §14.4).
+   * @param opts.points the points, when the 情形 allows a range
+   * @throws SupervisionError DISPOSITION_INVALID (not an alert of a case, or already disposed of), VIOLATION_INVALID
    */
-  async dispose(seq: number, opts: { actor: string; outcome: Outcome; reason: string; time?: number }): Promise<SupervisedReceipt> {
+  async dispose(seq: number, opts: { actor: string; outcome: Outcome; reason: string; time?: number; points?: number }): Promise<DisposeReceipt> {
     const alert = await this.ledger.get(seq).catch((e: unknown) => {
       if (e instanceof LedgerError && e.code === 'NOT_FOUND') throw new SupervisionError('DISPOSITION_INVALID', `there is no entry ${seq} to dispose of`, { seq });
       throw e;
@@ -177,16 +199,83 @@ export class SupervisedLedger {
     if (entry.type !== TYPES.alert || entry.caseId === SYSTEM_CASE) {
       throw new SupervisionError('DISPOSITION_INVALID', `entry ${seq} is not an alert of a case (it is ${entry.type} in ${entry.caseId})`, { seq });
     }
-    const payload = encodeDisposition({ alert: seq, outcome: opts.outcome, reason: opts.reason });
-    return this.system(false, { caseId: entry.caseId, type: TYPES.alertDisposed, actor: opts.actor, payload, time: opts.time });
+    if (opts.points !== undefined && opts.outcome !== 'violation') throw new TypeError('opts.points goes with the outcome violation');
+    const caseId = entry.caseId;
+    const disposition = { caseId, type: TYPES.alertDisposed, actor: opts.actor, payload: encodeDisposition({ alert: seq, outcome: opts.outcome, reason: opts.reason }), time: opts.time };
+    return this.write(false, async () => {
+      const v =
+        opts.outcome === 'violation'
+          ? await confirmationPayload(this.hook.reader, this.hook.sup.pack, { seq, caseId }, { reason: opts.reason, ...(opts.points === undefined ? {} : { points: opts.points }) })
+          : null;
+      const rs = await this.appendSystemEntries([disposition, ...(v === null ? [] : [{ caseId, type: POINTS_TYPES.violation, actor: opts.actor, payload: v, time: opts.time }])]);
+      return { ...rs[0]!, violation: v === null ? null : violationRef(rs[1]!, v) };
+    });
   }
 
-  private system(needTimed: boolean, e: { caseId: string; type: string; actor: string; payload: string; time: number | undefined }, before?: () => void): Promise<SupervisedReceipt> {
+  /**
+   * Records a violation directly (not from an alert): the subject, the 情形
+   * code and its points, and the evidence — steps of one case, whose latest
+   * time decides the period (docs/supervision.md §14.4).
+   * @throws SupervisionError VIOLATION_INVALID
+   */
+  async recordViolation(v: DirectViolation, opts: { actor: string; time?: number }): Promise<SupervisedReceipt & { violation: ViolationRef }> {
+    return this.write(false, async () => {
+      const { caseId, payload } = await directPayload(this.hook.reader, v);
+      const [r] = await this.appendSystemEntries([{ caseId, type: POINTS_TYPES.violation, actor: opts.actor, payload, time: opts.time }]);
+      return { ...r!, violation: violationRef(r!, payload) };
+    });
+  }
+
+  /**
+   * Revokes violation `seq` (an appeal upheld): a new entry in its case; the
+   * violation stays, and no longer counts (docs/supervision.md §14.5).
+   * @throws SupervisionError REVOCATION_INVALID (not a violation, or revoked already)
+   */
+  async revokeViolation(seq: number, opts: { actor: string; reason: string; time?: number }): Promise<SupervisedReceipt> {
+    return this.write(false, async () => {
+      const { caseId, payload } = await revocationPayload(this.hook.reader, seq, opts.reason);
+      const [r] = await this.appendSystemEntries([{ caseId, type: POINTS_TYPES.revoked, actor: opts.actor, payload, time: opts.time }]);
+      return r!;
+    });
+  }
+
+  /**
+   * Records the summary of an ended period (docs/supervision.md §14.6): per
+   * subject the points deducted, what remains and the measure reached, and
+   * the root over the violations and revocations counted. A second summary
+   * of a period amends the latest one (`amends`: its seq and why).
+   * @param opts.time the summary's time (default now): the period must have ended by then
+   * @throws SupervisionError POINTS_MODEL_MISSING, SUMMARY_INVALID (not ended, summarized before, a counted violation that does not check)
+   */
+  async summarize(period: string, opts: { actor: string; time?: number; amends?: { summary: number; reason: string } }): Promise<SupervisedReceipt> {
+    return this.write(false, async () => {
+      // As an append's: the clock, never before the latest entry.
+      const size = await this.ledger.size();
+      const time = opts.time ?? Math.max(Date.now(), size === 0 ? 0 : ((await this.ledger.get(size - 1)).entry?.time ?? 0));
+      const packs = { now: this.hook.sup.pack, at: (s: number) => this.hook.packAt(s) };
+      const { payload, at } = await summaryPayload(this.hook.reader, packs, period, time, opts.amends === undefined ? null : { reason: opts.amends.reason, summary: opts.amends.summary });
+      this.hook.summaryAt = at;
+      try {
+        const [r] = await this.appendSystemEntries([{ caseId: SYSTEM_CASE, type: POINTS_TYPES.summary, actor: opts.actor, payload, time }]);
+        return r!;
+      } finally {
+        this.hook.summaryAt = null;
+      }
+    });
+  }
+
+  private system(needTimed: boolean, e: SystemWrite, before?: () => void): Promise<SupervisedReceipt> {
     return this.write(needTimed, async () => {
       before?.();
-      const [r] = await this.ledger.appendSystem([{ caseId: e.caseId, type: e.type, actor: e.actor, payload: utf8(e.payload), ...(e.time === undefined ? {} : { time: e.time }) }]);
-      return { ...r!, alerts: this.alertsAfter(r!.seq) };
+      const [r] = await this.appendSystemEntries([e]);
+      return r!;
     });
+  }
+
+  /** System entries in one transaction, inside a write: each one's receipt with the alerts written after it. */
+  private async appendSystemEntries(es: readonly SystemWrite[]): Promise<SupervisedReceipt[]> {
+    const rs = await this.ledger.appendSystem(es.map((e) => ({ caseId: e.caseId, type: e.type, actor: e.actor, payload: utf8(e.payload), ...(e.time === undefined ? {} : { time: e.time }) })));
+    return rs.map((r) => ({ ...r, alerts: this.alertsAfter(r.seq) }));
   }
 
   private alertsAfter(seq: number): AlertRef[] {
@@ -233,9 +322,25 @@ export class SupervisedLedger {
         ...(e.details['recordFailed'] === undefined ? {} : { recordFailed: e.details['recordFailed'] }),
       });
     }
-    if (reason === 'DISPOSITION_INVALID') return new SupervisionError('DISPOSITION_INVALID', e.message, {}, { cause: e });
+    if (reason === 'DISPOSITION_INVALID' || reason === 'VIOLATION_INVALID' || reason === 'REVOCATION_INVALID') {
+      return new SupervisionError(reason, e.message.replace(/^extension supervise refused the transaction \([A-Z_]+\): /, ''), {}, { cause: e });
+    }
     return e;
   }
+}
+
+/** A system entry the writer appends. */
+interface SystemWrite {
+  readonly caseId: string;
+  readonly type: string;
+  readonly actor: string;
+  readonly payload: string;
+  readonly time: number | undefined;
+}
+
+function violationRef(r: Receipt, payload: string): ViolationRef {
+  const v = parsePointsPayload(POINTS_TYPES.violation, payload, { seq: r.seq, time: r.time, caseId: r.caseId });
+  return { seq: r.seq, caseId: r.caseId, subject: v.subject, code: v.code, points: v.points, at: v.at };
 }
 
 /** Attaches supervision to a ledger. @see SupervisedLedger.attach */

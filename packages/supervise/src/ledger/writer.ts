@@ -34,6 +34,7 @@ import { createSupervisor, type Supervisor } from '../supervisor.js';
 import type { Pack } from '../pack-model.js';
 import { encodeRefusal, parseSystemPayload } from '../system-entries.js';
 import { provenAdoptions, type ProvenAdoption } from './adoptions.js';
+import { judgePoints } from './points-writer.js';
 import { EXTENSION_NAME, SUPERVISION_TYPES, refusalOf, supervisionValidators } from './registry.js';
 import { committedEntry, storedCaseHistory, storedEntries, storedEntry, viewCaseHistory } from './stored.js';
 
@@ -90,6 +91,8 @@ export class SupervisionHook {
   blocked: { line: number | null; caseId: string; type: string; rules: { id: string; level: string; reason: { zh: string; en: string } }[] } | undefined;
   /** what the next attempt must do first */
   need: Need | null = 'reset';
+  /** the seq a summary being written was counted for (§14.6): written anywhere else, it is counted again */
+  summaryAt: number | null = null;
   private txView: ExtensionView | null = null;
   /** the first entry of the transaction being judged: its commit is recognised by it */
   private txFirst = { seq: -1, leaf: '' };
@@ -98,7 +101,8 @@ export class SupervisionHook {
 
   private constructor(
     readonly ledger: Ledger,
-    private readonly reader: LedgerStore,
+    /** a read-only handle of the ledger's store: snapshots and checked rows outside a transaction */
+    readonly reader: LedgerStore,
     readonly opts: HookOptions,
   ) {
     this.sup = this.engine();
@@ -192,6 +196,10 @@ export class SupervisionHook {
       // Our own system entries (a disposition of something that is not an open alert, …) and redactions.
       const bad = out.findings.find((f) => f.severity === 'error');
       if (bad !== undefined) ctx.refuse({ code: bad.code, message: bad.message });
+      // The violations ledger's entries: the checks of §14.4–§14.6 at this very position.
+      const p = judgePoints(step, ctx.view, sup.pack, this.summaryAt);
+      if (p === 'stale') throw new StaleState('catch-up', 'entries were appended while the summary was counted');
+      if (p !== null) ctx.refuse({ code: p.code, message: p.message });
     } else if (out.blocked.length > 0 && isOrdinaryType(step.type)) {
       const line = ctx.batch.size > 1 ? ctx.batch.index + 1 : null;
       const refusal = refusalOf(sup.pack!, step, line, out.blocked);
@@ -318,6 +326,15 @@ export class SupervisionHook {
       }
     });
     this.sup = sup;
+  }
+
+  /** The pack in force at `seq` by the proven adoptions (the latest rules adoption before it), or null. */
+  packAt(seq: number): Pack | null {
+    let best: ProvenAdoption | undefined;
+    for (const p of this.proven.values()) {
+      if (p.entry.type === TYPES.rulesAdopted && p.entry.seq < seq && (best === undefined || p.entry.seq > best.entry.seq)) best = p;
+    }
+    return best === undefined ? null : packOf(best);
   }
 }
 
