@@ -19,16 +19,20 @@ import { exportCli } from './commands/export.js';
 import { initCli } from './commands/init.js';
 import { keygenCli } from './commands/keygen.js';
 import { logCli } from './commands/log.js';
+import { pointsCli } from './commands/points.js';
 import { proveCli } from './commands/prove.js';
+import { recordCli } from './commands/record.js';
 import { redactCli } from './commands/redact.js';
 import { rulesCli } from './commands/rules.js';
 import { showCli } from './commands/show.js';
+import { summaryCli } from './commands/summary.js';
 import { tickCli } from './commands/tick.js';
 import { traceCli } from './commands/trace.js';
 import { verifyBundleCli } from './commands/verify-bundle.js';
 import { verifyConsistencyCli } from './commands/verify-consistency.js';
 import { verifyProofCli } from './commands/verify-proof.js';
 import { verifyCli } from './commands/verify.js';
+import { violationsCli } from './commands/violations.js';
 import { EXIT, EXIT_CODES_TEXT, reportError } from './exit.js';
 import type { Io } from './io.js';
 
@@ -55,6 +59,10 @@ export const COMMANDS: readonly ProgramCommand[] = [
   calendarCli,
   alertsCli,
   tickCli,
+  violationsCli,
+  pointsCli,
+  summaryCli,
+  recordCli,
   auditCli,
 ];
 
@@ -82,6 +90,8 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .description('Tamper-evident, hash-chained audit ledger for case systems: record, verify, prove, export, supervise.')
     .version(VERSION, '-V, --version')
     .exitOverride()
+    // A command's options follow it: `alerts dispose … --json` is dispose's --json, not alerts'.
+    .enablePositionalOptions()
     .configureOutput({
       writeOut: (s) => void io.stdout.write(s),
       writeErr: (s) => void io.stderr.write(s),

@@ -31,7 +31,8 @@ export interface AuditOptions {
 
 function findingLine(f: Finding): string {
   const what = f.rule === undefined ? '' : `, rule ${printable(f.rule)}${f.level === undefined ? '' : ` (${levelLabel(f.level)})`}`;
-  return `${f.severity === 'error' ? '✘' : '!'} ${f.code} at entry ${f.seq}: case ${printable(f.caseId)}${what}: ${printable(f.message)}`;
+  const who = f.subject === undefined ? '' : `, subject ${printable(f.subject)}`;
+  return `${f.severity === 'error' ? '✘' : '!'} ${f.code} at entry ${f.seq}: case ${printable(f.caseId)}${what}${who}: ${printable(f.message)}`;
 }
 
 /** @returns 0 when the ledger verifies and the replay finds no error, 1 otherwise */
@@ -63,7 +64,17 @@ export async function audit(opts: AuditOptions, io: Io): Promise<number> {
               replayedFromFacts: a.replayedFromFacts,
               repeatedSuppressions: a.repeatedSuppressions,
               packs: a.packs,
-              findings: a.findings.map((f) => ({ code: f.code, severity: f.severity, seq: f.seq, case: f.caseId, ...(f.rule === undefined ? {} : { rule: f.rule }), ...(f.level === undefined ? {} : { level: f.level }), message: f.message })),
+              points: a.points,
+              findings: a.findings.map((f) => ({
+                code: f.code,
+                severity: f.severity,
+                seq: f.seq,
+                case: f.caseId,
+                ...(f.rule === undefined ? {} : { rule: f.rule }),
+                ...(f.level === undefined ? {} : { level: f.level }),
+                ...(f.subject === undefined ? {} : { subject: f.subject }),
+                message: f.message,
+              })),
             },
     });
     return r.ok ? EXIT.OK : EXIT.FAILED;
@@ -79,13 +90,16 @@ export async function audit(opts: AuditOptions, io: Io): Promise<number> {
       ['verified', `${r.verification.size} entries, checkpoints signed by the key given (\`casetrail verify\` for the details)`],
       ['packs', a.packs.length === 0 ? 'none adopted: nothing to replay' : a.packs.map((x) => `${printable(x.id)} v${x.version} (entry ${x.seq})`).join(', ')],
       ['replayed', `${a.entries} entries; ${a.expected} alert(s) required, ${a.recorded} recorded${a.replayedFromFacts > 0 ? `, ${a.replayedFromFacts} replayed from their recorded facts (step erased)` : ''}`],
+      ...(a.points.violations + a.points.revocations + a.points.summaries === 0
+        ? []
+        : ([['violations', `${a.points.violations} violation(s) and ${a.points.revocations} revocation(s) checked at their position; ${a.points.summaries} summary(ies) recomputed`]] as [string, string][])),
     ],
     p,
   );
   for (const f of a.findings) out += (f.severity === 'error' ? p.bad(findingLine(f)) : p.warn(findingLine(f))) + '\n';
   if (a.repeatedSuppressions > 0) out += p.dim(`  (${a.repeatedSuppressions} later tick(s) where a suppressed alert was still due are not listed again)\n`);
   const errors = a.findings.filter((f) => f.severity === 'error').length;
-  out += a.ok ? p.ok(`✔ OK: every alert the packs require is recorded where it belongs, and none other${a.findings.length > 0 ? ` (${a.findings.length} warning(s))` : ''}\n`) : p.bad(`✘ FAILED: ${errors} finding(s)\n`);
+  out += a.ok ? p.ok(`✔ OK: every alert the packs require is recorded where it belongs, and none other${a.points.summaries > 0 ? '; every summary matches the ledger' : ''}${a.findings.length > 0 ? ` (${a.findings.length} warning(s))` : ''}\n`) : p.bad(`✘ FAILED: ${errors} finding(s)\n`);
   await write(io.stdout, out);
   return a.ok ? EXIT.OK : EXIT.FAILED;
 }
@@ -94,7 +108,7 @@ export const auditCli = defineCommand<AuditOptions>({
   name: 'audit',
   define: (cmd: Command) =>
     cmd
-      .description('verify the ledger, then replay its supervision: exit 1 if an alert was suppressed, fabricated or altered')
+      .description('verify the ledger, then replay its supervision: exit 1 if an alert was suppressed, fabricated or altered, or a violation or summary does not check')
       .argument('<ledger>', 'ledger file')
       .addOption(vkeyOption(true))
       .option('--max-cases <n>', 'case summaries kept in memory during the replay (default 20000)', countParser('--max-cases', 1))

@@ -10,3 +10,4 @@ export { supervisionRegistry, supervisionValidators, SUPERVISION_TYPES, EXTENSIO
 export { provenAdoptions, type ProvenAdoption } from './adoptions.js';
 export { storedEntry, storedEntries, storedCaseHistory, verifiedEntries, payloadText, type RowTrust } from './stored.js';
 export { auditLedger, tryPackOnLedger, ledgerAdoptions, ledgerAlerts, type LedgerAudit, type AdoptedPack, type AdoptedCalendar, type AlertRow } from './reports.js';
+export { ledgerPoints, ledgerRecord, ledgerSteps, pointsPackIn, choosePeriod, type PointsReport, type PointsPack, type SubjectLine, type ViolationRow, type SubjectRecord, type RecordAlert, type StepRef } from './points-report.js';

@@ -31,6 +31,8 @@ export class PointsBook {
   readonly records = new Map<number, ViolationRecord>();
   /** period label → the seq of its latest summary */
   readonly summaries = new Map<string, number>();
+  /** every summary taken in, in ledger order (a standing one is the latest of its period) */
+  readonly summaryLog: { readonly seq: number; readonly period: string }[] = [];
   /** entries of the violations ledger whose payload does not parse (§14.3), by seq */
   readonly malformed: number[] = [];
 
@@ -104,6 +106,7 @@ export class PointsBook {
   /** Records a summary that stands (the latest of its period). */
   addSummary(e: LedgerEntry, s: Summary): void {
     this.summaries.set(s.period, e.seq);
+    this.summaryLog.push({ seq: e.seq, period: s.period });
   }
 
   /**

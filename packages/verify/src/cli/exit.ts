@@ -139,7 +139,9 @@ export function exitCodeOf(code: string): ExitCode {
 
 /**
  * Exit code of each supervision error code (docs/errors.md "Supervision").
- * A pack, calendar or disposition that is wrong is the user's input (2);
+ * A pack, calendar, disposition, violation, revocation or summary that is
+ * refused, or a points command on a ledger without a points model, is the
+ * user's input (2);
  * stored bytes that do not hold are tampering (1); a blocking rule is 4.
  * Codes not listed are operational (3).
  */
@@ -154,6 +156,10 @@ const SUPERVISION_EXIT: Readonly<Record<string, ExitCode>> = {
   PACK_LIMIT: EXIT.USAGE,
   CALENDAR_INVALID: EXIT.USAGE,
   DISPOSITION_INVALID: EXIT.USAGE,
+  VIOLATION_INVALID: EXIT.USAGE,
+  REVOCATION_INVALID: EXIT.USAGE,
+  SUMMARY_INVALID: EXIT.USAGE,
+  POINTS_MODEL_MISSING: EXIT.USAGE,
   MALFORMED_SYSTEM_ENTRY: EXIT.FAILED,
   ADOPTION_UNVERIFIED: EXIT.FAILED,
   STORED_ENTRY_INVALID: EXIT.FAILED,

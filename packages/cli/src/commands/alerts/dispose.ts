@@ -2,7 +2,10 @@
  * `casetrail alerts dispose <ledger> <seq> --actor --outcome --reason`:
  * records a disposition of an alert in its case (docs/supervision.md §5.5):
  * `explained` (说明情况, closes it), `escalated`, or `violation` (confirmed).
- * Alerts are never edited: the disposition is another entry.
+ * Alerts are never edited: the disposition is another entry. Confirming an
+ * alert whose rule gives its level a 情形 code in the pack in force also
+ * records the violation, as the entry right after the disposition, in the
+ * same transaction (docs/supervision.md §14.4).
  */
 import type { Command } from 'commander';
 import { OUTCOMES, type Outcome } from '@casetrail/supervise';
@@ -10,7 +13,7 @@ import { defineCommand } from '../../command.js';
 import { EXIT, usage } from '../../exit.js';
 import { write, type Io } from '../../io.js';
 import { FLAG_NAMES, inUserTerms } from '../../messages.js';
-import { countParser, defined, example, flag, jsonOption, keyFileOption, req, reqNum, str, tzOption } from '../../options.js';
+import { countParser, defined, example, flag, jsonOption, keyFileOption, num, req, reqNum, str, tzOption } from '../../options.js';
 import { printJson, printable, utcIso } from '../../output.js';
 import { withSupervisedLedger } from '../../supervision.js';
 import { checkArgUtf8, checkId } from '../../text.js';
@@ -22,32 +25,50 @@ export interface AlertsDisposeOptions {
   actor: string;
   outcome: string;
   reason: string;
+  /** the points, when the 情形 allows a range (outcome violation) */
+  points?: number;
   time?: string;
   keyFile?: string;
   tz?: string;
   json?: boolean;
 }
 
-/** @returns 0; DISPOSITION_INVALID (exit 2) when seq is not an open alert of a case */
+/** @returns 0; DISPOSITION_INVALID (exit 2) when seq is not an open alert of a case, VIOLATION_INVALID (exit 2) when its violation cannot be recorded */
 export async function alertsDispose(opts: AlertsDisposeOptions, io: Io): Promise<number> {
   const zone = zoneOf(io, opts.tz);
   checkId('--actor', opts.actor);
   checkArgUtf8('--reason', opts.reason);
   if (!(OUTCOMES as readonly string[]).includes(opts.outcome)) throw usage(`--outcome must be one of ${OUTCOMES.join(', ')}`);
   if (opts.reason.trim() === '' || opts.reason.length > 4096) throw usage('--reason must say why, in 1 to 4096 characters');
+  if (opts.points !== undefined && opts.outcome !== 'violation') throw usage('--points goes with --outcome violation');
   const time = opts.time === undefined ? undefined : parseTime(opts.time, '--time', zone);
   let r;
   try {
     r = await withSupervisedLedger(io, opts.ledger, opts.keyFile, 'disposing of an alert (it appends an entry and signs a checkpoint)', (sup) =>
-      sup.dispose(opts.seq, { actor: opts.actor, outcome: opts.outcome as Outcome, reason: opts.reason, ...(time === undefined ? {} : { time }) }),
+      sup.dispose(opts.seq, { actor: opts.actor, outcome: opts.outcome as Outcome, reason: opts.reason, ...(time === undefined ? {} : { time }), ...(opts.points === undefined ? {} : { points: opts.points }) }),
     );
   } catch (e) {
     throw inUserTerms(e, zone, FLAG_NAMES);
   }
   if (opts.json) {
-    await printJson(io, { disposed: opts.seq, outcome: opts.outcome, seq: r.seq, case: r.caseId, step: r.step, time: r.time, timeIso: utcIso(r.time), treeSize: r.treeSize });
+    const v = r.violation;
+    await printJson(io, {
+      disposed: opts.seq,
+      outcome: opts.outcome,
+      seq: r.seq,
+      case: r.caseId,
+      step: r.step,
+      time: r.time,
+      timeIso: utcIso(r.time),
+      violation: v === null ? null : { seq: v.seq, subject: v.subject, code: v.code, points: v.points, at: v.at, atIso: utcIso(v.at) },
+      treeSize: r.treeSize,
+    });
   } else {
-    await write(io.stdout, `disposed of alert ${opts.seq} (${opts.outcome}); recorded as entry ${r.seq} (case ${printable(r.caseId)} step ${r.step}) at ${formatTime(r.time, zone)}\n`);
+    let out = `disposed of alert ${opts.seq} (${opts.outcome}); recorded as entry ${r.seq} (case ${printable(r.caseId)} step ${r.step}) at ${formatTime(r.time, zone)}\n`;
+    const v = r.violation;
+    if (v !== null) out += `  violation ${v.seq}: ${printable(v.subject)} −${v.points} for ${printable(v.code)}, counted at ${formatTime(v.at, zone)} (the alert's cause)\n`;
+    else if (opts.outcome === 'violation') out += '  no points deducted: the pack in force gives this rule and level no 情形 code\n';
+    await write(io.stdout, out);
   }
   return EXIT.OK;
 }
@@ -62,6 +83,7 @@ export const alertsDisposeCli = defineCommand<AlertsDisposeOptions>({
       .requiredOption('--actor <id>', 'who disposes of it')
       .requiredOption('--outcome <outcome>', 'explained | escalated | violation')
       .requiredOption('--reason <text>', 'why (recorded in the ledger)')
+      .option('--points <n>', 'with --outcome violation: the points, when the 情形 allows a range', countParser('--points', 1))
       .option('--time <time>', 'entry time: ISO 8601 or ms since 1970 (default now; without an offset: in --tz)')
       .addOption(keyFileOption())
       .addOption(tzOption())
@@ -73,7 +95,7 @@ export const alertsDisposeCli = defineCommand<AlertsDisposeOptions>({
     actor: req(o['actor'], '--actor'),
     outcome: req(o['outcome'], '--outcome'),
     reason: req(o['reason'], '--reason'),
-    ...defined({ time: str(o, 'time'), keyFile: str(o, 'keyFile'), tz: str(o, 'tz'), json: flag(o, 'json') }),
+    ...defined({ points: num(o, 'points'), time: str(o, 'time'), keyFile: str(o, 'keyFile'), tz: str(o, 'tz'), json: flag(o, 'json') }),
   }),
   run: alertsDispose,
 });

@@ -1,0 +1,209 @@
+/**
+ * The violations ledger through the command line (docs/cli.md "Violations
+ * and points"): a red card confirmed with `alerts dispose --outcome
+ * violation` counts in the Beijing year of its cause, a direct record and
+ * its revocation, `points` as text, JSON and CSV, `summary` recomputed by
+ * `audit`, a person's `record`, the HTML report with hostile text shown as
+ * text — and, in the attacker's order, a summary with a wrong total
+ * appended through the core that `audit` names.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { cleanup, ledgerState, repoRoot, requireBuild, runner, tempDir, type Result } from './helpers.js';
+
+requireBuild();
+const cli = await import('../src/index.js');
+const core = await import('@casetrail/core');
+const { POINTS_TYPES, encodeSummary } = await import('@casetrail/supervise');
+const { supervisionRegistry } = await import('@casetrail/supervise/ledger');
+const { csvCell } = await import('../src/points-view.js');
+const { html } = await import('../src/report-html.js');
+
+afterAll(cleanup);
+
+const json = (r: Result) => JSON.parse(r.out) as any;
+const EXAMPLE = join(repoRoot, 'examples/rules/approval-supervision.yaml');
+const HOSTILE = 'clerk:<script>alert(1)</script>';
+
+/**
+ * A ledger under the example pack with one case, XK-1: the application
+ * (handler clerk:wang) and, at 23:30 on 31 December 2025 Beijing time, a fee
+ * over the standard charged by cashier:zhao (a red card, 情形
+ * fee.over-standard, 3 points).
+ */
+async function ledger(): Promise<{ ct: ReturnType<typeof runner>; dir: string; app: number; fee: number; alert: number }> {
+  const dir = tempDir();
+  const ct = runner(cli, () => dir);
+  const ok = async (argv: string[]) => {
+    const r = await ct([...argv, '--json']);
+    expect(r.code, r.err + r.out).toBe(0);
+    return json(r);
+  };
+  await ok(['init', 'cases.ledger', '--origin', 'audit.example.gov/approvals', '--vkey-out', 'cases.vkey']);
+  await ok(['calendar', 'adopt', 'cases.ledger', '--time', '2025-09-01T08:00+08:00']);
+  await ok(['rules', 'adopt', 'cases.ledger', EXAMPLE, '--time', '2025-09-01T08:00+08:00']);
+  const app = await ok(['append', 'cases.ledger', '--case', 'XK-1', '--type', 'application.received', '--actor', HOSTILE, '--data', '{"item":"XK-002","applicant":"李四","handler":"clerk:wang"}', '--time', '2025-12-31T23:00+08:00']);
+  const fee = await ok(['append', 'cases.ledger', '--case', 'XK-1', '--type', 'fee.charged', '--actor', 'cashier:zhao', '--data', '{"item":"XK-002","amountFen":90000}', '--time', '2025-12-31T23:30+08:00']);
+  expect(fee.alerts).toMatchObject([{ rule: 'fee.over-standard', level: 'red' }]);
+  return { ct, dir, app: app.seq, fee: fee.seq, alert: fee.alerts[0].seq };
+}
+
+describe('violations and points', () => {
+  it('a red card confirmed on 2 January counts in the Beijing year of its cause (23:30 on 31 December = 15:30 UTC)', async () => {
+    const { ct, alert, fee } = await ledger();
+    const d = await ct(['alerts', 'dispose', 'cases.ledger', String(alert), '--actor', 'chief:zhang', '--outcome', 'violation', '--reason', '收费超标属实', '--time', '2026-01-02T09:00+08:00', '--json']);
+    expect(d.code, d.err).toBe(0);
+    const v = json(d).violation;
+    expect(v).toMatchObject({ seq: json(d).seq + 1, subject: 'cashier:zhao', code: 'fee.over-standard', points: 3, atIso: '2025-12-31T15:30:00.000Z' });
+    const y2025 = await ct(['points', 'cases.ledger', '--period', '2025', '--json']);
+    expect(y2025.code).toBe(0);
+    expect(json(y2025)).toMatchObject({ period: '2025', ended: true, subjects: [{ subject: 'cashier:zhao', unit: null, deducted: 3, remaining: 9, measure: 'talk', violations: [v.seq] }] });
+    expect(json(y2025).violations[0]).toMatchObject({ seq: v.seq, evidence: [fee, alert], alert, period: '2025', revoked: null });
+    expect(json(await ct(['points', 'cases.ledger', '--period', '2026', '--json'])).subjects).toEqual([]);
+    // Without --period: the cycle of the ledger's clock (its latest entry, 2 January 2026).
+    expect(json(await ct(['points', 'cases.ledger', '--json'])).period).toBe('2026');
+    expect(json(await ct(['points', 'cases.ledger', '--period', '2025-Q4', '--json'])).subjects[0]).toMatchObject({ deducted: 3, total: 3 });
+    const text = await ct(['points', 'cases.ledger', '--period', '2025', '--subject', 'cashier:zhao', '--tz', 'Asia/Shanghai']);
+    expect(text.out).toMatch(/cashier:zhao +— +3 +3 +9 +talk 谈话提醒/);
+    expect(text.out).toContain('fee.over-standard −3  at 2025-12-31T23:30:00+08:00');
+  });
+
+  it('a direct record, refused when it does not check, and its revocation: nothing deleted, no longer counted', async () => {
+    const { ct, dir, app } = await ledger();
+    const base = ['violations', 'record', 'cases.ledger', '--subject', 'clerk:wang', '--code', 'order.review-before-decision', '--actor', 'inspector:sun', '--reason', '受理不规范', '--time', '2026-01-05T09:00+08:00'];
+    const size = (await ledgerState(join(dir, 'cases.ledger'))).size;
+    for (const [points, evidence, code] of [
+      ['3', String(app), 'VIOLATION_INVALID'],
+      ['2', '9999', 'VIOLATION_INVALID'],
+      ['2', 'x', 'USAGE'],
+    ] as const) {
+      const r = await ct([...base, '--points', points, '--evidence', evidence, '--json']);
+      expect(r.code, r.err).toBe(2);
+      if (code !== 'USAGE') expect(json(r).error.code).toBe(code);
+    }
+    expect((await ledgerState(join(dir, 'cases.ledger'))).size).toBe(size);
+    const rec = await ct([...base, '--points', '2', '--evidence', String(app), '--json']);
+    expect(rec.code, rec.err).toBe(0);
+    const seq = json(rec).seq;
+    expect(json(rec)).toMatchObject({ case: 'XK-1', violation: { subject: 'clerk:wang', points: 2, atIso: '2025-12-31T15:00:00.000Z' } });
+    expect(json(await ct(['points', 'cases.ledger', '--period', '2025', '--json'])).subjects).toMatchObject([{ subject: 'clerk:wang', deducted: 2, violations: [seq] }]);
+    const rv = await ct(['violations', 'revoke', 'cases.ledger', String(seq), '--actor', 'committee:li', '--reason', '申诉成立', '--time', '2026-01-06T09:00+08:00', '--json']);
+    expect(rv.code, rv.err).toBe(0);
+    const again = await ct(['violations', 'revoke', 'cases.ledger', String(seq), '--actor', 'committee:li', '--reason', '又一次', '--json']);
+    expect([again.code, json(again).error.code]).toEqual([2, 'REVOCATION_INVALID']);
+    const notViolation = await ct(['violations', 'revoke', 'cases.ledger', String(app), '--actor', 'committee:li', '--reason', 'x', '--json']);
+    expect([notViolation.code, json(notViolation).error.code]).toEqual([2, 'REVOCATION_INVALID']);
+    const after = json(await ct(['points', 'cases.ledger', '--period', '2025', '--json']));
+    expect(after.subjects).toMatchObject([{ subject: 'clerk:wang', deducted: 0, remaining: 12, measure: null, violations: [], revoked: [seq] }]);
+    expect(after.violations[0].revoked).toMatchObject({ seq: json(rv).seq, actor: 'committee:li', reason: '申诉成立' });
+    expect((await ct(['audit', 'cases.ledger', '--vkey', 'cases.vkey'])).code).toBe(0);
+  });
+
+  it('CSV opens in Excel: a UTF-8 BOM, CRLF, and a cell a spreadsheet would run as a formula is made text', async () => {
+    const { ct, alert } = await ledger();
+    await ct(['alerts', 'dispose', 'cases.ledger', String(alert), '--actor', 'chief:zhang', '--outcome', 'violation', '--reason', '属实', '--time', '2026-01-02T09:00+08:00']);
+    const csv = await ct(['points', 'cases.ledger', '--period', '2025', '--format', 'csv']);
+    expect(csv.code).toBe(0);
+    expect(csv.out.startsWith('\ufeffperiod,subject,unit,deducted,total,remaining,measure,measure_zh,violations,revoked\r\n')).toBe(true);
+    expect(csv.out).toContain(`\r\n2025,cashier:zhao,,3,3,9,talk,谈话提醒,${alert + 2},\r\n`);
+    expect([csvCell('=HYPERLINK("x")'), csvCell('a,b'), csvCell('-1'), csvCell(3)]).toEqual([`"'=HYPERLINK(""x"")"`, '"a,b"', "'-1", '3']);
+    expect((await ct(['points', 'cases.ledger', '--format', 'pdf'])).code).toBe(2);
+    expect((await ct(['points', 'cases.ledger', '--period', '2025-13'])).code).toBe(2);
+  });
+});
+
+describe('summaries and the audit', () => {
+  it('summary of an ended period only, once unless amended; audit recomputes it', async () => {
+    const { ct, alert } = await ledger();
+    await ct(['alerts', 'dispose', 'cases.ledger', String(alert), '--actor', 'chief:zhang', '--outcome', 'violation', '--reason', '属实', '--time', '2026-01-02T09:00+08:00']);
+    const early = await ct(['summary', 'cases.ledger', '--period', '2026-01', '--actor', 'director:chen', '--time', '2026-01-31T23:59+08:00', '--json']);
+    expect([early.code, json(early).error.code]).toEqual([2, 'SUMMARY_INVALID']);
+    const s = await ct(['summary', 'cases.ledger', '--period', '2025', '--actor', 'director:chen', '--time', '2026-01-03T09:00+08:00', '--json']);
+    expect(s.code, s.err).toBe(0);
+    expect(json(s).summary).toMatchObject({ period: '2025', amends: null, entries: [alert + 2], subjects: [{ subject: 'cashier:zhao', deducted: 3, remaining: 9, measure: 'talk' }] });
+    const twice = await ct(['summary', 'cases.ledger', '--period', '2025', '--actor', 'director:chen', '--json']);
+    expect([twice.code, json(twice).error.code]).toEqual([2, 'SUMMARY_INVALID']);
+    expect((await ct(['summary', 'cases.ledger', '--period', '2025', '--actor', 'director:chen', '--amends', String(json(s).seq)])).code).toBe(2);
+    const amended = await ct(['summary', 'cases.ledger', '--period', '2025', '--actor', 'director:chen', '--amends', String(json(s).seq), '--reason', '复核', '--json']);
+    expect(amended.code, amended.err).toBe(0);
+    expect(json(await ct(['points', 'cases.ledger', '--period', '2025', '--json'])).summaries).toEqual([json(s).seq, json(amended).seq]);
+    const audit = await ct(['audit', 'cases.ledger', '--vkey', 'cases.vkey', '--json']);
+    expect(audit.code, audit.out).toBe(0);
+    expect(json(audit).audit.points).toEqual({ violations: 1, revocations: 0, summaries: 2 });
+    expect((await ct(['audit', 'cases.ledger', '--vkey', 'cases.vkey'])).out).toContain('every summary matches the ledger');
+  });
+
+  it('attacker order: a summary with a lowered total appended through the core fails the audit, naming the subject', async () => {
+    const { ct, dir, alert } = await ledger();
+    await ct(['alerts', 'dispose', 'cases.ledger', String(alert), '--actor', 'chief:zhang', '--outcome', 'violation', '--reason', '属实', '--time', '2026-01-02T09:00+08:00']);
+    // What an honest summary would record, taken from a copy the attacker makes, with cashier:zhao's deduction removed.
+    const honest = await ct(['summary', 'cases.ledger', '--period', '2025', '--actor', 'director:chen', '--time', '2026-01-03T09:00+08:00', '--json']);
+    const forged = json(honest).summary;
+    forged.amends = { reason: '更正', summary: json(honest).seq };
+    forged.subjects = forged.subjects.map((x: any) => ({ ...x, deducted: 0, total: 0, remaining: 12, measure: null }));
+    const key = core.readSignerKeyFile(join(dir, 'cases.ledger.key'));
+    const l = await core.Ledger.open(join(dir, 'cases.ledger'), { signer: key });
+    l.use(supervisionRegistry());
+    const [r] = await l.appendSystem([{ caseId: 'casetrail.system', type: POINTS_TYPES.summary, actor: 'mallory', payload: core.utf8(encodeSummary(forged)), time: Date.parse('2026-01-04T01:00Z') }]);
+    await l.close();
+    const audit = await ct(['audit', 'cases.ledger', '--vkey', 'cases.vkey', '--json']);
+    expect(audit.code).toBe(1);
+    expect(json(audit).audit.findings).toMatchObject([{ code: 'SUMMARY_DIFFERS', seq: r!.seq, subject: 'cashier:zhao' }]);
+    expect((await ct(['audit', 'cases.ledger', '--vkey', 'cases.vkey'])).out).toMatch(/✘ SUMMARY_DIFFERS at entry \d+: case casetrail\.system, subject cashier:zhao: .*recorded deducted 0/);
+  });
+});
+
+describe("a person's record and the HTML report", () => {
+  it('record: violations with their revocation, points by period, alerts and steps — text, JSON', async () => {
+    const { ct, alert, fee } = await ledger();
+    await ct(['alerts', 'dispose', 'cases.ledger', String(alert), '--actor', 'chief:zhang', '--outcome', 'violation', '--reason', '属实', '--time', '2026-01-02T09:00+08:00']);
+    const r = await ct(['record', 'cases.ledger', 'cashier:zhao', '--json']);
+    expect(r.code, r.err).toBe(0);
+    expect(json(r)).toMatchObject({
+      subject: 'cashier:zhao',
+      periods: [{ period: '2025', ended: true, deducted: 3, remaining: 9, measure: 'talk', violations: [alert + 2] }],
+      violations: [{ seq: alert + 2, code: 'fee.over-standard' }],
+      alerts: [{ seq: alert, rule: 'fee.over-standard', level: 'red' }],
+      steps: [{ seq: fee, type: 'fee.charged', role: 'actor' }],
+    });
+    const text = await ct(['record', 'cases.ledger', 'cashier:zhao', '--tz', 'Asia/Shanghai']);
+    expect(text.out).toMatch(/2025 +3 +9 +talk 谈话提醒/);
+    expect(json(await ct(['record', 'cases.ledger', 'nobody:x', '--json']))).toMatchObject({ periods: [], violations: [], alerts: [], steps: [] });
+  });
+
+  it('HTML: self-contained, the verification stated, and a subject or reason holding <script> shown as text', async () => {
+    const { ct, dir, app } = await ledger();
+    const rec = await ct(['violations', 'record', 'cases.ledger', '--subject', HOSTILE, '--code', 'order.review-before-decision', '--points', '2', '--evidence', String(app), '--actor', 'inspector:sun', '--reason', '<img src=x onerror=alert(2)>"\'&', '--time', '2026-01-05T09:00+08:00']);
+    expect(rec.code, rec.err).toBe(0);
+    expect((await ct(['points', 'cases.ledger', '--period', '2025', '--format', 'html'])).code).toBe(2);
+    const r = await ct(['points', 'cases.ledger', '--period', '2025', '--format', 'html', '--vkey', 'cases.vkey', '--out', 'report.html']);
+    expect(r.code, r.err + r.out).toBe(0);
+    const page = readFileSync(join(dir, 'report.html'), 'utf8');
+    expect(page.startsWith('<!DOCTYPE html>')).toBe(true);
+    expect(page).toContain(`content="default-src 'none'; style-src 'unsafe-inline'"`);
+    expect(page).not.toMatch(/<script|<img|src=["']?http|<link|@import|url\(/i);
+    expect(page).toContain('clerk:&#60;script&#62;alert(1)&#60;/script&#62;');
+    expect(page).toContain('&#60;img src=x onerror=alert(2)&#62;&#34;&#39;&#38;');
+    expect(page).toContain('✔ 验证通过 verified');
+    expect(page).toContain('✔ 通过 passed');
+    expect(page).toContain(readFileSync(join(dir, 'cases.vkey'), 'utf8').trim());
+    expect(page).toMatch(/<a href="#e\d+">#\d+<\/a> <span class="muted">XK-1 第1步 application.received<\/span>/);
+    expect(page).toContain('@media print');
+    // Invisible and bidirectional characters are shown as escapes, not obeyed.
+    expect(html('a\u202eb')).toBe('a\\u{202e}b');
+    const rec2 = await ct(['record', 'cases.ledger', HOSTILE, '--format', 'html', '--vkey', 'cases.vkey']);
+    expect(rec2.code, rec2.err).toBe(0);
+    expect(rec2.out).not.toMatch(/<script|<img/i);
+    expect(rec2.out).toContain('廉政档案 clerk:&#60;script&#62;');
+  });
+
+  it('HTML of a ledger that does not verify under the key given: no report, exit 1', async () => {
+    const { ct } = await ledger();
+    const other = await ct(['init', 'other.ledger', '--origin', 'other.example', '--vkey-out', 'other.vkey']);
+    expect(other.code).toBe(0);
+    const r = await ct(['points', 'cases.ledger', '--period', '2025', '--format', 'html', '--vkey', 'other.vkey']);
+    expect(r.code).toBe(1);
+    expect(r.out).not.toContain('<html');
+  });
+});

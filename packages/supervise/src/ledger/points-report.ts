@@ -1,0 +1,360 @@
+/**
+ * What the violations ledger says about a ledger file (docs/supervision.md
+ * §14.10), read in one snapshot of its store through the type index, every
+ * row decoded from its bytes and checked (stored.ts; never an index column):
+ * the live totals of a period (`points`), a person's record (`record`), and
+ * the details a report shows. The pack whose points model counts is the
+ * pack in force at the end of the ledger; the period's end is compared with
+ * the ledger's own clock (its latest entry's time).
+ *
+ * What is counted is what the entries say: a violation written through the
+ * core without supervision's checks is counted here as recorded, and it is
+ * `audit` (which checks each at its position) and `summary` (which refuses
+ * to count one that does not check) that reject it.
+ */
+import { openStore, type ReadView } from '@casetrail/core';
+import { SYSTEM_CASE, TYPES, type LedgerEntry } from '../entry-model.js';
+import { SupervisionError } from '../errors.js';
+import type { Message, Pack } from '../pack-model.js';
+import { PointsBook } from '../points/book.js';
+import { POINTS_TYPES } from '../points/entries.js';
+import { measureReached, remainingPoints, type Measure, type PointsModel } from '../points/model.js';
+import { cycleOf, parsePeriod, periodAt, periodBounds, periodLabel, type Period } from '../points/periods.js';
+import { countPeriod, type ViolationRecord } from '../points/totals.js';
+import type { UnitResolver } from '../points/units.js';
+import { parseSystemPayload, type AlertPayload } from '../system-entries.js';
+import { viewUnits } from './points-writer.js';
+import { storedEntry, storedOfType } from './stored.js';
+
+/** The pack whose points model counts: the latest adopted, with its entry. */
+export interface PointsPack {
+  readonly seq: number;
+  readonly id: string;
+  readonly version: number;
+  readonly hash: string;
+  readonly zone: string;
+  readonly model: PointsModel;
+  readonly pack: Pack;
+  readonly titles: ReadonlyMap<string, Message>;
+}
+
+/** A step cited as evidence, or a step of a person's record: from its checked bytes. */
+export interface StepRef {
+  readonly seq: number;
+  readonly caseId: string;
+  readonly step: number;
+  readonly type: string;
+  readonly actor: string;
+  readonly time: number;
+}
+
+/** One violation entry as the reports show it. */
+export interface ViolationRow {
+  readonly seq: number;
+  readonly caseId: string;
+  /** the time of the entry (its confirmation) */
+  readonly time: number;
+  /** who recorded it */
+  readonly actor: string;
+  readonly subject: string;
+  readonly code: string;
+  readonly points: number;
+  /** the instant that decides its period: its latest evidence's time */
+  readonly at: number;
+  /** the period of the points model's cycle it counts in */
+  readonly period: string;
+  readonly evidence: readonly number[];
+  readonly alert: number | null;
+  readonly reason: string;
+  readonly revokedBy: { readonly seq: number; readonly time: number; readonly actor: string; readonly reason: string } | null;
+}
+
+/** A subject's line of a period. */
+export interface SubjectLine {
+  readonly subject: string;
+  readonly unit: string | null;
+  /** points deducted by the period's violations */
+  readonly deducted: number;
+  /** points deducted in the cycle up to the period's end (= deducted for a whole cycle) */
+  readonly total: number;
+  readonly remaining: number;
+  readonly measure: Measure | null;
+  /** the violations counted, ascending */
+  readonly violations: readonly number[];
+  /** the period's violations that were revoked, ascending */
+  readonly revoked: readonly number[];
+}
+
+export interface PointsReport {
+  /** entries in the snapshot read */
+  readonly size: number;
+  /** the ledger's clock: its latest entry's time (null when empty) */
+  readonly clock: number | null;
+  readonly pack: PointsPack;
+  readonly period: string;
+  /** [start, end) of the period, ms UTC */
+  readonly start: number;
+  readonly end: number;
+  /** whether the ledger's clock has passed the period's end */
+  readonly ended: boolean;
+  readonly subjects: readonly SubjectLine[];
+  /** every violation the lines cite (counted or revoked), by seq */
+  readonly violations: ReadonlyMap<number, ViolationRow>;
+  /** the summaries recorded for the period, ascending (the latest stands) */
+  readonly summaries: readonly number[];
+  /** entries of the violations ledger whose payload does not parse */
+  readonly malformed: readonly number[];
+}
+
+async function inSnapshot<T>(location: string, fn: (view: ReadView, origin: string) => T): Promise<T> {
+  const store = await openStore(location, { readonly: true });
+  try {
+    return await store.snapshot(async (view) => fn(view, store.origin));
+  } finally {
+    await store.close();
+  }
+}
+
+/**
+ * The latest pack adopted in the view, which must have a points model.
+ * @throws SupervisionError POINTS_MODEL_MISSING (none adopted, or the latest has no points model)
+ */
+export function pointsPackIn(view: ReadView, origin: string, before = view.size()): PointsPack {
+  const adoptions = storedOfType(view, origin, TYPES.rulesAdopted, before);
+  for (let i = adoptions.length - 1; i >= 0; i--) {
+    const e = adoptions[i]!;
+    let pack: Pack;
+    try {
+      pack = parseSystemPayload(TYPES.rulesAdopted, e.payload ?? '', e).pack;
+    } catch (err) {
+      // A malformed adoption is the audit's to report; the one before it is then in force for no one, so stop.
+      if (err instanceof SupervisionError) throw new SupervisionError('POINTS_MODEL_MISSING', `pack adoption ${e.seq} is malformed (${err.message}): run \`casetrail audit\``, { seq: e.seq });
+      throw err;
+    }
+    if (pack.points === null) throw new SupervisionError('POINTS_MODEL_MISSING', `the pack in force (${pack.id} v${pack.version}, entry ${e.seq}) has no points model`, { seq: e.seq });
+    return { seq: e.seq, id: pack.id, version: pack.version, hash: pack.hash, zone: pack.zone, model: pack.points, pack, titles: new Map([...pack.points.codes].map(([k, c]) => [k, c.title])) };
+  }
+  throw new SupervisionError('POINTS_MODEL_MISSING', 'no rule pack is adopted in this ledger: adopt one with a points model first');
+}
+
+/**
+ * The entries a report reads: the first `size` (a report of what a
+ * verification just checked), or all of the snapshot.
+ */
+function sizeOf(view: ReadView, size: number | undefined): number {
+  const all = view.size();
+  if (size === undefined) return all;
+  if (!Number.isSafeInteger(size) || size < 0 || size > all) throw new RangeError(`opts.size must be an integer from 0 to ${all}`);
+  return size;
+}
+
+/** The ledger's clock: the time of its latest entry, from its checked bytes. */
+function clockOf(view: ReadView, origin: string, size: number): number | null {
+  const row = size === 0 ? undefined : view.entry(size - 1);
+  return row === undefined ? null : storedEntry(view, row, origin).entry.time;
+}
+
+/** The violations ledger's entries of the view, checked from their bytes, in seq order. */
+function bookOf(view: ReadView, origin: string, before: number): PointsBook {
+  const all: LedgerEntry[] = [POINTS_TYPES.violation, POINTS_TYPES.revoked, POINTS_TYPES.summary].flatMap((t) => storedOfType(view, origin, t, before));
+  return PointsBook.from(all.sort((a, b) => a.seq - b.seq));
+}
+
+/**
+ * A period as the user names it, or the cycle of the points model that holds the ledger's clock.
+ * @throws SupervisionError SUMMARY_INVALID (not a period, or longer than a cycle)
+ */
+export function choosePeriod(pack: PointsPack, text: string | undefined, clock: number | null): Period {
+  if (text === undefined) return periodAt(pack.model.period, clock ?? 0, pack.zone);
+  const p = parsePeriod(text);
+  if (p === undefined) throw new SupervisionError('SUMMARY_INVALID', `${text} is not a period: a year (2026), a quarter (2026-Q3) or a month (2026-11)`, { period: text });
+  if (cycleOf(p, pack.model.period) === undefined) throw new SupervisionError('SUMMARY_INVALID', `${text} spans several ${pack.model.period} cycles of the points model: ask for a ${pack.model.period} or a shorter period`, { period: text });
+  return p;
+}
+
+function rowOf(r: ViolationRecord, pack: PointsPack): ViolationRow {
+  const b = r.revokedBy;
+  return {
+    seq: r.seq,
+    caseId: r.caseId,
+    time: r.time,
+    actor: r.actor,
+    subject: r.v.subject,
+    code: r.v.code,
+    points: r.v.points,
+    at: r.v.at,
+    period: periodLabel(periodAt(pack.model.period, r.v.at, pack.zone)),
+    evidence: r.v.evidence,
+    alert: r.v.alert,
+    reason: r.v.reason,
+    revokedBy: b === null ? null : { seq: b.seq, time: b.time, actor: b.actor, reason: b.reason },
+  };
+}
+
+/** The lines of a period counted from a book (the function summaries use: the same numbers). */
+function linesOf(pack: PointsPack, period: Period, book: PointsBook, units: UnitResolver, size: number): SubjectLine[] {
+  const t = countPeriod(pack.pack, pack.model, period, book.records.values(), units, size);
+  return t.subjects.map((s) => ({
+    subject: s.subject,
+    unit: s.unit,
+    deducted: s.deducted,
+    total: s.total,
+    remaining: s.remaining,
+    measure: measureReached(pack.model, s.total),
+    violations: s.violations,
+    revoked: s.revoked,
+  }));
+}
+
+/**
+ * The live totals of a period (`points`): per subject the points deducted,
+ * what remains and the measure reached, with the violations behind them.
+ * @param opts.period `2026`, `2026-Q3` or `2026-11` (default: the cycle holding the ledger's clock)
+ * @param opts.subject only this subject; opts.unit only subjects of this unit
+ * @param opts.size read only the first `size` entries (what a verification checked)
+ * @throws SupervisionError POINTS_MODEL_MISSING, SUMMARY_INVALID (a period that is none), STORED_ENTRY_INVALID
+ */
+export async function ledgerPoints(location: string, opts: { period?: string; subject?: string; unit?: string; size?: number } = {}): Promise<PointsReport> {
+  return inSnapshot(location, (view, origin) => {
+    const size = sizeOf(view, opts.size);
+    const pack = pointsPackIn(view, origin, size);
+    const clock = clockOf(view, origin, size);
+    const period = choosePeriod(pack, opts.period, clock);
+    const { start, end } = periodBounds(period, pack.zone);
+    const book = bookOf(view, origin, size);
+    const units = viewUnits(view, origin);
+    const subjects = linesOf(pack, period, book, units, size).filter((s) => (opts.subject === undefined || s.subject === opts.subject) && (opts.unit === undefined || s.unit === opts.unit));
+    const violations = new Map<number, ViolationRow>();
+    for (const s of subjects) for (const seq of [...s.violations, ...s.revoked]) violations.set(seq, rowOf(book.records.get(seq)!, pack));
+    const label = periodLabel(period);
+    const summaries = storedSummaries(book, label);
+    return { size, clock, pack, period: label, start, end, ended: clock !== null && clock >= end, subjects, violations, summaries, malformed: book.malformed };
+  });
+}
+
+/** The seqs of the summaries recorded for a period (parsed ones), ascending. */
+function storedSummaries(book: PointsBook, label: string): number[] {
+  return book.summaryLog.filter((s) => s.period === label).map((s) => s.seq);
+}
+
+/** Evidence and record steps by seq, from their checked bytes (the reports' links: seq, case, step). */
+export async function ledgerSteps(location: string, seqs: Iterable<number>): Promise<Map<number, StepRef>> {
+  return inSnapshot(location, (view, origin) => stepsIn(view, origin, seqs));
+}
+
+function stepsIn(view: ReadView, origin: string, seqs: Iterable<number>): Map<number, StepRef> {
+  const out = new Map<number, StepRef>();
+  for (const seq of seqs) {
+    if (out.has(seq)) continue;
+    const row = view.entry(seq);
+    if (row === undefined) continue;
+    const e = storedEntry(view, row, origin).entry;
+    out.set(seq, { seq, caseId: e.caseId, step: e.step, type: e.type, actor: e.actor, time: e.time });
+  }
+  return out;
+}
+
+/** An alert of a person's record. */
+export interface RecordAlert extends StepRef {
+  readonly rule: string;
+  readonly level: string;
+  readonly reason: Message;
+  readonly triggeredBy: readonly number[];
+}
+
+/** A person's record (廉政档案, `record`). */
+export interface SubjectRecord {
+  readonly subject: string;
+  readonly unit: string | null;
+  readonly size: number;
+  readonly clock: number | null;
+  readonly pack: PointsPack;
+  /** every violation of the subject, revoked ones included, in seq order */
+  readonly violations: readonly ViolationRow[];
+  /** per cycle of the points model with a violation of the subject (revoked or not): the totals */
+  readonly periods: readonly { readonly period: string; readonly ended: boolean; readonly deducted: number; readonly remaining: number; readonly measure: Measure | null; readonly violations: readonly number[]; readonly revoked: readonly number[] }[];
+  /** alerts triggered by the subject's steps or cited against them, in seq order */
+  readonly alerts: readonly RecordAlert[];
+  /** the case steps the subject took (the actor index) and those cited as evidence against them, in seq order */
+  readonly steps: readonly (StepRef & { readonly role: 'actor' | 'evidence' })[];
+  /** steps beyond `maxSteps` not listed */
+  readonly moreSteps: number;
+  readonly malformed: readonly number[];
+}
+
+/**
+ * A person's record: every violation of the subject with its revocation,
+ * the points by period and the measures reached, the alerts their steps
+ * raised or that were confirmed against them, and the case steps concerning them.
+ * @param opts.maxSteps steps listed at most (default 10,000; the rest counted in moreSteps)
+ * @throws SupervisionError POINTS_MODEL_MISSING, STORED_ENTRY_INVALID
+ */
+export async function ledgerRecord(location: string, subject: string, opts: { maxSteps?: number; size?: number } = {}): Promise<SubjectRecord> {
+  const maxSteps = opts.maxSteps ?? 10_000;
+  return inSnapshot(location, (view, origin) => {
+    const size = sizeOf(view, opts.size);
+    const pack = pointsPackIn(view, origin, size);
+    const clock = clockOf(view, origin, size);
+    const book = bookOf(view, origin, size);
+    const units = viewUnits(view, origin);
+    const mine = [...book.records.values()].filter((r) => r.v.subject === subject).sort((a, b) => a.seq - b.seq);
+    const violations = mine.map((r) => rowOf(r, pack));
+    const cycles = [...new Set(violations.map((v) => v.period))].sort();
+    const own = new PointsBook();
+    for (const r of mine) own.records.set(r.seq, r);
+    const periods = cycles.map((label) => {
+      const period = parsePeriod(label)!;
+      const line = linesOf(pack, period, own, units, size)[0];
+      const ended = clock !== null && clock >= periodBounds(period, pack.zone).end;
+      return line === undefined
+        ? { period: label, ended, deducted: 0, remaining: remainingPoints(pack.model, 0), measure: null, violations: [], revoked: [] }
+        : { period: label, ended, deducted: line.total, remaining: line.remaining, measure: line.measure, violations: line.violations, revoked: line.revoked };
+    });
+    // The subject's own steps, by the actor index (each checked from its bytes).
+    const acted: LedgerEntry[] = [];
+    let moreSteps = 0;
+    for (let from = 0; ; ) {
+      const rows = view.query({ actor: subject, fromSeq: from, toSeq: size, limit: 1000 });
+      for (const row of rows) {
+        const e = storedEntry(view, row, origin).entry;
+        if (e.actor !== subject) throw new SupervisionError('STORED_ENTRY_INVALID', `entry ${e.seq} is not by ${subject}: its index column was changed (run \`casetrail verify\`)`, { seq: e.seq });
+        if (e.caseId.startsWith('casetrail.') || e.type.startsWith('casetrail.')) continue;
+        if (acted.length < maxSteps) acted.push(e);
+        else moreSteps++;
+      }
+      if (rows.length < 1000) break;
+      from = rows[rows.length - 1]!.seq + 1;
+    }
+    const evidence = new Set(violations.flatMap((v) => v.evidence));
+    const steps = new Map<number, StepRef & { role: 'actor' | 'evidence' }>();
+    for (const e of acted) steps.set(e.seq, { seq: e.seq, caseId: e.caseId, step: e.step, type: e.type, actor: e.actor, time: e.time, role: 'actor' });
+    for (const s of stepsIn(view, origin, evidence).values()) if (!steps.has(s.seq) && !s.type.startsWith('casetrail.')) steps.set(s.seq, { ...s, role: 'evidence' });
+    const mySteps = new Set(acted.map((e) => e.seq));
+    const alerts: RecordAlert[] = [];
+    for (const e of storedOfType(view, origin, TYPES.alert, size)) {
+      if (e.caseId === SYSTEM_CASE) continue;
+      let a: AlertPayload;
+      try {
+        a = parseSystemPayload(TYPES.alert, e.payload ?? '', e);
+      } catch (err) {
+        if (err instanceof SupervisionError) continue;
+        throw err;
+      }
+      if (!evidence.has(e.seq) && !a.triggeredBy.some((s) => mySteps.has(s))) continue;
+      alerts.push({ seq: e.seq, caseId: e.caseId, step: e.step, type: e.type, actor: e.actor, time: e.time, rule: a.rule, level: a.level, reason: a.reason, triggeredBy: a.triggeredBy });
+    }
+    return {
+      subject,
+      unit: units.unitOf(subject, size),
+      size,
+      clock,
+      pack,
+      violations,
+      periods,
+      alerts,
+      steps: [...steps.values()].sort((a, b) => a.seq - b.seq),
+      moreSteps,
+      malformed: book.malformed,
+    };
+  });
+}
