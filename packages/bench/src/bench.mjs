@@ -9,7 +9,8 @@
  *   node packages/bench/src/bench.mjs --entries 10000000
  *
  * Options: --entries N, --single N (appends in the single-append scenarios),
- * --iterations N (proof/trace/query samples), --batch N (default 1000),
+ * --iterations N (proof/trace/query samples; points-query takes at most 200),
+ * --violations N (points-query; default entries / 100), --batch N (default 1000),
  * --verify-workers N (the `workers` option of the full verify; default: the
  * library's own),
  * --cases lifetime|uniform (case model, see entries.mjs; default lifetime),
@@ -64,6 +65,7 @@ function parseArgs(argv) {
       case '--entries': o.entries = int(); break;
       case '--single': o.single = int(); break;
       case '--iterations': o.iterations = int(); break;
+      case '--violations': o.violations = int(); break;
       case '--batch': o.batch = int(); break;
       case '--verify-workers': {
         const v = Number(val());
@@ -104,6 +106,7 @@ const config = {
   single: opts.single ?? (opts.quick ? 1000 : 5000),
   iterations: opts.iterations ?? (opts.quick ? 500 : 2000),
   cases: opts.cases ?? 'lifetime',
+  ...(opts.violations === undefined ? {} : { violations: opts.violations }),
   ...(opts.verifyWorkers === undefined ? {} : { verifyWorkers: opts.verifyWorkers }),
 };
 if (config.single > entries) config.single = entries;
@@ -141,6 +144,7 @@ const PLAN = [
   { name: 'supervised-audit', needs: 'supervised-bulk' },
   { name: 'supervised-replay', needs: 'supervised-bulk' },
   { name: 'supervised-replay-bounded', needs: 'supervised-bulk' },
+  { name: 'points-query' },
 ];
 const ALL = PLAN.flatMap((p) => p.members ?? [p.name]);
 for (const n of [...(opts.only ?? []), ...(opts.skip ?? [])]) if (!ALL.includes(n)) usage(`unknown scenario ${n}; one of ${ALL.join(', ')}`);
@@ -355,6 +359,9 @@ const x = (v) => (v === undefined ? undefined : Number(v.toFixed(3)));
   target('audit-replay', `audit replay of ${k0(sup.replay?.entries)} entries`, '≥ 50k entries/s', x(rate), rate >= 50_000, 'entries/s, the replay after verification, case summaries bounded');
   const rssR = sup.replayBounded?.maxRssMB;
   target('audit-rss', `audit replay of ${k0(sup.replayBounded?.entries)} entries`, 'memory bounded: completes in a 128 MB heap, peak RSS < 256 MB', x(rssR), rssR < 256, `MB, maxRSS of the replay run with --max-old-space-size=128 (at most 20,000 case summaries; ${k0(Math.round(sup.replayBounded?.replayPerSec ?? NaN))} entries/s there; peak RSS with the default heap ${k0(Math.round(sup.replay?.maxRssMB ?? NaN))} MB)`);
+  const pq = get('points-query');
+  const pq99 = pq?.['2025']?.latency?.p99;
+  target('points-p99', `points of a year on ${k0(pq?.entries)} entries with ${k0(pq?.violations)} violations`, 'p99 < 100 ms', x(pq99), pq99 < 100, `ms, ledgerPoints (casetrail points --json) for 2025, a fresh read of the file each; 2025-Q3 p99 ${x(pq?.['2025-Q3']?.latency?.p99)} ms`);
   if (entries >= 10_000_000 && ct.bulk?.segments?.length) {
     const first = ct.bulk.segments[0].perSec;
     const r10 = ratio(ct.bulk.perSec, first);

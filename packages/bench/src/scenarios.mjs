@@ -766,6 +766,26 @@ async function supervisedAudit(replayOnly) {
   };
 }
 
+/** `points` on a ledger of N entries and violations (N/100 unless --violations): see points.mjs. */
+async function pointsScenario() {
+  const { pointsQuery } = await import('./points.mjs');
+  return pointsQuery({
+    core,
+    sv,
+    svLedger,
+    approvals,
+    path: join(cfg.dir, 'points.ledger'),
+    origin: ORIGIN,
+    skey: keys().skey,
+    entries: N,
+    violations: cfg.violations ?? Math.max(1, Math.floor(N / 100)),
+    batch: BATCH,
+    iterations: Math.min(cfg.iterations, 200),
+    now,
+    latency,
+  });
+}
+
 const SCENARIOS = {
   'sha256-raw': rawSha256,
   'sqlite-bulk': sqliteBulk,
@@ -789,6 +809,7 @@ const SCENARIOS = {
   'supervised-audit': () => supervisedAudit(false),
   'supervised-replay': () => supervisedAudit(true),
   'supervised-replay-bounded': () => supervisedAudit(true),
+  'points-query': pointsScenario,
 };
 
 const make = SCENARIOS[name];

@@ -38,6 +38,7 @@ const SCENARIOS = [
   'supervised-audit',
   'supervised-replay',
   'supervised-replay-bounded',
+  'points-query',
 ];
 
 describe('bench --quick at 2,000 entries', () => {
@@ -87,6 +88,7 @@ describe('bench --quick at 2,000 entries', () => {
       'screening-single',
       'audit-replay',
       'audit-rss',
+      'points-p99',
     ]);
     for (const t of doc.targets) expect(typeof t.met).toBe('boolean');
   });
@@ -106,5 +108,7 @@ describe('bench --quick at 2,000 entries', () => {
     expect(r['supervised-audit']).toMatchObject({ ok: true, findings: 0 });
     expect(r['supervised-replay']).toMatchObject({ ok: true, findings: 0 });
     expect((r['supervised-audit']!['expected'] as number) > 0).toBe(true);
+    // points: 2,000 steps with one violation per 100, all in 2025; each read counts every one.
+    expect(r['points-query']).toMatchObject({ violations: 20, '2025': { counted: 20 } });
   });
 });

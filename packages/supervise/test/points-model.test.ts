@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { SupervisionError, loadPack, type SupervisionErrorCode } from '../src/index.js';
 import { measureReached, remainingPoints } from '../src/points/model.js';
-import { cycleOf, parsePeriod, periodAt, periodBounds, periodLabel } from '../src/points/periods.js';
+import { cycleOf, parsePeriod, periodAt, periodBounds, periodFinder, periodLabel } from '../src/points/periods.js';
 import { examplePack, sh } from './helpers/sim-ledger.js';
 
 const ENGINE_TEST = readFileSync(new URL('./vectors/inputs/engine-test.yaml', import.meta.url), 'utf8');
@@ -159,6 +159,18 @@ describe('calendar periods in the pack’s zone', () => {
 
   it('a zone with daylight saving: months start at local midnight', () => {
     expect(periodBounds(parsePeriod('2026-04')!, 'Europe/Berlin')).toEqual({ start: Date.parse('2026-03-31T22:00:00Z'), end: Date.parse('2026-04-30T22:00:00Z') });
+  });
+
+  it('periodFinder (the reports’ fast path) gives periodAt’s answer, also a second either side of each month’s start', () => {
+    for (const zone of ['Asia/Shanghai', 'Europe/Berlin', 'America/New_York', 'Pacific/Kiritimati', 'UTC']) {
+      for (const kind of ['year', 'quarter', 'month'] as const) {
+        const find = periodFinder(kind, zone);
+        for (let m = 1; m <= 25; m++) {
+          const start = periodBounds({ kind: 'month', year: 2025 + Math.floor((m - 1) / 12), index: ((m - 1) % 12) + 1 }, zone).start;
+          for (const t of [start - 1000, start, start + 1000, start + 15 * 86_400_000]) expect(periodLabel(find(t)), `${zone} ${kind} ${new Date(t).toISOString()}`).toBe(periodLabel(periodAt(kind, t, zone)));
+        }
+      }
+    }
   });
 
   it('the cycle of a period: a quarter lies in its year; a year spans four quarterly cycles', () => {

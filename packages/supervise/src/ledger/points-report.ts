@@ -19,7 +19,7 @@ import type { Message, Pack } from '../pack-model.js';
 import { PointsBook } from '../points/book.js';
 import { POINTS_TYPES } from '../points/entries.js';
 import { measureReached, remainingPoints, type Measure, type PointsModel } from '../points/model.js';
-import { cycleOf, parsePeriod, periodAt, periodBounds, periodLabel, type Period } from '../points/periods.js';
+import { cycleOf, parsePeriod, periodAt, periodBounds, periodFinder, periodLabel, type Period } from '../points/periods.js';
 import { countPeriod, type ViolationRecord } from '../points/totals.js';
 import type { UnitResolver } from '../points/units.js';
 import { parseSystemPayload, type AlertPayload } from '../system-entries.js';
@@ -172,7 +172,7 @@ export function choosePeriod(pack: PointsPack, text: string | undefined, clock: 
   return p;
 }
 
-function rowOf(r: ViolationRecord, pack: PointsPack): ViolationRow {
+function rowOf(r: ViolationRecord, cycleOfInstant: (t: number) => Period): ViolationRow {
   const b = r.revokedBy;
   return {
     seq: r.seq,
@@ -183,7 +183,7 @@ function rowOf(r: ViolationRecord, pack: PointsPack): ViolationRow {
     code: r.v.code,
     points: r.v.points,
     at: r.v.at,
-    period: periodLabel(periodAt(pack.model.period, r.v.at, pack.zone)),
+    period: periodLabel(cycleOfInstant(r.v.at)),
     evidence: r.v.evidence,
     alert: r.v.alert,
     reason: r.v.reason,
@@ -225,7 +225,8 @@ export async function ledgerPoints(location: string, opts: { period?: string; su
     const units = viewUnits(view, origin);
     const subjects = linesOf(pack, period, book, units, size).filter((s) => (opts.subject === undefined || s.subject === opts.subject) && (opts.unit === undefined || s.unit === opts.unit));
     const violations = new Map<number, ViolationRow>();
-    for (const s of subjects) for (const seq of [...s.violations, ...s.revoked]) violations.set(seq, rowOf(book.records.get(seq)!, pack));
+    const cycleAt = periodFinder(pack.model.period, pack.zone);
+    for (const s of subjects) for (const seq of [...s.violations, ...s.revoked]) violations.set(seq, rowOf(book.records.get(seq)!, cycleAt));
     const label = periodLabel(period);
     const summaries = storedSummaries(book, label);
     return { size, clock, pack, period: label, start, end, ended: clock !== null && clock >= end, subjects, violations, summaries, malformed: book.malformed };
@@ -298,7 +299,8 @@ export async function ledgerRecord(location: string, subject: string, opts: { ma
     const book = bookOf(view, origin, size);
     const units = viewUnits(view, origin);
     const mine = [...book.records.values()].filter((r) => r.v.subject === subject).sort((a, b) => a.seq - b.seq);
-    const violations = mine.map((r) => rowOf(r, pack));
+    const cycleAt = periodFinder(pack.model.period, pack.zone);
+    const violations = mine.map((r) => rowOf(r, cycleAt));
     const cycles = [...new Set(violations.map((v) => v.period))].sort();
     const own = new PointsBook();
     for (const r of mine) own.records.set(r.seq, r);

@@ -124,3 +124,37 @@ export function periodAt(kind: PeriodKind, t: number, zone: string): Period {
   if (kind === 'quarter') return { kind, year, index: Math.floor((month - 1) / 3) + 1 };
   return { kind, year, index: month };
 }
+
+/**
+ * periodAt for many instants of one zone: the months' starts of each year
+ * met are computed once (two `Intl` look-ups per month), then an instant's
+ * period is found by comparing it with them. Same answers as periodAt.
+ */
+export function periodFinder(kind: PeriodKind, zone: string): (t: number) => Period {
+  const years = new Map<number, number[]>();
+  const startsOf = (year: number): number[] => {
+    let s = years.get(year);
+    if (s === undefined) {
+      s = [];
+      for (let m = 1; m <= 12; m++) s.push(midnight(zone, year, m));
+      s.push(midnight(zone, year + 1, 1));
+      years.set(year, s);
+    }
+    return s;
+  };
+  return (t) => {
+    // The wall-clock year is the UTC year or a neighbour (offsets are under a day).
+    const utcYear = new Date(t).getUTCFullYear();
+    for (const year of [utcYear, utcYear + 1, utcYear - 1]) {
+      if (year < 1970) continue;
+      const s = startsOf(year);
+      if (t < s[0]! || t >= s[12]!) continue;
+      let month = 1;
+      while (t >= s[month]!) month++;
+      if (kind === 'year') return { kind, year, index: 1 };
+      if (kind === 'quarter') return { kind, year, index: Math.floor((month - 1) / 3) + 1 };
+      return { kind, year, index: month };
+    }
+    return periodAt(kind, t, zone);
+  };
+}
