@@ -207,3 +207,62 @@ describe("a person's record and the HTML report", () => {
     expect(r.out).not.toContain('<html');
   });
 });
+
+describe('the worked example of docs/supervision.md §14.11, number for number', () => {
+  it('four red cards confirmed, a summary, an appeal upheld, the amendment; quarters; the audit', async () => {
+    const dir = tempDir();
+    const ct = runner(cli, () => dir);
+    const ok = async (argv: string[]) => {
+      const r = await ct([...argv, '--json']);
+      expect(r.code, r.err + r.out).toBe(0);
+      return json(r);
+    };
+    const app = (c: string, t: string) => ok(['append', 'cases.ledger', '--case', c, '--type', 'application.received', '--actor', 'clerk:wang', '--data', '{"item":"XK-002","applicant":"李四","handler":"clerk:wang"}', '--time', t]);
+    const overFee = (c: string, t: string) => ok(['append', 'cases.ledger', '--case', c, '--type', 'fee.charged', '--actor', 'cashier:zhao', '--data', '{"item":"XK-002","amountFen":90000}', '--time', t]);
+    const confirm = (seq: number) => ok(['alerts', 'dispose', 'cases.ledger', String(seq), '--actor', 'chief:zhang', '--outcome', 'violation', '--reason', '属实', '--time', '2026-01-02T09:00+08:00']);
+    await ok(['init', 'cases.ledger', '--origin', 'audit.example.gov/approvals', '--vkey-out', 'cases.vkey']);
+    await ok(['calendar', 'adopt', 'cases.ledger', '--time', '2025-09-01T08:00+08:00']);
+    await ok(['rules', 'adopt', 'cases.ledger', EXAMPLE, '--time', '2025-09-01T08:00+08:00']);
+    await app('B', '2025-09-30T10:00+08:00');
+    await app('A', '2025-10-14T09:00+08:00');
+    const feeA = await overFee('A', '2025-10-14T09:05+08:00');
+    const tick = await ok(['tick', 'cases.ledger', '--now', '2025-11-12T09:00+08:00']);
+    const redB = tick.alerts.find((a: any) => a.case === 'B' && a.level === 'red');
+    expect(redB).toBeDefined();
+    await app('C', '2025-12-01T09:00+08:00');
+    const decC = await ok(['append', 'cases.ledger', '--case', 'C', '--type', 'approval.decided', '--actor', 'director:chen', '--data', '{"decision":"granted","basis":"《行政许可法》第三十八条"}', '--time', '2025-12-02T10:00+08:00']);
+    const redC = decC.alerts.find((a: any) => a.rule === 'order.review-before-decision');
+    await app('D', '2025-12-31T23:00+08:00');
+    const feeD = await overFee('D', '2025-12-31T23:30+08:00');
+    const v1 = (await confirm(feeA.alerts[0].seq)).violation;
+    const v2 = (await confirm(redB.seq)).violation;
+    const v3 = (await confirm(redC.seq)).violation;
+    const v4 = (await confirm(feeD.alerts[0].seq)).violation;
+    expect([v1, v2, v3, v4].map((v: any) => [v.subject, v.points, v.atIso])).toEqual([
+      ['cashier:zhao', 3, '2025-10-14T01:05:00.000Z'],
+      ['clerk:wang', 2, '2025-11-12T01:00:00.000Z'],
+      ['director:chen', 2, '2025-12-02T02:00:00.000Z'],
+      ['cashier:zhao', 3, '2025-12-31T15:30:00.000Z'],
+    ]);
+    const line = (x: any) => [x.subject, x.deducted, x.total, x.remaining, x.measure, x.violations];
+    const q4 = async () => json(await ct(['points', 'cases.ledger', '--period', '2025-Q4', '--json'])).subjects.map(line);
+    expect((await q4())[0]).toEqual(['cashier:zhao', 6, 6, 6, 'admonish', [v1.seq, v4.seq]]);
+    expect(json(await ct(['points', 'cases.ledger', '--period', '2025-Q3', '--json'])).subjects).toEqual([]);
+    const s1 = await ok(['summary', 'cases.ledger', '--period', '2025', '--actor', 'director:chen', '--time', '2026-01-03T09:00+08:00']);
+    expect(s1.summary.entries).toEqual([v1.seq, v2.seq, v3.seq, v4.seq]);
+    expect(s1.summary.subjects.map(line)).toEqual([
+      ['cashier:zhao', 6, 6, 6, 'admonish', [v1.seq, v4.seq]],
+      ['clerk:wang', 2, 2, 10, null, [v2.seq]],
+      ['director:chen', 2, 2, 10, null, [v3.seq]],
+    ]);
+    const r1 = await ok(['violations', 'revoke', 'cases.ledger', String(v1.seq), '--actor', 'committee:li', '--reason', '申诉成立', '--time', '2026-01-05T09:00+08:00']);
+    const s2 = await ok(['summary', 'cases.ledger', '--period', '2025', '--actor', 'director:chen', '--amends', String(s1.seq), '--reason', '申诉成立，撤销一项', '--time', '2026-01-05T10:00+08:00']);
+    expect(s2.summary.entries).toEqual([v1.seq, v2.seq, v3.seq, v4.seq, r1.seq]);
+    expect(s2.summary.subjects[0]).toEqual({ subject: 'cashier:zhao', unit: null, deducted: 3, total: 3, remaining: 9, measure: 'talk', violations: [v4.seq], revoked: [v1.seq] });
+    expect(s2.summary.subjects.slice(1)).toEqual(s1.summary.subjects.slice(1));
+    expect((await q4())[0]).toEqual(['cashier:zhao', 3, 3, 9, 'talk', [v4.seq]]);
+    const audit = await ct(['audit', 'cases.ledger', '--vkey', 'cases.vkey', '--json']);
+    expect(audit.code, audit.out).toBe(0);
+    expect(json(audit).audit.points).toEqual({ violations: 4, revocations: 1, summaries: 2 });
+  });
+});
