@@ -50,7 +50,15 @@ export type ErrorCode =
   | 'PAYLOAD_MISSING'
   // layers on the ledger (in-transaction extensions)
   | 'REFUSED'
-  | 'EXTENSION_FAILED';
+  | 'EXTENSION_FAILED'
+  // witnesses and monitors (docs/oversight.md)
+  | 'WITNESS_QUORUM_NOT_MET'
+  | 'UNKNOWN_LOG'
+  | 'OLD_SIZE_MISMATCH'
+  | 'STATE_INVALID'
+  | 'STATE_LOCKED'
+  | 'STATE_EXISTS'
+  | 'CONFIG_INVALID';
 
 export class LedgerError extends Error {
   override readonly name = 'LedgerError';
