@@ -25,6 +25,7 @@ import {
   openTrustedCheckpoint,
   startFromTrustedCheckpoint,
 } from './steps.js';
+import { checkWitnessPolicy, findWitnessedCheckpoint } from './witnessed.js';
 
 /** Throws VERIFICATION_FAILED carrying the report when it is not ok. */
 export function assertReport(report: VerifyReport): VerifyReport {
@@ -50,15 +51,17 @@ export async function verifyStore(store: LedgerStore, options: VerifyOptions): P
     const s = new VerifyState(store, view, options, started);
     checkMeta(s);
     if (openTrustedCheckpoint(s) && startFromTrustedCheckpoint(s)) {
+      findWitnessedCheckpoint(s);
       await scanEntries(s);
       checkMissingPayloads(s);
       checkRedactionsTable(s);
       checkSystemEntries(s);
       checkCosignatures(s);
+      checkWitnessPolicy(s);
       checkUnsignedTail(s);
     }
     return s.report();
   });
 }
 
-export type { VerifyIssue, VerifyOptions, VerifyProgress, VerifyReport } from './options.js';
+export type { VerifyIssue, VerifyOptions, VerifyProgress, VerifyReport, WitnessedCheckpoint } from './options.js';

@@ -32,6 +32,7 @@ import { openCheckpoint, type Checkpoint } from '../tlog/checkpoint.js';
 import { leafHash } from '../tlog/merkle-hash.js';
 import { verifyInclusion } from '../tlog/merkle-proof.js';
 import { parseVerifierKey, type NoteVerifier } from '../tlog/note-keys.js';
+import { evaluateWitnessPolicy, type WitnessPolicy, type WitnessPolicyResult } from '../tlog/witness-policy.js';
 import type { BundleEntry, BundleFilter, BundleHeader, BundleLine, BundleRedaction } from './format.js';
 import { parseBundleLine } from './parse.js';
 import type { BundleStep, BundleStepPayload } from './steps.js';
@@ -77,6 +78,8 @@ export interface BundleReport {
    * checkpoint's tree, so nothing was left out. Undefined for filtered bundles.
    */
   complete?: boolean;
+  /** With a witness policy: what the header's checkpoint note shows under it (format.md §6.4). */
+  witnessed?: WitnessPolicyResult;
   /** One summary per case, in order of first appearance. */
   cases: BundleCaseSummary[];
   issues: BundleIssue[];
@@ -87,6 +90,12 @@ export interface BundleReport {
 export interface BundleVerifyOptions {
   /** Stop recording issues after this many (they are still counted). Default 1000. */
   maxIssues?: number;
+  /**
+   * The verifier's witness policy: the header's checkpoint note must carry
+   * the cosignatures it requires (WITNESS_QUORUM_NOT_MET, COSIGNATURE_INVALID
+   * on line 1 otherwise; the entries are still checked).
+   */
+  witnessPolicy?: WitnessPolicy;
 }
 
 // ---------------------------------------------------------------------------
@@ -126,6 +135,8 @@ export class BundleVerifier {
   /** The issues of the line being checked, for its step. */
   #lineIssues: Issue[] = [];
   #finished: BundleReport | undefined;
+  readonly #policy: WitnessPolicy | undefined;
+  #witnessed: WitnessPolicyResult | undefined;
 
   /**
    * @param vkey - the ledger's verifier key (string or parsed), from outside the bundle
@@ -137,6 +148,7 @@ export class BundleVerifier {
     const max = opts.maxIssues ?? 1000;
     checkNat(max, 'maxIssues');
     this.#issues = new IssueList(max);
+    this.#policy = opts.witnessPolicy;
   }
 
   #issue(code: IssueCode, message: string, seq?: number): void {
@@ -216,6 +228,10 @@ export class BundleVerifier {
     this.#header = h;
     this.#cp = cp;
     this.#state = 'entries';
+    if (this.#policy !== undefined) {
+      this.#witnessed = evaluateWitnessPolicy(h.checkpoint, this.#policy);
+      if (!this.#witnessed.ok) this.#issue(this.#witnessed.code!, `the bundle's checkpoint does not meet the witness policy: ${this.#witnessed.message}`);
+    }
   }
 
   #onEnd(count: number): void {
@@ -413,6 +429,7 @@ export class BundleVerifier {
       if (h.created !== undefined) report.created = h.created;
     }
     if (complete !== undefined) report.complete = complete;
+    if (this.#witnessed !== undefined) report.witnessed = this.#witnessed;
     this.#finished = report;
     return report;
   }

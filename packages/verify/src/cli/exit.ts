@@ -79,6 +79,7 @@ const LEDGER_EXIT: Readonly<Record<string, ExitCode>> = {
   ALREADY_REDACTED: EXIT.USAGE,
   NOT_REDACTABLE: EXIT.USAGE,
   NO_SIGNER: EXIT.USAGE,
+  CONFIG_INVALID: EXIT.USAGE,
 
   VERIFICATION_FAILED: EXIT.FAILED,
   INVALID_SIGNATURE: EXIT.FAILED,
@@ -97,6 +98,8 @@ const LEDGER_EXIT: Readonly<Record<string, ExitCode>> = {
   INPUT_TOO_LARGE: EXIT.FAILED,
   LEDGER_DAMAGED: EXIT.FAILED,
   CHECKPOINT_ROOT_MISMATCH: EXIT.FAILED,
+  WITNESS_QUORUM_NOT_MET: EXIT.FAILED,
+  OLD_SIZE_MISMATCH: EXIT.FAILED,
 };
 
 /** The exit code of a library error code (docs/errors.md "CLI exit"). */
@@ -130,6 +133,8 @@ const HINTS: Partial<Record<ErrorCode, string | ((details: Readonly<Record<strin
   MALFORMED_KEY: "pass the ledger's verifier key (name+keyid+key, printed by `casetrail init`) or a file holding it",
   UNKNOWN_KEY: 'check that --vkey is the verifier key of the ledger that produced this file',
   INVALID_SIGNATURE: 'the signed text was changed after signing, or --vkey names another key with the same name',
+  WITNESS_QUORUM_NOT_MET: 'get the checkpoint cosigned by the witnesses (`casetrail cosign attach`), or check --witness and --witness-quorum',
+  STATE_LOCKED: 'another process holds the lock; retry when it is done',
 };
 
 /** Exit code and stable code of any thrown value. */
