@@ -78,3 +78,20 @@ function swallowedOption(cmd: Command, values: OptionValues): { flag: string; va
   }
   return undefined;
 }
+
+/**
+ * A command with subcommands (`casetrail witness init`, `witness
+ * add-checkpoint`…): each subcommand is a command spec of its own, in its
+ * own file; errors name it as `<group> <subcommand>`.
+ */
+export function defineGroup(name: string, description: string, children: readonly ProgramCommand[], after?: string): ProgramCommand {
+  return {
+    name,
+    attach(program, runAction) {
+      const group = program.command(name).description(description);
+      if (after !== undefined) group.addHelpText('after', after);
+      for (const c of children) c.attach(group, (sub, json, action) => runAction(`${name} ${sub}`, json, action));
+      return group;
+    },
+  };
+}

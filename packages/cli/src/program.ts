@@ -12,6 +12,7 @@ import type { ProgramCommand } from './command.js';
 import { appendCli } from './commands/append.js';
 import { checkpointCli } from './commands/checkpoint.js';
 import { consistencyCli } from './commands/consistency.js';
+import { cosignCli } from './commands/cosign.js';
 import { exportCli } from './commands/export.js';
 import { initCli } from './commands/init.js';
 import { keygenCli } from './commands/keygen.js';
@@ -24,6 +25,7 @@ import { verifyBundleCli } from './commands/verify-bundle.js';
 import { verifyConsistencyCli } from './commands/verify-consistency.js';
 import { verifyProofCli } from './commands/verify-proof.js';
 import { verifyCli } from './commands/verify.js';
+import { witnessCli } from './commands/witness.js';
 import { EXIT, reportError } from './exit.js';
 import type { Io } from './io.js';
 
@@ -46,6 +48,8 @@ export const COMMANDS: readonly ProgramCommand[] = [
   exportCli,
   verifyBundleCli,
   redactCli,
+  witnessCli,
+  cosignCli,
 ];
 
 /**
