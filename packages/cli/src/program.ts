@@ -17,6 +17,7 @@ import { exportCli } from './commands/export.js';
 import { initCli } from './commands/init.js';
 import { keygenCli } from './commands/keygen.js';
 import { logCli } from './commands/log.js';
+import { monitorCli } from './commands/monitor.js';
 import { proveCli } from './commands/prove.js';
 import { redactCli } from './commands/redact.js';
 import { showCli } from './commands/show.js';
@@ -50,6 +51,7 @@ export const COMMANDS: readonly ProgramCommand[] = [
   redactCli,
   witnessCli,
   cosignCli,
+  monitorCli,
 ];
 
 /**

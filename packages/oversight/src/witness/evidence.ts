@@ -19,10 +19,11 @@
  * proof may just be wrong). Requests are unauthenticated, so records are
  * deduplicated by content and capped at {@link MAX_EVIDENCE}.
  */
-import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, constants, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { ensureStateDir, readStateFile } from '../durable/state-file.js';
+import { keepRecord } from '../durable/records.js';
+import { readStateFile } from '../durable/state-file.js';
 
 export const EVIDENCE_FORMAT = 'casetrail-witness-evidence/v1';
 /** Records kept at most; beyond it new ones are refused (and the answer says so). */
@@ -60,45 +61,18 @@ export interface StoredEvidence extends EvidenceRecord {
   path: string;
 }
 
-function writeNew(path: string, text: string): void {
-  const fd = openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
-  try {
-    const b = Buffer.from(text, 'utf8');
-    for (let done = 0; done < b.length; ) done += writeSync(fd, b, done, b.length - done);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}
-
 /**
  * Keeps a record (see above).
  * @returns where it is, or why it was not kept (`duplicate`: the same two notes are kept already; `full`)
  */
 export function recordEvidence(stateDir: string, r: EvidenceRecord): { id: string; path: string; kept: boolean; why?: 'duplicate' | 'full' } {
-  const dir = join(stateDir, 'evidence');
-  ensureStateDir(dir);
   const hash = createHash('sha256').update(`${r.kind}\n${r.cosigned.note}\n\u0000${r.submitted.note}`).digest('hex').slice(0, 16);
-  const id = `${r.kind}-${hash}`;
-  const path = join(dir, id);
-  const existing = readdirSync(dir).filter((n) => !n.startsWith('.'));
-  if (existing.includes(id)) return { id, path, kept: false, why: 'duplicate' };
-  if (existing.length >= MAX_EVIDENCE) return { id, path, kept: false, why: 'full' };
-  const tmp = join(dir, `.${id}.${randomBytes(6).toString('hex')}.tmp`);
-  mkdirSync(tmp, { mode: 0o700 });
-  try {
-    writeNew(join(tmp, 'record.json'), `${JSON.stringify(r, null, 2)}\n`);
-    writeNew(join(tmp, 'cosigned.checkpoint'), r.cosigned.note);
-    writeNew(join(tmp, 'submitted.checkpoint'), r.submitted.note);
-    writeNew(join(tmp, 'request.body'), r.body);
-    renameSync(tmp, path);
-  } catch (e) {
-    rmSync(tmp, { recursive: true, force: true });
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'EEXIST' || code === 'ENOTEMPTY') return { id, path, kept: false, why: 'duplicate' };
-    throw e;
-  }
-  return { id, path, kept: true };
+  return keepRecord(
+    join(stateDir, 'evidence'),
+    `${r.kind}-${hash}`,
+    { 'record.json': `${JSON.stringify(r, null, 2)}\n`, 'cosigned.checkpoint': r.cosigned.note, 'submitted.checkpoint': r.submitted.note, 'request.body': r.body },
+    MAX_EVIDENCE,
+  );
 }
 
 /**
