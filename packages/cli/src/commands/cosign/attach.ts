@@ -35,12 +35,13 @@ export interface CosignAttachOptions {
 /** Largest cosignature file read: a response holds at most 100 lines of about 150 bytes. */
 const MAX_COSIGNATURE_FILE = 64 * 1024;
 
-/** The checkpoint text and size a --for file names (a note, or a request body carrying one). */
-function cosignedText(io: Io, file: string): { size: number; text: string } {
+/** The checkpoint text, origin and size a --for file names (a note, or a request body carrying one). */
+function cosignedText(io: Io, file: string): { origin: string; size: number; text: string } {
   const content = readTextFile(resolvePath(io, file), MAX_WITNESS_BODY_BYTES, '--for file', 'artifact');
   const note = content.startsWith('old ') ? parseWitnessBody(content).checkpoint : content;
   const text = parseNote(note).text;
-  return { size: parseCheckpoint(text).size, text };
+  const cp = parseCheckpoint(text);
+  return { origin: cp.origin, size: cp.size, text };
 }
 
 /**
@@ -49,7 +50,8 @@ function cosignedText(io: Io, file: string): { size: number; text: string } {
  *   cosignature), INVALID_SIGNATURE (a witness's line that does not verify
  *   over the checkpoint), UNKNOWN_KEY (no line by a given witness),
  *   INCONSISTENT (the ledger's checkpoint of that size is not the one
- *   cosigned); NOT_FOUND (2, no checkpoint of that size); NO_CHECKPOINT (3)
+ *   cosigned); NOT_FOUND (2, no checkpoint of that size, or a --for
+ *   checkpoint of another ledger); NO_CHECKPOINT (3)
  */
 export async function cosignAttach(opts: CosignAttachOptions, io: Io): Promise<number> {
   if (opts.size !== undefined && opts.for !== undefined) throw usage('give --size or --for, not both');
@@ -63,6 +65,9 @@ export async function cosignAttach(opts: CosignAttachOptions, io: Io): Promise<n
   const named = opts.for === undefined ? undefined : cosignedText(io, opts.for);
   const ledger = await Ledger.open(ledgerPath(io, opts.ledger));
   try {
+    if (named !== undefined && named.origin !== ledger.origin) {
+      throw new LedgerError('NOT_FOUND', `${opts.for} holds a checkpoint of ${JSON.stringify(named.origin)}, not of this ledger (${JSON.stringify(ledger.origin)})`, { field: '--for' });
+    }
     const size = opts.size ?? named?.size;
     const cp = size === undefined ? await ledger.latestCheckpoint() : await ledger.checkpointAt(size);
     if (cp === undefined) {
