@@ -255,13 +255,13 @@ export class Witness {
           ...refusal(409, e, split !== undefined ? 'INCONSISTENT' : 'OLD_SIZE_MISMATCH'),
           message:
             split !== undefined
-              ? `${split.explanation}; refused, and kept as evidence`
+              ? split.explanation
               : `the old size is ${body.oldSize} but the latest checkpoint this witness cosigned for this log has size ${old.size}: prove consistency from it`,
           latestSize: old.size,
           ...base,
         };
       }
-      if (code === 'INCONSISTENT') return { ...refusal(409, e), ...(split === undefined ? {} : { message: `${split.explanation}; refused, and kept as evidence` }), latestSize: old.size, ...base };
+      if (code === 'INCONSISTENT') return { ...refusal(409, e), ...(split === undefined ? {} : { message: split.explanation }), latestSize: old.size, ...base };
       if (code === 'PROOF_INVALID') return { ...refusal(422, e), ...base };
       if (code !== undefined && SIGNATURE_CODES.has(code)) return { ...refusal(403, e), ...base };
       throw e;
