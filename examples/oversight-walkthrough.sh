@@ -17,26 +17,8 @@
 # naming it in SECTIONS.
 set -euo pipefail
 
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-BIN="$ROOT/packages/cli/dist/bin.js"
-if [ ! -f "$BIN" ]; then
-  echo "casetrail is not built: run 'npx -y pnpm@10 install && npx -y pnpm@10 run build' in $ROOT first" >&2
-  exit 3
-fi
+source "$(dirname "${BASH_SOURCE[0]}")/walkthrough-lib.sh"
 
-casetrail() { node "$BIN" "$@"; }
-if [ -t 1 ]; then bold=$'\033[1m'; off=$'\033[0m'; else bold=''; off=''; fi
-step() { printf '\n%s== %s%s\n' "$bold" "$*" "$off"; }
-quote() {
-  if [[ $1 =~ ^[A-Za-z0-9._/:=@%+,-]+$ ]]; then printf '%s' "$1"; else printf "'%s'" "${1//\'/\'\\\'\'}"; fi
-}
-show() {
-  local line='$ casetrail' a
-  for a in "$@"; do line+=" $(quote "$a")"; done
-  printf '%s\n' "$line"
-}
-run() { show "$@"; casetrail "$@"; }
-run_quiet() { show "$@"; casetrail "$@" >/dev/null; }
 # Runs a casetrail command that must exit with the code given first.
 expect_exit() {
   local want=$1 status
