@@ -4,10 +4,11 @@
  * a hostile input (a cosignature for another checkpoint, a body for another
  * log, a config with a private key) leads to: a refusal, nothing stored.
  */
+import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cleanup, ledgerState, requireBuild, runner, tempDir, type Result } from './helpers.js';
+import { binPath, cleanup, ledgerState, requireBuild, runner, tempDir, type Result } from './helpers.js';
 
 requireBuild();
 const cli = await import('../src/index.js');
@@ -54,6 +55,32 @@ describe('witness add-checkpoint', () => {
     writeFileSync(join(dir, 'huge.body'), Buffer.alloc(1_048_576 + 4097, 0x41));
     const r = await ct(['witness', 'add-checkpoint', '--state', 'w', 'huge.body', '--json']);
     expect([r.code, json(r).error.code]).toEqual([1, 'INPUT_TOO_LARGE']);
+  });
+});
+
+describe('two witness processes', () => {
+  it('never both cosign from one old size: the lock makes one check-and-write wait for the other', async () => {
+    expect((await ct(['init', 'r.ledger', '--origin', 'r.example/cases', '--vkey-out', 'r.vkey'])).code).toBe(0);
+    for (let i = 0; i < 6; i++) expect((await ct(['append', 'r.ledger', '--case', 'C-2', '--type', 'step', '--actor', 'x'])).code).toBe(0);
+    expect((await ct(['witness', 'init', '--name', 'race.example/witness', '--state', 'race'])).code).toBe(0);
+    expect((await ct(['witness', 'add-log', '--state', 'race', '--log-vkey', 'r.vkey'])).code).toBe(0);
+    expect((await ct(['consistency', 'r.ledger', '--from', '0', '--to', '2', '--out', 'r2.body'])).code).toBe(0);
+    expect((await ct(['witness', 'add-checkpoint', '--state', 'race', 'r2.body'])).code).toBe(0);
+    const sizes = [3, 4, 5, 6];
+    for (const n of sizes) expect((await ct(['consistency', 'r.ledger', '--from', '2', '--to', String(n), '--out', `race-${n}.body`])).code).toBe(0);
+    const codes = await Promise.all(
+      sizes.map(
+        (n) =>
+          new Promise<number>((resolve) => {
+            const p = spawn(process.execPath, [binPath, 'witness', 'add-checkpoint', '--state', 'race', `race-${n}.body`], { cwd: dir, stdio: 'ignore' });
+            p.on('close', (code) => resolve(code ?? -1));
+          }),
+      ),
+    );
+    expect(codes.filter((c) => c === 0)).toHaveLength(1);
+    expect(codes.filter((c) => c === 1)).toHaveLength(3);
+    const shown = json(await ct(['witness', 'show', '--state', 'race', '--json']));
+    expect(shown.logs[0].latest.size).toBe(sizes[codes.indexOf(0)]);
   });
 });
 
