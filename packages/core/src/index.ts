@@ -29,7 +29,7 @@ export type {
   SystemTypeValidator,
 } from './ledger/extensions.js';
 export { followLedger, type CommitEvent, type CommitListener, type FollowOptions } from './ledger/commits.js';
-export { assertReport, type VerifyIssue, type VerifyOptions, type VerifyProgress, type VerifyReport } from './verify/verify.js';
+export { assertReport, type VerifyIssue, type VerifyOptions, type VerifyProgress, type VerifyReport, type WitnessedCheckpoint } from './verify/verify.js';
 export { createStore, openStore, registerStoreDriver, type StoreDriver, type StoreOptions } from './store/open.js';
 export { MemoryStore } from './store/memory/memory-store.js';
 export { SqliteStore, type Durability } from './store/sqlite/sqlite-store.js';
