@@ -11,6 +11,6 @@ export { lockStateDir, type StateLock } from './durable/lock.js';
 export { parseMonitorConfig, loadMonitorConfig, MAX_UNITS, type MonitorConfig, type MonitoredLedger } from './monitor/config.js';
 export { parseDuration, MAX_DURATION_MS } from './monitor/duration.js';
 export { MONITOR_STATE_FORMAT, parseMonitorState, formatMonitorState, type MonitorStateData, type UnitState, type SeenCheckpoint } from './monitor/state.js';
-export { supervisionAuditor, readCheckpointEntries, alertOverview, type Auditor, type MonitorAudit, type AlertOverview } from './monitor/overview.js';
+export { supervisionAuditor, alertOverview, type Auditor, type AuditInput, type MonitorAudit, type AlertOverview } from './monitor/overview.js';
 export { unitFileName, type UnitReport, type WitnessReport, type UnitProblemCode } from './monitor/unit.js';
 export { monitorRound, runMonitor, MONITOR_STATE_FILE, type MonitorOptions, type RoundReport, type RunOptions } from './monitor/round.js';

@@ -6,8 +6,8 @@ import { copyFileSync, existsSync, readFileSync, readdirSync, rmSync, symlinkSyn
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Ledger, generateKeyPair, verifyCosignature, verifyLedger } from '@casetrail/core';
-import { initWitness, monitorRound, parseDuration, parseMonitorConfig, runMonitor, type MonitorConfig } from '../src/index.js';
+import { Ledger, decodeEntry, encodeEntry, generateKeyPair, leafHash, payloadCommitment, utf8, verifyCosignature, verifyLedger } from '@casetrail/core';
+import { initWitness, monitorRound, parseDuration, parseMonitorConfig, runMonitor, supervisionAuditor, type AuditInput, type MonitorConfig } from '../src/index.js';
 import { buildExampleLedger } from '../../supervise/test/helpers/scenarios.js';
 import { SimLedger, examplePack, sh } from '../../supervise/test/helpers/sim-ledger.js';
 import { tempDir } from './helpers/dirs.js';
@@ -74,7 +74,8 @@ describe('rounds over a supervised ledger', () => {
     const r = await monitorRound(config(dir(), [{ unit: 'city-a', ledger: s.path, vkey: s.vkey }]));
     const u = r.units[0]!;
     expect(r.exitCode).toBe(0);
-    expect(u).toMatchObject({ size: sim.entries.length, consistent: true, verified: { mode: 'full', ok: true }, audit: { ok: true, packs: 1, errors: 0 }, points: null, witness: { status: 'off' } });
+    // Supervision's entries are judged by its validators, as `casetrail verify` judges them: no SYSTEM_TYPE_UNKNOWN.
+    expect(u).toMatchObject({ size: sim.entries.length, consistent: true, verified: { mode: 'full', ok: true, issues: 0 }, audit: { ok: true, packs: 1, errors: 0 }, points: null, witness: { status: 'off' } });
     const byLevel: Record<string, number> = {};
     for (const [, , , level] of sim.alerts()) byLevel[level] = (byLevel[level] ?? 0) + 1;
     expect(u.alerts).toEqual(byLevel); // none disposed of in this history
@@ -98,13 +99,62 @@ describe('rounds over a supervised ledger', () => {
   });
 });
 
+describe('a supervised ledger and the system entries of a layer the monitor does not know', () => {
+  it('a system entry of another layer is still SYSTEM_TYPE_UNKNOWN: the verification fails, exit 1', async () => {
+    const { sim } = buildExampleLedger();
+    const s = subordinate(root, 'city-d.example/approvals', `sup${++n}.ledger`);
+    await writeSupervised(s, sim.entries);
+    const l = await Ledger.open(s.path, { signer: s.skey, clock: () => sim.entries[sim.entries.length - 1]!.time + 1 });
+    l.use({ name: 'points', systemTypes: { 'casetrail.points.awarded': () => undefined } });
+    await l.appendSystem([{ caseId: 'casetrail:points', type: 'casetrail.points.awarded', actor: 'casetrail:points', data: { unit: 'city-d', points: 3 } }]);
+    await l.close();
+    const r = await monitorRound(config(dir(), [{ unit: 'city-d', ledger: s.path, vkey: s.vkey }]));
+    expect(r.exitCode).toBe(1);
+    expect(r.units[0]!.problems.map((p) => p.code)).toEqual(['VERIFICATION_FAILED']);
+    expect(r.units[0]!.problems[0]!.message).toMatch(/SYSTEM_TYPE_UNKNOWN/);
+  });
+});
+
+describe('attacker first: the file rewritten after the round verified it', () => {
+  it('a red alert re-encoded as a notice under a leaf hash of its own: the overview refuses it (INCONSISTENT), nothing forged is shown, the state stays', async () => {
+    const { sim } = buildExampleLedger();
+    const s = subordinate(root, 'city-e.example/approvals', `sup${++n}.ledger`);
+    await writeSupervised(s, sim.entries);
+    const red = sim.alerts().find(([, , , level]) => level === 'red')!;
+    const state = dir();
+    const cfg = config(state, [{ unit: 'city-e', ledger: s.path, vkey: s.vkey }]);
+    // The rewrite lands between the round's verification (step 3) and its audit: the auditor seam runs it there.
+    const auditor = async (input: AuditInput) => {
+      const db = new Database(s.path);
+      for (const { name } of db.prepare("SELECT name FROM sqlite_master WHERE type = 'trigger'").all() as Array<{ name: string }>) db.exec(`DROP TRIGGER "${name}"`);
+      const row = db.prepare('SELECT bytes, salt, data FROM entries WHERE seq = ?').get(red[0]) as { bytes: Buffer; salt: Buffer; data: Buffer };
+      const payload = utf8(row.data.toString('utf8').replace('"level":"red"', '"level":"notice"'));
+      const bytes = encodeEntry({ ...decodeEntry(new Uint8Array(row.bytes)), commit: payloadCommitment(new Uint8Array(row.salt), payload) });
+      db.prepare('UPDATE entries SET bytes = ?, leaf = ?, data = ? WHERE seq = ?').run(Buffer.from(bytes), Buffer.from(leafHash(bytes)), Buffer.from(payload), red[0]);
+      db.close();
+      return supervisionAuditor(input);
+    };
+    const r = await monitorRound(cfg, { auditor });
+    const u = r.units[0]!;
+    expect(r.exitCode).toBe(1);
+    expect(u.verified).toMatchObject({ ok: true });
+    expect(u.problems.map((p) => p.code)).toEqual(['INCONSISTENT']);
+    expect(u.problems[0]!.message).toMatch(/not the checkpoint of size/);
+    expect(u.alerts).toEqual({});
+    expect(JSON.parse(readFileSync(join(state, 'monitor.json'), 'utf8')).units).toEqual([]);
+    // The next round verifies the file afresh: the rewrite is a failed verification.
+    const again = await monitorRound(cfg);
+    expect(again.units[0]!.problems.map((p) => p.code)).toEqual(['VERIFICATION_FAILED']);
+  });
+});
+
 describe('rounds over a growing ledger', () => {
   it('full the first time, incremental after, full again after fullEvery; the audit is a seam', async () => {
     const s = subordinate(root, 'county.example/cases', `c${++n}.ledger`);
     await grow(s, 4);
     let t = Date.UTC(2026, 10, 28);
     const seen: number[] = [];
-    const options = { now: () => t, auditor: ({ entries }: { entries: readonly unknown[] }) => (seen.push(entries.length), { ok: true, findings: 0, errors: 0, packs: 0 }) };
+    const options = { now: () => t, auditor: ({ checkpoint }: AuditInput) => (seen.push(checkpoint.size), { ok: true, findings: 0, errors: 0, packs: 0 }) };
     const cfg = config(dir(), [{ unit: 'county', ledger: s.path, vkey: s.vkey }], { fullEveryMs: 3_600_000 });
     expect((await monitorRound(cfg, options)).units[0]!.verified).toMatchObject({ mode: 'full', entries: 4 });
     await grow(s, 3);

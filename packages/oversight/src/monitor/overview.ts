@@ -1,45 +1,69 @@
 /**
- * What the monitor shows of a unit's supervision (docs/oversight.md
- * "Overview"): the supervision audit (docs/supervision.md §7) and the open
- * alerts by level and overdue cases, all from entries read back, each
- * re-hashed and bound to the checkpoint that verification and the
- * consistency proof established — so a value shown is one the unit signed.
+ * What the monitor shows of a unit's supervision (docs/oversight.md "The
+ * overview"): the supervision audit (docs/supervision.md §7) and the open
+ * alerts by level and overdue cases — both the supervision layer's own
+ * reports on a ledger file (@casetrail/supervise/ledger: `auditLedger`,
+ * `ledgerAlerts`, `openAlerts`), asked about the history of the newest
+ * checkpoint that the round verified, so that what is shown is proven to be
+ * what the unit signed.
  *
- * The audit is a seam: {@link Auditor} receives the verified entries; the
- * default runs @casetrail/supervise's `audit`, which replays every adopted
- * pack over the whole history (O(entries) time and memory, rerun only when
- * the ledger grew). A ledger-level audit call can replace it unchanged.
+ * The audit is a seam: an {@link Auditor} is given the unit, its ledger
+ * file, its key and that checkpoint; the default, {@link supervisionAuditor},
+ * is `auditLedger` (the ledger verified with supervision's validators, then
+ * every adopted pack replayed with bounded memory).
  */
-import type { Ledger } from '@casetrail/core';
-import { REDACTED, TYPES, adoptedPacks, audit, parseSystemPayload, type LedgerEntry as SupervisedEntry } from '@casetrail/supervise';
-import { LedgerError, MerkleAccumulator, equalBytes, leafHash, payloadCommitment } from '@casetrail/verify';
+import { auditLedger, ledgerAlerts, openAlerts, type CheckpointRef } from '@casetrail/supervise/ledger';
+import type { NoteVerifier } from '@casetrail/verify';
 
 /** What the monitor keeps and shows of an audit. */
 export interface MonitorAudit {
   ok: boolean;
-  /** Findings of every severity. */
+  /** Findings of every severity (with verification's issues when the ledger did not verify). */
   findings: number;
   /** Findings of severity error. */
   errors: number;
   /** Packs adopted in the ledger. */
   packs: number;
-  /** The first finding of severity error, if any. */
-  first?: { code: string; seq: number; message: string };
+  /** The first finding of severity error, if any (`seq` absent for a verification issue of the file as a whole). */
+  first?: { code: string; seq?: number; message: string };
 }
 
-/** The supervision audit of one unit, given its verified entries in seq order. */
-export type Auditor = (input: { unit: string; entries: readonly SupervisedEntry[] }) => MonitorAudit | Promise<MonitorAudit>;
+/** What an auditor is given: a unit, its ledger file and key, and the checkpoint whose history is audited. */
+export interface AuditInput {
+  unit: string;
+  /** The ledger file, as configured. */
+  ledger: string;
+  /** The unit's verifier key, from the configuration. */
+  vkey: NoteVerifier;
+  /** The newest checkpoint, its signature checked and its ledger verified this round. */
+  checkpoint: CheckpointRef;
+}
 
-/** The default auditor: @casetrail/supervise's replay of the adopted packs. */
-export const supervisionAuditor: Auditor = ({ entries }) => {
-  const r = audit(entries);
-  const errors = r.findings.filter((f) => f.severity === 'error');
+/** The supervision audit of one unit. What it throws makes the unit's round an operational error, except STORED_ENTRY_INVALID (the file is not the checkpoint's history: INCONSISTENT). */
+export type Auditor = (input: AuditInput) => MonitorAudit | Promise<MonitorAudit>;
+
+/** The default auditor: @casetrail/supervise's audit of a ledger file (`auditLedger`), of the checkpoint's history. */
+export const supervisionAuditor: Auditor = async ({ ledger, vkey, checkpoint }) => {
+  const r = await auditLedger(ledger, { vkey, checkpoint });
+  if (r.audit === null) {
+    // The file did not verify for the audit (it verifies every entry, whatever the round's mode).
+    const errors = r.verification.issues.filter((i) => i.severity === 'error');
+    const first = errors[0];
+    return {
+      ok: false,
+      findings: r.verification.issueCount,
+      errors: errors.length,
+      packs: 0,
+      ...(first === undefined ? {} : { first: { code: first.code, ...(first.seq === undefined ? {} : { seq: first.seq }), message: `verification before the audit: ${first.message}` } }),
+    };
+  }
+  const errors = r.audit.findings.filter((f) => f.severity === 'error');
   const first = errors[0];
   return {
     ok: r.ok,
-    findings: r.findings.length,
+    findings: r.audit.findings.length,
     errors: errors.length,
-    packs: r.packs.length,
+    packs: r.audit.packs.length,
     ...(first === undefined ? {} : { first: { code: first.code, seq: first.seq, message: first.message } }),
   };
 };
@@ -51,67 +75,14 @@ export interface AlertOverview {
 }
 
 /**
- * Reads entries 0 … size−1 of the ledger, re-hashing each from its bytes
- * and checking its payload against its commitment, and proves them to be
- * the tree of the checkpoint (size, root) by recomputing its root.
- * @returns the entries as the supervision engine reads them
- * @throws LedgerError INCONSISTENT (the entries read are not that tree: the
- *   file changed under the monitor), VERIFICATION_FAILED (a payload that
- *   does not match its commitment)
+ * The open alerts of the checkpoint's history (`ledgerAlerts` with the
+ * checkpoint: each alert, disposition and adoption proven in its tree) as
+ * `openAlerts` counts them. Malformed supervision entries are not counted:
+ * the audit reports them.
+ * @throws SupervisionError STORED_ENTRY_INVALID for an entry that does not check or is not in the checkpoint's tree
  */
-export async function readCheckpointEntries(ledger: Ledger, cp: { size: number; root: Uint8Array }): Promise<SupervisedEntry[]> {
-  const acc = new MerkleAccumulator();
-  const out: SupervisedEntry[] = [];
-  for await (const e of ledger.stream()) {
-    if (e.seq >= cp.size) break;
-    if (e.seq !== out.length) throw new LedgerError('INCONSISTENT', `entry ${out.length} is missing from the ledger read back`, { seq: out.length });
-    acc.push(leafHash(e.bytes));
-    // Reads show verified bytes only: an entry that does not decode has no `entry`.
-    const x = e.entry;
-    if (x === undefined) throw new LedgerError('VERIFICATION_FAILED', `entry ${e.seq} does not decode from its bytes`, { seq: e.seq });
-    let payload: string | undefined;
-    if (!e.redacted) {
-      if (e.payload === null || e.salt === null || !equalBytes(payloadCommitment(e.salt, e.payload), x.commit)) {
-        throw new LedgerError('VERIFICATION_FAILED', `the payload of entry ${e.seq} does not match its commitment`, { seq: e.seq });
-      }
-      payload = new TextDecoder().decode(e.payload);
-    }
-    out.push({ seq: x.seq, time: x.time, caseId: x.caseId, step: x.step, type: x.type, actor: x.actor, data: e.redacted ? REDACTED : e.data, ...(payload === undefined ? {} : { payload }) });
-  }
-  if (out.length !== cp.size || !equalBytes(acc.root(), cp.root)) {
-    throw new LedgerError('INCONSISTENT', `the entries read back are not the tree of the checkpoint of size ${cp.size}: the ledger changed while it was being read`, { size: cp.size });
-  }
-  return out;
-}
-
-/**
- * Open alerts (recorded `casetrail.alert` entries not disposed of by a
- * `casetrail.alert.disposed` entry), by level, and the cases with an open
- * alert of a deadline or escalation rule. Malformed supervision entries are
- * not counted: the audit reports them.
- */
-export function alertOverview(entries: readonly SupervisedEntry[]): AlertOverview {
-  const kinds = new Map<string, ReadonlyMap<string, { kind: string }>>();
-  for (const { pack } of adoptedPacks(entries)) kinds.set(pack.hash, pack.ruleById);
-  const open = new Map<number, { level: string; caseId: string; overdue: boolean }>();
-  for (const e of entries) {
-    try {
-      if (e.type === TYPES.alert && e.data !== REDACTED) {
-        const a = parseSystemPayload(TYPES.alert, e.payload ?? { value: e.data }, e);
-        const kind = kinds.get(a.pack)?.get(a.rule)?.kind;
-        open.set(e.seq, { level: a.level, caseId: e.caseId, overdue: kind === 'deadline' || kind === 'escalate' });
-      } else if (e.type === TYPES.alertDisposed && e.data !== REDACTED) {
-        open.delete(parseSystemPayload(TYPES.alertDisposed, e.payload ?? { value: e.data }, e).alert);
-      }
-    } catch {
-      // a malformed supervision entry: the audit's to report
-    }
-  }
-  const alerts: Record<string, number> = {};
-  const overdue = new Set<string>();
-  for (const a of open.values()) {
-    alerts[a.level] = (alerts[a.level] ?? 0) + 1;
-    if (a.overdue) overdue.add(a.caseId);
-  }
-  return { alerts, overdue: overdue.size };
+export async function alertOverview(ledger: string, checkpoint: CheckpointRef): Promise<AlertOverview> {
+  const { alerts } = await ledgerAlerts(ledger, { checkpoint });
+  const open = openAlerts(alerts);
+  return { alerts: open.byLevel, overdue: open.overdueCases };
 }

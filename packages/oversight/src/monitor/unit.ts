@@ -8,23 +8,26 @@
  *    (same size, another root) or a consistency proof from the last one
  *    seen that fails is a failure, and both notes are kept as evidence;
  * 3. `verified` — the ledger verified fully the first time (and every
- *    `fullEvery`), else incrementally from the last checkpoint seen;
- * 4. `audited` — the supervision audit and the overview, from entries bound
- *    to the newest checkpoint (overview.ts), redone when the ledger grew;
+ *    `fullEvery`), else incrementally from the last checkpoint seen, with
+ *    supervision's validators for its system entries (as `casetrail verify`);
+ * 4. `audited` — the supervision audit and the overview of the newest
+ *    checkpoint's history (overview.ts), redone when the ledger grew;
  * 5. the witness's cosignature, when the monitor is the units' witness
  *    (cosigner.ts).
  *
  * The unit's state moves to the newest checkpoint only when steps 1–3 found
- * nothing wrong.
+ * nothing wrong and step 4 read the checkpoint's history (docs/oversight.md
+ * §5.2).
  */
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { Ledger, verifyLedger } from '@casetrail/core';
+import { isSupervisionError } from '@casetrail/supervise';
 import { supervisionValidators } from '@casetrail/supervise/ledger';
 import { equalBytes, openCheckpoint, parseVerifierKey, toBase64, toHex, verifyWitnessBody, type Checkpoint, type NoteVerifier } from '@casetrail/verify';
 import { keepRecord } from '../durable/records.js';
 import type { MonitoredLedger } from './config.js';
-import { alertOverview, readCheckpointEntries, type Auditor, type MonitorAudit } from './overview.js';
+import { alertOverview, type Auditor, type MonitorAudit } from './overview.js';
 import { seenRoot, type SeenCheckpoint, type UnitState } from './state.js';
 
 /** Problem codes of a unit in a round (docs/errors.md "Monitor problems"). */
@@ -194,7 +197,7 @@ export async function verified(r: UnitRound, ctx: UnitContext): Promise<boolean>
   return true;
 }
 
-/** Step 4: the supervision audit and the overview, from entries bound to the newest checkpoint. */
+/** Step 4: the supervision audit and the overview of the newest checkpoint's history. */
 export async function audited(r: UnitRound, ctx: UnitContext): Promise<UnitState['audited']> {
   const cp = r.newest!;
   const cached = r.before?.audited;
@@ -202,22 +205,23 @@ export async function audited(r: UnitRound, ctx: UnitContext): Promise<UnitState
   if (cached !== null && cached !== undefined && cached.size === cp.size && r.last !== null && r.last.size === cp.size) {
     a = cached;
   } else {
-    let entries;
+    const checkpoint = { size: cp.size, root: cp.root };
     try {
-      entries = await readCheckpointEntries(r.ledger!, cp);
+      const audit = await ctx.auditor({ unit: r.cfg.unit, ledger: r.cfg.ledger, vkey: r.verifier, checkpoint });
+      a = { size: cp.size, audit, ...(await alertOverview(r.cfg.ledger, checkpoint)) };
     } catch (e) {
-      problem(r, 'INCONSISTENT', (e as Error).message);
+      // The entries read are not the verified checkpoint's history: the file changed under the monitor.
+      if (!isSupervisionError(e, 'STORED_ENTRY_INVALID')) throw e;
+      problem(r, 'INCONSISTENT', e.message);
       return null;
     }
-    const audit = await ctx.auditor({ unit: r.cfg.unit, entries });
-    a = { size: cp.size, audit, ...alertOverview(entries) };
   }
   r.report.audit = a.audit;
   r.report.alerts = a.alerts;
   r.report.overdue = a.overdue;
   if (!a.audit.ok) {
     const f = a.audit.first;
-    problem(r, 'AUDIT_FAILED', `the supervision audit found ${a.audit.errors} error(s)${f === undefined ? '' : `; first: ${f.code} at entry ${f.seq}: ${f.message}`}`);
+    problem(r, 'AUDIT_FAILED', `the supervision audit found ${a.audit.errors} error(s)${f === undefined ? '' : `; first: ${f.code}${f.seq === undefined ? '' : ` at entry ${f.seq}`}: ${f.message}`}`);
   }
   return a;
 }
