@@ -13,6 +13,7 @@ installNodeCrypto();
 export * from './pure.js';
 export { installNodeCrypto, nodeHashes, nodeEd25519 } from './node/node-crypto.js';
 export { resolveSigner, readSignerKeyFile, type SignerInput } from './node/signer.js';
+export { openTempFile, writeTempFile, linkNewFile, removeFile, syncDirectoryOf } from './node/durable-file.js';
 export { Ledger, verifyLedger } from './ledger/ledger.js';
 export { prepareStatement } from './ledger/prepare.js';
 export { checkedCheckpoint, type BundleExport, type BundleExportOptions, type BundleWriter, type TlogProofFile, type WitnessBodyFile, type WitnessBodyOptions } from './ledger/evidence.js';

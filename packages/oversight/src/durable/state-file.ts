@@ -4,7 +4,8 @@
  *
  * Policy: a state file is replaced atomically — written to a temporary file
  * created with O_CREAT|O_EXCL|O_NOFOLLOW (mode 0600) in the same directory,
- * fsynced, renamed over the old name, and the directory fsynced — so that a
+ * fsynced, renamed over the old name, and the directory fsynced (the core's
+ * durable writes, node/durable-file.ts) — so that a
  * crash leaves the old state or the new one, never half of one (tlog-witness:
  * "the witness MUST persist the new checkpoint before responding"). A state
  * file is read without following a symbolic link, must be a regular file of
@@ -12,9 +13,8 @@
  * others: whoever can replace it can roll the state back, which is exactly
  * what a witness exists to prevent.
  */
-import { randomBytes } from 'node:crypto';
-import { closeSync, constants, fstatSync, fsyncSync, linkSync, lstatSync, mkdirSync, openSync, readSync, renameSync, unlinkSync, writeSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, readSync, renameSync } from 'node:fs';
+import { linkNewFile, removeFile, syncDirectoryOf, writeTempFile } from '@casetrail/core';
 import { LedgerError } from '@casetrail/verify';
 
 /** Largest state file read: far above what the bounded layouts reach. */
@@ -95,35 +95,6 @@ export function readStateFile(path: string): string | undefined {
   }
 }
 
-function syncDir(dir: string): void {
-  let fd: number | undefined;
-  try {
-    fd = openSync(dir, 'r');
-    fsyncSync(fd);
-  } catch {
-    // Not every file system lets a directory be fsynced; the file itself is.
-  } finally {
-    if (fd !== undefined) closeSync(fd);
-  }
-}
-
-/** Writes `content` to a new temporary file beside `path` (O_EXCL|O_NOFOLLOW), fsynced; returns its name. */
-function writeTemp(path: string, content: string | Uint8Array, mode: number): string {
-  const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
-  const fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, mode);
-  const bytes = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
-  try {
-    for (let done = 0; done < bytes.length; ) done += writeSync(fd, bytes, done, bytes.length - done);
-    fsyncSync(fd);
-  } catch (e) {
-    closeSync(fd);
-    unlinkSync(tmp);
-    throw e;
-  }
-  closeSync(fd);
-  return tmp;
-}
-
 /**
  * Replaces the state file at `path` atomically (the policy above). A
  * symbolic link or a directory at `path` is refused, never followed.
@@ -136,18 +107,14 @@ export function replaceStateFile(path: string, content: string, mode = 0o600): v
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
   }
-  const tmp = writeTemp(path, content, mode);
+  const tmp = writeTempFile(path, content, mode);
   try {
     renameSync(tmp, path);
   } catch (e) {
-    try {
-      unlinkSync(tmp);
-    } catch {
-      // already gone
-    }
+    removeFile(tmp);
     throw e;
   }
-  syncDir(dirname(path));
+  syncDirectoryOf(path);
 }
 
 /**
@@ -156,24 +123,14 @@ export function replaceStateFile(path: string, content: string, mode = 0o600): v
  * @returns false when `path` already exists (nothing written)
  */
 export function createFileOnce(path: string, content: string | Uint8Array, mode = 0o600): boolean {
-  const tmp = writeTemp(path, content, mode);
+  const tmp = writeTempFile(path, content, mode);
   try {
-    renameNoReplace(tmp, path);
+    linkNewFile(tmp, path);
   } catch (e) {
-    try {
-      unlinkSync(tmp);
-    } catch {
-      // already gone
-    }
+    removeFile(tmp);
     if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
     throw e;
   }
-  syncDir(dirname(path));
+  syncDirectoryOf(path);
   return true;
-}
-
-/** link + unlink: a rename that refuses an existing target (EEXIST); node:fs has no renameat2(RENAME_NOREPLACE). */
-function renameNoReplace(from: string, to: string): void {
-  linkSync(from, to);
-  unlinkSync(from);
 }
