@@ -4,6 +4,7 @@
 // only the ledger's key reads them as before; one with a witness policy
 // finds the cosignatures there.
 import { afterAll, describe, expect, it } from 'vitest';
+import type { BundleStep } from '../src/index.js';
 import {
   ed25519PublicKey,
   evaluateWitnessPolicy,
@@ -12,6 +13,7 @@ import {
   parseTlogProof,
   parseWitnessBody,
   signCosignature,
+  toBase64,
   verifyBundle,
   verifyEntryProof,
   witnessPolicy,
@@ -63,5 +65,54 @@ describe('artifacts carry the cosignatures stored with their checkpoint', () => 
     expect(r.ok).toBe(false);
     expect(r.issues.map((i) => [i.code, i.line])).toEqual([['WITNESS_QUORUM_NOT_MET', 1]]);
     expect(r.checked.proofs).toBe(3);
+  });
+});
+
+describe('a bundle with steps under a witness policy: the policy, the strictness and the erasure refusal together', () => {
+  /** A cosigned case whose first payload was erased, and its bundle with that payload written back by whoever exported it. */
+  async function cosignedErasure(): Promise<{ hostile: string; secret: string }> {
+    const ledger = await newLedger();
+    await ledger.append({ caseId: 'P', type: 'complaint', actor: 'clerk', data: { name: '刘某' } });
+    const original = await ledger.get(0);
+    await ledger.append({ caseId: 'P', type: 'reviewed', actor: 'officer', data: { ok: true } });
+    await ledger.redact(0, { reason: 'erasure request', actor: 'dpo' });
+    const cp = (await ledger.latestCheckpoint())!;
+    for (const [i, s] of seeds.entries()) await ledger.attachCosignature(cp.size, signCosignature(cp.note, names[i]!, s, 1_795_000_000), keys[i]!);
+    let honest = '';
+    await ledger.exportBundle((l) => void (honest += l), { caseId: 'P' });
+    await ledger.close();
+    const ls = honest.split('\n');
+    const o = JSON.parse(ls[1]!);
+    delete o.redaction;
+    o.payload = toBase64(original.payload!);
+    o.salt = toBase64(original.salt!);
+    ls[1] = JSON.stringify(o);
+    return { hostile: ls.join('\n'), secret: toBase64(original.payload!) };
+  }
+  const run = async (bundle: string, quorum: number, witnesses = keys) => {
+    const steps: BundleStep[] = [];
+    const report = await verifyBundle(bundle, KEYS.vkey, { witnessPolicy: witnessPolicy(witnesses, quorum), onStep: (st) => void steps.push(st) });
+    return { steps, report };
+  };
+
+  it('attacker first: the policy is met, yet the erased payload is refused at its step and the report fails on the redaction line', async () => {
+    const { hostile, secret } = await cosignedErasure();
+    const { steps, report } = await run(hostile, 2);
+    expect(report.witnessed).toMatchObject({ ok: true, quorum: 2 });
+    expect(steps[0]).toMatchObject({ seq: 0, proven: true, payload: { state: 'refused' } });
+    expect(steps.some((st) => st.payload.state === 'verified' && toBase64(st.payload.bytes) === secret)).toBe(false);
+    expect(report.issues.map((i) => i.code)).toEqual(['REDACTION_INVALID']);
+    expect(await verifyBundle(hostile, KEYS.vkey, { witnessPolicy: witnessPolicy(keys, 2) })).toEqual(report);
+  });
+
+  it('a witness the bundle lacks: the policy fails on line 1 beside the refusal, and still no step carries the erased payload', async () => {
+    const { hostile, secret } = await cosignedErasure();
+    const other = formatCosignatureVerifierKey('county.example/witness', ed25519PublicKey(new Uint8Array(32).fill(7)));
+    const { steps, report } = await run(hostile, 2, [keys[0]!, other]);
+    expect(report.issues.map((i) => [i.code, i.line])).toEqual([
+      ['WITNESS_QUORUM_NOT_MET', 1],
+      ['REDACTION_INVALID', 4],
+    ]);
+    expect(steps.some((st) => st.payload.state === 'verified' && toBase64(st.payload.bytes) === secret)).toBe(false);
   });
 });
