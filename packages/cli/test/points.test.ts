@@ -111,6 +111,21 @@ describe('violations and points', () => {
     expect((await ct(['points', 'cases.ledger', '--format', 'pdf'])).code).toBe(2);
     expect((await ct(['points', 'cases.ledger', '--period', '2025-13'])).code).toBe(2);
   });
+
+  it('a ledger whose pack has no points model: POINTS_MODEL_MISSING (exit 2), nothing written', async () => {
+    const dir = tempDir();
+    const ct = runner(cli, () => dir);
+    expect((await ct(['init', 'plain.ledger', '--origin', 'plain.example'])).code).toBe(0);
+    for (const argv of [
+      ['points', 'plain.ledger', '--json'],
+      ['record', 'plain.ledger', 'clerk:wang', '--json'],
+      ['summary', 'plain.ledger', '--period', '2025', '--actor', 'director:chen', '--json'],
+    ]) {
+      const r = await ct(argv);
+      expect([r.code, json(r).error.code], argv.join(' ')).toEqual([2, 'POINTS_MODEL_MISSING']);
+    }
+    expect((await ledgerState(join(dir, 'plain.ledger'))).size).toBe(0);
+  });
 });
 
 describe('summaries and the audit', () => {
