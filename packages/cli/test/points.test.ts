@@ -128,6 +128,26 @@ describe('violations and points', () => {
   });
 });
 
+describe('--time on every command that writes, and times never go back', () => {
+  it('alerts dispose, violations record and revoke, summary: a time before the latest entry is TIME_ORDER (exit 2), nothing written', async () => {
+    const { ct, dir, app, alert } = await ledger();
+    const size = (await ledgerState(join(dir, 'cases.ledger'))).size;
+    const early = '2025-12-31T22:00+08:00';
+    for (const argv of [
+      ['alerts', 'dispose', 'cases.ledger', String(alert), '--actor', 'chief:zhang', '--outcome', 'violation', '--reason', '属实', '--time', early],
+      ['violations', 'record', 'cases.ledger', '--subject', 'clerk:wang', '--code', 'order.review-before-decision', '--points', '2', '--evidence', String(app), '--actor', 'inspector:sun', '--reason', 'x', '--time', early],
+      ['summary', 'cases.ledger', '--period', '2024', '--actor', 'director:chen', '--time', early],
+    ]) {
+      const r = await ct([...argv, '--json']);
+      expect([r.code, json(r).error.code], argv.slice(0, 2).join(' ')).toEqual([2, 'TIME_ORDER']);
+    }
+    expect((await ledgerState(join(dir, 'cases.ledger'))).size).toBe(size);
+    const d = json(await ct(['alerts', 'dispose', 'cases.ledger', String(alert), '--actor', 'chief:zhang', '--outcome', 'violation', '--reason', '属实', '--time', '2026-01-02T09:00+08:00', '--json']));
+    const rv = await ct(['violations', 'revoke', 'cases.ledger', String(d.violation.seq), '--actor', 'committee:li', '--reason', 'x', '--time', early, '--json']);
+    expect([rv.code, json(rv).error.code]).toEqual([2, 'TIME_ORDER']);
+  });
+});
+
 describe('summaries and the audit', () => {
   it('summary of an ended period only, once unless amended; audit recomputes it', async () => {
     const { ct, alert } = await ledger();
