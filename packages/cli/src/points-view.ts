@@ -52,6 +52,8 @@ export function pointsJson(r: PointsReport) {
     violations: [...r.violations.values()].sort((a, b) => a.seq - b.seq).map(violationJson),
     summaries: r.summaries,
     malformed: r.malformed,
+    checked: r.checked,
+    invalid: r.invalid.map((x) => ({ seq: x.seq, subject: x.subject, code: x.code, problem: x.problem })),
   };
 }
 

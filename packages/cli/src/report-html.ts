@@ -129,6 +129,7 @@ export function pointsHtml(r: PointsReport, steps: ReadonlyMap<number, StepRef>,
   }
   body += stepAnchors(steps, zone);
   body += verificationSection(v, zoneName, generated);
+  for (const x of r.invalid) body += `<p class="bad">✘ 违规记录 #${html(x.seq)} (${html(x.code)}, ${html(x.subject)}) 校验不通过，未计入 — does not check at its position, not counted: ${html(x.problem)}</p>\n`;
   if (r.malformed.length > 0) body += `<p class="bad">✘ malformed entries of the violations ledger: ${r.malformed.map((x) => html(x)).join(', ')} — run casetrail audit</p>\n`;
   return page(`违规扣分台账 ${r.period}`, body);
 }

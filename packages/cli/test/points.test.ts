@@ -15,7 +15,7 @@ import { cleanup, ledgerState, repoRoot, requireBuild, runner, tempDir, type Res
 requireBuild();
 const cli = await import('../src/index.js');
 const core = await import('@casetrail/core');
-const { POINTS_TYPES, encodeSummary } = await import('@casetrail/supervise');
+const { POINTS_TYPES, encodeSummary, encodeViolation } = await import('@casetrail/supervise');
 const { supervisionRegistry } = await import('@casetrail/supervise/ledger');
 const { csvCell } = await import('../src/points-view.js');
 const { html } = await import('../src/report-html.js');
@@ -186,6 +186,36 @@ describe('summaries and the audit', () => {
     expect(audit.code).toBe(1);
     expect(json(audit).audit.findings).toMatchObject([{ code: 'SUMMARY_DIFFERS', seq: r!.seq, subject: 'cashier:zhao' }]);
     expect((await ct(['audit', 'cases.ledger', '--vkey', 'cases.vkey'])).out).toMatch(/✘ SUMMARY_DIFFERS at entry \d+: case casetrail\.system, subject cashier:zhao: .*recorded deducted 0/);
+  });
+});
+
+describe('attacker order: a violation planted through the core', () => {
+  it('points says it counts entries as recorded; points --check and the HTML report check each, and do not count it', async () => {
+    const { ct, dir, fee } = await ledger();
+    // Someone with write access to the file, without supervision's checks, charges an innocent clerk.
+    const key = core.readSignerKeyFile(join(dir, 'cases.ledger.key'));
+    const l = await core.Ledger.open(join(dir, 'cases.ledger'), { signer: key });
+    l.use(supervisionRegistry());
+    const planted = encodeViolation({ alert: null, at: Date.parse('2025-12-31T15:30:00Z'), code: 'fee.over-standard', evidence: [fee], points: 3, reason: '栽赃', subject: 'clerk:innocent' });
+    const [p] = await l.appendSystem([{ caseId: 'XK-1', type: POINTS_TYPES.violation, actor: 'mallory', payload: core.utf8(planted), time: Date.parse('2026-01-02T01:00Z') }]);
+    await l.close();
+    const plain = await ct(['points', 'cases.ledger', '--period', '2025']);
+    expect(plain.code).toBe(0);
+    expect(plain.out).toContain('violations counted as recorded: --check (or `casetrail audit`) checks each at its position');
+    const checked = await ct(['points', 'cases.ledger', '--period', '2025', '--check', '--json']);
+    expect(checked.code).toBe(1);
+    expect(json(checked)).toMatchObject({ checked: true, subjects: [], invalid: [{ seq: p!.seq, subject: 'clerk:innocent', code: 'fee.over-standard', problem: expect.stringMatching(/not concerned by the evidence/) }] });
+    expect((await ct(['points', 'cases.ledger', '--period', '2025', '--check'])).out).toMatch(new RegExp(`✘ violation ${p!.seq} \\(fee.over-standard, clerk:innocent\\) does not check at its position, not counted`));
+    const page = await ct(['points', 'cases.ledger', '--period', '2025', '--format', 'html', '--vkey', 'cases.vkey']);
+    expect(page.code).toBe(1);
+    expect(page.out).toContain('✘ 未通过 failed');
+    expect(page.out).toContain(`违规记录 #${p!.seq} (fee.over-standard, clerk:innocent) 校验不通过，未计入`);
+    expect(page.out).toContain('本期无违规 No violation in this period.');
+    // The honest summary refuses to count it (supervision's writer), and the audit names it.
+    const s = await ct(['summary', 'cases.ledger', '--period', '2025', '--actor', 'director:chen', '--json']);
+    expect([s.code, json(s).error.code]).toEqual([2, 'SUMMARY_INVALID']);
+    const audit = await ct(['audit', 'cases.ledger', '--vkey', 'cases.vkey', '--json']);
+    expect(json(audit).audit.findings).toMatchObject([{ code: 'VIOLATION_INVALID', seq: p!.seq, subject: 'clerk:innocent' }]);
   });
 });
 

@@ -6,8 +6,12 @@
  * shown apart), read from the checked bytes of the violations ledger's
  * entries by the type index. `--format html` is the report people read: it
  * verifies the ledger under --vkey and audits it first, and shows only what
- * that verification covered. Exit 1 when an entry of the violations ledger
- * is malformed, or (html) when the ledger does not verify or its audit fails.
+ * that verification covered. Without --check (html: always checked) the
+ * violations are counted as recorded; with it, each is checked at its
+ * position as `audit` does, and one that does not check is listed and not
+ * counted. Exit 1 when an entry of the violations ledger is malformed or a
+ * checked violation does not check, or (html) when the ledger does not
+ * verify or its audit fails.
  */
 import type { Command } from 'commander';
 import { formatVerifierKey } from '@casetrail/core';
@@ -30,6 +34,8 @@ export interface PointsOptions {
   period?: string;
   subject?: string;
   unit?: string;
+  /** check each violation counted at its position, as `audit` does */
+  check?: boolean;
   format?: string;
   vkey?: string;
   out?: string;
@@ -104,23 +110,27 @@ export async function points(opts: PointsOptions, io: Io): Promise<number> {
       await write(io.stdout, checked.failed + paint(io).bad('✘ no report: the ledger does not verify under the key given\n'));
       return EXIT.FAILED;
     }
-    const r = await ledgerPoints(path, { ...filter, size: checked.v.size });
+    const r = await ledgerPoints(path, { ...filter, size: checked.v.size, check: true });
     const cited = [...r.violations.values()].flatMap((v) => v.evidence);
     const steps = await ledgerSteps(path, cited);
     const zone = zoneOf(io, opts.tz ?? r.pack.zone);
     const page = pointsHtml(r, steps, { ...checked.v, ledger: opts.ledger }, zone, zone.name, utcIso(Date.now()));
     await emitReport(io, opts.out, opts.force, page, `the report of ${r.period}`);
-    return checked.audited && r.malformed.length === 0 ? EXIT.OK : EXIT.FAILED;
+    return checked.audited && r.malformed.length === 0 && r.invalid.length === 0 ? EXIT.OK : EXIT.FAILED;
   }
-  const r = await ledgerPoints(path, filter);
+  const r = await ledgerPoints(path, { ...filter, ...(opts.check === true ? { check: true } : {}) });
   if (opts.json) await emitReport(io, opts.out, opts.force, JSON.stringify(pointsJson(r), null, 2) + '\n', `the totals of ${r.period}`);
   else if (format === 'csv') await emitReport(io, opts.out, opts.force, pointsCsv(r), `the totals of ${r.period}`);
   else {
     let out = pointsText(r, zoneOf(io, opts.tz), io);
     for (const seq of r.malformed) out += paint(io).bad(`✘ entry ${seq} of the violations ledger is malformed (docs/supervision.md §14.3): run \`casetrail audit\`\n`);
+    for (const x of r.invalid) out += paint(io).bad(`✘ violation ${x.seq} (${printable(x.code)}, ${printable(x.subject)}) does not check at its position, not counted: ${printable(x.problem)}\n`);
+    out += r.checked
+      ? paint(io).dim(r.invalid.length === 0 ? 'every violation counted was checked at its position\n' : '')
+      : paint(io).dim('violations counted as recorded: --check (or `casetrail audit`) checks each at its position\n');
     await write(io.stdout, out);
   }
-  return r.malformed.length > 0 ? EXIT.FAILED : EXIT.OK;
+  return r.malformed.length > 0 || r.invalid.length > 0 ? EXIT.FAILED : EXIT.OK;
 }
 
 export const pointsCli = defineCommand<PointsOptions>({
@@ -132,6 +142,7 @@ export const pointsCli = defineCommand<PointsOptions>({
       .option('--period <period>', 'a year (2026), quarter (2026-Q3) or month (2026-11); default: the current cycle by the ledger\'s clock')
       .option('--subject <id>', 'only this subject (its violations are listed)')
       .option('--unit <id>', 'only the subjects of this unit')
+      .option('--check', "check each violation counted at its position, as audit does, and count only those that check (reads each one's case)")
       .option('--format <format>', 'text (default), csv (UTF-8 with a BOM) or html (a self-contained report; needs --vkey)')
       .addOption(vkeyOption(false, "the ledger's verifier key, or a file holding it (--format html)"))
       .addOption(outOption('write the csv, html or json to this new file instead of standard output'))
@@ -144,7 +155,7 @@ export const pointsCli = defineCommand<PointsOptions>({
       ),
   options: ([ledger], o) => ({
     ledger: req(ledger, '<ledger>'),
-    ...defined({ period: str(o, 'period'), subject: str(o, 'subject'), unit: str(o, 'unit'), format: str(o, 'format'), vkey: str(o, 'vkey'), out: str(o, 'out'), force: flag(o, 'force'), tz: str(o, 'tz'), json: flag(o, 'json') }),
+    ...defined({ period: str(o, 'period'), subject: str(o, 'subject'), unit: str(o, 'unit'), check: flag(o, 'check'), format: str(o, 'format'), vkey: str(o, 'vkey'), out: str(o, 'out'), force: flag(o, 'force'), tz: str(o, 'tz'), json: flag(o, 'json') }),
   }),
   run: points,
 });

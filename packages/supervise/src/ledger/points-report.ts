@@ -23,7 +23,7 @@ import { cycleOf, parsePeriod, periodAt, periodBounds, periodFinder, periodLabel
 import { countPeriod, type ViolationRecord } from '../points/totals.js';
 import type { UnitResolver } from '../points/units.js';
 import { parseSystemPayload, type AlertPayload } from '../system-entries.js';
-import { viewUnits } from './points-writer.js';
+import { checkStoredViolations, viewUnits, type ViolationProblem } from './points-writer.js';
 import { storedEntry, storedOfType } from './stored.js';
 
 /** The pack whose points model counts: the latest adopted, with its entry. */
@@ -104,6 +104,10 @@ export interface PointsReport {
   readonly summaries: readonly number[];
   /** entries of the violations ledger whose payload does not parse */
   readonly malformed: readonly number[];
+  /** whether each violation the period counts was checked at its position (opts.check) */
+  readonly checked: boolean;
+  /** checked: the violations that do not check at their position, not counted */
+  readonly invalid: readonly ViolationProblem[];
 }
 
 async function inSnapshot<T>(location: string, fn: (view: ReadView, origin: string) => T): Promise<T> {
@@ -146,6 +150,23 @@ function sizeOf(view: ReadView, size: number | undefined): number {
   if (size === undefined) return all;
   if (!Number.isSafeInteger(size) || size < 0 || size > all) throw new RangeError(`opts.size must be an integer from 0 to ${all}`);
   return size;
+}
+
+/** The pack in force at each seq of the view (the latest adoption before it that parses), for the checks of §14.4. */
+function packsIn(view: ReadView, origin: string, before: number): (seq: number) => Pack | null {
+  const adopted: { seq: number; pack: Pack }[] = [];
+  for (const e of storedOfType(view, origin, TYPES.rulesAdopted, before)) {
+    try {
+      adopted.push({ seq: e.seq, pack: parseSystemPayload(TYPES.rulesAdopted, e.payload ?? '', e).pack });
+    } catch (err) {
+      if (!(err instanceof SupervisionError)) throw err;
+    }
+  }
+  return (seq) => {
+    let pack: Pack | null = null;
+    for (const a of adopted) if (a.seq < seq) pack = a.pack;
+    return pack;
+  };
 }
 
 /** The ledger's clock: the time of its latest entry, from its checked bytes. */
@@ -212,9 +233,10 @@ function linesOf(pack: PointsPack, period: Period, book: PointsBook, units: Unit
  * @param opts.period `2026`, `2026-Q3` or `2026-11` (default: the cycle holding the ledger's clock)
  * @param opts.subject only this subject; opts.unit only subjects of this unit
  * @param opts.size read only the first `size` entries (what a verification checked)
+ * @param opts.check check each violation the period counts at its position, as the audit does (§14.4), and count only those that check (it reads each one's case history)
  * @throws SupervisionError POINTS_MODEL_MISSING, SUMMARY_INVALID (a period that is none), STORED_ENTRY_INVALID
  */
-export async function ledgerPoints(location: string, opts: { period?: string; subject?: string; unit?: string; size?: number } = {}): Promise<PointsReport> {
+export async function ledgerPoints(location: string, opts: { period?: string; subject?: string; unit?: string; size?: number; check?: boolean } = {}): Promise<PointsReport> {
   return inSnapshot(location, (view, origin) => {
     const size = sizeOf(view, opts.size);
     const pack = pointsPackIn(view, origin, size);
@@ -223,13 +245,19 @@ export async function ledgerPoints(location: string, opts: { period?: string; su
     const { start, end } = periodBounds(period, pack.zone);
     const book = bookOf(view, origin, size);
     const units = viewUnits(view, origin);
+    let invalid: ViolationProblem[] = [];
+    if (opts.check === true) {
+      const cycleStart = periodBounds(cycleOf(period, pack.model.period)!, pack.zone).start;
+      const inPeriod = [...book.records.values()].filter((r) => r.v.at >= cycleStart && r.v.at < end && (opts.subject === undefined || r.v.subject === opts.subject));
+      invalid = checkStoredViolations(view, origin, inPeriod, packsIn(view, origin, size), units);
+    }
     const subjects = linesOf(pack, period, book, units, size).filter((s) => (opts.subject === undefined || s.subject === opts.subject) && (opts.unit === undefined || s.unit === opts.unit));
     const violations = new Map<number, ViolationRow>();
     const cycleAt = periodFinder(pack.model.period, pack.zone);
     for (const s of subjects) for (const seq of [...s.violations, ...s.revoked]) violations.set(seq, rowOf(book.records.get(seq)!, cycleAt));
     const label = periodLabel(period);
     const summaries = storedSummaries(book, label);
-    return { size, clock, pack, period: label, start, end, ended: clock !== null && clock >= end, subjects, violations, summaries, malformed: book.malformed };
+    return { size, clock, pack, period: label, start, end, ended: clock !== null && clock >= end, subjects, violations, summaries, malformed: book.malformed, checked: opts.check === true, invalid };
   });
 }
 

@@ -11,6 +11,7 @@ import { SYSTEM_CASE, type LedgerEntry } from '../entry-model.js';
 import { SupervisionError, type SupervisionErrorCode } from '../errors.js';
 import type { Pack } from '../pack-model.js';
 import { PointsBook } from '../points/book.js';
+import type { ViolationRecord } from '../points/totals.js';
 import { checkRevocation, checkViolation, confirmationOf } from '../points/checks.js';
 import { POINTS_TYPES, encodeRevocation, encodeViolation, isPointsType, parsePointsPayload, type Summary } from '../points/entries.js';
 import { cycleOf, parsePeriod, periodBounds, periodLabel } from '../points/periods.js';
@@ -156,6 +157,35 @@ export async function revocationPayload(reader: LedgerStore, seq: number, reason
   });
 }
 
+/** A violation that does not check at its position (§14.4). */
+export interface ViolationProblem {
+  readonly seq: number;
+  readonly subject: string;
+  readonly code: string;
+  readonly problem: string;
+}
+
+/**
+ * Checks violation records of a read view at their positions, as the audit
+ * and the writer do (checkViolation, the pack in force at each from
+ * `packAt`), and marks each record's `valid`: false for one that does not
+ * check (never counted), true otherwise (one whose evidence was erased
+ * since is counted). Returns the ones that do not check, ascending.
+ */
+export function checkStoredViolations(view: ReadView, origin: string, records: Iterable<ViolationRecord>, packAt: (seq: number) => Pack | null, units: UnitResolver): ViolationProblem[] {
+  const out: ViolationProblem[] = [];
+  for (const r of records) {
+    const row = r.seq > 0 ? view.entry(r.seq - 1) : undefined;
+    const previous = row === undefined ? undefined : storedEntry(view, row, origin).entry;
+    const entry = { seq: r.seq, time: r.time, caseId: r.caseId, step: 0, type: POINTS_TYPES.violation, actor: r.actor, data: null };
+    const verdict = checkViolation(r.v, entry, { pack: packAt(r.seq), history: caseHistory(view, origin, r.caseId, r.seq), previous, units });
+    // As the audit counts: a violation that does not check is never counted; one whose evidence was erased since is.
+    r.valid = verdict === null || !('problem' in verdict);
+    if (verdict !== null && 'problem' in verdict) out.push({ seq: r.seq, subject: r.v.subject, code: r.v.code, problem: verdict.problem });
+  }
+  return out.sort((a, b) => a.seq - b.seq);
+}
+
 /** The violations ledger's entries of a view, checked, in seq order. */
 export function storedBook(view: ReadView, origin: string, before: number): PointsBook {
   const all = [POINTS_TYPES.violation, POINTS_TYPES.revoked, POINTS_TYPES.summary].flatMap((t) => storedOfType(view, origin, t, before));
@@ -191,16 +221,10 @@ export async function summaryPayload(
     if (problem !== null) invalid('SUMMARY_INVALID', `cannot summarize ${periodText}: ${problem}`, { period: periodText });
     const cycleStart = periodBounds(cycle, pack.zone).start;
     const end = periodBounds(period, pack.zone).end;
-    for (const r of book.records.values()) {
-      if (r.v.at < cycleStart || r.v.at >= end) continue;
-      const row = view.entry(r.seq - 1);
-      const previous = row === undefined ? undefined : storedEntry(view, row, reader.origin).entry;
-      const verdict = checkViolation(r.v, { seq: r.seq, time: r.time, caseId: r.caseId, step: 0, type: POINTS_TYPES.violation, actor: r.actor, data: null }, { pack: packs.at(r.seq), history: caseHistory(view, reader.origin, r.caseId, r.seq), previous, units });
-      // As the audit counts: a violation that does not check is never counted; one whose evidence was erased since is.
-      r.valid = verdict === null || !('problem' in verdict);
-      if (!r.valid && r.revokedBy === null) {
-        invalid('SUMMARY_INVALID', `violation ${r.seq} (${r.v.code}, ${r.v.subject}) does not check: ${(verdict as { problem: string }).problem}; revoke it, or run \`casetrail audit\`, before summarizing`, { seq: r.seq });
-      }
+    const counted = [...book.records.values()].filter((r) => r.v.at >= cycleStart && r.v.at < end);
+    const bad = checkStoredViolations(view, reader.origin, counted, (s) => packs.at(s), units).find((x) => book.records.get(x.seq)!.revokedBy === null);
+    if (bad !== undefined) {
+      invalid('SUMMARY_INVALID', `violation ${bad.seq} (${bad.code}, ${bad.subject}) does not check: ${bad.problem}; revoke it, or run \`casetrail audit\`, before summarizing`, { seq: bad.seq });
     }
     return { payload: book.expectedSummary(pack, periodLabel(period), units, size, amends), at: size };
   });
