@@ -157,6 +157,8 @@ describe('summaries and the audit', () => {
     const s = await ct(['summary', 'cases.ledger', '--period', '2025', '--actor', 'director:chen', '--time', '2026-01-03T09:00+08:00', '--json']);
     expect(s.code, s.err).toBe(0);
     expect(json(s).summary).toMatchObject({ period: '2025', amends: null, entries: [alert + 2], subjects: [{ subject: 'cashier:zhao', deducted: 3, remaining: 9, measure: 'talk' }] });
+    expect((await ct(['summary', 'cases.ledger', '--actor', 'director:chen'])).code).toBe(2);
+    expect((await ct(['summary', 'cases.ledger', '--period', '2025'])).code).toBe(2);
     const twice = await ct(['summary', 'cases.ledger', '--period', '2025', '--actor', 'director:chen', '--json']);
     expect([twice.code, json(twice).error.code]).toEqual([2, 'SUMMARY_INVALID']);
     expect((await ct(['summary', 'cases.ledger', '--period', '2025', '--actor', 'director:chen', '--amends', String(json(s).seq)])).code).toBe(2);
@@ -329,5 +331,17 @@ describe('the worked example of docs/supervision.md §14.11, number for number',
     const audit = await ct(['audit', 'cases.ledger', '--vkey', 'cases.vkey', '--json']);
     expect(audit.code, audit.out).toBe(0);
     expect(json(audit).audit.points).toEqual({ violations: 4, revocations: 1, summaries: 2 });
+    // Each counted entry is proven in the summary: V4 and the revocation in S2.
+    for (const [seq, index] of [[v4.seq, 3], [r1.seq, 4]] as const) {
+      const pr = await ct(['summary', 'prove', 'cases.ledger', String(s2.seq), String(seq), '--json']);
+      expect(pr.code, pr.err).toBe(0);
+      const p = json(pr);
+      expect(p).toMatchObject({ summary: s2.seq, period: '2025', seq, index, size: 5, root: s2.summary.root });
+      expect(core.verifyInclusion(core.fromHex(p.leaf), p.index, p.size, p.proof.map(core.fromHex), core.fromHex(p.root))).toBe(true);
+    }
+    const notCounted = await ct(['summary', 'prove', 'cases.ledger', String(s1.seq), String(r1.seq), '--json']);
+    expect([notCounted.code, json(notCounted).error.code]).toEqual([2, 'SUMMARY_INVALID']);
+    expect((await ct(['summary', 'prove', 'cases.ledger', String(v1.seq), String(v1.seq)])).code).toBe(2);
+    expect((await ct(['summary', 'prove', 'cases.ledger', String(s1.seq), String(v2.seq)])).out).toMatch(/^entry \d+ is leaf 1 of the 4 entries summary \d+ of 2025 counts/);
   });
 });

@@ -77,3 +77,4 @@ export { checkViolation, checkRevocation, confirmationOf, chargedSubject, violat
 export { PointsBook, revocationProblem, differingSubjects, type ViolationLookup } from './points/book.js';
 export { countPeriod, countedRoot, summaryOf, periodProblem, type ViolationRecord, type Totals } from './points/totals.js';
 export { NO_UNITS, ledgerUnits, type UnitResolver } from './points/units.js';
+export { summaryInclusionPath } from './points/summary-proof.js';

@@ -12,6 +12,8 @@ import { SupervisionError, loadPack, type SupervisionErrorCode } from '../src/in
 import { measureReached, remainingPoints } from '../src/points/model.js';
 import { cycleOf, parsePeriod, periodAt, periodBounds, periodFinder, periodLabel } from '../src/points/periods.js';
 import { examplePack, sh } from './helpers/sim-ledger.js';
+import { leafHash, rootFromLeaves, utf8, verifyInclusion } from '@casetrail/core/pure';
+import { summaryInclusionPath } from '../src/points/summary-proof.js';
 
 const ENGINE_TEST = readFileSync(new URL('./vectors/inputs/engine-test.yaml', import.meta.url), 'utf8');
 
@@ -177,5 +179,21 @@ describe('calendar periods in the pack’s zone', () => {
     expect(periodLabel(cycleOf(parsePeriod('2026-Q3')!, 'year')!)).toBe('2026');
     expect(periodLabel(cycleOf(parsePeriod('2026-11')!, 'quarter')!)).toBe('2026-Q4');
     expect(cycleOf(parsePeriod('2026')!, 'quarter')).toBeUndefined();
+  });
+});
+
+describe('an entry proven in a summary', () => {
+  it('the audit path of every leaf of 1 to 33 leaves verifies against rootFromLeaves, and not at another index or with a changed leaf', () => {
+    for (let n = 1; n <= 33; n++) {
+      const leaves = Array.from({ length: n }, (_, i) => leafHash(utf8(`entry ${i}`)));
+      const root = rootFromLeaves(leaves);
+      for (let i = 0; i < n; i++) {
+        const path = summaryInclusionPath(leaves, i);
+        expect(verifyInclusion(leaves[i]!, i, n, path, root), `${i} of ${n}`).toBe(true);
+        if (n > 1) expect(verifyInclusion(leaves[i]!, (i + 1) % n, n, path, root)).toBe(false);
+        expect(verifyInclusion(leafHash(utf8('another')), i, n, path, root)).toBe(false);
+      }
+    }
+    expect(() => summaryInclusionPath([], 0)).toThrow(RangeError);
   });
 });

@@ -7,7 +7,8 @@
  * recomputes it. Refused (SUMMARY_INVALID, exit 2; nothing written) for a
  * period that has not ended by --time, a second summary of a period that
  * does not amend the latest, or when a violation it would count does not
- * check at its position.
+ * check at its position. `summary prove` (commands/summary/) proves one
+ * counted entry in a summary.
  */
 import type { Command } from 'commander';
 import { POINTS_TYPES, parsePointsPayload } from '@casetrail/supervise';
@@ -20,12 +21,13 @@ import { paint, printJson, printable, table, utcIso } from '../output.js';
 import { withSupervisedLedger } from '../supervision.js';
 import { checkId } from '../text.js';
 import { formatTime, parseTime, zoneOf } from '../times.js';
+import { summaryProveCli } from './summary/prove.js';
 import { checkReason } from './violations/record.js';
 
 export interface SummaryOptions {
   ledger: string;
-  period: string;
-  actor: string;
+  period?: string;
+  actor?: string;
   /** the summary this one amends (with --reason) */
   amends?: number;
   reason?: string;
@@ -38,15 +40,17 @@ export interface SummaryOptions {
 /** @returns 0; SUMMARY_INVALID or POINTS_MODEL_MISSING (exit 2) when the summary cannot be recorded */
 export async function summary(opts: SummaryOptions, io: Io): Promise<number> {
   const zone = zoneOf(io, opts.tz);
-  checkId('--actor', opts.actor);
+  if (opts.period === undefined || opts.actor === undefined) throw usage("summary needs --period and --actor (or: summary prove <ledger> <summary> <seq>)");
+  const { period, actor } = opts;
+  checkId('--actor', actor);
   if ((opts.amends === undefined) !== (opts.reason === undefined)) throw usage('--amends and --reason go together: the summary amended, and why');
   if (opts.reason !== undefined) checkReason(opts.reason);
   const time = opts.time === undefined ? undefined : parseTime(opts.time, '--time', zone);
   let got;
   try {
     got = await withSupervisedLedger(io, opts.ledger, opts.keyFile, 'recording a summary (it appends an entry and signs a checkpoint)', async (sup, ledger) => {
-      const r = await sup.summarize(opts.period, {
-        actor: opts.actor,
+      const r = await sup.summarize(period, {
+        actor,
         ...(time === undefined ? {} : { time }),
         ...(opts.amends === undefined ? {} : { amends: { summary: opts.amends, reason: opts.reason! } }),
       });
@@ -81,10 +85,13 @@ export const summaryCli = defineCommand<SummaryOptions>({
   name: 'summary',
   define: (cmd: Command) =>
     cmd
-      .description('record the summary of an ended period: totals and measures per subject, and the root over what it counted')
+      .description('record the summary of an ended period: totals and measures per subject, and the root over what it counted; `summary prove` proves an entry in it')
+      // Options after `prove` are its own.
+      .enablePositionalOptions()
       .argument('<ledger>', 'ledger file')
-      .requiredOption('--period <period>', 'a year (2026), quarter (2026-Q3) or month (2026-11) that has ended')
-      .requiredOption('--actor <id>', 'who records it')
+      // Required, and checked by the handler: commander would also require them of `summary prove`.
+      .option('--period <period>', 'required: a year (2026), quarter (2026-Q3) or month (2026-11) that has ended')
+      .option('--actor <id>', 'required: who records it')
       .option('--amends <seq>', 'the summary of the period this one replaces (with --reason)', countParser('--amends'))
       .option('--reason <text>', 'why the summary is amended')
       .option('--time <time>', 'entry time: ISO 8601 or ms since 1970 (default now; without an offset: in --tz); after the period\'s end')
@@ -94,9 +101,8 @@ export const summaryCli = defineCommand<SummaryOptions>({
       .addHelpText('after', example('casetrail summary cases.ledger --period 2026-Q3 --actor director:chen', 'casetrail summary cases.ledger --period 2026-Q3 --actor director:chen --amends 912 --reason "申诉成立，撤销一项"')),
   options: ([ledger], o) => ({
     ledger: req(ledger, '<ledger>'),
-    period: req(o['period'], '--period'),
-    actor: req(o['actor'], '--actor'),
-    ...defined({ amends: num(o, 'amends'), reason: str(o, 'reason'), time: str(o, 'time'), keyFile: str(o, 'keyFile'), tz: str(o, 'tz'), json: flag(o, 'json') }),
+    ...defined({ period: str(o, 'period'), actor: str(o, 'actor'), amends: num(o, 'amends'), reason: str(o, 'reason'), time: str(o, 'time'), keyFile: str(o, 'keyFile'), tz: str(o, 'tz'), json: flag(o, 'json') }),
   }),
   run: summary,
+  subcommands: [summaryProveCli],
 });
