@@ -72,7 +72,7 @@ export {
   type SummarySubject,
 } from './points/entries.js';
 export { remainingPoints, measureReached, subjectAllowed, type PointsModel, type ViolationCode, type Measure, type Charge, type RuleViolation, type PeriodKind } from './points/model.js';
-export { parsePeriod, periodLabel, periodBounds, periodAt, cycleOf, type Period } from './points/periods.js';
+export { parsePeriod, periodLabel, periodBounds, periodAt, periodFinder, cycleOf, type Period } from './points/periods.js';
 export { checkViolation, checkRevocation, confirmationOf, chargedSubject, violationDue, type CheckInput, type Verdict, type Confirmation } from './points/checks.js';
 export { PointsBook, revocationProblem, differingSubjects, type ViolationLookup } from './points/book.js';
 export { countPeriod, countedRoot, summaryOf, periodProblem, type ViolationRecord, type Totals } from './points/totals.js';

@@ -11,4 +11,6 @@ export { provenAdoptions, type ProvenAdoption } from './adoptions.js';
 export { storedEntry, storedEntries, storedCaseHistory, verifiedEntries, payloadText, type RowTrust } from './stored.js';
 export { auditLedger, tryPackOnLedger, ledgerAdoptions, ledgerAlerts, openAlerts, type LedgerAudit, type AuditLedgerOptions, type AdoptedPack, type AdoptedCalendar, type AlertRow, type OpenAlerts } from './reports.js';
 export type { CheckpointRef } from './checkpoint.js';
-export { ledgerPoints, ledgerRecord, ledgerSteps, proveInSummary, pointsPackIn, choosePeriod, type SummaryProof, type PointsReport, type PointsPack, type SubjectLine, type ViolationRow, type SubjectRecord, type RecordAlert, type StepRef } from './points-report.js';
+export { ledgerPoints, ledgerSteps, pointsPackIn, choosePeriod, type PointsReport, type PointsPack, type SubjectLine, type ViolationRow, type StepRef } from './points-report.js';
+export { ledgerRecord, type SubjectRecord, type RecordAlert } from './person-record.js';
+export { proveInSummary, type SummaryProof } from './summary-proof.js';

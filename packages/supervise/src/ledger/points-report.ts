@@ -2,28 +2,28 @@
  * What the violations ledger says about a ledger file (docs/supervision.md
  * §14.10), read in one snapshot of its store through the type index, every
  * row decoded from its bytes and checked (stored.ts; never an index column):
- * the live totals of a period (`points`), a person's record (`record`), and
- * the details a report shows. The pack whose points model counts is the
+ * the live totals of a period (`points`) and the details a report shows,
+ * and the helpers a person's record (person-record.ts) and a proof in a
+ * summary (summary-proof.ts) share. The pack whose points model counts is the
  * pack in force at the end of the ledger; the period's end is compared with
  * the ledger's own clock (its latest entry's time).
  *
  * What is counted is what the entries say: a violation written through the
- * core without supervision's checks is counted here as recorded, and it is
- * `audit` (which checks each at its position) and `summary` (which refuses
- * to count one that does not check) that reject it.
+ * core without supervision's checks is counted as recorded unless `check`
+ * is asked for (each then checked at its position, as `audit` does);
+ * `summary` refuses to count one that does not check.
  */
-import { openStore, rootFromLeaves, toHex, type ReadView } from '@casetrail/core';
-import { SYSTEM_CASE, TYPES, type LedgerEntry } from '../entry-model.js';
+import { openStore, type ReadView } from '@casetrail/core';
+import { TYPES, type LedgerEntry } from '../entry-model.js';
 import { SupervisionError } from '../errors.js';
 import type { Message, Pack } from '../pack-model.js';
 import { PointsBook } from '../points/book.js';
-import { POINTS_TYPES, parsePointsPayload } from '../points/entries.js';
-import { summaryInclusionPath } from '../points/summary-proof.js';
-import { measureReached, remainingPoints, type Measure, type PointsModel } from '../points/model.js';
+import { POINTS_TYPES } from '../points/entries.js';
+import { measureReached, type Measure, type PointsModel } from '../points/model.js';
 import { cycleOf, parsePeriod, periodAt, periodBounds, periodFinder, periodLabel, type Period } from '../points/periods.js';
 import { countPeriod, type ViolationRecord } from '../points/totals.js';
 import type { UnitResolver } from '../points/units.js';
-import { parseSystemPayload, type AlertPayload } from '../system-entries.js';
+import { parseSystemPayload } from '../system-entries.js';
 import { checkStoredViolations, viewUnits, type ViolationProblem } from './points-writer.js';
 import { storedEntry, storedOfType } from './stored.js';
 
@@ -111,7 +111,7 @@ export interface PointsReport {
   readonly invalid: readonly ViolationProblem[];
 }
 
-async function inSnapshot<T>(location: string, fn: (view: ReadView, origin: string) => T): Promise<T> {
+export async function inSnapshot<T>(location: string, fn: (view: ReadView, origin: string) => T): Promise<T> {
   const store = await openStore(location, { readonly: true });
   try {
     return await store.snapshot(async (view) => fn(view, store.origin));
@@ -146,7 +146,7 @@ export function pointsPackIn(view: ReadView, origin: string, before = view.size(
  * The entries a report reads: the first `size` (a report of what a
  * verification just checked), or all of the snapshot.
  */
-function sizeOf(view: ReadView, size: number | undefined): number {
+export function sizeOf(view: ReadView, size: number | undefined): number {
   const all = view.size();
   if (size === undefined) return all;
   if (!Number.isSafeInteger(size) || size < 0 || size > all) throw new RangeError(`opts.size must be an integer from 0 to ${all}`);
@@ -171,13 +171,13 @@ function packsIn(view: ReadView, origin: string, before: number): (seq: number) 
 }
 
 /** The ledger's clock: the time of its latest entry, from its checked bytes. */
-function clockOf(view: ReadView, origin: string, size: number): number | null {
+export function clockOf(view: ReadView, origin: string, size: number): number | null {
   const row = size === 0 ? undefined : view.entry(size - 1);
   return row === undefined ? null : storedEntry(view, row, origin).entry.time;
 }
 
 /** The violations ledger's entries of the view, checked from their bytes, in seq order. */
-function bookOf(view: ReadView, origin: string, before: number): PointsBook {
+export function bookOf(view: ReadView, origin: string, before: number): PointsBook {
   const all: LedgerEntry[] = [POINTS_TYPES.violation, POINTS_TYPES.revoked, POINTS_TYPES.summary].flatMap((t) => storedOfType(view, origin, t, before));
   return PointsBook.from(all.sort((a, b) => a.seq - b.seq));
 }
@@ -194,7 +194,7 @@ export function choosePeriod(pack: PointsPack, text: string | undefined, clock: 
   return p;
 }
 
-function rowOf(r: ViolationRecord, cycleOfInstant: (t: number) => Period): ViolationRow {
+export function rowOf(r: ViolationRecord, cycleOfInstant: (t: number) => Period): ViolationRow {
   const b = r.revokedBy;
   return {
     seq: r.seq,
@@ -214,7 +214,7 @@ function rowOf(r: ViolationRecord, cycleOfInstant: (t: number) => Period): Viola
 }
 
 /** The lines of a period counted from a book (the function summaries use: the same numbers). */
-function linesOf(pack: PointsPack, period: Period, book: PointsBook, units: UnitResolver, size: number): SubjectLine[] {
+export function linesOf(pack: PointsPack, period: Period, book: PointsBook, units: UnitResolver, size: number): SubjectLine[] {
   const t = countPeriod(pack.pack, pack.model, period, book.records.values(), units, size);
   return t.subjects.map((s) => ({
     subject: s.subject,
@@ -272,7 +272,7 @@ export async function ledgerSteps(location: string, seqs: Iterable<number>): Pro
   return inSnapshot(location, (view, origin) => stepsIn(view, origin, seqs));
 }
 
-function stepsIn(view: ReadView, origin: string, seqs: Iterable<number>): Map<number, StepRef> {
+export function stepsIn(view: ReadView, origin: string, seqs: Iterable<number>): Map<number, StepRef> {
   const out = new Map<number, StepRef>();
   for (const seq of seqs) {
     if (out.has(seq)) continue;
@@ -282,151 +282,4 @@ function stepsIn(view: ReadView, origin: string, seqs: Iterable<number>): Map<nu
     out.set(seq, { seq, caseId: e.caseId, step: e.step, type: e.type, actor: e.actor, time: e.time });
   }
   return out;
-}
-
-/** An alert of a person's record. */
-export interface RecordAlert extends StepRef {
-  readonly rule: string;
-  readonly level: string;
-  readonly reason: Message;
-  readonly triggeredBy: readonly number[];
-}
-
-/** A person's record (廉政档案, `record`). */
-export interface SubjectRecord {
-  readonly subject: string;
-  readonly unit: string | null;
-  readonly size: number;
-  readonly clock: number | null;
-  readonly pack: PointsPack;
-  /** every violation of the subject, revoked ones included, in seq order */
-  readonly violations: readonly ViolationRow[];
-  /** per cycle of the points model with a violation of the subject (revoked or not): the totals */
-  readonly periods: readonly { readonly period: string; readonly ended: boolean; readonly deducted: number; readonly remaining: number; readonly measure: Measure | null; readonly violations: readonly number[]; readonly revoked: readonly number[] }[];
-  /** alerts triggered by the subject's steps or cited against them, in seq order */
-  readonly alerts: readonly RecordAlert[];
-  /** the case steps the subject took (the actor index) and those cited as evidence against them, in seq order */
-  readonly steps: readonly (StepRef & { readonly role: 'actor' | 'evidence' })[];
-  /** steps beyond `maxSteps` not listed */
-  readonly moreSteps: number;
-  readonly malformed: readonly number[];
-}
-
-/**
- * A person's record: every violation of the subject with its revocation,
- * the points by period and the measures reached, the alerts their steps
- * raised or that were confirmed against them, and the case steps concerning them.
- * @param opts.maxSteps steps listed at most (default 10,000; the rest counted in moreSteps)
- * @throws SupervisionError POINTS_MODEL_MISSING, STORED_ENTRY_INVALID
- */
-export async function ledgerRecord(location: string, subject: string, opts: { maxSteps?: number; size?: number } = {}): Promise<SubjectRecord> {
-  const maxSteps = opts.maxSteps ?? 10_000;
-  return inSnapshot(location, (view, origin) => {
-    const size = sizeOf(view, opts.size);
-    const pack = pointsPackIn(view, origin, size);
-    const clock = clockOf(view, origin, size);
-    const book = bookOf(view, origin, size);
-    const units = viewUnits(view, origin);
-    const mine = [...book.records.values()].filter((r) => r.v.subject === subject).sort((a, b) => a.seq - b.seq);
-    const cycleAt = periodFinder(pack.model.period, pack.zone);
-    const violations = mine.map((r) => rowOf(r, cycleAt));
-    const cycles = [...new Set(violations.map((v) => v.period))].sort();
-    const own = new PointsBook();
-    for (const r of mine) own.records.set(r.seq, r);
-    const periods = cycles.map((label) => {
-      const period = parsePeriod(label)!;
-      const line = linesOf(pack, period, own, units, size)[0];
-      const ended = clock !== null && clock >= periodBounds(period, pack.zone).end;
-      return line === undefined
-        ? { period: label, ended, deducted: 0, remaining: remainingPoints(pack.model, 0), measure: null, violations: [], revoked: [] }
-        : { period: label, ended, deducted: line.total, remaining: line.remaining, measure: line.measure, violations: line.violations, revoked: line.revoked };
-    });
-    // The subject's own steps, by the actor index (each checked from its bytes).
-    const acted: LedgerEntry[] = [];
-    let moreSteps = 0;
-    for (let from = 0; ; ) {
-      const rows = view.query({ actor: subject, fromSeq: from, toSeq: size, limit: 1000 });
-      for (const row of rows) {
-        const e = storedEntry(view, row, origin).entry;
-        if (e.actor !== subject) throw new SupervisionError('STORED_ENTRY_INVALID', `entry ${e.seq} is not by ${subject}: its index column was changed (run \`casetrail verify\`)`, { seq: e.seq });
-        if (e.caseId.startsWith('casetrail.') || e.type.startsWith('casetrail.')) continue;
-        if (acted.length < maxSteps) acted.push(e);
-        else moreSteps++;
-      }
-      if (rows.length < 1000) break;
-      from = rows[rows.length - 1]!.seq + 1;
-    }
-    const evidence = new Set(violations.flatMap((v) => v.evidence));
-    const steps = new Map<number, StepRef & { role: 'actor' | 'evidence' }>();
-    for (const e of acted) steps.set(e.seq, { seq: e.seq, caseId: e.caseId, step: e.step, type: e.type, actor: e.actor, time: e.time, role: 'actor' });
-    for (const s of stepsIn(view, origin, evidence).values()) if (!steps.has(s.seq) && !s.type.startsWith('casetrail.')) steps.set(s.seq, { ...s, role: 'evidence' });
-    const mySteps = new Set(acted.map((e) => e.seq));
-    const alerts: RecordAlert[] = [];
-    for (const e of storedOfType(view, origin, TYPES.alert, size)) {
-      if (e.caseId === SYSTEM_CASE) continue;
-      let a: AlertPayload;
-      try {
-        a = parseSystemPayload(TYPES.alert, e.payload ?? '', e);
-      } catch (err) {
-        if (err instanceof SupervisionError) continue;
-        throw err;
-      }
-      if (!evidence.has(e.seq) && !a.triggeredBy.some((s) => mySteps.has(s))) continue;
-      alerts.push({ seq: e.seq, caseId: e.caseId, step: e.step, type: e.type, actor: e.actor, time: e.time, rule: a.rule, level: a.level, reason: a.reason, triggeredBy: a.triggeredBy });
-    }
-    return {
-      subject,
-      unit: units.unitOf(subject, size),
-      size,
-      clock,
-      pack,
-      violations,
-      periods,
-      alerts,
-      steps: [...steps.values()].sort((a, b) => a.seq - b.seq),
-      moreSteps,
-      malformed: book.malformed,
-    };
-  });
-}
-
-/** An entry proven in a summary: the RFC 9162 audit path of its leaf in the summary's tree. */
-export interface SummaryProof {
-  readonly summary: number;
-  readonly period: string;
-  readonly seq: number;
-  /** its place among the summary's `entries`, and their number */
-  readonly index: number;
-  readonly size: number;
-  /** hex: the entry's leaf hash (from its checked bytes) and the summary's root */
-  readonly leaf: string;
-  readonly root: string;
-  /** hex, leaf first */
-  readonly proof: readonly string[];
-}
-
-/**
- * Proves that entry `seq` is counted by summary `summarySeq` (§14.6): the
- * leaf hashes of every entry the summary counts, each from its checked
- * bytes, must give its root; then the audit path of `seq`'s leaf. Check it
- * with `verifyInclusion(leaf, index, size, proof, root)`.
- * @throws SupervisionError SUMMARY_INVALID (not a summary, seq not counted by it, or its root is not that of its entries: run `audit`), STORED_ENTRY_INVALID
- */
-export async function proveInSummary(location: string, summarySeq: number, seq: number): Promise<SummaryProof> {
-  return inSnapshot(location, (view, origin) => {
-    const row = view.entry(summarySeq);
-    const e = row === undefined ? undefined : storedEntry(view, row, origin).entry;
-    if (e === undefined || e.type !== POINTS_TYPES.summary) throw new SupervisionError('SUMMARY_INVALID', `${summarySeq} is not a summary entry${e === undefined ? '' : ` (it is ${e.type})`}`, { seq: summarySeq });
-    const s = parsePointsPayload(POINTS_TYPES.summary, e.payload ?? { value: e.data }, e);
-    const index = s.entries.indexOf(seq);
-    if (index < 0) throw new SupervisionError('SUMMARY_INVALID', `entry ${seq} is not counted by summary ${summarySeq} of ${s.period} (it counts ${s.entries.length} entries)`, { seq, summary: summarySeq });
-    const leaves = s.entries.map((x) => {
-      const r = view.entry(x);
-      if (r === undefined) throw new SupervisionError('SUMMARY_INVALID', `summary ${summarySeq} counts entry ${x}, which is not in the ledger`, { seq: x });
-      return storedEntry(view, r, origin).leaf;
-    });
-    const root = toHex(rootFromLeaves(leaves));
-    if (root !== s.root) throw new SupervisionError('SUMMARY_INVALID', `summary ${summarySeq}'s root is not the root of the entries it lists: run \`casetrail audit\``, { seq: summarySeq });
-    return { summary: summarySeq, period: s.period, seq, index, size: leaves.length, leaf: toHex(leaves[index]!), root, proof: summaryInclusionPath(leaves, index).map(toHex) };
-  });
 }
