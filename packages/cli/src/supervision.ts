@@ -105,7 +105,19 @@ export function packJson(pack: Pack) {
       kind: r.kind,
       point: r.point,
       ...('level' in r ? { level: r.level, block: r.block } : {}),
+      ...(r.violation == null ? {} : { code: Object.fromEntries(r.violation.codes), charge: r.violation.charge }),
     })),
+    points:
+      pack.points === null
+        ? null
+        : {
+            period: pack.points.period,
+            base: pack.points.base,
+            floor: pack.points.floor,
+            measures: pack.points.measures.map((m) => ({ at: m.at, measure: m.measure, title: m.title })),
+            subjects: pack.points.subjects,
+            codes: Object.fromEntries([...pack.points.codes].map(([k, c]) => [k, { title: c.title, min: c.min, max: c.max }])),
+          },
   };
 }
 

@@ -148,6 +148,21 @@ describe('--time on every command that writes, and times never go back', () => {
   });
 });
 
+describe('the points model as rules check shows it', () => {
+  it('rules check --json: the example pack’s base, floor, measures, 情形 and who each rule charges', async () => {
+    const ct = runner(cli, () => tempDir());
+    const r = await ct(['rules', 'check', EXAMPLE, '--json']);
+    expect(r.code).toBe(0);
+    const pack = json(r).pack;
+    expect(pack.points).toMatchObject({ period: 'year', base: 12, floor: 0, subjects: null, measures: [{ at: 3, measure: 'talk' }, { at: 6, measure: 'admonish' }, { at: 12, measure: 'accountability' }] });
+    expect(pack.points.codes['fee.over-standard']).toMatchObject({ min: 3, max: 3, title: { zh: '违规收费' } });
+    const rule = (id: string) => pack.rules.find((x: any) => x.id === id);
+    expect(rule('deadline.approval')).toMatchObject({ code: { red: 'deadline.approval' }, charge: { kind: 'field', field: 'handler', of: 'application.received' } });
+    expect(rule('fee.over-standard')).toMatchObject({ code: { red: 'fee.over-standard' }, charge: { kind: 'actor' } });
+    expect(rule('content.decision-basis').code).toBeUndefined();
+  });
+});
+
 describe('summaries and the audit', () => {
   it('summary of an ended period only, once unless amended; audit recomputes it', async () => {
     const { ct, alert } = await ledger();
