@@ -8,7 +8,7 @@
  * deducted) that the audit names.
  */
 import { describe, expect, it } from 'vitest';
-import { NO_UNITS, PointsBook, audit, countPeriod, parsePeriod, type Finding, type LedgerEntry } from '../src/index.js';
+import { NO_UNITS, PointsBook, audit, countPeriod, ledgerUnits, parsePeriod, type Finding, type LedgerEntry, type UnitResolver } from '../src/index.js';
 import { buildExampleLedger } from './helpers/scenarios.js';
 import { sh, type SimLedger } from './helpers/sim-ledger.js';
 
@@ -220,4 +220,26 @@ describe('summaries the audit recomputes', () => {
       expect(f[0]!.message).toMatch(message);
     });
   }
+});
+
+describe('the units seam (§14.7)', () => {
+  /** What the oversight layer's unit entries will give: here, a fixed table. */
+  const finance: UnitResolver = { unitOf: (subject) => (subject === 'cashier:zhao' ? 'unit:finance' : null) };
+
+  it('ledgerUnits gives every subject a null unit today, whatever the ledger holds', () => {
+    const units = ledgerUnits(() => [{ seq: 1, data: { subject: 'cashier:zhao', unit: 'unit:finance' } }]);
+    expect([units.unitOf('cashier:zhao', 100), units.unitOf('clerk:wang', 0)]).toEqual([null, null]);
+  });
+
+  it('a resolver that knows units: the totals show them, and a unit charged for its member’s step checks', () => {
+    const { sim, fee1 } = confirmed();
+    const pack = sim.supervisor.pack!;
+    const t = countPeriod(pack, pack.points!, parsePeriod('2025')!, PointsBook.from(sim.entries).records.values(), finance, sim.entries.length);
+    expect(t.subjects.map((x) => [x.subject, x.unit])).toEqual([['cashier:zhao', 'unit:finance'], ['clerk:zhou', null], ['director:chen', null]]);
+    // A direct record charging the unit of the actor of the evidence step: valid only where the ledger assigns that unit.
+    const v = sim.violate('XK-D1', { subject: 'unit:finance', code: 'fee.over-standard', points: 3, evidence: [15], reason: '科室收费管理不到位' });
+    expect(fee1.violation.seq).toBeLessThan(v.seq);
+    expect(errors(sim.entries)).toEqual([['VIOLATION_INVALID', v.seq, 'unit:finance']]);
+    expect(audit(sim.entries, { units: finance }).findings.filter((f) => f.severity === 'error')).toEqual([]);
+  });
 });
