@@ -83,11 +83,17 @@ function evidenceCell(seqs: readonly number[], steps: ReadonlyMap<number, StepRe
     .join('<br>');
 }
 
-function violationTable(rows: readonly ViolationRow[], steps: ReadonlyMap<number, StepRef>, titles: ReadonlyMap<string, { zh: string }>, zone: Zone): string {
+function violationTable(rows: readonly ViolationRow[], steps: ReadonlyMap<number, StepRef>, titles: ReadonlyMap<string, { zh: string }>, zone: Zone, invalid: ReadonlyMap<number, string> = new Map()): string {
   let out = '<table><tr><th>seq</th><th>情形 code</th><th>扣分 points</th><th>违规时间 at</th><th>依据 evidence (seq, case, step)</th><th>理由 reason</th><th>登记 recorded</th><th>状态 status</th></tr>\n';
   for (const v of rows) {
-    const revoked = v.revokedBy !== null;
-    const status = revoked ? `已撤销 revoked by #${html(v.revokedBy!.seq)} (${html(v.revokedBy!.actor)}: ${html(v.revokedBy!.reason)})` : '有效 counted';
+    const problem = invalid.get(v.seq);
+    const revoked = v.revokedBy !== null || problem !== undefined;
+    const status =
+      problem !== undefined
+        ? `<span class="bad">✘ 校验不通过，未计入 does not check, not counted: ${html(problem)}</span>`
+        : v.revokedBy !== null
+          ? `已撤销 revoked by #${html(v.revokedBy.seq)} (${html(v.revokedBy.actor)}: ${html(v.revokedBy.reason)})`
+          : '有效 counted';
     out +=
       `<tr id="v${html(v.seq)}"${revoked ? ' class="revoked"' : ''}><td class="n">${html(v.seq)}</td><td>${html(v.code)}<br><span class="muted">${html(titles.get(v.code)?.zh ?? '')}</span></td>` +
       `<td class="n">${html(v.points)}</td><td>${html(formatTime(v.at, zone))}</td><td>${evidenceCell(v.evidence, steps)}</td><td>${html(v.reason)}</td>` +
@@ -146,7 +152,7 @@ export function recordHtml(r: SubjectRecord, steps: ReadonlyMap<number, StepRef>
     }
     body += '</table>\n';
   }
-  body += '<h2>违规 Violations</h2>\n' + (r.violations.length === 0 ? '<p>无 none</p>\n' : violationTable(r.violations, steps, r.pack.titles, zone));
+  body += '<h2>违规 Violations</h2>\n' + (r.violations.length === 0 ? '<p>无 none</p>\n' : violationTable(r.violations, steps, r.pack.titles, zone, new Map(r.invalid.map((x) => [x.seq, x.problem]))));
   body += '<h2>预警 Alerts</h2>\n';
   if (r.alerts.length === 0) body += '<p>无 none</p>\n';
   else {

@@ -228,6 +228,14 @@ describe('attacker order: a violation planted through the core', () => {
     expect(page.out).toContain('✘ 未通过 failed');
     expect(page.out).toContain(`违规记录 #${p!.seq} (fee.over-standard, clerk:innocent) 校验不通过，未计入`);
     expect(page.out).toContain('本期无违规 No violation in this period.');
+    // The innocent clerk's record — what a superior reads before an appointment — shows it as not counted.
+    const rec = await ct(['record', 'cases.ledger', 'clerk:innocent', '--json']);
+    expect(rec.code).toBe(1);
+    expect(json(rec)).toMatchObject({ periods: [{ period: '2025', deducted: 0, remaining: 12, measure: null, violations: [] }], invalid: [{ seq: p!.seq, code: 'fee.over-standard' }] });
+    expect((await ct(['record', 'cases.ledger', 'clerk:innocent'])).out).toMatch(/✘ does not check at its position, not counted: subject clerk:innocent is not concerned/);
+    const recPage = await ct(['record', 'cases.ledger', 'clerk:innocent', '--format', 'html', '--vkey', 'cases.vkey']);
+    expect(recPage.code).toBe(1);
+    expect(recPage.out).toContain('✘ 校验不通过，未计入 does not check, not counted');
     // The honest summary refuses to count it (supervision's writer), and the audit names it.
     const s = await ct(['summary', 'cases.ledger', '--period', '2025', '--actor', 'director:chen', '--json']);
     expect([s.code, json(s).error.code]).toEqual([2, 'SUMMARY_INVALID']);

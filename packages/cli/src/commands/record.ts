@@ -4,9 +4,11 @@
  * the subject with its revocation, the points by period and the measures
  * reached, the alerts their steps raised or that were confirmed against
  * them, and the case steps concerning them (those they took, by the actor
- * index, and those cited as evidence). Read from checked bytes; `--format
- * html` verifies and audits the ledger under --vkey first. Exit 1 when an
- * entry of the violations ledger is malformed, or (html) the ledger does
+ * index, and those cited as evidence). Read from checked bytes, each
+ * violation checked at its position (one that does not check is shown so
+ * and not counted); `--format html` verifies and audits the ledger under
+ * --vkey first. Exit 1 when an entry of the violations ledger is malformed
+ * or a violation of the subject does not check, or (html) the ledger does
  * not verify or its audit fails.
  */
 import type { Command } from 'commander';
@@ -49,6 +51,7 @@ function recordJson(r: SubjectRecord) {
     steps: r.steps.map((s) => ({ seq: s.seq, case: s.caseId, step: s.step, type: s.type, actor: s.actor, role: s.role, time: s.time, timeIso: utcIso(s.time) })),
     moreSteps: r.moreSteps,
     malformed: r.malformed,
+    invalid: r.invalid.map((x) => ({ seq: x.seq, code: x.code, problem: x.problem })),
   };
 }
 
@@ -66,8 +69,15 @@ function recordText(r: SubjectRecord, zone: Zone, io: Io): string {
         );
   if (r.violations.length > 0) {
     out += p.bold('violations') + '\n';
+    const bad = new Map(r.invalid.map((x) => [x.seq, x.problem]));
     for (const v of r.violations) {
-      const rev = v.revokedBy === null ? '' : p.dim(` — revoked by ${v.revokedBy.seq} (${printable(v.revokedBy.actor)}: ${printable(v.revokedBy.reason)})`);
+      const problem = bad.get(v.seq);
+      const rev =
+        problem !== undefined
+          ? p.bad(` — ✘ does not check at its position, not counted: ${printable(problem)}`)
+          : v.revokedBy === null
+            ? ''
+            : p.dim(` — revoked by ${v.revokedBy.seq} (${printable(v.revokedBy.actor)}: ${printable(v.revokedBy.reason)})`);
       out += `  ${v.seq}  ${printable(v.code)} −${v.points}  at ${formatTime(v.at, zone)}  case ${printable(v.caseId)}  evidence ${v.evidence.join(',')}  by ${printable(v.actor)}: ${printable(v.reason)}${rev}\n`;
     }
   }
@@ -94,7 +104,7 @@ function recordText(r: SubjectRecord, zone: Zone, io: Io): string {
   return out;
 }
 
-/** @returns 0; 1 when an entry of the violations ledger is malformed, or (html) the ledger does not verify or its audit fails */
+/** @returns 0; 1 when an entry of the violations ledger is malformed or a violation of the subject does not check, or (html) the ledger does not verify or its audit fails */
 export async function record(opts: RecordOptions, io: Io): Promise<number> {
   const format = reportFormat(opts.format, ['text', 'html']);
   if (opts.json && format !== 'text') throw usage('--json and --format are alternatives: give one');
@@ -113,12 +123,12 @@ export async function record(opts: RecordOptions, io: Io): Promise<number> {
     const steps = await ledgerSteps(path, [...r.steps.map((s) => s.seq), ...r.violations.flatMap((v) => v.evidence)]);
     const zone = zoneOf(io, opts.tz ?? r.pack.zone);
     await emitReport(io, opts.out, opts.force, recordHtml(r, steps, { ...checked.v, ledger: opts.ledger }, zone, zone.name, utcIso(Date.now())), `the record of ${printable(opts.subject)}`);
-    return checked.audited && r.malformed.length === 0 ? EXIT.OK : EXIT.FAILED;
+    return checked.audited && r.malformed.length === 0 && r.invalid.length === 0 ? EXIT.OK : EXIT.FAILED;
   }
   const r = await ledgerRecord(path, opts.subject, limits);
   if (opts.json) await emitReport(io, opts.out, opts.force, JSON.stringify(recordJson(r), null, 2) + '\n', `the record of ${printable(opts.subject)}`);
   else await write(io.stdout, recordText(r, zoneOf(io, opts.tz), io));
-  return r.malformed.length > 0 ? EXIT.FAILED : EXIT.OK;
+  return r.malformed.length > 0 || r.invalid.length > 0 ? EXIT.FAILED : EXIT.OK;
 }
 
 export const recordCli = defineCommand<RecordOptions>({

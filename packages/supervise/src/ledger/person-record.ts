@@ -12,8 +12,8 @@ import { PointsBook } from '../points/book.js';
 import { remainingPoints, type Measure } from '../points/model.js';
 import { parsePeriod, periodBounds, periodFinder } from '../points/periods.js';
 import { parseSystemPayload, type AlertPayload } from '../system-entries.js';
-import { bookOf, clockOf, inSnapshot, linesOf, pointsPackIn, rowOf, sizeOf, stepsIn, type PointsPack, type StepRef, type ViolationRow } from './points-report.js';
-import { viewUnits } from './points-writer.js';
+import { bookOf, clockOf, inSnapshot, linesOf, packsIn, pointsPackIn, rowOf, sizeOf, stepsIn, type PointsPack, type StepRef, type ViolationRow } from './points-report.js';
+import { checkStoredViolations, viewUnits, type ViolationProblem } from './points-writer.js';
 import { storedEntry, storedOfType } from './stored.js';
 
 /** An alert of a person's record. */
@@ -41,11 +41,15 @@ export interface SubjectRecord {
   readonly steps: readonly (StepRef & { readonly role: 'actor' | 'evidence' })[];
   /** steps beyond `maxSteps` not listed */
   readonly moreSteps: number;
+  /** the subject's violations that do not check at their position (§14.4): listed, never counted */
+  readonly invalid: readonly ViolationProblem[];
   readonly malformed: readonly number[];
 }
 
 /**
  * A person's record: every violation of the subject with its revocation,
+ * each checked at its position as the audit checks it (one that does not
+ * check is listed in `invalid` and not counted),
  * the points by period and the measures reached, the alerts their steps
  * raised or that were confirmed against them, and the case steps concerning them.
  * @param opts.maxSteps steps listed at most (default 10,000; the rest counted in moreSteps)
@@ -60,6 +64,8 @@ export async function ledgerRecord(location: string, subject: string, opts: { ma
     const book = bookOf(view, origin, size);
     const units = viewUnits(view, origin);
     const mine = [...book.records.values()].filter((r) => r.v.subject === subject).sort((a, b) => a.seq - b.seq);
+    // A person's record is read before an appointment: each violation is checked at its position (they are few), and one that does not check is shown as such and never counted.
+    const invalid = checkStoredViolations(view, origin, mine, packsIn(view, origin, size), units);
     const cycleAt = periodFinder(pack.model.period, pack.zone);
     const violations = mine.map((r) => rowOf(r, cycleAt));
     const cycles = [...new Set(violations.map((v) => v.period))].sort();
@@ -118,6 +124,7 @@ export async function ledgerRecord(location: string, subject: string, opts: { ma
       steps: [...steps.values()].sort((a, b) => a.seq - b.seq),
       moreSteps,
       malformed: book.malformed,
+      invalid,
     };
   });
 }

@@ -154,7 +154,7 @@ export function sizeOf(view: ReadView, size: number | undefined): number {
 }
 
 /** The pack in force at each seq of the view (the latest adoption before it that parses), for the checks of §14.4. */
-function packsIn(view: ReadView, origin: string, before: number): (seq: number) => Pack | null {
+export function packsIn(view: ReadView, origin: string, before: number): (seq: number) => Pack | null {
   const adopted: { seq: number; pack: Pack }[] = [];
   for (const e of storedOfType(view, origin, TYPES.rulesAdopted, before)) {
     try {
