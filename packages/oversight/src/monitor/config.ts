@@ -20,8 +20,8 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument, visit } from 'yaml';
 import { LedgerError, parseVerifierKey } from '@casetrail/verify';
+import { parseStrictYaml } from '../strict-yaml.js';
 import { parseDuration } from './duration.js';
 
 /** One subordinate ledger. */
@@ -94,16 +94,7 @@ function unitKey(v: string, where: string, file: string): string {
  * @throws LedgerError CONFIG_INVALID naming the file, the line where known, and what is wrong
  */
 export function parseMonitorConfig(source: string, file: string): MonitorConfig {
-  const lc = new LineCounter();
-  const doc = parseDocument(source, { lineCounter: lc, prettyErrors: false, uniqueKeys: true, schema: 'core', strict: true, merge: false });
-  const problem = doc.errors[0] ?? doc.warnings[0];
-  if (problem) throw invalid(file, problem.message.split('\n')[0] ?? 'not YAML', lc.linePos(problem.pos[0]).line);
-  visit(doc, (_k, node) => {
-    if (isAlias(node) || ((isScalar(node) || isMap(node) || isSeq(node)) && (node.anchor !== undefined || (node.tag !== undefined && !node.tag.startsWith('tag:yaml.org,2002:'))))) {
-      throw invalid(file, 'anchors, aliases and custom tags are not allowed', lc.linePos((node as { range?: number[] }).range?.[0] ?? 0).line);
-    }
-  });
-  const v = doc.toJS({ maxAliasCount: 0 }) as unknown;
+  const v = parseStrictYaml(source, (message, line) => invalid(file, message, line));
   if (v === null || typeof v !== 'object' || Array.isArray(v)) throw invalid(file, 'the configuration must be a map with at least `state` and `ledgers`');
   const o = v as Record<string, unknown>;
   only(o, ['state', 'fullEvery', 'witness', 'ledgers'], 'the configuration', file);
