@@ -64,6 +64,8 @@ export class LevelsGuard {
   private workLeaf = '';
   private workKnown: ProvenAdoption[] = [];
   private readonly detach: (() => void)[] = [];
+  /** 'dry': a refused step is not recorded (a dry run writes nothing) */
+  mode: 'write' | 'dry' = 'write';
   /** the decision of the last refused step (for the error the writer gives) */
   lastDenied: { decision: Decision; line: number | null } | undefined;
 
@@ -163,6 +165,7 @@ export class LevelsGuard {
       reason: decision.reason,
       rules: [...decision.forbids],
     });
+    if (this.mode === 'dry') ctx.refuse({ code: 'POLICY_DENIED', message: decision.reason });
     ctx.refuse({ code: 'POLICY_DENIED', message: decision.reason, record: [{ caseId: REFUSALS_CASE, type: LEVEL_TYPES.denied, actor: this.opts.actor, payload: utf8(payload), time: step.time }] });
   }
 
@@ -198,7 +201,8 @@ export class LevelsGuard {
    * the policy refuses becomes POLICY_DENIED.
    * @throws LedgerError POLICY_DENIED (details: reason code, rules, line, recorded), DIRECTORY_INVALID, POLICY_INVALID
    */
-  async write<T>(fn: () => Promise<T>): Promise<T> {
+  async write<T>(fn: () => Promise<T>, opts: { attempts?: number } = {}): Promise<T> {
+    const attempts = opts.attempts ?? ATTEMPTS;
     for (let attempt = 1; ; attempt++) {
       await this.ready();
       this.txView = null;
@@ -207,15 +211,16 @@ export class LevelsGuard {
       } catch (e) {
         this.txView = null;
         if (e instanceof LedgerError && e.code === 'EXTENSION_FAILED' && e.cause instanceof StaleDirectory) {
-          if (attempt < ATTEMPTS) continue;
-          throw new LedgerError('DIRECTORY_INVALID', "the directory's case chain does not match its entries as the type index lists them, or another process keeps changing it; nothing was written (run `casetrail verify`)", {}, { cause: e });
+          if (attempt < attempts) continue;
+          throw new LedgerError('DIRECTORY_INVALID', "the directory changed while the step was judged (another process wrote to it), or its case chain does not match its entries as the type index lists them; nothing was written: try again, and run `casetrail verify` if it persists", {}, { cause: e });
         }
-        throw this.refusal(e);
+        throw this.explain(e);
       }
     }
   }
 
-  private refusal(e: unknown): unknown {
+  /** This guard's refusal (the core's REFUSED) → the error it stands for (POLICY_DENIED, DIRECTORY_INVALID, POLICY_INVALID); any other error as it is. */
+  explain(e: unknown): unknown {
     if (!(e instanceof LedgerError && e.code === 'REFUSED' && e.details['extension'] === LEVELS_EXTENSION)) return e;
     const reason = e.details['reason'];
     const message = e.message.replace(/^extension levels refused the transaction \([A-Z_]+\): /, '');

@@ -105,6 +105,8 @@ export interface AuditLevelsOptions {
   readonly vkey: string;
   /** audit the history of this checkpoint (its signature checked by the caller); see supervise's auditLedger */
   readonly checkpoint?: CheckpointRef;
+  /** a verification of this file under `vkey` with casetrailValidators, just made (it is not made again) */
+  readonly verification?: VerifyReport;
 }
 
 function policyRef(p: PolicyInForce | null): LevelsAudit['policy'] {
@@ -122,7 +124,7 @@ function policyRef(p: PolicyInForce | null): LevelsAudit['policy'] {
  */
 export async function auditLevels(location: string, opts: AuditLevelsOptions): Promise<LevelsAudit> {
   const cp = opts.checkpoint;
-  const verification = await verifyLedger(location, { vkey: opts.vkey, systemTypes: casetrailValidators(), ...(cp === undefined ? {} : { allowUnsignedTail: true }) });
+  const verification = opts.verification ?? (await verifyLedger(location, { vkey: opts.vkey, systemTypes: casetrailValidators(), ...(cp === undefined ? {} : { allowUnsignedTail: true }) }));
   if (!verification.ok) return { ok: false, verification, findings: null, units: 0, actors: 0, policy: null };
   const size = cp?.size ?? verification.size;
   if (size > verification.size) throw new SupervisionError('STORED_ENTRY_INVALID', `the checkpoint covers ${size} entries, the ledger verified holds ${verification.size}`, { size });
