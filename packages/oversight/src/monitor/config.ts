@@ -13,6 +13,7 @@
  *       - unit: city-a
  *         ledger: ./city-a.ledger
  *         vkey: ./city-a.vkey           # the key itself, or a file holding it
+ *         policy: <64 hex>              # optional: the hash of the policy issued to it (policy check)
  *
  * Relative paths are relative to the configuration file's directory. Each
  * unit's verifier key comes from this file — the superior's own record of
@@ -32,6 +33,8 @@ export interface MonitoredLedger {
   ledger: string;
   /** The ledger's verifier key. */
   vkey: string;
+  /** The hash of the permission policy the superior issued for the unit: the one in force must be it (docs/oversight.md §9.6). */
+  policy?: string;
 }
 
 export interface MonitorConfig {
@@ -117,12 +120,14 @@ export function parseMonitorConfig(source: string, file: string): MonitorConfig 
     const where = `ledgers[${i}]`;
     if (l === null || typeof l !== 'object' || Array.isArray(l)) throw invalid(file, `${where} must be a map with unit, ledger and vkey`);
     const lo = l as Record<string, unknown>;
-    only(lo, ['unit', 'ledger', 'vkey'], where, file);
+    only(lo, ['unit', 'ledger', 'vkey', 'policy'], where, file);
     const unit = text(lo['unit'], `${where}.unit`, file);
     if (unit.length > 128 || /[\p{Cc}\p{Cf}]/u.test(unit)) throw invalid(file, `${where}.unit must be at most 128 characters, none of them control or format characters`);
     if (units.has(unit)) throw invalid(file, `${where}: unit ${JSON.stringify(unit)} appears twice`);
     units.add(unit);
-    cfg.ledgers.push({ unit, ledger: resolve(base, text(lo['ledger'], `${where}.ledger`, file)), vkey: unitKey(text(lo['vkey'], `${where}.vkey`, file), `${where}.vkey`, file) });
+    const policy = lo['policy'];
+    if (policy !== undefined && (typeof policy !== 'string' || !/^[0-9a-f]{64}$/.test(policy))) throw invalid(file, `${where}.policy must be a policy hash: 64 lowercase hex digits (\`casetrail policy check\` prints it)`);
+    cfg.ledgers.push({ unit, ledger: resolve(base, text(lo['ledger'], `${where}.ledger`, file)), vkey: unitKey(text(lo['vkey'], `${where}.vkey`, file), `${where}.vkey`, file), ...(policy === undefined ? {} : { policy }) });
   });
   return cfg;
 }
