@@ -4,14 +4,18 @@
  * attached (the directory proven against the ledger's checkpoints), the
  * entry's writer and time, a policy file read as the user named it.
  */
-import { toHex, type Receipt } from '@casetrail/core';
-import { loadPolicy, type LevelsGuard, type Policy, type WrittenBy } from '@casetrail/oversight';
+import type { Command } from 'commander';
+import { Ledger, formatVerifierKey, readSignerKeyFile, toHex, type Receipt } from '@casetrail/core';
+import { loadPolicy, oversee, type LevelsGuard, type Policy, type WrittenBy } from '@casetrail/oversight';
 import { readBytesFile, resolvePath } from './inputs.js';
 import type { Io } from './io.js';
 import { readVerifierKey } from './keys.js';
 import { FLAG_NAMES, inUserTerms } from './messages.js';
+import { defined, flag, jsonOption, keyFileOption, req, str, tzOption } from './options.js';
 import { printJson, printable, utcIso } from './output.js';
-import { loginName, withSupervisedLedger } from './supervision.js';
+import { ledgerPath } from './ledgers.js';
+import { requireKeyFile } from './keys.js';
+import { loginName } from './supervision.js';
 import { decodeUtf8, checkId } from './text.js';
 import { formatTime, parseTime, zoneOf, type Zone } from './times.js';
 import { write } from './io.js';
@@ -40,7 +44,7 @@ export async function writeDirectory(io: Io, opts: DirectoryWriteOptions, why: s
   const time = opts.time === undefined ? undefined : parseTime(opts.time, '--time', zone);
   let r: Receipt;
   try {
-    r = await withSupervisedLedger(io, opts.ledger, opts.keyFile, `${why} (it appends an entry and signs a checkpoint)`, (_sup, _l, guard) => fn(guard, { actor, ...(time === undefined ? {} : { time }) }));
+    r = await withLevelsLedger(io, opts.ledger, opts.keyFile, `${why} (it appends an entry and signs a checkpoint)`, (guard) => fn(guard, { actor, ...(time === undefined ? {} : { time }) }));
   } catch (e) {
     throw inUserTerms(e, zone, FLAG_NAMES);
   }
@@ -50,6 +54,27 @@ export async function writeDirectory(io: Io, opts: DirectoryWriteOptions, why: s
     await write(io.stdout, `${what(zone)} as entry ${r.seq} at ${formatTime(r.time, zone)}\n`);
   }
   return 0;
+}
+
+/**
+ * Opens a ledger with its signer and the levels guard alone (a directory
+ * entry is screened by the directory; supervision ignores it, and catches
+ * up on it at its next write), runs `fn`, closes both.
+ */
+export async function withLevelsLedger<T>(io: Io, path: string, keyFile: string | undefined, why: string, fn: (guard: LevelsGuard) => Promise<T>): Promise<T> {
+  const full = ledgerPath(io, path);
+  const signer = readSignerKeyFile(requireKeyFile(io, full, keyFile, why));
+  const ledger = await Ledger.open(full, { signer });
+  try {
+    const guard = await oversee(ledger, { vkey: formatVerifierKey(signer.name, signer.publicKey) });
+    try {
+      return await fn(guard);
+    } finally {
+      guard.close();
+    }
+  } finally {
+    await ledger.close();
+  }
 }
 
 /** An actor's key for `--key`: a verifier key or a file holding one (a private key is refused, never printed); the hex of its Ed25519 public key. */
@@ -81,3 +106,32 @@ export function policyLines(p: Policy): string {
     })
     .join('') + (p.signatures.length > 0 ? `  signatures required for: ${p.signatures.map(printable).join(', ')}\n` : '');
 }
+
+/** The options of `actors enrol|rotate|revoke`. */
+export interface ActorsOptions extends DirectoryWriteOptions {
+  /** the actor id, as its steps name it */
+  id: string;
+  unit?: string;
+  /** comma-separated roles */
+  roles?: string;
+  /** its signature key: a verifier key or a file holding one */
+  key?: string;
+}
+
+export function actorOptions(cmd: Command): Command {
+  return cmd
+    .option('--actor <id>', 'who writes the entry (default: your login name)')
+    .option('--time <time>', 'entry time: ISO 8601 or ms since 1970 (default now; without an offset: in --tz)')
+    .addOption(keyFileOption())
+    .addOption(tzOption())
+    .addOption(jsonOption());
+}
+
+export function actorValues([ledger, id]: string[], o: Record<string, unknown>): ActorsOptions {
+  return {
+    ledger: req(ledger, '<ledger>'),
+    id: req(id, '<actor>'),
+    ...defined({ unit: str(o, 'unit'), roles: str(o, 'roles'), key: str(o, 'key'), actor: str(o, 'actor'), time: str(o, 'time'), keyFile: str(o, 'keyFile'), tz: str(o, 'tz'), json: flag(o, 'json') }),
+  };
+}
+

@@ -5,7 +5,9 @@
  */
 import { defineGroup } from '../command.js';
 import { example } from '../options.js';
-import { actorsEnrolCli, actorsRevokeCli, actorsRotateCli } from './actors/directory.js';
+import { actorsEnrolCli } from './actors/enrol.js';
+import { actorsRevokeCli } from './actors/revoke.js';
+import { actorsRotateCli } from './actors/rotate.js';
 
 export const actorsCli = defineGroup({
   name: 'actors',

@@ -33,6 +33,8 @@ import { canonicalPolicy, policyHash, type Policy } from './policy.js';
 
 const ALERT_DISPOSED = 'casetrail.alert.disposed';
 const ATTEMPTS = 4;
+/** Case units remembered (the oldest forgotten first). */
+const MAX_CASE_UNITS = 10_000;
 
 /** Thrown inside the transaction when another process changed the directory: nothing is written, the writer catches up. */
 class StaleDirectory extends Error {}
@@ -63,6 +65,11 @@ export class LevelsGuard {
   private workCount = 0;
   private workLeaf = '';
   private workKnown: ProvenAdoption[] = [];
+  /** the ledger size up to which no entry escaped this guard's notice (proven, or committed by this instance after a check) */
+  private seenSize = 0;
+  /** each case's unit (its first step never changes), for the cases this process met; bounded */
+  private readonly caseUnits = new Map<string, string | null>();
+  private txCaseUnits = new Map<string, string | null>();
   private readonly detach: (() => void)[] = [];
   /** 'dry': a refused step is not recorded (a dry run writes nothing) */
   mode: 'write' | 'dry' = 'write';
@@ -109,9 +116,14 @@ export class LevelsGuard {
 
   /** Proves the directory entries written since (by any process) and folds them. */
   async ready(): Promise<void> {
+    // Taken before the entries are read: what is appended after it is checked inside the transaction.
+    const size = await this.ledger.size();
     const proven = await provenSystemEntries(this.ledger, this.opts.vkey, DIRECTORY_TYPES, DIRECTORY_CASE, this.known, 'directory');
     const last = proven[proven.length - 1];
-    if (proven.length === this.count && (last === undefined || last.leaf === this.lastLeaf)) return;
+    if (proven.length === this.count && (last === undefined || last.leaf === this.lastLeaf)) {
+      this.seenSize = size;
+      return;
+    }
     const d = new Directory();
     for (const p of proven) {
       d.apply(p.entry.seq, p.entry.type as LevelType, p.entry.payload ?? { value: p.entry.data });
@@ -120,6 +132,7 @@ export class LevelsGuard {
     this.committed = d;
     this.count = proven.length;
     this.lastLeaf = last?.leaf ?? '';
+    this.seenSize = size;
   }
 
   // ---- inside the transaction ---------------------------------------------------
@@ -133,10 +146,15 @@ export class LevelsGuard {
       this.workLeaf = this.lastLeaf;
       this.workKnown = [];
       this.lastDenied = undefined;
-      // The directory case's tail must be the last entry proven (or this step, the next one).
-      const tail = step.caseId === DIRECTORY_CASE ? undefined : ctx.view.caseTail(DIRECTORY_CASE);
-      const stale = step.caseId === DIRECTORY_CASE ? step.step !== this.count + 1 : tail === undefined ? this.count !== 0 : tail.step !== this.count || toHex(tail.leafHash) !== this.lastLeaf;
-      if (stale) throw new StaleDirectory('the directory changed since it was proven');
+      this.txCaseUnits = new Map();
+      // The directory case's tail must be the last entry proven (or this step, the next one); when
+      // nothing was appended since this guard last looked, it is (no read needed).
+      if (step.caseId === DIRECTORY_CASE) {
+        if (step.step !== this.count + 1) throw new StaleDirectory('the directory changed since it was proven');
+      } else if (step.seq !== this.seenSize) {
+        const tail = ctx.view.caseTail(DIRECTORY_CASE);
+        if (tail === undefined ? this.count !== 0 : tail.step !== this.count || toHex(tail.leafHash) !== this.lastLeaf) throw new StaleDirectory('the directory changed since it was proven');
+      }
     }
     if (step.caseId === DIRECTORY_CASE) return this.applyDirectory(step, ctx);
     const policy = this.work.policy;
@@ -145,7 +163,7 @@ export class LevelsGuard {
     if (!step.system) action = 'record';
     else if (step.type === ALERT_DISPOSED) action = (step.data as { outcome?: unknown } | undefined)?.outcome === 'violation' ? 'violation' : 'dispose';
     else return;
-    const unit = caseUnit(this.work, ctx, step.caseId);
+    const unit = this.caseUnit(step, ctx);
     const about = action === 'record' ? undefined : alertAbout(ctx, (step.data as { alert?: unknown } | undefined)?.alert);
     const decision = decide(policy.policy, this.work, {
       principal: step.actor,
@@ -169,6 +187,17 @@ export class LevelsGuard {
     ctx.refuse({ code: 'POLICY_DENIED', message: decision.reason, record: [{ caseId: REFUSALS_CASE, type: LEVEL_TYPES.denied, actor: this.opts.actor, payload: utf8(payload), time: step.time }] });
   }
 
+  /** The unit of the step's case (its first step's actor's unit then): from the step itself, the cache, or one read. */
+  private caseUnit(step: CommittedStep, ctx: ExtensionContext): string | null {
+    const c = step.caseId;
+    let unit = this.txCaseUnits.get(c) ?? this.caseUnits.get(c);
+    if (unit === undefined) {
+      unit = step.step === 1 ? (this.work.memberAt(step.actor, step.seq)?.unit ?? null) : caseUnit(this.work, ctx, c);
+      this.txCaseUnits.set(c, unit);
+    }
+    return unit;
+  }
+
   private applyDirectory(step: CommittedStep, ctx: ExtensionContext): void {
     if (this.work === this.committed) this.work = this.committed.clone();
     try {
@@ -189,6 +218,13 @@ export class LevelsGuard {
       this.count = this.workCount;
       this.lastLeaf = this.workLeaf;
       for (const p of this.workKnown) this.known.set(p.entry.seq, p);
+      for (const [c, u] of this.txCaseUnits) {
+        if (this.caseUnits.size >= MAX_CASE_UNITS) this.caseUnits.delete(this.caseUnits.keys().next().value!);
+        this.caseUnits.set(c, u);
+      }
+      // The transaction was checked at its start: everything up to its end was seen.
+      const end = entries[entries.length - 1]!;
+      this.seenSize = end.seq + 1;
     }
     this.txView = null;
   }
