@@ -47,16 +47,21 @@ for (let a = 0; a < 1000; a++) {
   apply(LEVEL_TYPES.actorEnrolled, { actor: `actor:${a}`, key: null, roles: ROLES[a % ROLES.length], unit });
 }
 const requests = [];
+const unitOf = (a) => (a < 10 ? 'province' : a < 100 ? `city-${a % 10}` : `county-${a % 10}-${Math.floor(a / 10) % 10}`);
 for (let i = 0; i < 1000; i++) {
-  const a = (i * 7919) % 1100; // ~9% not enrolled
-  const unit = `county-${i % 10}-${Math.floor(i / 10) % 10}`;
+  const a = (i * 7919) % 1100; // 1 in 11 not enrolled
   const kind = i % 4;
+  // Half the requests on a case of the principal's own county (or below its unit), half anywhere.
+  const unit = i % 2 === 0 && a < 1000 ? (a < 100 ? `county-${a % 10}-${i % 10}` : unitOf(a)) : `county-${i % 10}-${Math.floor(i / 10) % 10}`;
   const resource = { caseId: `XK-${i}`, unit, ...(kind >= 2 ? { about: [i % 8 === 2 ? `actor:${a}` : `actor:${(a + 1) % 1000}`] } : {}) };
+  const roles = ROLES[a % ROLES.length];
   requests.push({
     principal: `actor:${a}`,
-    action: kind === 0 ? 'record' : kind === 1 ? 'record' : kind === 2 ? 'dispose' : 'violation',
-    type: kind === 0 ? 'application.received' : 'review.completed',
+    action: kind <= 1 ? 'record' : kind === 2 ? 'dispose' : 'violation',
+    // a clerk's own intake, or a decision (permitted to deciders, forbidden to the others)
+    type: kind === 0 ? (roles[0] === 'clerk' ? 'application.received' : 'review.completed') : 'approval.decided',
     resource,
+    signers: [],
   });
 }
 let allowed = 0;
@@ -69,7 +74,7 @@ for (let done = 0; done < DECISIONS; done += BATCH) {
   batches.push(Number(process.hrtime.bigint() - t) / BATCH / 1000);
 }
 batches.sort((x, y) => x - y);
-const decideResult = { decisions: DECISIONS, allowedShare: allowed / DECISIONS, usPerDecision: { median: batches[Math.floor(batches.length / 2)], worstBatch: batches[batches.length - 1] } };
+const decideResult = { decisions: DECISIONS, allowedShare: Math.round((allowed / DECISIONS) * 1000) / 1000, usPerDecision: { median: batches[Math.floor(batches.length / 2)], worstBatch: batches[batches.length - 1] } };
 
 // ---- 2. the guard on a ledger ---------------------------------------------------
 const work = mkdtempSync(join(tmpdir(), 'casetrail-bench-permissions-'));
