@@ -226,6 +226,25 @@ describe('attacker order: a directory or policy entry edited in the file, then t
     expect(a.findings).toBeNull();
   });
 
+  test('an enrolment after the latest signed checkpoint, by a writer that signs none, gives nobody rights until a checkpoint covers it', async () => {
+    const { path, vkey, skey, ledger } = await setUp();
+    await ledger.close();
+    // Whoever can write the file appends without signing (as a database administrator can, docs/security.md).
+    const loose = await Ledger.open(path, { signer: skey, checkpointPolicy: 'manual' });
+    const g = await oversee(loose, { vkey });
+    await g.enrol('intruder', { unit: 'province', roles: ['inspector'], key: null }, { actor: 'admin' });
+    g.close();
+    await loose.close();
+    const honest = await Ledger.open(path, { signer: skey });
+    expect(await codeOf(oversee(honest, { vkey }))).toBe('ADOPTION_UNVERIFIED');
+    // Signed by the ledger's key, it is the ledger's word: used.
+    await honest.checkpoint();
+    const guard = await oversee(honest, { vkey });
+    expect(guard.directory().current('intruder')?.unit).toBe('province');
+    guard.close();
+    await honest.close();
+  });
+
   test('a policy adoption edited in the file (a permit widened) is refused by the writer', async () => {
     const { path, vkey, skey, ledger, guard } = await setUp();
     const r = await guard.adoptPolicy(loadPolicy(POLICY, 'test.yaml'), { actor: 'admin' });

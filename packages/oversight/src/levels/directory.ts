@@ -12,14 +12,14 @@ import { LedgerError } from '@casetrail/core';
 import { LEVEL_TYPES, parseLevelsPayload, type LevelType, type PayloadInput } from './entries.js';
 import { compilePolicy, type CompiledPolicy } from './policy.js';
 
-/** A key of an actor, valid for the entries from `from` up to `to` (exclusive; null: still valid). */
+/** A key of an actor, valid for the entries after `from` up to `to` (the entry that ended it; null: still valid). */
 export interface KeyPeriod {
   readonly key: string;
   readonly from: number;
   to: number | null;
 }
 
-/** One enrolment of an actor: from its entry to its revocation (exclusive; null: still enrolled). */
+/** One enrolment of an actor: for the entries after its entry up to its revocation's (null: still enrolled). */
 export interface Enrolment {
   readonly actor: string;
   readonly unit: string;
@@ -126,7 +126,7 @@ export class Directory {
     if (list === undefined) return undefined;
     for (let i = list.length - 1; i >= 0; i--) {
       const e = list[i]!;
-      if (e.from < seq && (e.to === null || seq < e.to)) return e;
+      if (e.from < seq && (e.to === null || seq <= e.to)) return e;
     }
     return undefined;
   }
@@ -135,7 +135,7 @@ export class Directory {
   keyAt(actor: string, seq: number): { key: string } | { none: 'not-enrolled' | 'no-key' } {
     const e = this.memberAt(actor, seq);
     if (e === undefined) return { none: 'not-enrolled' };
-    const k = e.keys.find((p) => p.from < seq && (p.to === null || seq < p.to));
+    const k = e.keys.find((p) => p.from < seq && (p.to === null || seq <= p.to));
     return k === undefined ? { none: 'no-key' } : { key: k.key };
   }
 

@@ -14,7 +14,8 @@
  * process's directory entry since makes the attempt fail with nothing
  * written, and the writer proves it and tries again.
  */
-import { LedgerError, toHex, utf8, type CommittedStep, type ExtensionContext, type Ledger, type LedgerExtension } from '@casetrail/core';
+import { LedgerError, openCheckpoint, parseVerifierKey, toHex, utf8, type CommittedStep, type ExtensionContext, type Ledger, type LedgerExtension } from '@casetrail/core';
+import { SupervisionError } from '@casetrail/supervise';
 import { provenSystemEntries, type ProvenAdoption } from '@casetrail/supervise/ledger';
 import { decide, type Decision } from './decide.js';
 import { Directory } from './directory.js';
@@ -91,7 +92,12 @@ export class LevelsGuard {
     const g = new LevelsGuard(ledger, { vkey: opts.vkey, actor: opts.actor ?? 'casetrail:levels' });
     g.detach.push(ledger.use(g.extension()));
     g.detach.push(ledger.onCommit((e) => g.onCommitted(e.entries)));
-    await g.ready();
+    try {
+      await g.ready();
+    } catch (e) {
+      g.close();
+      throw e;
+    }
     return g;
   }
 
@@ -120,6 +126,16 @@ export class LevelsGuard {
     const size = await this.ledger.size();
     const proven = await provenSystemEntries(this.ledger, this.opts.vkey, DIRECTORY_TYPES, DIRECTORY_CASE, this.known, 'directory');
     const last = proven[proven.length - 1];
+    // Rights come from signed history only: a directory entry after the latest checkpoint that this process did not
+    // write could have been put there by anyone who can write the file (docs/security.md), and the next checkpoint
+    // would sign it. Only its chain links it to the signed prefix; that is not enough to enrol an actor.
+    if (last !== undefined && !this.known.has(last.entry.seq)) {
+      const signed = await signedSize(this.ledger, this.opts.vkey);
+      const loose = proven.find((p) => p.entry.seq >= signed && !this.known.has(p.entry.seq));
+      if (loose !== undefined) {
+        throw new SupervisionError('ADOPTION_UNVERIFIED', `directory entry ${loose.entry.seq} is not covered by a checkpoint signed by the ledger's key: it is not used (if it is yours, sign one: \`casetrail checkpoint --sign\`)`, { seq: loose.entry.seq });
+      }
+    }
     if (proven.length === this.count && (last === undefined || last.leaf === this.lastLeaf)) {
       this.seenSize = size;
       return;
@@ -334,6 +350,17 @@ function alertAbout(ctx: ExtensionContext, alertSeq: unknown): string[] {
     if (e !== undefined) out.add(e.actor);
   }
   return [...out];
+}
+
+/** The size of the latest checkpoint, its note verified under `vkey`. */
+async function signedSize(ledger: Ledger, vkey: string): Promise<number> {
+  const cp = await ledger.latestCheckpoint();
+  if (cp === undefined) return 0;
+  try {
+    return openCheckpoint(cp.note, [parseVerifierKey(vkey)]).size;
+  } catch {
+    return 0;
+  }
 }
 
 /** Attaches the levels guard to a ledger. @see LevelsGuard.attach */

@@ -139,7 +139,9 @@ export function normalizePolicy(v: unknown, where: string): Policy {
   if (typeof id !== 'string' || !/^[\p{L}\p{N}_.:-]{1,128}$/u.test(id)) invalid(where, `${canonical ? 'id' : 'policy'} must be the policy's name: 1 to 128 letters, digits, _ . : or -`);
   const version = o['version'];
   if (!Number.isSafeInteger(version) || (version as number) < 1) invalid(where, 'version must be an integer ≥ 1');
-  const signatures = list(o['signatures'] ?? [], where, 'signatures', (x, w) => typeName(x, w, where)) ?? [];
+  const sig = o['signatures'];
+  if (sig !== undefined && !Array.isArray(sig)) invalid(where, 'signatures must be a list of step types');
+  const signatures = sig === undefined || (sig as unknown[]).length === 0 ? [] : (list(sig, where, 'signatures', (x, w) => typeName(x, w, where)) ?? []);
   let rules: PolicyRule[];
   if (canonical) {
     if (!Array.isArray(o['rules'])) invalid(where, 'rules must be a list');
