@@ -83,6 +83,19 @@ describe('permissions across a province, two cities and a county', () => {
     expect((await ledgerState(join(dir, 'county.ledger'))).size).toBe(size);
   });
 
+  it('--ndjson: a line the policy refuses refuses its batch; exit 4 names the file line and the recorded attempt', async () => {
+    const lines = [
+      { case: 'XK-3', type: 'application.received', actor: 'clerk:li', data: { item: 'XK-001', applicant: '李四', handler: 'clerk:li' } },
+      { case: 'XK-3', type: 'approval.decided', actor: 'clerk:li', data: { decision: 'granted' } },
+    ];
+    writeFileSync(join(dir, 'steps.ndjson'), lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
+    const before = (await ledgerState(join(dir, 'county.ledger'))).size;
+    const r = await ct(['append', 'county.ledger', '--ndjson', 'steps.ndjson', '--json']);
+    expect(r.code).toBe(4);
+    expect(json(r)).toMatchObject({ error: { code: 'POLICY_DENIED' }, denied: { reason: 'FORBIDDEN', recorded: before }, failedLine: 2, appended: 0 });
+    expect((await ledgerState(join(dir, 'county.ledger'))).size).toBe(before + 1);
+  });
+
   it("a superior's inspector disposes of a county's alert; another city's cannot; nobody disposes of an alert about themselves (回避)", async () => {
     // A decision without a review: the pack's red alert, about the decider.
     const d = json(await ok(['append', 'county.ledger', '--case', 'XK-1', '--type', 'approval.decided', '--actor', 'director:chen', '--data', '{"decision":"granted"}', '--sign-with', 'chen.key', '--json']));
