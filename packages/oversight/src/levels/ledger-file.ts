@@ -12,7 +12,6 @@ import {
   checkStoredRow,
   decodePayload,
   equalBytes,
-  openStore,
   toHex,
   verifyLedger,
   type EntryRow,
@@ -21,7 +20,7 @@ import {
   type VerifyReport,
 } from '@casetrail/core';
 import { SupervisionError } from '@casetrail/supervise';
-import { supervisionValidators, type CheckpointRef } from '@casetrail/supervise/ledger';
+import { inSnapshot, supervisionValidators, type CheckpointRef } from '@casetrail/supervise/ledger';
 import { decide, type Decision, type Resource } from './decide.js';
 import type { Directory, PolicyInForce } from './directory.js';
 import { levelsValidators, type Action } from './entries.js';
@@ -79,15 +78,6 @@ function replayView(view: ReadView, origin: string, size: number, cp?: Checkpoin
     throw new SupervisionError('STORED_ENTRY_INVALID', `the entries read are not the checkpoint of size ${cp.size}'s: the ledger changed after it was verified (run \`casetrail verify\`)`, { size: cp.size });
   }
   return replay;
-}
-
-async function inSnapshot<T>(location: string, fn: (view: ReadView, origin: string) => T): Promise<T> {
-  const store = await openStore(location, { readonly: true });
-  try {
-    return await store.snapshot(async (view) => fn(view, store.origin));
-  } finally {
-    await store.close();
-  }
 }
 
 export interface LevelsAudit {

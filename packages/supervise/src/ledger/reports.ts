@@ -21,7 +21,8 @@ import { checkpointEntries, provenIn, type CheckpointRef } from './checkpoint.js
 import { supervisionValidators } from './registry.js';
 import { storedCaseHistory, storedEntries, storedEntry, verifiedEntries } from './stored.js';
 
-async function inSnapshot<T>(location: string, fn: (view: ReadView, origin: string) => T): Promise<T> {
+/** Runs `fn` on one read snapshot of the ledger's store (opened read-only, closed after): what every report of a ledger file reads. */
+export async function inSnapshot<T>(location: string, fn: (view: ReadView, origin: string) => T): Promise<T> {
   const store = await openStore(location, { readonly: true });
   try {
     return await store.snapshot(async (view) => fn(view, store.origin));
