@@ -187,6 +187,28 @@ describe('the policy', () => {
     expect(view.casesFor('inspector:wang')).toEqual(['XK-9']);
   });
 
+  test('another process changes the directory between two appends: the writer proves it and judges by it, never by what it knew before', async () => {
+    const { path, vkey, skey, ledger, guard } = await setUp();
+    await guard.adoptPolicy(loadPolicy(POLICY, 'test.yaml'), { actor: 'admin' });
+    await guard.write(() => ledger.append({ caseId: 'T-1', type: 'case.opened', actor: 'clerk:li' }));
+    // A second writer revokes the clerk and enrols another.
+    const other = await Ledger.open(path, { signer: skey });
+    const g2 = await oversee(other, { vkey });
+    await g2.revoke('clerk:li', { actor: 'admin' });
+    await g2.enrol('clerk:zhou', { unit: 'county-x', roles: ['clerk'], key: null }, { actor: 'admin' });
+    g2.close();
+    await other.close();
+    // Outside its writer, the first guard will not judge by a directory it has not proven: nothing is written.
+    const size = await ledger.size();
+    expect(await codeOf(ledger.append({ caseId: 'T-2', type: 'case.opened', actor: 'clerk:zhou' }))).toBe('EXTENSION_FAILED');
+    expect(await ledger.size()).toBe(size);
+    // Through it, the new directory is proven and used: the new clerk may, the revoked one may not.
+    await guard.write(() => ledger.append({ caseId: 'T-2', type: 'case.opened', actor: 'clerk:zhou' }));
+    expect(await codeOf(guard.write(() => ledger.append({ caseId: 'T-3', type: 'case.opened', actor: 'clerk:li' })))).toBe('POLICY_DENIED');
+    await ledger.close();
+    expect((await auditLevels(path, { vkey })).ok).toBe(true);
+  });
+
   test('the audit flags a step the policy in force did not permit, written by a process without the guard', async () => {
     const { path, vkey, skey, ledger, guard } = await setUp();
     await guard.adoptPolicy(loadPolicy(POLICY, 'test.yaml'), { actor: 'admin' });
