@@ -7,10 +7,10 @@
 export { supervise, SupervisedLedger, type SuperviseOptions, type SupervisedReceipt, type AlertRef, type DryRun, type DisposeReceipt, type ViolationRef } from './supervised-ledger.js';
 export { storedBook, viewUnits, checkStoredViolations, type DirectViolation, type ViolationProblem } from './points-writer.js';
 export { supervisionRegistry, supervisionValidators, SUPERVISION_TYPES, EXTENSION_NAME, refusalOf } from './registry.js';
-export { provenAdoptions, type ProvenAdoption } from './adoptions.js';
+export { provenAdoptions, provenSystemEntries, type ProvenAdoption } from './adoptions.js';
 export { storedEntry, storedEntries, storedCaseHistory, verifiedEntries, payloadText, type RowTrust } from './stored.js';
-export { auditLedger, tryPackOnLedger, ledgerAdoptions, ledgerAlerts, openAlerts, type LedgerAudit, type AuditLedgerOptions, type AdoptedPack, type AdoptedCalendar, type AlertRow, type OpenAlerts } from './reports.js';
-export type { CheckpointRef } from './checkpoint.js';
+export { auditLedger, inSnapshot, tryPackOnLedger, ledgerAdoptions, ledgerAlerts, openAlerts, type LedgerAudit, type AuditLedgerOptions, type AdoptedPack, type AdoptedCalendar, type AlertRow, type OpenAlerts } from './reports.js';
+export { checkpointEntries, provenIn, type CheckpointRef } from './checkpoint.js';
 export { ledgerPoints, ledgerSteps, pointsPackIn, choosePeriod, type PointsReport, type PointsPack, type SubjectLine, type ViolationRow, type StepRef } from './points-report.js';
 export { ledgerRecord, type SubjectRecord, type RecordAlert } from './person-record.js';
 export { proveInSummary, type SummaryProof } from './summary-proof.js';
