@@ -101,6 +101,9 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   program
     .description('Tamper-evident, hash-chained audit ledger for case systems: record, verify, prove, export, supervise.')
     .version(VERSION, '-V, --version')
+    // Needed, with the same on each command that has subcommands (command.ts),
+    // for a subcommand's options to be its own (`alerts dispose … --json`).
+    .enablePositionalOptions()
     .exitOverride()
     // A command's options follow it: `alerts dispose … --json` is dispose's --json, not alerts'.
     .enablePositionalOptions()
