@@ -105,8 +105,6 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     // for a subcommand's options to be its own (`alerts dispose … --json`).
     .enablePositionalOptions()
     .exitOverride()
-    // A command's options follow it: `alerts dispose … --json` is dispose's --json, not alerts'.
-    .enablePositionalOptions()
     .configureOutput({
       writeOut: (s) => void io.stdout.write(s),
       writeErr: (s) => void io.stderr.write(s),

@@ -96,8 +96,6 @@ export const alertsCli = defineCommand<AlertsOptions>({
   define: (cmd: Command) =>
     cmd
       .description('the alerts recorded in a ledger, with their status; `alerts dispose` records a disposition')
-      // Options after `dispose` are its own (--json, --tz): the two commands share their names.
-      .enablePositionalOptions()
       .argument('<ledger>', 'ledger file')
       .option('--level <level>', 'only alerts of at least this level (e.g. yellow: yellow and red)')
       .option('--case <id>', 'only the alerts of this case')

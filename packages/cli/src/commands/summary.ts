@@ -86,8 +86,6 @@ export const summaryCli = defineCommand<SummaryOptions>({
   define: (cmd: Command) =>
     cmd
       .description('record the summary of an ended period: totals and measures per subject, and the root over what it counted; `summary prove` proves an entry in it')
-      // Options after `prove` are its own.
-      .enablePositionalOptions()
       .argument('<ledger>', 'ledger file')
       // Required, and checked by the handler: commander would also require them of `summary prove`.
       .option('--period <period>', 'required: a year (2026), quarter (2026-Q3) or month (2026-11) that has ended')
