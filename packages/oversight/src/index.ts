@@ -2,7 +2,8 @@
  * @casetrail/oversight: how a superior office follows its subordinates'
  * ledgers (docs/oversight.md) — a c2sp.org/tlog-witness witness that keeps
  * split-view evidence, and the monitor that verifies, audits and cosigns
- * their checkpoints each round.
+ * their checkpoints each round — and clue transfer between two ledgers, with
+ * proof on both sides.
  */
 export { initWitness, Witness, WITNESS_FILES, type WitnessAnswer, type WitnessStatus, type AddCheckpointOptions } from './witness/witness.js';
 export { WITNESS_STATE_FORMAT, MAX_HISTORY, parseWitnessState, formatWitnessState, type WitnessStateData, type LogState, type CosignedCheckpoint } from './witness/state.js';
@@ -14,3 +15,7 @@ export { MONITOR_STATE_FORMAT, parseMonitorState, formatMonitorState, type Monit
 export { supervisionAuditor, alertOverview, type Auditor, type AuditInput, type MonitorAudit, type AlertOverview } from './monitor/overview.js';
 export { unitFileName, type UnitReport, type WitnessReport, type UnitProblemCode } from './monitor/unit.js';
 export { monitorRound, runMonitor, MONITOR_STATE_FILE, type MonitorOptions, type RoundReport, type RunOptions } from './monitor/round.js';
+export { CLUE_TRANSFERRED, CLUE_RECEIVED, MAX_UNIT_NAME, MAX_TRANSFER_REASON, encodeTransferStep, parseTransferStep, encodeClueReceipt, parseClueReceipt, type TransferStepData, type ClueReceipt, type CitedEntry } from './transfer/payloads.js';
+export { readTransferBundle, MAX_TRANSFER_BUNDLE_BYTES, type TransferBundle, type ReadTransferOptions } from './transfer/bundle.js';
+export { transferClue, receiveClue, type StepWriter, type TransferOptions, type TransferExport, type ReceiveOptions, type ReceivedClue } from './transfer/transfer.js';
+export { checkClueReceipt, type ClueReceiptCheck, type ClueReceiptProblem, type CheckClueReceiptOptions } from './transfer/check.js';

@@ -63,7 +63,15 @@ export type ErrorCode =
   | 'STATE_INVALID'
   | 'STATE_LOCKED'
   | 'STATE_EXISTS'
-  | 'CONFIG_INVALID';
+  | 'CONFIG_INVALID'
+  // clue transfer between ledgers (docs/oversight.md §6)
+  | 'TRANSFER_UNVERIFIED'
+  | 'TRANSFER_WRONG_SENDER'
+  | 'TRANSFER_STEP_MISSING'
+  | 'TRANSFER_INVALID'
+  | 'TRANSFER_REPLAYED'
+  | 'TRANSFER_CASE_EXISTS'
+  | 'TRANSFER_CASE_UNKNOWN';
 
 /**
  * The codes of the issues a read can mark an entry with (docs/errors.md

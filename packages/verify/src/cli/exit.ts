@@ -113,6 +113,9 @@ const LEDGER_EXIT: Readonly<Record<string, ExitCode>> = {
   NO_SIGNER: EXIT.USAGE,
   IDEMPOTENCY_CONFLICT: EXIT.USAGE,
   CONFIG_INVALID: EXIT.USAGE,
+  TRANSFER_REPLAYED: EXIT.USAGE,
+  TRANSFER_CASE_EXISTS: EXIT.USAGE,
+  TRANSFER_CASE_UNKNOWN: EXIT.USAGE,
 
   VERIFICATION_FAILED: EXIT.FAILED,
   INVALID_SIGNATURE: EXIT.FAILED,
@@ -135,6 +138,11 @@ const LEDGER_EXIT: Readonly<Record<string, ExitCode>> = {
   PAYLOAD_MISSING: EXIT.FAILED,
   WITNESS_QUORUM_NOT_MET: EXIT.FAILED,
   OLD_SIZE_MISMATCH: EXIT.FAILED,
+  // A transfer bundle that does not verify, is not the sender's, or is not a transfer (docs/oversight.md §6).
+  TRANSFER_UNVERIFIED: EXIT.FAILED,
+  TRANSFER_WRONG_SENDER: EXIT.FAILED,
+  TRANSFER_STEP_MISSING: EXIT.FAILED,
+  TRANSFER_INVALID: EXIT.FAILED,
   // The issues of an entry as reads mark it, when evidence is refused for it.
   ...Object.fromEntries(ENTRY_ISSUE_CODES.map((c) => [c, EXIT.FAILED])),
 };

@@ -1,0 +1,202 @@
+/**
+ * Clue transfer between two ledgers (docs/oversight.md §6; issue 13 item 5):
+ *
+ * - `transferClue` — the sender records a `clue.transferred` step in the
+ *   case, signs a checkpoint that covers it, and exports the case as an
+ *   evidence bundle (the ledger's `exportBundle`), which it reads back as its
+ *   receiver will before handing it out;
+ * - `receiveClue` — the receiver verifies the bundle under the sender's key
+ *   (`readTransferBundle`) before it touches its own ledger, then records a
+ *   `clue.received` step citing what it received, opening the case.
+ *
+ * The conditions that depend on the ledger — the sender's case exists, the
+ * receiver's case is new, the bundle was not received before — are checked
+ * inside the append's transaction (an extension's `onStep`, the core's
+ * refuse-with-nothing-written), so two processes cannot both pass them.
+ */
+import { LedgerError, type CommittedStep, type ExtensionContext, type Ledger, type LedgerExtension, type Receipt, type StepInput } from '@casetrail/core';
+import { equalBytes, fromHex, utf8, type WitnessPolicy } from '@casetrail/verify';
+import { readTransferBundle, type TransferBundle } from './bundle.js';
+import { CLUE_RECEIVED, CLUE_TRANSFERRED, encodeClueReceipt, encodeTransferStep, type ClueReceipt } from './payloads.js';
+
+/** Whatever appends a step: the ledger itself, or a supervised writer on it (`supervise(ledger)`), so that the step is screened. */
+export interface StepWriter {
+  append(step: StepInput): Promise<Receipt>;
+}
+
+export interface TransferOptions {
+  /** The case transferred: it must have steps already. */
+  caseId: string;
+  /** The receiving unit's name. */
+  to: string;
+  /** Who transfers it. */
+  actor: string;
+  /** Why (optional, recorded in the step). */
+  reason?: string;
+  /** The step's time (ms since 1970; default the ledger's clock). */
+  time?: number;
+  /** The ledger's own verifier key: the bundle is read back under it before it is handed out. */
+  vkey: string;
+  /** Appends the step (default the ledger): pass the supervised writer when the ledger is supervised. */
+  writer?: StepWriter;
+  /** The bundle header's informational `created` (default now; null leaves it out). */
+  created?: string | null;
+}
+
+export interface TransferExport {
+  /** The `clue.transferred` step's receipt. */
+  receipt: Receipt;
+  /** The bundle's bytes (casetrail-bundle/v1), read back as its receiver reads it. */
+  bundle: Uint8Array;
+  /** What the receiver will find in it. */
+  read: TransferBundle;
+}
+
+export interface ReceiveOptions {
+  /** The sender's verifier key, from outside the bundle (its superior's records, a monitor configuration). */
+  fromVkey: string;
+  /** The case id in this ledger (default the sender's). */
+  caseId?: string;
+  /** Who receives it. */
+  actor: string;
+  /** The step's time (ms since 1970; default the ledger's clock). */
+  time?: number;
+  /** A witness policy the sender's checkpoint must meet. */
+  witnessPolicy?: WitnessPolicy;
+  /** Appends the step (default the ledger): pass the supervised writer when the ledger is supervised. */
+  writer?: StepWriter;
+}
+
+export interface ReceivedClue {
+  /** The `clue.received` step's receipt: step 1 of the case. */
+  receipt: Receipt;
+  /** What it cites. */
+  citation: ClueReceipt;
+  /** The bundle as verified. */
+  read: TransferBundle;
+}
+
+/** The extension's name: refusals carry it in `details.extension`. */
+const GUARD = 'transfer';
+
+/**
+ * Sender: records `clue.transferred` in the case and exports the case as a
+ * transfer bundle proven against a checkpoint that covers that step. The
+ * ledger must be open with its signer. Each call records a new transfer
+ * step; if writing the bundle out fails afterwards, call it again: the
+ * receiver takes the latest transfer step of the case in the bundle.
+ * @throws LedgerError INVALID_ARGUMENT (a bad unit name or reason),
+ *   TRANSFER_CASE_UNKNOWN (the case has no step; nothing written), the
+ *   append's and `exportBundle`'s errors; `RULE_BLOCKED` from a supervised writer
+ */
+export async function transferClue(ledger: Ledger, opts: TransferOptions): Promise<TransferExport> {
+  const payload = utf8(encodeTransferStep({ to: opts.to, ...(opts.reason === undefined ? {} : { reason: opts.reason }) }));
+  const step: StepInput = { caseId: opts.caseId, type: CLUE_TRANSFERRED, actor: opts.actor, payload, ...(opts.time === undefined ? {} : { time: opts.time }) };
+  const receipt = await guarded(ledger, { caseId: opts.caseId, type: CLUE_TRANSFERRED }, (s) => {
+    if (s.step === 1) return { code: 'TRANSFER_CASE_UNKNOWN', message: `case ${JSON.stringify(opts.caseId)} has no step in this ledger: there is nothing to transfer` };
+    return undefined;
+  }, () => (opts.writer ?? ledger).append(step));
+  // The bundle proves against the latest checkpoint: make sure it covers the transfer step.
+  if (((await ledger.latestCheckpoint())?.size ?? 0) <= receipt.seq) await ledger.checkpoint();
+  const chunks: string[] = [];
+  await ledger.exportBundle((line) => void chunks.push(line), { caseId: opts.caseId, payloads: true, ...(opts.created === undefined ? {} : { created: opts.created }) });
+  const bundle = utf8(chunks.join(''));
+  const read = await readTransferBundle(bundle, opts.vkey);
+  if (read.transfer.seq < receipt.seq || (read.transfer.seq === receipt.seq && !equalBytes(read.transfer.leafHash, receipt.leafHash))) {
+    throw new LedgerError('TRANSFER_INVALID', `the bundle exported does not carry the transfer step just recorded (entry ${receipt.seq}): run verify`, { seq: receipt.seq });
+  }
+  return { receipt, bundle, read };
+}
+
+/**
+ * Receiver: verifies the bundle under the sender's key — before the ledger
+ * is touched — then records `clue.received` as step 1 of the case, citing
+ * the sender's origin, key and case, its checkpoint, every entry received
+ * with its leaf hash and proof, the transfer step and the bundle's SHA-256.
+ * A refused bundle records nothing.
+ * @throws LedgerError TRANSFER_WRONG_SENDER, TRANSFER_UNVERIFIED,
+ *   TRANSFER_INVALID, TRANSFER_STEP_MISSING (the bundle; the ledger is not
+ *   touched), TRANSFER_REPLAYED (this transfer step was received before:
+ *   `details.seq`), TRANSFER_CASE_EXISTS (the case has steps already: give
+ *   another case id), the append's errors (PAYLOAD_TOO_LARGE for a case
+ *   whose citation is over the ledger's payload limit); `RULE_BLOCKED` from
+ *   a supervised writer
+ */
+export async function receiveClue(ledger: Ledger, bundle: Uint8Array, opts: ReceiveOptions): Promise<ReceivedClue> {
+  const read = await readTransferBundle(bundle, opts.fromVkey, opts.witnessPolicy === undefined ? {} : { witnessPolicy: opts.witnessPolicy });
+  const caseId = opts.caseId ?? read.caseId;
+  const citation: ClueReceipt = {
+    bundle: read.hash,
+    checkpoint: read.checkpoint,
+    entries: read.entries.map((e) => ({ seq: e.seq, leafHash: e.leafHash, proof: e.proof })),
+    from: { origin: read.origin, vkey: read.vkey, case: read.caseId },
+    transfer: { seq: read.transfer.seq, leafHash: read.transfer.leafHash, to: read.transfer.data.to },
+  };
+  const step: StepInput = { caseId, type: CLUE_RECEIVED, actor: opts.actor, payload: utf8(encodeClueReceipt(citation)), ...(opts.time === undefined ? {} : { time: opts.time }) };
+  const receipt = await guarded(ledger, { caseId, type: CLUE_RECEIVED }, (s, ctx) => {
+    if (s.step !== 1) return { code: 'TRANSFER_CASE_EXISTS', message: `case ${JSON.stringify(caseId)} already has ${s.step - 1} step(s) in this ledger: receive the clue under another case id (--case)` };
+    const earlier = receivedBefore(ctx, s.seq, read);
+    if (earlier !== undefined) return { code: 'TRANSFER_REPLAYED', message: `this transfer (entry ${read.transfer.seq} of ${read.origin}) was received before, as entry ${earlier}: nothing was recorded`, seq: earlier };
+    return undefined;
+  }, () => (opts.writer ?? ledger).append(step));
+  return { receipt, citation, read };
+}
+
+/** The seq of an earlier `clue.received` step citing the same transfer step of the same origin, if any. */
+function receivedBefore(ctx: ExtensionContext, seq: number, read: TransferBundle): number | undefined {
+  let after: number | undefined;
+  for (;;) {
+    const page = ctx.view.entriesOfType(CLUE_RECEIVED, after === undefined ? { limit: 1000 } : { after, limit: 1000 });
+    for (const e of page) {
+      if (e.seq !== seq && cites(e.data, read)) return e.seq;
+    }
+    if (page.length < 1000) return undefined;
+    after = page[page.length - 1]!.seq;
+  }
+}
+
+/**
+ * Whether a recorded `clue.received` payload (as the view parsed it) cites
+ * this transfer. Policy: an earlier step whose payload was erased, or does
+ * not parse, cites nothing that can be compared: it does not stop a receipt.
+ */
+function cites(data: unknown, read: TransferBundle): boolean {
+  if (data === null || typeof data !== 'object') return false;
+  const d = data as { from?: { origin?: unknown }; transfer?: { leafHash?: unknown } };
+  const leaf = d.transfer?.leafHash;
+  return d.from?.origin === read.origin && typeof leaf === 'string' && /^[0-9a-f]{64}$/.test(leaf) && equalBytes(fromHex(leaf), read.transfer.leafHash);
+}
+
+type Refusal = { code: 'TRANSFER_CASE_UNKNOWN' | 'TRANSFER_CASE_EXISTS' | 'TRANSFER_REPLAYED'; message: string; seq?: number };
+
+/**
+ * Runs `append` with the transfer guard in use on the ledger: `check` judges
+ * the step of that case and type inside the transaction; a refusal writes
+ * nothing and is thrown with its own code. The guard is removed afterwards.
+ */
+async function guarded(ledger: Ledger, target: { caseId: string; type: string }, check: (s: CommittedStep, ctx: ExtensionContext) => Refusal | undefined, append: () => Promise<Receipt>): Promise<Receipt> {
+  let refusal: Refusal | undefined;
+  const extension: LedgerExtension = {
+    name: GUARD,
+    limits: { maxReadsPerTransaction: 1_000_000 },
+    onStep(s, ctx) {
+      if (s.caseId !== target.caseId || s.type !== target.type) return;
+      refusal = check(s, ctx);
+      if (refusal !== undefined) ctx.refuse({ code: refusal.code, message: refusal.message });
+    },
+  };
+  const off = ledger.use(extension);
+  let receipt: Receipt;
+  try {
+    receipt = await append();
+  } catch (e) {
+    if (refusal !== undefined && e instanceof LedgerError && e.code === 'REFUSED' && e.details['extension'] === GUARD) {
+      throw new LedgerError(refusal.code, refusal.message, { caseId: target.caseId, ...(refusal.seq === undefined ? {} : { seq: refusal.seq }) });
+    }
+    throw e;
+  } finally {
+    off();
+  }
+  if (receipt.duplicate === true) throw new LedgerError('TRANSFER_REPLAYED', `the ${target.type} step was appended before (entry ${receipt.seq}): nothing was recorded`, { seq: receipt.seq });
+  return receipt;
+}
