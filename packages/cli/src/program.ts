@@ -27,6 +27,7 @@ import { rulesCli } from './commands/rules.js';
 import { showCli } from './commands/show.js';
 import { tickCli } from './commands/tick.js';
 import { traceCli } from './commands/trace.js';
+import { transferCli } from './commands/transfer.js';
 import { verifyBundleCli } from './commands/verify-bundle.js';
 import { verifyConsistencyCli } from './commands/verify-consistency.js';
 import { verifyProofCli } from './commands/verify-proof.js';
@@ -62,6 +63,7 @@ export const COMMANDS: readonly ProgramCommand[] = [
   witnessCli,
   cosignCli,
   monitorCli,
+  transferCli,
 ];
 
 /**

@@ -30,18 +30,19 @@ export function loginName(): string {
 
 /**
  * Opens a ledger with its signing key, attaches supervision (every append
- * screened), runs `fn`, and closes both.
+ * screened), runs `fn` with both and the ledger's verifier key, and closes both.
  * @param why - what needs the key, for the error message when none is found
  */
-export async function withSupervisedLedger<T>(io: Io, path: string, keyFile: string | undefined, why: string, fn: (sup: SupervisedLedger, ledger: Ledger) => Promise<T>): Promise<T> {
+export async function withSupervisedLedger<T>(io: Io, path: string, keyFile: string | undefined, why: string, fn: (sup: SupervisedLedger, ledger: Ledger, vkey: string) => Promise<T>): Promise<T> {
   const full = ledgerPath(io, path);
   const key = requireKeyFile(io, full, keyFile, why);
   const signer = readSignerKeyFile(key);
   const ledger = await Ledger.open(full, { signer });
   try {
-    const sup = await supervise(ledger, { vkey: formatVerifierKey(signer.name, signer.publicKey) });
+    const vkey = formatVerifierKey(signer.name, signer.publicKey);
+    const sup = await supervise(ledger, { vkey });
     try {
-      return await fn(sup, ledger);
+      return await fn(sup, ledger, vkey);
     } finally {
       await sup.close();
     }

@@ -20,11 +20,11 @@ import { readTransferBundle, type TransferBundle } from './bundle.js';
 import { CLUE_RECEIVED, CLUE_TRANSFERRED, encodeClueReceipt, encodeTransferStep, type ClueReceipt } from './payloads.js';
 
 /** Whatever appends a step: the ledger itself, or a supervised writer on it (`supervise(ledger)`), so that the step is screened. */
-export interface StepWriter {
-  append(step: StepInput): Promise<Receipt>;
+export interface StepWriter<R extends Receipt = Receipt> {
+  append(step: StepInput): Promise<R>;
 }
 
-export interface TransferOptions {
+export interface TransferOptions<R extends Receipt = Receipt> {
   /** The case transferred: it must have steps already. */
   caseId: string;
   /** The receiving unit's name. */
@@ -38,21 +38,21 @@ export interface TransferOptions {
   /** The ledger's own verifier key: the bundle is read back under it before it is handed out. */
   vkey: string;
   /** Appends the step (default the ledger): pass the supervised writer when the ledger is supervised. */
-  writer?: StepWriter;
+  writer?: StepWriter<R>;
   /** The bundle header's informational `created` (default now; null leaves it out). */
   created?: string | null;
 }
 
-export interface TransferExport {
-  /** The `clue.transferred` step's receipt. */
-  receipt: Receipt;
+export interface TransferExport<R extends Receipt = Receipt> {
+  /** The `clue.transferred` step's receipt (the writer's: a supervised writer's lists the alerts it raised). */
+  receipt: R;
   /** The bundle's bytes (casetrail-bundle/v1), read back as its receiver reads it. */
   bundle: Uint8Array;
   /** What the receiver will find in it. */
   read: TransferBundle;
 }
 
-export interface ReceiveOptions {
+export interface ReceiveOptions<R extends Receipt = Receipt> {
   /** The sender's verifier key, from outside the bundle (its superior's records, a monitor configuration). */
   fromVkey: string;
   /** The case id in this ledger (default the sender's). */
@@ -64,12 +64,12 @@ export interface ReceiveOptions {
   /** A witness policy the sender's checkpoint must meet. */
   witnessPolicy?: WitnessPolicy;
   /** Appends the step (default the ledger): pass the supervised writer when the ledger is supervised. */
-  writer?: StepWriter;
+  writer?: StepWriter<R>;
 }
 
-export interface ReceivedClue {
-  /** The `clue.received` step's receipt: step 1 of the case. */
-  receipt: Receipt;
+export interface ReceivedClue<R extends Receipt = Receipt> {
+  /** The `clue.received` step's receipt: step 1 of the case (the writer's). */
+  receipt: R;
   /** What it cites. */
   citation: ClueReceipt;
   /** The bundle as verified. */
@@ -89,13 +89,13 @@ const GUARD = 'transfer';
  *   TRANSFER_CASE_UNKNOWN (the case has no step; nothing written), the
  *   append's and `exportBundle`'s errors; `RULE_BLOCKED` from a supervised writer
  */
-export async function transferClue(ledger: Ledger, opts: TransferOptions): Promise<TransferExport> {
+export async function transferClue<R extends Receipt = Receipt>(ledger: Ledger, opts: TransferOptions<R>): Promise<TransferExport<R>> {
   const payload = utf8(encodeTransferStep({ to: opts.to, ...(opts.reason === undefined ? {} : { reason: opts.reason }) }));
   const step: StepInput = { caseId: opts.caseId, type: CLUE_TRANSFERRED, actor: opts.actor, payload, ...(opts.time === undefined ? {} : { time: opts.time }) };
   const receipt = await guarded(ledger, { caseId: opts.caseId, type: CLUE_TRANSFERRED }, (s) => {
     if (s.step === 1) return { code: 'TRANSFER_CASE_UNKNOWN', message: `case ${JSON.stringify(opts.caseId)} has no step in this ledger: there is nothing to transfer` };
     return undefined;
-  }, () => (opts.writer ?? ledger).append(step));
+  }, () => (opts.writer === undefined ? (ledger.append(step) as Promise<R>) : opts.writer.append(step)));
   // The bundle proves against the latest checkpoint: make sure it covers the transfer step.
   if (((await ledger.latestCheckpoint())?.size ?? 0) <= receipt.seq) await ledger.checkpoint();
   const chunks: string[] = [];
@@ -122,7 +122,7 @@ export async function transferClue(ledger: Ledger, opts: TransferOptions): Promi
  *   whose citation is over the ledger's payload limit); `RULE_BLOCKED` from
  *   a supervised writer
  */
-export async function receiveClue(ledger: Ledger, bundle: Uint8Array, opts: ReceiveOptions): Promise<ReceivedClue> {
+export async function receiveClue<R extends Receipt = Receipt>(ledger: Ledger, bundle: Uint8Array, opts: ReceiveOptions<R>): Promise<ReceivedClue<R>> {
   const read = await readTransferBundle(bundle, opts.fromVkey, opts.witnessPolicy === undefined ? {} : { witnessPolicy: opts.witnessPolicy });
   const caseId = opts.caseId ?? read.caseId;
   const citation: ClueReceipt = {
@@ -138,7 +138,7 @@ export async function receiveClue(ledger: Ledger, bundle: Uint8Array, opts: Rece
     const earlier = receivedBefore(ctx, s.seq, read);
     if (earlier !== undefined) return { code: 'TRANSFER_REPLAYED', message: `this transfer (entry ${read.transfer.seq} of ${read.origin}) was received before, as entry ${earlier}: nothing was recorded`, seq: earlier };
     return undefined;
-  }, () => (opts.writer ?? ledger).append(step));
+  }, () => (opts.writer === undefined ? (ledger.append(step) as Promise<R>) : opts.writer.append(step)));
   return { receipt, citation, read };
 }
 
@@ -174,7 +174,7 @@ type Refusal = { code: 'TRANSFER_CASE_UNKNOWN' | 'TRANSFER_CASE_EXISTS' | 'TRANS
  * the step of that case and type inside the transaction; a refusal writes
  * nothing and is thrown with its own code. The guard is removed afterwards.
  */
-async function guarded(ledger: Ledger, target: { caseId: string; type: string }, check: (s: CommittedStep, ctx: ExtensionContext) => Refusal | undefined, append: () => Promise<Receipt>): Promise<Receipt> {
+async function guarded<R extends Receipt>(ledger: Ledger, target: { caseId: string; type: string }, check: (s: CommittedStep, ctx: ExtensionContext) => Refusal | undefined, append: () => Promise<R>): Promise<R> {
   let refusal: Refusal | undefined;
   const extension: LedgerExtension = {
     name: GUARD,
@@ -186,7 +186,7 @@ async function guarded(ledger: Ledger, target: { caseId: string; type: string },
     },
   };
   const off = ledger.use(extension);
-  let receipt: Receipt;
+  let receipt: R;
   try {
     receipt = await append();
   } catch (e) {
