@@ -130,9 +130,9 @@ function signedBy(bytes: Uint8Array, key: NoteVerifier): boolean {
 /** Step 2: a transfer bundle holds one whole case (filter `case` only) with its payloads. */
 function transferShape(header: BundleHeader): string {
   const f = header.filter;
-  if (!header.payloads) throw new LedgerError('TRANSFER_INVALID', 'the bundle was exported without payloads: a transfer carries the case with its payloads');
+  if (!header.payloads) throw new LedgerError('TRANSFER_INVALID', 'the bundle was exported without payloads: a transfer carries the case with its payloads; nothing was recorded');
   if (f.case === undefined || f.since !== undefined || f.until !== undefined) {
-    throw new LedgerError('TRANSFER_INVALID', 'the bundle is not one whole case (its filter must name a case and nothing else): a transfer carries a case from its first step');
+    throw new LedgerError('TRANSFER_INVALID', 'the bundle is not one whole case (its filter must name a case and nothing else): a transfer carries a case from its first step; nothing was recorded');
   }
   return f.case;
 }
@@ -151,9 +151,9 @@ function proven(s: BundleStep, lines: readonly string[]): CitedEntry & { entry: 
 function transferStep(entries: ReturnType<typeof proven>[], caseId: string): TransferBundle['transfer'] {
   const t = entries.filter((e) => e.entry.type === CLUE_TRANSFERRED && e.entry.caseId === caseId).at(-1);
   if (t === undefined) {
-    throw new LedgerError('TRANSFER_STEP_MISSING', `the bundle holds no ${CLUE_TRANSFERRED} step of case ${JSON.stringify(caseId)}: it is evidence, not a transfer (the sender records one with \`transfer export\`)`, { caseId });
+    throw new LedgerError('TRANSFER_STEP_MISSING', `the bundle holds no ${CLUE_TRANSFERRED} step of case ${JSON.stringify(caseId)}: it is evidence, not a transfer (the sender records one with \`transfer export\`); nothing was recorded`, { caseId });
   }
-  if (t.payload === undefined) throw new LedgerError('TRANSFER_INVALID', `the ${CLUE_TRANSFERRED} step (entry ${t.seq}) has no payload: it was erased`, { seq: t.seq });
+  if (t.payload === undefined) throw new LedgerError('TRANSFER_INVALID', `the ${CLUE_TRANSFERRED} step (entry ${t.seq}) has no payload: it was erased; nothing was recorded`, { seq: t.seq });
   return { seq: t.seq, leafHash: t.leafHash, proof: t.proof, entry: t.entry, data: parseTransferStep(t.payload) };
 }
 

@@ -93,7 +93,7 @@ export async function transferClue<R extends Receipt = Receipt>(ledger: Ledger, 
   const payload = utf8(encodeTransferStep({ to: opts.to, ...(opts.reason === undefined ? {} : { reason: opts.reason }) }));
   const step: StepInput = { caseId: opts.caseId, type: CLUE_TRANSFERRED, actor: opts.actor, payload, ...(opts.time === undefined ? {} : { time: opts.time }) };
   const receipt = await guarded(ledger, { caseId: opts.caseId, type: CLUE_TRANSFERRED }, (s) => {
-    if (s.step === 1) return { code: 'TRANSFER_CASE_UNKNOWN', message: `case ${JSON.stringify(opts.caseId)} has no step in this ledger: there is nothing to transfer` };
+    if (s.step === 1) return { code: 'TRANSFER_CASE_UNKNOWN', message: `case ${JSON.stringify(opts.caseId)} has no step in this ledger: there is nothing to transfer; nothing was recorded` };
     return undefined;
   }, () => (opts.writer === undefined ? (ledger.append(step) as Promise<R>) : opts.writer.append(step)));
   // The bundle proves against the latest checkpoint: make sure it covers the transfer step.
@@ -134,9 +134,9 @@ export async function receiveClue<R extends Receipt = Receipt>(ledger: Ledger, b
   };
   const step: StepInput = { caseId, type: CLUE_RECEIVED, actor: opts.actor, payload: utf8(encodeClueReceipt(citation)), ...(opts.time === undefined ? {} : { time: opts.time }) };
   const receipt = await guarded(ledger, { caseId, type: CLUE_RECEIVED }, (s, ctx) => {
-    if (s.step !== 1) return { code: 'TRANSFER_CASE_EXISTS', message: `case ${JSON.stringify(caseId)} already has ${s.step - 1} step(s) in this ledger: receive the clue under another case id (--case)` };
     const earlier = receivedBefore(ctx, s.seq, read);
     if (earlier !== undefined) return { code: 'TRANSFER_REPLAYED', message: `this transfer (entry ${read.transfer.seq} of ${read.origin}) was received before, as entry ${earlier}: nothing was recorded`, seq: earlier };
+    if (s.step !== 1) return { code: 'TRANSFER_CASE_EXISTS', message: `case ${JSON.stringify(caseId)} already has ${s.step - 1} step(s) in this ledger: receive the clue under another case id (--case); nothing was recorded` };
     return undefined;
   }, () => (opts.writer === undefined ? (ledger.append(step) as Promise<R>) : opts.writer.append(step)));
   return { receipt, citation, read };
