@@ -1,6 +1,6 @@
 /**
  * examples/oversight-walkthrough.sh runs as documented (docs/oversight.md
- * §7): the province / city / county set-up, witnesses, monitors,
+ * §8): the province / city / county set-up, witnesses, monitors,
  * cosignatures demanded by the verifiers, and a city's fork caught. It
  * checks its own expected exit codes; this test runs it whole.
  */

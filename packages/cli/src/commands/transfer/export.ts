@@ -1,6 +1,6 @@
 /**
  * `casetrail transfer export <ledger> --case <id> --to <unit> --out <file>`:
- * the sender's side of a clue transfer (docs/oversight.md §6.3): records a
+ * the sender's side of a clue transfer (docs/oversight.md §6.1, §6.4): records a
  * `clue.transferred` step in the case — screened by the rule pack in force,
  * like every append — signs a checkpoint covering it, and writes the case as
  * an evidence bundle with inclusion proofs (the library's `transferClue`,
