@@ -1,7 +1,9 @@
 /**
  * examples/oversight-walkthrough.sh runs as documented (docs/oversight.md
  * §8): the province / city / county set-up, witnesses, monitors,
- * cosignatures demanded by the verifiers, and a city's fork caught. It
+ * cosignatures demanded by the verifiers, a clue transferred from city A to
+ * the province (a tampered copy refused, a replay refused, the disposition
+ * deadline raised, the receipt checked), and a city's fork caught. It
  * checks its own expected exit codes; this test runs it whole.
  */
 import { spawnSync } from 'node:child_process';
@@ -18,6 +20,11 @@ describe('examples/oversight-walkthrough.sh', () => {
     expect(r.stdout).toMatch(/witnessed +checkpoint of size 4 cosigned by 2 of 2 witness\(es\) \(quorum 2\)/);
     expect(r.stdout).toMatch(/fork-[0-9a-f]{16} +fork +yes +city-b\.example\.gov\/cases/);
     expect(r.stdout).toMatch(/✘ city-b: INCONSISTENT: the ledger signed two different checkpoints of size 3/);
+    expect(r.stderr).toMatch(/error \[TRANSFER_UNVERIFIED\]: .*PAYLOAD_COMMITMENT_MISMATCH on line 2/);
+    expect(r.stdout).toMatch(/recorded clue\.received as entry \d+ \(case CITY-A-2026-0001 step 1\)/);
+    expect(r.stderr).toMatch(/error \[TRANSFER_REPLAYED\]/);
+    expect(r.stdout).toMatch(/yellow 黄牌 deadline\.clue-disposition in case CITY-A-2026-0001/);
+    expect(r.stdout).toMatch(/✔ entry \d+ \(case CITY-A-2026-0001\) from city-a\.example\.gov\/cases: 3 entries proven in the sender's checkpoint; the bundle is the one cited/);
     expect(r.stdout).toContain('== Done');
   }, 120_000);
 });
