@@ -8,6 +8,21 @@ import type { WitnessPolicyResult } from '../tlog/witness-policy.js';
 import { printable, utcIso } from './output.js';
 import { formatTime, type Zone } from './times.js';
 
+/** What every artifact-checking command takes: the artifact, the ledger's key, a witness policy, a zone, --json. */
+export interface ArtifactFileOptions {
+  /** The artifact file, or `-` for standard input. */
+  file: string;
+  /** The ledger's verifier key, or a file holding it. */
+  vkey: string;
+  /** Witness cosignature keys (or files holding them): the artifact's checkpoint must carry their cosignatures. */
+  witness?: string[];
+  /** How many of the witnesses must have cosigned (default all given). */
+  witnessQuorum?: number;
+  /** IANA time zone of the times shown (default $TZ, else UTC). */
+  tz?: string;
+  json?: boolean;
+}
+
 /** The `witnesses` object of the --json outputs (docs/cli.md "Witness policy"). */
 export function witnessedJson(r: WitnessPolicyResult) {
   return {

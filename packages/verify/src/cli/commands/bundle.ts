@@ -16,22 +16,11 @@ import { readVerifierKey, readWitnessPolicy } from '../keys.js';
 import { fields, paint, printable, type Paint } from '../output.js';
 import { formatTime, zoneOf, type Zone } from '../times.js';
 import { TimelineWriter, stepJson } from '../timeline.js';
-import { witnessedJson, witnessedText } from '../witnessed.js';
+import { type ArtifactFileOptions, witnessedJson, witnessedText } from '../witnessed.js';
 
-export interface BundleFileOptions {
-  /** The bundle file, or `-` for standard input. */
-  file: string;
-  /** The ledger's verifier key, or a file holding it. */
-  vkey: string;
+export interface BundleFileOptions extends ArtifactFileOptions {
   /** Issues listed at most (default 1000; all are counted). */
   maxIssues?: number;
-  /** Witness cosignature keys (or files): the bundle's checkpoint must carry their cosignatures. */
-  witness?: string[];
-  /** How many of the witnesses must have cosigned (default all given). */
-  witnessQuorum?: number;
-  /** IANA time zone of the times shown (default $TZ, else UTC). */
-  tz?: string;
-  json?: boolean;
 }
 
 /** `  ` + JSON of `value`, pretty, every line indented by `pad`. */

@@ -15,21 +15,9 @@ import { write, type Io } from '../io.js';
 import { readVerifierKey, readWitnessPolicy } from '../keys.js';
 import { fields, paint, printJson, printable } from '../output.js';
 import { formatTime, zoneOf } from '../times.js';
-import { witnessedJson } from '../witnessed.js';
+import { type ArtifactFileOptions, witnessedJson } from '../witnessed.js';
 
-export interface CheckpointFileOptions {
-  /** The checkpoint file (a signed note, as `casetrail checkpoint` prints it), or `-` for standard input. */
-  file: string;
-  /** The ledger's verifier key, or a file holding it. */
-  vkey: string;
-  /** Witness cosignature keys (or files holding them) whose cosignatures count. */
-  witness?: string[];
-  /** How many of the witnesses must have cosigned (default all given). */
-  witnessQuorum?: number;
-  /** IANA time zone of the cosignature times shown (default $TZ, else UTC). */
-  tz?: string;
-  json?: boolean;
-}
+export type CheckpointFileOptions = ArtifactFileOptions;
 
 /**
  * @returns 0 when the checkpoint is signed by the key (and meets the witness policy given)

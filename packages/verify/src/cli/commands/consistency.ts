@@ -16,22 +16,11 @@ import { write, type Io } from '../io.js';
 import { readVerifierKey, readWitnessPolicy } from '../keys.js';
 import { paint, printJson } from '../output.js';
 import { zoneOf } from '../times.js';
-import { witnessedJson, witnessedText } from '../witnessed.js';
+import { type ArtifactFileOptions, witnessedJson, witnessedText } from '../witnessed.js';
 
-export interface WitnessBodyFileOptions {
-  /** The body file, or `-` for standard input. */
-  file: string;
-  /** The ledger's verifier key, or a file holding it. */
-  vkey: string;
+export interface WitnessBodyFileOptions extends ArtifactFileOptions {
   /** The trusted earlier checkpoint file, or `0` when none was trusted before. */
   from: string;
-  /** Witness cosignature keys (or files): the body's new checkpoint must carry their cosignatures. */
-  witness?: string[];
-  /** How many of the witnesses must have cosigned (default all given). */
-  witnessQuorum?: number;
-  /** IANA time zone of the cosignature times shown (default $TZ, else UTC). */
-  tz?: string;
-  json?: boolean;
 }
 
 /**

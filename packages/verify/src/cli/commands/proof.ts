@@ -13,21 +13,9 @@ import { write, type Io } from '../io.js';
 import { readVerifierKey, readWitnessPolicy } from '../keys.js';
 import { fields, paint, printJson, printable, utcIso } from '../output.js';
 import { formatTime, zoneOf } from '../times.js';
-import { witnessedJson, witnessedText } from '../witnessed.js';
+import { type ArtifactFileOptions, witnessedJson, witnessedText } from '../witnessed.js';
 
-export interface ProofFileOptions {
-  /** The proof file, or `-` for standard input. */
-  file: string;
-  /** The ledger's verifier key, or a file holding it. */
-  vkey: string;
-  /** Witness cosignature keys (or files): the embedded checkpoint must carry their cosignatures. */
-  witness?: string[];
-  /** How many of the witnesses must have cosigned (default all given). */
-  witnessQuorum?: number;
-  /** IANA time zone of the time shown (default $TZ, else UTC). */
-  tz?: string;
-  json?: boolean;
-}
+export type ProofFileOptions = ArtifactFileOptions;
 
 /**
  * @returns 0 when the proof verifies
