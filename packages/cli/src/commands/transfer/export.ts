@@ -17,7 +17,8 @@ import { resolvePath } from '../../inputs.js';
 import { write, type Io } from '../../io.js';
 import { FLAG_NAMES, inUserTerms } from '../../messages.js';
 import { defined, example, flag, forceOption, jsonOption, keyFileOption, outOption, req, str, tzOption } from '../../options.js';
-import { printJson, printable, utcIso } from '../../output.js';
+import { printJson, printable } from '../../output.js';
+import { receiptJson } from '../append.js';
 import { alertLines, blockedError, loginName, withSupervisedLedger } from '../../supervision.js';
 import { checkArgUtf8, checkId } from '../../text.js';
 import { formatTime, parseTime, zoneOf } from '../../times.js';
@@ -69,21 +70,14 @@ export async function transferExport(opts: TransferExportOptions, io: Io): Promi
   }
   writeOutputFile(out, made.bundle, { force: opts.force === true });
   const r = made.receipt;
-  const alerts = r.alerts;
   if (opts.json) {
     await printJson(io, {
-      seq: r.seq,
-      case: r.caseId,
-      step: r.step,
+      ...receiptJson(r),
       to: opts.to,
-      time: r.time,
-      timeIso: utcIso(r.time),
-      leafHash: toHex(r.leafHash),
       out,
       entries: made.read.entries.length,
       checkpoint: { size: made.read.checkpoint.size, root: toHex(made.read.checkpoint.root) },
       bundleSha256: toHex(made.read.hash),
-      alerts: alerts.map((a) => ({ seq: a.seq, rule: a.rule, level: a.level })),
     });
   } else {
     await write(
@@ -91,7 +85,7 @@ export async function transferExport(opts: TransferExportOptions, io: Io): Promi
       `recorded clue.transferred as entry ${r.seq} (case ${printable(r.caseId)} step ${r.step}, to ${printable(opts.to)}) at ${formatTime(r.time, zone)}\n` +
         `exported ${made.read.entries.length} entries of the case to ${opts.out}, proven against the checkpoint of size ${made.read.checkpoint.size}\n` +
         `  bundle SHA-256 ${toHex(made.read.hash)}: the receiver records it in clue.received\n` +
-        alertLines(alerts),
+        alertLines(r.alerts),
     );
   }
   return EXIT.OK;

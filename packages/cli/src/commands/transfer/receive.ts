@@ -20,7 +20,8 @@ import { write, type Io } from '../../io.js';
 import { readKeyText, readWitnessPolicy } from '../../keys.js';
 import { FLAG_NAMES, inUserTerms } from '../../messages.js';
 import { defined, example, flag, jsonOption, keyFileOption, req, str, tzOption, witnessOption, witnessPolicyValues, witnessQuorumOption } from '../../options.js';
-import { printJson, printable, utcIso } from '../../output.js';
+import { printJson, printable } from '../../output.js';
+import { receiptJson } from '../append.js';
 import { alertLines, blockedError, loginName, withSupervisedLedger } from '../../supervision.js';
 import { checkId } from '../../text.js';
 import { formatTime, parseTime, zoneOf } from '../../times.js';
@@ -71,18 +72,12 @@ export async function transferReceive(opts: TransferReceiveOptions, io: Io): Pro
   const c = got.citation;
   if (opts.json) {
     await printJson(io, {
-      seq: r.seq,
-      case: r.caseId,
-      step: r.step,
-      time: r.time,
-      timeIso: utcIso(r.time),
-      leafHash: toHex(r.leafHash),
+      ...receiptJson(r),
       from: { origin: c.from.origin, case: c.from.case },
       checkpoint: { size: c.checkpoint.size, root: toHex(c.checkpoint.root) },
       entries: c.entries.length,
       transfer: { seq: c.transfer.seq, to: c.transfer.to },
       bundleSha256: toHex(c.bundle),
-      alerts: r.alerts.map((a) => ({ seq: a.seq, rule: a.rule, level: a.level })),
     });
   } else {
     await write(
