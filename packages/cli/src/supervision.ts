@@ -30,19 +30,18 @@ export function loginName(): string {
 
 /**
  * Opens a ledger with its signing key, attaches supervision (every append
- * screened), runs `fn` with both and the ledger's verifier key, and closes both.
+ * screened), runs `fn`, and closes both.
  * @param why - what needs the key, for the error message when none is found
  */
-export async function withSupervisedLedger<T>(io: Io, path: string, keyFile: string | undefined, why: string, fn: (sup: SupervisedLedger, ledger: Ledger, vkey: string) => Promise<T>): Promise<T> {
+export async function withSupervisedLedger<T>(io: Io, path: string, keyFile: string | undefined, why: string, fn: (sup: SupervisedLedger, ledger: Ledger) => Promise<T>): Promise<T> {
   const full = ledgerPath(io, path);
   const key = requireKeyFile(io, full, keyFile, why);
   const signer = readSignerKeyFile(key);
   const ledger = await Ledger.open(full, { signer });
   try {
-    const vkey = formatVerifierKey(signer.name, signer.publicKey);
-    const sup = await supervise(ledger, { vkey });
+    const sup = await supervise(ledger, { vkey: formatVerifierKey(signer.name, signer.publicKey) });
     try {
-      return await fn(sup, ledger, vkey);
+      return await fn(sup, ledger);
     } finally {
       await sup.close();
     }

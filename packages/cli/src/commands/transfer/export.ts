@@ -7,7 +7,7 @@
  * through `exportBundle`), read back as the receiver will read it before it
  * is placed at --out. `--to` is a unit name recorded as given.
  */
-import { toHex } from '@casetrail/core';
+import { formatVerifierKey, readSignerKeyFile, toHex } from '@casetrail/core';
 import { transferClue } from '@casetrail/oversight';
 import type { Command } from 'commander';
 import { defineCommand } from '../../command.js';
@@ -15,6 +15,8 @@ import { EXIT, usage } from '../../exit.js';
 import { checkOutputPath, writeOutputFile } from '../../files.js';
 import { resolvePath } from '../../inputs.js';
 import { write, type Io } from '../../io.js';
+import { requireKeyFile } from '../../keys.js';
+import { ledgerPath } from '../../ledgers.js';
 import { FLAG_NAMES, inUserTerms } from '../../messages.js';
 import { defined, example, flag, forceOption, jsonOption, keyFileOption, outOption, req, str, tzOption } from '../../options.js';
 import { printJson, printable } from '../../output.js';
@@ -60,9 +62,13 @@ export async function transferExport(opts: TransferExportOptions, io: Io): Promi
   const out = resolvePath(io, opts.out);
   checkOutputPath(out, opts.force === true);
   const time = opts.time === undefined ? undefined : parseTime(opts.time, '--time', zone);
+  // The bundle is read back under the ledger's own verifier key, derived from its signer.
+  const why = 'transferring a clue (it appends a step and signs a checkpoint)';
+  const signer = readSignerKeyFile(requireKeyFile(io, ledgerPath(io, opts.ledger), opts.keyFile, why));
+  const vkey = formatVerifierKey(signer.name, signer.publicKey);
   let made;
   try {
-    made = await withSupervisedLedger(io, opts.ledger, opts.keyFile, 'transferring a clue (it appends a step and signs a checkpoint)', (sup, ledger, vkey) =>
+    made = await withSupervisedLedger(io, opts.ledger, opts.keyFile, why, (sup, ledger) =>
       transferClue(ledger, { caseId: opts.case, to: opts.to, actor, vkey, writer: sup, ...defined({ reason: opts.reason, time }) }),
     );
   } catch (e) {
