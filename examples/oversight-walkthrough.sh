@@ -161,7 +161,7 @@ section_transfer() {
   '
   expect_exit 1 transfer receive province.ledger tampered.bundle --from-vkey city-a.vkey
   step "The province verifies the bundle under city A's key (from its own records) and opens the case with clue.received, citing city A's checkpoint and entries."
-  run transfer receive province.ledger clue.bundle --from-vkey city-a.vkey --actor province:clerk
+  run transfer receive province.ledger clue.bundle --from-vkey city-a.vkey --as province --actor province:clerk
   step "The same bundle again is a replay, under any case id: refused, nothing recorded."
   expect_exit 2 transfer receive province.ledger clue.bundle --from-vkey city-a.vkey --case PROV-2026-0001
   step "Nobody disposes of the clue: 15 working days later the province's clock raises a yellow card."

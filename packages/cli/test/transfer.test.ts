@@ -194,6 +194,13 @@ describe('attacker order: a transfer bundle tampered with on its way is refused,
     expect(fingerprint('province.ledger')).toBe(before);
   });
 
+  it('a transfer to another unit is refused by a receiver that states its name (--as): TRANSFER_MISADDRESSED', async () => {
+    const before = fingerprint('province.ledger');
+    const r = await ct(['transfer', 'receive', 'province.ledger', 'clue.bundle', '--from-vkey', 'city-a.vkey', '--as', 'city-b', '--json']);
+    expect([r.code, json(r).error.code]).toEqual([1, 'TRANSFER_MISADDRESSED']);
+    expect(fingerprint('province.ledger')).toBe(before);
+  });
+
   it('a witness policy the checkpoint does not meet is refused like every verifier refuses it', async () => {
     const w = await ok(['witness', 'init', '--name', 'province.example.gov/witness', '--state', 'witness']);
     writeFileSync(join(dir, 'witness.vkey'), w.out);
@@ -209,7 +216,7 @@ describe('a clean transfer from city A to the province', () => {
   let received: any;
 
   it('verifies and opens the case with clue.received citing the sender', async () => {
-    const r = await ok(['transfer', 'receive', 'province.ledger', 'clue.bundle', '--from-vkey', 'city-a.vkey', '--actor', 'province:clerk', '--time', '2026-03-02T10:00:00+08:00', '--json']);
+    const r = await ok(['transfer', 'receive', 'province.ledger', 'clue.bundle', '--from-vkey', 'city-a.vkey', '--as', 'province', '--actor', 'province:clerk', '--time', '2026-03-02T10:00:00+08:00', '--json']);
     received = json(r);
     const sent = core.toHex(core.sha256(readFileSync(join(dir, 'clue.bundle'))));
     expect(received).toMatchObject({ case: CASE, step: 1, from: { origin: 'city-a.example.gov/cases', case: CASE }, checkpoint: { size: 4 }, entries: 3, transfer: { seq: 3, to: 'province' }, bundleSha256: sent, alerts: [] });

@@ -11,7 +11,8 @@
  * TRANSFER_UNVERIFIED); the shape of a transfer bundle (one whole case with
  * its payloads: TRANSFER_INVALID); the transfer step (TRANSFER_STEP_MISSING
  * when the case has none, TRANSFER_INVALID when its payload is not there
- * or not a transfer).
+ * or not a transfer); given the receiving unit's name, the unit the transfer
+ * names (TRANSFER_MISADDRESSED).
  */
 import {
   LedgerError,
@@ -58,6 +59,8 @@ export interface TransferBundle {
 export interface ReadTransferOptions {
   /** A witness policy the bundle's checkpoint must meet (format.md §6.4), as for every verifier. */
   witnessPolicy?: WitnessPolicy;
+  /** The receiving unit's name: the transfer step must name it (`to`). */
+  unit?: string;
 }
 
 /**
@@ -67,7 +70,7 @@ export interface ReadTransferOptions {
  * @returns what the bundle proves; nothing in it comes from bytes that did not verify
  * @throws LedgerError MALFORMED_KEY; INPUT_TOO_LARGE; TRANSFER_WRONG_SENDER;
  *   TRANSFER_UNVERIFIED (`details.issues`: the first issues, `details.issueCount`);
- *   TRANSFER_INVALID; TRANSFER_STEP_MISSING
+ *   TRANSFER_INVALID; TRANSFER_STEP_MISSING; TRANSFER_MISADDRESSED (with `unit`)
  */
 export async function readTransferBundle(bytes: Uint8Array, fromVkey: string, options: ReadTransferOptions = {}): Promise<TransferBundle> {
   if (!(bytes instanceof Uint8Array)) throw new LedgerError('INVALID_ARGUMENT', 'bytes: expected a Uint8Array');
@@ -81,6 +84,9 @@ export async function readTransferBundle(bytes: Uint8Array, fromVkey: string, op
   const caseId = transferShape(header);
   const entries = steps.map((s) => proven(s, lines));
   const transfer = transferStep(entries, caseId);
+  if (options.unit !== undefined && transfer.data.to !== options.unit) {
+    throw new LedgerError('TRANSFER_MISADDRESSED', `the transfer step (entry ${transfer.seq}) sends the case to ${JSON.stringify(transfer.data.to)}, not to ${JSON.stringify(options.unit)}; nothing was recorded`, { to: transfer.data.to, unit: options.unit });
+  }
   return {
     hash: sha256(bytes),
     origin: key.name,

@@ -63,6 +63,8 @@ export interface ReceiveOptions<R extends Receipt = Receipt> {
   time?: number;
   /** A witness policy the sender's checkpoint must meet. */
   witnessPolicy?: WitnessPolicy;
+  /** This unit's name: the transfer step must name it (TRANSFER_MISADDRESSED otherwise). */
+  unit?: string;
   /** Appends the step (default the ledger): pass the supervised writer when the ledger is supervised. */
   writer?: StepWriter<R>;
 }
@@ -115,15 +117,15 @@ export async function transferClue<R extends Receipt = Receipt>(ledger: Ledger, 
  * with its leaf hash and proof, the transfer step and the bundle's SHA-256.
  * A refused bundle records nothing.
  * @throws LedgerError TRANSFER_WRONG_SENDER, TRANSFER_UNVERIFIED,
- *   TRANSFER_INVALID, TRANSFER_STEP_MISSING (the bundle; the ledger is not
- *   touched), TRANSFER_REPLAYED (this transfer step was received before:
+ *   TRANSFER_INVALID, TRANSFER_STEP_MISSING, TRANSFER_MISADDRESSED (the
+ *   bundle; the ledger is not touched), TRANSFER_REPLAYED (this transfer step was received before:
  *   `details.seq`), TRANSFER_CASE_EXISTS (the case has steps already: give
  *   another case id), the append's errors (PAYLOAD_TOO_LARGE for a case
  *   whose citation is over the ledger's payload limit); `RULE_BLOCKED` from
  *   a supervised writer
  */
 export async function receiveClue<R extends Receipt = Receipt>(ledger: Ledger, bundle: Uint8Array, opts: ReceiveOptions<R>): Promise<ReceivedClue<R>> {
-  const read = await readTransferBundle(bundle, opts.fromVkey, opts.witnessPolicy === undefined ? {} : { witnessPolicy: opts.witnessPolicy });
+  const read = await readTransferBundle(bundle, opts.fromVkey, { ...(opts.witnessPolicy === undefined ? {} : { witnessPolicy: opts.witnessPolicy }), ...(opts.unit === undefined ? {} : { unit: opts.unit }) });
   const caseId = opts.caseId ?? read.caseId;
   const citation: ClueReceipt = {
     bundle: read.hash,

@@ -142,6 +142,7 @@ const LEDGER_EXIT: Readonly<Record<string, ExitCode>> = {
   TRANSFER_UNVERIFIED: EXIT.FAILED,
   TRANSFER_WRONG_SENDER: EXIT.FAILED,
   TRANSFER_STEP_MISSING: EXIT.FAILED,
+  TRANSFER_MISADDRESSED: EXIT.FAILED,
   TRANSFER_INVALID: EXIT.FAILED,
   // The issues of an entry as reads mark it, when evidence is refused for it.
   ...Object.fromEntries(ENTRY_ISSUE_CODES.map((c) => [c, EXIT.FAILED])),

@@ -8,10 +8,11 @@
  * `clue.received` step citing the sender's origin, checkpoint and entry
  * hashes opens the case (the sender's case id unless --case), screened by
  * the rule pack in force. A bundle refused, replayed, or for a case that
- * exists records nothing.
+ * exists records nothing. `--as` names this unit: a transfer to another is
+ * refused.
  */
 import { toHex } from '@casetrail/core';
-import { MAX_TRANSFER_BUNDLE_BYTES, receiveClue } from '@casetrail/oversight';
+import { MAX_TRANSFER_BUNDLE_BYTES, readTransferBundle, receiveClue } from '@casetrail/oversight';
 import type { Command } from 'commander';
 import { defineCommand } from '../../command.js';
 import { EXIT } from '../../exit.js';
@@ -34,6 +35,8 @@ export interface TransferReceiveOptions {
   fromVkey: string;
   /** The case id in this ledger (default the sender's). */
   case?: string;
+  /** This unit's name: the transfer must name it. */
+  as?: string;
   actor?: string;
   time?: string;
   witness?: string[];
@@ -46,24 +49,28 @@ export interface TransferReceiveOptions {
 /**
  * @returns exit code 0
  * @throws LedgerError TRANSFER_WRONG_SENDER, TRANSFER_UNVERIFIED,
- *   TRANSFER_INVALID, TRANSFER_STEP_MISSING, INPUT_TOO_LARGE (1: the bundle;
- *   the ledger is not opened), TRANSFER_REPLAYED, TRANSFER_CASE_EXISTS (2);
+ *   TRANSFER_INVALID, TRANSFER_STEP_MISSING, TRANSFER_MISADDRESSED,
+ *   INPUT_TOO_LARGE (1: the bundle; the ledger is not opened), TRANSFER_REPLAYED, TRANSFER_CASE_EXISTS (2);
  *   SupervisionError RULE_BLOCKED (4). Nothing is recorded for any of them
  *   (a blocking rule records its refusal, as for every append).
  */
 export async function transferReceive(opts: TransferReceiveOptions, io: Io): Promise<number> {
   const zone = zoneOf(io, opts.tz);
   if (opts.case !== undefined) checkId('--case', opts.case);
+  if (opts.as !== undefined) checkId('--as', opts.as);
   const actor = opts.actor ?? loginName();
   checkId('--actor', actor);
   const fromVkey = readKeyText(io, opts.fromVkey, '--from-vkey', "sender's verifier key");
   const policy = readWitnessPolicy(io, opts.witness, opts.witnessQuorum);
   const time = opts.time === undefined ? undefined : parseTime(opts.time, '--time', zone);
   const bundle = await readInput(io, opts.file, MAX_TRANSFER_BUNDLE_BYTES, 'transfer bundle', 'artifact');
+  const checks = defined({ witnessPolicy: policy, unit: opts.as });
+  // Verified before the ledger is opened (receiveClue verifies it again, before its append).
+  await readTransferBundle(bundle, fromVkey, checks);
   let got;
   try {
     got = await withSupervisedLedger(io, opts.ledger, opts.keyFile, 'receiving a clue (it appends a step and signs a checkpoint)', (sup, ledger) =>
-      receiveClue(ledger, bundle, { fromVkey, actor, writer: sup, ...defined({ caseId: opts.case, time, witnessPolicy: policy }) }),
+      receiveClue(ledger, bundle, { fromVkey, actor, writer: sup, ...checks, ...defined({ caseId: opts.case, time }) }),
     );
   } catch (e) {
     throw blockedError(inUserTerms(e, zone, FLAG_NAMES), () => null);
@@ -99,6 +106,7 @@ export const transferReceiveCli = defineCommand<TransferReceiveOptions>({
       .argument('<file>', 'the transfer bundle, or - for standard input')
       .requiredOption('--from-vkey <key|file>', "the sender's verifier key, or a file holding it (from your records, never from the bundle)")
       .option('--case <id>', "the case id in this ledger (default: the sender's)")
+      .option('--as <unit>', 'this unit: the transfer step must name it (refused otherwise)')
       .option('--actor <id>', 'who receives it (default: the login name)')
       .option('--time <time>', 'entry time: ISO 8601 or ms since 1970 (default now; without an offset: in --tz)')
       .addOption(witnessOption("the sender's checkpoint in the bundle"))
@@ -111,7 +119,7 @@ export const transferReceiveCli = defineCommand<TransferReceiveOptions>({
     ledger: req(ledger, '<ledger>'),
     file: req(file, '<file>'),
     fromVkey: req(o['fromVkey'], '--from-vkey'),
-    ...defined({ case: str(o, 'case'), actor: str(o, 'actor'), time: str(o, 'time'), ...witnessPolicyValues(o), keyFile: str(o, 'keyFile'), tz: str(o, 'tz'), json: flag(o, 'json') }),
+    ...defined({ case: str(o, 'case'), as: str(o, 'as'), actor: str(o, 'actor'), time: str(o, 'time'), ...witnessPolicyValues(o), keyFile: str(o, 'keyFile'), tz: str(o, 'tz'), json: flag(o, 'json') }),
   }),
   run: transferReceive,
 });
