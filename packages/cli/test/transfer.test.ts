@@ -303,3 +303,28 @@ describe("an auditor checks the receiver's clue.received against the sender's ch
     expect((await ct(['verify', 'province.ledger', '--vkey', 'province.vkey'])).code).toBe(0);
   });
 });
+
+describe('a witnessed transfer: the receiver demands the cosignature of the witness it trusts', () => {
+  it("the sender gets the transfer's checkpoint cosigned and exports the case again; --witness is met, and the receipt cites the cosigned note", async () => {
+    await ok(['append', 'city-a.ledger', '--case', 'CITY-A-2026-0009', '--type', 'case.opened', '--actor', 'city-a:clerk']);
+    await ok(['transfer', 'export', 'city-a.ledger', '--case', 'CITY-A-2026-0009', '--to', 'province', '--out', 'w.bundle', '--actor', 'city-a:director']);
+    // Unwitnessed, the bundle does not meet the policy (the witness of the attacker tests, 'witness.vkey').
+    const before = fingerprint('province.ledger');
+    const refused = await ct(['transfer', 'receive', 'province.ledger', 'w.bundle', '--from-vkey', 'city-a.vkey', '--witness', 'witness.vkey', '--json']);
+    expect([refused.code, json(refused).error.code]).toEqual([1, 'TRANSFER_UNVERIFIED']);
+    expect(fingerprint('province.ledger')).toBe(before);
+    // The witness cosigns city A's checkpoint (its first: from size 0), city A stores the cosignature and exports the case again.
+    await ok(['witness', 'add-log', '--state', 'witness', '--log-vkey', 'city-a.vkey']);
+    await ok(['consistency', 'city-a.ledger', '--from', '0', '--out', 'w.body']);
+    await ok(['witness', 'add-checkpoint', '--state', 'witness', 'w.body', '--out', 'w.cosignature']);
+    await ok(['cosign', 'attach', 'city-a.ledger', 'w.cosignature', '--witness', 'witness.vkey', '--for', 'w.body']);
+    await ok(['export', 'city-a.ledger', '--case', 'CITY-A-2026-0009', '--out', 'w-cosigned.bundle']);
+    const r = await ok(['transfer', 'receive', 'province.ledger', 'w-cosigned.bundle', '--from-vkey', 'city-a.vkey', '--witness', 'witness.vkey', '--json']);
+    expect(json(r)).toMatchObject({ case: 'CITY-A-2026-0009', step: 1, entries: 2 });
+    const c = await ok(['transfer', 'check', 'province.ledger', '--from-vkey', 'city-a.vkey', '--case', 'CITY-A-2026-0009', '--witness', 'witness.vkey', '--bundle', 'w-cosigned.bundle']);
+    expect(c.out).toContain('the bundle is the one cited');
+    // The first bundle carried the same transfer step: it is now a replay.
+    const replay = await ct(['transfer', 'receive', 'province.ledger', 'w.bundle', '--from-vkey', 'city-a.vkey', '--case', 'OTHER', '--json']);
+    expect([replay.code, json(replay).error.code]).toEqual([2, 'TRANSFER_REPLAYED']);
+  });
+});
