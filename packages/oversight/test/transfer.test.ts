@@ -10,6 +10,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Ledger, generateKeyPair, isLedgerError, toHex, utf8 } from '@casetrail/core';
 import { CLUE_RECEIVED, checkClueReceipt, encodeClueReceipt, encodeTransferStep, parseClueReceipt, parseTransferStep, readTransferBundle, receiveClue, transferClue } from '../src/index.js';
@@ -161,5 +162,38 @@ describe("checkClueReceipt: an auditor's check of every field of a citation", as
 
   it('a payload that is not a citation is reported, not thrown', async () => {
     expect((await checkClueReceipt(utf8('{"note":"hello"}'), city.vkey)).problems.map((p) => p.code)).toEqual(['TRANSFER_INVALID']);
+  });
+});
+
+describe('any single byte of a transfer bundle changed (property)', async () => {
+  const city = await unit('city-d');
+  await city.ledger.append({ caseId: 'D-1', type: 'case.opened', actor: 'clerk', data: { source: '12388', subject: '某局' } });
+  await city.ledger.append({ caseId: 'D-2', type: 'case.opened', actor: 'clerk' });
+  await city.ledger.append({ caseId: 'D-1', type: 'clue.checked', actor: 'officer', data: { finding: '属实' } });
+  const t = await transferClue(city.ledger, { caseId: 'D-1', to: 'province', actor: 'director', vkey: city.vkey });
+  await city.ledger.close();
+  const cited = (r: Awaited<ReturnType<typeof readTransferBundle>>) =>
+    JSON.stringify({ cp: r.checkpoint.note, e: r.entries.map((e) => [e.seq, toHex(e.leafHash), e.proof.map(toHex), e.payload === undefined ? null : toHex(e.payload)]), t: [r.transfer.seq, r.transfer.data] });
+  const original = cited(t.read);
+
+  it('is refused with a coded error, or changes nothing the receiver would record but the bundle hash (the informational "created")', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.nat({ max: t.bundle.length - 1 }), fc.integer({ min: 1, max: 255 }), async (at, x) => {
+        const b = t.bundle.slice();
+        b[at] = b[at]! ^ x;
+        let read;
+        try {
+          read = await readTransferBundle(b, city.vkey);
+        } catch (e) {
+          expect(isLedgerError(e), String(e)).toBe(true);
+          return;
+        }
+        expect(cited(read)).toBe(original);
+        // Byte positions: the header's value of "created", the one field nothing signs.
+        expect(at).toBeGreaterThan(Buffer.from(t.bundle).indexOf('"created":"'));
+        expect(at).toBeLessThan(Buffer.from(t.bundle).indexOf(0x0a));
+      }),
+      { numRuns: 300 },
+    );
   });
 });
