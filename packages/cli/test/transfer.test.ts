@@ -13,6 +13,7 @@
  * sender's checkpoint (`transfer check`), catching a receipt written by hand.
  */
 import { createHash } from 'node:crypto';
+import { createRequire } from 'node:module';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -22,6 +23,8 @@ requireBuild();
 const cli = await import('../src/index.js');
 const core = await import('@casetrail/core');
 const { repoRoot } = await import('../../supervise/test/helpers/sim-ledger.js');
+// The hostile party edits the file with SQLite itself (the core's own dependency).
+const Database = createRequire(join(repoRoot, 'packages/core/package.json'))('better-sqlite3') as typeof import('better-sqlite3');
 
 afterAll(cleanup);
 
@@ -257,6 +260,21 @@ describe('a clean transfer from city A to the province', () => {
     expect(await ledgerState(join(dir, 'province.ledger'))).toEqual(before);
     const r2 = await ok(['transfer', 'receive', 'province.ledger', 'again.bundle', '--from-vkey', 'city-a.vkey', '--case', 'PROV-2026-0002', '--json']);
     expect(json(r2)).toMatchObject({ case: 'PROV-2026-0002', step: 1, entries: 5, transfer: { seq: 5 }, from: { case: CASE } });
+  });
+
+  it("attacker order on the sender: a payload of the case edited in the file before the honest export — refused (exit 1), no transfer step recorded, no bundle", async () => {
+    await ok(['init', 'city-e.ledger', '--origin', 'city-e.example.gov/cases', '--vkey-out', 'city-e.vkey']);
+    await ok(['append', 'city-e.ledger', '--case', 'E-1', '--type', 'case.opened', '--actor', 'city-e:clerk', '--data', '{"subject":"某局"}']);
+    await ok(['append', 'city-e.ledger', '--case', 'E-1', '--type', 'clue.checked', '--actor', 'city-e:officer', '--data', '{"finding":"属实"}']);
+    const db = new Database(join(dir, 'city-e.ledger'));
+    for (const { name } of db.prepare("SELECT name FROM sqlite_master WHERE type = 'trigger'").all() as { name: string }[]) db.exec(`DROP TRIGGER "${name}"`);
+    db.prepare('UPDATE entries SET data = ? WHERE seq = 1').run(Buffer.from('{"finding":"不属实"}'));
+    db.close();
+    const before = await ledgerState(join(dir, 'city-e.ledger'));
+    const r = await ct(['transfer', 'export', 'city-e.ledger', '--case', 'E-1', '--to', 'province', '--out', 'e.bundle', '--json']);
+    expect([r.code, json(r).error.code]).toEqual([1, 'PAYLOAD_COMMITMENT_MISMATCH']);
+    expect(await ledgerState(join(dir, 'city-e.ledger'))).toEqual(before);
+    expect(existsSync(join(dir, 'e.bundle'))).toBe(false);
   });
 
   it('the sender cannot transfer a case it does not have (exit 2, nothing written)', async () => {

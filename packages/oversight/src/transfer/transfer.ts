@@ -15,7 +15,7 @@
  * refuse-with-nothing-written), so two processes cannot both pass them.
  */
 import { LedgerError, type CommittedStep, type ExtensionContext, type Ledger, type LedgerExtension, type Receipt, type StepInput } from '@casetrail/core';
-import { equalBytes, fromHex, utf8, type WitnessPolicy } from '@casetrail/verify';
+import { equalBytes, fromHex, utf8, type ErrorCode, type WitnessPolicy } from '@casetrail/verify';
 import { readTransferBundle, type TransferBundle } from './bundle.js';
 import { CLUE_RECEIVED, CLUE_TRANSFERRED, encodeClueReceipt, encodeTransferStep, type ClueReceipt } from './payloads.js';
 
@@ -88,11 +88,15 @@ const GUARD = 'transfer';
  * step; if writing the bundle out fails afterwards, call it again: the
  * receiver takes the latest transfer step of the case in the bundle.
  * @throws LedgerError INVALID_ARGUMENT (a bad unit name or reason),
- *   TRANSFER_CASE_UNKNOWN (the case has no step; nothing written), the
+ *   TRANSFER_CASE_UNKNOWN (the case has no step; nothing written), the code
+ *   of the first issue of a step of the case that does not check (as `trace`
+ *   finds it: PAYLOAD_COMMITMENT_MISMATCH, CASE_CHAIN_BROKEN, …; nothing
+ *   written), the
  *   append's and `exportBundle`'s errors; `RULE_BLOCKED` from a supervised writer
  */
 export async function transferClue<R extends Receipt = Receipt>(ledger: Ledger, opts: TransferOptions<R>): Promise<TransferExport<R>> {
   const payload = utf8(encodeTransferStep({ to: opts.to, ...(opts.reason === undefined ? {} : { reason: opts.reason }) }));
+  await caseChecks(ledger, opts.caseId);
   const step: StepInput = { caseId: opts.caseId, type: CLUE_TRANSFERRED, actor: opts.actor, payload, ...(opts.time === undefined ? {} : { time: opts.time }) };
   const receipt = await guarded(ledger, { caseId: opts.caseId, type: CLUE_TRANSFERRED }, (s) => {
     if (s.step === 1) return { code: 'TRANSFER_CASE_UNKNOWN', message: `case ${JSON.stringify(opts.caseId)} has no step in this ledger: there is nothing to transfer; nothing was recorded` };
@@ -108,6 +112,21 @@ export async function transferClue<R extends Receipt = Receipt>(ledger: Ledger, 
     throw new LedgerError('TRANSFER_INVALID', `the bundle exported does not carry the transfer step just recorded (entry ${receipt.seq}): run verify`, { seq: receipt.seq });
   }
   return { receipt, bundle, read };
+}
+
+/**
+ * Before anything is recorded: the case exists and its steps check as
+ * `trace` checks them (bytes, payloads, chain), so that a case the export
+ * would refuse never gets a transfer step without a bundle. The guard
+ * inside the transaction still judges the step itself.
+ */
+async function caseChecks(ledger: Ledger, caseId: string): Promise<void> {
+  const t = await ledger.trace(caseId);
+  if (t.steps.length === 0) throw new LedgerError('TRANSFER_CASE_UNKNOWN', `case ${JSON.stringify(caseId)} has no step in this ledger: there is nothing to transfer; nothing was recorded`, { caseId });
+  const first = t.issues.find((i) => i.severity === 'error');
+  if (!t.ok && first !== undefined) {
+    throw new LedgerError(first.code as ErrorCode, `the case does not check (${first.code} at entry ${String(first.seq)}: ${first.message}): run verify; nothing was recorded`, { seq: first.seq, issues: t.issues });
+  }
 }
 
 /**
