@@ -62,7 +62,6 @@ function invalid(message: string): LedgerError {
 /** A unit name: 1–128 characters, no control, invisible or bidirectional character. */
 function checkUnitName(name: unknown, field: string, err: (m: string) => LedgerError): string {
   if (typeof name !== 'string' || name.length === 0 || name.length > MAX_UNIT_NAME) throw err(`${field} must be a unit name of 1 to ${MAX_UNIT_NAME} characters`);
-  // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f]/.test(name)) throw err(`${field} holds a control character`);
   const c = invisibleCharacter(name);
   if (c !== undefined) throw err(`${field} holds an invisible or bidirectional character (${codePointName(c.codePoint)})`);
