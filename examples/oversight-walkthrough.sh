@@ -169,8 +169,8 @@ section_transfer() {
   step "A disposition that is not one of 谈话函询, 初步核实, 暂存待查, 予以了结 is refused (exit 4); 初步核实 is recorded."
   expect_exit 4 append province.ledger --case CITY-A-2026-0001 --type clue.disposed --actor province:chief --data '{"disposition":"转办"}'
   run append province.ledger --case CITY-A-2026-0001 --type clue.disposed --actor province:chief --data '{"disposition":"初步核实"}'
-  step "An auditor checks the province's receipt against city A's checkpoint, and that the bundle kept is the one received."
-  run transfer check province.ledger --from-vkey city-a.vkey --case CITY-A-2026-0001 --bundle clue.bundle
+  step "An auditor checks the province's receipt against city A's checkpoint, that the bundle kept is the one received, and that the receipt is in the province's signed history."
+  run transfer check province.ledger --from-vkey city-a.vkey --case CITY-A-2026-0001 --bundle clue.bundle --vkey province.vkey
 }
 
 section_fork() {

@@ -24,7 +24,7 @@ describe('examples/oversight-walkthrough.sh', () => {
     expect(r.stdout).toMatch(/recorded clue\.received as entry \d+ \(case CITY-A-2026-0001 step 1\)/);
     expect(r.stderr).toMatch(/error \[TRANSFER_REPLAYED\]/);
     expect(r.stdout).toMatch(/yellow 黄牌 deadline\.clue-disposition in case CITY-A-2026-0001/);
-    expect(r.stdout).toMatch(/✔ entry \d+ \(case CITY-A-2026-0001\) from city-a\.example\.gov\/cases: 3 entries proven in the sender's checkpoint; the bundle is the one cited/);
+    expect(r.stdout).toMatch(/✔ entry \d+ \(case CITY-A-2026-0001\) from city-a\.example\.gov\/cases: 3 entries proven in the sender's checkpoint; the bundle is the one cited; the receipt is in this ledger's signed checkpoint/);
     expect(r.stdout).toContain('== Done');
   }, 120_000);
 });

@@ -288,11 +288,15 @@ describe('a clean transfer from city A to the province', () => {
 
 describe("an auditor checks the receiver's clue.received against the sender's checkpoint", () => {
   it('the receipts hold: every cited entry proven in the checkpoint the sender signed, and the bundle is the one cited', async () => {
-    const all = await ok(['transfer', 'check', 'province.ledger', '--from-vkey', 'city-a.vkey', '--json']);
-    expect(json(all).receipts.map((r: any) => [r.case, r.verdict, r.proven])).toEqual([
-      [CASE, 'ok', 3],
-      ['PROV-2026-0002', 'ok', 5],
+    const all = await ok(['transfer', 'check', 'province.ledger', '--from-vkey', 'city-a.vkey', '--vkey', 'province.vkey', '--json']);
+    expect(json(all).receipts.map((r: any) => [r.case, r.verdict, r.proven, r.signed])).toEqual([
+      [CASE, 'ok', 3, true],
+      ['PROV-2026-0002', 'ok', 5, true],
     ]);
+    // Under another key, the receipts are not this ledger's signed history.
+    const underAnother = await ct(['transfer', 'check', 'province.ledger', '--from-vkey', 'city-a.vkey', '--vkey', 'city-a.vkey', '--json']);
+    expect(underAnother.code).toBe(1);
+    expect(json(underAnother).receipts.every((r: any) => r.signed === false && r.verdict === 'failed')).toBe(true);
     const one = await ok(['transfer', 'check', 'province.ledger', '--from-vkey', 'city-a.vkey', '--case', CASE, '--bundle', 'clue.bundle']);
     expect(one.out).toContain('the bundle is the one cited');
     // Another bundle is not the one cited.
