@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * What a clue transfer costs (docs/oversight.md §6): a sender's ledger file
+ * What a clue transfer costs (docs/oversight.md §10): a sender's ledger file
  * of --entries entries in which one case has --steps steps, then --rounds
  * times: `transferClue` (trace the case, record clue.transferred, sign,
  * export the case, read it back), `receiveClue` into a receiver's ledger

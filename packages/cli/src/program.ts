@@ -33,6 +33,9 @@ import { verifyConsistencyCli } from './commands/verify-consistency.js';
 import { verifyProofCli } from './commands/verify-proof.js';
 import { verifyCli } from './commands/verify.js';
 import { witnessCli } from './commands/witness.js';
+import { unitsCli } from './commands/units.js';
+import { actorsCli } from './commands/actors.js';
+import { policyCli } from './commands/policy.js';
 import { EXIT, EXIT_CODES_TEXT, reportError } from './exit.js';
 import type { Io } from './io.js';
 
@@ -63,6 +66,9 @@ export const COMMANDS: readonly ProgramCommand[] = [
   witnessCli,
   cosignCli,
   monitorCli,
+  unitsCli,
+  actorsCli,
+  policyCli,
   transferCli,
 ];
 
@@ -89,6 +95,9 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   program
     .description('Tamper-evident, hash-chained audit ledger for case systems: record, verify, prove, export, supervise.')
     .version(VERSION, '-V, --version')
+    // Needed, with the same on each command that has subcommands (command.ts),
+    // for a subcommand's options to be its own (`alerts dispose … --json`).
+    .enablePositionalOptions()
     .exitOverride()
     .configureOutput({
       writeOut: (s) => void io.stdout.write(s),

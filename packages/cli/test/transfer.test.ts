@@ -1,6 +1,6 @@
 /**
  * Clue transfer between two ledgers through the command line (issue 13
- * item 5, docs/oversight.md §6): a city transfers a case to the province.
+ * item 5, docs/oversight.md §10): a city transfers a case to the province.
  *
  * Attacker order first: the bundle is prepared by a hostile party between
  * the sender and the receiver — a payload byte, a proof hash, the
@@ -275,6 +275,20 @@ describe('a clean transfer from city A to the province', () => {
     expect([r.code, json(r).error.code]).toEqual([1, 'PAYLOAD_COMMITMENT_MISMATCH']);
     expect(await ledgerState(join(dir, 'city-e.ledger'))).toEqual(before);
     expect(existsSync(join(dir, 'e.bundle'))).toBe(false);
+  });
+
+  it("a sender whose directory registers units transfers only to one of them (--to checked), else exit 2 and nothing written", async () => {
+    await ok(['init', 'city-f.ledger', '--origin', 'city-f.example.gov/cases', '--vkey-out', 'city-f.vkey']);
+    await ok(['units', 'add', 'city-f.ledger', 'province', '--actor', 'city-f:admin']);
+    await ok(['units', 'add', 'city-f.ledger', 'city-f', '--parent', 'province', '--actor', 'city-f:admin']);
+    await ok(['append', 'city-f.ledger', '--case', 'F-1', '--type', 'case.opened', '--actor', 'city-f:clerk']);
+    const before = await ledgerState(join(dir, 'city-f.ledger'));
+    const r = await ct(['transfer', 'export', 'city-f.ledger', '--case', 'F-1', '--to', 'provinse', '--out', 'f.bundle', '--json']);
+    expect([r.code, json(r).error.code]).toEqual([2, 'TRANSFER_UNIT_UNKNOWN']);
+    expect(await ledgerState(join(dir, 'city-f.ledger'))).toEqual(before);
+    expect(existsSync(join(dir, 'f.bundle'))).toBe(false);
+    const t = await ok(['transfer', 'export', 'city-f.ledger', '--case', 'F-1', '--to', 'province', '--out', 'f.bundle', '--json']);
+    expect(json(t)).toMatchObject({ case: 'F-1', step: 2, to: 'province' });
   });
 
   it('the sender cannot transfer a case it does not have (exit 2, nothing written)', async () => {

@@ -1,5 +1,5 @@
 /**
- * The library's clue transfer (docs/oversight.md §6): transferClue,
+ * The library's clue transfer (docs/oversight.md §10): transferClue,
  * receiveClue, readTransferBundle and checkClueReceipt on file ledgers built
  * with the core's public API. The command line's attacker-order tests are in
  * packages/cli/test/transfer.test.ts; these cover what the library itself

@@ -65,7 +65,7 @@ const vectors = {
       ['step', '2025-10-09T16:00', 'XK-G', 'supplement.received', 'applicant:某某', {}],
       ['step', '2025-10-10T11:00', 'XK-B', 'approval.decided', 'director:chen', { decision: 'refused' }],
       ['step', '2025-10-13T09:00', 'XK-A', 'review.completed', 'officer:he', { reviewer: 'officer:he' }],
-      // Clues received from another unit (docs/oversight.md §6): XL-1 disposed of in time, XL-2 not (day 15 = 3 Nov).
+      // Clues received from another unit (docs/oversight.md §10): XL-1 disposed of in time, XL-2 not (day 15 = 3 Nov).
       ['step', '2025-10-13T10:00', 'XL-1', 'clue.received', 'province:clerk', { from: { case: 'CITY-A-2025-0007', origin: 'city-a.example.gov/cases' } }],
       ['step', '2025-10-13T10:30', 'XL-2', 'clue.received', 'province:clerk', { from: { case: 'CITY-B-2025-0011', origin: 'city-b.example.gov/cases' } }],
       ['step', '2025-10-20T15:00', 'XL-1', 'clue.disposed', 'province:chief', { disposition: '初步核实' }],

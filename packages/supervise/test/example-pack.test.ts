@@ -92,7 +92,7 @@ describe('approval-supervision on realistic cases', () => {
   });
 });
 
-describe('approval-supervision on clues received from another unit (docs/oversight.md §6.7)', () => {
+describe('approval-supervision on clues received from another unit (docs/oversight.md §10.7)', () => {
   // Mon 13 Oct 2025: working days 14–17 Oct (4), 20–24 (9), 27–31 (14), Mon 3 Nov (15).
   const clues = new SimLedger();
   clues.adoptCalendar(cnCalendar(), sh('2025-09-01T08:00'));

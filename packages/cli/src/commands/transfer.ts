@@ -1,6 +1,6 @@
 /**
  * `casetrail transfer …`: clue transfer between two ledgers, with proof on
- * both sides (docs/oversight.md §6) — the sender's `export`, the receiver's
+ * both sides (docs/oversight.md §10) — the sender's `export`, the receiver's
  * `receive`, and an auditor's `check` of what a receiver recorded.
  */
 import { defineGroup } from '../command.js';

@@ -1,5 +1,5 @@
 /**
- * Reading a transfer bundle as its receiver does (docs/oversight.md §6.4):
+ * Reading a transfer bundle as its receiver does (docs/oversight.md §10.4):
  * the offline verifier's own bundle verification (`verifyBundle` of
  * @casetrail/verify, format.md §9.3) under the sender's key, strict — one
  * issue refuses the bundle — and then only values from verified bytes: the

@@ -1,5 +1,5 @@
 /**
- * The auditor's check of a `clue.received` step (docs/oversight.md §6.5):
+ * The auditor's check of a `clue.received` step (docs/oversight.md §10.5):
  * given the step's payload — read from the receiver's ledger, whose own
  * verification proves it is the receiver's — and the sender's verifier key
  * from outside both ledgers, is every citation true? The sender's checkpoint

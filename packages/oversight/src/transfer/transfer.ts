@@ -1,5 +1,5 @@
 /**
- * Clue transfer between two ledgers (docs/oversight.md §6; issue 13 item 5):
+ * Clue transfer between two ledgers (docs/oversight.md §10; issue 13 item 5):
  *
  * - `transferClue` — the sender records a `clue.transferred` step in the
  *   case, signs a checkpoint that covers it, and exports the case as an
@@ -37,6 +37,12 @@ export interface TransferOptions<R extends Receipt = Receipt> {
   time?: number;
   /** The ledger's own verifier key: the bundle is read back under it before it is handed out. */
   vkey: string;
+  /**
+   * The units the sender's ledger registers (its directory, docs/oversight.md
+   * §8: `guard.directory().units`): when there are any, `to` must be one of
+   * them (TRANSFER_UNIT_UNKNOWN). Without a registry the name is recorded as given.
+   */
+  units?: Iterable<string>;
   /** Appends the step (default the ledger): pass the supervised writer when the ledger is supervised. */
   writer?: StepWriter<R>;
   /** The bundle header's informational `created` (default now; null leaves it out). */
@@ -88,6 +94,7 @@ const GUARD = 'transfer';
  * step; if writing the bundle out fails afterwards, call it again: the
  * receiver takes the latest transfer step of the case in the bundle.
  * @throws LedgerError INVALID_ARGUMENT (a bad unit name or reason),
+ *   TRANSFER_UNIT_UNKNOWN (`to` is not a unit of the `units` given),
  *   TRANSFER_CASE_UNKNOWN (the case has no step; nothing written), the code
  *   of the first issue of a step of the case that does not check (as `trace`
  *   finds it: PAYLOAD_COMMITMENT_MISMATCH, CASE_CHAIN_BROKEN, …; nothing
@@ -96,6 +103,10 @@ const GUARD = 'transfer';
  */
 export async function transferClue<R extends Receipt = Receipt>(ledger: Ledger, opts: TransferOptions<R>): Promise<TransferExport<R>> {
   const payload = utf8(encodeTransferStep({ to: opts.to, ...(opts.reason === undefined ? {} : { reason: opts.reason }) }));
+  const units = [...(opts.units ?? [])];
+  if (units.length > 0 && !units.includes(opts.to)) {
+    throw new LedgerError('TRANSFER_UNIT_UNKNOWN', `${JSON.stringify(opts.to)} is not a unit of this ledger's directory (${units.length} unit(s): ${units.slice(0, 8).map((u) => JSON.stringify(u)).join(', ')}${units.length > 8 ? ', …' : ''}); nothing was recorded`, { to: opts.to });
+  }
   await caseChecks(ledger, opts.caseId);
   const step: StepInput = { caseId: opts.caseId, type: CLUE_TRANSFERRED, actor: opts.actor, payload, ...(opts.time === undefined ? {} : { time: opts.time }) };
   const receipt = await guarded(ledger, { caseId: opts.caseId, type: CLUE_TRANSFERRED }, (s) => {

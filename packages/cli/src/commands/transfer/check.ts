@@ -1,6 +1,6 @@
 /**
  * `casetrail transfer check <ledger> --from-vkey <vkey>`: an auditor's
- * check of the clue.received steps of a ledger (docs/oversight.md §6.5):
+ * check of the clue.received steps of a ledger (docs/oversight.md §10.5):
  * each is read as the ledger's reads check it (its bytes, its chain, its
  * payload against its commitment) and its citation is checked against the
  * sender's key given here — the checkpoint note opens under it with the

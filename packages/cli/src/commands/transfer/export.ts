@@ -1,11 +1,12 @@
 /**
  * `casetrail transfer export <ledger> --case <id> --to <unit> --out <file>`:
- * the sender's side of a clue transfer (docs/oversight.md §6.1, §6.4): records a
+ * the sender's side of a clue transfer (docs/oversight.md §10.1, §10.4): records a
  * `clue.transferred` step in the case — screened by the rule pack in force,
  * like every append — signs a checkpoint covering it, and writes the case as
  * an evidence bundle with inclusion proofs (the library's `transferClue`,
  * through `exportBundle`), read back as the receiver will read it before it
- * is placed at --out. `--to` is a unit name recorded as given.
+ * is placed at --out. `--to` must be a unit of the ledger's directory when
+ * it registers units (docs/oversight.md §8), else it is recorded as given.
  */
 import { formatVerifierKey, readSignerKeyFile, toHex } from '@casetrail/core';
 import { transferClue } from '@casetrail/oversight';
@@ -45,7 +46,7 @@ export interface TransferExportOptions {
 
 /**
  * @returns exit code 0
- * @throws LedgerError TRANSFER_CASE_UNKNOWN (2, nothing written), the
+ * @throws LedgerError TRANSFER_CASE_UNKNOWN, TRANSFER_UNIT_UNKNOWN (2, nothing written), the
  *   append's and the export's errors; SupervisionError RULE_BLOCKED (4)
  */
 export async function transferExport(opts: TransferExportOptions, io: Io): Promise<number> {
@@ -68,8 +69,9 @@ export async function transferExport(opts: TransferExportOptions, io: Io): Promi
   const vkey = formatVerifierKey(signer.name, signer.publicKey);
   let made;
   try {
-    made = await withSupervisedLedger(io, opts.ledger, opts.keyFile, why, (sup, ledger) =>
-      transferClue(ledger, { caseId: opts.case, to: opts.to, actor, vkey, writer: sup, ...defined({ reason: opts.reason, time }) }),
+    // --to is checked against the units the ledger's directory registers, when it registers any.
+    made = await withSupervisedLedger(io, opts.ledger, opts.keyFile, why, (sup, ledger, guard) =>
+      transferClue(ledger, { caseId: opts.case, to: opts.to, actor, vkey, writer: sup, units: guard.directory().units.keys(), ...defined({ reason: opts.reason, time }) }),
     );
   } catch (e) {
     throw blockedError(inUserTerms(e, zone, FLAG_NAMES), () => null);

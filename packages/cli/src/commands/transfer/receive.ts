@@ -1,6 +1,6 @@
 /**
  * `casetrail transfer receive <ledger> <bundle> --from-vkey <vkey>`: the
- * receiver's side of a clue transfer (docs/oversight.md §6.4). The bundle is
+ * receiver's side of a clue transfer (docs/oversight.md §10.4). The bundle is
  * verified first, before the ledger is opened — by the offline verifier's
  * bundle verification, strictly, under the sender's key given here (never
  * one read from the bundle), with the witness policy of --witness like every
