@@ -12,8 +12,11 @@
  * §6.2). Payloads are RFC 8785 canonical JSON, so the same citation has one
  * byte form.
  */
-import { LedgerError, checkString, codePointName, fromBase64, fromHex, invisibleCharacter, toBase64, toHex } from '@casetrail/verify';
+import { LedgerError, checkString, fromBase64, fromHex, toBase64, toHex } from '@casetrail/verify';
 import { canonicalJson, parseCanonicalJson } from '@casetrail/supervise';
+import { MAX_UNIT_NAME, unitNameProblem } from '../levels/entries.js';
+
+export { MAX_UNIT_NAME };
 
 /** The sender's step: the case leaves for another unit. */
 export const CLUE_TRANSFERRED = 'clue.transferred';
@@ -21,7 +24,6 @@ export const CLUE_TRANSFERRED = 'clue.transferred';
 export const CLUE_RECEIVED = 'clue.received';
 
 /** Longest unit name and transfer reason accepted (characters). */
-export const MAX_UNIT_NAME = 128;
 export const MAX_TRANSFER_REASON = 4096;
 
 /** What a `clue.transferred` step says. */
@@ -59,13 +61,11 @@ function invalid(message: string): LedgerError {
   return new LedgerError('TRANSFER_INVALID', message);
 }
 
-/** A unit name: 1–128 characters, no control, invisible or bidirectional character. */
+/** A unit name by the directory's one rule (levels/entries.ts unitNameProblem). */
 function checkUnitName(name: unknown, field: string, err: (m: string) => LedgerError): string {
-  if (typeof name !== 'string' || name.length === 0 || name.length > MAX_UNIT_NAME) throw err(`${field} must be a unit name of 1 to ${MAX_UNIT_NAME} characters`);
-  if (/[\u0000-\u001f\u007f]/.test(name)) throw err(`${field} holds a control character`);
-  const c = invisibleCharacter(name);
-  if (c !== undefined) throw err(`${field} holds an invisible or bidirectional character (${codePointName(c.codePoint)})`);
-  return name;
+  const problem = unitNameProblem(name);
+  if (problem !== undefined) throw err(`${field} ${problem}`);
+  return name as string;
 }
 
 /**
