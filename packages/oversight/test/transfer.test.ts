@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Ledger, generateKeyPair, isLedgerError, toHex, utf8 } from '@casetrail/core';
+import { checkUnitName } from '../src/levels/entries.js';
 import { CLUE_RECEIVED, checkClueReceipt, encodeClueReceipt, encodeTransferStep, parseClueReceipt, parseTransferStep, readTransferBundle, receiveClue, transferClue } from '../src/index.js';
 
 const dirs: string[] = [];
@@ -119,6 +120,15 @@ describe('the payloads, strictly', () => {
     for (const bad of ['{"to":"province","x":1}', '{ "to":"province"}', '{"reason":"","to":"p"}', '{"to":""}', '{"to":"a\u200bb"}', '[]', '{"reason":"r"}']) {
       expect(() => parseTransferStep(utf8(bad)), bad).toThrow(expect.objectContaining({ code: 'TRANSFER_INVALID' }));
     }
+  });
+
+  it("a unit name follows the directory's one rule: a name the directory refuses is refused in a transfer, with each side's code", () => {
+    for (const name of ['a\u202eb', 'a\u00adb', 'a\u0007b', 'a\u3164b', 'x'.repeat(129)]) {
+      expect(() => checkUnitName(name, 'unit'), JSON.stringify(name)).toThrow(expect.objectContaining({ code: 'DIRECTORY_INVALID' }));
+      expect(() => parseTransferStep(utf8(JSON.stringify({ to: name }))), JSON.stringify(name)).toThrow(expect.objectContaining({ code: 'TRANSFER_INVALID' }));
+    }
+    expect(checkUnitName('市纪委监委-第三室', 'unit')).toBe('市纪委监委-第三室');
+    expect(parseTransferStep(utf8(JSON.stringify({ to: '市纪委监委-第三室' })))).toEqual({ to: '市纪委监委-第三室' });
   });
 
   it('clue.received: a receipt round-trips; any other key, a hash that is not one, or a non-canonical form is refused', () => {
