@@ -30,6 +30,7 @@ import { showCli } from './commands/show.js';
 import { summaryCli } from './commands/summary.js';
 import { tickCli } from './commands/tick.js';
 import { traceCli } from './commands/trace.js';
+import { transferCli } from './commands/transfer.js';
 import { verifyBundleCli } from './commands/verify-bundle.js';
 import { verifyConsistencyCli } from './commands/verify-consistency.js';
 import { verifyProofCli } from './commands/verify-proof.js';
@@ -76,6 +77,7 @@ export const COMMANDS: readonly ProgramCommand[] = [
   unitsCli,
   actorsCli,
   policyCli,
+  transferCli,
 ];
 
 /**
