@@ -493,9 +493,14 @@ describe('consistency, verify-consistency', () => {
   });
 
   it('exits 1 when the ledger does not extend the checkpoint, or the body does not', async () => {
-    // A fork: another history signed with the same key under the same origin.
-    expect((await ct(['init', 'forked.ledger', '--origin', ORIGIN, '--key-file', 'cases.ledger.key'])).code).toBe(0);
-    for (const c of ['F-1', 'F-2', 'F-3', 'F-4']) expect((await ct(['append', 'forked.ledger', '--case', c, '--type', 'opened', '--actor', 'x', '--key-file', 'cases.ledger.key'])).code).toBe(0);
+    // The key's state already names the checkpoints of cases.ledger: a second ledger under it is refused.
+    const again = await ct(['init', 'forked.ledger', '--origin', ORIGIN, '--key-file', 'cases.ledger.key']);
+    expect([again.code, again.err]).toEqual([3, expect.stringMatching(/SIGNER_STATE_EXISTS/)]);
+    // A fork: another history signed with the same key (a copy, without its state) under the same origin.
+    copyFileSync(join(dir, 'cases.ledger.key'), join(dir, 'fork.key'));
+    chmodSync(join(dir, 'fork.key'), 0o600);
+    expect((await ct(['init', 'forked.ledger', '--origin', ORIGIN, '--key-file', 'fork.key'])).code).toBe(0);
+    for (const c of ['F-1', 'F-2', 'F-3', 'F-4']) expect((await ct(['append', 'forked.ledger', '--case', c, '--type', 'opened', '--actor', 'x', '--key-file', 'fork.key'])).code).toBe(0);
     const r = await ct(['consistency', 'forked.ledger', '--from', 'old.checkpoint', '--vkey', 'cases.vkey']);
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/INCONSISTENT.*does not match the --from checkpoint: the history it covered was rewritten/);
@@ -571,8 +576,11 @@ describe('export, verify-bundle', () => {
 describe('redact', () => {
   it('erases a payload, records it, and everything still verifies', async () => {
     copyFileSync(join(dir, 'cases.ledger'), join(dir, 'redact.ledger'));
-    copyFileSync(join(dir, 'cases.ledger.key'), join(dir, 'redact.ledger.key'));
-    chmodSync(join(dir, 'redact.ledger.key'), 0o600);
+    // The ledger copied with its key and the key's signer state.
+    for (const f of ['key', 'key.state']) {
+      copyFileSync(join(dir, `cases.ledger.${f}`), join(dir, `redact.ledger.${f}`));
+      chmodSync(join(dir, `redact.ledger.${f}`), 0o600);
+    }
     const r = await ct(['redact', 'redact.ledger', '0', '--reason', 'GDPR art. 17', '--actor', 'dpo', '--json']);
     expect(r.code).toBe(0);
     expect(json(r)).toMatchObject({ redacted: 0, seq: 6, case: 'C-1', step: 5, treeSize: 7 });

@@ -8,28 +8,27 @@
 import {
   DEFAULT_MAX_PAYLOAD,
   HARD_MAX_PAYLOAD,
-  REDACTION_TYPE,
   checkIntIn,
   checkNat,
   checkString,
-  decodeEntry,
   fail,
-  redactionPayload,
-  rootAt,
   validateText,
   type CosignatureVerifier,
   type NoteSigner,
 } from '@casetrail/verify';
-import { resolveSigner } from '../node/signer.js';
+import { resolveSigner, resolveSignerState } from '../node/signer.js';
+import { zeroState, type SignerStateStore } from '../node/signer-state.js';
 import { createStore, openStore, type StoreOptions } from '../store/open.js';
 import { NodeCache, type LedgerStore } from '../store/store.js';
 import { verifyStore, assertReport, type VerifyOptions, type VerifyReport } from '../verify/verify.js';
 import { Appender } from './append.js';
-import { attachCosignature, checkpointBody, noteWithSignature, signBody, signedCheckpoint } from './checkpoints.js';
+import { attachCosignature, signedCheckpoint } from './checkpoints.js';
 import { CommitListeners, type CommitListener } from './commits.js';
 import { Transactions } from './transactions.js';
 import { ExtensionRegistry, type ExtensionStats, type LedgerExtension, type SystemStepInput } from './extensions.js';
 import { MAX_BATCH, checkPolicy, prepareStep } from './prepare.js';
+import { prepareRedaction } from './redaction.js';
+import { SignerGuard, type Adoption } from './signer-guard.js';
 import { proveConsistency, proveInclusion, queryPage, readEntry, streamEntries, traceCase } from './reads.js';
 import type {
   CheckpointPolicy,
@@ -63,17 +62,23 @@ export class Ledger {
   /** Kept under this name: the fault tests reach the SQLite connection through it. */
   private readonly store: LedgerStore;
   private readonly signer: NoteSigner | undefined;
+  /** Every checkpoint is signed through it (signer-guard.ts); absent without a signer or read-only. */
+  private readonly guard: SignerGuard | undefined;
   private readonly policy: CheckpointPolicy;
   private readonly maxPayload: number;
   private readonly transactions: Transactions;
   private readonly extensions = new ExtensionRegistry();
   private readonly listeners = new CommitListeners();
   private queue: Promise<unknown> = Promise.resolve();
+  /** Writes queued or running on this instance. */
+  private pending = 0;
+  /** What `adoptState` verified and adopted when this Ledger was opened, if it did. */
+  adopted: Adoption | undefined;
   /** Upper Merkle nodes shared by successive proofs (at most ~5 MB). */
   private readonly proofNodes = new NodeCache();
   private closed = false;
 
-  private constructor(store: LedgerStore, options: LedgerOptions) {
+  private constructor(store: LedgerStore, options: LedgerOptions, states: SignerStateStore | undefined) {
     this.store = store;
     this.path = store.location;
     this.origin = store.origin;
@@ -89,14 +94,19 @@ export class Ledger {
         origin: this.origin,
       });
     }
-    this.transactions = new Transactions(
-      store,
-      new Appender(store, { origin: this.origin, clock: options.clock ?? Date.now, policy: this.policy, signer: this.signer, maxPayload: max, extensions: this.extensions }),
-      this.extensions,
-      this.listeners,
-      this.signer,
-      max,
-    );
+    this.guard =
+      this.signer === undefined || store.readonly ? undefined : new SignerGuard(this.origin, this.signer, states ?? resolveSignerState(options.signerState, options.signer!));
+    const appender = new Appender(store, {
+      origin: this.origin,
+      clock: options.clock ?? Date.now,
+      policy: this.policy,
+      signer: this.signer,
+      guard: this.guard,
+      durability: store.durability ?? 'full',
+      maxPayload: max,
+      extensions: this.extensions,
+    });
+    this.transactions = new Transactions(store, appender, this.extensions, this.listeners, this.guard, max);
   }
 
   /**
@@ -113,8 +123,23 @@ export class Ledger {
     if (signer !== undefined && signer.name !== origin) {
       fail('KEY_MISMATCH', `the signer key is named "${signer.name}" but the origin is "${origin}"; the checkpoint key name must equal the origin`);
     }
+    // The signer's state starts at size 0, before the file exists; a state
+    // that already names a checkpoint belongs to another ledger of this
+    // origin and key, which a new one would fork.
+    const states = signer === undefined ? undefined : resolveSignerState(options.signerState, options.signer!);
+    if (signer !== undefined && states !== undefined) {
+      const existing = states.read(origin);
+      if (existing !== undefined && (existing.signed.size > 0 || existing.intended !== null)) {
+        fail(
+          'SIGNER_STATE_EXISTS',
+          `the signer already signed ${existing.intended?.size ?? existing.signed.size} entries of another ledger of origin ${origin} (${states.location}): a new ledger under the same origin and key would fork it; use a new key and origin`,
+          { state: states.location },
+        );
+      }
+      states.write(origin, zeroState(origin, signer.keyId));
+    }
     const store = await createStore(location, origin, storeOptions(options));
-    return Ledger.onStore(store, { ...options, ...(signer === undefined ? {} : { signer }) });
+    return Ledger.onStore(store, { ...options, ...(signer === undefined ? {} : { signer }) }, states);
   }
 
   /**
@@ -133,18 +158,26 @@ export class Ledger {
     return Ledger.onStore(store, options);
   }
 
-  private static async onStore(store: LedgerStore, options: LedgerOptions): Promise<Ledger> {
+  private static async onStore(store: LedgerStore, options: LedgerOptions, states?: SignerStateStore): Promise<Ledger> {
     try {
-      return new Ledger(store, options);
+      const ledger = new Ledger(store, options, states);
+      const g = ledger.guard;
+      // Before anything is written: the key is the ledger's, and the state is there (or adopted).
+      if (g !== undefined && (await g.checkAtOpen(store)) === 'missing') {
+        if (options.adoptState !== true) g.refuseMissing();
+        ledger.adopted = await g.adopt(store);
+      }
+      return ledger;
     } catch (e) {
       await store.close();
       throw e;
     }
   }
 
-  /** Closes the store; pending appends finish first. */
+  /** Closes the store; pending appends finish first, and the signer state is brought up to date. */
   async close(): Promise<void> {
     await this.queue.catch(() => undefined);
+    if (!this.closed && this.store.isOpen && this.guard?.promotionDue === true) await this.guard.promote(this.store);
     this.closed = true;
     await this.store.close();
   }
@@ -204,19 +237,13 @@ export class Ledger {
     if (typeof options?.reason !== 'string' || options.reason.length === 0) fail('INVALID_ARGUMENT', 'a redaction needs a reason', { field: 'reason' });
     validateText('actor', options.actor);
     this.needSigner('redaction appends an entry: open the ledger with its signer');
+    // The target is read inside the write transaction, from the trusted view:
+    // a change between a read and the write would otherwise be signed.
     return this.exclusive(async () => {
-      const { row, erased } = await this.store.read((v) => ({ row: v.entry(seq), erased: v.redactionOf(seq) !== undefined }));
-      if (row === undefined) fail('NOT_FOUND', `no entry ${seq}`, { seq });
-      const target = decodeEntry(row.bytes);
-      if (target.type === REDACTION_TYPE) fail('NOT_REDACTABLE', `entry ${seq} is a redaction record and cannot be redacted`, { seq });
-      if (row.data === null || erased) fail('ALREADY_REDACTED', `the payload of entry ${seq} is already erased`, { seq });
-      const step = prepareStep(
-        { caseId: target.caseId, type: REDACTION_TYPE, actor: options.actor, payload: redactionPayload(seq, row.leaf, options.reason) },
-        'redaction',
-        this.maxPayload,
-        'redaction',
+      const [receipt] = await this.transactions.commit(
+        (view) => [prepareRedaction(view, seq, options, this.maxPayload)],
+        (tx, by) => tx.redactPayload(seq, by),
       );
-      const [receipt] = await this.transactions.commit([step], (tx, by) => tx.redactPayload(seq, by));
       return receipt!;
     });
   }
@@ -233,12 +260,26 @@ export class Ledger {
 
   /** Serialises this instance's writes; other processes are serialised by the store. */
   private exclusive<T>(fn: () => Promise<T> | T): Promise<T> {
+    this.pending++;
     const run = this.queue.then(() => {
       this.checkOpen();
       return fn();
     });
-    this.queue = run.catch(() => undefined);
+    this.queue = run
+      .catch(() => undefined)
+      .then(() => {
+        if (--this.pending === 0) this.whenIdle();
+      });
     return run;
+  }
+
+  /** Once no write is queued, the signer state is promoted (signer-guard.ts): once per burst of appends. */
+  private whenIdle(): void {
+    if (this.guard?.promotionDue !== true) return;
+    setImmediate(() => {
+      if (this.pending > 0 || this.closed || !this.store.isOpen) return;
+      this.exclusive(() => this.guard!.promote(this.store)).catch(() => undefined);
+    });
   }
 
   private checkOpen(): void {
@@ -283,20 +324,26 @@ export class Ledger {
   async checkpoint(): Promise<SignedCheckpoint> {
     this.checkOpen();
     return this.exclusive(async () => {
+      if (this.guard !== undefined) return this.guard.checkpoint(this.store);
       const { size, latest } = await this.store.read((v) => {
         const l = v.latestCheckpoint();
         return { size: v.size(), latest: l === undefined ? undefined : signedCheckpoint(v, this.origin, l) };
       });
       if (latest !== undefined && latest.size === size) return latest;
-      if (this.signer === undefined) {
-        fail('NO_SIGNER', `the latest checkpoint is of size ${latest?.size ?? 0} but the ledger has ${size} entries: open it with its signer to sign a new one`);
-      }
-      const root = await this.store.read((v) => rootAt(v, size));
-      const body = checkpointBody(this.origin, size, root);
-      const note = noteWithSignature(body, this.signer, await signBody(this.signer, size, body));
-      await this.store.write((tx) => tx.insertCheckpoint(size, root, note));
-      return { origin: this.origin, size, root, note, cosignatures: [] };
+      return fail('NO_SIGNER', `the latest checkpoint is of size ${latest?.size ?? 0} but the ledger has ${size} entries: open it with its signer to sign a new one`);
     });
+  }
+
+  /**
+   * Adopts the ledger as its signer's state after verifying it in full under
+   * the signer's own key (docs/security.md "Recovery"); with a state
+   * present, proves that the file extends it and adopts nothing.
+   * @throws NO_SIGNER, INVALID_ARGUMENT, KEY_MISMATCH, VERIFICATION_FAILED, LEDGER_ROLLED_BACK, LEDGER_REWRITTEN, LEDGER_TAMPERED
+   */
+  async adoptSignerState(): Promise<Adoption> {
+    this.checkOpen();
+    if (this.guard === undefined) fail('NO_SIGNER', 'adopting a signer state needs the signer: open the ledger with it');
+    return this.exclusive(() => this.guard!.adopt(this.store));
   }
 
   /** The latest stored signed checkpoint (with its cosignatures), without signing anything. */
@@ -405,16 +452,6 @@ export class Ledger {
   /** Like verify(), but throws VERIFICATION_FAILED with the report when anything is wrong. */
   async assertVerified(options: VerifyOptions): Promise<VerifyReport> {
     return assertReport(await this.verify(options));
-  }
-}
-
-/** Opens the ledger read-only, verifies it, and closes it. */
-export async function verifyLedger(location: string, options: VerifyOptions & { busyTimeoutMs?: number }): Promise<VerifyReport> {
-  const store = await openStore(location, { readonly: true, ...(options.busyTimeoutMs === undefined ? {} : { busyTimeoutMs: options.busyTimeoutMs }) });
-  try {
-    return await verifyStore(store, options);
-  } finally {
-    await store.close();
   }
 }
 

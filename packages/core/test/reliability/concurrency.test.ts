@@ -14,7 +14,8 @@
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, test } from 'vitest';
 import { Ledger, LedgerError, verifyLedger } from '../../src/index.js';
-import { KEYS, cleanupTempDirs, newLedger, steps } from '../helpers/ledgers.js';
+import { join } from 'node:path';
+import { KEYS, cleanupTempDirs, newLedger, openSigned, steps, tempDir } from '../helpers/ledgers.js';
 import { startWorker, workerError } from '../helpers/reliability-children.js';
 import { budgetMs, knob, record } from '../helpers/reliability-config.js';
 
@@ -31,7 +32,10 @@ describe('concurrent writers and readers', () => {
   test(
     `${WRITERS} processes × ${APPENDS} appends → exactly ${WRITERS * APPENDS} entries, chains intact; readers see only verifying prefixes`,
     async () => {
-      const ledger = await newLedger();
+      // One signer state for every writer process (format.md §10), read and
+      // written under the write lock.
+      const stateFile = join(tempDir(), 'ledger.key.state');
+      const ledger = await newLedger({ signerState: { file: stateFile } });
       const path = ledger.path;
       await ledger.close();
 
@@ -39,7 +43,7 @@ describe('concurrent writers and readers', () => {
       // (nothing written) is retried by the writer, and the exactly-once
       // check below would see it if a refused append had been written.
       const writers = Array.from({ length: WRITERS }, (_, id) =>
-        startWorker('append', { path, skey: KEYS.skey, id, count: APPENDS, durability: DURABILITY, busyTimeoutMs: BUSY_TIMEOUT_MS, cases: CASES }),
+        startWorker('append', { path, skey: KEYS.skey, stateFile, id, count: APPENDS, durability: DURABILITY, busyTimeoutMs: BUSY_TIMEOUT_MS, cases: CASES }),
       );
       const readers = Array.from({ length: READERS }, () => startWorker('read', { path, vkey: KEYS.vkey }));
       await Promise.all([...writers, ...readers].map((w) => w.waitFor('ready')));
@@ -157,7 +161,7 @@ describe('a database locked by another process', () => {
       const outcomes: string[] = [];
       for (const attempt of [
         async () => {
-          const l = await Ledger.open(path, { signer: KEYS.skey, busyTimeoutMs: 200 });
+          const l = await openSigned(path, { busyTimeoutMs: 200 });
           try {
             await l.append(steps(1)[0]!);
           } finally {
@@ -183,7 +187,7 @@ describe('a database locked by another process', () => {
       await holder.waitFor('released');
       await holder.exited;
     }
-    const again = await Ledger.open(path, { signer: KEYS.skey });
+    const again = await openSigned(path);
     expect((await again.append(steps(1)[0]!)).seq).toBe(10);
     const report = await again.verify({ vkey: KEYS.vkey });
     expect(report.ok).toBe(true);
