@@ -206,7 +206,8 @@ export class SignerGuard {
   /** After a commit: what this transaction left becomes the cache. */
   committed(g: Guarded, state: SignerState, stored: TreeHead | undefined): void {
     const start = g.trusted.start;
-    if (stored !== undefined && stored.size === start.acc.size) start.proven = stored;
+    // A checkpoint just stored is in the file: proven, and known to this instance.
+    if (stored !== undefined && stored.size >= start.proven.size) start.proven = stored;
     if (start.cases.size > MAX_CACHED_CASES) start.cases.clear();
     this.#cache = { state, start };
     if (this.#known === undefined || start.proven.size > this.#known.size) this.#known = start.proven;
@@ -214,14 +215,25 @@ export class SignerGuard {
   }
 
   /**
-   * Stores a checkpoint signed after its entries were committed (an
-   * asynchronous signer, or a checkpoint deferred out of a transaction
-   * that was not durable), in a durable transaction of its own: the file
-   * must still extend it, consistently with the trusted tree.
-   * @param signature - the awaited signature, or undefined to sign here with a synchronous signer
+   * Signs (unless the signature was already asked for) and stores the
+   * checkpoint of a tree whose entries were committed: that of an
+   * asynchronous signer, or one deferred out of a transaction that was not
+   * durable. `head` was computed from the verified tree of that transaction.
+   * @throws SIGNER_FAILED (the signer failed), as storeSigned
+   */
+  async signAfterCommit(store: LedgerStore, head: TreeHead, signature: Promise<Uint8Array> | undefined): Promise<string> {
+    const sig = await (signature ?? signBody(this.signer, head.size, checkpointBody(this.origin, head.size, head.root)));
+    return this.storeSigned(store, head, sig);
+  }
+
+  /**
+   * Stores a checkpoint signed after its entries were committed, in a
+   * durable transaction of its own: the file must still extend it,
+   * consistently with the trusted tree (RFC 9162 §2.1.4), and the state
+   * records it first.
    * @returns the stored note
    */
-  async storeSigned(store: LedgerStore, head: TreeHead, signature: Uint8Array | undefined): Promise<string> {
+  async storeSigned(store: LedgerStore, head: TreeHead, signature: Uint8Array): Promise<string> {
     let g: Guarded | undefined;
     const out = await store.write(
       (tx) => {
@@ -235,11 +247,8 @@ export class SignerGuard {
         if (!consistent) {
           throw new LedgerError('LEDGER_REWRITTEN', `the ledger no longer holds the tree of ${head.size} entries that was signed: history was rewritten since its entries were committed; nothing was stored — run verify`, { signedSize: head.size });
         }
-        const body = checkpointBody(this.origin, head.size, head.root);
-        const sig = signature ?? signBody(this.signer, head.size, body);
-        if (sig instanceof Promise) throw signerFailed(this.signer, head.size, new Error('the signer answered asynchronously where it had answered synchronously'));
         const state = this.record(g.state, g.trusted.start.proven, head);
-        const note = noteWithSignature(body, this.signer, sig);
+        const note = noteWithSignature(checkpointBody(this.origin, head.size, head.root), this.signer, signature);
         tx.insertCheckpoint(head.size, head.root, note);
         return { note, state };
       },
@@ -279,7 +288,7 @@ export class SignerGuard {
     }
     if ('pending' in r) {
       this.committed(g!, g!.state, undefined);
-      const note = await this.storeSigned(store, r.pending.head, await r.pending.signature);
+      const note = await this.signAfterCommit(store, r.pending.head, r.pending.signature);
       return { origin: this.origin, size: r.pending.head.size, root: r.pending.head.root, note, cosignatures: [] };
     }
     this.committed(g!, r.state, r.head);

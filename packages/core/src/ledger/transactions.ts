@@ -49,7 +49,7 @@ export class Transactions {
       // out of a transaction that was not durable, format.md §10.2).
       const a = result.after;
       try {
-        const note = await this.guard!.storeSigned(this.store, a.head, a.signature === undefined ? undefined : await a.signature);
+        const note = await this.guard!.signAfterCommit(this.store, a.head, a.signature);
         for (const r of result.receipts) r.checkpoint = note;
       } catch (e) {
         throw this.entriesStoredButUnsigned(a.head.size, e);
