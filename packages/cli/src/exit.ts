@@ -95,6 +95,10 @@ const LEDGER_EXIT: Readonly<Record<string, ExitCode>> = {
   MALFORMED_BUNDLE: EXIT.FAILED,
   INPUT_TOO_LARGE: EXIT.FAILED,
   LEDGER_DAMAGED: EXIT.FAILED,
+  // The writer found the file does not extend what its signer signed (format.md §10.3).
+  LEDGER_ROLLED_BACK: EXIT.FAILED,
+  LEDGER_REWRITTEN: EXIT.FAILED,
+  LEDGER_TAMPERED: EXIT.FAILED,
 };
 
 /** The exit code of a library error code (docs/errors.md "CLI exit"). */

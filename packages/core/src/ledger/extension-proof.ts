@@ -262,7 +262,13 @@ export class TrustedFile implements WriterView {
     if (seq >= this.size) throw new LedgerError('NOT_FOUND', `no entry ${seq}`, { seq });
     const r = decodedRow(this.tx.entry(seq), seq, 'the entry');
     if (!this.provenAt(seq, r.leaf)) throw rewritten(this.start.proven, seq, 'its recomputed leaf hash is not in the trusted tree');
-    return { entry: r.entry, leaf: r.leaf, erased: r.row.data === null || this.tx.redactionOf(seq) !== undefined };
+    // A redaction must not erase the evidence of a change to the payload it
+    // erases, nor record an erasure someone made without one (format.md §4.5).
+    const { checked, findings } = checkStoredRow(this.tx, r.row);
+    const payload = findings.find((f) => f.code === 'PAYLOAD_COMMITMENT_MISMATCH' || f.code === 'ROW_INVALID' || f.code === 'PAYLOAD_MISSING');
+    const redacted = this.tx.redactionOf(seq) !== undefined;
+    if (payload !== undefined && !(payload.code === 'PAYLOAD_MISSING' && redacted)) throw tampered(payload);
+    return { entry: r.entry, leaf: r.leaf, erased: checked.payload === 'missing' || redacted };
   }
 }
 
