@@ -19,6 +19,7 @@ import { logCli } from './commands/log.js';
 import { proveCli } from './commands/prove.js';
 import { redactCli } from './commands/redact.js';
 import { showCli } from './commands/show.js';
+import { stateCli } from './commands/state.js';
 import { traceCli } from './commands/trace.js';
 import { verifyBundleCli } from './commands/verify-bundle.js';
 import { verifyConsistencyCli } from './commands/verify-consistency.js';
@@ -46,6 +47,7 @@ export const COMMANDS: readonly ProgramCommand[] = [
   exportCli,
   verifyBundleCli,
   redactCli,
+  stateCli,
 ];
 
 /**
