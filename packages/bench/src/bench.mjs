@@ -9,7 +9,8 @@
  *   node packages/bench/src/bench.mjs --entries 10000000
  *
  * Options: --entries N, --single N (appends in the single-append scenarios),
- * --iterations N (proof/trace/query samples), --batch N (default 1000),
+ * --iterations N (proof/trace/query samples, and warm appends to the large
+ * ledger), --batch N (default 1000),
  * --verify-workers N (the `workers` option of the full verify; default: the
  * library's own),
  * --cases lifetime|uniform (case model, see entries.mjs; default lifetime),
@@ -136,6 +137,8 @@ const PLAN = [
   { group: 'proofs', members: ['hypercore-proof', 'casetrail-proofs'], work: config.iterations, unit: 1, needs: { 'hypercore-proof': 'hypercore-bulk', 'casetrail-proofs': 'casetrail-bulk' } },
   { name: 'casetrail-trace', needs: 'casetrail-bulk' },
   { name: 'casetrail-query', needs: 'casetrail-bulk' },
+  // Last: it appends to the bulk ledger the scenarios above read.
+  { name: 'casetrail-append-large', needs: 'casetrail-bulk' },
 ];
 const ALL = PLAN.flatMap((p) => p.members ?? [p.name]);
 for (const n of [...(opts.only ?? []), ...(opts.skip ?? [])]) if (!ALL.includes(n)) usage(`unknown scenario ${n}; one of ${ALL.join(', ')}`);
@@ -285,6 +288,7 @@ const ct = {
   proofs: get('casetrail-proofs'),
   trace: get('casetrail-trace'),
   query: get('casetrail-query'),
+  appendLarge: get('casetrail-append-large'),
 };
 const hc = { bulk: get('hypercore-bulk'), single: get('hypercore-single'), proof: get('hypercore-proof') };
 const lim = { sqlite: get('sqlite-bulk'), schema: get('sqlite-schema-bulk'), sqliteSingle: get('sqlite-single'), sha: get('sha256-raw') };
@@ -395,6 +399,8 @@ const rows = [
   ['  verify incl. / cons. p50', `${ms(ct.proofs?.verifyInclusion.p50)} / ${ms(ct.proofs?.verifyConsistency.p50)}`, '—', '—', '—', '—', ''],
   ['trace, 100-step case p50 / p99', `${ms(ct.trace?.latency.p50)} / ${ms(ct.trace?.latency.p99)}`, '—', '—', '—', '—', mb(ct.trace)],
   ['query actor+week p50 / p99', `${ms(ct.query?.latency.p50)} / ${ms(ct.query?.latency.p99)}`, '—', '—', '—', '—', mb(ct.query)],
+  [`append at ${k(ct.appendLarge?.treeSize)}: cold / warm p50`, `${ms(ct.appendLarge?.cold.p50)} / ${ms(ct.appendLarge?.warm.p50)}`, '—', '—', '—', '—', mb(ct.appendLarge)],
+  ['  cold / warm p99', `${ms(ct.appendLarge?.cold.p99)} / ${ms(ct.appendLarge?.warm.p99)}`, '—', '—', '—', '—', ''],
   ['bytes on disk per entry', ct.bulk ? ct.bulk.bytesPerEntry.toFixed(0) : '—', hc.bulk ? hc.bulk.bytesPerEntry.toFixed(0) : '—', lim.sqlite ? `${lim.sqlite.bytesPerEntry.toFixed(0)} sqlite` : '—', rx(ratio(ct.bulk?.bytesPerEntry, hc.bulk?.bytesPerEntry)), rx(ratio(ct.bulk?.bytesPerEntry, lim.sqlite?.bytesPerEntry)), ''],
 ];
 const head = ['scenario', 'casetrail', 'hypercore', 'limit', 'vs hypercore', 'vs limit', 'peak RSS (ct / hc / limit)'];

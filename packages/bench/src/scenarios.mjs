@@ -29,6 +29,8 @@ const LEDGER = join(cfg.dir, 'casetrail.ledger');
 const HYPERCORE_DIR = join(cfg.dir, 'hypercore');
 const SQLITE = join(cfg.dir, 'raw.sqlite');
 const KEYS = join(cfg.dir, 'keys.json');
+/** The signer state of the bench ledger's key, in a file as beside a key file (format.md §10). */
+const STATE = join(cfg.dir, 'casetrail.key.state');
 
 // ---------------------------------------------------------------------------
 // helpers
@@ -436,7 +438,8 @@ function casetrailBulk() {
     async setup() {
       for (const s of ['', '-wal', '-shm']) rmSync(LEDGER + s, { force: true });
       rmSync(KEYS, { force: true });
-      ledger = await core.Ledger.create(LEDGER, { origin: ORIGIN, signer: keys().skey });
+      rmSync(STATE, { force: true });
+      ledger = await core.Ledger.create(LEDGER, { origin: ORIGIN, signer: keys().skey, signerState: { file: STATE } });
     },
     async append(from, to) {
       const steps = entriesRange(from, to, N, MODEL);
@@ -453,15 +456,19 @@ function casetrailBulk() {
   });
 }
 
-/** One append() per transaction with its signed checkpoint, on a fresh ledger. */
+/**
+ * One append() per transaction with its signed checkpoint, on a fresh
+ * ledger; the signer state in a file, fsynced, as for a key file.
+ */
 function casetrailSingle(durability) {
   const path = join(cfg.dir, `single-${durability}.ledger`);
+  const state = `${path}.key.state`;
   let ledger;
   let steps;
   return singleStages({
     async setup() {
-      for (const s of ['', '-wal', '-shm']) rmSync(path + s, { force: true });
-      ledger = await core.Ledger.create(path, { origin: ORIGIN, signer: keys().skey, durability });
+      for (const s of ['', '-wal', '-shm', '.key.state']) rmSync(path + s, { force: true });
+      ledger = await core.Ledger.create(path, { origin: ORIGIN, signer: keys().skey, signerState: { file: state }, durability });
       steps = entriesRange(0, cfg.single, N, MODEL);
     },
     append: (i) => ledger.append(steps[i]),
@@ -615,6 +622,41 @@ async function casetrailQuery() {
   return { window: '7 days', limit: 100, latency: latency(lat), meanRows: rows / cfg.iterations };
 }
 
+/**
+ * Single appends on the large ledger the bulk scenario made, through its
+ * signer state: each "cold" one by a Ledger just opened (it proves the
+ * extension: the compact range, the last entry and the case's latest step,
+ * by inclusion proofs: O(log n) reads), then "warm" ones by one Ledger (its
+ * cache holds). Run at two sizes, they show the cost does not grow with n.
+ */
+async function casetrailAppendLarge() {
+  const { skey } = keys();
+  const signing = { signer: skey, signerState: { file: STATE } };
+  const cold = [];
+  const warm = [];
+  const opens = Math.min(50, cfg.iterations);
+  let size = 0;
+  for (let i = 0; i < opens; i++) {
+    const l = await core.Ledger.open(LEDGER, signing);
+    const e = entryAt(pick(i, 7, N), N, MODEL);
+    const t = now();
+    const r = await l.append({ caseId: e.caseId, type: 'bench.cold', actor: e.actor, data: { i } });
+    cold.push(now() - t);
+    size = r.treeSize;
+    await l.close();
+  }
+  const l = await core.Ledger.open(LEDGER, signing);
+  for (let i = 0; i < cfg.iterations; i++) {
+    const e = entryAt(pick(i, 11, N), N, MODEL);
+    const t = now();
+    const r = await l.append({ caseId: e.caseId, type: 'bench.warm', actor: e.actor, data: { i } });
+    warm.push(now() - t);
+    size = r.treeSize;
+  }
+  await l.close();
+  return { treeSize: size, cold: latency(cold), warm: latency(warm) };
+}
+
 // ---------------------------------------------------------------------------
 
 const SCENARIOS = {
@@ -633,6 +675,7 @@ const SCENARIOS = {
   'casetrail-proofs': casetrailProofs,
   'casetrail-trace': casetrailTrace,
   'casetrail-query': casetrailQuery,
+  'casetrail-append-large': casetrailAppendLarge,
 };
 
 const make = SCENARIOS[name];
