@@ -31,6 +31,7 @@ const SCENARIOS = [
   'casetrail-proofs',
   'casetrail-trace',
   'casetrail-query',
+  'casetrail-append-large',
 ];
 
 describe('bench --quick at 2,000 entries', () => {
