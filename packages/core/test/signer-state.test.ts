@@ -17,7 +17,10 @@ import {
   formatCheckpoint,
   formatSignatureLine,
   formatSignerState,
+  decodeEntry,
+  encodeEntry,
   generateKeyPair,
+  leafHash,
   parseSignerKey,
   parseSignerState,
   toHex,
@@ -236,6 +239,45 @@ describe('the state and the ledger', () => {
     expect(signerState.read(ORIGIN)).toMatchObject({ signed: { size: 4 }, intended: null });
     expect((await a.checkpoint()).size).toBe(7);
     await a.close();
+  });
+
+  test('an unsigned tail that continues cases begun before the signed size is verified step by step, then signed', async () => {
+    const signerState = new MemorySignerState();
+    const path = join(tempDir(), 'a.ledger');
+    const l = await Ledger.create(path, { origin: ORIGIN, signer: KEYS.skey, signerState });
+    await l.appendMany(steps(10));
+    await l.close();
+    // Another writer, without the signer, continues the same cases (and redacts one of the signed entries).
+    const unsigned = await Ledger.open(path, { checkpointPolicy: 'manual' });
+    await unsigned.appendMany(steps(10, 'CASE'));
+    await unsigned.redact(3, { reason: 'erasure', actor: 'dpo' });
+    await unsigned.close();
+    const again = await Ledger.open(path, { signer: KEYS.skey, signerState });
+    const cp = await again.checkpoint();
+    expect(cp.size).toBe(21);
+    expect((await again.verify({ vkey: KEYS.vkey })).ok).toBe(true);
+    await again.close();
+    // The same tail with one case link broken is refused, naming it.
+    const broken = join(tempDir(), 'b.ledger');
+    const bState = new MemorySignerState();
+    const b = await Ledger.create(broken, { origin: ORIGIN, signer: KEYS.skey, signerState: bState });
+    await b.appendMany(steps(10));
+    await b.close();
+    const w = await Ledger.open(broken, { checkpointPolicy: 'manual' });
+    await w.appendMany(steps(3, 'CASE'));
+    await w.close();
+    const db = rawOpen(broken);
+    // Entry 11 (step 3 of CASE-1) is re-encoded with a casePrev that is not its previous step's leaf, its leaf and nodes recomputed.
+    const row = db.prepare('SELECT bytes FROM entries WHERE seq = 11').get() as { bytes: Uint8Array };
+    const e = decodeEntry(row.bytes);
+    const bytes = encodeEntry({ ...e, casePrev: new Uint8Array(32).fill(3) });
+    db.prepare('UPDATE entries SET bytes = ?, leaf = ? WHERE seq = 11').run(Buffer.from(bytes), Buffer.from(leafHash(bytes)));
+    db.close();
+    const signer = await Ledger.open(broken, { signer: KEYS.skey, signerState: bState });
+    // CASE-1's step 2 (entry 6) is before the signed size: found by the index, authenticated, and its leaf is not the casePrev.
+    expect(await signer.checkpoint().catch((x: unknown) => x)).toMatchObject({ code: 'LEDGER_TAMPERED', details: { seq: 11, issue: 'CASE_CHAIN_BROKEN' } });
+    await signer.close();
+    expect(await codeOf(Ledger.open(broken, { signer: KEYS.skey, adoptState: true }))).toBe('VERIFICATION_FAILED');
   });
 
   test('the state is never older than what this Ledger stored: an older state file put back is SIGNER_STATE_INVALID', async () => {
