@@ -401,6 +401,7 @@ const rows = [
   ['query actor+week p50 / p99', `${ms(ct.query?.latency.p50)} / ${ms(ct.query?.latency.p99)}`, '—', '—', '—', '—', mb(ct.query)],
   [`append at ${k(ct.appendLarge?.treeSize)}: cold / warm p50`, `${ms(ct.appendLarge?.cold.p50)} / ${ms(ct.appendLarge?.warm.p50)}`, '—', '—', '—', '—', mb(ct.appendLarge)],
   ['  cold / warm p99', `${ms(ct.appendLarge?.cold.p99)} / ${ms(ct.appendLarge?.warm.p99)}`, '—', '—', '—', '—', ''],
+  ['  extension proof alone p50 / p99', `${ms(ct.appendLarge?.proof.p50)} / ${ms(ct.appendLarge?.proof.p99)}`, '—', '—', '—', '—', ''],
   ['bytes on disk per entry', ct.bulk ? ct.bulk.bytesPerEntry.toFixed(0) : '—', hc.bulk ? hc.bulk.bytesPerEntry.toFixed(0) : '—', lim.sqlite ? `${lim.sqlite.bytesPerEntry.toFixed(0)} sqlite` : '—', rx(ratio(ct.bulk?.bytesPerEntry, hc.bulk?.bytesPerEntry)), rx(ratio(ct.bulk?.bytesPerEntry, lim.sqlite?.bytesPerEntry)), ''],
 ];
 const head = ['scenario', 'casetrail', 'hypercore', 'limit', 'vs hypercore', 'vs limit', 'peak RSS (ct / hc / limit)'];
