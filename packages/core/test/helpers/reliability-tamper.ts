@@ -497,6 +497,8 @@ function expectation(f: Fixture, c: TamperCase, target: Row, after: Row | undefi
           const before = f.checkpointSizes[f.checkpointSizes.length - 2] ?? 0;
           return issue(['UNSIGNED_TAIL'], { table: 'checkpoints', seq: before });
         }
+        // A witness's cosignature of the deleted checkpoint is left with nothing to belong to.
+        if (f.rows.cosignatures.some((r) => r['size'] === size)) return issue(['COSIGNATURE_INVALID'], { table: 'cosignatures', size });
         return { type: 'benign', why: `checkpoint ${size} is superseded by checkpoint ${latest}, which signs the same history; a client that saved it still verifies` };
       }
       return issue(['CHECKPOINT_INVALID'], { table: 'checkpoints', size: newKey['size'] as number });
