@@ -374,6 +374,26 @@ describe('two phases (format.md §10.2)', () => {
     await manual.close();
   });
 
+  test("an asynchronous signer's checkpoint is stored after another writer moved on, if consistent (also from the empty tree)", async () => {
+    const signerState = new MemorySignerState();
+    const path = join(tempDir(), 'a.ledger');
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const hsm = { name: KEY.name, keyId: KEY.keyId, publicKey: KEY.publicKey, sign: async (m: Uint8Array) => (await gate, KEY.sign(m) as Uint8Array) };
+    const a = await Ledger.create(path, { origin: ORIGIN, signer: hsm, signerState });
+    const b = await Ledger.open(path, { signer: KEYS.skey, signerState });
+    const empty = a.checkpoint(); // proves and computes the tree of size 0, then waits for the HSM
+    await new Promise((r) => setTimeout(r, 20));
+    await b.appendMany(steps(3)); // another writer signs size 3 meanwhile
+    release();
+    expect((await empty).size).toBe(0);
+    expect(signerState.read(ORIGIN)).toMatchObject({ signed: { size: 0 }, intended: { size: 3 } });
+    expect((await a.append(steps(1, 'A')[0]!)).treeSize).toBe(4);
+    expect((await a.verify({ vkey: KEYS.vkey })).ok).toBe(true);
+    await a.close();
+    await b.close();
+  });
+
   test('everyEntries under normal: a checkpoint due in a transaction that was not made durable is signed in one of its own', async () => {
     const signerState = new MemorySignerState();
     const l = await Ledger.create(join(tempDir(), 'a.ledger'), { origin: ORIGIN, signer: KEYS.skey, signerState, durability: 'normal', checkpointPolicy: { everyEntries: 4 } });

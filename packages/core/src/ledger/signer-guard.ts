@@ -243,7 +243,9 @@ export class SignerGuard {
           throw new LedgerError('LEDGER_ROLLED_BACK', `the ledger holds ${acc.size} entries, fewer than the ${head.size} of the checkpoint being stored: the file was rolled back; nothing was stored`, { size: acc.size, signedSize: head.size });
         }
         const root = acc.root();
-        const consistent = head.size === acc.size ? equalBytes(root, head.root) : head.size > 0 && verifyConsistency(head.size, acc.size, head.root, root, consistencyProof(tx, head.size, acc.size));
+        // Every tree extends the empty one (format.md §5: no proof from size 0).
+        const consistent =
+          head.size === acc.size ? equalBytes(root, head.root) : head.size === 0 || verifyConsistency(head.size, acc.size, head.root, root, consistencyProof(tx, head.size, acc.size));
         if (!consistent) {
           throw new LedgerError('LEDGER_REWRITTEN', `the ledger no longer holds the tree of ${head.size} entries that was signed: history was rewritten since its entries were committed; nothing was stored — run verify`, { signedSize: head.size });
         }
