@@ -37,7 +37,8 @@ export async function withSupervisedLedger<T>(io: Io, path: string, keyFile: str
   const full = ledgerPath(io, path);
   const key = requireKeyFile(io, full, keyFile, why);
   const signer = readSignerKeyFile(key);
-  const ledger = await Ledger.open(full, { signer });
+  // Through the key file: its signer state is the one beside it (format.md §10), shared with every command.
+  const ledger = await Ledger.open(full, { signer: { keyFile: key } });
   try {
     const sup = await supervise(ledger, { vkey: formatVerifierKey(signer.name, signer.publicKey) });
     try {
