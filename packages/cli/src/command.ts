@@ -72,8 +72,10 @@ function fullName(parent: Command, name: string): string {
 }
 
 /**
- * A command that only groups others (`rules check|adopt|show|try`): its file
- * lists them; each is defined in its own file under commands/<group>/.
+ * A command that only groups others (`rules check|adopt|show|try`, `witness
+ * init|add-log|…`): its file lists them; each is defined in its own file
+ * under commands/<group>/, and errors name it `<group> <subcommand>`
+ * (defineCommand's fullName).
  */
 export function defineGroup(spec: { name: string; description: string; subcommands: readonly ProgramCommand[]; help: string }): ProgramCommand {
   return {

@@ -15,10 +15,12 @@ import { auditCli } from './commands/audit.js';
 import { calendarCli } from './commands/calendar.js';
 import { checkpointCli } from './commands/checkpoint.js';
 import { consistencyCli } from './commands/consistency.js';
+import { cosignCli } from './commands/cosign.js';
 import { exportCli } from './commands/export.js';
 import { initCli } from './commands/init.js';
 import { keygenCli } from './commands/keygen.js';
 import { logCli } from './commands/log.js';
+import { monitorCli } from './commands/monitor.js';
 import { proveCli } from './commands/prove.js';
 import { redactCli } from './commands/redact.js';
 import { rulesCli } from './commands/rules.js';
@@ -30,6 +32,7 @@ import { verifyBundleCli } from './commands/verify-bundle.js';
 import { verifyConsistencyCli } from './commands/verify-consistency.js';
 import { verifyProofCli } from './commands/verify-proof.js';
 import { verifyCli } from './commands/verify.js';
+import { witnessCli } from './commands/witness.js';
 import { EXIT, EXIT_CODES_TEXT, reportError } from './exit.js';
 import type { Io } from './io.js';
 
@@ -58,6 +61,9 @@ export const COMMANDS: readonly ProgramCommand[] = [
   tickCli,
   auditCli,
   stateCli,
+  witnessCli,
+  cosignCli,
+  monitorCli,
 ];
 
 /**

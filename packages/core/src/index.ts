@@ -24,6 +24,7 @@ export {
 } from './node/signer-state.js';
 export { FileSignerState, stateFileOf } from './node/signer-state-file.js';
 export type { Adoption } from './ledger/signer-adoption.js';
+export { openTempFile, writeTempFile, linkNewFile, removeFile, syncDirectoryOf } from './node/durable-file.js';
 export { Ledger } from './ledger/ledger.js';
 export { prepareStatement } from './ledger/prepare.js';
 export { checkedCheckpoint, type BundleExport, type BundleExportOptions, type BundleWriter, type TlogProofFile, type WitnessBodyFile, type WitnessBodyOptions } from './ledger/evidence.js';
@@ -40,7 +41,7 @@ export type {
   SystemTypeValidator,
 } from './ledger/extensions.js';
 export { followLedger, type CommitEvent, type CommitListener, type FollowOptions } from './ledger/commits.js';
-export { assertReport, verifyLedger, type VerifyIssue, type VerifyOptions, type VerifyProgress, type VerifyReport } from './verify/verify.js';
+export { assertReport, verifyLedger, type VerifyIssue, type VerifyOptions, type VerifyProgress, type VerifyReport, type WitnessedCheckpoint } from './verify/verify.js';
 export { createStore, openStore, registerStoreDriver, type StoreDriver, type StoreOptions } from './store/open.js';
 export { MemoryStore } from './store/memory/memory-store.js';
 export { SqliteStore, type Durability } from './store/sqlite/sqlite-store.js';

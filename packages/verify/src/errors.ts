@@ -63,7 +63,15 @@ export type ErrorCode =
   | EntryIssueCode
   // layers on the ledger (in-transaction extensions)
   | 'REFUSED'
-  | 'EXTENSION_FAILED';
+  | 'EXTENSION_FAILED'
+  // witnesses and monitors (docs/oversight.md)
+  | 'WITNESS_QUORUM_NOT_MET'
+  | 'UNKNOWN_LOG'
+  | 'OLD_SIZE_MISMATCH'
+  | 'STATE_INVALID'
+  | 'STATE_LOCKED'
+  | 'STATE_EXISTS'
+  | 'CONFIG_INVALID';
 
 /**
  * The codes of the issues a read can mark an entry with (docs/errors.md

@@ -5,16 +5,16 @@
  *
  * Policy: the file is read without following a symbolic link and refused
  * when it is not a regular file or when group or others may access it (like
- * the key file); it is replaced atomically — a temporary file created with
- * O_CREAT|O_EXCL|O_NOFOLLOW and mode 0600 in the same directory, written,
- * fsynced, renamed over the state, and the directory fsynced — so that a
+ * the key file); it is replaced atomically (node/durable-file.ts) — a
+ * temporary file created with O_CREAT|O_EXCL|O_NOFOLLOW and mode 0600 in the
+ * same directory, written, fsynced, renamed over the state, and the
+ * directory fsynced — so that a
  * crash at any moment leaves either the old state or the new one, and the
  * new one is on disk before `write` returns.
  */
-import { randomBytes } from 'node:crypto';
-import { closeSync, constants, fstatSync, fsyncSync, openSync, readSync, renameSync, unlinkSync, writeSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { closeSync, constants, fstatSync, fsyncSync, openSync, readSync, renameSync, writeSync } from 'node:fs';
 import { LedgerError } from '@casetrail/verify';
+import { openTempFile, removeFile, syncDirectoryOf } from './durable-file.js';
 import { MAX_SIGNER_STATE_BYTES, formatSignerState, parseSignerState, type SignerState, type SignerStateStore } from './signer-state.js';
 
 function ioError(path: string, e: unknown, doing: string): LedgerError {
@@ -82,36 +82,30 @@ export class FileSignerState implements SignerStateStore {
    */
   write(_origin: string, state: SignerState, durable = true): void {
     const path = this.location;
-    const dir = dirname(path);
-    const tmp = join(dir, `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
     const text = Buffer.from(formatSignerState(state), 'utf8');
-    let fd: number | undefined;
+    let tmp: string | undefined;
     try {
-      fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
-      for (let off = 0; off < text.length; ) off += writeSync(fd, text, off, text.length - off);
-      if (durable) fsyncSync(fd);
-      closeSync(fd);
-      fd = undefined;
-      renameSync(tmp, path);
-    } catch (e) {
-      if (fd !== undefined) closeSync(fd);
+      // The one atomic-replace implementation (node/durable-file.ts), with the fsyncs only when durable.
+      const t = openTempFile(path, 0o600);
+      tmp = t.path;
       try {
-        unlinkSync(tmp);
-      } catch {
-        // not created, or already renamed
+        for (let off = 0; off < text.length; ) off += writeSync(t.fd, text, off, text.length - off);
+        if (durable) fsyncSync(t.fd);
+      } finally {
+        closeSync(t.fd);
       }
+      renameSync(tmp, path);
+      tmp = undefined;
+    } catch (e) {
+      if (tmp !== undefined) removeFile(tmp);
       throw ioError(path, e, 'write');
     }
     if (!durable) return;
     // The rename is durable only once the directory is (the checkpoint is stored right after).
-    let dfd: number | undefined;
     try {
-      dfd = openSync(dir, constants.O_RDONLY | constants.O_DIRECTORY);
-      fsyncSync(dfd);
+      syncDirectoryOf(path, true);
     } catch (e) {
       throw ioError(path, e, 'sync the directory of');
-    } finally {
-      if (dfd !== undefined) closeSync(dfd);
     }
   }
 }

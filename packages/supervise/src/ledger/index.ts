@@ -8,4 +8,5 @@ export { supervise, SupervisedLedger, type SuperviseOptions, type SupervisedRece
 export { supervisionRegistry, supervisionValidators, SUPERVISION_TYPES, EXTENSION_NAME, refusalOf } from './registry.js';
 export { provenAdoptions, type ProvenAdoption } from './adoptions.js';
 export { storedEntry, storedEntries, storedCaseHistory, verifiedEntries, payloadText, type RowTrust } from './stored.js';
-export { auditLedger, tryPackOnLedger, ledgerAdoptions, ledgerAlerts, type LedgerAudit, type AdoptedPack, type AdoptedCalendar, type AlertRow } from './reports.js';
+export { auditLedger, tryPackOnLedger, ledgerAdoptions, ledgerAlerts, openAlerts, type LedgerAudit, type AuditLedgerOptions, type AdoptedPack, type AdoptedCalendar, type AlertRow, type OpenAlerts } from './reports.js';
+export type { CheckpointRef } from './checkpoint.js';

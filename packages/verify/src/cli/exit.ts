@@ -96,8 +96,12 @@ export function failed(code: string, message: string): CliError {
  * NOT_A_LEDGER (a file without them) stays 3. Evidence refused because the
  * ledger does not check (a stored checkpoint row that disagrees with its
  * note, an entry that does not match its bytes or its chain: the error has
- * the code of the entry's first issue) is tampering too: exit 1. Keyed by
- * string: a code is looked up by its own key only.
+ * the code of the entry's first issue) is tampering too: exit 1, as are a
+ * witness policy not met and a witness's refusal of a checkpoint that does
+ * not extend what it cosigned (docs/oversight.md); a log a witness does not
+ * know (UNKNOWN_LOG) and a witness or monitor state that cannot be used
+ * (STATE_*) are operational. Keyed by string: a code is looked up by its own
+ * key only.
  */
 const LEDGER_EXIT: Readonly<Record<string, ExitCode>> = {
   INVALID_ARGUMENT: EXIT.USAGE,
@@ -108,6 +112,7 @@ const LEDGER_EXIT: Readonly<Record<string, ExitCode>> = {
   NOT_REDACTABLE: EXIT.USAGE,
   NO_SIGNER: EXIT.USAGE,
   IDEMPOTENCY_CONFLICT: EXIT.USAGE,
+  CONFIG_INVALID: EXIT.USAGE,
 
   VERIFICATION_FAILED: EXIT.FAILED,
   INVALID_SIGNATURE: EXIT.FAILED,
@@ -136,6 +141,8 @@ const LEDGER_EXIT: Readonly<Record<string, ExitCode>> = {
   LEDGER_REWRITTEN: EXIT.FAILED,
   LEDGER_TAMPERED: EXIT.FAILED,
   LEDGER_FOREIGN_TAIL: EXIT.FAILED,
+  WITNESS_QUORUM_NOT_MET: EXIT.FAILED,
+  OLD_SIZE_MISMATCH: EXIT.FAILED,
   // The issues of an entry as reads mark it, when evidence is refused for it.
   ...Object.fromEntries(ENTRY_ISSUE_CODES.map((c) => [c, EXIT.FAILED])),
 };
@@ -211,6 +218,8 @@ const HINTS: Partial<Record<ErrorCode, string | ((details: Readonly<Record<strin
   IDEMPOTENCY_CONFLICT: 'an idempotency key names one step of its case: give this step another key',
   LEDGER_DAMAGED: 'run `casetrail verify <ledger> --vkey <vkey>` to see every damaged part',
   CHECKPOINT_INVALID: 'run `casetrail verify <ledger> --vkey <vkey>`',
+  WITNESS_QUORUM_NOT_MET: 'get the checkpoint cosigned by the witnesses (`casetrail cosign attach`), or check --witness and --witness-quorum',
+  STATE_LOCKED: 'another process holds the lock; retry when it is done',
 };
 
 /** Exit code and stable code of any thrown value. */

@@ -1,0 +1,149 @@
+#!/usr/bin/env bash
+# casetrail oversight walkthrough: a province, two cities and a county, each
+# with its own ledger and key. The province runs a witness and a monitor over
+# the three below it; city A runs a witness over its county. The units record
+# cases; the monitors check them; the witnesses cosign; the county stores its
+# cosignatures and an auditor demands them; then city B rewrites its history
+# with its real key — the witness refuses it and keeps the evidence, the
+# monitor exits 1. docs/oversight.md explains each step.
+#
+# Run from the repository root after
+#   npx -y pnpm@10 install && npx -y pnpm@10 run build
+# with
+#   bash examples/oversight-walkthrough.sh
+# It works in a temporary directory (KEEP=1 keeps it). The walkthrough is a
+# list of sections (SECTIONS below), each a function: a later layer adds its
+# own (units and permissions, clue transfer) by defining section_<name> and
+# naming it in SECTIONS.
+set -euo pipefail
+
+source "$(dirname "${BASH_SOURCE[0]}")/walkthrough-lib.sh"
+
+# Runs a casetrail command that must exit with the code given first.
+expect_exit() {
+  local want=$1 status
+  shift
+  show "$@"
+  set +e
+  casetrail "$@"
+  status=$?
+  set -e
+  echo "exit code: $status"
+  if [ "$status" -ne "$want" ]; then
+    echo "expected exit code $want" >&2
+    exit 1
+  fi
+}
+
+WORK="$(mktemp -d "${TMPDIR:-/tmp}/casetrail-oversight.XXXXXX")"
+if [ "${KEEP:-}" = 1 ]; then echo "working in $WORK (kept)"; else trap 'rm -rf "$WORK"' EXIT; fi
+cd "$WORK"
+export TZ=Asia/Shanghai
+echo "To paste the commands below into your own shell, first run:"
+echo "  alias casetrail=$(quote "node $BIN"); cd $(quote "$WORK")   # KEEP=1 keeps this directory"
+
+UNITS=(province city-a city-b county)
+origin() { printf '%s.example.gov/cases' "$1"; }
+
+section_ledgers() {
+  step "Each unit creates its ledger; its key stays with it, its verifier key is handed to its superiors."
+  for u in "${UNITS[@]}"; do run_quiet init "$u.ledger" --origin "$(origin "$u")" --vkey-out "$u.vkey"; done
+  cat county.vkey
+}
+
+section_witnesses() {
+  step "The province runs a witness for the cities and the county; city A one for its county."
+  for w in province city-a; do
+    printf '%s > %s\n' "$(show witness init --name "$w.example.gov/witness" --state "$w-witness")" "$w.witness.vkey"
+    casetrail witness init --name "$w.example.gov/witness" --state "$w-witness" > "$w.witness.vkey" 2>/dev/null
+    cat "$w.witness.vkey"
+  done
+  cat > province-monitor.yaml <<'YAML'
+state: ./province-monitor
+witness:
+  state: ./province-witness
+ledgers:
+  - unit: city-a
+    ledger: ./city-a.ledger
+    vkey: ./city-a.vkey
+  - unit: city-b
+    ledger: ./city-b.ledger
+    vkey: ./city-b.vkey
+  - unit: county
+    ledger: ./county.ledger
+    vkey: ./county.vkey
+YAML
+  cat > city-a-monitor.yaml <<'YAML'
+state: ./city-a-monitor
+witness:
+  state: ./city-a-witness
+ledgers:
+  - unit: county
+    ledger: ./county.ledger
+    vkey: ./county.vkey
+YAML
+  echo '$ cat province-monitor.yaml'
+  cat province-monitor.yaml
+}
+
+section_work() {
+  step "The units record cases (each append signs a checkpoint)."
+  for u in city-a city-b county; do
+    for n in 1 2; do
+      run_quiet append "$u.ledger" --case "${u^^}-2026-000$n" --type case.opened --actor "$u:clerk" --data "{\"source\":\"hotline\",\"n\":$n}"
+    done
+    run_quiet append "$u.ledger" --case "${u^^}-2026-0001" --type decision.made --actor "$u:committee" --data '{"outcome":"warning"}'
+  done
+}
+
+section_monitor() {
+  step "The province's monitor: consistency, verification, supervision audit, overview; as the witness it cosigns."
+  run monitor province-monitor.yaml --once
+  run_quiet monitor city-a-monitor.yaml --once
+  step "More steps, and the next round proves they extend what it saw (an incremental verification)."
+  run_quiet append county.ledger --case COUNTY-2026-0002 --type decision.made --actor county:committee --data '{"outcome":"no action"}'
+  run monitor province-monitor.yaml --once
+  run_quiet monitor city-a-monitor.yaml --once
+}
+
+section_cosign() {
+  step "The county stores both witnesses' cosignatures with its newest checkpoint."
+  local size
+  size=$(casetrail checkpoint county.ledger --json | node -e 'let s="";process.stdin.on("data",(d)=>s+=d).on("end",()=>console.log(JSON.parse(s).size))')
+  for w in province city-a; do
+    run_quiet cosign attach county.ledger "$(ls -d "$w-monitor/cosignatures/county-"*)/$size.cosignature" --witness "$w.witness.vkey" --size "$size"
+  done
+  run checkpoint county.ledger
+}
+
+section_verify() {
+  step "An auditor demands both witnesses' cosignatures: 2 of 2, in every verifier."
+  run verify county.ledger --vkey county.vkey --witness province.witness.vkey --witness city-a.witness.vkey
+  run_quiet prove county.ledger 0 --out county-0.tlog-proof
+  run verify-proof county-0.tlog-proof --vkey county.vkey --witness province.witness.vkey --witness city-a.witness.vkey
+  run_quiet export county.ledger --out county.bundle
+  run verify-bundle county.bundle --vkey county.vkey --witness province.witness.vkey --witness-quorum 1 --witness city-a.witness.vkey >/dev/null
+  echo "verify-bundle: exit 0"
+}
+
+section_fork() {
+  step "City B rewrites its history with its real key, and shows the witness the rewritten checkpoint."
+  # A copy of the key: the signer state beside the real one would refuse a second ledger (SIGNER_STATE_EXISTS).
+  echo "$ cp -p city-b.ledger.key forged.key"; cp -p city-b.ledger.key forged.key
+  run_quiet init forged.ledger --origin "$(origin city-b)" --key-file forged.key
+  for n in 1 2 3; do run_quiet append forged.ledger --case CITY-B-2026-0001 --type case.opened --actor city-b:clerk --key-file forged.key --data "{\"rewritten\":$n}"; done
+  rm -f city-b.ledger city-b.ledger-wal city-b.ledger-shm
+  cp forged.ledger city-b.ledger
+  run consistency city-b.ledger --from 0 --out forged.body
+  expect_exit 1 witness add-checkpoint --state province-witness forged.body
+  run witness evidence --state province-witness
+  step "The province's monitor sees the rewrite: exit 1, both checkpoints kept."
+  expect_exit 1 monitor province-monitor.yaml --once
+  step "Its proofs no longer meet the witness policy."
+  run_quiet prove city-b.ledger 0 --out forged.tlog-proof
+  expect_exit 1 verify-proof forged.tlog-proof --vkey city-b.vkey --witness province.witness.vkey
+}
+
+SECTIONS=(ledgers witnesses work monitor cosign verify fork)
+for s in "${SECTIONS[@]}"; do "section_$s"; done
+step "Done: the witness refused the fork, the monitor reported it, and the verifiers demand the witnesses."

@@ -1,0 +1,23 @@
+/**
+ * examples/oversight-walkthrough.sh runs as documented (docs/oversight.md
+ * §7): the province / city / county set-up, witnesses, monitors,
+ * cosignatures demanded by the verifiers, and a city's fork caught. It
+ * checks its own expected exit codes; this test runs it whole.
+ */
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { repoRoot, requireBuild } from './helpers.js';
+
+requireBuild();
+
+describe('examples/oversight-walkthrough.sh', () => {
+  it('runs from an empty directory to the fork caught, exit 0', () => {
+    const r = spawnSync('bash', [join(repoRoot, 'examples/oversight-walkthrough.sh')], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' }, timeout: 120_000 });
+    expect(r.status, r.stderr + r.stdout.slice(-2000)).toBe(0);
+    expect(r.stdout).toMatch(/witnessed +checkpoint of size 4 cosigned by 2 of 2 witness\(es\) \(quorum 2\)/);
+    expect(r.stdout).toMatch(/fork-[0-9a-f]{16} +fork +yes +city-b\.example\.gov\/cases/);
+    expect(r.stdout).toMatch(/✘ city-b: INCONSISTENT: the ledger signed two different checkpoints of size 3/);
+    expect(r.stdout).toContain('== Done');
+  }, 120_000);
+});

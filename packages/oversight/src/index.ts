@@ -1,0 +1,16 @@
+/**
+ * @casetrail/oversight: how a superior office follows its subordinates'
+ * ledgers (docs/oversight.md) — a c2sp.org/tlog-witness witness that keeps
+ * split-view evidence, and the monitor that verifies, audits and cosigns
+ * their checkpoints each round.
+ */
+export { initWitness, Witness, WITNESS_FILES, type WitnessAnswer, type WitnessStatus, type AddCheckpointOptions } from './witness/witness.js';
+export { WITNESS_STATE_FORMAT, MAX_HISTORY, parseWitnessState, formatWitnessState, type WitnessStateData, type LogState, type CosignedCheckpoint } from './witness/state.js';
+export { EVIDENCE_FORMAT, MAX_EVIDENCE, listEvidence, type EvidenceRecord, type EvidenceKind, type StoredEvidence } from './witness/evidence.js';
+export { lockStateDir, type StateLock } from './durable/lock.js';
+export { parseMonitorConfig, loadMonitorConfig, MAX_UNITS, type MonitorConfig, type MonitoredLedger } from './monitor/config.js';
+export { parseDuration, MAX_DURATION_MS } from './monitor/duration.js';
+export { MONITOR_STATE_FORMAT, parseMonitorState, formatMonitorState, type MonitorStateData, type UnitState, type SeenCheckpoint } from './monitor/state.js';
+export { supervisionAuditor, alertOverview, type Auditor, type AuditInput, type MonitorAudit, type AlertOverview } from './monitor/overview.js';
+export { unitFileName, type UnitReport, type WitnessReport, type UnitProblemCode } from './monitor/unit.js';
+export { monitorRound, runMonitor, MONITOR_STATE_FILE, type MonitorOptions, type RoundReport, type RunOptions } from './monitor/round.js';
