@@ -30,6 +30,7 @@ import {
   type SignerState,
   type SignerStateStore,
 } from '../src/index.js';
+import { SLOT_BYTES, formatSlot } from '../src/node/signer-state-file.js';
 import { codeOf } from './helpers/codes.js';
 import { KEYS, ORIGIN, cleanupTempDirs, rawOpen, steps, tempDir } from './helpers/ledgers.js';
 
@@ -55,7 +56,9 @@ function keyFile(): string {
   return f;
 }
 
-const readState = (keyPath: string) => parseSignerState(readFileSync(`${keyPath}.state`, 'utf8'), 'test');
+const readState = (keyPath: string) => new FileSignerState(`${keyPath}.state`).read(ORIGIN)!;
+/** A state file of two slots (format.md §10.1): `text` in slot 0 (counter 1, durable), slot 1 empty. */
+const slotFile = (text: string) => Buffer.concat([formatSlot(1, true, text), Buffer.alloc(SLOT_BYTES)]);
 
 describe('the layout (format.md §10.1)', () => {
   test('one JSON line, keys in order; parsed back exactly', () => {
@@ -120,10 +123,18 @@ describe('the state file beside the key (format.md §10.1)', () => {
     const cases: Array<[string, () => void, string]> = [
       ['symlink', () => symlinkSync(real, join(dir, 'link.state')), join(dir, 'link.state')],
       ['directory', () => mkdirSync(join(dir, 'dir.state')), join(dir, 'dir.state')],
-      ['mode 644', () => writeFileSync(join(dir, 'open.state'), formatSignerState(state(1)), { mode: 0o644 }), join(dir, 'open.state')],
-      ['mode 660', () => writeFileSync(join(dir, 'group.state'), formatSignerState(state(1)), { mode: 0o660 }), join(dir, 'group.state')],
-      ['another origin', () => writeFileSync(join(dir, 'other.state'), formatSignerState({ ...state(1), origin: 'another/origin' }), { mode: 0o600 }), join(dir, 'other.state')],
+      ['mode 644', () => writeFileSync(join(dir, 'open.state'), slotFile(formatSignerState(state(1))), { mode: 0o644 }), join(dir, 'open.state')],
+      ['mode 660', () => writeFileSync(join(dir, 'group.state'), slotFile(formatSignerState(state(1))), { mode: 0o660 }), join(dir, 'group.state')],
+      ['another origin', () => writeFileSync(join(dir, 'other.state'), slotFile(formatSignerState({ ...state(1), origin: 'another/origin' })), { mode: 0o600 }), join(dir, 'other.state')],
       ['garbage', () => writeFileSync(join(dir, 'junk.state'), '\u0000\u0001junk', { mode: 0o600 }), join(dir, 'junk.state')],
+      ['the bare state text (no slots)', () => writeFileSync(join(dir, 'bare.state'), formatSignerState(state(1)), { mode: 0o600 }), join(dir, 'bare.state')],
+      ['two empty slots', () => writeFileSync(join(dir, 'empty.state'), Buffer.alloc(2 * SLOT_BYTES), { mode: 0o600 }), join(dir, 'empty.state')],
+      [
+        'two slots with the same counter',
+        () => writeFileSync(join(dir, 'twice.state'), Buffer.concat([formatSlot(3, true, formatSignerState(state(1))), formatSlot(3, true, formatSignerState(state(2)))]), { mode: 0o600 }),
+        join(dir, 'twice.state'),
+      ],
+      ['a slot that checks, holding a malformed state', () => writeFileSync(join(dir, 'bad.state'), slotFile(formatSignerState(state(1)).replace('\n', ' \n')), { mode: 0o600 }), join(dir, 'bad.state')],
     ];
     for (const [why, make, path] of cases) {
       make();
@@ -132,18 +143,58 @@ describe('the state file beside the key (format.md §10.1)', () => {
     }
   });
 
+  test('two slots (format.md §10.1): a torn write of the newest leaves the one before; a write without fsync never overwrites the newest durable state', () => {
+    const dir = tempDir();
+    const path = join(dir, 'k.state');
+    const store = new FileSignerState(path);
+    const slotOf = (i: 0 | 1) => readFileSync(path).subarray(i * SLOT_BYTES, (i + 1) * SLOT_BYTES);
+    const tear = (i: 0 | 1) => {
+      const b = readFileSync(path);
+      b[i * SLOT_BYTES + 150] ^= 0xff;
+      writeFileSync(path, b, { mode: 0o600 });
+    };
+    store.write(ORIGIN, state(1)); // created: slot 0, durable
+    store.write(ORIGIN, state(2)); // durable: the other slot
+    expect(statSync(path).size).toBe(2 * SLOT_BYTES);
+    expect(slotOf(1).toString('latin1')).toContain('"signed":{"size":2');
+    store.write(ORIGIN, state(2, 3), false); // without fsync: not over slot 1, the newest durable
+    store.write(ORIGIN, state(2, 4), false); // again: over slot 0, its own
+    expect(store.read(ORIGIN)).toEqual(state(2, 4));
+    expect(slotOf(1).toString('latin1')).toContain('"signed":{"size":2');
+    // A power cut tore what was written without fsync: the newest durable state is whole.
+    tear(0);
+    expect(store.read(ORIGIN)).toEqual(state(2));
+    // A durable write after a state written without fsync goes over that one, never over the durable one before it.
+    store.write(ORIGIN, state(5));
+    expect(store.read(ORIGIN)).toEqual(state(5));
+    expect(slotOf(1).toString('latin1')).toContain('"signed":{"size":2');
+    tear(0);
+    expect(store.read(ORIGIN)).toEqual(state(2));
+    // Both torn: nothing is guessed.
+    tear(1);
+    expect(() => store.read(ORIGIN)).toThrow(expect.objectContaining({ code: 'SIGNER_STATE_INVALID' }));
+  });
+
   // Root writes into any directory: the case needs an ordinary user.
-  test.skipIf(process.getuid?.() === 0)('a directory the writer cannot write: READ_ONLY, and the previous state stays whole', () => {
+  test.skipIf(process.getuid?.() === 0)('a state file or directory the writer cannot write: READ_ONLY, and the previous state stays whole', () => {
     const dir = tempDir();
     const store = new FileSignerState(join(dir, 'k.state'));
     store.write(ORIGIN, state(2));
-    chmodSync(dir, 0o500);
+    // The state is written in place: a file it may not write is refused.
+    chmodSync(join(dir, 'k.state'), 0o400);
     try {
       expect(() => store.write(ORIGIN, state(3))).toThrow(expect.objectContaining({ code: 'READ_ONLY' }));
     } finally {
-      chmodSync(dir, 0o700);
+      chmodSync(join(dir, 'k.state'), 0o600);
     }
     expect(store.read(ORIGIN)).toEqual(state(2));
+    // It is created in its directory: one it may not write is refused.
+    chmodSync(dir, 0o500);
+    try {
+      expect(() => new FileSignerState(join(dir, 'new.state')).write(ORIGIN, state(0))).toThrow(expect.objectContaining({ code: 'READ_ONLY' }));
+    } finally {
+      chmodSync(dir, 0o700);
+    }
   });
 });
 

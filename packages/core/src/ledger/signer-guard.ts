@@ -348,7 +348,9 @@ export class SignerGuard {
         const written = newestWritten(was);
         if (now === undefined || !sameState(now, was) || !fileExtends(tx, signed) || !fileExtends(tx, written)) return;
         const next: SignerState = { ...now, signed, intended: null, written, writing: null };
-        this.states.write(this.origin, next, was.intended !== null);
+        // Without fsync: the state it replaces was durable when it named a checkpoint, and a power cut
+        // that loses the promotion leaves that state, which the next transaction accepts (format.md §10.2).
+        this.states.write(this.origin, next, false);
         if (this.#cache === cache) cache.state = next;
       });
     } catch {
