@@ -52,6 +52,8 @@ function invalid(path: string, why: string): LedgerError {
 /** A slot's content: one function writes it (format.md §10.1). */
 export function formatSlot(counter: number, durable: boolean, text: string): Uint8Array {
   const body = Buffer.from(text, 'utf8');
+  // A longer state would not fit its slot whole (parseSignerState refuses it too).
+  if (body.length > MAX_SIGNER_STATE_BYTES) throw new RangeError(`a signer state is at most ${MAX_SIGNER_STATE_BYTES} bytes (format.md §10.1), this one is ${body.length}`);
   const prefix = `${SLOT_TAG} ${counter} ${durable ? 1 : 0} ${body.length} `;
   const sum = createHash('sha256').update(prefix).update(body).digest('hex');
   const head = Buffer.from(`${prefix}${sum}\n`, 'utf8');

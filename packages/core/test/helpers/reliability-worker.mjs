@@ -6,15 +6,15 @@
 // It talks to the parent in lines "<tag> <json>" on stdout, each written with
 // one synchronous write(2), so a line the parent sees was complete before any
 // SIGKILL; it reads commands ("go", "stop", "release") as lines on stdin.
-import { renameSync, writeFileSync, writeSync } from 'node:fs';
+import { writeSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import Database from 'better-sqlite3';
-import { FileSignerState, Ledger, formatSignerState, isLedgerError, toHex, verifyLedger } from '../../dist/index.js';
+import { FileSignerState, Ledger, isLedgerError, toHex, verifyLedger } from '../../dist/index.js';
 
 const [mode, raw] = process.argv.slice(2);
 const opts = raw === undefined ? {} : JSON.parse(raw);
 /**
- * The same state file replaced atomically but without fsync: for the
+ * The library's state file, every write without fdatasync: for the
  * concurrency battery in CI, whose commits are not fsynced either (it tests
  * locking and sharing, not durability; the soak uses the library's store).
  */
@@ -23,11 +23,7 @@ function unsyncedState(file) {
   return {
     location: file,
     read: (origin) => store.read(origin),
-    write: (_origin, state) => {
-      const tmp = `${file}.${process.pid}.tmp`;
-      writeFileSync(tmp, formatSignerState(state), { mode: 0o600 });
-      renameSync(tmp, file);
-    },
+    write: (origin, state) => store.write(origin, state, false),
   };
 }
 

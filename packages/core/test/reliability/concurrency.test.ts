@@ -8,7 +8,7 @@
  * Counts: CASETRAIL_SOAK_WRITERS (4), CASETRAIL_SOAK_APPENDS (2,500 per
  * writer), CASETRAIL_SOAK_READERS (2), CASETRAIL_SOAK_DURABILITY_FULL (0 in
  * CI: commits without a checkpoint are not fsynced, and the writers' shared
- * signer state is replaced atomically without fsync, which changes speed
+ * signer state is written without fdatasync, which changes speed
  * but not the locking under test; the soak sets 1: every commit and the
  * library's state file fsynced), CASETRAIL_SOAK_BUSY_TIMEOUT_MS (the
  * writers' lock wait, default the library's 5,000).
