@@ -5,7 +5,11 @@
 # cases; the monitors check them; the witnesses cosign; the county stores its
 # cosignatures and an auditor demands them; then city B rewrites its history
 # with its real key — the witness refuses it and keeps the evidence, the
-# monitor exits 1. docs/oversight.md explains each step.
+# monitor exits 1. Before that, the county records its units and actors and
+# adopts the province's permission policy: a forbidden append is refused and
+# recorded, a superior's inspector disposes of a county's alert, nobody of
+# an alert about themselves, and the province's monitor checks the policy's
+# hash. docs/oversight.md explains each step.
 #
 # Run from the repository root after
 #   npx -y pnpm@10 install && npx -y pnpm@10 run build
@@ -126,6 +130,47 @@ section_verify() {
   echo "verify-bundle: exit 0"
 }
 
+section_permissions() {
+  step "The county records its units and actors: who may act, in which unit, with which roles and signature key."
+  run_quiet units add county.ledger province --actor county:admin
+  run_quiet units add county.ledger city-a --parent province --actor county:admin
+  run_quiet units add county.ledger city-b --parent province --actor county:admin
+  run units add county.ledger county --parent city-a --actor county:admin
+  run_quiet keygen --name actor-chen --out chen.key --vkey-out chen.vkey
+  run_quiet actors enrol county.ledger county:clerk --unit county --roles clerk --actor county:admin
+  run actors enrol county.ledger county:chen --unit county --roles decider,inspector --key chen.vkey --actor county:admin
+  run_quiet actors enrol county.ledger province:wang --unit province --roles inspector --actor county:admin
+  run_quiet actors enrol county.ledger city-b:zhao --unit city-b --roles inspector --actor county:admin
+  step "The province issues the permission policy (its hash goes into the province's monitor); the county adopts it, and the supervision pack."
+  cp "$ROOT/examples/rules/approval-policy.yaml" "$ROOT/examples/rules/approval-supervision.yaml" .
+  run policy check approval-policy.yaml
+  run policy adopt county.ledger approval-policy.yaml --actor county:admin
+  run_quiet rules adopt county.ledger approval-supervision.yaml --actor county:admin
+  step "Every append is judged: a clerk's intake is permitted; a clerk's decision is refused (exit 4) and the attempt recorded."
+  run append county.ledger --case XK-2026-0001 --type application.received --actor county:clerk --data '{"item":"XK-001","applicant":"某某有限公司","handler":"county:clerk"}'
+  expect_exit 4 append county.ledger --case XK-2026-0001 --type approval.decided --actor county:clerk --data '{"decision":"granted"}'
+  step "--actor is a claim: a decision needs the decider's signature by his enrolled key."
+  expect_exit 4 append county.ledger --case XK-2026-0001 --type approval.decided --actor county:chen --data '{"decision":"granted"}'
+  show append county.ledger --case XK-2026-0001 --type approval.decided --actor county:chen --data '{"decision":"granted"}' --sign-with chen.key --json
+  local alert
+  alert=$(casetrail append county.ledger --case XK-2026-0001 --type approval.decided --actor county:chen --data '{"decision":"granted"}' --sign-with chen.key --json |
+    node -e 'let s="";process.stdin.on("data",(d)=>s+=d).on("end",()=>console.log(JSON.parse(s).alerts.find((a)=>a.rule==="order.review-before-decision").seq))')
+  echo "decided without a review: alert $alert (red), about county:chen"
+  step "The alert: another city's inspector may not dispose of it; the decider may not dispose of an alert about himself (回避); the province's inspector may."
+  expect_exit 4 alerts dispose county.ledger "$alert" --actor city-b:zhao --outcome violation --reason '核实属实'
+  expect_exit 4 alerts dispose county.ledger "$alert" --actor county:chen --outcome explained --reason '已补审查'
+  run alerts dispose county.ledger "$alert" --actor province:wang --outcome violation --reason '未经审查即作出许可决定，属实'
+  step "The audit: every step the policy judges was permitted, every signature by the key enrolled for its actor then."
+  run audit county.ledger --vkey county.vkey
+  step "The province's monitor checks that the county adopted the policy the province issued."
+  local hash
+  hash=$(casetrail policy check approval-policy.yaml --json | node -e 'let s="";process.stdin.on("data",(d)=>s+=d).on("end",()=>console.log(JSON.parse(s).policy.hash))')
+  printf 'state: ./province-policy-monitor\nledgers:\n  - unit: county\n    ledger: ./county.ledger\n    vkey: ./county.vkey\n    policy: %s\n' "$hash" > province-policy-monitor.yaml
+  echo '$ cat province-policy-monitor.yaml'
+  cat province-policy-monitor.yaml
+  run monitor province-policy-monitor.yaml --once
+}
+
 section_fork() {
   step "City B rewrites its history with its real key, and shows the witness the rewritten checkpoint."
   # A copy of the key: the signer state beside the real one would refuse a second ledger (SIGNER_STATE_EXISTS).
@@ -144,6 +189,6 @@ section_fork() {
   expect_exit 1 verify-proof forged.tlog-proof --vkey city-b.vkey --witness province.witness.vkey
 }
 
-SECTIONS=(ledgers witnesses work monitor cosign verify fork)
+SECTIONS=(ledgers witnesses work monitor cosign verify permissions fork)
 for s in "${SECTIONS[@]}"; do "section_$s"; done
-step "Done: the witness refused the fork, the monitor reported it, and the verifiers demand the witnesses."
+step "Done: the policy refused what it forbids and the monitor checked it; the witness refused the fork, the monitor reported it, and the verifiers demand the witnesses."

@@ -33,6 +33,9 @@ import { verifyConsistencyCli } from './commands/verify-consistency.js';
 import { verifyProofCli } from './commands/verify-proof.js';
 import { verifyCli } from './commands/verify.js';
 import { witnessCli } from './commands/witness.js';
+import { unitsCli } from './commands/units.js';
+import { actorsCli } from './commands/actors.js';
+import { policyCli } from './commands/policy.js';
 import { EXIT, EXIT_CODES_TEXT, reportError } from './exit.js';
 import type { Io } from './io.js';
 
@@ -64,6 +67,9 @@ export const COMMANDS: readonly ProgramCommand[] = [
   witnessCli,
   cosignCli,
   monitorCli,
+  unitsCli,
+  actorsCli,
+  policyCli,
 ];
 
 /**

@@ -14,3 +14,10 @@ export { MONITOR_STATE_FORMAT, parseMonitorState, formatMonitorState, type Monit
 export { supervisionAuditor, alertOverview, type Auditor, type AuditInput, type MonitorAudit, type AlertOverview } from './monitor/overview.js';
 export { unitFileName, type UnitReport, type WitnessReport, type UnitProblemCode } from './monitor/unit.js';
 export { monitorRound, runMonitor, MONITOR_STATE_FILE, type MonitorOptions, type RoundReport, type RunOptions } from './monitor/round.js';
+export { DIRECTORY_CASE, REFUSALS_CASE, LEVEL_TYPES, DIRECTORY_TYPES, LEVELS_EXTENSION, ACTIONS, parseLevelsPayload, encodeLevelsPayload, levelsValidators, levelsRegistry, isLevelType, type Action, type LevelType, type UnitAdded, type ActorEnrolled, type ActorRotated, type ActorRevoked, type PolicyAdopted, type Denied } from './levels/entries.js';
+export { Directory, type Enrolment, type KeyPeriod, type UnitNode, type PolicyInForce } from './levels/directory.js';
+export { POLICY_FORMAT, POLICY_LIMITS, loadPolicy, normalizePolicy, canonicalPolicy, policyHash, compilePolicy, typeMatches, type Policy, type PolicyRule, type CompiledPolicy, type Scope, type Condition } from './levels/policy.js';
+export { decide, type Decision, type Request, type Resource } from './levels/decide.js';
+export { oversee, LevelsGuard, type OverseeOptions, type WrittenBy } from './levels/guard.js';
+export { LevelsReplay, type LevelsFinding, type LevelsFindingCode, type ReplayEntry, type Lookup } from './levels/replay.js';
+export { auditLevels, readLevels, casetrailValidators, LevelsView, type LevelsAudit, type AuditLevelsOptions } from './levels/ledger-file.js';

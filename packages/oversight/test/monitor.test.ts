@@ -46,8 +46,13 @@ describe('the configuration, read strictly', () => {
     ['a vkey that is no key', `state: s\nledgers:\n  - {unit: a, ledger: a, vkey: nothing-here.vkey}\n`],
     ['a bad duration', `state: s\nfullEvery: soon\nledgers:\n  - {unit: a, ledger: a, vkey: ${vkey}}\n`],
     ['a unit with a bidirectional control', `state: s\nledgers:\n  - {unit: "a\\u202eb", ledger: a, vkey: ${vkey}}\n`],
+    ['a policy that is not a policy hash', `state: s\nledgers:\n  - {unit: a, ledger: a, vkey: ${vkey}, policy: approval-policy.yaml}\n`],
   ])('refuses %s (CONFIG_INVALID)', (_n, yaml) => {
     expect(() => parse(yaml)).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID' }));
+  });
+  it('reads the hash of the policy issued to a unit', () => {
+    const h = 'ab'.repeat(32);
+    expect(parse(`state: s\nledgers:\n  - {unit: a, ledger: a, vkey: ${vkey}, policy: ${h}}\n`).ledgers[0]).toMatchObject({ unit: 'a', policy: h });
   });
   it('never prints a private key it was given', () => {
     const { skey } = generateKeyPair('x');
@@ -80,6 +85,15 @@ describe('rounds over a supervised ledger', () => {
     for (const [, , , level] of sim.alerts()) byLevel[level] = (byLevel[level] ?? 0) + 1;
     expect(u.alerts).toEqual(byLevel); // none disposed of in this history
     expect(u.overdue).toBeGreaterThan(0);
+  });
+
+  it('a unit whose configuration names a policy, and that adopted none: POLICY_MISMATCH, exit 1', async () => {
+    const s = subordinate(root, 'city-p.example/approvals', `sup${++n}.ledger`);
+    await writeSupervised(s, sim.entries);
+    const r = await monitorRound(config(dir(), [{ unit: 'city-p', ledger: s.path, vkey: s.vkey, policy: 'ab'.repeat(32) }]));
+    expect(r.exitCode).toBe(1);
+    expect(r.units[0]!.policy).toBeNull();
+    expect(r.units[0]!.problems.map((p) => p.code)).toEqual(['POLICY_MISMATCH']);
   });
 
   it('a history written without one of its alerts fails the audit: exit 1', async () => {

@@ -71,7 +71,11 @@ export type ErrorCode =
   | 'STATE_INVALID'
   | 'STATE_LOCKED'
   | 'STATE_EXISTS'
-  | 'CONFIG_INVALID';
+  | 'CONFIG_INVALID'
+  // units, actors and the permission policy (docs/oversight.md §8–§9)
+  | 'DIRECTORY_INVALID'
+  | 'POLICY_INVALID'
+  | 'POLICY_DENIED';
 
 /**
  * The codes of the issues a read can mark an entry with (docs/errors.md

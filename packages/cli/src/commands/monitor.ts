@@ -76,6 +76,9 @@ export function roundText(r: RoundReport, p: Paint, zone: Zone): string {
     p,
   );
   for (const u of r.units) {
+    if (u.policy !== null) out += `  ${printable(u.unit)}: permission policy in force ${u.policy.slice(0, 16)}…\n`;
+  }
+  for (const u of r.units) {
     for (const x of u.problems) out += p.bad(`✘ ${printable(u.unit)}: ${x.code}: ${printable(x.message)}${x.evidence === undefined ? '' : ` (evidence: ${x.evidence})`}`) + '\n';
   }
   out += r.exitCode === 0 ? p.ok(`✔ OK: ${r.units.length} unit(s) consistent, verified and audited\n`) : r.exitCode === 1 ? p.bad('✘ FAILED: see the problems above\n') : p.warn('! some ledgers could not be checked: see above\n');

@@ -13,6 +13,7 @@
  *       - unit: city-a
  *         ledger: ./city-a.ledger
  *         vkey: ./city-a.vkey           # the key itself, or a file holding it
+ *         policy: <64 hex>              # optional: the hash of the policy issued to it (policy check)
  *
  * Relative paths are relative to the configuration file's directory. Each
  * unit's verifier key comes from this file — the superior's own record of
@@ -20,8 +21,8 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument, visit } from 'yaml';
 import { LedgerError, parseVerifierKey } from '@casetrail/verify';
+import { parseStrictYaml } from '../strict-yaml.js';
 import { parseDuration } from './duration.js';
 
 /** One subordinate ledger. */
@@ -32,6 +33,8 @@ export interface MonitoredLedger {
   ledger: string;
   /** The ledger's verifier key. */
   vkey: string;
+  /** The hash of the permission policy the superior issued for the unit: the one in force must be it (docs/oversight.md §9.6). */
+  policy?: string;
 }
 
 export interface MonitorConfig {
@@ -94,16 +97,7 @@ function unitKey(v: string, where: string, file: string): string {
  * @throws LedgerError CONFIG_INVALID naming the file, the line where known, and what is wrong
  */
 export function parseMonitorConfig(source: string, file: string): MonitorConfig {
-  const lc = new LineCounter();
-  const doc = parseDocument(source, { lineCounter: lc, prettyErrors: false, uniqueKeys: true, schema: 'core', strict: true, merge: false });
-  const problem = doc.errors[0] ?? doc.warnings[0];
-  if (problem) throw invalid(file, problem.message.split('\n')[0] ?? 'not YAML', lc.linePos(problem.pos[0]).line);
-  visit(doc, (_k, node) => {
-    if (isAlias(node) || ((isScalar(node) || isMap(node) || isSeq(node)) && (node.anchor !== undefined || (node.tag !== undefined && !node.tag.startsWith('tag:yaml.org,2002:'))))) {
-      throw invalid(file, 'anchors, aliases and custom tags are not allowed', lc.linePos((node as { range?: number[] }).range?.[0] ?? 0).line);
-    }
-  });
-  const v = doc.toJS({ maxAliasCount: 0 }) as unknown;
+  const v = parseStrictYaml(source, (message, line) => invalid(file, message, line));
   if (v === null || typeof v !== 'object' || Array.isArray(v)) throw invalid(file, 'the configuration must be a map with at least `state` and `ledgers`');
   const o = v as Record<string, unknown>;
   only(o, ['state', 'fullEvery', 'witness', 'ledgers'], 'the configuration', file);
@@ -126,12 +120,14 @@ export function parseMonitorConfig(source: string, file: string): MonitorConfig 
     const where = `ledgers[${i}]`;
     if (l === null || typeof l !== 'object' || Array.isArray(l)) throw invalid(file, `${where} must be a map with unit, ledger and vkey`);
     const lo = l as Record<string, unknown>;
-    only(lo, ['unit', 'ledger', 'vkey'], where, file);
+    only(lo, ['unit', 'ledger', 'vkey', 'policy'], where, file);
     const unit = text(lo['unit'], `${where}.unit`, file);
     if (unit.length > 128 || /[\p{Cc}\p{Cf}]/u.test(unit)) throw invalid(file, `${where}.unit must be at most 128 characters, none of them control or format characters`);
     if (units.has(unit)) throw invalid(file, `${where}: unit ${JSON.stringify(unit)} appears twice`);
     units.add(unit);
-    cfg.ledgers.push({ unit, ledger: resolve(base, text(lo['ledger'], `${where}.ledger`, file)), vkey: unitKey(text(lo['vkey'], `${where}.vkey`, file), `${where}.vkey`, file) });
+    const policy = lo['policy'];
+    if (policy !== undefined && (typeof policy !== 'string' || !/^[0-9a-f]{64}$/.test(policy))) throw invalid(file, `${where}.policy must be a policy hash: 64 lowercase hex digits (\`casetrail policy check\` prints it)`);
+    cfg.ledgers.push({ unit, ledger: resolve(base, text(lo['ledger'], `${where}.ledger`, file)), vkey: unitKey(text(lo['vkey'], `${where}.vkey`, file), `${where}.vkey`, file), ...(policy === undefined ? {} : { policy }) });
   });
   return cfg;
 }

@@ -13,7 +13,9 @@
  * every adopted pack replayed with bounded memory).
  */
 import { auditLedger, ledgerAlerts, openAlerts, type CheckpointRef } from '@casetrail/supervise/ledger';
-import type { NoteVerifier } from '@casetrail/verify';
+import { formatVerifierKey, type NoteVerifier } from '@casetrail/verify';
+import { levelsValidators } from '../levels/entries.js';
+import { auditLevels } from '../levels/ledger-file.js';
 
 /** What the monitor keeps and shows of an audit. */
 export interface MonitorAudit {
@@ -26,6 +28,8 @@ export interface MonitorAudit {
   packs: number;
   /** The first finding of severity error, if any (`seq` absent for a verification issue of the file as a whole). */
   first?: { code: string; seq?: number; message: string };
+  /** The hash of the permission policy in force at the checkpoint (null: none adopted; absent: the auditor does not say). */
+  policy?: string | null;
 }
 
 /** What an auditor is given: a unit, its ledger file and key, and the checkpoint whose history is audited. */
@@ -42,9 +46,14 @@ export interface AuditInput {
 /** The supervision audit of one unit. What it throws makes the unit's round an operational error, except STORED_ENTRY_INVALID (the file is not the checkpoint's history: INCONSISTENT). */
 export type Auditor = (input: AuditInput) => MonitorAudit | Promise<MonitorAudit>;
 
-/** The default auditor: @casetrail/supervise's audit of a ledger file (`auditLedger`), of the checkpoint's history. */
+/**
+ * The default auditor: @casetrail/supervise's audit of a ledger file
+ * (`auditLedger`), of the checkpoint's history, then the replay of its units,
+ * actors and policy (`auditLevels`, docs/oversight.md §9.4) over the same
+ * verified file; it reports the hash of the policy in force.
+ */
 export const supervisionAuditor: Auditor = async ({ ledger, vkey, checkpoint }) => {
-  const r = await auditLedger(ledger, { vkey, checkpoint });
+  const r = await auditLedger(ledger, { vkey, checkpoint, systemTypes: levelsValidators() });
   if (r.audit === null) {
     // The file did not verify for the audit (it verifies every entry, whatever the round's mode).
     const errors = r.verification.issues.filter((i) => i.severity === 'error');
@@ -57,14 +66,17 @@ export const supervisionAuditor: Auditor = async ({ ledger, vkey, checkpoint }) 
       ...(first === undefined ? {} : { first: { code: first.code, ...(first.seq === undefined ? {} : { seq: first.seq }), message: `verification before the audit: ${first.message}` } }),
     };
   }
+  const lv = await auditLevels(ledger, { vkey: formatVerifierKey(vkey.name, vkey.publicKey), checkpoint, verification: r.verification });
+  const levelFindings = lv.findings ?? [];
   const errors = r.audit.findings.filter((f) => f.severity === 'error');
-  const first = errors[0];
+  const first = errors[0] ?? levelFindings[0];
   return {
-    ok: r.ok,
-    findings: r.audit.findings.length,
-    errors: errors.length,
+    ok: r.ok && lv.ok,
+    findings: r.audit.findings.length + levelFindings.length,
+    errors: errors.length + levelFindings.length,
     packs: r.audit.packs.length,
     ...(first === undefined ? {} : { first: { code: first.code, seq: first.seq, message: first.message } }),
+    policy: lv.policy?.hash ?? null,
   };
 };
 

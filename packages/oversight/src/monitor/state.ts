@@ -69,7 +69,8 @@ function parseAudited(v: unknown, where: string, path: string): UnitState['audit
     typeof v['audit']['ok'] === 'boolean' &&
     isNat(v['audit']['findings']) &&
     isNat(v['audit']['errors']) &&
-    isNat(v['audit']['packs']);
+    isNat(v['audit']['packs']) &&
+    (v['audit']['policy'] === undefined || v['audit']['policy'] === null || (typeof v['audit']['policy'] === 'string' && /^[0-9a-f]{64}$/.test(v['audit']['policy'])));
   if (!ok) throw invalid(path, `${where} is not an audit overview`);
   return v as unknown as UnitState['audited'];
 }

@@ -23,7 +23,7 @@ import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { Ledger, verifyLedger } from '@casetrail/core';
 import { isSupervisionError } from '@casetrail/supervise';
-import { supervisionValidators } from '@casetrail/supervise/ledger';
+import { casetrailValidators } from '../levels/ledger-file.js';
 import { equalBytes, openCheckpoint, parseVerifierKey, toBase64, toHex, verifyWitnessBody, type Checkpoint, type NoteVerifier } from '@casetrail/verify';
 import { keepRecord } from '../durable/records.js';
 import type { MonitoredLedger } from './config.js';
@@ -36,13 +36,14 @@ export type UnitProblemCode =
   | 'INCONSISTENT'
   | 'VERIFICATION_FAILED'
   | 'AUDIT_FAILED'
+  | 'POLICY_MISMATCH'
   | 'KEY_CHANGED'
   | 'WITNESS_REFUSED'
   | 'UNREADABLE'
   | 'WITNESS_ERROR';
 
 /** Codes that make the round fail (exit 1); the others are operational (exit 3). */
-const FAILURES: ReadonlySet<UnitProblemCode> = new Set(['ROLLBACK', 'INCONSISTENT', 'VERIFICATION_FAILED', 'AUDIT_FAILED', 'KEY_CHANGED', 'WITNESS_REFUSED']);
+const FAILURES: ReadonlySet<UnitProblemCode> = new Set(['ROLLBACK', 'INCONSISTENT', 'VERIFICATION_FAILED', 'AUDIT_FAILED', 'POLICY_MISMATCH', 'KEY_CHANGED', 'WITNESS_REFUSED']);
 
 /** What the monitor's witness did for the unit this round. */
 export type WitnessReport =
@@ -65,6 +66,8 @@ export interface UnitReport {
   audit: MonitorAudit | null;
   /** Open alerts by level. */
   alerts: Record<string, number>;
+  /** The hash of the permission policy in force at the checkpoint audited (null: none adopted). */
+  policy: string | null;
   /** Cases with an open deadline or escalation alert. */
   overdue: number | null;
   /** Points this period: null until the points layer exists. */
@@ -178,8 +181,8 @@ export async function verified(r: UnitRound, ctx: UnitContext): Promise<boolean>
   const report = await verifyLedger(r.cfg.ledger, {
     vkey: r.verifier,
     ...(last === null ? {} : { trusted: last.note, mode: r.fullNow ? 'full' : 'incremental' }),
-    // Supervision's entries are judged by its rules, so a clean supervised ledger verifies clean (SYSTEM_TYPE_UNKNOWN otherwise).
-    systemTypes: supervisionValidators(),
+    // The entries of casetrail's layers are judged by their rules, so a clean ledger verifies clean (SYSTEM_TYPE_UNKNOWN otherwise).
+    systemTypes: casetrailValidators(),
     // Entries after the newest checkpoint are checked, and judged next round once signed.
     allowUnsignedTail: true,
     maxIssues: 20,
@@ -219,9 +222,16 @@ export async function audited(r: UnitRound, ctx: UnitContext): Promise<UnitState
   r.report.audit = a.audit;
   r.report.alerts = a.alerts;
   r.report.overdue = a.overdue;
+  if (a.audit.policy !== undefined) r.report.policy = a.audit.policy;
   if (!a.audit.ok) {
     const f = a.audit.first;
     problem(r, 'AUDIT_FAILED', `the supervision audit found ${a.audit.errors} error(s)${f === undefined ? '' : `; first: ${f.code}${f.seq === undefined ? '' : ` at entry ${f.seq}`}: ${f.message}`}`);
+  }
+  // A subordinate adopts its policy itself: the one in force must be the one its superior issued (docs/oversight.md §9.6).
+  const issued = r.cfg.policy;
+  if (issued !== undefined && a.audit.policy !== issued) {
+    const inForce = a.audit.policy;
+    problem(r, 'POLICY_MISMATCH', inForce === undefined ? 'the auditor does not say which policy is in force, and the configuration names one' : inForce === null ? `no policy is adopted at the checkpoint of size ${cp.size}; the configuration names ${issued}` : `the policy in force at the checkpoint of size ${cp.size} is ${inForce}, not the ${issued} the configuration names`);
   }
   return a;
 }
@@ -239,6 +249,7 @@ export function startUnit(cfg: MonitoredLedger, before: UnitState | undefined): 
     verified: null,
     audit: null,
     alerts: {},
+    policy: null,
     overdue: null,
     points: null,
     witness: { status: 'off' },

@@ -11,7 +11,7 @@
  * about a history the ledger's key signed, whatever the file became after
  * it was verified.
  */
-import { openStore, verifyLedger, type NoteVerifier, type ReadView, type VerifyProgress, type VerifyReport } from '@casetrail/core';
+import { openStore, verifyLedger, type NoteVerifier, type ReadView, type SystemTypeValidator, type VerifyProgress, type VerifyReport } from '@casetrail/core';
 import { audit, tryPack, type AuditReport, type TryReport } from '../audit.js';
 import { SYSTEM_CASE, TYPES, type LedgerEntry } from '../entry-model.js';
 import { SupervisionError } from '../errors.js';
@@ -21,7 +21,8 @@ import { checkpointEntries, provenIn, type CheckpointRef } from './checkpoint.js
 import { supervisionValidators } from './registry.js';
 import { storedCaseHistory, storedEntries, storedEntry, verifiedEntries } from './stored.js';
 
-async function inSnapshot<T>(location: string, fn: (view: ReadView, origin: string) => T): Promise<T> {
+/** Runs `fn` on one read snapshot of the ledger's store (opened read-only, closed after): what every report of a ledger file reads. */
+export async function inSnapshot<T>(location: string, fn: (view: ReadView, origin: string) => T): Promise<T> {
   const store = await openStore(location, { readonly: true });
   try {
     return await store.snapshot(async (view) => fn(view, store.origin));
@@ -71,6 +72,12 @@ export interface AuditLedgerOptions {
    * unsigned yet.
    */
   checkpoint?: CheckpointRef;
+  /**
+   * Validators of other layers' system types (docs/api.md `systemTypes`),
+   * added to supervision's: a ledger that also holds their entries verifies
+   * instead of SYSTEM_TYPE_UNKNOWN.
+   */
+  systemTypes?: Readonly<Record<string, SystemTypeValidator>>;
 }
 
 /**
@@ -87,7 +94,7 @@ export async function auditLedger(location: string, opts: AuditLedgerOptions): P
   const cp = opts.checkpoint;
   const verification = await verifyLedger(location, {
     vkey: opts.vkey,
-    systemTypes: supervisionValidators(),
+    systemTypes: { ...opts.systemTypes, ...supervisionValidators() },
     ...(cp === undefined ? {} : { allowUnsignedTail: true }),
     ...(opts.onProgress === undefined ? {} : { onProgress: opts.onProgress }),
   });

@@ -113,6 +113,10 @@ const LEDGER_EXIT: Readonly<Record<string, ExitCode>> = {
   NO_SIGNER: EXIT.USAGE,
   IDEMPOTENCY_CONFLICT: EXIT.USAGE,
   CONFIG_INVALID: EXIT.USAGE,
+  DIRECTORY_INVALID: EXIT.USAGE,
+  POLICY_INVALID: EXIT.USAGE,
+  // An append the adopted policy forbids: refused and recorded, as a blocking rule's (docs/oversight.md §9).
+  POLICY_DENIED: EXIT.BLOCKED,
 
   VERIFICATION_FAILED: EXIT.FAILED,
   INVALID_SIGNATURE: EXIT.FAILED,
