@@ -45,6 +45,9 @@ export function defineCommand<O>(spec: CommandSpec<O>): ProgramCommand {
     attach(program, runAction) {
       const cmd = program.command(spec.name);
       spec.define(cmd);
+      // Options after a subcommand's name are the subcommand's: without this,
+      // `alerts dispose … --json` gave --json to `alerts`, and dispose printed text.
+      if (spec.subcommands !== undefined && spec.subcommands.length > 0) cmd.enablePositionalOptions();
       for (const sub of spec.subcommands ?? []) sub.attach(cmd, runAction);
       const name = fullName(program, spec.name);
       cmd.action(async (...raw: unknown[]) => {

@@ -95,6 +95,9 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   program
     .description('Tamper-evident, hash-chained audit ledger for case systems: record, verify, prove, export, supervise.')
     .version(VERSION, '-V, --version')
+    // Needed, with the same on each command that has subcommands (command.ts),
+    // for a subcommand's options to be its own (`alerts dispose … --json`).
+    .enablePositionalOptions()
     .exitOverride()
     .configureOutput({
       writeOut: (s) => void io.stdout.write(s),

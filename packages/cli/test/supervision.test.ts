@@ -91,6 +91,17 @@ describe('the example pack on realistic cases, one command per step', () => {
     expect((await ct(['alerts', 'dispose', 'cases.ledger', String(red), '--actor', 'chief:zhang', '--outcome', 'explained', '--reason', 'again'])).code).toBe(2);
   });
 
+  it("alerts dispose --json is dispose's own flag: the result and a refusal are JSON documents", async () => {
+    const yellow = json(await ct(['alerts', 'cases.ledger', '--case', 'XK-G', '--level', 'yellow', '--open', '--json'])).alerts.find((a: any) => a.level === 'yellow').seq;
+    const d = await ct(['alerts', 'dispose', 'cases.ledger', String(yellow), '--actor', 'chief:zhang', '--outcome', 'explained', '--reason', '已说明', '--json']);
+    expect(d.code, d.err).toBe(0);
+    expect(json(d)).toMatchObject({ disposed: yellow, outcome: 'explained', case: 'XK-G' });
+    const again = await ct(['alerts', 'dispose', 'cases.ledger', String(yellow), '--actor', 'chief:zhang', '--outcome', 'explained', '--reason', 'again', '--json']);
+    expect(again.code).toBe(2);
+    expect(JSON.parse(again.out)).toMatchObject({ ok: false, error: { code: expect.any(String), exitCode: 2 } });
+    expect(again.err).toMatch(/^casetrail alerts dispose: error \[/);
+  });
+
   it('audit: the ledger verifies and every alert is where it belongs (exit 0); redacting an alert is refused (exit 2)', async () => {
     const a = await ct(['audit', 'cases.ledger', '--vkey', 'cases.vkey', '--json']);
     expect(a.code, a.out).toBe(0);
