@@ -3,13 +3,16 @@
 # with its own ledger and key. The province runs a witness and a monitor over
 # the three below it; city A runs a witness over its county. The units record
 # cases; the monitors check them; the witnesses cosign; the county stores its
-# cosignatures and an auditor demands them; then city B rewrites its history
-# with its real key — the witness refuses it and keeps the evidence, the
-# monitor exits 1. Before that, the county records its units and actors and
-# adopts the province's permission policy: a forbidden append is refused and
-# recorded, a superior's inspector disposes of a county's alert, nobody of
-# an alert about themselves, and the province's monitor checks the policy's
-# hash. docs/oversight.md explains each step.
+# cosignatures and an auditor demands them; city A transfers a case clue to
+# the province with proof on both sides — a tampered copy is refused, the
+# province's deadline for disposing of it fires, an auditor checks the
+# receipt; then city B rewrites its history with its real key — the witness
+# refuses it and keeps the evidence, the monitor exits 1. Before that, the
+# county records its units and actors and adopts the province's permission
+# policy: a forbidden append is refused and recorded, a superior's inspector
+# disposes of a county's alert, nobody of an alert about themselves, and the
+# province's monitor checks the policy's hash. docs/oversight.md explains
+# each step.
 #
 # Run from the repository root after
 #   npx -y pnpm@10 install && npx -y pnpm@10 run build
@@ -130,6 +133,50 @@ section_verify() {
   echo "verify-bundle: exit 0"
 }
 
+# The working-day calendar the province adopts: the shipped mainland-China
+# table, extended Monday–Friday past its last day when this run's dates go
+# beyond it (a real deployment adopts the next official table instead:
+# docs/supervision.md §6.5).
+calendar_for_this_run() {
+  node -e '
+    const fs = require("fs");
+    const t = JSON.parse(fs.readFileSync(process.argv[1], "utf8"));
+    const until = new Date(Date.now() + 60 * 864e5).toISOString().slice(0, 10);
+    if (t.to < until) { t.source += ", extended Monday–Friday from " + t.to + " for this walkthrough"; t.to = until; }
+    fs.writeFileSync("calendar.json", JSON.stringify(t));
+  ' "$ROOT/packages/supervise/calendars/cn-mainland.json"
+  echo calendar.json
+}
+
+section_transfer() {
+  step "The province supervises the clues it receives: the working-day calendar and the example pack (its rule deadline.clue-disposition)."
+  run_quiet calendar adopt province.ledger "$(calendar_for_this_run)"
+  run_quiet rules adopt province.ledger "$ROOT/examples/rules/approval-supervision.yaml"
+  step "City A's case concerns a cadre the province manages: city A records the transfer in the case and writes the case as a bundle with inclusion proofs."
+  run transfer export city-a.ledger --case CITY-A-2026-0001 --to province --out clue.bundle --actor city-a:director --reason '涉及省管干部，按管理权限移送'
+  step "A copy altered on its way (a word of the first step's payload) is refused before the province's ledger is opened: nothing is recorded."
+  node -e '
+    const fs = require("fs");
+    const ls = fs.readFileSync("clue.bundle", "utf8").split("\n");
+    const o = JSON.parse(ls[1]);
+    o.payload = Buffer.from(Buffer.from(o.payload, "base64").toString().replace("hotline", "letters")).toString("base64");
+    ls[1] = JSON.stringify(o);
+    fs.writeFileSync("tampered.bundle", ls.join("\n"));
+  '
+  expect_exit 1 transfer receive province.ledger tampered.bundle --from-vkey city-a.vkey
+  step "The province verifies the bundle under city A's key (from its own records) and opens the case with clue.received, citing city A's checkpoint and entries."
+  run transfer receive province.ledger clue.bundle --from-vkey city-a.vkey --as province --actor province:clerk
+  step "The same bundle again is a replay, under any case id: refused, nothing recorded."
+  expect_exit 2 transfer receive province.ledger clue.bundle --from-vkey city-a.vkey --case PROV-2026-0001
+  step "Nobody disposes of the clue: 15 working days later the province's clock raises a yellow card."
+  run tick province.ledger --now "$(node -e 'console.log(new Date(Date.now() + 30 * 864e5).toISOString())')"
+  step "A disposition that is not one of 谈话函询, 初步核实, 暂存待查, 予以了结 is refused (exit 4); 初步核实 is recorded."
+  expect_exit 4 append province.ledger --case CITY-A-2026-0001 --type clue.disposed --actor province:chief --data '{"disposition":"转办"}'
+  run append province.ledger --case CITY-A-2026-0001 --type clue.disposed --actor province:chief --data '{"disposition":"初步核实"}'
+  step "An auditor checks the province's receipt against city A's checkpoint, that the bundle kept is the one received, and that the receipt is in the province's signed history."
+  run transfer check province.ledger --from-vkey city-a.vkey --case CITY-A-2026-0001 --bundle clue.bundle --vkey province.vkey
+}
+
 section_permissions() {
   step "The county records its units and actors: who may act, in which unit, with which roles and signature key."
   run_quiet units add county.ledger province --actor county:admin
@@ -189,6 +236,6 @@ section_fork() {
   expect_exit 1 verify-proof forged.tlog-proof --vkey city-b.vkey --witness province.witness.vkey
 }
 
-SECTIONS=(ledgers witnesses work monitor cosign verify permissions fork)
+SECTIONS=(ledgers witnesses work monitor cosign verify permissions transfer fork)
 for s in "${SECTIONS[@]}"; do "section_$s"; done
-step "Done: the policy refused what it forbids and the monitor checked it; the witness refused the fork, the monitor reported it, and the verifiers demand the witnesses."
+step "Done: the policy refused what it forbids and the monitor checked it; the clue moved with proof on both sides; the witness refused the fork, the monitor reported it, and the verifiers demand the witnesses."

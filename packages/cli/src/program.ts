@@ -28,6 +28,7 @@ import { showCli } from './commands/show.js';
 import { stateCli } from './commands/state.js';
 import { tickCli } from './commands/tick.js';
 import { traceCli } from './commands/trace.js';
+import { transferCli } from './commands/transfer.js';
 import { verifyBundleCli } from './commands/verify-bundle.js';
 import { verifyConsistencyCli } from './commands/verify-consistency.js';
 import { verifyProofCli } from './commands/verify-proof.js';
@@ -70,6 +71,7 @@ export const COMMANDS: readonly ProgramCommand[] = [
   unitsCli,
   actorsCli,
   policyCli,
+  transferCli,
 ];
 
 /**

@@ -2,7 +2,8 @@
  * @casetrail/oversight: how a superior office follows its subordinates'
  * ledgers (docs/oversight.md) — a c2sp.org/tlog-witness witness that keeps
  * split-view evidence, and the monitor that verifies, audits and cosigns
- * their checkpoints each round.
+ * their checkpoints each round — and clue transfer between two ledgers, with
+ * proof on both sides.
  */
 export { initWitness, Witness, WITNESS_FILES, type WitnessAnswer, type WitnessStatus, type AddCheckpointOptions } from './witness/witness.js';
 export { WITNESS_STATE_FORMAT, MAX_HISTORY, parseWitnessState, formatWitnessState, type WitnessStateData, type LogState, type CosignedCheckpoint } from './witness/state.js';
@@ -21,3 +22,7 @@ export { decide, type Decision, type Request, type Resource } from './levels/dec
 export { oversee, LevelsGuard, type OverseeOptions, type WrittenBy } from './levels/guard.js';
 export { LevelsReplay, type LevelsFinding, type LevelsFindingCode, type ReplayEntry, type Lookup } from './levels/replay.js';
 export { auditLevels, readLevels, casetrailValidators, LevelsView, type LevelsAudit, type AuditLevelsOptions } from './levels/ledger-file.js';
+export { CLUE_TRANSFERRED, CLUE_RECEIVED, MAX_UNIT_NAME, MAX_TRANSFER_REASON, encodeTransferStep, parseTransferStep, encodeClueReceipt, parseClueReceipt, type TransferStepData, type ClueReceipt, type CitedEntry } from './transfer/payloads.js';
+export { readTransferBundle, MAX_TRANSFER_BUNDLE_BYTES, type TransferBundle, type ReadTransferOptions } from './transfer/bundle.js';
+export { transferClue, receiveClue, type StepWriter, type TransferOptions, type TransferExport, type ReceiveOptions, type ReceivedClue } from './transfer/transfer.js';
+export { checkClueReceipt, type ClueReceiptCheck, type ClueReceiptProblem, type CheckClueReceiptOptions } from './transfer/check.js';

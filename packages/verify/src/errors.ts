@@ -75,7 +75,17 @@ export type ErrorCode =
   // units, actors and the permission policy (docs/oversight.md §8–§9)
   | 'DIRECTORY_INVALID'
   | 'POLICY_INVALID'
-  | 'POLICY_DENIED';
+  | 'POLICY_DENIED'
+  // clue transfer between ledgers (docs/oversight.md §10)
+  | 'TRANSFER_UNVERIFIED'
+  | 'TRANSFER_WRONG_SENDER'
+  | 'TRANSFER_STEP_MISSING'
+  | 'TRANSFER_MISADDRESSED'
+  | 'TRANSFER_INVALID'
+  | 'TRANSFER_REPLAYED'
+  | 'TRANSFER_CASE_EXISTS'
+  | 'TRANSFER_CASE_UNKNOWN'
+  | 'TRANSFER_UNIT_UNKNOWN';
 
 /**
  * The codes of the issues a read can mark an entry with (docs/errors.md

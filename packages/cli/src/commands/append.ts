@@ -58,7 +58,8 @@ export interface AppendOptions {
 
 const MAX_DATA_FILE = 16 * 1024 * 1024;
 
-function receiptJson(r: SupervisedReceipt) {
+/** A screened append's receipt as `--json` prints it (docs/cli.md "append"); the transfer commands print theirs the same way. */
+export function receiptJson(r: SupervisedReceipt) {
   return {
     seq: r.seq,
     case: r.caseId,

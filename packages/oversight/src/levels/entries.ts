@@ -7,6 +7,7 @@
  * ledger proves with them.
  */
 import { LedgerError, type LedgerExtension, type SystemTypeValidator } from '@casetrail/core';
+import { codePointName, invisibleCharacter } from '@casetrail/verify';
 import { canonicalJson, parseCanonicalJson } from '@casetrail/supervise';
 
 /** The case that holds the directory: units, actors and policy adoptions, one per-case chain. */
@@ -67,12 +68,28 @@ export function malformed(type: string, why: string): never {
   throw new LedgerError('DIRECTORY_INVALID', `a ${type} payload ${why}`, { type });
 }
 
-/** A unit's name: 1–128 characters, none a control or format character (as a monitor's unit). */
+/** The longest unit name. */
+export const MAX_UNIT_NAME = 128;
+
+/**
+ * What is wrong with a unit's name, or undefined: 1–128 characters, none a
+ * control or format character nor one of the invisible or bidirectional
+ * characters ids may not hold. The one rule for units in the directory, in
+ * a policy and in a clue transfer.
+ */
+export function unitNameProblem(v: unknown): string | undefined {
+  if (typeof v !== 'string' || v.length === 0 || v.length > MAX_UNIT_NAME) return `must be a unit name of 1 to ${MAX_UNIT_NAME} characters`;
+  if (/[\p{Cc}\p{Cf}]/u.test(v)) return 'holds a control or format character';
+  const c = invisibleCharacter(v);
+  if (c !== undefined) return `holds an invisible or bidirectional character (${codePointName(c.codePoint)})`;
+  return undefined;
+}
+
+/** A unit's name (unitNameProblem), or DIRECTORY_INVALID. */
 export function checkUnitName(v: unknown, what: string): string {
-  if (typeof v !== 'string' || v.length === 0 || v.length > 128 || /[\p{Cc}\p{Cf}]/u.test(v)) {
-    throw new LedgerError('DIRECTORY_INVALID', `${what} must be 1 to 128 characters, none a control or format character`, { field: what });
-  }
-  return v;
+  const problem = unitNameProblem(v);
+  if (problem !== undefined) throw new LedgerError('DIRECTORY_INVALID', `${what} ${problem}`, { field: what });
+  return v as string;
 }
 
 /** A role: 1–64 characters of letters, digits, `_`, `-`, `.`, `:`. */

@@ -117,6 +117,10 @@ const LEDGER_EXIT: Readonly<Record<string, ExitCode>> = {
   POLICY_INVALID: EXIT.USAGE,
   // An append the adopted policy forbids: refused and recorded, as a blocking rule's (docs/oversight.md §9).
   POLICY_DENIED: EXIT.BLOCKED,
+  TRANSFER_REPLAYED: EXIT.USAGE,
+  TRANSFER_CASE_EXISTS: EXIT.USAGE,
+  TRANSFER_CASE_UNKNOWN: EXIT.USAGE,
+  TRANSFER_UNIT_UNKNOWN: EXIT.USAGE,
 
   VERIFICATION_FAILED: EXIT.FAILED,
   INVALID_SIGNATURE: EXIT.FAILED,
@@ -147,6 +151,12 @@ const LEDGER_EXIT: Readonly<Record<string, ExitCode>> = {
   LEDGER_FOREIGN_TAIL: EXIT.FAILED,
   WITNESS_QUORUM_NOT_MET: EXIT.FAILED,
   OLD_SIZE_MISMATCH: EXIT.FAILED,
+  // A transfer bundle that does not verify, is not the sender's, or is not a transfer (docs/oversight.md §10).
+  TRANSFER_UNVERIFIED: EXIT.FAILED,
+  TRANSFER_WRONG_SENDER: EXIT.FAILED,
+  TRANSFER_STEP_MISSING: EXIT.FAILED,
+  TRANSFER_MISADDRESSED: EXIT.FAILED,
+  TRANSFER_INVALID: EXIT.FAILED,
   // The issues of an entry as reads mark it, when evidence is refused for it.
   ...Object.fromEntries(ENTRY_ISSUE_CODES.map((c) => [c, EXIT.FAILED])),
 };
