@@ -39,6 +39,7 @@ const SCENARIOS = [
   'supervised-replay',
   'supervised-replay-bounded',
   'points-query',
+  'casetrail-append-large',
 ];
 
 describe('bench --quick at 2,000 entries', () => {

@@ -27,6 +27,7 @@ import { recordCli } from './commands/record.js';
 import { redactCli } from './commands/redact.js';
 import { rulesCli } from './commands/rules.js';
 import { showCli } from './commands/show.js';
+import { stateCli } from './commands/state.js';
 import { summaryCli } from './commands/summary.js';
 import { tickCli } from './commands/tick.js';
 import { traceCli } from './commands/trace.js';
@@ -71,6 +72,7 @@ export const COMMANDS: readonly ProgramCommand[] = [
   summaryCli,
   recordCli,
   auditCli,
+  stateCli,
   witnessCli,
   cosignCli,
   monitorCli,
