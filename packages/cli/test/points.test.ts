@@ -194,8 +194,7 @@ describe('summaries and the audit', () => {
     const forged = json(honest).summary;
     forged.amends = { reason: '更正', summary: json(honest).seq };
     forged.subjects = forged.subjects.map((x: any) => ({ ...x, deducted: 0, total: 0, remaining: 12, measure: null }));
-    const key = core.readSignerKeyFile(join(dir, 'cases.ledger.key'));
-    const l = await core.Ledger.open(join(dir, 'cases.ledger'), { signer: key });
+    const l = await core.Ledger.open(join(dir, 'cases.ledger'), { signer: { keyFile: join(dir, 'cases.ledger.key') } });
     l.use(supervisionRegistry());
     const [r] = await l.appendSystem([{ caseId: 'casetrail.system', type: POINTS_TYPES.summary, actor: 'mallory', payload: core.utf8(encodeSummary(forged)), time: Date.parse('2026-01-04T01:00Z') }]);
     await l.close();
@@ -210,8 +209,7 @@ describe('attacker order: a violation planted through the core', () => {
   it('points says it counts entries as recorded; points --check and the HTML report check each, and do not count it', async () => {
     const { ct, dir, fee } = await ledger();
     // Someone with write access to the file, without supervision's checks, charges an innocent clerk.
-    const key = core.readSignerKeyFile(join(dir, 'cases.ledger.key'));
-    const l = await core.Ledger.open(join(dir, 'cases.ledger'), { signer: key });
+    const l = await core.Ledger.open(join(dir, 'cases.ledger'), { signer: { keyFile: join(dir, 'cases.ledger.key') } });
     l.use(supervisionRegistry());
     const planted = encodeViolation({ alert: null, at: Date.parse('2025-12-31T15:30:00Z'), code: 'fee.over-standard', evidence: [fee], points: 3, reason: '栽赃', subject: 'clerk:innocent' });
     const [p] = await l.appendSystem([{ caseId: 'XK-1', type: POINTS_TYPES.violation, actor: 'mallory', payload: core.utf8(planted), time: Date.parse('2026-01-02T01:00Z') }]);

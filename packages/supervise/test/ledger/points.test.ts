@@ -11,7 +11,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { Ledger, utf8 } from '@casetrail/core';
 import { POINTS_TYPES, encodeSummary, encodeViolation, parsePointsPayload, type Summary } from '../../src/index.js';
 import { auditLedger, supervisionRegistry, type SupervisedLedger } from '../../src/ledger/index.js';
-import { KEYS, cleanupTempDirs, newSupervised, replayScenario } from '../helpers/real-ledger.js';
+import { KEYS, cleanupTempDirs, newSupervised, replayScenario, stateOf } from '../helpers/real-ledger.js';
 import { buildExampleLedger } from '../helpers/scenarios.js';
 import { examplePack, sh } from '../helpers/sim-ledger.js';
 
@@ -38,7 +38,7 @@ async function errorsOf(path: string): Promise<[string, number, string | undefin
 
 /** Writes system entries through the core alone, as a process without supervision's checks could. */
 async function throughTheCore(path: string, entries: { caseId: string; type: string; actor: string; payload: string; time?: number }[]): Promise<number[]> {
-  const ledger = await Ledger.open(path, { signer: KEYS.skey, durability: 'normal' });
+  const ledger = await Ledger.open(path, { signer: KEYS.skey, signerState: stateOf(path), durability: 'normal' });
   ledger.use(supervisionRegistry());
   const rs = await ledger.appendSystem(entries.map((e) => ({ ...e, payload: utf8(e.payload) })));
   await ledger.close();
@@ -114,7 +114,7 @@ describe('attacker order: entries written through the core', () => {
     await ledger.close();
     const planted = encodeViolation({ alert: null, at: sh('2025-10-14T09:05'), code: 'fee.over-standard', evidence: [15], points: 3, reason: '栽赃', subject: 'clerk:innocent' });
     const [seq] = await throughTheCore(path, [{ caseId: 'XK-D1', type: POINTS_TYPES.violation, actor: 'mallory', payload: planted, time: sh('2025-11-12T09:00') }]);
-    const again = await Ledger.open(path, { signer: KEYS.skey, durability: 'normal' });
+    const again = await Ledger.open(path, { signer: KEYS.skey, signerState: stateOf(path), durability: 'normal' });
     const { supervise } = await import('../../src/ledger/index.js');
     const honest = await supervise(again, { vkey: KEYS.vkey });
     const size = await again.size();
