@@ -120,7 +120,7 @@ export function sqliteBulk() {
       tx.immediate(rows, from);
       return now() - t0;
     },
-    close: () => db.close(),
+    close: () => void db.close(),
     disk: () => diskBytes(SQLITE),
   });
 }
@@ -166,7 +166,7 @@ export function sqliteSchemaBulk() {
       tx.immediate(rows);
       return now() - t0;
     },
-    close: () => db.close(),
+    close: () => void db.close(),
     disk: () => diskBytes(path),
   });
 }
@@ -185,7 +185,7 @@ export function sqliteSingle() {
       rows = casetrailBytes(0, cfg.single, newChainState());
     },
     append: (i) => tx.immediate(rows[i], i),
-    close: () => db.close(),
+    close: () => void db.close(),
   });
 }
 
