@@ -10,7 +10,8 @@
  * the payload itself, so that cost counts against it).
  *
  * The scenarios live by what they measure: baselines.mjs (the raw SHA-256 and
- * SQLite limits, hypercore), casetrail.mjs, supervision-scenarios.mjs; what
+ * SQLite limits, hypercore), casetrail.mjs, supervision-scenarios.mjs (with
+ * points-query, points.mjs); what
  * they share (config, paths, helpers, stage runners) in context.mjs.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -26,27 +27,7 @@ import {
   casetrailVerifyFull,
   casetrailVerifyIncremental,
 } from './casetrail.mjs';
-import { approvalsBulk, approvalsSingle, supervisedAudit, supervisedBulk } from './supervision-scenarios.mjs';
-
-/** `points` on a ledger of N entries and violations (N/100 unless --violations): see points.mjs. */
-async function pointsScenario() {
-  const { pointsQuery } = await import('./points.mjs');
-  return pointsQuery({
-    core,
-    sv,
-    svLedger,
-    approvals,
-    path: join(cfg.dir, 'points.ledger'),
-    origin: ORIGIN,
-    skey: keys().skey,
-    entries: N,
-    violations: cfg.violations ?? Math.max(1, Math.floor(N / 100)),
-    batch: BATCH,
-    iterations: Math.min(cfg.iterations, 200),
-    now,
-    latency,
-  });
-}
+import { approvalsBulk, approvalsSingle, pointsScenario, supervisedAudit, supervisedBulk } from './supervision-scenarios.mjs';
 
 const SCENARIOS = {
   'sha256-raw': rawSha256,

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import * as sv from '@casetrail/supervise';
 import * as svLedger from '@casetrail/supervise/ledger';
 import * as approvals from './supervision.mjs';
-import { N, ORIGIN, SUPERVISED, bulkStages, cfg, core, keys, ledgerBytes, now, singleStages } from './context.mjs';
+import { BATCH, N, ORIGIN, SUPERVISED, bulkStages, cfg, core, keys, latency, ledgerBytes, now, singleStages } from './context.mjs';
 
 const CALENDAR = JSON.parse(readFileSync(new URL('../../supervise/calendars/cn-mainland.json', import.meta.url), 'utf8'));
 
@@ -149,4 +149,24 @@ export async function supervisedAudit(replayOnly) {
     ms: verifyMs + replayMs,
     perSec: (report.entries / (verifyMs + replayMs)) * 1000,
   };
+}
+
+/** `points` on a ledger of N entries and violations (N/100 unless --violations): see points.mjs. */
+export async function pointsScenario() {
+  const { pointsQuery } = await import('./points.mjs');
+  return pointsQuery({
+    core,
+    sv,
+    svLedger,
+    approvals,
+    path: join(cfg.dir, 'points.ledger'),
+    origin: ORIGIN,
+    skey: keys().skey,
+    entries: N,
+    violations: cfg.violations ?? Math.max(1, Math.floor(N / 100)),
+    batch: BATCH,
+    iterations: Math.min(cfg.iterations, 200),
+    now,
+    latency,
+  });
 }
