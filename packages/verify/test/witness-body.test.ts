@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { equalBytes, toBase64, utf8 } from '../src/bytes.js';
 import { openCheckpoint, signCheckpoint } from '../src/index.js';
 import { LedgerError, type ErrorCode } from '../src/errors.js';
-import { EMPTY_ROOT } from '../src/index.js';
+import { EMPTY_ROOT, consistencyProof } from '../src/index.js';
 import { parseSignerKey, parseVerifierKey, signNote } from '../src/index.js';
 import {
   MAX_WITNESS_BODY_BYTES,
@@ -12,7 +12,7 @@ import {
   parseWitnessBody,
   verifyWitnessBody,
 } from '../src/index.js';
-import { indCheckWitnessBody, indRoot } from './helpers/independent-tlog.js';
+import { indCheckWitnessBody, indNodeHash, indRoot } from './helpers/independent-tlog.js';
 import { KEYS, ORIGIN } from './helpers/keys.js';
 import { hex, loadVectors } from './helpers/vectors.js';
 import { codeOf } from './helpers/codes.js';
@@ -203,6 +203,34 @@ describe('verifyWitnessBody', () => {
     }
     expect(checked).toBeGreaterThan(50);
     expect(outsidePolicy).toEqual(['sizes are equal (one) and proof is empty']);
+  });
+
+  it('a trusted old root of 32 bytes that is wrong is refused at every old size 1..20 that is not a power of two (PROOF_INVALID), and at equal sizes (INCONSISTENT)', async () => {
+    const leaves = Array.from({ length: 24 }, (_, i) => h(i + 1));
+    const roots = Array.from({ length: 25 }, (_, n) => indRoot(leaves.slice(0, n)));
+    const levels: Uint8Array[][] = [leaves];
+    for (let l = 1; 2 ** l <= leaves.length; l++) levels.push(levels[l - 1]!.flatMap((_, i, row) => (2 * i + 1 < row.length ? [indNodeHash(row[2 * i]!, row[2 * i + 1]!)] : [])));
+    const reader = { node: (level: number, index: number) => levels[level]![index]! };
+    let tried = 0;
+    for (let m = 3; m <= 20; m++) {
+      if ((m & (m - 1)) === 0) continue;
+      const wrongRoots: Array<[string, Uint8Array]> = [
+        ['one bit flipped', roots[m]!.map((b, i) => (i === 31 ? b ^ 1 : b))],
+        [`the root of size ${m + 1}`, roots[m + 1]!],
+        ['zero', new Uint8Array(32)],
+      ];
+      for (const n of [m, m + 1, m + 3, 24]) {
+        const body = formatWitnessBody({ oldSize: m, proof: n === m ? [] : consistencyProof(reader, m, n), checkpoint: await note(n, roots[n]!) });
+        expect(codeOf(() => verifyWitnessBody(body, [verifier], { size: m, root: roots[m]! })), `${m} -> ${n}`).toBe('none');
+        for (const [why, root] of wrongRoots) {
+          expect(root.length).toBe(32);
+          expect(codeOf(() => verifyWitnessBody(body, [verifier], { size: m, root })), `${m} -> ${n}, old root: ${why}`).toBe(n === m ? 'INCONSISTENT' : 'PROOF_INVALID');
+          tried++;
+        }
+      }
+    }
+    // 15 old sizes in 3..20 are not powers of two; 4 new sizes each, 3 wrong roots.
+    expect(tried).toBe(15 * 4 * 3);
   });
 
   it('applies the witness rules in order, each with its own code', async () => {
