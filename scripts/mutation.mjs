@@ -27,7 +27,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 // mutant reached while a module loads ("static") runs every test file of
 // its module: each module names the files that test it, not the whole suite.
 const t = (path) => `packages/${path}.test.ts`;
-const LEDGER = ['ledger', 'bundle', 'bundle-steps', 'damaged', 'replay', 'reads-verified', 'evidence', 'cosignatures', 'compat-v1', 'extensions'].map((f) => t(`core/test/${f}`));
+const LEDGER = ['ledger', 'case-chain', 'bundle', 'bundle-steps', 'damaged', 'replay', 'reads-verified', 'evidence', 'cosignatures', 'compat-v1', 'extensions'].map((f) => t(`core/test/${f}`));
 const TAMPER = ['tamper', 'checkpoints', 'signatures', 'limits'].map((f) => t(`core/test/reliability/${f}`));
 const v = (path) => `packages/verify/src/${path}`;
 const c = (path) => `packages/core/src/${path}`;
@@ -41,16 +41,16 @@ const VERIFY_TS = 'packages/verify/tsconfig.json';
 const MODULES = [
   { name: 'verification', mutate: [c('verify/{steps,scan,state,verify,file-checks}.ts')], tests: [...LEDGER, ...TAMPER], tsconfig: 'packages/core/tsconfig.json' },
   { name: 'checks', mutate: [v('checks/*.ts')], tests: [...LEDGER, ...TAMPER], tsconfig: VERIFY_TS },
-  { name: 'merkle', mutate: [v('tlog/{merkle-hash,merkle-range,merkle-proof,stored-nodes}.ts')], tests: [t('verify/test/merkle'), t('verify/test/witness-body'), t('verify/test/tlog-proof'), t('core/test/ledger')], tsconfig: VERIFY_TS },
+  { name: 'merkle', mutate: [v('tlog/{merkle-hash,merkle-range,merkle-proof,stored-nodes}.ts')], tests: [t('verify/test/merkle'), t('verify/test/witness-body'), t('verify/test/tlog-proof'), t('core/test/evidence'), t('core/test/store')], tsconfig: VERIFY_TS },
   { name: 'note', mutate: [v('tlog/{note,note-keys}.ts')], tests: [t('verify/test/note'), t('verify/test/cosignature'), t('core/test/reliability/signatures')], tsconfig: VERIFY_TS },
-  { name: 'checkpoint', mutate: [v('tlog/checkpoint.ts')], tests: [t('verify/test/note'), t('core/test/reliability/checkpoints')], tsconfig: VERIFY_TS },
+  { name: 'checkpoint', mutate: [v('tlog/checkpoint.ts')], tests: [t('verify/test/note'), t('core/test/reliability/checkpoints'), t('core/test/vectors')], tsconfig: VERIFY_TS },
   { name: 'cosignature', mutate: [v('tlog/cosignature.ts')], tests: [t('verify/test/cosignature'), t('core/test/cosignatures')], tsconfig: VERIFY_TS },
   { name: 'bytes', mutate: [v('bytes.ts')], tests: [t('verify/test/bytes')], tsconfig: VERIFY_TS },
   { name: 'cbor', mutate: [v('cbor.ts')], tests: [t('verify/test/cbor'), t('verify/test/entry')], tsconfig: VERIFY_TS },
   { name: 'entry', mutate: [v('entry/*.ts')], tests: [t('verify/test/entry'), t('verify/test/entry-v2'), t('core/test/vectors'), t('core/test/vectors-v2'), t('core/test/replay')], tsconfig: VERIFY_TS },
-  { name: 'proof', mutate: [v('tlog/{tlog-proof,proof-text}.ts')], tests: [t('verify/test/tlog-proof'), t('core/test/evidence')], tsconfig: VERIFY_TS },
+  { name: 'proof', mutate: [v('tlog/{tlog-proof,proof-text}.ts')], tests: [t('verify/test/tlog-proof'), t('core/test/evidence'), t('core/test/reliability/fuzz-proofs')], tsconfig: VERIFY_TS },
   { name: 'witness', mutate: [v('tlog/witness-body.ts')], tests: [t('verify/test/witness-body'), t('core/test/evidence')], tsconfig: VERIFY_TS },
-  { name: 'bundle', mutate: [v('bundle/*.ts')], tests: [t('core/test/bundle'), t('core/test/bundle-steps'), t('core/test/evidence')], tsconfig: VERIFY_TS },
+  { name: 'bundle', mutate: [v('bundle/*.ts')], tests: [t('core/test/bundle'), t('core/test/bundle-steps'), t('core/test/evidence'), t('core/test/case-chain'), t('core/test/reliability/fuzz-proofs')], tsconfig: VERIFY_TS },
 ];
 
 const { values: opts, positionals } = parseArgs({
@@ -109,6 +109,9 @@ let failed = false;
 for (const m of chosen) {
   const out = join('reports', 'mutation', m.name);
   mkdirSync(join(root, out), { recursive: true });
+  // The test files reach vitest through its config (vitest.mutation.config.ts), not Stryker's testFiles:
+  // with testFiles, Stryker 9.6 activates a mutant reached while modules load too late (stryker-js issue 6144).
+  process.env['CASETRAIL_MUTATION_TESTS'] = JSON.stringify(m.tests);
   const stryker = new Stryker({
     // Named by path: under pnpm, Stryker's own search for @stryker-mutator/* does not see the root's packages.
     plugins: ['@stryker-mutator/vitest-runner', '@stryker-mutator/typescript-checker'].map((p) => fileURLToPath(import.meta.resolve(p))),
@@ -119,7 +122,6 @@ for (const m of chosen) {
     tsconfigFile: m.tsconfig,
     typescriptChecker: { prioritizePerformanceOverAccuracy: true },
     mutate: m.mutate,
-    testFiles: m.tests,
     coverageAnalysis: 'perTest',
     concurrency,
     incremental: true,
