@@ -5,11 +5,42 @@
  * every length up to a few blocks, and every refusal is tried at every
  * position it can occur.
  */
-import { describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { compareBytes, concatBytes, equalBytes, fromBase64, fromHex, fromUtf8, toBase64, toHex, utf8, utf8Length } from '../src/bytes.js';
-import { LedgerError } from '../src/errors.js';
-import { codeOf } from './helpers/codes.js';
+import { LedgerError, type ErrorCode } from '../src/errors.js';
+
+/**
+ * bytes.ts is imported before each test, and nothing else of the package
+ * is: a change that stops it from loading then fails every test here (a
+ * test file whose imports fail runs no test, and the mutation runner counts
+ * only tests that ran), and no other module calls it while loading.
+ */
+type Bytes = typeof import('../src/bytes.js');
+let b: Bytes;
+beforeEach(async () => {
+  b = await import('../src/bytes.js');
+});
+const compareBytes: Bytes['compareBytes'] = (x, y) => b.compareBytes(x, y);
+const concatBytes: Bytes['concatBytes'] = (...parts) => b.concatBytes(...parts);
+const equalBytes: Bytes['equalBytes'] = (x, y) => b.equalBytes(x, y);
+const fromBase64: Bytes['fromBase64'] = (s) => b.fromBase64(s);
+const fromHex: Bytes['fromHex'] = (s) => b.fromHex(s);
+const fromUtf8: Bytes['fromUtf8'] = (x, code) => b.fromUtf8(x, code);
+const toBase64: Bytes['toBase64'] = (x) => b.toBase64(x);
+const toHex: Bytes['toHex'] = (x) => b.toHex(x);
+const utf8: Bytes['utf8'] = (x) => b.utf8(x);
+const utf8Length: Bytes['utf8Length'] = (x) => b.utf8Length(x);
+
+/** The code of the LedgerError `fn` throws, or 'none'; anything else is rethrown. */
+function codeOf(fn: () => unknown): ErrorCode | 'none' {
+  try {
+    fn();
+    return 'none';
+  } catch (e) {
+    if (e instanceof LedgerError) return e.code;
+    throw e;
+  }
+}
 
 const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
 const bytesOf = (n: number, seed = 7) => Uint8Array.from({ length: n }, (_, i) => (i * 151 + seed * 31 + (i >> 3)) & 255);
@@ -45,7 +76,10 @@ describe('base64 (RFC 4648 §4, strict)', () => {
   });
 
   it('refuses a length that is not a multiple of 4, and a non-string', () => {
-    for (const s of ['A', 'AA', 'AAA', 'AAAAA', 'AA=', '=', 'AAAA=']) expect(codeOf(() => fromBase64(s)), s).toBe('MALFORMED_BASE64');
+    for (const s of ['A', 'AA', 'AAA', 'AAAAA', 'AA=', '=', 'AAAA=']) {
+      expect(codeOf(() => fromBase64(s)), s).toBe('MALFORMED_BASE64');
+      expect(() => fromBase64(s), s).toThrow('base64 length is not a multiple of 4');
+    }
     expect(codeOf(() => fromBase64(undefined as unknown as string))).toBe('MALFORMED_BASE64');
     expect(codeOf(() => fromBase64(1234 as unknown as string))).toBe('MALFORMED_BASE64');
   });
@@ -69,7 +103,10 @@ describe('base64 (RFC 4648 §4, strict)', () => {
   });
 
   it('refuses padding anywhere but at the end, and three padding characters', () => {
-    for (const s of ['=AAA', 'A=AA', 'AA=A', '==AA', 'AA==AAAA', 'AAA=AAAA', 'A===', '====']) expect(codeOf(() => fromBase64(s)), s).toBe('MALFORMED_BASE64');
+    // Also padding that ends a group before the last, when the text ends in padding too.
+    for (const s of ['=AAA', 'A=AA', 'AA=A', '==AA', 'AA==AAAA', 'AAA=AAAA', 'A===', '====', 'AA==AA==', 'AAA=AAA=', 'AA==AAA=', 'AAAAAA==AA==']) {
+      expect(codeOf(() => fromBase64(s)), s).toBe('MALFORMED_BASE64');
+    }
   });
 
   it('refuses set unused bits in the last group (RFC 4648 §3.5): one text per byte string', () => {
@@ -138,6 +175,10 @@ describe('UTF-8', () => {
     expect(utf8Length('\ue000')).toBe(3);
     expect(utf8Length('😀')).toBe(4);
     expect(utf8Length('😀x')).toBe(5);
+    // The last high surrogate (U+10FFFF is \udbff\udfff), and a lone low surrogate (3 bytes as U+FFFD would take).
+    expect(utf8Length('\udbff\udfff')).toBe(4);
+    expect(utf8Length('\udbff\udfffa')).toBe(5);
+    expect(utf8Length('\udc00')).toBe(3);
     fc.assert(
       fc.property(fc.string({ unit: 'grapheme', maxLength: 30 }), (s) => {
         expect(utf8Length(s)).toBe(Buffer.byteLength(s, 'utf8'));
