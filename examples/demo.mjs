@@ -1,9 +1,11 @@
 // casetrail demo: a local SQLite ledger, one disciplinary-inspection case from
 // opening to closing, full verification, and an inclusion proof of one step
-// checked against the signed checkpoint, the way an auditor would.
+// checked against the signed checkpoint, the way an auditor would; then
+// supervision: a rule pack adopted, a fee off the standard raising a red card
+// right after its step, and the audit that replays the pack.
 //
 // Run from the repository root: npx -y pnpm@10 install && npx -y pnpm@10 demo
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
@@ -15,6 +17,8 @@ import {
   toHex,
   verifyInclusion,
 } from '@casetrail/core';
+import { loadPack } from '@casetrail/supervise';
+import { auditLedger, supervise } from '@casetrail/supervise/ledger';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const dir = resolve(here, '..', '.demo');
@@ -62,5 +66,21 @@ const included = verifyInclusion(leafHash(approval.bytes), 3, checkpoint.size, p
 console.log(`\nsigned checkpoint:\n${latest.note}`);
 console.log(`inclusion proof of seq 3 (${approval.entry?.type}) in tree of ${checkpoint.size}: ${proof.proof.length} hashes, ${included ? 'VALID' : 'INVALID'}`);
 
+// Supervision: the administrative-approval pack of examples/rules, screened at
+// every append; its alerts are entries written right after the step.
+const sup = await supervise(ledger, { vkey });
+const pack = loadPack(readFileSync(join(here, 'rules', 'approval-supervision.yaml'), 'utf8'), 'approval-supervision.yaml');
+const calendar = JSON.parse(readFileSync(join(here, '..', 'packages', 'supervise', 'calendars', 'cn-mainland.json'), 'utf8'));
+await sup.adoptCalendar(calendar, { actor: 'director:zhao.min' });
+await sup.adoptPack(pack, { actor: 'director:zhao.min' });
+console.log(`
+adopted rule pack ${pack.id} v${pack.version} (${pack.rules.length} rules)`);
+await sup.append({ caseId: 'XK-2026-0007', type: 'application.received', actor: 'clerk:li.na', data: { item: 'XK-002', applicant: '某某有限公司', handler: 'clerk:li.na' } });
+const fee = await sup.append({ caseId: 'XK-2026-0007', type: 'fee.charged', actor: 'cashier:zhao', data: { item: 'XK-002', amountFen: 90000 } });
+for (const a of fee.alerts) console.log(`appended seq ${fee.seq} fee.charged → alert seq ${a.seq}: ${a.level} ${a.rule}: ${a.reason.zh} / ${a.reason.en}`);
+await sup.close();
 await ledger.close();
-if (!report.ok || !trace.ok || !included) process.exit(1);
+
+const audit = await auditLedger(path, { vkey });
+console.log(`audit: ${audit.ok ? 'OK' : 'FAILED'} — ledger verified, ${audit.audit?.entries} entries replayed, ${audit.audit?.expected} alert(s) required, ${audit.audit?.recorded} recorded`);
+if (!report.ok || !trace.ok || !included || fee.alerts.length !== 1 || !audit.ok) process.exit(1);

@@ -136,6 +136,11 @@ const PLAN = [
   { group: 'proofs', members: ['hypercore-proof', 'casetrail-proofs'], work: config.iterations, unit: 1, needs: { 'hypercore-proof': 'hypercore-bulk', 'casetrail-proofs': 'casetrail-bulk' } },
   { name: 'casetrail-trace', needs: 'casetrail-bulk' },
   { name: 'casetrail-query', needs: 'casetrail-bulk' },
+  { group: 'supervised-bulk', members: ['approvals-bulk', 'supervised-bulk'], work: config.entries, unit: config.batch },
+  { group: 'supervised-single', members: ['approvals-single', 'supervised-single'], work: config.single, unit: 1 },
+  { name: 'supervised-audit', needs: 'supervised-bulk' },
+  { name: 'supervised-replay', needs: 'supervised-bulk' },
+  { name: 'supervised-replay-bounded', needs: 'supervised-bulk' },
 ];
 const ALL = PLAN.flatMap((p) => p.members ?? [p.name]);
 for (const n of [...(opts.only ?? []), ...(opts.skip ?? [])]) if (!ALL.includes(n)) usage(`unknown scenario ${n}; one of ${ALL.join(', ')}`);
@@ -158,12 +163,20 @@ const results = {};
 const started = Date.now();
 const scenarioScript = join(here, 'scenarios.mjs');
 
+/**
+ * Node flags of a scenario. The bounded replay runs in a 128 MB old space:
+ * that it completes there shows its retained memory is bounded (with the
+ * default heap V8 lets garbage pile up to far more before a full
+ * collection, and peak RSS measures that policy, not what the replay keeps).
+ */
+const NODE_FLAGS = { 'supervised-replay-bounded': ['--max-old-space-size=128'] };
+
 function prepare(name) {
   const cfgFile = join(workDir, `${name}.config.json`);
   const out = join(workDir, `${name}.result.json`);
   rmSync(out, { force: true });
   writeFileSync(cfgFile, JSON.stringify({ ...config, dir: workDir, out, ...(opts.core ? { core: opts.core } : {}) }));
-  const execArgv = opts.profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=${name}.cpuprofile`] : [];
+  const execArgv = [...(opts.profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=${name}.cpuprofile`] : []), ...(NODE_FLAGS[name] ?? [])];
   return { cfgFile, out, execArgv };
 }
 
@@ -287,6 +300,15 @@ const ct = {
   query: get('casetrail-query'),
 };
 const hc = { bulk: get('hypercore-bulk'), single: get('hypercore-single'), proof: get('hypercore-proof') };
+const sup = {
+  plainBulk: get('approvals-bulk'),
+  bulk: get('supervised-bulk'),
+  plainSingle: get('approvals-single'),
+  single: get('supervised-single'),
+  audit: get('supervised-audit'),
+  replay: get('supervised-replay'),
+  replayBounded: get('supervised-replay-bounded'),
+};
 const lim = { sqlite: get('sqlite-bulk'), schema: get('sqlite-schema-bulk'), sqliteSingle: get('sqlite-single'), sha: get('sha256-raw') };
 
 /** Median over rounds of a's rate ÷ b's rate (each round ran a and b back to back). */
@@ -300,6 +322,7 @@ function roundRatio(a, b) {
 const rr = (v) => (v === undefined ? '' : `; per round median ${v.median.toFixed(2)}, range ${v.min.toFixed(2)}–${v.max.toFixed(2)}`);
 
 const targets = [];
+const k0 = (v) => (v === undefined ? '—' : v.toLocaleString('en-US'));
 function target(id, scenario, text, value, met, detail) {
   targets.push({ id, scenario, target: text, value, met: value === undefined ? null : met, detail });
 }
@@ -323,6 +346,15 @@ const x = (v) => (v === undefined ? undefined : Number(v.toFixed(3)));
   target('proofs-p99', 'inclusion + consistency proofs', 'p99 < 1 ms', x(p99), p99 < 1, 'ms, one inclusion + one consistency proof');
   const t99 = ct.trace?.latency.p99;
   target('trace-p99', 'trace of a 100-step case', 'p99 < 10 ms', x(t99), t99 < 10, 'ms');
+  const over = ratio(sup.plainBulk?.perSec, sup.bulk?.perSec);
+  const overRounds = roundRatio(sup.plainBulk, sup.bulk);
+  target('screening-bulk', 'screened bulk append (20-rule pack)', '≤ 25% over plain bulk append', x(over === undefined ? undefined : over - 1), over !== undefined && over - 1 <= 0.25, `plain entries/s ÷ screened entries/s − 1, same steps, alerts written in the transaction${rr(overRounds)}`);
+  const single = sup.single && sup.plainSingle ? sup.single.latency.p50 - sup.plainSingle.latency.p50 : undefined;
+  target('screening-single', 'screened single append (20-rule pack)', '≤ 0.2 ms per append', x(single), single !== undefined && single <= 0.2, 'ms, p50 screened − p50 plain, durability normal');
+  const rate = sup.replay?.replayPerSec;
+  target('audit-replay', `audit replay of ${k0(sup.replay?.entries)} entries`, '≥ 50k entries/s', x(rate), rate >= 50_000, 'entries/s, the replay after verification, case summaries bounded');
+  const rssR = sup.replayBounded?.maxRssMB;
+  target('audit-rss', `audit replay of ${k0(sup.replayBounded?.entries)} entries`, 'memory bounded: completes in a 128 MB heap, peak RSS < 256 MB', x(rssR), rssR < 256, `MB, maxRSS of the replay run with --max-old-space-size=128 (at most 20,000 case summaries; ${k0(Math.round(sup.replayBounded?.replayPerSec ?? NaN))} entries/s there; peak RSS with the default heap ${k0(Math.round(sup.replay?.maxRssMB ?? NaN))} MB)`);
   if (entries >= 10_000_000 && ct.bulk?.segments?.length) {
     const first = ct.bulk.segments[0].perSec;
     const r10 = ratio(ct.bulk.perSec, first);
@@ -395,6 +427,11 @@ const rows = [
   ['  verify incl. / cons. p50', `${ms(ct.proofs?.verifyInclusion.p50)} / ${ms(ct.proofs?.verifyConsistency.p50)}`, '—', '—', '—', '—', ''],
   ['trace, 100-step case p50 / p99', `${ms(ct.trace?.latency.p50)} / ${ms(ct.trace?.latency.p99)}`, '—', '—', '—', '—', mb(ct.trace)],
   ['query actor+week p50 / p99', `${ms(ct.query?.latency.p50)} / ${ms(ct.query?.latency.p99)}`, '—', '—', '—', '—', mb(ct.query)],
+  ['screened bulk append (entries/s)', k(sup.bulk?.perSec), '—', `${k(sup.plainBulk?.perSec)} plain`, '—', rx(ratio(sup.bulk?.perSec, sup.plainBulk?.perSec)), `${mb(sup.bulk)} / — / ${mb(sup.plainBulk)}`],
+  ['screened single append p50 / p99', sup.single ? `${ms(sup.single.latency.p50)} / ${ms(sup.single.latency.p99)}` : '—', '—', sup.plainSingle ? `${ms(sup.plainSingle.latency.p50)} / ${ms(sup.plainSingle.latency.p99)} plain` : '—', '—', '—', `${mb(sup.single)} / — / ${mb(sup.plainSingle)}`],
+  ['audit: verify + replay (entries/s)', k(sup.audit?.perSec), '—', `replay ${k(sup.audit?.replayPerSec)}`, '—', '—', mb(sup.audit)],
+  ['audit replay alone (entries/s)', k(sup.replay?.replayPerSec), '—', '—', '—', '—', mb(sup.replay)],
+  ['  the same in a 128 MB heap', k(sup.replayBounded?.replayPerSec), '—', '—', '—', '—', mb(sup.replayBounded)],
   ['bytes on disk per entry', ct.bulk ? ct.bulk.bytesPerEntry.toFixed(0) : '—', hc.bulk ? hc.bulk.bytesPerEntry.toFixed(0) : '—', lim.sqlite ? `${lim.sqlite.bytesPerEntry.toFixed(0)} sqlite` : '—', rx(ratio(ct.bulk?.bytesPerEntry, hc.bulk?.bytesPerEntry)), rx(ratio(ct.bulk?.bytesPerEntry, lim.sqlite?.bytesPerEntry)), ''],
 ];
 const head = ['scenario', 'casetrail', 'hypercore', 'limit', 'vs hypercore', 'vs limit', 'peak RSS (ct / hc / limit)'];

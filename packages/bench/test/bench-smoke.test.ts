@@ -31,6 +31,13 @@ const SCENARIOS = [
   'casetrail-proofs',
   'casetrail-trace',
   'casetrail-query',
+  'approvals-bulk',
+  'supervised-bulk',
+  'approvals-single',
+  'supervised-single',
+  'supervised-audit',
+  'supervised-replay',
+  'supervised-replay-bounded',
 ];
 
 describe('bench --quick at 2,000 entries', () => {
@@ -76,6 +83,10 @@ describe('bench --quick at 2,000 entries', () => {
       'proofs-vs-hypercore',
       'proofs-p99',
       'trace-p99',
+      'screening-bulk',
+      'screening-single',
+      'audit-replay',
+      'audit-rss',
     ]);
     for (const t of doc.targets) expect(typeof t.met).toBe('boolean');
   });
@@ -89,5 +100,11 @@ describe('bench --quick at 2,000 entries', () => {
     expect(r['casetrail-proofs']).toMatchObject({ treeSize: 2000, allValid: true });
     expect(r['hypercore-proof']).toMatchObject({ treeSize: 2000, sampleVerified: true });
     expect(r['casetrail-trace']).toMatchObject({ steps: 100, allOk: true });
+    // The screened ledger holds the same 2,000 steps, their alerts and ticks; its audit is clean.
+    expect(r['supervised-bulk']).toMatchObject({ entries: 2000 });
+    expect(r['supervised-bulk']!['alerts']).toBeGreaterThan(0);
+    expect(r['supervised-audit']).toMatchObject({ ok: true, findings: 0 });
+    expect(r['supervised-replay']).toMatchObject({ ok: true, findings: 0 });
+    expect((r['supervised-audit']!['expected'] as number) > 0).toBe(true);
   });
 });

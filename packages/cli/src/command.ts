@@ -22,6 +22,8 @@ export interface CommandSpec<O> {
   options(args: readonly unknown[], values: OptionValues): O;
   /** The handler: returns the exit code; throws CliError or LedgerError. */
   run(opts: O, io: Io): Promise<number>;
+  /** Commands under this one (`alerts dispose`), each in its own file. */
+  readonly subcommands?: readonly ProgramCommand[];
 }
 
 /** How program.ts runs an action: it reports errors and records the exit code. */
@@ -43,6 +45,8 @@ export function defineCommand<O>(spec: CommandSpec<O>): ProgramCommand {
     attach(program, runAction) {
       const cmd = program.command(spec.name);
       spec.define(cmd);
+      for (const sub of spec.subcommands ?? []) sub.attach(cmd, runAction);
+      const name = fullName(program, spec.name);
       cmd.action(async (...raw: unknown[]) => {
         const self = raw[raw.length - 1] as Command;
         const values = self.opts();
@@ -50,13 +54,33 @@ export function defineCommand<O>(spec: CommandSpec<O>): ProgramCommand {
         // `--name --json`: commander gives "--json" to --name as its value. The
         // user meant the flag, so the error is reported as they asked for it.
         const json = values['json'] === true || swallowed?.value === '--json';
-        await runAction(spec.name, json, (io) => {
+        await runAction(name, json, (io) => {
           if (swallowed !== undefined) {
             throw usage(`${swallowed.flag} needs a value, but the next argument is the option ${swallowed.value}`);
           }
           return spec.run(spec.options(raw.slice(0, -2), values), io);
         });
       });
+      return cmd;
+    },
+  };
+}
+
+/** `rules check` for a subcommand, `verify` for a command of the program. */
+function fullName(parent: Command, name: string): string {
+  return parent.parent === null ? name : `${fullName(parent.parent, parent.name())} ${name}`;
+}
+
+/**
+ * A command that only groups others (`rules check|adopt|show|try`): its file
+ * lists them; each is defined in its own file under commands/<group>/.
+ */
+export function defineGroup(spec: { name: string; description: string; subcommands: readonly ProgramCommand[]; help: string }): ProgramCommand {
+  return {
+    name: spec.name,
+    attach(program, runAction) {
+      const cmd = program.command(spec.name).description(spec.description).addHelpText('after', spec.help);
+      for (const sub of spec.subcommands) sub.attach(cmd, runAction);
       return cmd;
     },
   };

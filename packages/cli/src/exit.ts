@@ -4,4 +4,17 @@
  * with the offline verifier casetrail-verify, so that both answer an
  * artifact with the same code.
  */
-export { EXIT, CliError, StoppedError, usage, operational, failed, exitCodeOf, classify, reportError, type ExitCode } from '@casetrail/verify/cli';
+export {
+  EXIT,
+  EXIT_CODES_TEXT,
+  CliError,
+  StoppedError,
+  usage,
+  operational,
+  failed,
+  exitCodeOf,
+  supervisionExitOf,
+  classify,
+  reportError,
+  type ExitCode,
+} from '@casetrail/verify/cli';

@@ -12,13 +12,15 @@
  * appended before are counted as duplicates); --from-line is then only an
  * optimisation.
  */
-import { DEFAULT_MAX_PAYLOAD, LedgerError, MAX_PAYLOAD_DEPTH, checkIdempotencyKey, encodePayload, jsonNestsDeeperThan, validateText, type Ledger, type Receipt, type StepInput } from '@casetrail/core';
+import { DEFAULT_MAX_PAYLOAD, LedgerError, MAX_PAYLOAD_DEPTH, checkIdempotencyKey, encodePayload, isReserved, jsonNestsDeeperThan, validateText, type Ledger, type StepInput } from '@casetrail/core';
+import { TYPES, isSupervisionError } from '@casetrail/supervise';
+import type { SupervisedLedger, SupervisedReceipt } from '@casetrail/supervise/ledger';
 import { CliError, EXIT, StoppedError, operational, usage } from './exit.js';
 import { inputStream } from './inputs.js';
 import { write, type Io } from './io.js';
-import { withWriteLedger } from './ledgers.js';
 import { inUserTerms, lineNames, stepIndexOf } from './messages.js';
 import { Progress, printJson } from './output.js';
+import { blockedError, withSupervisedLedger } from './supervision.js';
 import { checkId, decodeUtf8 } from './text.js';
 import { formatTime, parseTime, type Zone } from './times.js';
 
@@ -143,6 +145,8 @@ class Import {
   appended = 0;
   /** Lines whose statement the ledger had appended before (same key): skipped. */
   duplicates = 0;
+  /** Alerts written after the committed lines (none after a line appended before). */
+  alerts = 0;
   treeSize = 0;
   /** Steps read but not committed yet, with their line numbers. */
   batch: Line[] = [];
@@ -170,12 +174,12 @@ class Import {
     this.latest = Math.max(this.latest, t ?? Date.now());
   }
 
-  async commit(ledger: Ledger): Promise<void> {
+  async commit(ledger: SupervisedLedger): Promise<void> {
     const batch = this.batch;
     if (batch.length === 0) return;
     const names = lineNames((i) => batch[i]?.no);
     // The size before the batch: after a SIGNER_FAILED, the size after it says how many lines were new.
-    const before = await ledger.size();
+    const before = await ledger.ledger.size();
     try {
       const receipts = await ledger.appendMany(batch.map((l) => l.step));
       this.record(batch, receipts);
@@ -183,31 +187,40 @@ class Import {
       // SIGNER_FAILED: the transaction is committed, only its checkpoint is not
       // (docs/errors.md); details.size is the ledger size it left.
       const size = e instanceof LedgerError && e.code === 'SIGNER_FAILED' ? e.details['size'] : undefined;
-      if (typeof size === 'number') this.recordUnsigned(batch, before, size);
+      if (typeof size === 'number') this.recordUnsigned(batch, await writtenIn(ledger.ledger, before, size), size);
       this.failedLine = this.failedLine ?? lineOfError(e, batch);
+      const fileLine = (batchLine: number | null) => batch[(batchLine ?? 1) - 1]?.no ?? null;
+      if (isSupervisionError(e, 'RULE_BLOCKED')) {
+        // The library counts lines of the batch; the user counts lines of the file.
+        e.message = e.message.replace(/^line (\d+) of the batch/, (_m, n: string) => `line ${fileLine(Number(n)) ?? n}`);
+        throw blockedError(e, fileLine);
+      }
       throw inUserTerms(e, this.opts.zone, names);
     }
     this.batch = [];
   }
 
-  private record(batch: Line[], receipts: readonly Receipt[]): void {
+  private record(batch: Line[], receipts: readonly SupervisedReceipt[]): void {
     const fresh = receipts.filter((r) => r.duplicate !== true);
     const duplicates = receipts.length - fresh.length;
     this.committed.push({ firstLine: batch[0]!.no, lastLine: batch[batch.length - 1]!.no, firstSeq: fresh[0]?.seq ?? null, lastSeq: fresh[fresh.length - 1]?.seq ?? null, duplicates });
     this.appended += fresh.length;
     this.duplicates += duplicates;
+    for (const r of fresh) this.alerts += r.alerts.length;
     this.treeSize = receipts[0]!.treeSize;
   }
 
   /**
    * A batch committed without its checkpoint (SIGNER_FAILED): the ledger
-   * says only its size after; the lines not appended before are the growth.
+   * says only its size after; the lines not appended before are the steps
+   * of the growth, the alerts written after them the rest.
    */
-  private recordUnsigned(batch: Line[], before: number, size: number): void {
-    const fresh = Math.max(0, Math.min(batch.length, size - before));
-    this.committed.push({ firstLine: batch[0]!.no, lastLine: batch[batch.length - 1]!.no, firstSeq: fresh === 0 ? null : size - fresh, lastSeq: fresh === 0 ? null : size - 1, duplicates: batch.length - fresh });
+  private recordUnsigned(batch: Line[], written: { steps: number[]; alerts: number }, size: number): void {
+    const fresh = Math.min(batch.length, written.steps.length);
+    this.committed.push({ firstLine: batch[0]!.no, lastLine: batch[batch.length - 1]!.no, firstSeq: written.steps[0] ?? null, lastSeq: written.steps[fresh - 1] ?? null, duplicates: batch.length - fresh });
     this.appended += fresh;
     this.duplicates += batch.length - fresh;
+    this.alerts += written.alerts;
     this.treeSize = size;
   }
 
@@ -235,8 +248,28 @@ class Import {
   }
 }
 
+/**
+ * What a transaction committed without its checkpoint wrote in [before, size):
+ * the seqs of the lines' own steps, and how many alerts followed them (read
+ * back checked; an entry that does not check counts as neither).
+ */
+async function writtenIn(ledger: Ledger, before: number, size: number): Promise<{ steps: number[]; alerts: number }> {
+  const written = { steps: [] as number[], alerts: 0 };
+  for await (const e of ledger.stream(before === 0 ? {} : { after: before - 1 })) {
+    if (e.seq >= size) break;
+    if (e.entry === undefined || !e.ok) continue;
+    if (e.entry.type === TYPES.alert) written.alerts++;
+    else if (!isReserved(e.entry.type)) written.steps.push(e.seq);
+  }
+  return written;
+}
+
 /** The file line of the step a library error is about (its `details.index` in the batch). */
 function lineOfError(e: unknown, batch: readonly Line[]): number | undefined {
+  if (isSupervisionError(e, 'RULE_BLOCKED')) {
+    const l = e.details['line'];
+    return batch[typeof l === 'number' ? l - 1 : 0]?.no;
+  }
   const i = stepIndexOf(e);
   return i === undefined ? undefined : batch[i]?.no;
 }
@@ -251,7 +284,7 @@ export async function importNdjson(opts: ImportOptions, io: Io): Promise<number>
   const progress = new Progress(io, 'appending');
   const chunks = inputStream(io, opts.source, '--ndjson file');
   try {
-    await withWriteLedger(io, opts.ledger, opts.keyFile, 'appending (it signs a checkpoint)', async (ledger) => {
+    await withSupervisedLedger(io, opts.ledger, opts.keyFile, 'appending (it signs a checkpoint)', async (ledger) => {
       for await (const { no, bytes } of lines(chunks, MAX_LINE_BYTES, run.file)) {
         if (no < opts.fromLine) continue;
         const at = `line ${no}`;
@@ -274,7 +307,10 @@ export async function importNdjson(opts: ImportOptions, io: Io): Promise<number>
     });
   } catch (e) {
     progress.done();
-    throw new StoppedError(e, run.stopNote(), {
+    // A refused line already carries what it has to say (the recorded attempt, the rules).
+    const inner = e instanceof StoppedError ? e : undefined;
+    throw new StoppedError(inner?.cause ?? e, [inner?.note, run.stopNote()].filter((x) => x !== undefined && x !== '').join('; '), {
+      ...inner?.extra,
       appended: run.appended,
       duplicates: run.duplicates,
       committed: run.committed,
@@ -295,14 +331,16 @@ export async function importNdjson(opts: ImportOptions, io: Io): Promise<number>
       firstSeq: seqs[0]?.firstSeq ?? null,
       lastSeq: seqs[seqs.length - 1]?.lastSeq ?? null,
       treeSize: run.treeSize,
+      alerts: run.alerts,
     });
   } else if (first === undefined || last === undefined) {
     await write(io.stdout, `no statements in the input${opts.fromLine > 1 ? ` from line ${opts.fromLine} on` : ''}; nothing appended\n`);
   } else {
     const seqs = run.committed.filter((b) => b.firstSeq !== null);
     const range = seqs.length === 0 ? '' : ` (${seqs[0]!.firstSeq} to ${seqs[seqs.length - 1]!.lastSeq})`;
+    const alerts = run.alerts === 0 ? '' : `, with ${run.alerts} alert(s) written right after their steps (\`casetrail alerts\`)`;
     const dup = run.duplicates === 0 ? '' : `; ${run.duplicates} line(s) had been appended before with the same key: skipped`;
-    await write(io.stdout, `appended ${run.appended} entries${range} in ${run.committed.length} transaction(s)${dup}; the ledger has ${run.treeSize} entries\n`);
+    await write(io.stdout, `appended ${run.appended} entries${range} in ${run.committed.length} transaction(s)${alerts}${dup}; the ledger has ${run.treeSize} entries\n`);
   }
   return EXIT.OK;
 }

@@ -5,6 +5,7 @@
  * type it returns instead of casting.
  */
 import { InvalidArgumentError, Option, type OptionValues } from 'commander';
+import { EXIT_CODES_TEXT } from './exit.js';
 
 /** `--json`: one JSON document on stdout instead of the human output. */
 export function jsonOption(what = 'print one JSON document'): Option {
@@ -70,9 +71,9 @@ export function collect(value: string, previous: string[] | undefined): string[]
   return [...(previous ?? []), value];
 }
 
-/** A help text block with examples, as every command ends its --help. */
+/** A help text block with examples and the exit codes, as every command ends its --help. */
 export function example(...lines: string[]): string {
-  return `\nExample:\n${lines.map((l) => `  $ ${l}`).join('\n')}\n`;
+  return `\nExample:\n${lines.map((l) => `  $ ${l}`).join('\n')}\n\n${EXIT_CODES_TEXT}\n`;
 }
 
 function wrongType(key: string, expected: string): never {

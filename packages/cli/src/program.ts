@@ -9,7 +9,10 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import type { ProgramCommand } from './command.js';
+import { alertsCli } from './commands/alerts.js';
 import { appendCli } from './commands/append.js';
+import { auditCli } from './commands/audit.js';
+import { calendarCli } from './commands/calendar.js';
 import { checkpointCli } from './commands/checkpoint.js';
 import { consistencyCli } from './commands/consistency.js';
 import { exportCli } from './commands/export.js';
@@ -18,13 +21,15 @@ import { keygenCli } from './commands/keygen.js';
 import { logCli } from './commands/log.js';
 import { proveCli } from './commands/prove.js';
 import { redactCli } from './commands/redact.js';
+import { rulesCli } from './commands/rules.js';
 import { showCli } from './commands/show.js';
+import { tickCli } from './commands/tick.js';
 import { traceCli } from './commands/trace.js';
 import { verifyBundleCli } from './commands/verify-bundle.js';
 import { verifyConsistencyCli } from './commands/verify-consistency.js';
 import { verifyProofCli } from './commands/verify-proof.js';
 import { verifyCli } from './commands/verify.js';
-import { EXIT, reportError } from './exit.js';
+import { EXIT, EXIT_CODES_TEXT, reportError } from './exit.js';
 import type { Io } from './io.js';
 
 export const VERSION = '0.1.0';
@@ -46,6 +51,11 @@ export const COMMANDS: readonly ProgramCommand[] = [
   exportCli,
   verifyBundleCli,
   redactCli,
+  rulesCli,
+  calendarCli,
+  alertsCli,
+  tickCli,
+  auditCli,
 ];
 
 /**
@@ -69,7 +79,7 @@ export function docsLocation(): string {
 export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   const program = new Command('casetrail');
   program
-    .description('Tamper-evident, hash-chained audit ledger for case systems: record, verify, prove, export.')
+    .description('Tamper-evident, hash-chained audit ledger for case systems: record, verify, prove, export, supervise.')
     .version(VERSION, '-V, --version')
     .exitOverride()
     .configureOutput({
@@ -79,7 +89,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .showHelpAfterError('(run with --help for usage)')
     .addHelpText(
       'after',
-      () => `\nExit codes: 0 ok, 1 verification failed or tampering found, 2 usage error, 3 operational error.\nDocumentation: ${docsLocation()} (errors: errors.md beside it)\n`,
+      () => `\n${EXIT_CODES_TEXT}\nDocumentation: ${docsLocation()} (errors: errors.md beside it)\n`,
     );
 
   for (const c of COMMANDS) {
@@ -97,7 +107,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
 /**
  * Runs the command line in-process.
  * @param argv - the arguments after the program name
- * @returns the exit code: 0 ok, 1 verification failed, 2 usage error, 3 operational error
+ * @returns the exit code: 0 ok, 1 verification failed, 2 usage error, 3 operational error, 4 refused by a blocking rule
  */
 export async function run(argv: readonly string[], io: Io): Promise<number> {
   let code: number = EXIT.OK;

@@ -146,8 +146,8 @@ describe('append', () => {
     expect((await ct(['init', 'scratch.ledger', '--origin', 'example.org/scratch'])).code).toBe(0);
     const ok = await ct(['append', 'scratch.ledger', '--case', 'X', '--type', 't', '--actor', 'a', '--data', '{"n":1}', '--json']);
     expect(ok.code).toBe(0);
-    expect(Object.keys(json(ok)).sort()).toEqual(['case', 'checkpointed', 'duplicate', 'leafHash', 'seq', 'step', 'time', 'timeIso', 'treeSize']);
-    expect(json(ok)).toMatchObject({ seq: 0, case: 'X', step: 1, treeSize: 1, checkpointed: true, duplicate: false });
+    expect(Object.keys(json(ok)).sort()).toEqual(['alerts', 'case', 'checkpointed', 'duplicate', 'leafHash', 'seq', 'step', 'time', 'timeIso', 'treeSize']);
+    expect(json(ok)).toMatchObject({ seq: 0, case: 'X', step: 1, treeSize: 1, checkpointed: true, duplicate: false, alerts: [] });
   });
 
   it('bulk --ndjson from a file and from stdin, committed in batches', async () => {
@@ -155,7 +155,7 @@ describe('append', () => {
     writeFileSync(join(dir, 'bulk.ndjson'), lines.join('\n') + '\n\n');
     const r = await ct(['append', 'scratch.ledger', '--ndjson', 'bulk.ndjson', '--batch-size', '3', '--json']);
     expect(r.code).toBe(0);
-    expect(json(r)).toEqual({ appended: 7, duplicates: 0, batches: 3, firstSeq: 1, lastSeq: 7, treeSize: 8 });
+    expect(json(r)).toEqual({ appended: 7, duplicates: 0, batches: 3, firstSeq: 1, lastSeq: 7, treeSize: 8, alerts: 0 });
     const s = await ct(['append', 'scratch.ledger', '--ndjson', '-'], { stdin: lines.slice(0, 2).join('\n') });
     expect(s.code).toBe(0);
     expect(s.out).toMatch(/appended 2 entries \(8 to 9\)/);

@@ -12,18 +12,37 @@ requireBuild();
 const { COMMANDS } = await import('../src/program.js');
 const src = join(repoRoot, 'packages/cli/src');
 
+/** commands/<name>.ts, and commands/<group>/<name>.ts for the subcommands of a group or command. */
+function commandFiles(): string[] {
+  const dir = join(src, 'commands');
+  return readdirSync(dir, { withFileTypes: true }).flatMap((d) =>
+    d.isDirectory() ? readdirSync(join(dir, d.name)).filter((f) => f.endsWith('.ts')).map((f) => `${d.name}/${f}`) : d.name.endsWith('.ts') ? [d.name] : [],
+  );
+}
+
 describe('the CLI source', () => {
-  const files = readdirSync(join(src, 'commands')).filter((f) => f.endsWith('.ts'));
+  const files = commandFiles();
+  const top = files.filter((f) => !f.includes('/'));
+  const text = (f: string) => readFileSync(join(src, 'commands', f), 'utf8');
+  const groups = top.filter((f) => /= defineGroup\(\{/.test(text(f)));
 
   it('has one command file per command, each listed once by the program', () => {
-    expect(COMMANDS.map((c) => `${c.name}.ts`).sort()).toEqual([...files].sort());
+    expect(COMMANDS.map((c) => `${c.name}.ts`).sort()).toEqual([...top].sort());
     expect(new Set(COMMANDS.map((c) => c.name)).size).toBe(COMMANDS.length);
   });
 
-  it.each(files)('commands/%s holds its definition and its typed handler', (f) => {
-    const text = readFileSync(join(src, 'commands', f), 'utf8');
-    expect(text).toMatch(/export const \w+Cli = defineCommand<\w+Options>\(\{/);
-    expect(text).toMatch(/export async function \w+\(opts: \w+Options, io: Io\): Promise<number>/);
+  it('a group (rules, calendar) or a command with subcommands (alerts) has a folder of its own, one file per subcommand', () => {
+    expect(groups.sort()).toEqual(['calendar.ts', 'rules.ts']);
+    for (const f of files.filter((x) => x.includes('/'))) {
+      const [folder, sub] = f.split('/') as [string, string];
+      expect(top).toContain(`${folder}.ts`);
+      expect(text(`${folder}.ts`)).toMatch(new RegExp(`from './${folder}/${sub.replace('.ts', '.js')}'`));
+    }
+  });
+
+  it.each(files.filter((f) => !groups.includes(f)))('commands/%s holds its definition and its typed handler', (f) => {
+    expect(text(f)).toMatch(/export const \w+Cli = defineCommand<\w+Options>\(\{/);
+    expect(text(f)).toMatch(/export async function \w+\(opts: \w+Options, io: Io\): Promise<number>/);
   });
 
   it('program.ts defines no command itself', () => {
@@ -88,5 +107,21 @@ describe('the exit table', () => {
     expect(exitCodeOf('NOT_A_LEDGER')).toBe(3);
     expect(exitCodeOf('INPUT_TOO_LARGE')).toBe(1);
     expect(exitCodeOf('__proto__')).toBe(3);
+  });
+});
+
+describe('docs/errors.md and the supervision exit codes agree', () => {
+  const errors = readFileSync(join(repoRoot, 'docs/errors.md'), 'utf8');
+  const table = errors.slice(errors.indexOf('| code | thrown when | CLI exit |'), errors.indexOf('### Audit finding codes'));
+  const rows = [...table.matchAll(/^\| `([A-Z_]+)` \|.*\| (\d) \|$/gm)].map((m) => [m[1]!, Number(m[2])] as const);
+
+  it('lists every code of SupervisionError, each with the exit code the CLI uses', async () => {
+    const { supervisionExitOf } = await import('../src/index.js');
+    const source = readFileSync(join(repoRoot, 'packages/supervise/src/errors.ts'), 'utf8');
+    const union = source.slice(source.indexOf('export type SupervisionErrorCode'), source.indexOf('export interface'));
+    const codes = [...union.matchAll(/^\s*\| '([A-Z_]+)'/gm)].map((m) => m[1]!);
+    expect(rows.map((r) => r[0]).sort()).toEqual([...codes].sort());
+    for (const [code, exit] of rows) expect(supervisionExitOf(code), code).toBe(exit);
+    expect(supervisionExitOf('RULE_BLOCKED')).toBe(4);
   });
 });

@@ -53,7 +53,7 @@ describe('append --ndjson that stops', () => {
     writeFileSync(join(dir, 'in.ndjson'), lines.join('\n') + '\n');
     const r = await ct(['append', 'i.ledger', '--ndjson', 'in.ndjson', '--batch-size', '3', '--from-line', '7', '--json']);
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.out)).toEqual({ appended: 5, duplicates: 0, batches: 2, firstSeq: 7, lastSeq: 11, treeSize: 12 });
+    expect(JSON.parse(r.out)).toEqual({ appended: 5, duplicates: 0, batches: 2, firstSeq: 7, lastSeq: 11, treeSize: 12, alerts: 0 });
     const all = (await ct(['log', 'i.ledger', '--actor', 'importer', '--ndjson'])).out.trimEnd().split('\n').map((l) => JSON.parse(l).data.i);
     expect(all).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 10, 11, 12]);
   });
@@ -116,7 +116,7 @@ describe('an import whose lines carry idempotency keys can be run again whole (f
     writeFileSync(join(dir, 'k.ndjson'), lines.join('\n') + '\n');
     const again = await ct(['append', 'k.ledger', '--ndjson', 'k.ndjson', '--batch-size', '3', '--json']);
     expect(again.code).toBe(0);
-    expect(JSON.parse(again.out)).toEqual({ appended: 5, duplicates: 6, batches: 4, firstSeq: 6, lastSeq: 10, treeSize: 11 });
+    expect(JSON.parse(again.out)).toEqual({ appended: 5, duplicates: 6, batches: 4, firstSeq: 6, lastSeq: 10, treeSize: 11, alerts: 0 });
     const text = await ct(['append', 'k.ledger', '--ndjson', 'k.ndjson', '--batch-size', '3']);
     expect(text.out).toBe('appended 0 entries in 4 transaction(s); 11 line(s) had been appended before with the same key: skipped; the ledger has 11 entries\n');
     const all = (await ct(['log', 'k.ledger', '--ndjson'])).out.trimEnd().split('\n').map((l) => JSON.parse(l).data.i);

@@ -6,7 +6,7 @@
  * line that fails fails the test.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { repoRoot, requireBuild } from './helpers.js';
@@ -16,10 +16,10 @@ if (!existsSync(join(repoRoot, 'node_modules/.bin/casetrail'))) {
   throw new Error('node_modules/.bin/casetrail is missing: run `npx -y pnpm@10 install` (the root package.json links @casetrail/cli)');
 }
 
-/** The lines of the README's CLI block, as a reader would paste them. */
-function readmeCliLines(): string[] {
+/** The lines of a README section's first shell block, as a reader would paste them. */
+function readmeCliLines(heading = '## 30 seconds with the CLI'): string[] {
   const text = readFileSync(join(repoRoot, 'README.md'), 'utf8');
-  const section = text.indexOf('## 30 seconds with the CLI');
+  const section = text.indexOf(heading);
   expect(section).toBeGreaterThan(0);
   const m = /```sh\n([\s\S]*?)```/.exec(text.slice(section));
   expect(m).not.toBeNull();
@@ -61,5 +61,23 @@ describe("the README's CLI block", () => {
       const r = spawnSync('git', ['check-ignore', '--no-index', '-q', f], { cwd: repoRoot });
       expect(r.status, `${f} must be ignored by .gitignore`).toBe(0);
     }
+  });
+});
+
+describe("the README's supervision block, in the ledger of the block above", () => {
+  const lines = readmeCliLines('## Supervision: red lines and graded alerts');
+
+  it('adopts, appends with an alert, and audits clean, as written (the pack path as from the repository root)', () => {
+    mkdirSync(join(work, 'examples/rules'), { recursive: true });
+    copyFileSync(join(repoRoot, 'examples/rules/approval-supervision.yaml'), join(work, 'examples/rules/approval-supervision.yaml'));
+    expect(lines.length).toBe(3);
+    const out: string[] = [];
+    for (const line of lines) {
+      const r = spawnSync('bash', ['-c', line], { cwd: work, encoding: 'utf8', env: { ...process.env, npm_config_offline: 'true', npm_config_update_notifier: 'false', NO_COLOR: '1' }, timeout: 60_000 });
+      expect(r.status, `${line}\n${r.stdout}\n${r.stderr}`).toBe(0);
+      out.push(r.stdout);
+    }
+    expect(out[1]).toMatch(/⚠ alert \d+: red 红牌 fee\.over-standard in case XK-7/);
+    expect(out[2]).toMatch(/✔ OK: every alert the packs require is recorded/);
   });
 });

@@ -17,10 +17,11 @@ export { Ledger, verifyLedger } from './ledger/ledger.js';
 export { prepareStatement } from './ledger/prepare.js';
 export { checkedCheckpoint, type BundleExport, type BundleExportOptions, type BundleWriter, type TlogProofFile, type WitnessBodyFile, type WitnessBodyOptions } from './ledger/evidence.js';
 export * from './ledger/types.js';
-export type { CommittedStep } from './ledger/rows.js';
+export { checkStoredRow, type CommittedStep } from './ledger/rows.js';
 export type {
   LedgerExtension,
   ExtensionContext,
+  ExtensionEndContext,
   ExtensionView,
   ExtensionLimits,
   ExtensionStats,

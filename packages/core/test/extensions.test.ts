@@ -164,6 +164,42 @@ describe('in-transaction extensions (ledger.use)', () => {
     await l.close();
   });
 
+  test('onEnd runs once after the transaction\'s last step written, also when the batch ends with a step appended before; its refusal writes nothing', async () => {
+    const l = await newLedger();
+    const ends: number[] = [];
+    let refuse = false;
+    const ext = alerts({
+      onEnd(ctx) {
+        ends.push(ctx.view.size());
+        if (refuse) ctx.refuse({ code: 'DRY_RUN', message: 'a dry run writes nothing' });
+      },
+    });
+    l.use(ext);
+    await l.appendMany(batch);
+    expect(ends).toEqual([6]);
+    const keyed = { caseId: 'K', type: 'decision', actor: 'judge', idempotencyKey: 'req-1' };
+    await l.append(keyed);
+    const size = await l.size();
+    // A batch of steps all appended before: onStep never ran, so neither does onEnd, and nothing is written.
+    const again = await l.appendMany([keyed]);
+    expect(again[0]).toMatchObject({ duplicate: true });
+    expect(ends).toHaveLength(2);
+    // The batch's last step was appended before and never reaches onStep: onEnd still refuses the transaction.
+    refuse = true;
+    const seen = ext.seen.length;
+    expect(await codeOf(l.appendMany([{ caseId: 'K', type: 'decision', actor: 'judge', idempotencyKey: 'req-2' }, keyed]))).toBe('REFUSED');
+    expect(ext.seen.length).toBe(seen + 1);
+    expect(ends.at(-1)).toBe(size + 2);
+    expect(await l.size()).toBe(size);
+    refuse = false;
+    l.use({ name: 'ends-badly', onStep: () => undefined, onEnd: () => { throw new Error('bug at the end'); } });
+    const failed = (await l.append({ caseId: 'K', type: 'x', actor: 'judge' }).catch((e: unknown) => e)) as LedgerError;
+    expect(failed).toMatchObject({ code: 'EXTENSION_FAILED', details: { extension: 'ends-badly' } });
+    expect(await l.size()).toBe(size);
+    expect(l.extensionStats()[1]).toMatchObject({ name: 'ends-badly', calls: 2, failures: 1 });
+    await l.close();
+  });
+
   test('what it adds must be a declared system type whose validator accepts it', async () => {
     const l = await newLedger();
     const adding = (data: unknown, type = 'casetrail.alert'): LedgerExtension => ({
@@ -205,10 +241,15 @@ describe('in-transaction extensions (ledger.use)', () => {
       expect(await l.size()).toBe(0);
       off();
     }
-    expect(() => l.use(greedy(1, { maxAddedPerStep: 257 }))).toThrow(LedgerError);
+    expect(() => l.use(greedy(1, { maxAddedPerStep: 100_001 }))).toThrow(LedgerError);
+    // One step may carry many entries (a tick raising the alerts of every case due), within the transaction's limit.
+    const many = l.use(greedy(300, { maxAddedPerStep: 300, maxAddedPerTransaction: 300 }));
+    await l.append({ caseId: 'T', type: 'tick', actor: 'clock' });
+    expect(await l.size()).toBe(301);
+    many();
     const ok = l.use(greedy(2, { maxAddedPerStep: 2, maxAddedPerTransaction: 6 }));
     await l.appendMany(steps(3));
-    expect(await l.size()).toBe(9);
+    expect(await l.size()).toBe(310);
     ok();
     await l.close();
   });
@@ -257,6 +298,53 @@ describe('system entries', () => {
     expect(seen).toEqual(['casetrail.tick']);
     expect((await l.trace('casetrail.system')).ok).toBe(true);
     expect((await l.verify({ vkey: KEYS.vkey })).ok).toBe(true);
+    await l.close();
+  });
+
+  test('a system entry may give its exact payload bytes and its time; an added entry takes its step\'s time', async () => {
+    const l = await newLedger();
+    const kinds: SystemTypeValidator = (d) => (typeof d === 'object' && d !== null ? undefined : 'an object');
+    l.use({
+      name: 'exact',
+      systemTypes: { 'casetrail.note': kinds },
+      onStep(step, ctx) {
+        if (step.type === 'late') ctx.add({ caseId: step.caseId, type: 'casetrail.note', actor: 'x', data: {}, time: step.time + 1 });
+        if (step.type === 'noted') ctx.add({ caseId: step.caseId, type: 'casetrail.note', actor: 'x', payload: new TextEncoder().encode('{"10":1,"9":2}') });
+      },
+    });
+    // JSON.stringify of the parsed value would write {"9":2,"10":1}: the bytes given are kept as they are.
+    const bytes = new TextEncoder().encode('{"10":1,"9":2}');
+    const [r] = await l.appendSystem([{ caseId: 'casetrail.system', type: 'casetrail.note', actor: 'x', payload: bytes, time: 5_000 }]);
+    const got = await l.get(r!.seq);
+    expect(new TextDecoder().decode(got.payload!)).toBe('{"10":1,"9":2}');
+    expect(got.entry.time).toBe(5_000);
+    await l.append({ caseId: 'A', type: 'noted', actor: 'x', time: 6_000 });
+    expect(new TextDecoder().decode((await l.get(2)).payload!)).toBe('{"10":1,"9":2}');
+    expect((await l.get(2)).entry.time).toBe(6_000);
+    expect(await codeOf(l.append({ caseId: 'A', type: 'late', actor: 'x' }))).toBe('EXTENSION_FAILED');
+    expect(await codeOf(l.appendSystem([{ caseId: 'casetrail.system', type: 'casetrail.note', actor: 'x', data: {}, time: 1 }]))).toBe('TIME_ORDER');
+    expect(await codeOf(l.appendSystem([{ caseId: 'casetrail.system', type: 'casetrail.note', actor: 'x', payload: bytes, data: {} }]))).toBe('INVALID_ARGUMENT');
+    expect(await codeOf(l.appendSystem([{ caseId: 'casetrail.system', type: 'casetrail.note', actor: 'x', payload: new TextEncoder().encode('7') }]))).toBe('INVALID_ARGUMENT');
+    expect(await codeOf(l.appendSystem([{ caseId: 'casetrail.system', type: 'casetrail.note', actor: 'x', data: {}, time: -1 }]))).toBe('INVALID_ARGUMENT');
+    expect(await l.size()).toBe(3);
+    expect((await l.verify({ vkey: KEYS.vkey })).ok).toBe(true);
+    await l.close();
+  });
+
+  test('an extension keeps its system types unredactable: redact refuses them with NOT_REDACTABLE while it is in use', async () => {
+    const l = await newLedger();
+    expect(() => l.use({ name: 'bad', systemTypes: { 'casetrail.alert': isAlert }, unredactable: ['casetrail.other'] })).toThrow(LedgerError);
+    const off = l.use({ ...alerts(), unredactable: ['casetrail.alert'] });
+    await l.appendMany(batch);
+    expect(await codeOf(l.redact(2, { reason: 'hide the alert', actor: 'dpo' }))).toBe('NOT_REDACTABLE');
+    await l.redact(1, { reason: 'personal data', actor: 'dpo' });
+    expect(await l.size()).toBe(7);
+    off();
+    // Without the extension the core cannot know; the layer's audit finds a redacted record.
+    await l.redact(2, { reason: 'r', actor: 'dpo' });
+    // Verification given the type's validator accepts the erasure; without it the type is unknown (SYSTEM_TYPE_UNKNOWN, format.md §8).
+    expect((await l.verify({ vkey: KEYS.vkey, systemTypes: { 'casetrail.alert': isAlert } })).ok).toBe(true);
+    expect((await l.verify({ vkey: KEYS.vkey })).issues.map((i) => i.code)).toContain('SYSTEM_TYPE_UNKNOWN');
     await l.close();
   });
 

@@ -381,6 +381,13 @@ describe('redaction', () => {
     await expectCode(l.redact(4, { reason: 'again', actor: 'dpo' }), 'ALREADY_REDACTED');
     await expectCode(l.redact(10, { reason: 'hide the redaction', actor: 'dpo' }), 'NOT_REDACTABLE');
     await expectCode(l.redact(99, { reason: 'x', actor: 'dpo' }), 'NOT_FOUND');
+    // A redaction takes an explicit time as append does, never before the latest entry.
+    await expectCode(l.redact(2, { reason: 'x', actor: 'dpo', time: 0 }), 'TIME_ORDER');
+    await expectCode(l.redact(2, { reason: 'x', actor: 'dpo', time: -5 }), 'INVALID_ARGUMENT');
+    const later = record.entry.time + 60_000;
+    const at = await l.redact(2, { reason: 'request 2026-18', actor: 'dpo', time: later });
+    expect((await l.get(at.seq)).entry.time).toBe(later);
+    expect((await l.verify({ vkey: KEYS.vkey })).ok).toBe(true);
     await l.close();
   });
 

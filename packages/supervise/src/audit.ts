@@ -17,6 +17,23 @@ import { parseSystemPayload, type AlertPayload } from './system-entries.js';
 /** An array, or a function giving a fresh iterator each call (the audit reads the entries twice). */
 export type EntrySource = readonly LedgerEntry[] | (() => Iterable<LedgerEntry>);
 
+/** Bounded memory for a long ledger (docs/supervision.md §6.10). */
+export interface AuditOptions {
+  /**
+   * A case's entries before `beforeSeq`, in ledger order, as stored (the
+   * ledger's case index): with it, at most `maxCases` case summaries are
+   * kept and the others refolded when needed.
+   */
+  readonly history?: (caseId: string, beforeSeq: number) => Iterable<LedgerEntry>;
+  /** default 20,000 (about 20 MB with a 20-rule pack) */
+  readonly maxCases?: number;
+  /** the `casetrail.rules.adopted` entries (the ledger's type index): the audit then reads `src` once */
+  readonly adoptions?: Iterable<LedgerEntry>;
+}
+
+/** Summaries kept by a bounded audit unless told otherwise. */
+export const DEFAULT_MAX_CASES = 20_000;
+
 export interface AuditReport {
   /** true when no finding has severity `error` */
   readonly ok: boolean;
@@ -72,9 +89,10 @@ interface Group {
  * and the alerts the adopted packs require.
  * @example const report = audit(entries); if (!report.ok) for (const f of report.findings) console.log(f.code, f.caseId, f.rule, f.seq);
  */
-export function audit(src: EntrySource): AuditReport {
-  const packs = adoptedPacks(src);
-  const sup = new Supervisor({ track: packs.map((p) => p.pack) });
+export function audit(src: EntrySource, opts: AuditOptions = {}): AuditReport {
+  const packs = adoptedPacks(opts.adoptions === undefined ? src : [...opts.adoptions]);
+  const cache = opts.history === undefined ? {} : { cache: { maxCases: opts.maxCases ?? DEFAULT_MAX_CASES, history: opts.history } };
+  const sup = new Supervisor({ track: packs.map((p) => p.pack), ...cache });
   const findings: Finding[] = [];
   const suppressed = new Set<string>();
   let repeated = 0;

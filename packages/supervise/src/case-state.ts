@@ -83,6 +83,12 @@ export function actorKey(type: string, actor: string): string {
   return `${type}\u0000${actor}`;
 }
 
+/** Whether a clock of the case runs (started, not stopped) or waits for a calendar to evaluate its stop. */
+export function hasLiveClock(state: CaseState, deferredOnly = false): boolean {
+  for (const c of state.clocks.values()) if (c.deferred || (!deferredOnly && c.stopSeq === null)) return true;
+  return false;
+}
+
 /** Whether the case has an alert of `key` (raisedKey). */
 export function hasRaised(state: CaseState | undefined, key: string): boolean {
   return state?.alerts?.raised.has(key) ?? false;

@@ -19,7 +19,13 @@ export type SupervisionErrorCode =
   // system entry payloads
   | 'MALFORMED_SYSTEM_ENTRY'
   // engine input
-  | 'INVALID_INPUT';
+  | 'INVALID_INPUT'
+  // the writer on a ledger (src/ledger/)
+  | 'RULE_BLOCKED'
+  | 'ADOPTION_UNVERIFIED'
+  | 'STORED_ENTRY_INVALID'
+  | 'DISPOSITION_INVALID'
+  | 'WRITER_STALE';
 
 export interface SourcePosition {
   /** file name as given by the caller, or `<pack>` */

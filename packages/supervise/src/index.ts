@@ -52,4 +52,4 @@ export { FINDING_SEVERITY, type ExpectedAlert, type Finding, type FindingCode } 
 export { Supervisor, createSupervisor, type StepOutcome, type StepInput, type BlockedRule, type UnknownVerdict, type SupervisorOptions } from './supervisor.js';
 export type { CaseState, RaisedAlert, ClockState, LatestStep, DataStatus } from './case-state.js';
 export { caseStateToJson } from './case-state.js';
-export { audit, tryPack, foldCase, adoptedPacks, type AuditReport, type TryReport, type ShadowAlert, type EntrySource } from './audit.js';
+export { audit, tryPack, foldCase, adoptedPacks, DEFAULT_MAX_CASES, type AuditOptions, type AuditReport, type TryReport, type ShadowAlert, type EntrySource } from './audit.js';

@@ -41,9 +41,27 @@ function show(v: unknown): string {
   return JSON.stringify(v);
 }
 
+/** Longest reason an alert records (docs/supervision.md §5.4). */
+export const MAX_REASON = 4096;
+
+/**
+ * A filled message as an alert records it: 1–4096 characters. Facts can make
+ * it longer (a long field read twice) or empty (an empty field alone): it is
+ * then cut to 4095 characters and `…` (never inside a surrogate pair), or
+ * `—`, so that a step is never refused for the length of its reason.
+ */
+function bounded(text: string): string {
+  if (text.length === 0) return '—';
+  if (text.length <= MAX_REASON) return text;
+  let end = MAX_REASON - 1;
+  const c = text.charCodeAt(end - 1);
+  if (c >= 0xd800 && c <= 0xdbff) end--;
+  return `${text.slice(0, end)}…`;
+}
+
 /** Fills `{name}` from `values` (flat names first, then a dotted path into the facts). */
 export function renderReason(m: Message, values: Readonly<Record<string, unknown>>): Message {
   const fill = (text: string): string =>
-    text.replace(PLACEHOLDER, (_all, name: string) => show(Object.prototype.hasOwnProperty.call(values, name) ? values[name] : lookup(values, name)));
+    bounded(text.replace(PLACEHOLDER, (_all, name: string) => show(Object.prototype.hasOwnProperty.call(values, name) ? values[name] : lookup(values, name))));
   return { zh: fill(m.zh), en: fill(m.en) };
 }

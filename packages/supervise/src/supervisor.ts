@@ -5,17 +5,18 @@
  * alert entries back through `step`, as the auditor does with stored ones.
  */
 import { buildAlert, finding, sortAlerts, type ExpectedAlert, type Finding } from './alerts.js';
-import { dateFromDay } from './calendar.js';
-import { alertsOf, applyRedaction, applyStep, cloneCaseState, hasRaised, newCaseState, raisedKey, type CaseState } from './case-state.js';
+import { alertsOf, applyRedaction, applyStep, cloneCaseState, hasLiveClock, hasRaised, newCaseState, raisedKey, type CaseState } from './case-state.js';
 import type { JsonObject } from './cel-facts.js';
-import { REDACTED, RESERVED_PREFIX, SYSTEM_CASE, TYPES, isOrdinaryType, ownField, type LedgerEntry } from './entry-model.js';
+import { REDACTED, RESERVED_PREFIX, TYPES, isOrdinaryType, ownField, type LedgerEntry } from './entry-model.js';
 import { SupervisionError, fail } from './errors.js';
 import type { Pack, StepRule } from './pack-model.js';
 import { checkRefusal } from './refusal-check.js';
 import { evaluateStepRule } from './step-rules.js';
-import { CALENDAR_MISSING_RULE, ENGINE, isSupervisionType, parseSystemPayload, type SystemPayload } from './system-entries.js';
-import { evaluateDeadline, evaluateEscalations, type CalendarInForce, type TimeResult } from './time-rules.js';
+import { CALENDAR_MISSING_RULE, ENGINE, isSupervisionType, parseSystemPayload, type CalendarAdopted, type RulesAdopted, type SystemPayload } from './system-entries.js';
+import { evaluateDeadline, type TimeResult } from './time-rules.js';
 import { TrackingSet } from './tracking.js';
+import { EngineState, missingKey, type Adoption } from './engine-state.js';
+import { missingAlert, timeAlerts } from './time-alerts.js';
 
 /** A rule whose inputs were erased after this point: the audit replays it from a recorded alert's facts. */
 export interface UnknownVerdict {
@@ -61,52 +62,95 @@ export interface SupervisorOptions {
    * and level.
    */
   readonly shadow?: Pack;
+  /**
+   * Bounded memory (§6.10): at most `maxCases` case summaries are kept; one
+   * that is needed again is refolded from `history` — the case's entries
+   * before `beforeSeq`, in ledger order, as stored (an erased payload is
+   * REDACTED) — together with the adoptions this engine has seen.
+   */
+  readonly cache?: { readonly maxCases: number; readonly history: (caseId: string, beforeSeq: number) => Iterable<LedgerEntry> };
 }
 
-const EMPTY: StepOutcome = { alerts: [], unknown: [], blocked: [], findings: [] };
+/** What the folds of one engine share with it: its tracking and the adoptions it saw (parsed once). */
+interface Shared {
+  readonly track: TrackingSet;
+  readonly adoptions: Adoption[];
+  /** a fold: step rules are not evaluated (alerts come from the recorded alert entries) */
+  readonly folding: boolean;
+}
 
-const MISSING_MESSAGE = {
-  zh: '工作日历 {calendar} 缺少自 {needsFrom} 起的日期：时限暂停计算，待采用覆盖这些日期的日历后补算',
-  en: 'Calendar {calendar} lacks the days from {needsFrom}: time limits are evaluated once a calendar covering them is adopted',
-};
-
+const EMPTY: StepOutcome = Object.freeze({ alerts: Object.freeze([]), unknown: Object.freeze([]), blocked: Object.freeze([]), findings: Object.freeze([]) });
 export class Supervisor {
-  private packInForce: Pack | null = null;
-  private readonly calendars = new Map<string, CalendarInForce>();
-  private readonly cases = new Map<string, CaseState>();
-  /** cases a tick must look at: a running or deferred clock, or an undisposed alert */
-  private readonly timed = new Set<string>();
-  private readonly missingRaised = new Set<string>();
-  /** per timed case: no tick before this instant can raise anything (an optimization; absent = evaluate) */
-  private readonly nextDue = new Map<string, number>();
-  private readonly track = new TrackingSet();
-  private lastSeq = -1;
-  private lastTime = 0;
-
+  private readonly st: EngineState;
+  private readonly folding: boolean;
+  private readonly history: ((caseId: string, beforeSeq: number) => Iterable<LedgerEntry>) | undefined;
   private readonly shadow: boolean;
 
-  constructor(opts: SupervisorOptions = {}) {
-    for (const p of opts.track ?? []) this.track.add(p);
+  constructor(opts: SupervisorOptions = {}, shared?: Shared) {
+    const c = opts.cache;
+    if (c !== undefined && (opts.shadow !== undefined || typeof c.history !== 'function')) throw new TypeError('cache needs a history function, and shadow mode keeps every case');
+    this.history = c?.history;
+    this.folding = shared?.folding ?? false;
+    this.st = new EngineState(shared?.track ?? new TrackingSet(), shared?.adoptions ?? [], c === undefined ? undefined : { maxCases: c.maxCases, load: (id, before) => this.fold(id, before) });
+    for (const p of opts.track ?? []) this.st.track.add(p);
     this.shadow = opts.shadow !== undefined;
     if (opts.shadow !== undefined) {
-      this.track.add(opts.shadow);
-      this.packInForce = opts.shadow;
+      this.st.track.add(opts.shadow);
+      this.st.packInForce = opts.shadow;
     }
   }
 
   /** The pack in force after the entries seen so far. */
   get pack(): Pack | null {
-    return this.packInForce;
+    return this.st.packInForce;
   }
 
-  /** The summary of a case, or undefined. Treat it as read-only. */
+  /** The summary of a case, if it is in memory. Treat it as read-only. */
   caseState(caseId: string): CaseState | undefined {
-    return this.cases.get(caseId);
+    return this.st.table.find(caseId, this.st.lastSeq + 1, false);
   }
 
-  /** Number of cases summarized (the engine's memory grows with it, not with entries). */
+  /** Number of case summaries in memory (at most the cache's size after each entry, when bounded). */
   get caseCount(): number {
-    return this.cases.size;
+    return this.st.table.size;
+  }
+
+  /** The last seq seen (-1 before any). */
+  get lastSeq(): number {
+    return this.st.lastSeq;
+  }
+
+  /**
+   * Whether the engine knows every case a tick must look at. A bounded engine
+   * that observed a pack adoption with new clocks, or was told
+   * `forgetTimed()`, does not: replay from the first entry before a tick or
+   * a calendar adoption (`step` throws INVALID_INPUT otherwise).
+   */
+  get timedKnown(): boolean {
+    return this.st.timedComplete;
+  }
+
+  /** Forgets which cases are timed (a writer that started from the system entries only). Bounded only. */
+  forgetTimed(): void {
+    this.bounded('forgetTimed');
+    this.st.timedComplete = false;
+    this.st.table.timed.clear();
+    this.st.table.dormant.clear();
+    this.st.table.nextDue.clear();
+  }
+
+  /**
+   * Tracks `pack` before it is adopted (a writer about to adopt it). If it
+   * reads what was not tracked, the summaries in memory are dropped (they are
+   * refolded with it) and the timed cases become unknown. Bounded engines only.
+   */
+  retrack(pack: Pack): void {
+    this.bounded('retrack');
+    if (this.st.track.add(pack)) this.st.tracksGrew();
+  }
+
+  private bounded(what: string): void {
+    if (!this.st.table.bounded) throw new TypeError(`${what} needs a bounded engine (createSupervisor({ cache }))`);
   }
 
   /**
@@ -117,27 +161,110 @@ export class Supervisor {
   step(entry: LedgerEntry): StepOutcome {
     const out = this.advance(entry);
     if (this.shadow) this.autoRecord(entry, out.alerts);
+    this.st.table.evict();
     return out;
   }
 
+  /**
+   * Takes note of an entry without judging it (bounded engines: a writer
+   * catching up on entries another process wrote). The summaries it touches
+   * are dropped and refolded when needed; its case is looked at by the next
+   * tick. Malformed supervision entries are ignored (the audit reports them).
+   */
+  observe(entry: LedgerEntry): void {
+    this.bounded('observe');
+    this.st.order(entry);
+    const t = entry.type;
+    if (isOrdinaryType(t) || t === TYPES.redaction || t === TYPES.alertDisposed) {
+      if (!entry.caseId.startsWith(RESERVED_PREFIX)) this.changed(entry.caseId);
+      return;
+    }
+    if (!isSupervisionType(t) || t === TYPES.tick || t === TYPES.refused) return;
+    let payload: SystemPayload<typeof t>;
+    try {
+      if (entry.data === REDACTED) return;
+      payload = t === TYPES.rulesAdopted || t === TYPES.calendarAdopted ? this.adopted(entry) : parseSystemPayload(t, entry.payload ?? { value: entry.data }, entry);
+    } catch (e) {
+      if (e instanceof SupervisionError) return;
+      throw e;
+    }
+    if (t === TYPES.rulesAdopted) {
+      this.adoptPack(entry, payload as RulesAdopted);
+    } else if (t === TYPES.calendarAdopted) {
+      const c = payload as CalendarAdopted;
+      this.st.calendars.set(c.calendar.table.id, { calendar: c.calendar, hash: c.hash });
+      // Deferred stops are evaluated at a calendar adoption: the timed cases' summaries may have changed.
+      for (const id of this.st.table.timed) this.st.table.drop(id);
+      this.st.table.nextDue.clear();
+    } else if ((payload as SystemPayload<'casetrail.alert'>).rule === CALENDAR_MISSING_RULE) {
+      this.recordAlert(entry, payload as SystemPayload<'casetrail.alert'>);
+    } else {
+      this.changed(entry.caseId);
+    }
+  }
+
+  /** A case changed by an entry not judged here: drop its summary, and let the next tick look at it. */
+  private changed(caseId: string): void {
+    this.st.casesSeen = true;
+    this.st.table.drop(caseId);
+    if (this.st.timedComplete) this.st.markTimed(caseId);
+  }
+
+  /**
+   * Starts a transaction: `rollback()` undoes every change since (the summaries it touched are
+   * dropped and refolded from what was committed), `commit()` keeps them. Bounded engines only.
+   */
+  begin(): void {
+    this.bounded('begin');
+    this.st.begin();
+  }
+
+  get inTransaction(): boolean {
+    return this.st.inTransaction;
+  }
+
+  commit(): void {
+    this.st.commit();
+  }
+
+  rollback(): void {
+    this.st.rollback();
+  }
+
+  /** An adoption's payload, parsed once per engine and its folds. */
+  private adopted(entry: LedgerEntry): RulesAdopted | CalendarAdopted {
+    const known = this.st.adoptions.find((a) => a.entry.seq === entry.seq);
+    if (known !== undefined) return known.payload;
+    const payload = parseSystemPayload(entry.type as typeof TYPES.rulesAdopted | typeof TYPES.calendarAdopted, entry.payload ?? { value: entry.data }, entry);
+    this.st.adoptions.push({ entry, payload });
+    return payload;
+  }
+
+  /** Refolds a case dropped from memory (bounded engines). */
+  private fold(caseId: string, beforeSeq: number): CaseState | undefined {
+    const sub = new Supervisor({}, { track: this.st.track, adoptions: this.st.adoptions, folding: true });
+    const own = [...this.history!(caseId, beforeSeq)].filter((e) => e.seq < beforeSeq);
+    const adoptions = this.st.adoptions.filter((a) => a.entry.seq < beforeSeq).map((a) => a.entry);
+    const merged = own.length === 0 ? [] : [...own, ...adoptions].sort((a, b) => a.seq - b.seq);
+    for (const e of merged) sub.step(e);
+    return sub.st.table.find(caseId, beforeSeq, false);
+  }
+
   private advance(entry: LedgerEntry): StepOutcome {
-    if (!Number.isSafeInteger(entry.seq) || entry.seq <= this.lastSeq) fail('INVALID_INPUT', `entry seq ${entry.seq} does not follow ${this.lastSeq}`);
-    if (!Number.isSafeInteger(entry.time) || entry.time < this.lastTime) fail('INVALID_INPUT', `entry ${entry.seq}: time ${entry.time} is earlier than ${this.lastTime}`);
-    this.lastSeq = entry.seq;
-    this.lastTime = entry.time;
+    this.st.order(entry);
     const t = entry.type;
     if (isOrdinaryType(t)) return entry.caseId.startsWith(RESERVED_PREFIX) ? EMPTY : this.ordinary(entry, true);
     if (t === TYPES.redaction) {
       const target = ownField(entry.data, 'redacts')?.value;
-      const s = this.cases.get(entry.caseId);
-      if (s !== undefined && typeof target === 'number') applyRedaction(s, target, this.track);
+      const s = this.st.table.find(entry.caseId, entry.seq, entry.step !== 1);
+      if (s !== undefined && typeof target === 'number') applyRedaction(s, target, this.st.track);
       return EMPTY;
     }
     if (!isSupervisionType(t)) return EMPTY;
     let payload: SystemPayload<typeof t>;
     try {
       if (entry.data === REDACTED) fail('MALFORMED_SYSTEM_ENTRY', `${t}: a supervision entry cannot be redacted`);
-      payload = parseSystemPayload(t, entry.payload ?? { value: entry.data }, entry);
+      payload = t === TYPES.rulesAdopted || t === TYPES.calendarAdopted ? this.adopted(entry) : parseSystemPayload(t, entry.payload ?? { value: entry.data }, entry);
     } catch (e) {
       if (!(e instanceof SupervisionError)) throw e;
       return { ...EMPTY, findings: [finding('MALFORMED_SYSTEM_ENTRY', entry.seq, entry.caseId, e.message)] };
@@ -147,12 +274,12 @@ export class Supervisor {
         return this.adoptPack(entry, payload as SystemPayload<'casetrail.rules.adopted'>);
       case TYPES.calendarAdopted: {
         const c = payload as SystemPayload<'casetrail.calendar.adopted'>;
-        this.calendars.set(c.calendar.table.id, { calendar: c.calendar, hash: c.hash });
-        const p = this.packInForce;
-        return p !== null && p.calendar === c.calendar.table.id ? { ...EMPTY, alerts: this.timeAlerts(p, entry, true) } : EMPTY;
+        this.st.calendars.set(c.calendar.table.id, { calendar: c.calendar, hash: c.hash });
+        const p = this.st.packInForce;
+        return p !== null && p.calendar === c.calendar.table.id ? { ...EMPTY, alerts: timeAlerts(this.st, p, entry, true) } : EMPTY;
       }
       case TYPES.tick:
-        return this.packInForce === null ? EMPTY : { ...EMPTY, alerts: this.timeAlerts(this.packInForce, entry, false) };
+        return this.st.packInForce === null ? EMPTY : { ...EMPTY, alerts: timeAlerts(this.st, this.st.packInForce, entry, false) };
       case TYPES.alert:
         this.recordAlert(entry, payload as SystemPayload<'casetrail.alert'>);
         return EMPTY;
@@ -160,7 +287,8 @@ export class Supervisor {
         return this.dispose(entry, payload as SystemPayload<'casetrail.alert.disposed'>);
       case TYPES.refused: {
         const r = payload as SystemPayload<'casetrail.refused'>;
-        return this.shadow ? EMPTY : { ...EMPTY, findings: checkRefusal(this.packInForce, this.cases.get(r.attempt.case), entry, r) };
+        if (this.shadow || this.folding) return EMPTY;
+        return { ...EMPTY, findings: checkRefusal(this.st.packInForce, this.st.table.find(r.attempt.case, entry.seq, true), entry, r) };
       }
     }
     return EMPTY;
@@ -170,15 +298,14 @@ export class Supervisor {
   private autoRecord(entry: LedgerEntry, alerts: readonly ExpectedAlert[]): void {
     for (const a of alerts) {
       if (a.rule === CALENDAR_MISSING_RULE) {
-        this.missingRaised.add(`${String(a.facts['calendar'])}\u0000${typeof a.facts['inForce'] === 'string' ? a.facts['inForce'] : ''}`);
+        this.st.missingRaised.add(missingKey(String(a.facts['calendar']), typeof a.facts['inForce'] === 'string' ? a.facts['inForce'] : null));
         continue;
       }
-      const s = this.cases.get(a.caseId);
+      const s = this.st.table.find(a.caseId, entry.seq, false);
       const key = raisedKey(a.rule, a.level);
       if (s === undefined || hasRaised(s, key)) continue;
       alertsOf(s).raised.set(key, { rule: a.rule, level: a.level, seq: entry.seq, since: entry.time, disposed: false });
-      this.timed.add(s.id);
-      this.nextDue.delete(s.id);
+      this.st.markTimed(s.id);
     }
   }
 
@@ -186,40 +313,33 @@ export class Supervisor {
   dryRun(step: StepInput): StepOutcome {
     const entry = this.asEntry(step);
     if (!isOrdinaryType(entry.type) || entry.caseId.startsWith(RESERVED_PREFIX)) return EMPTY;
-    return this.ordinary(entry, false);
+    const out = this.ordinary(entry, false);
+    this.st.table.evict();
+    return out;
   }
 
   /** The `block: true` rules that refuse `step` now (empty: it may be appended). */
   blocking(step: StepInput): readonly BlockedRule[] {
-    const entry = this.asEntry(step);
-    if (!isOrdinaryType(entry.type) || entry.caseId.startsWith(RESERVED_PREFIX)) return [];
-    return this.ordinary(entry, false).blocked;
+    return this.dryRun(step).blocked;
   }
 
   private asEntry(s: StepInput): LedgerEntry {
-    return { seq: s.seq ?? this.lastSeq + 1, time: s.time ?? this.lastTime, caseId: s.caseId, step: 0, type: s.type, actor: s.actor, data: s.data };
-  }
-
-  private calendarFor(pack: Pack): CalendarInForce | null {
-    if (pack.calendar === null) return null;
-    const c = this.calendars.get(pack.calendar);
-    return c !== undefined && c.calendar.table.zone === pack.zone ? c : null;
+    return { seq: s.seq ?? this.st.lastSeq + 1, time: s.time ?? this.st.lastTime, caseId: s.caseId, step: 0, type: s.type, actor: s.actor, data: s.data };
   }
 
   private adoptPack(entry: LedgerEntry, a: SystemPayload<'casetrail.rules.adopted'>): StepOutcome {
     if (this.shadow) return EMPTY;
-    if (!this.track.has(a.pack)) {
-      const grew = this.track.add(a.pack);
-      if (grew && this.cases.size > 0) {
+    if (!this.st.track.has(a.pack) && this.st.track.add(a.pack)) {
+      if (this.st.table.bounded) this.st.tracksGrew();
+      else if (this.st.table.size > 0) {
         fail('INVALID_INPUT', `pack ${a.pack.id} v${a.pack.version} (seq ${entry.seq}) reads case state that was not tracked from the first entry: pass it in \`track\`, or refold the cases (foldCase)`);
       }
     }
-    this.packInForce = a.pack;
+    this.st.packInForce = a.pack;
     // Other rules: every case that could be due is looked at again by the next tick.
-    this.nextDue.clear();
-    for (const c of this.cases.values()) {
-      if ([...c.clocks.values()].some((k) => k.stopSeq === null || k.deferred) || [...(c.alerts?.raised.values() ?? [])].some((r) => !r.disposed)) this.timed.add(c.id);
-    }
+    this.st.table.nextDue.clear();
+    for (const id of this.st.table.dormant) this.st.table.timed.add(id);
+    this.st.table.dormant.clear();
     if (a.engine.cel !== ENGINE.cel || a.engine.supervise !== ENGINE.supervise) {
       const msg = `pack ${a.pack.id} was adopted with ${a.engine.cel} / supervise ${a.engine.supervise}; this engine is ${ENGINE.cel} / supervise ${ENGINE.supervise}: verdicts may differ`;
       return { ...EMPTY, findings: [finding('ENGINE_MISMATCH', entry.seq, entry.caseId, msg)] };
@@ -228,19 +348,26 @@ export class Supervisor {
   }
 
   private stateFor(entry: LedgerEntry): CaseState {
-    let s = this.cases.get(entry.caseId);
-    if (s === undefined) this.cases.set(entry.caseId, (s = newCaseState(entry)));
+    this.st.casesSeen = true;
+    let s = this.st.table.find(entry.caseId, entry.seq, entry.step !== 1);
+    if (s === undefined) this.st.table.put((s = newCaseState(entry)));
     return s;
   }
 
   /** An ordinary step: its step rules on the state before it, then the deadlines it stops. */
   private ordinary(entry: LedgerEntry, commit: boolean): StepOutcome {
-    const pack = this.packInForce;
-    const before = this.cases.get(entry.caseId);
+    const pack = this.st.packInForce;
+    if (commit) this.st.casesSeen = true;
+    // A bounded engine with nothing tracked keeps nothing: a pack adopted later refolds the cases.
+    if (commit && pack === null && this.st.track.size === 0 && this.st.table.bounded) {
+      this.st.table.drop(entry.caseId);
+      return EMPTY;
+    }
+    const before = this.st.table.find(entry.caseId, entry.seq, entry.step !== 1);
     const alerts: ExpectedAlert[] = [];
     const unknown: UnknownVerdict[] = [];
     const blocked: BlockedRule[] = [];
-    if (pack !== null) {
+    if (pack !== null && !this.folding) {
       for (const rule of pack.stepRules.get(entry.type) ?? []) {
         const raised = hasRaised(before, raisedKey(rule.id, rule.level));
         if (raised && !rule.block) continue;
@@ -255,14 +382,15 @@ export class Supervisor {
     }
     let state: CaseState;
     if (commit) {
-      state = this.stateFor(entry);
+      state = before ?? newCaseState(entry);
+      if (before === undefined) this.st.table.put(state);
     } else {
       state = before === undefined ? newCaseState(entry) : cloneCaseState(before);
     }
-    applyStep(state, entry, this.track);
+    applyStep(state, entry, this.st.track);
     let missing: ExpectedAlert | null = null;
     if (pack !== null) {
-      const cal = this.calendarFor(pack);
+      const cal = this.st.calendarFor(pack);
       for (const rule of pack.deadlines) {
         const c = state.clocks.get(rule.clock);
         if (c === undefined || c.stopSeq !== entry.seq || c.stopTime === null) continue;
@@ -271,94 +399,25 @@ export class Supervisor {
         for (const a of out.alerts) alerts.push(buildAlert(pack, entry.caseId, a.rule, a.level, a.triggeredBy, a.facts));
         if (out.missing !== null) {
           c.deferred = true;
-          missing ??= this.missingAlert(pack, cal, out.missing, entry.caseId, rule.id, entry.seq);
+          missing ??= missingAlert(this.st, pack, cal, out.missing, entry.caseId, rule.id, entry.seq);
         }
       }
     }
     if (commit) {
-      this.nextDue.delete(state.id);
-      if ([...state.clocks.values()].some((c) => c.stopSeq === null || c.deferred)) this.timed.add(state.id);
+      this.st.table.nextDue.delete(state.id);
+      if (hasLiveClock(state)) this.st.markTimed(state.id);
     }
     if (pack !== null) sortAlerts(pack, alerts);
     if (missing !== null) alerts.push(missing);
-    return { alerts, unknown, blocked, findings: [] };
-  }
-
-  /**
-   * Deadlines and escalations due at a tick (or a calendar adoption, which
-   * also evaluates stop steps whose calendar was missing, as of their stop).
-   */
-  private timeAlerts(pack: Pack, entry: LedgerEntry, calendarAdoption: boolean): ExpectedAlert[] {
-    const cal = this.calendarFor(pack);
-    const now = entry.time;
-    const cases: CaseState[] = [];
-    for (const id of this.timed) {
-      const s = this.cases.get(id);
-      // A calendar adoption changes the days: it looks at every timed case.
-      if (s !== undefined && (calendarAdoption || (this.nextDue.get(id) ?? -Infinity) <= now)) cases.push(s);
-    }
-    cases.sort((a, b) => a.firstSeq - b.firstSeq);
-    const all: ExpectedAlert[] = [];
-    let missing: ExpectedAlert | null = null;
-    for (const s of cases) {
-      const alerts: ExpectedAlert[] = [];
-      let due = Infinity;
-      let waitsForCalendar = false;
-      for (const rule of pack.deadlines) {
-        const c = s.clocks.get(rule.clock);
-        if (c === undefined) continue;
-        const out: TimeResult = { alerts: [], missing: null, nextDue: Infinity };
-        if (c.stopSeq === null) {
-          evaluateDeadline(rule, c, s, now, cal, [entry.seq], out);
-        } else if (calendarAdoption && c.deferred && c.stopTime !== null) {
-          evaluateDeadline(rule, c, s, c.stopTime, cal, [c.stopSeq, entry.seq], out);
-          if (out.missing === null) c.deferred = false;
-        } else {
-          continue;
-        }
-        for (const a of out.alerts) alerts.push(buildAlert(pack, s.id, a.rule, a.level, a.triggeredBy, a.facts));
-        if (out.missing !== null) {
-          waitsForCalendar = true;
-          missing ??= this.missingAlert(pack, cal, out.missing, s.id, rule.id, entry.seq);
-        }
-        due = Math.min(due, out.nextDue);
-      }
-      const esc: TimeResult = { alerts: [], missing: null, nextDue: Infinity };
-      evaluateEscalations(pack, s, now, cal, entry.seq, esc);
-      for (const a of esc.alerts) alerts.push(buildAlert(pack, s.id, a.rule, a.level, a.triggeredBy, a.facts));
-      if (esc.missing !== null) {
-        waitsForCalendar = true;
-        missing ??= this.missingAlert(pack, cal, esc.missing, s.id, pack.escalations[0]?.id ?? '', entry.seq);
-      }
-      due = Math.min(due, esc.nextDue);
-      all.push(...sortAlerts(pack, alerts));
-      // Alerts raised now are recorded next and reset this; until then nothing is due before `due`.
-      if (alerts.length > 0) due = -Infinity;
-      if (due === Infinity && !waitsForCalendar && ![...s.clocks.values()].some((c) => c.deferred)) {
-        this.timed.delete(s.id);
-        this.nextDue.delete(s.id);
-      } else {
-        this.nextDue.set(s.id, due);
-      }
-    }
-    if (missing !== null) all.push(missing);
-    return all;
-  }
-
-  private missingAlert(pack: Pack, cal: CalendarInForce | null, needs: number | 'none', caseId: string, rule: string, seq: number): ExpectedAlert | null {
-    const id = pack.calendar ?? '';
-    const key = `${id}\u0000${cal?.hash ?? ''}`;
-    if (this.missingRaised.has(key)) return null;
-    const facts = { calendar: id, case: caseId, inForce: cal?.hash ?? null, needsFrom: typeof needs === 'number' ? dateFromDay(needs) : null, rule };
-    const top = pack.levels[pack.levels.length - 1] as string;
-    return buildAlert(pack, SYSTEM_CASE, { id: CALENDAR_MISSING_RULE, version: 1, message: MISSING_MESSAGE }, top, [seq], facts);
+    // Most steps raise nothing: no outcome object for them.
+    return alerts.length === 0 && unknown.length === 0 && blocked.length === 0 ? EMPTY : { alerts, unknown, blocked, findings: [] };
   }
 
   private recordAlert(entry: LedgerEntry, a: SystemPayload<'casetrail.alert'>): void {
     if (a.rule === CALENDAR_MISSING_RULE) {
       const cal = ownField(a.facts, 'calendar')?.value;
       const inForce = ownField(a.facts, 'inForce')?.value;
-      this.missingRaised.add(`${typeof cal === 'string' ? cal : ''}\u0000${typeof inForce === 'string' ? inForce : ''}`);
+      this.st.missingRaised.add(missingKey(typeof cal === 'string' ? cal : '', typeof inForce === 'string' ? inForce : null));
       return;
     }
     const s = this.stateFor(entry);
@@ -367,13 +426,12 @@ export class Supervisor {
     book.seqs.set(entry.seq, key);
     if (!this.shadow && !book.raised.has(key)) {
       book.raised.set(key, { rule: a.rule, level: a.level, seq: entry.seq, since: entry.time, disposed: false });
-      this.timed.add(s.id);
-      this.nextDue.delete(s.id);
+      this.st.markTimed(s.id);
     }
   }
 
   private dispose(entry: LedgerEntry, d: SystemPayload<'casetrail.alert.disposed'>): StepOutcome {
-    const s = this.cases.get(entry.caseId);
+    const s = this.st.table.find(entry.caseId, entry.seq, entry.step !== 1);
     const key = s?.alerts?.seqs.get(d.alert);
     const invalid = (msg: string): StepOutcome => ({ ...EMPTY, findings: [finding('DISPOSITION_INVALID', entry.seq, entry.caseId, msg)] });
     if (s === undefined || key === undefined) return invalid(`disposes of seq ${d.alert}, which is not an alert of case ${entry.caseId}`);

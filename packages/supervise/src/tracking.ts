@@ -60,4 +60,9 @@ export class TrackingSet implements Tracking {
   has(pack: Pack): boolean {
     return this.packs.has(pack.hash);
   }
+
+  /** Number of packs tracked. */
+  get size(): number {
+    return this.packs.size;
+  }
 }

@@ -141,3 +141,37 @@ describe('canonical form', () => {
     expect(() => packFromCanonical(canonicalJson(noDefaults))).toThrow(/canonical form/);
   });
 });
+
+describe('reasons are 1–4096 characters whatever the facts (§2.4)', () => {
+  const pack = loadPack(
+    `${head}rules:
+  - id: r
+    version: 1
+    point: other
+    kind: cel
+    on: [fee.charged]
+    level: red
+    message: { zh: "{step.data.item}{step.data.item}", en: "{step.data.item}{step.data.item}" }
+    when: "step.data.item.size() >= 0"
+`,
+    'p.yaml',
+  );
+  const reasons = (item: string) => {
+    const sup = createSupervisor({ track: [pack] });
+    sup.step({ seq: 0, time: 1, caseId: SYSTEM_CASE, step: 1, type: TYPES.rulesAdopted, actor: 'op', data: JSON.parse(encodeRulesAdopted(pack)) });
+    return sup.step({ seq: 1, time: 2, caseId: 'K', step: 1, type: 'fee.charged', actor: 'x', data: { item, amountFen: 1 } }).alerts[0]!;
+  };
+  it('a long field read twice: cut to 4095 characters and …, never inside a surrogate pair; the alert is well-formed', () => {
+    const a = reasons('审'.repeat(4096));
+    expect(a.reason.zh.length).toBe(4096);
+    expect(a.reason.zh.endsWith('审…')).toBe(true);
+    expect(a.reason.en.length).toBe(4096);
+    const emoji = reasons('😀'.repeat(2048));
+    expect(emoji.reason.zh.length).toBe(4095);
+    expect(emoji.reason.zh.endsWith('😀…')).toBe(true);
+    expect(() => JSON.parse(a.payload)).not.toThrow();
+  });
+  it('an empty field: —', () => {
+    expect(reasons('').reason.en).toBe('—');
+  });
+});

@@ -4,21 +4,27 @@
  * committed in batches: ndjson-import.ts). Every text is checked before the
  * ledger is opened: valid UTF-8, ids without invisible characters
  * (docs/cli.md "Text"); nothing is stored when one is refused.
+ *
+ * Every append is screened by the rule pack in force (docs/supervision.md):
+ * its alerts are written right after the step; a blocking rule refuses it
+ * (RULE_BLOCKED, exit 4, the attempt recorded); `--dry-run` says what would
+ * be raised or refused and writes nothing.
  */
-import { MAX_PAYLOAD_DEPTH, jsonNestsDeeperThan, toHex, type Receipt, type StepInput } from '@casetrail/core';
+import { MAX_PAYLOAD_DEPTH, jsonNestsDeeperThan, toHex, type StepInput } from '@casetrail/core';
 import type { Command } from 'commander';
 import { defineCommand } from '../command.js';
+import type { SupervisedReceipt } from '@casetrail/supervise/ledger';
 import { EXIT, usage } from '../exit.js';
 import { readInput } from '../inputs.js';
 import { write, type Io } from '../io.js';
 import { readActorSeeds } from '../keys.js';
-import { withWriteLedger } from '../ledgers.js';
 import { FLAG_NAMES, inUserTerms } from '../messages.js';
 import { importNdjson } from '../ndjson-import.js';
 import { collect, countParser, defined, example, flag, jsonOption, keyFileOption, num, req, str, strs, tzOption } from '../options.js';
 import { printJson, printable, utcIso } from '../output.js';
+import { alertLines, blockedError, levelLabel, withSupervisedLedger } from '../supervision.js';
 import { checkArgUtf8, checkId, decodeUtf8 } from '../text.js';
-import { formatTime, parseTime, zoneOf } from '../times.js';
+import { formatTime, parseTime, zoneOf, type Zone } from '../times.js';
 
 export interface AppendOptions {
   ledger: string;
@@ -39,6 +45,8 @@ export interface AppendOptions {
   fromLine?: number;
   /** Entries per transaction in bulk mode (default 1000). */
   batchSize?: number;
+  /** Say what the step would raise or which rule would refuse it; write nothing. */
+  dryRun?: boolean;
   /** Actor key files: each signs every appended statement. */
   signWith?: string[];
   /** Checkpoint signing key. */
@@ -50,7 +58,7 @@ export interface AppendOptions {
 
 const MAX_DATA_FILE = 16 * 1024 * 1024;
 
-function receiptJson(r: Receipt) {
+function receiptJson(r: SupervisedReceipt) {
   return {
     seq: r.seq,
     case: r.caseId,
@@ -61,6 +69,7 @@ function receiptJson(r: Receipt) {
     treeSize: r.treeSize,
     checkpointed: r.checkpoint !== undefined,
     duplicate: r.duplicate === true,
+    alerts: r.alerts.map((a) => ({ seq: a.seq, rule: a.rule, level: a.level })),
   };
 }
 
@@ -87,6 +96,7 @@ export async function append(opts: AppendOptions, io: Io): Promise<number> {
     if (single || opts.idempotencyKey !== undefined) {
       throw usage('--ndjson takes every field from the file: drop --case, --type, --actor, --data, --data-file, --time and --idempotency-key (a line gives its own "key")');
     }
+    if (opts.dryRun) throw usage('--dry-run screens one step: give --case, --type and --actor instead of --ndjson');
     const batchSize = opts.batchSize ?? 1000;
     if (!Number.isSafeInteger(batchSize) || batchSize < 1 || batchSize > 100_000) throw usage('--batch-size must be from 1 to 100000');
     const seeds = readActorSeeds(io, opts.signWith ?? []);
@@ -120,11 +130,12 @@ export async function append(opts: AppendOptions, io: Io): Promise<number> {
   }
   const seeds = readActorSeeds(io, opts.signWith ?? []);
   if (seeds.length > 0) step.signWith = seeds;
-  let receipt: Receipt;
+  if (opts.dryRun) return dryRun(opts, step, zone, io);
+  let receipt: SupervisedReceipt;
   try {
-    receipt = await withWriteLedger(io, opts.ledger, opts.keyFile, 'appending (it signs a checkpoint)', (l) => l.append(step));
+    receipt = await withSupervisedLedger(io, opts.ledger, opts.keyFile, 'appending (it signs a checkpoint)', (sup) => sup.append(step));
   } catch (e) {
-    throw inUserTerms(e, zone, FLAG_NAMES);
+    throw blockedError(inUserTerms(e, zone, FLAG_NAMES), () => null);
   }
   if (opts.json) {
     await printJson(io, receiptJson(receipt));
@@ -134,17 +145,43 @@ export async function append(opts: AppendOptions, io: Io): Promise<number> {
     await write(
       io.stdout,
       `appended entry ${receipt.seq}: case ${printable(receipt.caseId)} step ${receipt.step} at ${formatTime(receipt.time, zone)}` +
-        (receipt.checkpoint !== undefined ? `; signed checkpoint of size ${receipt.treeSize}\n` : '\n'),
+        (receipt.checkpoint !== undefined ? `; signed checkpoint of size ${receipt.treeSize}\n` : '\n') +
+        alertLines(receipt.alerts),
     );
   }
   return EXIT.OK;
+}
+
+/** `--dry-run`: the append's transaction, refused at its end; exit 4 when a blocking rule would refuse the step. */
+async function dryRun(opts: AppendOptions, step: StepInput, zone: Zone, io: Io): Promise<number> {
+  let d;
+  try {
+    d = await withSupervisedLedger(io, opts.ledger, opts.keyFile, 'a dry run (it runs the append and rolls it back)', (sup) => sup.dryRun([step]));
+  } catch (e) {
+    throw inUserTerms(e, zone, FLAG_NAMES);
+  }
+  const blocked = d.blocked === undefined ? null : { rules: d.blocked.rules.map((r) => ({ rule: r.id, level: r.level, reason: r.reason })) };
+  // Appended before with its idempotency key: the append would give its first receipt, screen nothing, raise nothing.
+  const duplicate = d.duplicates.length > 0;
+  if (opts.json) {
+    await printJson(io, { dryRun: true, alerts: d.alerts.map((a) => ({ rule: a.rule, level: a.level, reason: a.reason })), blocked, duplicate });
+  } else if (duplicate) {
+    await write(io.stdout, 'dry run, nothing written: the step was appended before with this idempotency key; appending it again gives its first receipt and raises no alert\n');
+  } else if (blocked !== null) {
+    await write(io.stdout, `dry run, nothing written: the step would be refused by ${blocked.rules.map((r) => `${printable(r.rule)} (${levelLabel(r.level)}): ${printable(r.reason.zh)} / ${printable(r.reason.en)}`).join('; ')}\n`);
+  } else if (d.alerts.length === 0) {
+    await write(io.stdout, 'dry run, nothing written: the step would raise no alert\n');
+  } else {
+    await write(io.stdout, `dry run, nothing written: the step would raise ${d.alerts.length} alert(s):\n` + d.alerts.map((a) => `  ⚠ ${levelLabel(a.level)} ${printable(a.rule)}: ${printable(a.reason.zh)} / ${printable(a.reason.en)}\n`).join(''));
+  }
+  return blocked === null ? EXIT.OK : EXIT.BLOCKED;
 }
 
 export const appendCli = defineCommand<AppendOptions>({
   name: 'append',
   define: (cmd: Command) =>
     cmd
-      .description('append a step (or many, from NDJSON) and sign a checkpoint')
+      .description('append a step (or many, from NDJSON), screened by the rule pack in force, and sign a checkpoint')
       .argument('<ledger>', 'ledger file')
       .option('--case <id>', 'case id')
       .option('--type <type>', 'step type, e.g. opened, decision, closed')
@@ -157,6 +194,7 @@ export const appendCli = defineCommand<AppendOptions>({
       .option('--from-line <n>', 'bulk: start at this line of the file (resume an import that stopped)', countParser('--from-line', 1))
       .option('--batch-size <n>', 'bulk: entries per transaction', countParser('--batch-size', 1), 1000)
       .option('--sign-with <keyfile>', 'actor signer key file (0600); repeat for several', collect)
+      .option('--dry-run', 'say which alerts the step would raise, or which rule would refuse it; write nothing (exit 4 if refused)')
       .addOption(keyFileOption())
       .addOption(tzOption())
       .addOption(jsonOption())
@@ -167,6 +205,7 @@ export const appendCli = defineCommand<AppendOptions>({
           `casetrail append cases.ledger --case C-1 --type decision --actor officer-7 --data '{"ok":true}' --idempotency-key req-8812`,
           'casetrail append cases.ledger --ndjson steps.ndjson   # lines with a "key" can be imported again safely',
           'casetrail append cases.ledger --ndjson steps.ndjson --from-line 2001   # resume after a stop',
+          `casetrail append cases.ledger --case XK-7 --type fee.charged --actor cashier:zhao --data '{"item":"XK-002","amountFen":90000}' --dry-run`,
         ),
       ),
   options: ([ledger], o) => ({
@@ -182,6 +221,7 @@ export const appendCli = defineCommand<AppendOptions>({
       idempotencyKey: str(o, 'idempotencyKey'),
       fromLine: num(o, 'fromLine'),
       batchSize: num(o, 'batchSize'),
+      dryRun: flag(o, 'dryRun'),
       signWith: strs(o, 'signWith'),
       keyFile: str(o, 'keyFile'),
       tz: str(o, 'tz'),

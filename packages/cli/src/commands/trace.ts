@@ -5,6 +5,9 @@
  * commitments, no nonce twice). A step whose index column disagrees with its
  * bytes is listed marked. Exit 1 if anything does not check. That no later
  * step was hidden by an index edit is shown by `verify`, and the output says so.
+ * Alerts and their dispositions are steps of the case, shown with their
+ * level (提示/黄牌/红牌), rule, reason and outcome, read from their verified
+ * payload only.
  */
 import type { Command } from 'commander';
 import { defineCommand } from '../command.js';
@@ -14,6 +17,7 @@ import { withReadLedger } from '../ledgers.js';
 import { issueText } from '../messages.js';
 import { defined, example, flag, jsonOption, req, str, tzOption } from '../options.js';
 import { checkCell, dataSummary, entryJson, paint, printJson, printable, table } from '../output.js';
+import { supervisionSummary } from '../supervision.js';
 import { formatTime, zoneOf } from '../times.js';
 
 export interface TraceOptions {
@@ -59,7 +63,9 @@ export async function trace(opts: TraceOptions, io: Io): Promise<number> {
           const d = e.entry;
           const check = marked ? [checkCell(e)] : [];
           if (d === undefined) return ['?', String(e.seq), ...check, '', '', '', dataSummary(e, 56)];
-          return [String(d.step), String(e.seq), ...check, formatTime(d.time, zone), printable(d.type), printable(d.actor), dataSummary(e, 56)];
+          // Alerts and dispositions are steps of the case: shown with their level, rule, reason and outcome, from a payload that checks.
+          const summary = e.payloadState === 'present' ? supervisionSummary(d.type, e.data, d.caseId, e.seq) : undefined;
+          return [String(d.step), String(e.seq), ...check, formatTime(d.time, zone), printable(d.type), printable(d.actor), summary ?? dataSummary(e, 56)];
         }),
         p,
       );

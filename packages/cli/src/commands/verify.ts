@@ -7,6 +7,7 @@
  * problem found.
  */
 import { MAX_NOTE_BYTES, verifyLedger, type VerifyIssue, type VerifyOptions, type VerifyReport } from '@casetrail/core';
+import { supervisionValidators } from '@casetrail/supervise/ledger';
 import type { Command } from 'commander';
 import { defineCommand } from '../command.js';
 import { EXIT, usage } from '../exit.js';
@@ -54,6 +55,8 @@ export async function verify(opts: VerifyCommandOptions, io: Io): Promise<number
   const progress = new Progress(io, 'verifying');
   const options: VerifyOptions = {
     vkey,
+    // The command knows supervision's entries (casetrail supervises): their validators, not SYSTEM_TYPE_UNKNOWN.
+    systemTypes: supervisionValidators(),
     onProgress: (pr) => progress.update(pr.done, pr.total),
   };
   if (opts.checkpoint !== undefined) {

@@ -25,7 +25,7 @@ import {
 import type { LedgerStore, WriteTx } from '../store/store.js';
 import { checkpointBody, noteWithSignature, signBody } from './checkpoints.js';
 import { ExtensionView } from './extension-view.js';
-import { extensionFailure, Refusal, type ExtensionContext, type ExtensionRegistry, type Registered, type SystemStepInput } from './extensions.js';
+import { extensionFailure, Refusal, systemStepInput, type ExtensionContext, type ExtensionRegistry, type Registered, type SystemStepInput } from './extensions.js';
 import { prepareStep, type PreparedStep } from './prepare.js';
 import { committedStep, earlierStepOfNonce, type CommittedStep } from './rows.js';
 import type { CheckpointPolicy, Receipt } from './types.js';
@@ -186,6 +186,7 @@ export class Appender {
           opts.onWritten?.(tx, step, seq, i);
           runs?.afterStep(step!, i);
         }
+        runs?.end();
         const size = w.size;
         for (const r of receipts) r.treeSize = size;
         return { receipts, committed: w.committed, size, merkle: w.merkle, ...this.checkpointIn(tx, w) };
@@ -249,6 +250,14 @@ class HookRuns {
     }
   }
 
+  /** After the transaction's last step: `onEnd` of each extension whose `onStep` ran in it (its last chance to refuse). */
+  end(): void {
+    for (const [r, run] of this.perTx) {
+      if (r.ext.onEnd === undefined) continue;
+      this.guarded(r, this.w.size - 1, () => r.ext.onEnd!({ view: run.view, refuse: refuser(r) }));
+    }
+  }
+
   private call(r: Registered, run: { added: number; view: ExtensionView }, step: CommittedStep, index: number): void {
     let addedHere = 0;
     const ctx: ExtensionContext = {
@@ -263,32 +272,46 @@ class HookRuns {
           });
         }
         this.cfg.extensions.checkSystemEntry(e, `extension ${r.ext.name}: add`);
-        const prepared = prepareStep({ caseId: e.caseId, type: e.type, actor: e.actor, data: e.data }, `extension ${r.ext.name}: add`, { maxPayload: this.cfg.maxPayload, origin: this.cfg.origin }, 'system');
+        if (e.time !== undefined && e.time !== step.time) {
+          fail('INVALID_ARGUMENT', `extension ${r.ext.name}: add: time: an entry added to a step takes the step's time (${step.time})`, { field: 'time' });
+        }
+        const { time: _time, ...input } = systemStepInput(e);
+        const prepared = prepareStep(input, `extension ${r.ext.name}: add`, { maxPayload: this.cfg.maxPayload, origin: this.cfg.origin }, 'system');
         const written = this.w.write(prepared, step.time);
         addedHere++;
         run.added++;
         r.stats.added++;
         return written.step!;
       },
-      refuse: (reason) => {
-        throw new Refusal(r.ext.name, String(reason?.code ?? 'REFUSED'), String(reason?.message ?? ''), Array.isArray(reason?.record) ? reason.record : []);
-      },
+      refuse: refuser(r),
     };
+    this.guarded(r, step.seq, () => r.ext.onStep!(step, ctx));
+  }
+
+  /** One call into an extension: counted and timed; a refusal passes, anything else thrown is EXTENSION_FAILED (at `seq`). */
+  private guarded(r: Registered, seq: number, fn: () => void): void {
     const t0 = performance.now();
     try {
       r.stats.calls++;
-      r.ext.onStep!(step, ctx);
+      fn();
     } catch (e) {
       if (e instanceof Refusal) {
         r.stats.refusals++;
         throw e;
       }
       r.stats.failures++;
-      throw extensionFailure(r, step.seq, e);
+      throw extensionFailure(r, seq, e);
     } finally {
       const ms = performance.now() - t0;
       r.stats.totalMs += ms;
       if (ms > r.stats.maxMs) r.stats.maxMs = ms;
     }
   }
+}
+
+/** `ctx.refuse` of an extension: the transaction is refused, nothing of it written. */
+function refuser(r: Registered): ExtensionContext['refuse'] {
+  return (reason) => {
+    throw new Refusal(r.ext.name, String(reason?.code ?? 'REFUSED'), String(reason?.message ?? ''), Array.isArray(reason?.record) ? reason.record : []);
+  };
 }

@@ -11,7 +11,7 @@
  * (the function is synchronous and gets nothing else), and the time spent
  * measured and exposed by `ledger.extensionStats()`.
  */
-import { REDACTION_TYPE, RESERVED_PREFIX, checkIntIn, fail, isReserved, LedgerError, systemEntryProblem, type SystemTypeValidator } from '@casetrail/verify';
+import { REDACTION_TYPE, RESERVED_PREFIX, checkIntIn, checkTime, decodePayload, fail, isReserved, LedgerError, systemEntryProblem, type SystemTypeValidator } from '@casetrail/verify';
 
 export type { SystemTypeValidator };
 import type { CommittedStep } from './rows.js';
@@ -23,11 +23,38 @@ export interface SystemStepInput {
   actor: string;
   /** Any JSON value (default null), checked by the type's validator. */
   data?: unknown;
+  /**
+   * Or the exact payload bytes (UTF-8 JSON), as `append` takes them: for a
+   * layer whose payloads have a canonical byte form that JSON.stringify of
+   * a parsed value does not always give back (integer-like keys).
+   */
+  payload?: Uint8Array;
+  /**
+   * Entry time, ms since 1970 (`appendSystem` and refusal records; default
+   * the clock, as for append). Never before the latest entry (TIME_ORDER).
+   * Entries added to a step take the step's time: `ctx.add` refuses another.
+   */
+  time?: number;
+}
+
+/** The StepInput of a system entry (data or payload, and time, as given). */
+export function systemStepInput(e: SystemStepInput): { caseId: string; type: string; actor: string; data?: unknown; payload?: Uint8Array; time?: number } {
+  return {
+    caseId: e.caseId,
+    type: e.type,
+    actor: e.actor,
+    ...(e.payload === undefined ? { data: e.data } : { payload: e.payload }),
+    ...(e.time === undefined ? {} : { time: e.time }),
+  };
 }
 
 
 export interface ExtensionLimits {
-  /** Entries one step may get added (default 16, at most 256). */
+  /**
+   * Entries one step may get added (default 16, at most 100,000, and never
+   * more than maxAddedPerTransaction): a clock tick of a supervision layer
+   * raises the deadline alerts of every case due at once.
+   */
   maxAddedPerStep?: number;
   /** Entries one transaction may get added (default 1,000, at most 100,000). */
   maxAddedPerTransaction?: number;
@@ -78,6 +105,13 @@ export interface ExtensionContext {
   refuse(reason: { code: string; message: string; record?: SystemStepInput[] }): never;
 }
 
+/** What `onEnd` gets: the transaction's view, and the refusal. */
+export interface ExtensionEndContext {
+  readonly view: ExtensionView;
+  /** As `ExtensionContext.refuse`: nothing of the transaction is written. */
+  refuse(reason: { code: string; message: string; record?: SystemStepInput[] }): never;
+}
+
 /** A layer on the ledger, registered with `ledger.use(extension)`. */
 export interface LedgerExtension {
   /** A name for errors and statistics, e.g. `supervise`. */
@@ -86,18 +120,33 @@ export interface LedgerExtension {
   readonly systemTypes?: Readonly<Record<string, SystemTypeValidator>>;
   /** Called inside the append transaction for each step in order; synchronous, no I/O but `ctx.view`. */
   onStep?(step: CommittedStep, ctx: ExtensionContext): void;
+  /**
+   * Called once at the end of each append transaction in which `onStep`
+   * was called, after its last step and what was added to it, still inside
+   * the transaction: the last point where the extension may refuse it (a
+   * dry run refuses every transaction there). A step the transaction skips
+   * as appended before (its nonce, format.md §4.6) is not one of its steps:
+   * the transaction's last step is not always the batch's last.
+   */
+  onEnd?(ctx: ExtensionEndContext): void;
   readonly limits?: ExtensionLimits;
+  /**
+   * System types (declared in `systemTypes`) whose entries `redact` refuses
+   * with NOT_REDACTABLE while this extension is in use: records a layer's
+   * audit depends on (a rule pack adopted, an alert).
+   */
+  readonly unredactable?: readonly string[];
 }
 
 export interface ExtensionStats {
   name: string;
-  /** onStep calls. */
+  /** onStep and onEnd calls. */
   calls: number;
   /** Entries added (in committed and in rolled-back transactions). */
   added: number;
   refusals: number;
   failures: number;
-  /** Time spent in onStep, in milliseconds. */
+  /** Time spent in onStep and onEnd, in milliseconds. */
   totalMs: number;
   maxMs: number;
 }
@@ -134,6 +183,7 @@ function limit(value: number | undefined, name: string, fallback: number, max: n
 export class ExtensionRegistry {
   readonly #list: Registered[] = [];
   readonly #types = new Map<string, { validator: SystemTypeValidator; by: string }>();
+  readonly #unredactable = new Map<string, string>();
 
   get active(): readonly Registered[] {
     return this.#list;
@@ -159,22 +209,33 @@ export class ExtensionRegistry {
       const seen = this.#types.get(type);
       if (seen !== undefined) fail('INVALID_ARGUMENT', `system type ${type} is already declared by extension ${seen.by}`, { field: 'systemTypes' });
     }
+    const kept = ext.unredactable ?? [];
+    if (!Array.isArray(kept) || kept.some((t) => typeof t !== 'string' || !Object.hasOwn(ext.systemTypes ?? {}, t))) {
+      fail('INVALID_ARGUMENT', 'extension.unredactable lists system types the extension declares in systemTypes', { field: 'unredactable' });
+    }
     const l = ext.limits ?? {};
     const r: Registered = {
       ext,
-      maxAddedPerStep: limit(l.maxAddedPerStep, 'maxAddedPerStep', 16, 256),
+      maxAddedPerStep: limit(l.maxAddedPerStep, 'maxAddedPerStep', 16, 100_000),
       maxAddedPerTransaction: limit(l.maxAddedPerTransaction, 'maxAddedPerTransaction', 1_000, 100_000),
       maxReadsPerTransaction: limit(l.maxReadsPerTransaction, 'maxReadsPerTransaction', 10_000, 1_000_000),
       stats: { name: ext.name, calls: 0, added: 0, refusals: 0, failures: 0, totalMs: 0, maxMs: 0 },
     };
     for (const [type, validator] of types) this.#types.set(type, { validator, by: ext.name });
+    for (const type of kept) this.#unredactable.set(type, ext.name);
     this.#list.push(r);
     return () => {
       const i = this.#list.indexOf(r);
       if (i < 0) return;
       this.#list.splice(i, 1);
       for (const [type] of types) this.#types.delete(type);
+      for (const type of kept) this.#unredactable.delete(type);
     };
+  }
+
+  /** The extension that keeps entries of `type` unredactable, if one in use does. */
+  keptBy(type: string): string | undefined {
+    return this.#unredactable.get(type);
   }
 
   /** The validators of every declared system type (for verification). */
@@ -189,7 +250,11 @@ export class ExtensionRegistry {
   checkSystemEntry(e: SystemStepInput, where: string): void {
     const t = this.#types.get(e.type);
     if (t === undefined) fail('INVALID_ARGUMENT', `${where}.type: system type ${JSON.stringify(e.type)} is not declared by any extension in use (ledger.use)`, { field: 'type' });
-    const problem = systemEntryProblem(t.validator, e.data === undefined ? null : e.data, e);
+    if (e.payload !== undefined && e.data !== undefined) fail('INVALID_ARGUMENT', `${where}: give data or payload, not both`, { field: 'payload' });
+    if (e.payload !== undefined && !(e.payload instanceof Uint8Array)) fail('INVALID_ARGUMENT', `${where}.payload must be a Uint8Array`, { field: 'payload' });
+    if (e.time !== undefined) checkTime(e.time, `${where}.time`);
+    const data = e.payload !== undefined ? decodePayload(e.payload) : e.data === undefined ? null : e.data;
+    const problem = systemEntryProblem(t.validator, data, e);
     if (problem !== undefined) fail('INVALID_ARGUMENT', `${where}: not a well-formed ${e.type} entry: ${problem}`, { field: 'data' });
   }
 

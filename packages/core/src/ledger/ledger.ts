@@ -12,6 +12,7 @@ import {
   checkIntIn,
   checkNat,
   checkString,
+  checkTime,
   decodeEntry,
   fail,
   codePointName,
@@ -31,7 +32,7 @@ import { attachCosignature, checkpointBody, noteWithSignature, signBody, signedC
 import { CommitListeners, type CommitListener } from './commits.js';
 import { exportBundle, tlogProof, witnessBody, type BundleExport, type BundleExportOptions, type BundleWriter, type TlogProofFile, type WitnessBodyFile, type WitnessBodyOptions } from './evidence.js';
 import { Transactions } from './transactions.js';
-import { ExtensionRegistry, type ExtensionStats, type LedgerExtension, type SystemStepInput } from './extensions.js';
+import { ExtensionRegistry, systemStepInput, type ExtensionStats, type LedgerExtension, type SystemStepInput } from './extensions.js';
 import { MAX_BATCH, checkPolicy, prepareStep, type StepContext } from './prepare.js';
 import { proveConsistency, proveInclusion, queryPage, readEntry, streamEntries, traceCase } from './reads.js';
 import type {
@@ -203,34 +204,33 @@ export class Ledger {
     this.needSigner('system entries are appended like steps: open the ledger with its signer');
     const prepared = entries.map((e, i) => {
       this.extensions.checkSystemEntry(e, `entries[${i}]`);
-      return prepareStep({ caseId: e.caseId, type: e.type, actor: e.actor, data: e.data }, `entries[${i}]`, this.stepContext, 'system');
+      return prepareStep(systemStepInput(e), `entries[${i}]`, this.stepContext, 'system');
     });
     return this.exclusive(() => this.transactions.commit(prepared));
   }
 
   /**
-   * Erases the payload of entry `seq`, recorded as a `casetrail.redaction`
-   * entry in the same case (format.md §4.5).
-   * @throws NOT_FOUND, ALREADY_REDACTED, NOT_REDACTABLE
+   * Erases the payload of entry `seq`, recorded as a `casetrail.redaction` entry in the same
+   * case (format.md §4.5) at `time` (default the clock; never before the latest entry: TIME_ORDER).
+   * @throws NOT_FOUND, ALREADY_REDACTED, NOT_REDACTABLE (a redaction record, or a system type an extension in use keeps unredactable)
    */
-  async redact(seq: number, options: { reason: string; actor: string }): Promise<Receipt> {
+  async redact(seq: number, options: { reason: string; actor: string; time?: number }): Promise<Receipt> {
     this.checkOpen();
     checkNat(seq, 'seq');
     if (typeof options?.reason !== 'string' || options.reason.length === 0) fail('INVALID_ARGUMENT', 'a redaction needs a reason', { field: 'reason' });
     validateNewText('actor', options.actor);
+    if (options.time !== undefined) checkTime(options.time, 'time');
     this.needSigner('redaction appends an entry: open the ledger with its signer');
     return this.exclusive(async () => {
       const { row, erased } = await this.store.read((v) => ({ row: v.entry(seq), erased: v.redactionOf(seq) !== undefined }));
       if (row === undefined) fail('NOT_FOUND', `no entry ${seq}`, { seq });
       const target = decodeEntry(row.bytes);
       if (target.type === REDACTION_TYPE) fail('NOT_REDACTABLE', `entry ${seq} is a redaction record and cannot be redacted`, { seq });
+      const keptBy = this.extensions.keptBy(target.type);
+      if (keptBy !== undefined) fail('NOT_REDACTABLE', `entry ${seq} is a ${target.type} entry, which extension ${keptBy} keeps unredactable`, { seq, extension: keptBy });
       if (row.data === null || erased) fail('ALREADY_REDACTED', `the payload of entry ${seq} is already erased`, { seq });
-      const step = prepareStep(
-        { caseId: target.caseId, type: REDACTION_TYPE, actor: options.actor, payload: redactionPayload(seq, row.leaf, options.reason) },
-        'redaction',
-        this.stepContext,
-        'redaction',
-      );
+      const record = { caseId: target.caseId, type: REDACTION_TYPE, actor: options.actor, payload: redactionPayload(seq, row.leaf, options.reason) };
+      const step = prepareStep({ ...record, ...(options.time === undefined ? {} : { time: options.time }) }, 'redaction', this.stepContext, 'redaction');
       const [receipt] = await this.transactions.commit([step], (tx, by) => tx.redactPayload(seq, by));
       return receipt!;
     });

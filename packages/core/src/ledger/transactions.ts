@@ -9,7 +9,7 @@ import type { LedgerStore, WriteTx } from '../store/store.js';
 import type { Appender, CommitResult } from './append.js';
 import { noteWithSignature } from './checkpoints.js';
 import type { CommitListeners } from './commits.js';
-import { Refusal, type ExtensionRegistry } from './extensions.js';
+import { Refusal, systemStepInput, type ExtensionRegistry } from './extensions.js';
 import { prepareStep, type PreparedStep, type StepContext } from './prepare.js';
 import type { Receipt } from './types.js';
 
@@ -81,7 +81,7 @@ export class Transactions {
       try {
         const prepared = r.record.map((e, i) => {
           this.extensions.checkSystemEntry(e, `record[${i}]`);
-          return prepareStep({ caseId: e.caseId, type: e.type, actor: e.actor, data: e.data }, `record[${i}]`, this.stepContext, 'system');
+          return prepareStep(systemStepInput(e), `record[${i}]`, this.stepContext, 'system');
         });
         const result = await this.appender.commit(prepared, { hooks: false, steps: this.listeners.any });
         this.emit(result);

@@ -3,14 +3,15 @@
  * lines built from the CLI's own vocabulary (commands, options, real and
  * missing files, hostile values), run in-process against a small ledger and
  * its artifacts. Every run ends with a documented exit code (0 ok,
- * 1 verification failed, 2 usage, 3 operational), an error is printed with
+ * 1 verification failed, 2 usage, 3 operational, 4 refused by a blocking
+ * rule of the supervision pack in force), an error is printed with
  * its stable code, never as an unexpected internal error or a stack trace,
  * and with --json stdout holds one JSON document.
  *
  * Counts: CASETRAIL_SOAK_FUZZ_SCALE × 1,000 command lines.
  */
 import { dirname, join, resolve } from 'node:path';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -27,21 +28,34 @@ const DOCUMENTED_CODES = new Set(['errors.md', 'cli.md'].flatMap((f) => [...read
 
 let a: Artifacts;
 let keyFile: string;
+let pack: string;
+let blocking: string;
 beforeAll(async () => {
   a = await makeArtifacts();
   keyFile = join(a.dir, 'cases.key');
   writeFileSync(keyFile, `${KEYS.skey}\n`, { mode: 0o600 });
+  // Rule packs for the supervision commands: the example, and one whose blocking rule refuses every `opened` step.
+  pack = join(a.dir, 'approval.yaml');
+  copyFileSync(fileURLToPath(new URL('../../../../examples/rules/approval-supervision.yaml', import.meta.url)), pack);
+  blocking = join(a.dir, 'blocking.yaml');
+  writeFileSync(
+    blocking,
+    'casetrail: supervise/1\npack: blocking\nversion: 1\nsteps:\n  opened: {}\nrules:\n  - { id: no-open, version: 1, point: other, kind: order, on: [opened], forbids: [opened], level: red, block: true, message: { zh: 重复立案, en: opened twice } }\n',
+  );
 });
 
-const COMMANDS = [
+/** The commands of the CLI (a group's subcommand as its second word). */
+const REAL = [
   'init', 'keygen', 'append', 'log', 'show', 'trace', 'verify', 'checkpoint', 'prove', 'verify-proof',
-  'consistency', 'verify-consistency', 'export', 'verify-bundle', 'redact', 'help', 'bogus', '--help', '--version', '',
+  'consistency', 'verify-consistency', 'export', 'verify-bundle', 'redact', 'rules', 'calendar', 'alerts', 'tick', 'audit',
 ];
+const COMMANDS = [...REAL, 'help', 'bogus', '--help', '--version', ''];
 const OPTIONS = [
   '--json', '--vkey', '--case', '--type', '--actor', '--data', '--data-file', '--time', '--since', '--until', '--limit',
   '--after', '--size', '--to', '--from', '--out', '--key-file', '--checkpoint', '--full', '--max-issues', '--reason',
   '--ndjson', '--batch-size', '--no-payloads', '--payloads', '--sign', '--origin', '--name', '--allow-unsigned-tail',
   '--vkey-out', '--sign-with', '-h', '--', '--json=1', '--limit=0', '-x',
+  '--dry-run', '--level', '--open', '--outcome', '--now', '--max-cases', 'check', 'adopt', 'dispose',
 ];
 
 function values(): fc.Arbitrary<string> {
@@ -60,10 +74,10 @@ function values(): fc.Arbitrary<string> {
 }
 
 /** Positionals and options of each command (docs/cli.md), to build command lines that get past parsing. */
-const GRAMMAR: Record<string, { args: Array<'ledger' | 'file' | 'seq' | 'case' | 'new'>; options: string[] }> = {
+const GRAMMAR: Record<string, { args: Array<'ledger' | 'file' | 'seq' | 'case' | 'new' | 'pack' | 'calendar'>; options: string[] }> = {
   init: { args: ['new'], options: ['--origin', '--key-file', '--vkey-out', '--json'] },
   keygen: { args: [], options: ['--name', '--out', '--vkey-out', '--json'] },
-  append: { args: ['ledger'], options: ['--case', '--type', '--actor', '--data', '--data-file', '--time', '--ndjson', '--batch-size', '--sign-with', '--key-file', '--json'] },
+  append: { args: ['ledger'], options: ['--case', '--type', '--actor', '--data', '--data-file', '--time', '--ndjson', '--batch-size', '--sign-with', '--key-file', '--dry-run', '--json'] },
   log: { args: ['ledger'], options: ['--case', '--actor', '--type', '--since', '--until', '--limit', '--after', '--json', '--ndjson'] },
   show: { args: ['ledger', 'seq'], options: ['--json'] },
   trace: { args: ['ledger', 'case'], options: ['--json'] },
@@ -75,9 +89,18 @@ const GRAMMAR: Record<string, { args: Array<'ledger' | 'file' | 'seq' | 'case' |
   'verify-consistency': { args: ['file'], options: ['--vkey', '--from', '--json'] },
   export: { args: ['ledger'], options: ['--case', '--since', '--until', '--out', '--no-payloads', '--json'] },
   'verify-bundle': { args: ['file'], options: ['--vkey', '--max-issues', '--json'] },
-  redact: { args: ['ledger', 'seq'], options: ['--reason', '--actor', '--key-file', '--json'] },
+  redact: { args: ['ledger', 'seq'], options: ['--reason', '--actor', '--time', '--key-file', '--json'] },
+  'rules check': { args: ['pack'], options: ['--json'] },
+  'rules adopt': { args: ['ledger', 'pack'], options: ['--actor', '--time', '--key-file', '--json'] },
+  'rules show': { args: ['ledger'], options: ['--json'] },
+  'rules try': { args: ['ledger', 'pack'], options: ['--limit', '--json'] },
+  'calendar adopt': { args: ['ledger', 'calendar'], options: ['--actor', '--time', '--key-file', '--json'] },
+  alerts: { args: ['ledger'], options: ['--level', '--case', '--open', '--json'] },
+  'alerts dispose': { args: ['ledger', 'seq'], options: ['--actor', '--outcome', '--reason', '--time', '--key-file', '--json'] },
+  tick: { args: ['ledger'], options: ['--now', '--actor', '--key-file', '--json'] },
+  audit: { args: ['ledger'], options: ['--vkey', '--max-cases', '--json'] },
 };
-const FLAGS = new Set(['--json', '--full', '--allow-unsigned-tail', '--sign', '--no-payloads', '--ndjson']);
+const FLAGS = new Set(['--json', '--full', '--allow-unsigned-tail', '--sign', '--no-payloads', '--ndjson', '--dry-run', '--open']);
 
 let outCounter = 0;
 /** Plausible values for one option or positional, with hostile ones mixed in. */
@@ -88,6 +111,12 @@ function valueFor(what: string): fc.Arbitrary<string> {
     seq: () => ['0', '1', '6', '18', '19', '99'],
     case: () => ['CASE-1', 'CASE-9', 'LATER-2'],
     new: () => [`new-${outCounter++}.ledger`, a.ledger, 'no/such/dir/x.ledger'],
+    pack: () => [pack, blocking, a.files.vkey, 'missing.yaml'],
+    calendar: () => [a.files.old, 'missing.json', '-'],
+    '--level': () => ['notice', 'yellow', 'red', 'purple'],
+    '--outcome': () => ['explained', 'escalated', 'violation', 'forgotten'],
+    '--now': () => ['2030-01-01', '1800000009000', '0', 'later'],
+    '--max-cases': () => ['1', '0', '20000'],
     '--vkey': () => [a.files.vkey, KEYS.vkey, 'other+00000000+AQ==', 'missing.vkey'],
     '--checkpoint': () => [a.files.old, a.files.proof, 'missing.checkpoint'],
     '--from': () => [a.files.old, '0', '11', '5', 'missing.checkpoint'],
@@ -118,6 +147,8 @@ const REQUIRED: Record<string, string[]> = {
   export: ['--out'],
   'verify-bundle': ['--vkey'],
   redact: ['--reason'],
+  'alerts dispose': ['--actor', '--outcome', '--reason'],
+  audit: ['--vkey'],
 };
 
 const optionArb = (o: string) => (FLAGS.has(o) ? fc.constant([o]) : valueFor(o).map((v) => [o, v]));
@@ -134,7 +165,7 @@ const structuredArgv = () =>
         fc.subarray(optional, { maxLength: Math.min(3, optional.length) }).chain((opts) => fc.tuple(...opts.map(optionArb))),
         fc.oneof({ weight: 6, arbitrary: fc.constant([] as string[]) }, fc.array(fc.oneof(values(), fc.constantFrom(...OPTIONS)), { minLength: 1, maxLength: 2 })),
       )
-      .map(([args, req, opts, noise]) => [cmd, ...args, ...req.flat(), ...opts.flat(), ...noise]);
+      .map(([args, req, opts, noise]) => [...cmd.split(' '), ...args, ...req.flat(), ...opts.flat(), ...noise]);
   });
 
 const soupArgv = () =>
@@ -159,7 +190,7 @@ describe('CLI arguments', () => {
           n++;
           const r = await cli(a.dir, ...argv);
           exits.set(r.code, (exits.get(r.code) ?? 0) + 1);
-          expect([0, 1, 2, 3], `${JSON.stringify(argv)} → ${r.code}: ${r.err}`).toContain(r.code);
+          expect([0, 1, 2, 3, 4], `${JSON.stringify(argv)} → ${r.code}: ${r.err}`).toContain(r.code);
           expect(r.err, JSON.stringify(argv)).not.toMatch(/\[INTERNAL\]|unexpected error|\n\s+at .+:\d+:\d+/);
           // An error line names a code the documentation lists, and only a failed run prints one.
           const m = /error \[([A-Z_0-9]+)\]/.exec(r.err);
@@ -170,7 +201,7 @@ describe('CLI arguments', () => {
           // An operational failure is always explained with its code.
           if (r.code === 3) expect(m, `${JSON.stringify(argv)}: ${r.err}`).not.toBeNull();
           if (m !== null) coded++;
-          const helpish = argv.some((x) => ['--help', '-h', 'help', '--version', '-V'].includes(x)) || argv[0] === undefined || !COMMANDS.slice(0, 15).includes(argv[0]);
+          const helpish = argv.some((x) => ['--help', '-h', 'help', '--version', '-V'].includes(x)) || argv[0] === undefined || !REAL.includes(argv[0]) || (['rules', 'calendar'].includes(argv[0]) && !['check', 'adopt', 'show', 'try'].includes(argv[1] ?? ''));
           if (argv.includes('--json') && !helpish && r.out.trim() !== '' && !argv.includes('--ndjson') && !/--out(=| )-/.test(argv.join(' ')) && argv[argv.indexOf('--out') + 1] !== '-') {
             expect(() => JSON.parse(r.out), `${JSON.stringify(argv)}: stdout is not one JSON document: ${r.out.slice(0, 200)}`).not.toThrow();
           }

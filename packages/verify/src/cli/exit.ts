@@ -16,9 +16,33 @@ export const EXIT = {
   USAGE: 2,
   /** Something outside the command failed: missing file, locked database, bad key, disk full. */
   OPERATIONAL: 3,
+  /**
+   * A `block: true` rule of the pack in force refused the step (事前); the
+   * attempt is recorded. Only `casetrail`'s screened writes give it: the
+   * offline verifier writes nothing and never exits 4.
+   */
+  BLOCKED: 4,
 } as const;
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
+
+const EXIT_MEANING: Readonly<Record<ExitCode, string>> = {
+  0: 'ok',
+  1: 'verification failed or tampering found',
+  2: 'usage error',
+  3: 'operational error',
+  4: 'refused by a blocking rule',
+};
+
+function exitCodesLine(codes: readonly ExitCode[]): string {
+  return `Exit codes: ${codes.map((c) => `${c} ${EXIT_MEANING[c]}`).join(', ')}.`;
+}
+
+/** The exit codes as every `casetrail` --help lists them. */
+export const EXIT_CODES_TEXT = exitCodesLine([EXIT.OK, EXIT.FAILED, EXIT.USAGE, EXIT.OPERATIONAL, EXIT.BLOCKED]);
+
+/** The exit codes as every `casetrail-verify` --help lists them: it writes nothing, so no rule can refuse it (no 4). */
+export const VERIFIER_EXIT_CODES_TEXT = exitCodesLine([EXIT.OK, EXIT.FAILED, EXIT.USAGE, EXIT.OPERATIONAL]);
 
 /** An error of the command line itself, with its exit code and a stable code for --json. */
 export class CliError extends Error {
@@ -113,6 +137,43 @@ export function exitCodeOf(code: string): ExitCode {
   return Object.hasOwn(LEDGER_EXIT, code) ? LEDGER_EXIT[code]! : EXIT.OPERATIONAL;
 }
 
+/**
+ * Exit code of each supervision error code (docs/errors.md "Supervision").
+ * A pack, calendar or disposition that is wrong is the user's input (2);
+ * stored bytes that do not hold are tampering (1); a blocking rule is 4.
+ * Codes not listed are operational (3).
+ */
+const SUPERVISION_EXIT: Readonly<Record<string, ExitCode>> = {
+  PACK_SYNTAX: EXIT.USAGE,
+  PACK_SCHEMA: EXIT.USAGE,
+  PACK_RESERVED: EXIT.USAGE,
+  PACK_UNKNOWN_FIELD: EXIT.USAGE,
+  PACK_CEL_SYNTAX: EXIT.USAGE,
+  PACK_CEL_TYPE: EXIT.USAGE,
+  PACK_CEL_FORBIDDEN: EXIT.USAGE,
+  PACK_LIMIT: EXIT.USAGE,
+  CALENDAR_INVALID: EXIT.USAGE,
+  DISPOSITION_INVALID: EXIT.USAGE,
+  MALFORMED_SYSTEM_ENTRY: EXIT.FAILED,
+  ADOPTION_UNVERIFIED: EXIT.FAILED,
+  STORED_ENTRY_INVALID: EXIT.FAILED,
+  RULE_BLOCKED: EXIT.BLOCKED,
+};
+
+/** The exit code of a supervision error code (docs/errors.md "Supervision", "CLI exit"). */
+export function supervisionExitOf(code: string): ExitCode {
+  return Object.hasOwn(SUPERVISION_EXIT, code) ? SUPERVISION_EXIT[code]! : EXIT.OPERATIONAL;
+}
+
+/**
+ * A SupervisionError of @casetrail/supervise, known by its class name and
+ * string code: this floor depends on no layer (decision 0002), and only the
+ * `casetrail` command, which does, can meet one.
+ */
+function isSupervisionError(e: unknown): e is Error & { code: string } {
+  return e instanceof Error && e.name === 'SupervisionError' && typeof (e as { code?: unknown }).code === 'string';
+}
+
 const SIGN_FIRST = 'sign one first with `casetrail checkpoint <ledger> --sign`';
 
 /** What to do about NOT_FOUND: it names a checkpoint size, an entry after the checkpoint, or an entry that is not there. */
@@ -148,6 +209,7 @@ const HINTS: Partial<Record<ErrorCode, string | ((details: Readonly<Record<strin
 export function classify(e: unknown): { exitCode: ExitCode; code: string; message: string } {
   if (e instanceof StoppedError) return classify(e.cause);
   if (e instanceof CliError) return { exitCode: e.exitCode, code: e.code, message: e.message };
+  if (isSupervisionError(e)) return { exitCode: supervisionExitOf(e.code), code: e.code, message: e.message };
   if (e instanceof LedgerError) {
     const h = HINTS[e.code];
     const hint = typeof h === 'function' ? h(e.details) : h;

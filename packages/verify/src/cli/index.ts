@@ -9,7 +9,7 @@
  * it and `node:` modules; nothing below imports it.
  */
 export { captureIo, processIo, write, type Io, type CapturedIo, type OutStream } from './io.js';
-export { EXIT, CliError, StoppedError, usage, operational, failed, exitCodeOf, classify, reportError, type ExitCode } from './exit.js';
+export { EXIT, EXIT_CODES_TEXT, VERIFIER_EXIT_CODES_TEXT, CliError, StoppedError, usage, operational, failed, exitCodeOf, supervisionExitOf, classify, reportError, type ExitCode } from './exit.js';
 export { resolvePath, readBytesFile, readTextFile, readInput, inputStream, type InputKind } from './inputs.js';
 export { zoneOf, formatTime, parseTime, type Zone } from './times.js';
 export { paint, printJson, width, truncate, INVISIBLE, printable, table, fields, utcIso, entryObject, Progress, type Paint, type Column, type EntryJson, type EntryFacts, type EntryPayloadState } from './output.js';

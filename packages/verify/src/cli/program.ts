@@ -18,7 +18,7 @@ import { verifyBundleFile } from './commands/bundle.js';
 import { verifyCheckpointFile } from './commands/checkpoint.js';
 import { verifyWitnessBodyFile } from './commands/consistency.js';
 import { verifyProofFile } from './commands/proof.js';
-import { EXIT, reportError, usage } from './exit.js';
+import { EXIT, VERIFIER_EXIT_CODES_TEXT, reportError, usage } from './exit.js';
 import { write, type Io } from './io.js';
 
 /** The version of @casetrail/verify (a test keeps it equal to package.json's). */
@@ -113,8 +113,6 @@ function docsLine(): string {
     : `Documentation: ${f} (errors: errors.md beside it)`;
 }
 
-const EXIT_LINE = 'Exit codes: 0 ok, 1 verification failed or tampering found, 2 usage error, 3 operational error.';
-
 function optionLines(options: Record<string, OptionSpec>): string {
   const rows = [...Object.entries(options).map(([k, o]) => [`--${k}${o.value === undefined ? '' : ` ${o.value}`}`, o.help] as const), ['-h, --help', 'show this help'] as const];
   const w = Math.max(...rows.map(([f]) => f.length));
@@ -144,7 +142,7 @@ export function verifyHelp(name?: string): string {
       'Example:',
       `  $ ${PROGRAM} bundle case.bundle --vkey cases.vkey`,
       '',
-      EXIT_LINE,
+      VERIFIER_EXIT_CODES_TEXT,
       docs,
       '',
     ].join('\n');
@@ -164,7 +162,7 @@ export function verifyHelp(name?: string): string {
     'Example:',
     ...c.examples.map((e) => `  $ ${e}`),
     '',
-    EXIT_LINE,
+    VERIFIER_EXIT_CODES_TEXT,
     docs,
     '',
   ].join('\n');

@@ -1,0 +1,11 @@
+/**
+ * @casetrail/supervise/ledger — supervision on a casetrail ledger (Node):
+ * the writer that screens every append inside its transaction, the registry
+ * of supervision system types, and the audit, shadow replay and alert list
+ * of a ledger file (docs/supervision.md §13).
+ */
+export { supervise, SupervisedLedger, type SuperviseOptions, type SupervisedReceipt, type AlertRef, type DryRun } from './supervised-ledger.js';
+export { supervisionRegistry, supervisionValidators, SUPERVISION_TYPES, EXTENSION_NAME, refusalOf } from './registry.js';
+export { provenAdoptions, type ProvenAdoption } from './adoptions.js';
+export { storedEntry, storedEntries, storedCaseHistory, verifiedEntries, payloadText, type RowTrust } from './stored.js';
+export { auditLedger, tryPackOnLedger, ledgerAdoptions, ledgerAlerts, type LedgerAudit, type AdoptedPack, type AdoptedCalendar, type AlertRow } from './reports.js';
