@@ -116,7 +116,7 @@ describe('single-byte edits of the artifacts the CLI writes', () => {
   });
 
   test(
-    'tlog-proof file: every changed byte is rejected with a coded error',
+    `tlog-proof file: each byte changed in turn (${MASKS} xor mask(s) per byte) is rejected with a coded error`,
     async () => {
       const original = new Uint8Array(readFileSync(files.proof));
       const codes = new Map<string, number>();
@@ -137,7 +137,7 @@ describe('single-byte edits of the artifacts the CLI writes', () => {
   );
 
   test(
-    'witness body: every changed byte is rejected with a coded error',
+    `witness body: each byte changed in turn (${MASKS} xor mask(s) per byte) is rejected with a coded error`,
     async () => {
       const original = new Uint8Array(readFileSync(files.body));
       let tried = 0;
@@ -166,8 +166,8 @@ describe('single-byte edits of the artifacts the CLI writes', () => {
   for (const which of ['caseBundle', 'fullBundle'] as const) {
     test(
       which === 'caseBundle'
-        ? 'case bundle: every changed byte is rejected, except in the unsigned "created" time'
-        : `unfiltered bundle: ${FULL_BUNDLE_BYTES >= 1e9 ? 'every changed byte' : `changed bytes at ${FULL_BUNDLE_BYTES} seeded random positions (every position in the soak)`} rejected, except in the unsigned "created" time`,
+        ? `case bundle: each byte changed in turn (${MASKS} xor mask(s) per byte) is rejected, except in the unsigned "created" time`
+        : `unfiltered bundle: ${FULL_BUNDLE_BYTES >= 1e9 ? 'each byte changed in turn' : `changed bytes at ${FULL_BUNDLE_BYTES} seeded random positions (every position in the soak)`} rejected, except in the unsigned "created" time`,
       async () => {
         const original = new Uint8Array(readFileSync(files[which]));
         const reference = await verifyBundle(original, KEYS.vkey);
