@@ -103,6 +103,15 @@ function tally(results) {
   };
 }
 
+// Stryker runs the tests in a copy of the repository under .tmp/stryker/, where the public test
+// vectors beside the checkout (../shared/vectors) are not found: a test file that cannot load them
+// stops at its import and counts as no test at all, so every mutant it alone reaches would survive.
+process.env['CASETRAIL_VECTORS'] ??= join(root, '..', 'shared', 'vectors');
+if (!existsSync(process.env['CASETRAIL_VECTORS'])) {
+  console.error(`public test vectors not found at ${process.env['CASETRAIL_VECTORS']}; set CASETRAIL_VECTORS`);
+  process.exit(2);
+}
+
 const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' }).trim();
 const summary = [];
 let failed = false;
