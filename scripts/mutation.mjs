@@ -121,9 +121,19 @@ for (const m of chosen) {
   // The test files reach vitest through its config (vitest.mutation.config.ts), not Stryker's testFiles:
   // with testFiles, Stryker 9.6 activates a mutant reached while modules load too late (stryker-js issue 6144).
   process.env['CASETRAIL_MUTATION_TESTS'] = JSON.stringify(m.tests);
+  // Every test file of the module must load: Stryker's dry run counts a file that throws at its
+  // import as no test and goes on, and every mutant that file alone would kill then survives.
+  try {
+    execFileSync(process.execPath, [join(root, 'node_modules', 'vitest', 'vitest.mjs'), 'list', '-c', 'vitest.mutation.config.ts'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+  } catch {
+    console.error(`${m.name}: a test file of the module does not load (above); not run`);
+    process.exit(2);
+  }
   const stryker = new Stryker({
     // Named by path: under pnpm, Stryker's own search for @stryker-mutator/* does not see the root's packages.
-    plugins: ['@stryker-mutator/vitest-runner', '@stryker-mutator/typescript-checker'].map((p) => fileURLToPath(import.meta.resolve(p))),
+    plugins: [...['@stryker-mutator/vitest-runner', '@stryker-mutator/typescript-checker'].map((p) => fileURLToPath(import.meta.resolve(p))), join(root, 'scripts', 'mutation-ignore.mjs')],
+    // The wording of error and issue messages is not mutated (scripts/mutation-ignore.mjs).
+    ignorers: ['casetrail-message-text'],
     packageManager: 'pnpm',
     testRunner: 'vitest',
     vitest: { configFile: 'vitest.mutation.config.ts', related: false },
