@@ -27,7 +27,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 // mutant reached while a module loads ("static") runs every test file of
 // its module: each module names the files that test it, not the whole suite.
 const t = (path) => `packages/${path}.test.ts`;
-const LEDGER = ['ledger', 'case-chain', 'bundle', 'bundle-steps', 'damaged', 'replay', 'reads-verified', 'evidence', 'cosignatures', 'compat-v1', 'extensions'].map((f) => t(`core/test/${f}`));
+const LEDGER = ['ledger', 'case-chain', 'signed-links', 'bundle', 'bundle-steps', 'damaged', 'replay', 'reads-verified', 'evidence', 'cosignatures', 'compat-v1', 'extensions'].map((f) => t(`core/test/${f}`));
 const TAMPER = ['tamper', 'checkpoints', 'signatures', 'limits'].map((f) => t(`core/test/reliability/${f}`));
 const v = (path) => `packages/verify/src/${path}`;
 const c = (path) => `packages/core/src/${path}`;
@@ -43,7 +43,7 @@ const MODULES = [
   { name: 'checks', mutate: [v('checks/*.ts')], tests: [...LEDGER, ...TAMPER], tsconfig: VERIFY_TS },
   { name: 'merkle', mutate: [v('tlog/{merkle-hash,merkle-range,merkle-proof,stored-nodes}.ts')], tests: [t('verify/test/merkle'), t('verify/test/witness-body'), t('verify/test/tlog-proof'), t('core/test/evidence'), t('core/test/store')], tsconfig: VERIFY_TS },
   { name: 'note', mutate: [v('tlog/{note,note-keys}.ts')], tests: [t('verify/test/note'), t('verify/test/cosignature'), t('core/test/reliability/signatures')], tsconfig: VERIFY_TS },
-  { name: 'checkpoint', mutate: [v('tlog/checkpoint.ts')], tests: [t('verify/test/note'), t('core/test/reliability/checkpoints'), t('core/test/vectors')], tsconfig: VERIFY_TS },
+  { name: 'checkpoint', mutate: [v('tlog/checkpoint.ts')], tests: [t('verify/test/checkpoint'), t('verify/test/note'), t('core/test/reliability/checkpoints'), t('core/test/vectors')], tsconfig: VERIFY_TS },
   { name: 'cosignature', mutate: [v('tlog/cosignature.ts')], tests: [t('verify/test/cosignature'), t('core/test/cosignatures')], tsconfig: VERIFY_TS },
   { name: 'bytes', mutate: [v('bytes.ts')], tests: [t('verify/test/bytes')], tsconfig: VERIFY_TS },
   { name: 'cbor', mutate: [v('cbor.ts')], tests: [t('verify/test/cbor'), t('verify/test/entry')], tsconfig: VERIFY_TS },
