@@ -165,7 +165,9 @@ describe('cosignature.ts rule by rule: the arguments, the line form, the timesta
 
   it('a verifier key whose key ID is not its own, or whose point the Ed25519 policy refuses, is MALFORMED_KEY', () => {
     const good = formatCosignatureVerifierKey('w', ed25519PublicKey(seed));
-    const [name, id, key] = good.split('+') as [string, string, string];
+    // The base64 key may itself hold '+': split at the first two only.
+    const [name, id] = good.split('+') as [string, string];
+    const key = good.slice(name.length + id.length + 2);
     const otherId = (parseInt(id, 16) ^ 1).toString(16).padStart(8, '0');
     expect(codeOf(() => parseCosignatureVerifierKey(`${name}+${otherId}+${key}`))).toBe('MALFORMED_KEY');
     // The identity point (small order), with the key ID it would have.
@@ -200,6 +202,8 @@ describe('cosignature.ts rule by rule: the arguments, the line form, the timesta
     const id = w.keyId.toString(16).padStart(8, '0');
     expect(detailsOf(() => openCosignature(body, line, [sameNameOtherKey, otherNameSameKey]))).toEqual({ code: 'UNKNOWN_KEY', signer: `w+${id}` });
     expect(openCosignature(body, line, [otherNameSameKey, w]).witness).toBe(w);
+    // A verifier object made by hand with the right key ID and key but another name is not the witness that signed.
+    expect(codeOf(() => openCosignature(body, line, [{ name: 'v', keyId: w.keyId, publicKey: w.publicKey }]))).toBe('UNKNOWN_KEY');
     const other = body.replace('\n5\n', '\n6\n');
     expect(detailsOf(() => openCosignature(other, line, [w]))).toEqual({ code: 'INVALID_SIGNATURE', name: 'w', keyId: id });
   });
