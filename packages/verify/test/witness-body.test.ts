@@ -301,6 +301,9 @@ describe('witness-body.ts rule by rule: arguments, the size limit, the origin li
   it('verifyWitnessBody: a parsed body that is not an object, and a malformed trusted checkpoint, are INVALID_ARGUMENT naming the field', async () => {
     const body = formatWitnessBody({ oldSize: 0, proof: [], checkpoint: await note(3, h(3)) });
     expect(codeOf(() => verifyWitnessBody(null as unknown as WitnessBody, [verifier]))).toBe('INVALID_ARGUMENT');
+    // Not an object, even one carrying the fields (a function with them attached).
+    const fn = Object.assign(() => undefined, { oldSize: 0, proof: [], checkpoint: await note(3, h(3)) });
+    expect(codeOf(() => verifyWitnessBody(fn as unknown as WitnessBody, [verifier]))).toBe('INVALID_ARGUMENT');
     expect(detailsOf(() => verifyWitnessBody(body, [verifier], 5 as unknown as { size: number; root: Uint8Array }))).toMatchObject({ code: 'INVALID_ARGUMENT', field: 'old' });
     expect(detailsOf(() => verifyWitnessBody(body, [verifier], { size: -1, root: h(1) }))).toMatchObject({ code: 'INVALID_ARGUMENT', field: 'old.size' });
     expect(detailsOf(() => verifyWitnessBody(body, [verifier], { size: 0, root: h(1).slice(1) }))).toMatchObject({ code: 'INVALID_ARGUMENT', field: 'old.root' });
