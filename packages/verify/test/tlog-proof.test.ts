@@ -315,6 +315,9 @@ describe('tlog-proof.ts and proof-text.ts rule by rule: arguments, exact limits,
     expect(codeOf(() => verifyTlogProof(null as unknown as TlogProof, [verifier]))).toBe('INVALID_ARGUMENT');
     const leaves = [h(1), h(2), h(3)];
     const text = formatTlogProof({ index: 1, proof: indPath(1, leaves), checkpoint: await note(3, indRoot(leaves)) });
+    // Not an object, even one carrying the fields (a function with them attached).
+    const fn = Object.assign(() => undefined, parseTlogProof(text));
+    expect(codeOf(() => verifyTlogProof(fn as unknown as TlogProof, [verifier], { leafHash: h(2) }))).toBe('INVALID_ARGUMENT');
     expect(verifyTlogProof(text, [verifier], { leafHash: h(2) }).index).toBe(1);
     expect(detailsOf(() => verifyTlogProof(text, [verifier], { leafHash: h(2).slice(1) }))).toMatchObject({ code: 'INVALID_ARGUMENT', field: 'opts.leafHash' });
     expect(detailsOf(() => verifyTlogProof(text, [verifier], { leafHash: h(3) }))).toEqual({ code: 'PROOF_INVALID', index: 1, size: 3 });
