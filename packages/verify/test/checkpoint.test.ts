@@ -20,6 +20,7 @@ describe('formatCheckpoint', () => {
     const bad: Array<[string, unknown]> = [
       ['null', null],
       ['a string', body],
+      ['a function carrying the fields', Object.assign(() => undefined, good)],
       ['origin not a string', { ...good, origin: 5 }],
       ['origin empty', { ...good, origin: '' }],
       ['size negative', { ...good, size: -1 }],
