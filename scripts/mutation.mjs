@@ -42,7 +42,7 @@ const MODULES = [
   { name: 'verification', mutate: [c('verify/{steps,scan,state,verify,file-checks}.ts')], tests: [...LEDGER, ...TAMPER], tsconfig: 'packages/core/tsconfig.json' },
   { name: 'checks', mutate: [v('checks/*.ts')], tests: [...LEDGER, ...TAMPER], tsconfig: VERIFY_TS },
   { name: 'merkle', mutate: [v('tlog/{merkle-hash,merkle-range,merkle-proof,stored-nodes}.ts')], tests: [t('verify/test/merkle'), t('verify/test/witness-body'), t('verify/test/tlog-proof'), t('core/test/evidence'), t('core/test/store')], tsconfig: VERIFY_TS },
-  { name: 'note', mutate: [v('tlog/{note,note-keys}.ts')], tests: [t('verify/test/note'), t('verify/test/cosignature'), t('core/test/reliability/signatures')], tsconfig: VERIFY_TS },
+  { name: 'note', mutate: [v('tlog/{note,note-keys}.ts')], tests: [t('verify/test/note'), t('verify/test/note-rules'), t('verify/test/cosignature'), t('core/test/reliability/signatures')], tsconfig: VERIFY_TS },
   { name: 'checkpoint', mutate: [v('tlog/checkpoint.ts')], tests: [t('verify/test/checkpoint'), t('verify/test/note'), t('core/test/reliability/checkpoints'), t('core/test/vectors')], tsconfig: VERIFY_TS },
   { name: 'cosignature', mutate: [v('tlog/cosignature.ts')], tests: [t('verify/test/cosignature'), t('core/test/cosignatures')], tsconfig: VERIFY_TS },
   { name: 'bytes', mutate: [v('bytes.ts')], tests: [t('verify/test/bytes')], tsconfig: VERIFY_TS },
