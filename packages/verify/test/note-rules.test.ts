@@ -7,8 +7,10 @@ import { toBase64 } from '../src/bytes.js';
 import {
   LedgerError,
   formatSignatureLine,
+  formatSignerKey,
   formatVerifierKey,
   generateKeyPair,
+  keyId,
   openNote,
   parseNote,
   parseSignerKey,
@@ -171,4 +173,51 @@ describe('keys', () => {
     expect(await detailsOf(() => parseVerifierKey(`${name}+${id}+${key.toString('base64')}`))).toEqual({ code: 'MALFORMED_KEY', type: 4 });
     expect(parseVerifierKey(formatVerifierKey(name, verifier.publicKey)).keyId).toBe(verifier.keyId);
   });
+
+  it('key IDs are unsigned 32-bit: 0 and 2^32 - 1 are accepted, -1 and 2^32 refused', () => {
+    const sig = new Uint8Array(64);
+    expect(formatSignatureLine('k', 0, sig)).toContain('— k ');
+    expect(formatSignatureLine('k', 0xffffffff, sig)).toContain('— k ');
+    expect(codeOf(() => formatSignatureLine('k', -1, sig))).toBe('INVALID_ARGUMENT');
+    expect(codeOf(() => formatSignatureLine('k', 2 ** 32, sig))).toBe('INVALID_ARGUMENT');
+  });
+
+  it('every key function names the bad field', async () => {
+    const pk = verifier.publicKey;
+    expect(await detailsOf(() => formatSignatureLine('a b', 1, new Uint8Array(64)))).toMatchObject({ field: 'name' });
+    expect(await detailsOf(() => formatSignatureLine('k', 1, 'x' as unknown as Uint8Array))).toMatchObject({ field: 'signature' });
+    expect(await detailsOf(() => keyId('a b', pk))).toMatchObject({ field: 'name' });
+    expect(await detailsOf(() => keyId('k', pk.slice(1)))).toMatchObject({ field: 'publicKey' });
+    expect(await detailsOf(() => formatSignerKey('a b', new Uint8Array(32)))).toMatchObject({ field: 'name' });
+    expect(await detailsOf(() => formatSignerKey('k', new Uint8Array(31)))).toMatchObject({ field: 'seed' });
+  });
+
+  it('key strings: an empty key, a signer key that is not a string or lacks its prefix, are refused', async () => {
+    const [name, id] = KEYS.vkey.split('+') as [string, string];
+    expect(await detailsOf(() => parseVerifierKey(`${name}+${id}+`))).toStrictEqual({ code: 'MALFORMED_KEY' });
+    expect(codeOf(() => parseSignerKey(5 as unknown as string))).toBe('INVALID_ARGUMENT');
+    // Another 12-character prefix in front of a valid signer key's body.
+    expect(KEYS.skey.startsWith('PRIVATE+KEY+')).toBe(true);
+    expect(codeOf(() => parseSignerKey(`PRIVATE-KEY+${KEYS.skey.slice(12)}`))).toBe('MALFORMED_KEY');
+    expect(parseSignerKey(KEYS.skey).keyId).toBe(verifier.keyId);
+  });
 });
+
+describe('signNote limits, exactly', () => {
+  it('up to 100 signers; 101 are refused', async () => {
+    const many = (n: number) => Array.from({ length: n }, (_, i) => ({ ...signer, keyId: i }));
+    expect((await signNote('text\n', many(MAX_NOTE_SIGNATURES))).split('\n— ')).toHaveLength(MAX_NOTE_SIGNATURES + 1);
+    expect(await detailsOf(() => signNote('text\n', many(MAX_NOTE_SIGNATURES + 1)))).toMatchObject({ code: 'INVALID_ARGUMENT' });
+  });
+
+  it('a signed note of exactly 1 MiB is written; a text over 1 MiB is refused with its own size, and a note over it with the note\'s', async () => {
+    const line = Buffer.byteLength(formatSignatureLine(signer.name, signer.keyId, new Uint8Array(64)));
+    const text = (n: number) => `${'x'.repeat(n - 1)}\n`;
+    const exact = await signNote(text(MAX_NOTE_BYTES - 1 - line), [signer]);
+    expect(Buffer.byteLength(exact)).toBe(MAX_NOTE_BYTES);
+    expect(await detailsOf(() => signNote(text(MAX_NOTE_BYTES - line), [signer]))).toEqual({ code: 'INPUT_TOO_LARGE', limit: MAX_NOTE_BYTES, size: MAX_NOTE_BYTES + 1 });
+    expect(await detailsOf(() => signNote(text(MAX_NOTE_BYTES), [signer]))).toEqual({ code: 'INPUT_TOO_LARGE', limit: MAX_NOTE_BYTES, size: MAX_NOTE_BYTES + 1 + line });
+    expect(await detailsOf(() => signNote(text(MAX_NOTE_BYTES + 1), [signer]))).toEqual({ code: 'INPUT_TOO_LARGE', limit: MAX_NOTE_BYTES, size: MAX_NOTE_BYTES + 1 });
+  });
+});
+
