@@ -195,6 +195,12 @@ describe('keys', () => {
   it('key strings: an empty key, a signer key that is not a string or lacks its prefix, are refused', async () => {
     const [name, id] = KEYS.vkey.split('+') as [string, string];
     expect(await detailsOf(() => parseVerifierKey(`${name}+${id}+`))).toStrictEqual({ code: 'MALFORMED_KEY' });
+    // The key ID is exactly 8 lowercase hex digits: not with a leading zero or a trailing character that parse to the same number.
+    const key = KEYS.vkey.slice(name.length + id.length + 2);
+    for (const bad of [`0${id}`, `${id}g`, id.toUpperCase()]) {
+      if (bad === id) continue;
+      expect(codeOf(() => parseVerifierKey(`${name}+${bad}+${key}`)), bad).toBe('MALFORMED_KEY');
+    }
     expect(codeOf(() => parseSignerKey(5 as unknown as string))).toBe('INVALID_ARGUMENT');
     // Another 12-character prefix in front of a valid signer key's body.
     expect(KEYS.skey.startsWith('PRIVATE+KEY+')).toBe(true);
