@@ -45,6 +45,9 @@ export function defineCommand<O>(spec: CommandSpec<O>): ProgramCommand {
     attach(program, runAction) {
       const cmd = program.command(spec.name);
       spec.define(cmd);
+      // Options after a subcommand's name are the subcommand's: without this,
+      // `alerts dispose … --json` gave --json to `alerts`, and dispose printed text.
+      if (spec.subcommands !== undefined && spec.subcommands.length > 0) cmd.enablePositionalOptions();
       for (const sub of spec.subcommands ?? []) sub.attach(cmd, runAction);
       const name = fullName(program, spec.name);
       cmd.action(async (...raw: unknown[]) => {
@@ -72,8 +75,10 @@ function fullName(parent: Command, name: string): string {
 }
 
 /**
- * A command that only groups others (`rules check|adopt|show|try`): its file
- * lists them; each is defined in its own file under commands/<group>/.
+ * A command that only groups others (`rules check|adopt|show|try`, `witness
+ * init|add-log|…`): its file lists them; each is defined in its own file
+ * under commands/<group>/, and errors name it `<group> <subcommand>`
+ * (defineCommand's fullName).
  */
 export function defineGroup(spec: { name: string; description: string; subcommands: readonly ProgramCommand[]; help: string }): ProgramCommand {
   return {

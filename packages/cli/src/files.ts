@@ -4,15 +4,16 @@
  * Policy: a file is written to a temporary file created with
  * O_CREAT|O_EXCL|O_NOFOLLOW in the target's directory, fsynced, then linked
  * into place, which refuses an existing target; with `--force` it is renamed
- * over an existing regular file instead. Neither follows a symbolic link. A
+ * over an existing regular file instead (the core's durable writes,
+ * node/durable-file.ts). Neither follows a symbolic link. A
  * key file, a signer-state file, an SQLite database (a ledger) and a
  * database's -wal/-shm/-journal files are never replaced, with or without
  * `--force`: a proof written over the ledger, or a stray -wal beside it,
  * would destroy what the proof is about.
  */
-import { randomBytes } from 'node:crypto';
-import { closeSync, constants, createWriteStream, existsSync, fsyncSync, linkSync, lstatSync, openSync, readSync, readlinkSync, renameSync, unlinkSync, writeSync, type Stats, type WriteStream } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { closeSync, constants, createWriteStream, existsSync, fsyncSync, lstatSync, openSync, readSync, readlinkSync, renameSync, type Stats, type WriteStream } from 'node:fs';
+import { basename } from 'node:path';
+import { linkNewFile, openTempFile, removeFile, syncDirectoryOf, writeTempFile } from '@casetrail/core';
 import { CliError, EXIT, operational } from './exit.js';
 
 const SQLITE_MAGIC = 'SQLite format 3\0';
@@ -98,25 +99,6 @@ export function checkNewFilePath(path: string, option: string): void {
   if (lstatOrUndefined(path) !== undefined) throw operational('FILE_EXISTS', `${path} already exists; choose another ${option} path`);
 }
 
-/** A new temporary file beside `path`: O_EXCL|O_NOFOLLOW, so nothing planted there is opened. */
-function openTemp(path: string, mode: number): { fd: number; tmp: string } {
-  const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
-  const fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, mode);
-  return { fd, tmp };
-}
-
-function syncDir(path: string): void {
-  let fd: number | undefined;
-  try {
-    fd = openSync(dirname(path), 'r');
-    fsyncSync(fd);
-  } catch {
-    // Not every file system lets a directory be fsynced; the file itself is.
-  } finally {
-    if (fd !== undefined) closeSync(fd);
-  }
-}
-
 /** Moves a complete temporary file into place: link (refusing any existing name) or, with force, rename. */
 function publish(tmp: string, path: string, force: boolean, option: string, exists: (path: string) => CliError): void {
   try {
@@ -125,22 +107,17 @@ function publish(tmp: string, path: string, force: boolean, option: string, exis
       renameSync(tmp, path); // replaces the name itself, never what a link points to
     } else {
       try {
-        linkSync(tmp, path);
+        linkNewFile(tmp, path);
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code === 'EEXIST') throw exists(path);
         throw e;
       }
-      unlinkSync(tmp);
     }
   } catch (e) {
-    try {
-      unlinkSync(tmp);
-    } catch {
-      // already moved or removed
-    }
+    removeFile(tmp);
     throw e;
   }
-  syncDir(path);
+  syncDirectoryOf(path);
 }
 
 export interface WriteOptions {
@@ -164,17 +141,7 @@ export function writeOutputFile(path: string, content: string | Uint8Array, opti
   const force = options.force === true;
   const option = options.option ?? '--out';
   checkOutputPath(path, force, option);
-  const { fd, tmp } = openTemp(path, options.mode ?? 0o644);
-  const bytes = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
-  try {
-    for (let done = 0; done < bytes.length; ) done += writeSync(fd, bytes, done, bytes.length - done);
-    fsyncSync(fd);
-  } catch (e) {
-    closeSync(fd);
-    unlinkSync(tmp);
-    throw e;
-  }
-  closeSync(fd);
+  const tmp = writeTempFile(path, content, options.mode ?? 0o644);
   publish(tmp, path, force, option, options.exists ?? fileExists);
 }
 
@@ -204,7 +171,7 @@ export interface OutputStream {
  */
 export function openOutputStream(path: string, force = false): OutputStream {
   checkOutputPath(path, force);
-  const { fd, tmp } = openTemp(path, 0o644);
+  const { fd, path: tmp } = openTempFile(path, 0o644);
   const stream = createWriteStream(tmp, { fd, autoClose: false });
   let closed = false;
   const close = () => {
@@ -234,11 +201,7 @@ export function openOutputStream(path: string, force = false): OutputStream {
       // A file stream whose fd is null was closed by it; close it here only if not.
       if ((stream as unknown as { fd: number | null }).fd === null) closed = true;
       close();
-      try {
-        unlinkSync(tmp);
-      } catch {
-        // already gone
-      }
+      removeFile(tmp);
     },
   };
 }

@@ -12,7 +12,7 @@ import { resolvePath } from './inputs.js';
 import type { Io } from './io.js';
 
 /** Shared with the offline verifier casetrail-verify (@casetrail/verify/cli). */
-export { readVerifierKey } from '@casetrail/verify/cli';
+export { readKeyText, readVerifierKey, readWitnessKey, readWitnessPolicy } from '@casetrail/verify/cli';
 
 /**
  * The checkpoint signing key file for a command that writes to a ledger:

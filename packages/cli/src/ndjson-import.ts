@@ -20,7 +20,8 @@ import { inputStream } from './inputs.js';
 import { write, type Io } from './io.js';
 import { inUserTerms, lineNames, stepIndexOf } from './messages.js';
 import { Progress, printJson } from './output.js';
-import { blockedError, withSupervisedLedger } from './supervision.js';
+import { blockedError, deniedError, withSupervisedLedger } from './supervision.js';
+import type { LevelsGuard } from '@casetrail/oversight';
 import { checkId, decodeUtf8 } from './text.js';
 import { formatTime, parseTime, type Zone } from './times.js';
 
@@ -174,7 +175,7 @@ class Import {
     this.latest = Math.max(this.latest, t ?? Date.now());
   }
 
-  async commit(ledger: SupervisedLedger): Promise<void> {
+  async commit(ledger: SupervisedLedger, guard: LevelsGuard): Promise<void> {
     const batch = this.batch;
     if (batch.length === 0) return;
     const names = lineNames((i) => batch[i]?.no);
@@ -194,6 +195,12 @@ class Import {
         // The library counts lines of the batch; the user counts lines of the file.
         e.message = e.message.replace(/^line (\d+) of the batch/, (_m, n: string) => `line ${fileLine(Number(n)) ?? n}`);
         throw blockedError(e, fileLine);
+      }
+      const denied = guard.explain(e);
+      if (denied instanceof LedgerError && denied.code === 'POLICY_DENIED') {
+        const l = denied.details['line'];
+        this.failedLine = fileLine(typeof l === 'number' ? l : null) ?? this.failedLine;
+        throw deniedError(denied);
       }
       throw inUserTerms(e, this.opts.zone, names);
     }
@@ -284,7 +291,12 @@ export async function importNdjson(opts: ImportOptions, io: Io): Promise<number>
   const progress = new Progress(io, 'appending');
   const chunks = inputStream(io, opts.source, '--ndjson file');
   try {
-    await withSupervisedLedger(io, opts.ledger, opts.keyFile, 'appending (it signs a checkpoint)', async (ledger) => {
+    await withSupervisedLedger(
+      io,
+      opts.ledger,
+      opts.keyFile,
+      'appending (it signs a checkpoint)',
+      async (ledger, _l, guard) => {
       for await (const { no, bytes } of lines(chunks, MAX_LINE_BYTES, run.file)) {
         if (no < opts.fromLine) continue;
         const at = `line ${no}`;
@@ -299,12 +311,14 @@ export async function importNdjson(opts: ImportOptions, io: Io): Promise<number>
           throw e;
         }
         if (run.batch.length >= opts.batchSize) {
-          await run.commit(ledger);
+          await run.commit(ledger, guard);
           progress.update(run.appended);
         }
       }
-      await run.commit(ledger);
-    });
+      await run.commit(ledger, guard);
+      },
+      { once: true },
+    );
   } catch (e) {
     progress.done();
     // A refused line already carries what it has to say (the recorded attempt, the rules).

@@ -39,6 +39,24 @@ export function forceOption(): Option {
   return new Option('--force', 'let --out replace an existing file (never a key, state, ledger or symlink)');
 }
 
+/**
+ * `--witness <key|file>` (repeatable), with {@link witnessQuorumOption} the
+ * verifier's witness policy (format.md §6.4), read by readWitnessPolicy.
+ */
+export function witnessOption(what = 'the checkpoint the artifact embeds'): Option {
+  return new Option('--witness <key|file>', `a witness's cosignature key (or a file holding it) whose cosignature on ${what} counts; repeat for several`).argParser(collect);
+}
+
+/** `--witness-quorum <k>`: how many of the --witness keys must have cosigned. */
+export function witnessQuorumOption(): Option {
+  return new Option('--witness-quorum <k>', 'how many of the --witness keys must have cosigned (default: all of them)').argParser(countParser('--witness-quorum', 1));
+}
+
+/** The witness policy options' values, for a command's typed options. */
+export function witnessPolicyValues(values: OptionValues): { witness: string[] | undefined; witnessQuorum: number | undefined } {
+  return { witness: strs(values, 'witness'), witnessQuorum: num(values, 'witnessQuorum') };
+}
+
 /** `--max-issues <n>`: how many issues a verification report lists. */
 export function maxIssuesOption(): Option {
   return new Option('--max-issues <n>', 'list at most this many issues (default 1000)').argParser(countParser('--max-issues'));

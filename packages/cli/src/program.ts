@@ -15,20 +15,27 @@ import { auditCli } from './commands/audit.js';
 import { calendarCli } from './commands/calendar.js';
 import { checkpointCli } from './commands/checkpoint.js';
 import { consistencyCli } from './commands/consistency.js';
+import { cosignCli } from './commands/cosign.js';
 import { exportCli } from './commands/export.js';
 import { initCli } from './commands/init.js';
 import { keygenCli } from './commands/keygen.js';
 import { logCli } from './commands/log.js';
+import { monitorCli } from './commands/monitor.js';
 import { proveCli } from './commands/prove.js';
 import { redactCli } from './commands/redact.js';
 import { rulesCli } from './commands/rules.js';
 import { showCli } from './commands/show.js';
 import { tickCli } from './commands/tick.js';
 import { traceCli } from './commands/trace.js';
+import { transferCli } from './commands/transfer.js';
 import { verifyBundleCli } from './commands/verify-bundle.js';
 import { verifyConsistencyCli } from './commands/verify-consistency.js';
 import { verifyProofCli } from './commands/verify-proof.js';
 import { verifyCli } from './commands/verify.js';
+import { witnessCli } from './commands/witness.js';
+import { unitsCli } from './commands/units.js';
+import { actorsCli } from './commands/actors.js';
+import { policyCli } from './commands/policy.js';
 import { EXIT, EXIT_CODES_TEXT, reportError } from './exit.js';
 import type { Io } from './io.js';
 
@@ -56,6 +63,13 @@ export const COMMANDS: readonly ProgramCommand[] = [
   alertsCli,
   tickCli,
   auditCli,
+  witnessCli,
+  cosignCli,
+  monitorCli,
+  unitsCli,
+  actorsCli,
+  policyCli,
+  transferCli,
 ];
 
 /**
@@ -81,6 +95,9 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   program
     .description('Tamper-evident, hash-chained audit ledger for case systems: record, verify, prove, export, supervise.')
     .version(VERSION, '-V, --version')
+    // Needed, with the same on each command that has subcommands (command.ts),
+    // for a subcommand's options to be its own (`alerts dispose … --json`).
+    .enablePositionalOptions()
     .exitOverride()
     .configureOutput({
       writeOut: (s) => void io.stdout.write(s),

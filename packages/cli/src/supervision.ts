@@ -8,7 +8,8 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { userInfo } from 'node:os';
-import { Ledger, formatVerifierKey, readSignerKeyFile } from '@casetrail/core';
+import { Ledger, LedgerError, formatVerifierKey, readSignerKeyFile } from '@casetrail/core';
+import { oversee, type LevelsGuard } from '@casetrail/oversight';
 import { TYPES, isSupervisionError, loadPack, parseSystemPayload, type CalendarTable, type Pack } from '@casetrail/supervise';
 import { supervise, type SupervisedLedger } from '@casetrail/supervise/ledger';
 import { StoppedError, usage } from './exit.js';
@@ -33,21 +34,49 @@ export function loginName(): string {
  * screened), runs `fn`, and closes both.
  * @param why - what needs the key, for the error message when none is found
  */
-export async function withSupervisedLedger<T>(io: Io, path: string, keyFile: string | undefined, why: string, fn: (sup: SupervisedLedger, ledger: Ledger) => Promise<T>): Promise<T> {
+export async function withSupervisedLedger<T>(
+  io: Io,
+  path: string,
+  keyFile: string | undefined,
+  why: string,
+  fn: (sup: SupervisedLedger, ledger: Ledger, guard: LevelsGuard) => Promise<T>,
+  opts: { once?: boolean; dry?: boolean } = {},
+): Promise<T> {
   const full = ledgerPath(io, path);
   const key = requireKeyFile(io, full, keyFile, why);
   const signer = readSignerKeyFile(key);
   const ledger = await Ledger.open(full, { signer });
   try {
-    const sup = await supervise(ledger, { vkey: formatVerifierKey(signer.name, signer.publicKey) });
+    const vkey = formatVerifierKey(signer.name, signer.publicKey);
+    // The policy judges first (docs/oversight.md §9.3): a step it refuses is screened by nothing else.
+    const guard = await oversee(ledger, { vkey });
+    if (opts.dry) guard.mode = 'dry';
     try {
-      return await fn(sup, ledger);
+      const sup = await supervise(ledger, { vkey });
+      try {
+        // A command that reads its input as it goes (an import) is not run twice: it stops instead.
+        return await guard.write(() => fn(sup, ledger, guard), opts.once ? { attempts: 1 } : {});
+      } finally {
+        await sup.close();
+      }
     } finally {
-      await sup.close();
+      guard.close();
     }
   } finally {
     await ledger.close();
   }
+}
+
+/**
+ * An append the adopted policy refused: exit 4, with the seq of the
+ * recorded attempt (also in the --json error document as `denied`).
+ */
+export function deniedError(e: unknown): unknown {
+  if (!(e instanceof LedgerError && e.code === 'POLICY_DENIED')) return e;
+  const d = e.details as { reason?: string | null; rules?: string[]; recorded?: number[]; recordFailed?: string };
+  const recorded = d.recorded?.[0];
+  const note = recorded === undefined ? (d.recordFailed === undefined ? '' : `the attempt could not be recorded (${d.recordFailed})`) : `the attempt is recorded as entry ${recorded} (casetrail.denied)`;
+  return new StoppedError(e, note, { denied: { reason: d.reason ?? null, rules: d.rules ?? [], recorded: recorded ?? null } });
 }
 
 /** Largest pack file read (the format's limit is 1 MiB: a larger one is PACK_LIMIT, from the loader). */

@@ -388,8 +388,8 @@ describe('checkpoint, prove, verify-proof', () => {
     expect((await ct(['checkpoint', 'cases.ledger', '--out', 'latest.checkpoint'])).code).toBe(0);
     expect(readFileSync(join(dir, 'latest.checkpoint'), 'utf8')).toBe(stored);
     const j = json(await ct(['checkpoint', 'cases.ledger', '--json']));
-    expect(j).toMatchObject({ origin: ORIGIN, size: 6, note: stored });
-    expect(Object.keys(j).sort()).toEqual(['note', 'origin', 'root', 'rootBase64', 'size']);
+    expect(j).toMatchObject({ origin: ORIGIN, size: 6, note: stored, cosignatures: 0 });
+    expect(Object.keys(j).sort()).toEqual(['cosignatures', 'note', 'origin', 'root', 'rootBase64', 'size']);
   });
 
   it('--out never overwrites a ledger or its WAL files', async () => {

@@ -31,8 +31,8 @@ describe('the CLI source', () => {
     expect(new Set(COMMANDS.map((c) => c.name)).size).toBe(COMMANDS.length);
   });
 
-  it('a group (rules, calendar) or a command with subcommands (alerts) has a folder of its own, one file per subcommand', () => {
-    expect(groups.sort()).toEqual(['calendar.ts', 'rules.ts']);
+  it('a group (rules, calendar, witness, cosign, units, actors, policy, transfer) or a command with subcommands (alerts) has a folder of its own, one file per subcommand', () => {
+    expect(groups.sort()).toEqual(['actors.ts', 'calendar.ts', 'cosign.ts', 'policy.ts', 'rules.ts', 'transfer.ts', 'units.ts', 'witness.ts']);
     for (const f of files.filter((x) => x.includes('/'))) {
       const [folder, sub] = f.split('/') as [string, string];
       expect(top).toContain(`${folder}.ts`);

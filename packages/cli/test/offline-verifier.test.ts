@@ -127,7 +127,7 @@ describe('casetrail-verify checkpoint', () => {
   const refusals: Array<[string, string[], number, string]> = [
     ['a changed size', ['checkpoint', 'size.checkpoint', '--vkey', 'cases.vkey'], 1, 'INVALID_SIGNATURE'],
     ["another ledger's key", ['checkpoint', 'latest.checkpoint', '--vkey', other], 1, 'UNKNOWN_KEY'],
-    ['a witness that did not cosign', ['checkpoint', 'latest.checkpoint', '--vkey', 'cases.vkey', '--witness', 'witness.vkey'], 1, 'UNKNOWN_KEY'],
+    ['a witness that did not cosign (its policy is not met)', ['checkpoint', 'latest.checkpoint', '--vkey', 'cases.vkey', '--witness', 'witness.vkey'], 1, 'WITNESS_QUORUM_NOT_MET'],
     ['a witness key that is not one', ['checkpoint', 'cosigned.checkpoint', '--vkey', 'cases.vkey', '--witness', 'cases.vkey'], 3, 'MALFORMED_KEY'],
     ['a proof given as a checkpoint', ['checkpoint', 'p1.tlog-proof', '--vkey', 'cases.vkey'], 1, 'INVALID_SIGNATURE'],
     ['a bundle given as a checkpoint', ['checkpoint', 'case.bundle', '--vkey', 'cases.vkey'], 1, 'MALFORMED_NOTE'],

@@ -1,6 +1,7 @@
 /**
  * The packages install from packed tarballs (issue 9.2). `pnpm pack` packs
- * @casetrail/verify, core and cli as they would be published; the verifier
+ * @casetrail/verify, core, supervise, oversight and cli as they would be
+ * published (each tarball's contents checked); the verifier
  * is installed into an empty folder with npm, --offline and an empty npm
  * cache, from its tarball and those of its two dependencies (npm pack of
  * the installed @noble copies) — no registry is used — and its
@@ -52,13 +53,15 @@ function walk(dir: string, prefix = ''): string[] {
 }
 
 const packages = join(repoRoot, 'packages');
+/** The packages published. */
+const PACKED = ['verify', 'core', 'supervise', 'oversight', 'cli'];
 let tarballs: string;
 let work: string;
 const tgz: Record<string, string> = {};
 
 beforeAll(async () => {
   tarballs = tempDir();
-  const packs = await Promise.all(['verify', 'core', 'cli'].map((p) => run([...pnpm(), 'pack', '--pack-destination', tarballs], join(packages, p))));
+  const packs = await Promise.all(PACKED.map((p) => run([...pnpm(), 'pack', '--pack-destination', tarballs], join(packages, p))));
   for (const r of packs) expect(r.code, r.err + r.out).toBe(0);
   const noble = await run(['npm', 'pack', join(packages, 'verify/node_modules/@noble/hashes'), join(packages, 'verify/node_modules/@noble/ed25519'), '--pack-destination', tarballs], tarballs);
   expect(noble.code, noble.err).toBe(0);
@@ -79,7 +82,7 @@ beforeAll(async () => {
 afterAll(cleanup);
 
 describe('the packed tarballs', () => {
-  it.each(['verify', 'core', 'cli'])('@casetrail/%s has what publishing needs', (name) => {
+  it.each(PACKED)('@casetrail/%s has what publishing needs', (name) => {
     const file = tgz[`casetrail-${name}`]!;
     const files = tarList(file);
     for (const f of ['LICENSE', 'README.md', 'package.json', 'dist/index.js', 'dist/index.d.ts']) expect(files).toContain(f);
@@ -98,6 +101,17 @@ describe('the packed tarballs', () => {
     expect(JSON.parse(tarFile(tgz['casetrail-verify']!, 'package.json')).dependencies).toEqual({ '@noble/ed25519': expect.any(String), '@noble/hashes': expect.any(String) });
     const c = tarList(tgz['casetrail-cli']!);
     for (const f of ['bin/casetrail.js', 'dist/bin.js', 'docs/cli.md', 'docs/auditor.md']) expect(c).toContain(f);
+  });
+
+  it('supervision ships its ledger entry point and the holiday table; oversight depends on supervision as published', () => {
+    const s = tarList(tgz['casetrail-supervise']!);
+    for (const f of ['dist/ledger/index.js', 'dist/ledger/index.d.ts', 'calendars/cn-mainland.json']) expect(s).toContain(f);
+    expect(JSON.parse(tarFile(tgz['casetrail-supervise']!, 'package.json')).exports['./ledger']).toEqual({ types: './dist/ledger/index.d.ts', default: './dist/ledger/index.js' });
+    const o = tarList(tgz['casetrail-oversight']!);
+    for (const f of ['dist/monitor/round.js', 'dist/witness/witness.js']) expect(o).toContain(f);
+    const deps = JSON.parse(tarFile(tgz['casetrail-oversight']!, 'package.json')).dependencies;
+    expect(Object.keys(deps).sort()).toEqual(['@casetrail/core', '@casetrail/supervise', '@casetrail/verify', 'yaml']);
+    expect(JSON.parse(tarFile(tgz['casetrail-cli']!, 'package.json')).dependencies).toMatchObject({ '@casetrail/oversight': expect.any(String), '@casetrail/supervise': expect.any(String) });
   });
 });
 

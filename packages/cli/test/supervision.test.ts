@@ -91,10 +91,21 @@ describe('the example pack on realistic cases, one command per step', () => {
     expect((await ct(['alerts', 'dispose', 'cases.ledger', String(red), '--actor', 'chief:zhang', '--outcome', 'explained', '--reason', 'again'])).code).toBe(2);
   });
 
+  it("alerts dispose --json is dispose's own flag: the result and a refusal are JSON documents", async () => {
+    const yellow = json(await ct(['alerts', 'cases.ledger', '--case', 'XK-G', '--level', 'yellow', '--open', '--json'])).alerts.find((a: any) => a.level === 'yellow').seq;
+    const d = await ct(['alerts', 'dispose', 'cases.ledger', String(yellow), '--actor', 'chief:zhang', '--outcome', 'explained', '--reason', '已说明', '--json']);
+    expect(d.code, d.err).toBe(0);
+    expect(json(d)).toMatchObject({ disposed: yellow, outcome: 'explained', case: 'XK-G' });
+    const again = await ct(['alerts', 'dispose', 'cases.ledger', String(yellow), '--actor', 'chief:zhang', '--outcome', 'explained', '--reason', 'again', '--json']);
+    expect(again.code).toBe(2);
+    expect(JSON.parse(again.out)).toMatchObject({ ok: false, error: { code: expect.any(String), exitCode: 2 } });
+    expect(again.err).toMatch(/^casetrail alerts dispose: error \[/);
+  });
+
   it('audit: the ledger verifies and every alert is where it belongs (exit 0); redacting an alert is refused (exit 2)', async () => {
     const a = await ct(['audit', 'cases.ledger', '--vkey', 'cases.vkey', '--json']);
     expect(a.code, a.out).toBe(0);
-    expect(json(a)).toMatchObject({ ok: true, verification: { ok: true }, audit: { ok: true, findings: [], packs: [{ id: 'approval-supervision', version: 1 }] } });
+    expect(json(a)).toMatchObject({ ok: true, verification: { ok: true }, audit: { ok: true, findings: [], packs: [{ id: 'approval-supervision', version: 2 }] } });
     const alert = json(await ct(['alerts', 'cases.ledger', '--json'])).alerts[0].seq;
     const r = await ct(['redact', 'cases.ledger', String(alert), '--reason', 'embarrassing', '--actor', 'dpo']);
     expect(r.code).toBe(2);
@@ -103,12 +114,12 @@ describe('the example pack on realistic cases, one command per step', () => {
 
   it('rules show and rules try (shadow replay, nothing written)', async () => {
     const show = json(await ct(['rules', 'show', 'cases.ledger', '--json']));
-    expect(show.packs.map((p: any) => [p.id, p.version, p.inForce, p.hash])).toEqual([['approval-supervision', 1, true, examplePack().hash]]);
+    expect(show.packs.map((p: any) => [p.id, p.version, p.inForce, p.hash])).toEqual([['approval-supervision', 2, true, examplePack().hash]]);
     expect(show.calendars.map((c: any) => [c.id, c.source, c.from, c.to])).toEqual([['cn-mainland', 'chinese-days@1.5.7', '2020-01-01', '2026-12-31']]);
     const before = await ledgerState(join(dir, 'cases.ledger'));
     // A stricter candidate: the notice after 10 working days instead of 16.
     const strict = join(dir, 'strict.yaml');
-    writeFileSync(strict, (await import('node:fs')).readFileSync(EXAMPLE, 'utf8').replace('{ days: 16, level: notice }', '{ days: 10, level: notice }').replace('version: 1\ntitle', 'version: 2\ntitle'));
+    writeFileSync(strict, (await import('node:fs')).readFileSync(EXAMPLE, 'utf8').replace('{ days: 16, level: notice }', '{ days: 10, level: notice }').replace('version: 2\ntitle', 'version: 3\ntitle'));
     const tr = await ct(['rules', 'try', 'cases.ledger', strict, '--json']);
     expect(tr.code, tr.err).toBe(0);
     expect(Object.keys(json(tr)).sort()).toEqual(['alerts', 'byRule', 'entries', 'pack']);
@@ -122,7 +133,7 @@ describe('rules check, and hostile packs refused before adoption', () => {
     const { ct } = await fresh();
     const r = await ct(['rules', 'check', EXAMPLE, '--json']);
     expect(r.code).toBe(0);
-    expect(json(r)).toMatchObject({ ok: true, pack: { id: 'approval-supervision', version: 1, hash: examplePack().hash, levels: ['notice', 'yellow', 'red'] } });
+    expect(json(r)).toMatchObject({ ok: true, pack: { id: 'approval-supervision', version: 2, hash: examplePack().hash, levels: ['notice', 'yellow', 'red'] } });
   });
 
   it('an invalid pack: exit 2 with file:line:column, and the position with --json', async () => {

@@ -13,6 +13,7 @@ installNodeCrypto();
 export * from './pure.js';
 export { installNodeCrypto, nodeHashes, nodeEd25519 } from './node/node-crypto.js';
 export { resolveSigner, readSignerKeyFile, type SignerInput } from './node/signer.js';
+export { openTempFile, writeTempFile, linkNewFile, removeFile, syncDirectoryOf } from './node/durable-file.js';
 export { Ledger, verifyLedger } from './ledger/ledger.js';
 export { prepareStatement } from './ledger/prepare.js';
 export { checkedCheckpoint, type BundleExport, type BundleExportOptions, type BundleWriter, type TlogProofFile, type WitnessBodyFile, type WitnessBodyOptions } from './ledger/evidence.js';
@@ -29,7 +30,7 @@ export type {
   SystemTypeValidator,
 } from './ledger/extensions.js';
 export { followLedger, type CommitEvent, type CommitListener, type FollowOptions } from './ledger/commits.js';
-export { assertReport, type VerifyIssue, type VerifyOptions, type VerifyProgress, type VerifyReport } from './verify/verify.js';
+export { assertReport, type VerifyIssue, type VerifyOptions, type VerifyProgress, type VerifyReport, type WitnessedCheckpoint } from './verify/verify.js';
 export { createStore, openStore, registerStoreDriver, type StoreDriver, type StoreOptions } from './store/open.js';
 export { MemoryStore } from './store/memory/memory-store.js';
 export { SqliteStore, type Durability } from './store/sqlite/sqlite-store.js';

@@ -1,5 +1,5 @@
 // A file with casetrail's entries and checkpoints tables is a ledger
-// (format.md §7, §8 items 14 and 15; issue 8 item 6): whatever else a hostile
+// (format.md §7, §8 items 15 and 16; issue 8 item 6): whatever else a hostile
 // party damaged — a dropped table or column, a meta row, impossible keys —
 // verification reports it with a code (exit 1 in the CLI), reads and writes
 // refuse it with LEDGER_DAMAGED, and NOT_A_LEDGER stays for files without

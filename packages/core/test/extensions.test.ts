@@ -6,7 +6,9 @@ import { afterAll, describe, expect, test } from 'vitest';
 import {
   Ledger,
   LedgerError,
+  ed25519PublicKey,
   followLedger,
+  generateSeed,
   verifyLedger,
   type CommitEvent,
   type CommittedStep,
@@ -67,6 +69,24 @@ describe('in-transaction extensions (ledger.use)', () => {
     expect(report.issues).toEqual([]);
     expect(report.checked.systemEntries).toBe(2);
     expect(l.extensionStats()).toEqual([expect.objectContaining({ name: 'alerts', calls: 4, added: 2, refusals: 0, failures: 0 })]);
+    await l.close();
+  });
+
+  test('a step\'s signers: the public keys of its actor signatures, in onStep, in the view and in onCommit', async () => {
+    const l = await newLedger();
+    const seed = generateSeed();
+    const seen: CommittedStep[][] = [];
+    let viewed: CommittedStep | undefined;
+    l.use({ name: 'signers', onStep: (s, ctx) => { seen.push([s]); viewed = ctx.view.entry(s.seq); } });
+    let committed: CommittedStep[] = [];
+    l.onCommit((e) => { committed = e.entries; });
+    await l.append({ caseId: 'S', type: 'decision', actor: 'judge', data: { n: 1 }, signWith: [seed] });
+    const key = ed25519PublicKey(seed);
+    expect(seen[0]![0]!.signers).toEqual([key]);
+    expect(viewed?.signers).toEqual([key]);
+    expect(committed[0]!.signers).toEqual([key]);
+    await l.append({ caseId: 'S', type: 'closed', actor: 'clerk' });
+    expect(seen[1]![0]!.signers).toEqual([]);
     await l.close();
   });
 

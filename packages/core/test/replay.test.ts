@@ -1,5 +1,5 @@
 // Actor signatures that cannot be replayed, and appends that are idempotent
-// (format.md §4.4, §4.6, §8 item 16; issue 8 item 8, issue 9 item 6). Each
+// (format.md §4.4, §4.6, §8 item 17; issue 8 item 8, issue 9 item 6). Each
 // attack is prepared first — a statement captured, a file edited by whoever
 // holds it, a second entry written by a dishonest key holder — then the
 // honest command runs, and nothing false is accepted, displayed or verified.

@@ -4,7 +4,9 @@
 // alerts the engine wrote. test/vectors.test.ts replays them, so an upgrade of
 // the CEL library, the calendar data or the engine that changes any verdict
 // fails the suite. Regenerate only for a deliberate change of semantics (and
-// bump ENGINE.supervise): pnpm build && node packages/supervise/scripts/generate-vectors.mjs
+// bump ENGINE.supervise), or of the example pack or these inputs (the engine's
+// version stays; check that the other vectors come out byte for byte the same):
+// pnpm build && node packages/supervise/scripts/generate-vectors.mjs
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import * as sv from '../dist/index.js';
@@ -50,7 +52,7 @@ const app = (item, handler = 'clerk:wang') => ({ item, applicant: '某某有限�
 const basis = '《中华人民共和国行政许可法》第三十八条';
 const vectors = {
   'approval-example': {
-    description: 'The example pack over 国庆 2025: order, fee, content, separation, a paused and a late deadline, ticks',
+    description: 'The example pack over 国庆 2025: order, fee, content, separation, a paused and a late deadline, ticks, clues received and disposed of',
     ops: [
       ['calendar', '2025-09-01T08:00', calendar],
       ['pack', '2025-09-01T08:00', examplePack],
@@ -63,6 +65,10 @@ const vectors = {
       ['step', '2025-10-09T16:00', 'XK-G', 'supplement.received', 'applicant:某某', {}],
       ['step', '2025-10-10T11:00', 'XK-B', 'approval.decided', 'director:chen', { decision: 'refused' }],
       ['step', '2025-10-13T09:00', 'XK-A', 'review.completed', 'officer:he', { reviewer: 'officer:he' }],
+      // Clues received from another unit (docs/oversight.md §10): XL-1 disposed of in time, XL-2 not (day 15 = 3 Nov).
+      ['step', '2025-10-13T10:00', 'XL-1', 'clue.received', 'province:clerk', { from: { case: 'CITY-A-2025-0007', origin: 'city-a.example.gov/cases' } }],
+      ['step', '2025-10-13T10:30', 'XL-2', 'clue.received', 'province:clerk', { from: { case: 'CITY-B-2025-0011', origin: 'city-b.example.gov/cases' } }],
+      ['step', '2025-10-20T15:00', 'XL-1', 'clue.disposed', 'province:chief', { disposition: '初步核实' }],
       ['tick', '2025-10-25T00:00'],
       ['tick', '2025-10-31T08:00'],
       ['step', '2025-11-05T09:00', 'XK-A', 'approval.decided', 'officer:he', { decision: 'granted', basis }],

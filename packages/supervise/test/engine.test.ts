@@ -173,15 +173,15 @@ describe('a calendar that runs out', () => {
 describe('pack versions and shadow mode', () => {
   it('a new version is in force from its adoption; earlier alerts stay, and one (case, rule, level) is never raised twice', () => {
     const { sim } = buildExampleLedger();
-    const v2 = loadPack(examplePack().canonical.replace('"version":1,"zone"', '"version":2,"zone"').replace('"XK-002":20000', '"XK-002":30000'));
-    expect(v2.version).toBe(2);
+    const v2 = loadPack(examplePack().canonical.replace('"version":2,"zone"', '"version":3,"zone"').replace('"XK-002":20000', '"XK-002":30000'));
+    expect(v2.version).toBe(3);
     sim.adoptPack(v2, sh('2025-11-11T08:00'));
     expect(sim.append('XK-D3', 'fee.charged', 'cashier:zhao', { item: 'XK-002', amountFen: 90000 }, sh('2025-11-11T09:00')).alerts).toEqual([]);
     expect(rl(sim.append('XK-N', 'fee.charged', 'cashier:zhao', { item: 'XK-002', amountFen: 25000 }))).toEqual([]);
     expect(rl(sim.append('XK-N2', 'fee.charged', 'cashier:zhao', { item: 'XK-002', amountFen: 30001 }))).toEqual([['XK-N2', 'fee.over-standard', 'red']]);
     const r = audit(sim.entries);
     expect(r.findings).toEqual([]);
-    expect(r.packs.map((p) => p.version)).toEqual([1, 2]);
+    expect(r.packs.map((p) => p.version)).toEqual([2, 3]);
   });
   it('tryPack: what a candidate would have raised, without adopting it', () => {
     const { sim } = buildExampleLedger();

@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { audit } from '../src/index.js';
 import { buildExampleLedger } from './helpers/scenarios.js';
-import type { Written } from './helpers/sim-ledger.js';
+import { SimLedger, cnCalendar, examplePack, sh, type Written } from './helpers/sim-ledger.js';
 
 const rl = (w: Written) => w.alerts.map((a) => [a.alert.caseId, a.alert.rule, a.alert.level]);
 
@@ -89,5 +89,47 @@ describe('approval-supervision on realistic cases', () => {
     const r = audit([...sim.entries, bad]);
     expect(r.ok).toBe(false);
     expect(r.findings).toEqual([expect.objectContaining({ code: 'ALERT_SUPPRESSED', caseId: 'XK-H', rule: 'fee.over-standard', level: 'red', seq: bad.seq })]);
+  });
+});
+
+describe('approval-supervision on clues received from another unit (docs/oversight.md §10.7)', () => {
+  // Mon 13 Oct 2025: working days 14–17 Oct (4), 20–24 (9), 27–31 (14), Mon 3 Nov (15).
+  const clues = new SimLedger();
+  clues.adoptCalendar(cnCalendar(), sh('2025-09-01T08:00'));
+  clues.adoptPack(examplePack(), sh('2025-09-01T08:00'));
+  const from = (c: string) => ({ from: { case: c, origin: 'city-a.example.gov/cases' } });
+  clues.append('XL-1', 'clue.received', 'province:clerk', from('CITY-A-1'), sh('2025-10-13T10:00'));
+  clues.append('XL-2', 'clue.received', 'province:clerk', from('CITY-A-2'), sh('2025-10-13T10:30'));
+  clues.append('XL-3', 'clue.received', 'province:clerk', from('CITY-A-3'), sh('2025-10-13T11:00'));
+  const refused = clues.tryAppend('XL-1', 'clue.disposed', 'province:chief', { disposition: '转办' }, sh('2025-10-20T15:00'));
+  const none = clues.tryAppend('XL-3', 'clue.disposed', 'province:chief', {}, sh('2025-10-20T15:10'));
+  const disposed = clues.tryAppend('XL-1', 'clue.disposed', 'province:chief', { disposition: '初步核实' }, sh('2025-10-20T16:00'));
+  const before = clues.tick(sh('2025-11-03T23:59'));
+  const due = clues.tick(sh('2025-11-04T00:00'));
+  const late = clues.tryAppend('XL-3', 'clue.disposed', 'province:chief', { disposition: '暂存待查' }, sh('2025-11-05T09:00'));
+
+  it('a disposition other than the four, or none, is refused (a casetrail.refused entry), and stops no clock', () => {
+    for (const w of [refused, none]) {
+      expect(clues.entries[w!.seq]!.type).toBe('casetrail.refused');
+      expect((clues.entries[w!.seq]!.data as { rules: { id: string; level: string }[] }).rules.map((r) => [r.id, r.level])).toEqual([['content.clue-disposition', 'yellow']]);
+    }
+    expect(clues.entries[disposed!.seq]!.type).toBe('clue.disposed');
+    expect(rl(disposed!)).toEqual([]);
+  });
+
+  it('15 working days without a valid disposition: yellow deadline.clue-disposition at the tick after day 15, for the clues still open', () => {
+    expect(rl(before)).toEqual([]);
+    expect(rl(due)).toEqual([
+      ['XL-2', 'deadline.clue-disposition', 'yellow'],
+      ['XL-3', 'deadline.clue-disposition', 'yellow'],
+    ]);
+    expect(due.alerts[0]!.alert.reason.zh).toBe('线索于 2025-10-13 收到，15 个工作日已满（2025-11-03）仍未处置');
+    expect(rl(late!)).toEqual([]);
+  });
+
+  it('the audit of this ledger is clean, refusals included', () => {
+    const r = audit(clues.entries);
+    expect(r.findings).toEqual([]);
+    expect(r.recorded).toBe(2);
   });
 });

@@ -55,7 +55,29 @@ export type ErrorCode =
   | EntryIssueCode
   // layers on the ledger (in-transaction extensions)
   | 'REFUSED'
-  | 'EXTENSION_FAILED';
+  | 'EXTENSION_FAILED'
+  // witnesses and monitors (docs/oversight.md)
+  | 'WITNESS_QUORUM_NOT_MET'
+  | 'UNKNOWN_LOG'
+  | 'OLD_SIZE_MISMATCH'
+  | 'STATE_INVALID'
+  | 'STATE_LOCKED'
+  | 'STATE_EXISTS'
+  | 'CONFIG_INVALID'
+  // units, actors and the permission policy (docs/oversight.md §8–§9)
+  | 'DIRECTORY_INVALID'
+  | 'POLICY_INVALID'
+  | 'POLICY_DENIED'
+  // clue transfer between ledgers (docs/oversight.md §10)
+  | 'TRANSFER_UNVERIFIED'
+  | 'TRANSFER_WRONG_SENDER'
+  | 'TRANSFER_STEP_MISSING'
+  | 'TRANSFER_MISADDRESSED'
+  | 'TRANSFER_INVALID'
+  | 'TRANSFER_REPLAYED'
+  | 'TRANSFER_CASE_EXISTS'
+  | 'TRANSFER_CASE_UNKNOWN'
+  | 'TRANSFER_UNIT_UNKNOWN';
 
 /**
  * The codes of the issues a read can mark an entry with (docs/errors.md

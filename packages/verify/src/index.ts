@@ -60,6 +60,7 @@ export * from './tlog/checkpoint.js';
 export * from './tlog/tlog-proof.js';
 export * from './tlog/witness-body.js';
 export * from './tlog/cosignature.js';
+export * from './tlog/witness-policy.js';
 
 export * from './checks/issues.js';
 export * from './checks/chain.js';

@@ -22,7 +22,7 @@ import { FLAG_NAMES, inUserTerms } from '../messages.js';
 import { importNdjson } from '../ndjson-import.js';
 import { collect, countParser, defined, example, flag, jsonOption, keyFileOption, num, req, str, strs, tzOption } from '../options.js';
 import { printJson, printable, utcIso } from '../output.js';
-import { alertLines, blockedError, levelLabel, withSupervisedLedger } from '../supervision.js';
+import { alertLines, blockedError, deniedError, levelLabel, withSupervisedLedger } from '../supervision.js';
 import { checkArgUtf8, checkId, decodeUtf8 } from '../text.js';
 import { formatTime, parseTime, zoneOf, type Zone } from '../times.js';
 
@@ -58,7 +58,8 @@ export interface AppendOptions {
 
 const MAX_DATA_FILE = 16 * 1024 * 1024;
 
-function receiptJson(r: SupervisedReceipt) {
+/** A screened append's receipt as `--json` prints it (docs/cli.md "append"); the transfer commands print theirs the same way. */
+export function receiptJson(r: SupervisedReceipt) {
   return {
     seq: r.seq,
     case: r.caseId,
@@ -135,7 +136,7 @@ export async function append(opts: AppendOptions, io: Io): Promise<number> {
   try {
     receipt = await withSupervisedLedger(io, opts.ledger, opts.keyFile, 'appending (it signs a checkpoint)', (sup) => sup.append(step));
   } catch (e) {
-    throw blockedError(inUserTerms(e, zone, FLAG_NAMES), () => null);
+    throw deniedError(blockedError(inUserTerms(e, zone, FLAG_NAMES), () => null));
   }
   if (opts.json) {
     await printJson(io, receiptJson(receipt));
@@ -156,7 +157,7 @@ export async function append(opts: AppendOptions, io: Io): Promise<number> {
 async function dryRun(opts: AppendOptions, step: StepInput, zone: Zone, io: Io): Promise<number> {
   let d;
   try {
-    d = await withSupervisedLedger(io, opts.ledger, opts.keyFile, 'a dry run (it runs the append and rolls it back)', (sup) => sup.dryRun([step]));
+    d = await withSupervisedLedger(io, opts.ledger, opts.keyFile, 'a dry run (it runs the append and rolls it back)', (sup) => sup.dryRun([step]), { dry: true });
   } catch (e) {
     throw inUserTerms(e, zone, FLAG_NAMES);
   }

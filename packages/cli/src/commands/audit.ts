@@ -8,6 +8,8 @@
  */
 import type { Command } from 'commander';
 import { auditLedger } from '@casetrail/supervise/ledger';
+import { auditLevels, levelsValidators } from '@casetrail/oversight';
+import { formatVerifierKey } from '@casetrail/core';
 import type { Finding } from '@casetrail/supervise';
 import { defineCommand } from '../command.js';
 import { EXIT } from '../exit.js';
@@ -42,11 +44,18 @@ export async function audit(opts: AuditOptions, io: Io): Promise<number> {
   const progress = new Progress(io, 'verifying');
   let r;
   try {
-    r = await auditLedger(path, { vkey, ...(opts.maxCases === undefined ? {} : { maxCases: opts.maxCases }), onProgress: (pr) => progress.update(pr.done, pr.total) });
+    r = await auditLedger(path, { vkey, systemTypes: levelsValidators(), ...(opts.maxCases === undefined ? {} : { maxCases: opts.maxCases }), onProgress: (pr) => progress.update(pr.done, pr.total) });
   } finally {
     progress.done();
   }
   const a = r.audit;
+  // Units, actors and the policy (docs/oversight.md §9.4): the same verified file, replayed once more.
+  const lv = a === null ? null : await auditLevels(path, { vkey: formatVerifierKey(vkey.name, vkey.publicKey), verification: r.verification });
+  const ok = r.ok && (lv === null || lv.ok);
+  const levelsJson =
+    lv === null
+      ? null
+      : { ok: lv.ok, units: lv.units, actors: lv.actors, policy: lv.policy, findings: (lv.findings ?? []).map((f) => ({ code: f.code, severity: 'error', seq: f.seq, case: f.caseId, message: f.message })) };
   if (opts.json) {
     const v = r.verification;
     await printJson(io, {
@@ -65,8 +74,9 @@ export async function audit(opts: AuditOptions, io: Io): Promise<number> {
               packs: a.packs,
               findings: a.findings.map((f) => ({ code: f.code, severity: f.severity, seq: f.seq, case: f.caseId, ...(f.rule === undefined ? {} : { rule: f.rule }), ...(f.level === undefined ? {} : { level: f.level }), message: f.message })),
             },
+      levels: levelsJson,
     });
-    return r.ok ? EXIT.OK : EXIT.FAILED;
+    return ok ? EXIT.OK : EXIT.FAILED;
   }
   const p = paint(io);
   if (a === null) {
@@ -79,15 +89,22 @@ export async function audit(opts: AuditOptions, io: Io): Promise<number> {
       ['verified', `${r.verification.size} entries, checkpoints signed by the key given (\`casetrail verify\` for the details)`],
       ['packs', a.packs.length === 0 ? 'none adopted: nothing to replay' : a.packs.map((x) => `${printable(x.id)} v${x.version} (entry ${x.seq})`).join(', ')],
       ['replayed', `${a.entries} entries; ${a.expected} alert(s) required, ${a.recorded} recorded${a.replayedFromFacts > 0 ? `, ${a.replayedFromFacts} replayed from their recorded facts (step erased)` : ''}`],
+      ...(lv !== null && (lv.policy !== null || lv.units > 0 || (lv.findings ?? []).length > 0)
+        ? [['directory', `${lv.units} unit(s), ${lv.actors} actor(s) enrolled; policy ${lv.policy === null ? 'none adopted' : `${printable(lv.policy.id)} v${lv.policy.version} (entry ${lv.policy.seq}, ${lv.policy.hash.slice(0, 16)}…)`}`] as [string, string]]
+        : []),
     ],
     p,
   );
   for (const f of a.findings) out += (f.severity === 'error' ? p.bad(findingLine(f)) : p.warn(findingLine(f))) + '\n';
   if (a.repeatedSuppressions > 0) out += p.dim(`  (${a.repeatedSuppressions} later tick(s) where a suppressed alert was still due are not listed again)\n`);
   const errors = a.findings.filter((f) => f.severity === 'error').length;
-  out += a.ok ? p.ok(`✔ OK: every alert the packs require is recorded where it belongs, and none other${a.findings.length > 0 ? ` (${a.findings.length} warning(s))` : ''}\n`) : p.bad(`✘ FAILED: ${errors} finding(s)\n`);
+  for (const f of lv?.findings ?? []) out += p.bad(`✘ ${f.code} at entry ${f.seq}: case ${printable(f.caseId)}: ${printable(f.message)}`) + '\n';
+  const levelErrors = lv?.findings?.length ?? 0;
+  out += ok
+    ? p.ok(`✔ OK: every alert the packs require is recorded where it belongs, and none other${lv !== null && lv.policy !== null ? '; every step the policy judges was permitted' : ''}${a.findings.length > 0 ? ` (${a.findings.length} warning(s))` : ''}\n`)
+    : p.bad(`✘ FAILED: ${errors + levelErrors} finding(s)\n`);
   await write(io.stdout, out);
-  return a.ok ? EXIT.OK : EXIT.FAILED;
+  return ok ? EXIT.OK : EXIT.FAILED;
 }
 
 export const auditCli = defineCommand<AuditOptions>({

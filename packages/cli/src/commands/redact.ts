@@ -11,6 +11,7 @@ import { write, type Io } from '../io.js';
 import { withWriteLedger } from '../ledgers.js';
 import { loginName } from '../supervision.js';
 import { supervisionRegistry } from '@casetrail/supervise/ledger';
+import { levelsRegistry } from '@casetrail/oversight';
 import { FLAG_NAMES, inUserTerms } from '../messages.js';
 import { countParser, defined, example, flag, jsonOption, keyFileOption, req, reqNum, str, tzOption } from '../options.js';
 import { printJson, printable } from '../output.js';
@@ -47,6 +48,8 @@ export async function redact(opts: RedactOptions, io: Io): Promise<number> {
     r = await withWriteLedger(io, opts.ledger, opts.keyFile, 'redaction (it appends an entry and signs a checkpoint)', (l) => {
       // Supervision records (packs, alerts, dispositions) are never erased: NOT_REDACTABLE.
       l.use(supervisionRegistry());
+      // Directory entries (units, actors, policies) and refusals neither.
+      l.use(levelsRegistry());
       return l.redact(opts.seq, { reason: opts.reason, actor, ...(time === undefined ? {} : { time }) });
     });
   } catch (e) {

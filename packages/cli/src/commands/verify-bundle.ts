@@ -9,7 +9,7 @@ import { verifyBundleFile, type BundleFileOptions } from '@casetrail/verify/cli'
 import type { Command } from 'commander';
 import { defineCommand } from '../command.js';
 import type { Io } from '../io.js';
-import { defined, example, flag, jsonOption, maxIssuesOption, num, req, str, tzOption, vkeyOption } from '../options.js';
+import { defined, example, flag, jsonOption, maxIssuesOption, num, req, str, tzOption, vkeyOption, witnessOption, witnessPolicyValues, witnessQuorumOption } from '../options.js';
 
 export type VerifyBundleOptions = BundleFileOptions;
 
@@ -29,9 +29,11 @@ export const verifyBundleCli = defineCommand<VerifyBundleOptions>({
       .argument('<file>', 'bundle file, or - for standard input')
       .addOption(vkeyOption(true))
       .addOption(maxIssuesOption())
+      .addOption(witnessOption("the bundle's checkpoint"))
+      .addOption(witnessQuorumOption())
       .addOption(tzOption())
       .addOption(jsonOption('print the steps and the report as one JSON document'))
-      .addHelpText('after', example('casetrail verify-bundle C-1.bundle --vkey cases.vkey', 'casetrail verify-bundle C-1.bundle --vkey cases.vkey --tz Asia/Shanghai')),
-  options: ([file], o) => ({ file: req(file, '<file>'), vkey: req(o['vkey'], '--vkey'), ...defined({ maxIssues: num(o, 'maxIssues'), tz: str(o, 'tz'), json: flag(o, 'json') }) }),
+      .addHelpText('after', example('casetrail verify-bundle C-1.bundle --vkey cases.vkey', 'casetrail verify-bundle C-1.bundle --vkey cases.vkey --tz Asia/Shanghai', 'casetrail verify-bundle C-1.bundle --vkey cases.vkey --witness province.witness.vkey')),
+  options: ([file], o) => ({ file: req(file, '<file>'), vkey: req(o['vkey'], '--vkey'), ...defined({ maxIssues: num(o, 'maxIssues'), ...witnessPolicyValues(o), tz: str(o, 'tz'), json: flag(o, 'json') }) }),
   run: verifyBundleCommand,
 });

@@ -9,7 +9,7 @@ import { verifyWitnessBodyFile, type WitnessBodyFileOptions } from '@casetrail/v
 import type { Command } from 'commander';
 import { defineCommand } from '../command.js';
 import type { Io } from '../io.js';
-import { defined, example, flag, jsonOption, req, vkeyOption } from '../options.js';
+import { defined, example, flag, jsonOption, req, str, tzOption, vkeyOption, witnessOption, witnessPolicyValues, witnessQuorumOption } from '../options.js';
 
 export type VerifyConsistencyOptions = WitnessBodyFileOptions;
 
@@ -30,8 +30,11 @@ export const verifyConsistencyCli = defineCommand<VerifyConsistencyOptions>({
       .argument('<file>', 'body file, or - for standard input')
       .addOption(vkeyOption(true))
       .requiredOption('--from <checkpoint>', 'the trusted earlier checkpoint file, or 0 when none')
+      .addOption(witnessOption("the body's new checkpoint"))
+      .addOption(witnessQuorumOption())
+      .addOption(tzOption())
       .addOption(jsonOption())
       .addHelpText('after', example('casetrail verify-consistency add-checkpoint.body --vkey cases.vkey --from yesterday.checkpoint')),
-  options: ([file], o) => ({ file: req(file, '<file>'), vkey: req(o['vkey'], '--vkey'), from: req(o['from'], '--from'), ...defined({ json: flag(o, 'json') }) }),
+  options: ([file], o) => ({ file: req(file, '<file>'), vkey: req(o['vkey'], '--vkey'), from: req(o['from'], '--from'), ...defined({ ...witnessPolicyValues(o), tz: str(o, 'tz'), json: flag(o, 'json') }) }),
   run: verifyConsistencyCommand,
 });

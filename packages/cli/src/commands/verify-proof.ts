@@ -8,7 +8,7 @@ import { verifyProofFile, type ProofFileOptions } from '@casetrail/verify/cli';
 import type { Command } from 'commander';
 import { defineCommand } from '../command.js';
 import type { Io } from '../io.js';
-import { defined, example, flag, jsonOption, req, str, tzOption, vkeyOption } from '../options.js';
+import { defined, example, flag, jsonOption, req, str, tzOption, vkeyOption, witnessOption, witnessPolicyValues, witnessQuorumOption } from '../options.js';
 
 export type VerifyProofOptions = ProofFileOptions;
 
@@ -28,9 +28,11 @@ export const verifyProofCli = defineCommand<VerifyProofOptions>({
       .description('check a tlog-proof file offline against the verifier key')
       .argument('<file>', 'proof file, or - for standard input')
       .addOption(vkeyOption(true))
+      .addOption(witnessOption("the proof's checkpoint"))
+      .addOption(witnessQuorumOption())
       .addOption(tzOption())
       .addOption(jsonOption())
-      .addHelpText('after', example('casetrail verify-proof entry-3.tlog-proof --vkey cases.vkey')),
-  options: ([file], o) => ({ file: req(file, '<file>'), vkey: req(o['vkey'], '--vkey'), ...defined({ tz: str(o, 'tz'), json: flag(o, 'json') }) }),
+      .addHelpText('after', example('casetrail verify-proof entry-3.tlog-proof --vkey cases.vkey', 'casetrail verify-proof entry-3.tlog-proof --vkey cases.vkey --witness province.witness.vkey')),
+  options: ([file], o) => ({ file: req(file, '<file>'), vkey: req(o['vkey'], '--vkey'), ...defined({ ...witnessPolicyValues(o), tz: str(o, 'tz'), json: flag(o, 'json') }) }),
   run: verifyProof,
 });

@@ -7,18 +7,18 @@
  * problem found.
  */
 import { MAX_NOTE_BYTES, verifyLedger, type VerifyIssue, type VerifyOptions, type VerifyReport } from '@casetrail/core';
-import { supervisionValidators } from '@casetrail/supervise/ledger';
+import { casetrailValidators } from '@casetrail/oversight';
 import type { Command } from 'commander';
 import { defineCommand } from '../command.js';
 import { EXIT, usage } from '../exit.js';
 import { readTextFile, resolvePath } from '../inputs.js';
 import { write, type Io } from '../io.js';
-import { readVerifierKey } from '../keys.js';
+import { readVerifierKey, readWitnessPolicy } from '../keys.js';
 import { ledgerPath } from '../ledgers.js';
 import { issueText } from '../messages.js';
-import { defined, example, flag, jsonOption, maxIssuesOption, num, req, str, tzOption, vkeyOption } from '../options.js';
+import { defined, example, flag, jsonOption, maxIssuesOption, num, req, str, tzOption, vkeyOption, witnessOption, witnessPolicyValues, witnessQuorumOption } from '../options.js';
 import { Progress, fields, paint, printJson, printable, type Paint } from '../output.js';
-import { zoneOf, type Zone } from '../times.js';
+import { formatTime, zoneOf, type Zone } from '../times.js';
 
 export interface VerifyCommandOptions {
   ledger: string;
@@ -34,6 +34,10 @@ export interface VerifyCommandOptions {
   allowUnsignedTail?: boolean;
   /** Issues listed at most (default 1000; all are counted). */
   maxIssues?: number;
+  /** Witness cosignature keys (or files): the newest checkpoint they cosigned must meet the policy. */
+  witness?: string[];
+  /** How many of the witnesses must have cosigned it (default all given). */
+  witnessQuorum?: number;
   /** IANA time zone for times in issue messages (default $TZ, else UTC). */
   tz?: string;
   json?: boolean;
@@ -51,12 +55,13 @@ export async function verify(opts: VerifyCommandOptions, io: Io): Promise<number
   if (opts.incremental && opts.full) throw usage('give --incremental or --full, not both');
   const zone = zoneOf(io, opts.tz);
   const vkey = readVerifierKey(io, opts.vkey);
+  const policy = readWitnessPolicy(io, opts.witness, opts.witnessQuorum);
   const path = ledgerPath(io, opts.ledger);
   const progress = new Progress(io, 'verifying');
   const options: VerifyOptions = {
     vkey,
-    // The command knows supervision's entries (casetrail supervises): their validators, not SYSTEM_TYPE_UNKNOWN.
-    systemTypes: supervisionValidators(),
+    // The command knows the entries of casetrail's layers (supervision, units/actors/policy): their validators, not SYSTEM_TYPE_UNKNOWN.
+    systemTypes: casetrailValidators(),
     onProgress: (pr) => progress.update(pr.done, pr.total),
   };
   if (opts.checkpoint !== undefined) {
@@ -64,6 +69,10 @@ export async function verify(opts: VerifyCommandOptions, io: Io): Promise<number
     options.mode = opts.incremental ? 'incremental' : 'full';
   }
   if (opts.allowUnsignedTail) options.allowUnsignedTail = true;
+  if (policy !== undefined) {
+    options.witnesses = policy.witnesses;
+    options.witnessQuorum = policy.quorum;
+  }
   if (opts.maxIssues !== undefined) options.maxIssues = opts.maxIssues;
   let report: VerifyReport;
   try {
@@ -128,6 +137,13 @@ function okLine(r: VerifyReport): string {
   return `✔ OK: ${checked} entries verified${t !== undefined ? `; the ledger extends the trusted checkpoint of size ${t.size}` : ''}${warnings}`;
 }
 
+/** The newest cosigned checkpoint, who cosigned it and when, and what it does not cover. */
+function witnessedLine(w: NonNullable<VerifyReport['witnessed']>, size: number, zone: Zone): string {
+  const who = w.cosigned.map((c) => `${printable(c.name)} at ${formatTime(c.timestamp * 1000, zone)}`).join(', ');
+  const after = w.size < size ? `; entries ${w.size} to ${size - 1} are not witnessed yet` : '';
+  return `checkpoint of size ${w.size} cosigned by ${w.cosigned.length} of ${w.of} witness(es) (quorum ${w.quorum})${who === '' ? '' : `: ${who}`}${after}`;
+}
+
 /** The human summary of a verification report. */
 export function verifySummary(r: VerifyReport, ledger: string, p: Paint, zone: Zone): string {
   const c = r.checked;
@@ -142,6 +158,7 @@ export function verifySummary(r: VerifyReport, ledger: string, p: Paint, zone: Z
     ['checkpoints', `${c.checkpoints} checked, latest valid covers ${r.signedSize} entries`],
   ];
   if (r.trusted !== undefined) rows.push(['trusted', `size ${r.trusted.size}, ${r.trusted.extended ? 'extended by the ledger' : 'NOT extended by the ledger'}`]);
+  if (r.witnessed !== undefined) rows.push(['witnessed', witnessedLine(r.witnessed, r.size, zone)]);
   rows.push(['time', `${r.durationMs} ms`]);
   out += fields(rows, p);
   for (const i of r.issues) {
@@ -170,6 +187,8 @@ export const verifyCli = defineCommand<VerifyCommandOptions>({
       .option('--full', 'check every entry (the default; kept for scripts that pass it)')
       .option('--allow-unsigned-tail', 'entries after the latest checkpoint are a warning, not an error')
       .addOption(maxIssuesOption())
+      .addOption(witnessOption('the newest checkpoint they cosigned'))
+      .addOption(witnessQuorumOption())
       .addOption(tzOption())
       .addOption(jsonOption('print the report as one JSON document'))
       .addHelpText(
@@ -178,6 +197,7 @@ export const verifyCli = defineCommand<VerifyCommandOptions>({
           'casetrail verify cases.ledger --vkey cases.vkey',
           'casetrail verify cases.ledger --vkey cases.vkey --checkpoint published.checkpoint',
           'casetrail verify cases.ledger --vkey cases.vkey --checkpoint published.checkpoint --incremental',
+          'casetrail verify cases.ledger --vkey cases.vkey --witness province.witness.vkey',
         ),
       ),
   options: ([ledger], o) => ({
@@ -189,6 +209,7 @@ export const verifyCli = defineCommand<VerifyCommandOptions>({
       full: flag(o, 'full'),
       allowUnsignedTail: flag(o, 'allowUnsignedTail'),
       maxIssues: num(o, 'maxIssues'),
+      ...witnessPolicyValues(o),
       tz: str(o, 'tz'),
       json: flag(o, 'json'),
     }),

@@ -36,6 +36,13 @@ export interface CommittedStep {
   leafHash: Uint8Array;
   /** Written by the library or a layer (a reserved `casetrail.` type). */
   system: boolean;
+  /**
+   * The raw 32-byte Ed25519 public keys of the entry's actor signatures, in
+   * the entry's order (format.md §4.4): each signature verified over the
+   * entry's statement before the step was written, or by the row's checks
+   * when it was read back. Which actor owns which key is the layer's to say.
+   */
+  signers: Uint8Array[];
 }
 
 export function committedStep(entry: Entry, leafHash: Uint8Array, data: unknown): CommittedStep {
@@ -49,6 +56,7 @@ export function committedStep(entry: Entry, leafHash: Uint8Array, data: unknown)
     data,
     leafHash,
     system: isReserved(entry.type),
+    signers: entry.sigs.map((s) => Uint8Array.from(s.publicKey)),
   };
 }
 

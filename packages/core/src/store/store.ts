@@ -65,7 +65,7 @@ export interface StoreDamage {
   message: string;
 }
 
-/** Tables whose keys verification checks (format.md §8 item 15). */
+/** Tables whose keys verification checks (format.md §8 item 16). */
 export type KeyedTable = 'entries' | 'checkpoints' | 'redactions' | 'cosignatures';
 
 /** The last entry: what the next append links to. */
@@ -111,12 +111,12 @@ export interface ReadView extends NodeReader {
   /**
    * The (case_id, nonce) column pairs that more than one row holds: among
    * all rows (fromSeq 0), or held by a row from `fromSeq` on and another row
-   * (format.md §8 item 16). Untrusted, like every column.
+   * (format.md §8 item 17). Untrusted, like every column.
    */
   repeatedNonces(fromSeq: number): IterableIterator<{ case_id: unknown; nonce: unknown }>;
   /**
    * How many rows of each table have a key that is not an integer from 0 to
-   * 2^53 − 1 (format.md §8 item 15): rows no range read would ever reach.
+   * 2^53 − 1 (format.md §8 item 16): rows no range read would ever reach.
    */
   invalidKeys(): Array<{ table: KeyedTable; count: number }>;
   /** Rows in seq order with seq in [fromSeq, toSeq), streamed. */

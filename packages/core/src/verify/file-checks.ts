@@ -1,6 +1,6 @@
 /**
  * The named steps of verification that concern the file as a whole
- * (format.md §8 items 14–16): its structure, the keys of its rows, and the
+ * (format.md §8 items 15–17): its structure, the keys of its rows, and the
  * uniqueness of nonces within a case.
  */
 import { decodeEntry, isBytes, nonceReplayFinding, toHex, type Entry } from '@casetrail/verify';
@@ -8,7 +8,7 @@ import type { VerifyState } from './state.js';
 
 /**
  * Step: every missing or damaged part of the file is reported
- * (LEDGER_DAMAGED, item 14).
+ * (LEDGER_DAMAGED, item 15).
  * @returns false when the entries cannot be read, so verification ends
  */
 export function checkStructure(s: VerifyState): boolean {
@@ -20,7 +20,7 @@ export function checkStructure(s: VerifyState): boolean {
 
 /**
  * Step: every key of `entries`, `checkpoints`, `redactions` and
- * `cosignatures` is an integer from 0 to 2^53 − 1 (item 15): a row with a
+ * `cosignatures` is an integer from 0 to 2^53 − 1 (item 16): a row with a
  * negative or fractional key is never reached by the scans, which read
  * ranges from 0.
  */
@@ -33,7 +33,7 @@ export function checkKeys(s: VerifyState): void {
 /**
  * Step (after the scan, which proved the `case_id` and `nonce` columns of
  * every row equal to its bytes, or reported INDEX_MISMATCH): no two version
- * 2 entries of one case carry the same nonce (NONCE_REPLAYED, item 16). One
+ * 2 entries of one case carry the same nonce (NONCE_REPLAYED, item 17). One
  * query lists the repeated column pairs (from the trusted size on, in
  * incremental mode). A row whose columns differ from its bytes may hide a
  * replay behind an edited nonce column: each such row (the scan kept up to

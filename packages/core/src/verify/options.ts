@@ -53,7 +53,32 @@ export interface VerifyOptions {
    * (COSIGNATURE_INVALID). Lines by other keys are only parsed.
    */
   witnesses?: ReadonlyArray<string | CosignatureVerifier>;
+  /**
+   * The witness policy (format.md §6.4): with `witnesses`, how many of them
+   * (1 to their number) must have cosigned the newest stored checkpoint that
+   * carries a cosignature by any of them; that checkpoint must be one of
+   * this ledger's. Not met: WITNESS_QUORUM_NOT_MET (or COSIGNATURE_INVALID).
+   * Absent: no policy is applied.
+   */
+  witnessQuorum?: number;
   onProgress?: (p: VerifyProgress) => void;
+}
+
+/** The newest stored checkpoint cosigned by a witness of the policy, as the report shows it. */
+export interface WitnessedCheckpoint {
+  size: number;
+  /** Its root, hex. */
+  root: string;
+  /** Whether it meets the policy. */
+  ok: boolean;
+  quorum: number;
+  /** Witnesses in the policy. */
+  of: number;
+  /** Listed witnesses with a valid cosignature (timestamp in seconds since 1970). */
+  cosigned: Array<{ name: string; keyId: string; timestamp: number }>;
+  /** Listed witnesses without one, and those whose line does not verify (`name+keyid`). */
+  missing: string[];
+  invalid: string[];
 }
 
 export interface VerifyReport {
@@ -79,6 +104,8 @@ export interface VerifyReport {
     cosignatures: number;
   };
   trusted?: { size: number; root: string; extended: boolean };
+  /** With `witnessQuorum`: the newest cosigned checkpoint and what the policy found on it. */
+  witnessed?: WitnessedCheckpoint;
   issues: VerifyIssue[];
   /** Total issues found, including those beyond maxIssues. */
   issueCount: number;

@@ -14,13 +14,15 @@ import {
   parseCosignatureVerifierKey,
   parseVerifierKey,
   toHex,
+  witnessPolicy,
   type Checkpoint,
   type CosignatureVerifier,
   type NoteVerifier,
   type SystemTypeValidator,
+  type WitnessPolicy,
 } from '@casetrail/verify';
 import type { LedgerStore, ReadView } from '../store/store.js';
-import type { VerifyOptions, VerifyReport } from './options.js';
+import type { VerifyOptions, VerifyReport, WitnessedCheckpoint } from './options.js';
 
 /** Cases whose last step verification keeps in memory (~200 bytes each). */
 const MAX_TRACKED_CASES = 32_768;
@@ -33,6 +35,14 @@ export class VerifyState {
   readonly checked = { entries: 0, payloads: 0, redactions: 0, actorSignatures: 0, nodes: 0, checkpoints: 0, systemEntries: 0, cosignatures: 0 };
   readonly systemTypes: Readonly<Record<string, SystemTypeValidator>> | undefined;
   readonly witnesses: CosignatureVerifier[];
+  /** The witness policy, when a quorum was asked for (format.md §6.4). */
+  readonly policy: WitnessPolicy | undefined;
+  /** The size of the newest stored checkpoint cosigned by a witness of the policy. */
+  witnessTarget: number | undefined;
+  /** Whether the scan verified that checkpoint (signature, body, root of the recomputed tree). */
+  witnessTargetVerified = false;
+  /** What the policy found on it. */
+  witnessed: WitnessedCheckpoint | undefined;
 
   /** Entries in the store (max seq + 1), read once at the start of the snapshot. */
   readonly size: number;
@@ -88,12 +98,13 @@ export class VerifyState {
     if (options.workers !== undefined) checkIntIn(options.workers, 'workers', 0, 64);
     this.systemTypes = options.systemTypes;
     this.witnesses = (options.witnesses ?? []).map((w) => (typeof w === 'string' ? parseCosignatureVerifierKey(w.trim()) : w));
+    this.policy = options.witnessQuorum === undefined ? undefined : witnessPolicy(this.witnesses, options.witnessQuorum);
     this.prevLeaf = Uint8Array.from(genesisLink(this.origin));
     this.entriesReadable = !store.damage.some((d) => d.table === 'entries' || d.table === 'checkpoints');
     this.size = this.entriesReadable ? view.size() : 0;
   }
 
-  /** Whether the entries and checkpoints tables can be read at all (format.md §8 item 14). */
+  /** Whether the entries and checkpoints tables can be read at all (format.md §8 item 15). */
   readonly entriesReadable: boolean;
 
   report(): VerifyReport {
@@ -109,6 +120,7 @@ export class VerifyState {
       issueCount: this.issues.count,
       durationMs: Date.now() - this.started,
     };
+    if (this.witnessed !== undefined) r.witnessed = this.witnessed;
     if (this.trusted !== undefined) {
       r.trusted = { size: this.trusted.size, root: toHex(this.trusted.root), extended: this.trustedExtended && this.issues.errors === 0 };
     }

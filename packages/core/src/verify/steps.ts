@@ -227,6 +227,7 @@ export class CheckpointCursor {
       return;
     }
     s.signedSize = Math.max(s.signedSize, row.size);
+    if (row.size === s.witnessTarget) s.witnessTargetVerified = true;
   }
 }
 

@@ -26,6 +26,7 @@ import {
   openTrustedCheckpoint,
   startFromTrustedCheckpoint,
 } from './steps.js';
+import { checkWitnessPolicy, findWitnessedCheckpoint } from './witnessed.js';
 
 /** Throws VERIFICATION_FAILED carrying the report when it is not ok. */
 export function assertReport(report: VerifyReport): VerifyReport {
@@ -54,16 +55,18 @@ export async function verifyStore(store: LedgerStore, options: VerifyOptions): P
       checkKeys(s);
       checkMeta(s);
       if (openTrustedCheckpoint(s) && startFromTrustedCheckpoint(s)) {
+        findWitnessedCheckpoint(s);
         await scanEntries(s);
         checkMissingPayloads(s);
         checkRedactionsTable(s);
         checkSystemEntries(s);
         checkNonces(s);
         checkCosignatures(s);
+        checkWitnessPolicy(s);
         checkUnsignedTail(s);
       }
     } catch (e) {
-      // A page of the file that SQLite cannot read is damage of the ledger (format.md §8 item 14): reported, not thrown.
+      // A page of the file that SQLite cannot read is damage of the ledger (format.md §8 item 15): reported, not thrown.
       if (!isLedgerError(e, 'LEDGER_DAMAGED')) throw e;
       s.issues.add({ code: 'LEDGER_DAMAGED', table: 'entries', message: e.message });
     }
@@ -71,4 +74,4 @@ export async function verifyStore(store: LedgerStore, options: VerifyOptions): P
   });
 }
 
-export type { VerifyIssue, VerifyOptions, VerifyProgress, VerifyReport } from './options.js';
+export type { VerifyIssue, VerifyOptions, VerifyProgress, VerifyReport, WitnessedCheckpoint } from './options.js';

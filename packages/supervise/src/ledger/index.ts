@@ -6,6 +6,7 @@
  */
 export { supervise, SupervisedLedger, type SuperviseOptions, type SupervisedReceipt, type AlertRef, type DryRun } from './supervised-ledger.js';
 export { supervisionRegistry, supervisionValidators, SUPERVISION_TYPES, EXTENSION_NAME, refusalOf } from './registry.js';
-export { provenAdoptions, type ProvenAdoption } from './adoptions.js';
+export { provenAdoptions, provenSystemEntries, type ProvenAdoption } from './adoptions.js';
 export { storedEntry, storedEntries, storedCaseHistory, verifiedEntries, payloadText, type RowTrust } from './stored.js';
-export { auditLedger, tryPackOnLedger, ledgerAdoptions, ledgerAlerts, type LedgerAudit, type AdoptedPack, type AdoptedCalendar, type AlertRow } from './reports.js';
+export { auditLedger, inSnapshot, tryPackOnLedger, ledgerAdoptions, ledgerAlerts, openAlerts, type LedgerAudit, type AuditLedgerOptions, type AdoptedPack, type AdoptedCalendar, type AlertRow, type OpenAlerts } from './reports.js';
+export { checkpointEntries, provenIn, type CheckpointRef } from './checkpoint.js';

@@ -35,72 +35,15 @@ import { openCheckpoint, type Checkpoint } from '../tlog/checkpoint.js';
 import { leafHash } from '../tlog/merkle-hash.js';
 import { verifyInclusion } from '../tlog/merkle-proof.js';
 import { parseVerifierKey, type NoteVerifier } from '../tlog/note-keys.js';
-import type { BundleEntry, BundleFilter, BundleHeader, BundleLine, BundleRedaction } from './format.js';
+import { evaluateWitnessPolicy, type WitnessPolicy, type WitnessPolicyResult } from '../tlog/witness-policy.js';
 import { BundleErasures } from './erasures.js';
+import type { BundleEntry, BundleFilter, BundleHeader, BundleLine, BundleRedaction } from './format.js';
 import { parseBundleLine } from './parse.js';
 import { PositionSet } from './positions.js';
+import type { BundleCaseSummary, BundleReport, BundleVerifyOptions } from './report.js';
 import type { BundleStep, BundleStepPayload } from './steps.js';
 
-/** Bundle verification reports issues of the one issue type (checks/issues.ts). */
-export type BundleIssue = Issue;
-/** The codes of bundle issues: the one {@link IssueCode} type. */
-export type BundleIssueCode = IssueCode;
-
-/** The steps of one case found in a bundle. */
-export interface BundleCaseSummary {
-  caseId: string;
-  firstStep: number;
-  lastStep: number;
-  firstSeq: number;
-  lastSeq: number;
-  steps: number;
-}
-
-/**
- * What bundle verification found. The counts in `checked` and `redacted`
- * count only what verified, for entries whose inclusion proof verified, so
- * they never contradict the issues; `cases` lists only proven entries.
- */
-export interface BundleReport {
-  ok: boolean;
-  /** The origin of the verifier key. */
-  origin: string;
-  /** The checkpoint the proofs lead to, once it verified. */
-  checkpoint?: { size: number; root: string };
-  payloads?: boolean;
-  filter?: BundleFilter;
-  created?: string;
-  entries: number;
-  /** Proofs that verified; payloads that matched; erasures proven; actor signatures that verified. */
-  checked: { proofs: number; payloads: number; redactions: number; actorSignatures: number };
-  /** Entries exported without payload (`payloads: false`). */
-  withheld: number;
-  /** Erased payloads, each backed by a proven redaction entry. */
-  redacted: number;
-  /**
-   * For a bundle without a filter: true when it holds every entry of the
-   * checkpoint's tree, so nothing was left out. Undefined for filtered bundles.
-   */
-  complete?: boolean;
-  /** One summary per case, in order of first appearance. */
-  cases: BundleCaseSummary[];
-  issues: BundleIssue[];
-  /** Total issues, including those beyond maxIssues. */
-  issueCount: number;
-}
-
-export interface BundleVerifyOptions {
-  /** Stop recording issues after this many (they are still counted). Default 1000. */
-  maxIssues?: number;
-  /**
-   * The positions this bundle's own redaction lines name as erased, from a
-   * first read of the same bundle ({@link BundleErasures}). Only with them
-   * does a step carry a payload: without them a later line could still show
-   * it erased (format.md §9.3 item 6), and a step's payload that matched is
-   * `unconfirmed`. They change the steps only, never the report.
-   */
-  erasures?: BundleErasures;
-}
+export type { BundleCaseSummary, BundleIssue, BundleIssueCode, BundleReport, BundleVerifyOptions } from './report.js';
 
 // ---------------------------------------------------------------------------
 // Verification
@@ -144,11 +87,14 @@ export class BundleVerifier {
   /** The issues of the line being checked, for its step. */
   #lineIssues: Issue[] = [];
   #finished: BundleReport | undefined;
+  readonly #policy: WitnessPolicy | undefined;
+  #witnessed: WitnessPolicyResult | undefined;
 
   /**
    * @param vkey - the ledger's verifier key (string or parsed), from outside the bundle
    * @param opts - `maxIssues` (default 1000); `erasures`, from a first read
-   *   of the same bundle, for steps that carry payloads
+   *   of the same bundle, for steps that carry payloads; `witnessPolicy`, for
+   *   the header's checkpoint note
    * @throws LedgerError MALFORMED_KEY for a bad vkey; INVALID_ARGUMENT for bad options
    */
   constructor(vkey: string | NoteVerifier, opts: BundleVerifyOptions = {}) {
@@ -158,6 +104,7 @@ export class BundleVerifier {
     this.#issues = new IssueList(max);
     if (opts.erasures !== undefined && !(opts.erasures instanceof BundleErasures)) throw new LedgerError('INVALID_ARGUMENT', 'erasures: expected a BundleErasures', { field: 'erasures' });
     this.#erasures = opts.erasures;
+    this.#policy = opts.witnessPolicy;
   }
 
   #issue(code: IssueCode, message: string, seq?: number, extra: Pick<Issue, 'time'> = {}): void {
@@ -237,6 +184,10 @@ export class BundleVerifier {
     this.#header = h;
     this.#cp = cp;
     this.#state = 'entries';
+    if (this.#policy !== undefined) {
+      this.#witnessed = evaluateWitnessPolicy(h.checkpoint, this.#policy);
+      if (!this.#witnessed.ok) this.#issue(this.#witnessed.code!, `the bundle's checkpoint does not meet the witness policy: ${this.#witnessed.message}`);
+    }
   }
 
   #onEnd(count: number): void {
@@ -453,6 +404,7 @@ export class BundleVerifier {
       if (h.created !== undefined) report.created = h.created;
     }
     if (complete !== undefined) report.complete = complete;
+    if (this.#witnessed !== undefined) report.witnessed = this.#witnessed;
     this.#finished = report;
     return report;
   }

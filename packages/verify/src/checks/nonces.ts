@@ -1,5 +1,5 @@
 /**
- * Nonce uniqueness (format.md §4.6, §8 item 16): no two version 2 entries of
+ * Nonce uniqueness (format.md §4.6, §8 item 17): no two version 2 entries of
  * one case carry the same nonce. Ledger verification finds repeated pairs
  * with one query over proven columns, `trace` within the case it reads; both
  * report them here, confirmed on the decoded entries.

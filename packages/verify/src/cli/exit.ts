@@ -96,8 +96,12 @@ export function failed(code: string, message: string): CliError {
  * NOT_A_LEDGER (a file without them) stays 3. Evidence refused because the
  * ledger does not check (a stored checkpoint row that disagrees with its
  * note, an entry that does not match its bytes or its chain: the error has
- * the code of the entry's first issue) is tampering too: exit 1. Keyed by
- * string: a code is looked up by its own key only.
+ * the code of the entry's first issue) is tampering too: exit 1, as are a
+ * witness policy not met and a witness's refusal of a checkpoint that does
+ * not extend what it cosigned (docs/oversight.md); a log a witness does not
+ * know (UNKNOWN_LOG) and a witness or monitor state that cannot be used
+ * (STATE_*) are operational. Keyed by string: a code is looked up by its own
+ * key only.
  */
 const LEDGER_EXIT: Readonly<Record<string, ExitCode>> = {
   INVALID_ARGUMENT: EXIT.USAGE,
@@ -108,6 +112,15 @@ const LEDGER_EXIT: Readonly<Record<string, ExitCode>> = {
   NOT_REDACTABLE: EXIT.USAGE,
   NO_SIGNER: EXIT.USAGE,
   IDEMPOTENCY_CONFLICT: EXIT.USAGE,
+  CONFIG_INVALID: EXIT.USAGE,
+  DIRECTORY_INVALID: EXIT.USAGE,
+  POLICY_INVALID: EXIT.USAGE,
+  // An append the adopted policy forbids: refused and recorded, as a blocking rule's (docs/oversight.md §9).
+  POLICY_DENIED: EXIT.BLOCKED,
+  TRANSFER_REPLAYED: EXIT.USAGE,
+  TRANSFER_CASE_EXISTS: EXIT.USAGE,
+  TRANSFER_CASE_UNKNOWN: EXIT.USAGE,
+  TRANSFER_UNIT_UNKNOWN: EXIT.USAGE,
 
   VERIFICATION_FAILED: EXIT.FAILED,
   INVALID_SIGNATURE: EXIT.FAILED,
@@ -128,6 +141,14 @@ const LEDGER_EXIT: Readonly<Record<string, ExitCode>> = {
   CHECKPOINT_ROOT_MISMATCH: EXIT.FAILED,
   CHECKPOINT_INVALID: EXIT.FAILED,
   PAYLOAD_MISSING: EXIT.FAILED,
+  WITNESS_QUORUM_NOT_MET: EXIT.FAILED,
+  OLD_SIZE_MISMATCH: EXIT.FAILED,
+  // A transfer bundle that does not verify, is not the sender's, or is not a transfer (docs/oversight.md §10).
+  TRANSFER_UNVERIFIED: EXIT.FAILED,
+  TRANSFER_WRONG_SENDER: EXIT.FAILED,
+  TRANSFER_STEP_MISSING: EXIT.FAILED,
+  TRANSFER_MISADDRESSED: EXIT.FAILED,
+  TRANSFER_INVALID: EXIT.FAILED,
   // The issues of an entry as reads mark it, when evidence is refused for it.
   ...Object.fromEntries(ENTRY_ISSUE_CODES.map((c) => [c, EXIT.FAILED])),
 };
@@ -203,6 +224,8 @@ const HINTS: Partial<Record<ErrorCode, string | ((details: Readonly<Record<strin
   IDEMPOTENCY_CONFLICT: 'an idempotency key names one step of its case: give this step another key',
   LEDGER_DAMAGED: 'run `casetrail verify <ledger> --vkey <vkey>` to see every damaged part',
   CHECKPOINT_INVALID: 'run `casetrail verify <ledger> --vkey <vkey>`',
+  WITNESS_QUORUM_NOT_MET: 'get the checkpoint cosigned by the witnesses (`casetrail cosign attach`), or check --witness and --witness-quorum',
+  STATE_LOCKED: 'another process holds the lock; retry when it is done',
 };
 
 /** Exit code and stable code of any thrown value. */

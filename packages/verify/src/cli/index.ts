@@ -13,7 +13,8 @@ export { EXIT, EXIT_CODES_TEXT, VERIFIER_EXIT_CODES_TEXT, CliError, StoppedError
 export { resolvePath, readBytesFile, readTextFile, readInput, inputStream, type InputKind } from './inputs.js';
 export { zoneOf, formatTime, parseTime, type Zone } from './times.js';
 export { paint, printJson, width, truncate, INVISIBLE, printable, table, fields, utcIso, entryObject, Progress, type Paint, type Column, type EntryJson, type EntryFacts, type EntryPayloadState } from './output.js';
-export { readKeyText, readVerifierKey, readWitnessKey, SIGNER_KEY_PREFIX } from './keys.js';
+export { readKeyText, readVerifierKey, readWitnessKey, readWitnessPolicy, SIGNER_KEY_PREFIX } from './keys.js';
+export { witnessedJson, witnessedText } from './witnessed.js';
 export { issueText, issueLines } from './issue-text.js';
 export { TimelineWriter, stepJson, payloadLines, TIMELINE_WINDOW, MAX_DATA_LINES, MAX_DATA_COLUMNS, type BundleStepJson } from './timeline.js';
 export { verifyProofFile, type ProofFileOptions } from './commands/proof.js';

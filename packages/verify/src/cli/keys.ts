@@ -9,6 +9,7 @@ import { existsSync } from 'node:fs';
 import { basename } from 'node:path';
 import { parseCosignatureVerifierKey, type CosignatureVerifier } from '../tlog/cosignature.js';
 import { parseVerifierKey, type NoteVerifier } from '../tlog/note-keys.js';
+import { witnessPolicy, type WitnessPolicy } from '../tlog/witness-policy.js';
 import { CliError, EXIT, operational, usage } from './exit.js';
 import { readTextFile, resolvePath } from './inputs.js';
 import type { Io } from './io.js';
@@ -64,4 +65,24 @@ export function readVerifierKey(io: Io, arg: string, option = '--vkey'): NoteVer
  */
 export function readWitnessKey(io: Io, arg: string, option = '--witness'): CosignatureVerifier {
   return parseCosignatureVerifierKey(readKeyText(io, arg, option, 'witness key', 'the witness'));
+}
+
+/**
+ * The verifier's witness policy from `--witness <key|file>` (repeatable) and
+ * `--witness-quorum <k>` (default: every witness given), or undefined when
+ * no witness is given (format.md §6.4).
+ * @throws CliError USAGE (a quorum without witnesses, or out of range), as
+ *   {@link readWitnessKey} for each key
+ */
+export function readWitnessPolicy(io: Io, witness: readonly string[] | undefined, quorum: number | undefined): WitnessPolicy | undefined {
+  if (witness === undefined || witness.length === 0) {
+    if (quorum !== undefined) throw usage('--witness-quorum needs --witness <key|file>: the witnesses whose cosignatures count');
+    return undefined;
+  }
+  const keys = witness.map((w) => readWitnessKey(io, w));
+  const distinct = new Set(keys.map((k) => `${k.name}+${k.keyId}`)).size;
+  if (quorum !== undefined && (!Number.isSafeInteger(quorum) || quorum < 1 || quorum > distinct)) {
+    throw usage(`--witness-quorum must be from 1 to the number of witnesses given (${distinct}); got ${quorum}`);
+  }
+  return witnessPolicy(keys, quorum);
 }

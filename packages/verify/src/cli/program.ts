@@ -42,9 +42,21 @@ interface VerifyCommand {
 const VKEY: OptionSpec = { type: 'string', value: '<vkey|file>', help: "the ledger's verifier key, or a file holding it (required; never taken from the artifact)", required: true };
 const TZ: OptionSpec = { type: 'string', value: '<zone>', help: 'IANA time zone of the times shown (default $TZ, else UTC)' };
 const JSON_OPTION: OptionSpec = { type: 'boolean', help: 'print one JSON document' };
+const WITNESS: OptionSpec = {
+  type: 'string',
+  multiple: true,
+  value: '<key|file>',
+  help: "a witness's cosignature key (or a file holding it) whose cosignature on the embedded checkpoint counts; repeat for several",
+};
+const WITNESS_QUORUM: OptionSpec = { type: 'string', value: '<k>', help: 'how many of the --witness keys must have cosigned (default: all of them)', count: true };
 
 const str = (v: Values, k: string): string | undefined => (typeof v[k] === 'string' ? (v[k] as string) : undefined);
 const opt = <K extends string, T>(k: K, value: T | undefined): { [P in K]?: T } => (value === undefined ? {} : ({ [k]: value } as { [P in K]?: T }));
+
+/** The witness policy options of a command, for its typed options. */
+function witnessOptions(v: Values): { witness?: string[]; witnessQuorum?: number } {
+  return { ...opt('witness', Array.isArray(v['witness']) ? v['witness'] : undefined), ...opt('witnessQuorum', count(v, 'witness-quorum')) };
+}
 
 function count(v: Values, k: string): number | undefined {
   const s = str(v, k);
@@ -58,36 +70,53 @@ export const VERIFY_COMMANDS: Readonly<Record<string, VerifyCommand>> = {
   proof: {
     summary: 'check a tlog-proof file (casetrail prove): one entry is in the signed tree',
     proves:
-      'the entry in the file is entry <index> of the ledger in the tree its checkpoint signs: its case, step, type, actor and time, and the commitment to its payload (the payload itself is not in a proof). Whether that checkpoint is the one the world saw is a separate question: compare it with a published one.',
-    options: { vkey: VKEY, tz: TZ, json: JSON_OPTION },
-    examples: ['casetrail-verify proof decision.tlog-proof --vkey cases.vkey'],
-    run: (file, v, io) => verifyProofFile({ file, vkey: str(v, 'vkey')!, ...opt('tz', str(v, 'tz')), ...opt('json', v['json'] === true || undefined) }, io),
+      'the entry in the file is entry <index> of the ledger in the tree its checkpoint signs: its case, step, type, actor and time, and the commitment to its payload (the payload itself is not in a proof). Whether that checkpoint is the one the world saw is a separate question: compare it with a published one, or pass --witness so that the witnesses you trust must have cosigned it.',
+    options: { vkey: VKEY, witness: WITNESS, 'witness-quorum': WITNESS_QUORUM, tz: TZ, json: JSON_OPTION },
+    examples: ['casetrail-verify proof decision.tlog-proof --vkey cases.vkey', 'casetrail-verify proof decision.tlog-proof --vkey cases.vkey --witness province.witness.vkey'],
+    run: (file, v, io) => verifyProofFile({ file, vkey: str(v, 'vkey')!, ...witnessOptions(v), ...opt('tz', str(v, 'tz')), ...opt('json', v['json'] === true || undefined) }, io),
   },
   consistency: {
     summary: 'check an add-checkpoint body (casetrail consistency) against a checkpoint you trust',
     proves:
-      'the new checkpoint in the body is signed by the key and extends the trusted one (--from): the ledger was appended to, not rewritten, between the two. With --from 0 only the signature is checked.',
-    options: { vkey: VKEY, from: { type: 'string', value: '<checkpoint file|0>', help: 'the checkpoint you trust, saved earlier, or 0 when you trust none yet (required)', required: true }, json: JSON_OPTION },
+      'the new checkpoint in the body is signed by the key and extends the trusted one (--from): the ledger was appended to, not rewritten, between the two. With --from 0 only the signature is checked. With --witness, the witnesses you trust cosigned the new checkpoint too.',
+    options: {
+      vkey: VKEY,
+      from: { type: 'string', value: '<checkpoint file|0>', help: 'the checkpoint you trust, saved earlier, or 0 when you trust none yet (required)', required: true },
+      witness: WITNESS,
+      'witness-quorum': WITNESS_QUORUM,
+      tz: TZ,
+      json: JSON_OPTION,
+    },
     examples: ['casetrail-verify consistency add-checkpoint.body --vkey cases.vkey --from published.checkpoint'],
-    run: (file, v, io) => verifyWitnessBodyFile({ file, vkey: str(v, 'vkey')!, from: str(v, 'from')!, ...opt('json', v['json'] === true || undefined) }, io),
+    run: (file, v, io) =>
+      verifyWitnessBodyFile({ file, vkey: str(v, 'vkey')!, from: str(v, 'from')!, ...witnessOptions(v), ...opt('tz', str(v, 'tz')), ...opt('json', v['json'] === true || undefined) }, io),
   },
   bundle: {
     summary: 'check an evidence bundle (casetrail export) and show its case timeline',
     proves:
-      "every entry shown is in the signed tree at its position, with its payload (or its proven erasure), its actor signatures verified, and each case's steps in it form an unbroken chain; an unfiltered bundle holds the whole ledger. It cannot prove that a filtered bundle holds the last step of a case.",
-    options: { vkey: VKEY, 'max-issues': { type: 'string', value: '<n>', help: 'list at most n issues (default 1000; all are counted)', count: true }, tz: TZ, json: JSON_OPTION },
+      "every entry shown is in the signed tree at its position, with its payload (or its proven erasure), its actor signatures verified, and each case's steps in it form an unbroken chain; an unfiltered bundle holds the whole ledger. It cannot prove that a filtered bundle holds the last step of a case. With --witness, the bundle's checkpoint was cosigned by the witnesses you trust: it is the one they saw, not a split view shown to you alone.",
+    options: {
+      vkey: VKEY,
+      'max-issues': { type: 'string', value: '<n>', help: 'list at most n issues (default 1000; all are counted)', count: true },
+      witness: WITNESS,
+      'witness-quorum': WITNESS_QUORUM,
+      tz: TZ,
+      json: JSON_OPTION,
+    },
     examples: ['casetrail-verify bundle case.bundle --vkey cases.vkey --tz Asia/Shanghai'],
     run: (file, v, io) =>
-      verifyBundleFile({ file, vkey: str(v, 'vkey')!, ...opt('maxIssues', count(v, 'max-issues')), ...opt('tz', str(v, 'tz')), ...opt('json', v['json'] === true || undefined) }, io),
+      verifyBundleFile(
+        { file, vkey: str(v, 'vkey')!, ...opt('maxIssues', count(v, 'max-issues')), ...witnessOptions(v), ...opt('tz', str(v, 'tz')), ...opt('json', v['json'] === true || undefined) },
+        io,
+      ),
   },
   checkpoint: {
     summary: 'check a signed checkpoint note (casetrail checkpoint), and witnesses\' cosignatures on it',
     proves:
-      "the ledger's key signed this tree size and root; with --witness, each witness cosigned it too. Keep it: a later proof, bundle or ledger must be consistent with it.",
-    options: { vkey: VKEY, witness: { type: 'string', multiple: true, value: '<key|file>', help: "a witness's cosignature key (or a file holding it) that must have cosigned; repeat for several" }, tz: TZ, json: JSON_OPTION },
+      "the ledger's key signed this tree size and root; with --witness, the witnesses you trust cosigned it too (all of them, or --witness-quorum of them). Keep it: a later proof, bundle or ledger must be consistent with it.",
+    options: { vkey: VKEY, witness: WITNESS, 'witness-quorum': WITNESS_QUORUM, tz: TZ, json: JSON_OPTION },
     examples: ['casetrail-verify checkpoint published.checkpoint --vkey cases.vkey', 'casetrail-verify checkpoint cosigned.checkpoint --vkey cases.vkey --witness witness.vkey'],
-    run: (file, v, io) =>
-      verifyCheckpointFile({ file, vkey: str(v, 'vkey')!, ...opt('witness', Array.isArray(v['witness']) ? v['witness'] : undefined), ...opt('tz', str(v, 'tz')), ...opt('json', v['json'] === true || undefined) }, io),
+    run: (file, v, io) => verifyCheckpointFile({ file, vkey: str(v, 'vkey')!, ...witnessOptions(v), ...opt('tz', str(v, 'tz')), ...opt('json', v['json'] === true || undefined) }, io),
   },
 };
 

@@ -12,7 +12,7 @@ import { write, type Io } from '../../io.js';
 import { FLAG_NAMES, inUserTerms } from '../../messages.js';
 import { countParser, defined, example, flag, jsonOption, keyFileOption, req, reqNum, str, tzOption } from '../../options.js';
 import { printJson, printable, utcIso } from '../../output.js';
-import { withSupervisedLedger } from '../../supervision.js';
+import { deniedError, withSupervisedLedger } from '../../supervision.js';
 import { checkArgUtf8, checkId } from '../../text.js';
 import { formatTime, parseTime, zoneOf } from '../../times.js';
 
@@ -42,7 +42,7 @@ export async function alertsDispose(opts: AlertsDisposeOptions, io: Io): Promise
       sup.dispose(opts.seq, { actor: opts.actor, outcome: opts.outcome as Outcome, reason: opts.reason, ...(time === undefined ? {} : { time }) }),
     );
   } catch (e) {
-    throw inUserTerms(e, zone, FLAG_NAMES);
+    throw deniedError(inUserTerms(e, zone, FLAG_NAMES));
   }
   if (opts.json) {
     await printJson(io, { disposed: opts.seq, outcome: opts.outcome, seq: r.seq, case: r.caseId, step: r.step, time: r.time, timeIso: utcIso(r.time), treeSize: r.treeSize });

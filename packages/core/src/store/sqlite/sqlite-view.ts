@@ -38,7 +38,7 @@ export interface SqliteHandle {
 const NO_COSIGNATURES: IterableIterator<CosignatureRow> = [][Symbol.iterator]();
 const NO_REDACTIONS: IterableIterator<RedactionRow> = [][Symbol.iterator]();
 
-/** The keys of format.md §8 item 15, as SQL conditions that a row's key is impossible. */
+/** The keys of format.md §8 item 16, as SQL conditions that a row's key is impossible. */
 const INVALID_KEY_SQL: ReadonlyArray<readonly [KeyedTable, string]> = [
   ['entries', "typeof(seq) <> 'integer' OR seq < 0 OR seq > 9007199254740991"],
   ['checkpoints', "typeof(size) <> 'integer' OR size < 0 OR size > 9007199254740991"],

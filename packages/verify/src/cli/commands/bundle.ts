@@ -7,25 +7,20 @@
 import { verifyBundle, type BundleSourceOpener } from '../../bundle/stream.js';
 import type { BundleReport } from '../../bundle/verify.js';
 import type { NoteVerifier } from '../../tlog/note-keys.js';
+import type { WitnessPolicy } from '../../tlog/witness-policy.js';
 import { EXIT } from '../exit.js';
 import { reopenableInput } from '../inputs.js';
 import { write, type Io } from '../io.js';
 import { issueText } from '../issue-text.js';
-import { readVerifierKey } from '../keys.js';
+import { readVerifierKey, readWitnessPolicy } from '../keys.js';
 import { fields, paint, printable, type Paint } from '../output.js';
 import { formatTime, zoneOf, type Zone } from '../times.js';
 import { TimelineWriter, stepJson } from '../timeline.js';
+import { type ArtifactFileOptions, witnessedJson, witnessedText } from '../witnessed.js';
 
-export interface BundleFileOptions {
-  /** The bundle file, or `-` for standard input. */
-  file: string;
-  /** The ledger's verifier key, or a file holding it. */
-  vkey: string;
+export interface BundleFileOptions extends ArtifactFileOptions {
   /** Issues listed at most (default 1000; all are counted). */
   maxIssues?: number;
-  /** IANA time zone of the times shown (default $TZ, else UTC). */
-  tz?: string;
-  json?: boolean;
 }
 
 /** `  ` + JSON of `value`, pretty, every line indented by `pad`. */
@@ -47,17 +42,18 @@ function indented(value: unknown, pad: string): string {
 export async function verifyBundleFile(opts: BundleFileOptions, io: Io): Promise<number> {
   const zone = zoneOf(io, opts.tz);
   const vkey = readVerifierKey(io, opts.vkey);
+  const policy = readWitnessPolicy(io, opts.witness, opts.witnessQuorum);
   // Read twice (for its erasures first, then to verify and show it): bundle/stream.ts.
   const input = await reopenableInput(io, opts.file, 'bundle');
   try {
-    return await verifyAndShow(opts, io, vkey, zone, () => input.open());
+    return await verifyAndShow(opts, io, vkey, policy, zone, () => input.open());
   } finally {
     input.dispose();
   }
 }
 
-async function verifyAndShow(opts: BundleFileOptions, io: Io, vkey: NoteVerifier, zone: Zone, source: BundleSourceOpener): Promise<number> {
-  const options = opts.maxIssues === undefined ? {} : { maxIssues: opts.maxIssues };
+async function verifyAndShow(opts: BundleFileOptions, io: Io, vkey: NoteVerifier, policy: WitnessPolicy | undefined, zone: Zone, source: BundleSourceOpener): Promise<number> {
+  const options = { ...(opts.maxIssues === undefined ? {} : { maxIssues: opts.maxIssues }), ...(policy === undefined ? {} : { witnessPolicy: policy }) };
   let report: BundleReport;
   if (opts.json) {
     let n = 0;
@@ -67,7 +63,8 @@ async function verifyAndShow(opts: BundleFileOptions, io: Io, vkey: NoteVerifier
       onStep: (s) => write(io.stdout, `${n++ === 0 ? '' : ','}\n${indented(stepJson(s), '    ')}`),
     });
     // The report's own keys follow the steps in the same object.
-    await write(io.stdout, `${n === 0 ? '' : '\n  '}],\n${JSON.stringify(report, null, 2).slice(2)}\n`);
+    const shown = report.witnessed === undefined ? report : { ...report, witnessed: witnessedJson(report.witnessed) };
+    await write(io.stdout, `${n === 0 ? '' : '\n  '}],\n${JSON.stringify(shown, null, 2).slice(2)}\n`);
   } else {
     const p = paint(io);
     await write(io.stdout, `${p.bold(`evidence bundle ${printable(opts.file)}`)}\n`);
@@ -84,6 +81,7 @@ export function bundleSummary(r: BundleReport, p: Paint, zone: Zone): string {
   let out = `${p.bold('summary')}\n`;
   const rows: Array<[string, string]> = [['origin', `${printable(r.origin)} (the verifier key's name)`]];
   if (r.checkpoint !== undefined) rows.push(['checkpoint', `size ${r.checkpoint.size}, root ${r.checkpoint.root}`]);
+  if (r.witnessed !== undefined) rows.push(['witnessed', witnessedText(r.witnessed, zone)]);
   if (r.filter !== undefined) {
     const f = r.filter;
     const parts = [f.case !== undefined ? `case ${printable(f.case)}` : undefined, f.since !== undefined ? `since ${formatTime(f.since, zone)}` : undefined, f.until !== undefined ? `until ${formatTime(f.until, zone)}` : undefined].filter((x) => x !== undefined);
