@@ -52,6 +52,8 @@ describe('note size', () => {
     expect(parseNote(Buffer.from(pad(MAX_NOTE_BYTES))).signatures).toHaveLength(1);
     expect(await detailsOf(() => parseNote(pad(MAX_NOTE_BYTES + 1)))).toEqual({ code: 'INPUT_TOO_LARGE', limit: MAX_NOTE_BYTES, size: MAX_NOTE_BYTES + 1 });
     expect(await detailsOf(() => parseNote(Buffer.from(pad(MAX_NOTE_BYTES + 1))))).toEqual({ code: 'INPUT_TOO_LARGE', limit: MAX_NOTE_BYTES, size: MAX_NOTE_BYTES + 1 });
+    // 1 MiB of text without a signature line is refused for its form, not its size.
+    expect(codeOf(() => parseNote(`${'x'.repeat(MAX_NOTE_BYTES - 1)}\n`))).toBe('MALFORMED_NOTE');
     // Counted in UTF-8 bytes for a string: fewer characters than the limit, more bytes.
     const wide = `${'é'.repeat((MAX_NOTE_BYTES - sig.length) / 2 - 1)}\n\n${sig}`;
     expect(wide.length).toBeLessThanOrEqual(MAX_NOTE_BYTES);
@@ -70,6 +72,7 @@ describe('signature lines', () => {
       ['no blank line before the signatures', `text\n— k ${b64(8)}\n`],
       ['no signature lines', 'text\n\n'],
       ['the last line without its newline', note(`— k ${b64(8)}`)],
+      ['no blank line, a signature line after one character', `x— k ${b64(8)}\n`],
     ];
     for (const [what, n] of bad) expect(codeOf(() => parseNote(n)), what).toBe('MALFORMED_NOTE');
   });
