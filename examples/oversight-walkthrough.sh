@@ -220,8 +220,10 @@ section_permissions() {
 
 section_fork() {
   step "City B rewrites its history with its real key, and shows the witness the rewritten checkpoint."
-  run_quiet init forged.ledger --origin "$(origin city-b)" --key-file city-b.ledger.key
-  for n in 1 2 3; do run_quiet append forged.ledger --case CITY-B-2026-0001 --type case.opened --actor city-b:clerk --key-file city-b.ledger.key --data "{\"rewritten\":$n}"; done
+  # A copy of the key: the signer state beside the real one would refuse a second ledger (SIGNER_STATE_EXISTS).
+  echo "$ cp -p city-b.ledger.key forged.key"; cp -p city-b.ledger.key forged.key
+  run_quiet init forged.ledger --origin "$(origin city-b)" --key-file forged.key
+  for n in 1 2 3; do run_quiet append forged.ledger --case CITY-B-2026-0001 --type case.opened --actor city-b:clerk --key-file forged.key --data "{\"rewritten\":$n}"; done
   rm -f city-b.ledger city-b.ledger-wal city-b.ledger-shm
   cp forged.ledger city-b.ledger
   run consistency city-b.ledger --from 0 --out forged.body

@@ -124,6 +124,12 @@ const summary = {
     skippedNoop: f('tamper.skippedNoop'),
     skippedRefusedBySchema: f('tamper.skippedRefusedBySchema'),
     alsoCaughtIncrementally: f('tamper.incrementalAlsoCaught'),
+    operatorAppendsTried: f('tamper.operator.tried'),
+    operatorAppendsRefused: f('tamper.operator.refused'),
+    operatorAppendsSignedTheTrueExtension: f('tamper.operator.appended'),
+    operatorAppendsRepeatingAHiddenStep: f('tamper.operator.hiddenStep'),
+    operatorAppendsSigningAVerifiedTail: f('tamper.operator.tailSigned'),
+    operatorAppendsAmbiguous: f('tamper.operator.ambiguous'),
     truncationsTried: f('truncation.tried'),
     truncationsCaughtWithSavedCheckpoint: f('truncation.caughtWithSavedCheckpoint'),
     truncationsUndetectableWithoutOne: f('truncation.undetectableWithoutSavedCheckpoint'),
@@ -155,6 +161,7 @@ casetrail soak ${summary.passed ? 'PASSED' : 'FAILED'} — ${summary.date}, ${su
   crash safety    ${c.killsSurvived} SIGKILLs survived (${c.killsInsideAnAppend} inside an append call, ${c.killsBeforeTheChildWasReady} while opening); ${c.acknowledgedEntriesChecked} acknowledged entries checked, none lost; ${c.committedButNotYetAcknowledged} committed-but-unacknowledged; ledger grew to ${c.finalLedgerSize}
   concurrency     ${k.entries} entries from concurrent writers, no gap or duplicate; ${k.busyRetries} LEDGER_BUSY retries; longest append ${k.maxAppendWaitMs} ms; ${k.readerPasses} reader verifications (${k.readerPassesWhileWriting} mid-write) all passed; locked file refused after ${k.lockedWaitMs} ms
   tamper matrix   ${t.mutationsTried} mutations tried: ${t.caughtWithCodeAndPosition} caught with code and position, ${t.benignByDesign} benign by design, ${t.skippedNoop} no-ops and ${t.skippedRefusedBySchema} refused by the schema skipped; ${t.alsoCaughtIncrementally} also caught incrementally
+  then appended   ${t.operatorAppendsTried} operator appends after a mutation: ${t.operatorAppendsRefused} refused with the predicted code, nothing written; ${t.operatorAppendsSignedTheTrueExtension} signed exactly the predicted true extension (${t.operatorAppendsRepeatingAHiddenStep} repeating a step the index hid, ${t.operatorAppendsSigningAVerifiedTail} signing a verified unsigned tail); ${t.operatorAppendsAmbiguous} left to SQLite's choice among equal steps, not judged
   truncation      ${t.truncationsTried} cuts, ${t.truncationsCaughtWithSavedCheckpoint} caught given a saved checkpoint (${t.truncationsUndetectableWithoutOne} invisible without one)
   forgeries       ${t.forgedCheckpoints} forged checkpoints rejected (${t.forgedCheckpointsIgnorableAccepted} ignorable line edits accepted, content unchanged); ${t.artifactByteEdits} single-byte edits of proofs/bodies/bundles rejected (${t.artifactByteEditsBenignCreated} in the unsigned "created" time accepted), ${t.artifactEditsRejectedByCli} also through the CLI
   fuzz            ${z.cases} generated cases (core parsers ${z.coreParsers}, artifact parsers ${z.artifactParsers}, CLI command lines ${z.cliCommandLines}), no uncoded exception, no mutated input accepted
@@ -170,6 +177,7 @@ casetrail soak ${summary.passed ? 'PASSED' : 'FAILED'} — ${summary.date}, ${su
 | longest append wait under contention | ${k.maxAppendWaitMs} ms |
 | tamper mutations tried / caught with code and position | ${t.mutationsTried} / ${t.caughtWithCodeAndPosition} |
 | … benign by design / skipped (no-op, refused by schema) | ${t.benignByDesign} / ${t.skippedNoop}, ${t.skippedRefusedBySchema} |
+| then the operator appends: refused, nothing written / the true extension signed | ${t.operatorAppendsRefused} / ${t.operatorAppendsSignedTheTrueExtension} (of ${t.operatorAppendsTried}) |
 | truncations caught given a saved checkpoint | ${t.truncationsCaughtWithSavedCheckpoint} of ${t.truncationsTried} |
 | forged checkpoints rejected | ${t.forgedCheckpoints} |
 | single-byte edits of proofs, bodies, bundles rejected | ${t.artifactByteEdits - t.artifactByteEditsBenignCreated} (+${t.artifactByteEditsBenignCreated} in \`created\`, accepted by design) |

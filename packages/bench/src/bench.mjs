@@ -9,7 +9,8 @@
  *   node packages/bench/src/bench.mjs --entries 10000000
  *
  * Options: --entries N, --single N (appends in the single-append scenarios),
- * --iterations N (proof/trace/query samples), --batch N (default 1000),
+ * --iterations N (proof/trace/query samples, and warm appends to the large
+ * ledger), --batch N (default 1000),
  * --verify-workers N (the `workers` option of the full verify; default: the
  * library's own),
  * --cases lifetime|uniform (case model, see entries.mjs; default lifetime),
@@ -141,6 +142,8 @@ const PLAN = [
   { name: 'supervised-audit', needs: 'supervised-bulk' },
   { name: 'supervised-replay', needs: 'supervised-bulk' },
   { name: 'supervised-replay-bounded', needs: 'supervised-bulk' },
+  // Last: it appends to the bulk ledger the scenarios above read.
+  { name: 'casetrail-append-large', needs: 'casetrail-bulk' },
 ];
 const ALL = PLAN.flatMap((p) => p.members ?? [p.name]);
 for (const n of [...(opts.only ?? []), ...(opts.skip ?? [])]) if (!ALL.includes(n)) usage(`unknown scenario ${n}; one of ${ALL.join(', ')}`);
@@ -298,6 +301,7 @@ const ct = {
   proofs: get('casetrail-proofs'),
   trace: get('casetrail-trace'),
   query: get('casetrail-query'),
+  appendLarge: get('casetrail-append-large'),
 };
 const hc = { bulk: get('hypercore-bulk'), single: get('hypercore-single'), proof: get('hypercore-proof') };
 const sup = {
@@ -432,6 +436,9 @@ const rows = [
   ['audit: verify + replay (entries/s)', k(sup.audit?.perSec), '—', `replay ${k(sup.audit?.replayPerSec)}`, '—', '—', mb(sup.audit)],
   ['audit replay alone (entries/s)', k(sup.replay?.replayPerSec), '—', '—', '—', '—', mb(sup.replay)],
   ['  the same in a 128 MB heap', k(sup.replayBounded?.replayPerSec), '—', '—', '—', '—', mb(sup.replayBounded)],
+  [`append at ${k(ct.appendLarge?.treeSize)}: cold / warm p50`, `${ms(ct.appendLarge?.cold.p50)} / ${ms(ct.appendLarge?.warm.p50)}`, '—', '—', '—', '—', mb(ct.appendLarge)],
+  ['  cold / warm p99', `${ms(ct.appendLarge?.cold.p99)} / ${ms(ct.appendLarge?.warm.p99)}`, '—', '—', '—', '—', ''],
+  ['  extension proof alone p50 / p99', `${ms(ct.appendLarge?.proof.p50)} / ${ms(ct.appendLarge?.proof.p99)}`, '—', '—', '—', '—', ''],
   ['bytes on disk per entry', ct.bulk ? ct.bulk.bytesPerEntry.toFixed(0) : '—', hc.bulk ? hc.bulk.bytesPerEntry.toFixed(0) : '—', lim.sqlite ? `${lim.sqlite.bytesPerEntry.toFixed(0)} sqlite` : '—', rx(ratio(ct.bulk?.bytesPerEntry, hc.bulk?.bytesPerEntry)), rx(ratio(ct.bulk?.bytesPerEntry, lim.sqlite?.bytesPerEntry)), ''],
 ];
 const head = ['scenario', 'casetrail', 'hypercore', 'limit', 'vs hypercore', 'vs limit', 'peak RSS (ct / hc / limit)'];

@@ -38,6 +38,7 @@ const SCENARIOS = [
   'supervised-audit',
   'supervised-replay',
   'supervised-replay-bounded',
+  'casetrail-append-large',
 ];
 
 describe('bench --quick at 2,000 entries', () => {

@@ -63,8 +63,10 @@ export async function writeDirectory(io: Io, opts: DirectoryWriteOptions, why: s
  */
 export async function withLevelsLedger<T>(io: Io, path: string, keyFile: string | undefined, why: string, fn: (guard: LevelsGuard) => Promise<T>): Promise<T> {
   const full = ledgerPath(io, path);
-  const signer = readSignerKeyFile(requireKeyFile(io, full, keyFile, why));
-  const ledger = await Ledger.open(full, { signer });
+  const key = requireKeyFile(io, full, keyFile, why);
+  const signer = readSignerKeyFile(key);
+  // Through the key file: its signer state is the one beside it (format.md §10), shared with every command.
+  const ledger = await Ledger.open(full, { signer: { keyFile: key } });
   try {
     const guard = await oversee(ledger, { vkey: formatVerifierKey(signer.name, signer.publicKey) });
     try {

@@ -25,6 +25,7 @@ import { proveCli } from './commands/prove.js';
 import { redactCli } from './commands/redact.js';
 import { rulesCli } from './commands/rules.js';
 import { showCli } from './commands/show.js';
+import { stateCli } from './commands/state.js';
 import { tickCli } from './commands/tick.js';
 import { traceCli } from './commands/trace.js';
 import { transferCli } from './commands/transfer.js';
@@ -63,6 +64,7 @@ export const COMMANDS: readonly ProgramCommand[] = [
   alertsCli,
   tickCli,
   auditCli,
+  stateCli,
   witnessCli,
   cosignCli,
   monitorCli,

@@ -45,7 +45,8 @@ export async function withSupervisedLedger<T>(
   const full = ledgerPath(io, path);
   const key = requireKeyFile(io, full, keyFile, why);
   const signer = readSignerKeyFile(key);
-  const ledger = await Ledger.open(full, { signer });
+  // Through the key file: its signer state is the one beside it (format.md §10), shared with every command.
+  const ledger = await Ledger.open(full, { signer: { keyFile: key } });
   try {
     const vkey = formatVerifierKey(signer.name, signer.publicKey);
     // The policy judges first (docs/oversight.md §9.3): a step it refuses is screened by nothing else.

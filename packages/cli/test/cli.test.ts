@@ -494,9 +494,14 @@ describe('consistency, verify-consistency', () => {
   });
 
   it('exits 1 when the ledger does not extend the checkpoint, or the body does not', async () => {
-    // A fork: another history signed with the same key under the same origin.
-    expect((await ct(['init', 'forked.ledger', '--origin', ORIGIN, '--key-file', 'cases.ledger.key'])).code).toBe(0);
-    for (const c of ['F-1', 'F-2', 'F-3', 'F-4']) expect((await ct(['append', 'forked.ledger', '--case', c, '--type', 'opened', '--actor', 'x', '--key-file', 'cases.ledger.key'])).code).toBe(0);
+    // The key's state already names the checkpoints of cases.ledger: a second ledger under it is refused.
+    const again = await ct(['init', 'forked.ledger', '--origin', ORIGIN, '--key-file', 'cases.ledger.key']);
+    expect([again.code, again.err]).toEqual([3, expect.stringMatching(/SIGNER_STATE_EXISTS/)]);
+    // A fork: another history signed with the same key (a copy, without its state) under the same origin.
+    copyFileSync(join(dir, 'cases.ledger.key'), join(dir, 'fork.key'));
+    chmodSync(join(dir, 'fork.key'), 0o600);
+    expect((await ct(['init', 'forked.ledger', '--origin', ORIGIN, '--key-file', 'fork.key'])).code).toBe(0);
+    for (const c of ['F-1', 'F-2', 'F-3', 'F-4']) expect((await ct(['append', 'forked.ledger', '--case', c, '--type', 'opened', '--actor', 'x', '--key-file', 'fork.key'])).code).toBe(0);
     const r = await ct(['consistency', 'forked.ledger', '--from', 'old.checkpoint', '--vkey', 'cases.vkey']);
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/INCONSISTENT.*does not match the earlier checkpoint: the history it covered was rewritten/);
@@ -572,8 +577,11 @@ describe('export, verify-bundle', () => {
 describe('redact', () => {
   it('erases a payload, records it, and everything still verifies', async () => {
     copyFileSync(join(dir, 'cases.ledger'), join(dir, 'redact.ledger'));
-    copyFileSync(join(dir, 'cases.ledger.key'), join(dir, 'redact.ledger.key'));
-    chmodSync(join(dir, 'redact.ledger.key'), 0o600);
+    // The ledger copied with its key and the key's signer state.
+    for (const f of ['key', 'key.state']) {
+      copyFileSync(join(dir, `cases.ledger.${f}`), join(dir, `redact.ledger.${f}`));
+      chmodSync(join(dir, `redact.ledger.${f}`), 0o600);
+    }
     const r = await ct(['redact', 'redact.ledger', '0', '--reason', 'GDPR art. 17', '--actor', 'dpo', '--json']);
     expect(r.code).toBe(0);
     expect(json(r)).toMatchObject({ redacted: 0, seq: 6, case: 'C-1', step: 5, treeSize: 7 });
@@ -598,8 +606,53 @@ describe('redact', () => {
   });
 });
 
+describe('state (the signer state beside the key)', () => {
+  /** A copy of cases.ledger and its key, without the key's state: a key moved to a new machine. */
+  function moved(name: string): void {
+    copyFileSync(join(dir, 'cases.ledger'), join(dir, `${name}.ledger`));
+    copyFileSync(join(dir, 'cases.ledger.key'), join(dir, `${name}.ledger.key`));
+    chmodSync(join(dir, `${name}.ledger.key`), 0o600);
+  }
+
+  it('a key without its state refuses to sign; `state adopt` verifies in full, says what, and adopts; the next append signs', async () => {
+    moved('moved');
+    const refused = await ct(['append', 'moved.ledger', '--case', 'C-9', '--type', 'opened', '--actor', 'x', '--json']);
+    expect([refused.code, json(refused).error.code]).toEqual([3, 'SIGNER_STATE_MISSING']);
+    expect(refused.err).toMatch(/casetrail state adopt/);
+    expect((await ct(['state', 'show', 'moved.ledger'])).out).toMatch(/^no signer state at .*moved\.ledger\.key\.state\n$/);
+    const human = await ct(['state', 'adopt', 'moved.ledger']);
+    expect(human.code).toBe(0);
+    expect(human.out).toMatch(/^verified .*moved\.ledger in full under the key in .*: \d+ entries, .* — no issue\nadopted: .* now starts from the checkpoint of size \d+/);
+    const size = (await core.verifyLedger(join(dir, 'moved.ledger'), { vkey })).size;
+    const again = json(await ct(['state', 'adopt', 'moved.ledger', '--json']));
+    expect(again).toMatchObject({ adopted: false, size, signed: { size } });
+    expect((await ct(['append', 'moved.ledger', '--case', 'C-9', '--type', 'opened', '--actor', 'x'])).code).toBe(0);
+    expect(json(await ct(['state', 'show', 'moved.ledger', '--json']))).toMatchObject({ origin: ORIGIN, signed: { size: size + 1 }, intended: null });
+  });
+
+  it('a ledger that does not verify is not adopted (exit 1, no state written); a state the file does not extend is not replaced', async () => {
+    moved('bad');
+    const db = new Database(join(dir, 'bad.ledger'));
+    for (const { name } of db.prepare("SELECT name FROM sqlite_master WHERE type = 'trigger'").all() as Array<{ name: string }>) db.exec(`DROP TRIGGER "${name}"`);
+    db.exec("UPDATE entries SET actor = 'mallory' WHERE seq = 1");
+    db.close();
+    const r = await ct(['state', 'adopt', 'bad.ledger', '--json']);
+    expect([r.code, json(r).error.code]).toEqual([1, 'VERIFICATION_FAILED']);
+    expect(existsSync(join(dir, 'bad.ledger.key.state'))).toBe(false);
+
+    moved('back');
+    expect((await ct(['state', 'adopt', 'back.ledger'])).code).toBe(0);
+    expect((await ct(['append', 'back.ledger', '--case', 'C-9', '--type', 'opened', '--actor', 'x'])).code).toBe(0);
+    copyFileSync(join(dir, 'cases.ledger'), join(dir, 'back.ledger'));
+    const before = readFileSync(join(dir, 'back.ledger.key.state'));
+    const rolled = await ct(['state', 'adopt', 'back.ledger', '--json']);
+    expect([rolled.code, json(rolled).error.code]).toEqual([1, 'LEDGER_ROLLED_BACK']);
+    expect(readFileSync(join(dir, 'back.ledger.key.state')).equals(before)).toBe(true);
+  });
+});
+
 describe('the program', () => {
-  const commands = ['init', 'keygen', 'append', 'log', 'show', 'trace', 'verify', 'checkpoint', 'prove', 'verify-proof', 'consistency', 'verify-consistency', 'export', 'verify-bundle', 'redact'];
+  const commands = ['init', 'keygen', 'append', 'log', 'show', 'trace', 'verify', 'checkpoint', 'prove', 'verify-proof', 'consistency', 'verify-consistency', 'export', 'verify-bundle', 'redact', 'state'];
   it.each(commands)('%s --help shows usage, an example and --json (exit 0)', async (c) => {
     const r = await ct([c, '--help']);
     expect(r.code).toBe(0);

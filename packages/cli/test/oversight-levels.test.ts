@@ -139,9 +139,11 @@ describe('a province, two cities and a county', () => {
   it('city B, holding its real key, forks its history: the witness refuses and keeps both notes; the monitor exits 1', async () => {
     // The honest city B's newest checkpoint, as its witness cosigned it.
     copyFileSync(join(dir, 'city-b.ledger'), join(dir, 'city-b.honest'));
-    expect((await ct(['init', 'forged.ledger', '--origin', origin('city-b'), '--key-file', 'city-b.ledger.key'])).code).toBe(0);
+    // A copy of the key, with a signer state of its own: the state beside the real one refuses a fork (SIGNER_STATE_EXISTS).
+    writeFileSync(join(dir, 'forged.key'), readFileSync(join(dir, 'city-b.ledger.key')), { mode: 0o600 });
+    expect((await ct(['init', 'forged.ledger', '--origin', origin('city-b'), '--key-file', 'forged.key'])).code).toBe(0);
     for (let i = 0; i < APPENDS['city-b']; i++) {
-      expect((await ct(['append', 'forged.ledger', '--case', 'B-1', '--type', 'case.step', '--actor', 'city-b:clerk', '--data', `{"rewritten":${i}}`, '--key-file', 'city-b.ledger.key'])).code).toBe(0);
+      expect((await ct(['append', 'forged.ledger', '--case', 'B-1', '--type', 'case.step', '--actor', 'city-b:clerk', '--data', `{"rewritten":${i}}`, '--key-file', 'forged.key'])).code).toBe(0);
     }
     for (const f of ['', '-wal', '-shm']) rmSync(join(dir, `city-b.ledger${f}`), { force: true });
     copyFileSync(join(dir, 'forged.ledger'), join(dir, 'city-b.ledger'));
@@ -201,8 +203,9 @@ describe('a province, two cities and a county', () => {
     const replay = await ct(['witness', 'add-checkpoint', '--state', 'city-a-witness', 'county-old.body', '--json']);
     expect([replay.code, json(replay).status, json(replay).latestSize]).toEqual([1, 409, 20]);
     // A shorter history the key holder signs anew is a rollback the witness keeps as evidence.
-    expect((await ct(['init', 'county-short.ledger', '--origin', origin('county'), '--key-file', 'county.ledger.key'])).code).toBe(0);
-    for (let i = 0; i < 3; i++) expect((await ct(['append', 'county-short.ledger', '--case', 'K-1', '--type', 'case.step', '--actor', 'x', '--key-file', 'county.ledger.key'])).code).toBe(0);
+    writeFileSync(join(dir, 'county-short.key'), readFileSync(join(dir, 'county.ledger.key')), { mode: 0o600 });
+    expect((await ct(['init', 'county-short.ledger', '--origin', origin('county'), '--key-file', 'county-short.key'])).code).toBe(0);
+    for (let i = 0; i < 3; i++) expect((await ct(['append', 'county-short.ledger', '--case', 'K-1', '--type', 'case.step', '--actor', 'x', '--key-file', 'county-short.key'])).code).toBe(0);
     expect((await ct(['consistency', 'county-short.ledger', '--from', '0', '--out', 'county-short.body'])).code).toBe(0);
     const short = await ct(['witness', 'add-checkpoint', '--state', 'city-a-witness', 'county-short.body', '--json']);
     expect(short.code).toBe(1);

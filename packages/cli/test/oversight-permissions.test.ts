@@ -117,6 +117,8 @@ describe('permissions across a province, two cities and a county', () => {
   it('a step signed with a revoked key, written around the CLI, is flagged by the audit', async () => {
     copyFileSync(join(dir, 'county.ledger'), join(dir, 'county-copy.ledger'));
     copyFileSync(join(dir, 'county.ledger.key'), join(dir, 'county-copy.ledger.key'));
+    // The key's signer state goes with it (format.md §10): the copy is that ledger, as far as its signer knows.
+    copyFileSync(join(dir, 'county.ledger.key.state'), join(dir, 'county-copy.ledger.key.state'));
     await ok(['actors', 'revoke', 'county-copy.ledger', 'director:chen', '--actor', 'admin']);
     const refused = await ct(['append', 'county-copy.ledger', '--case', 'XK-2', '--type', 'approval.decided', '--actor', 'director:chen', '--data', '{"decision":"granted"}', '--sign-with', 'chen.key']);
     expect(refused.code).toBe(4); // no longer enrolled: no rights
@@ -138,6 +140,8 @@ describe('permissions across a province, two cities and a county', () => {
   it("attacker order: a policy adoption edited in the file (a guardrail removed) — the writer refuses to use it, nothing is appended", async () => {
     copyFileSync(join(dir, 'city-a.ledger'), join(dir, 'city-a-copy.ledger'));
     copyFileSync(join(dir, 'city-a.ledger.key'), join(dir, 'city-a-copy.ledger.key'));
+    // The key's signer state goes with it (format.md §10): the copy is that ledger, as far as its signer knows.
+    copyFileSync(join(dir, 'city-a.ledger.key.state'), join(dir, 'city-a-copy.ledger.key.state'));
     const db = new Database(join(dir, 'city-a-copy.ledger'));
     for (const { name } of db.prepare("SELECT name FROM sqlite_master WHERE type = 'trigger'").all() as Array<{ name: string }>) db.exec(`DROP TRIGGER "${name}"`);
     const row = db.prepare("SELECT seq, data FROM entries WHERE type = 'casetrail.policy.adopted'").get() as { seq: number; data: Buffer };

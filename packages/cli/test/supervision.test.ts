@@ -229,11 +229,12 @@ describe('audit fails (exit 1) on what a writer did not do, naming case, rule an
     const path = join(f.dir, 'cases.ledger');
     return { ...f, path };
   }
-  const keyOf = (dir: string) => readFileSync(join(dir, 'cases.ledger.key'), 'utf8').trim();
+  // Through the key file: a writer with the key shares the signer state beside it (format.md §10); it only skips the supervisor.
+  const keyFileOf = (dir: string) => join(dir, 'cases.ledger.key');
 
   it('a violating step appended through the core alone (no supervisor attached)', async () => {
     const { ct, dir, path } = await adopted();
-    const l = await core.Ledger.open(path, { signer: keyOf(dir) });
+    const l = await core.Ledger.open(path, { signer: { keyFile: keyFileOf(dir) } });
     const r = await l.append({ caseId: 'XK-X', type: 'fee.charged', actor: 'cashier:zhao', data: { item: 'XK-002', amountFen: 90000 }, time: Date.parse('2025-09-02T09:00+08:00') });
     await l.close();
     const a = await ct(['audit', 'cases.ledger', '--vkey', 'cases.vkey']);
@@ -247,7 +248,7 @@ describe('audit fails (exit 1) on what a writer did not do, naming case, rule an
   it('an alert suppressed by a writer that skipped the hook: a tick recorded without the deadline alert due at it', async () => {
     const { ct, dir, path } = await adopted();
     expect((await ct(['append', 'cases.ledger', '--case', 'XK-T', '--type', 'application.received', '--actor', 'clerk:wang', '--data', '{"item":"XK-001","applicant":"a","handler":"clerk:wang"}', '--time', '2025-09-30T10:00+08:00'])).code).toBe(0);
-    const l = await core.Ledger.open(path, { signer: keyOf(dir) });
+    const l = await core.Ledger.open(path, { signer: { keyFile: keyFileOf(dir) } });
     l.use(supervisionRegistry());
     const now = Date.parse('2025-10-30T08:00+08:00');
     const [t] = await l.appendSystem([{ caseId: 'casetrail.system', type: 'casetrail.tick', actor: 'casetrail:clock', data: { now }, time: now }]);
@@ -260,7 +261,7 @@ describe('audit fails (exit 1) on what a writer did not do, naming case, rule an
   it('an alert fabricated through the system-entry call', async () => {
     const { ct, dir, path } = await adopted();
     const ok = await ct(['append', 'cases.ledger', '--case', 'XK-F', '--type', 'fee.charged', '--actor', 'cashier:zhao', '--data', '{"item":"XK-002","amountFen":100}', '--time', '2025-09-02T09:00+08:00', '--json']);
-    const l = await core.Ledger.open(path, { signer: keyOf(dir) });
+    const l = await core.Ledger.open(path, { signer: { keyFile: keyFileOf(dir) } });
     l.use(supervisionRegistry());
     const fake = { facts: { amount: 100, item: 'XK-002', schedule: 'approval-fees', standard: 20000 }, level: 'red', pack: examplePack().hash, reason: { en: 'x', zh: 'x' }, rule: 'fee.over-standard', ruleVersion: 1, triggeredBy: [json(ok).seq] };
     const [f] = await l.appendSystem([{ caseId: 'XK-F', type: 'casetrail.alert', actor: 'casetrail:supervise', data: fake, time: Date.parse('2025-09-02T09:00+08:00') }]);

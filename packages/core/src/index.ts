@@ -12,9 +12,20 @@ installNodeCrypto();
 
 export * from './pure.js';
 export { installNodeCrypto, nodeHashes, nodeEd25519 } from './node/node-crypto.js';
-export { resolveSigner, readSignerKeyFile, type SignerInput } from './node/signer.js';
+export { resolveSigner, readSignerKeyFile, resolveSignerState, type SignerInput, type SignerStateInput } from './node/signer.js';
+export {
+  MemorySignerState,
+  SIGNER_STATE_FORMAT,
+  formatSignerState,
+  parseSignerState,
+  type SignerState,
+  type SignerStateStore,
+  type TreeHead,
+} from './node/signer-state.js';
+export { FileSignerState, stateFileOf } from './node/signer-state-file.js';
+export type { Adoption } from './ledger/signer-adoption.js';
 export { openTempFile, writeTempFile, linkNewFile, removeFile, syncDirectoryOf } from './node/durable-file.js';
-export { Ledger, verifyLedger } from './ledger/ledger.js';
+export { Ledger } from './ledger/ledger.js';
 export { prepareStatement } from './ledger/prepare.js';
 export { checkedCheckpoint, type BundleExport, type BundleExportOptions, type BundleWriter, type TlogProofFile, type WitnessBodyFile, type WitnessBodyOptions } from './ledger/evidence.js';
 export * from './ledger/types.js';
@@ -30,7 +41,7 @@ export type {
   SystemTypeValidator,
 } from './ledger/extensions.js';
 export { followLedger, type CommitEvent, type CommitListener, type FollowOptions } from './ledger/commits.js';
-export { assertReport, type VerifyIssue, type VerifyOptions, type VerifyProgress, type VerifyReport, type WitnessedCheckpoint } from './verify/verify.js';
+export { assertReport, verifyLedger, type VerifyIssue, type VerifyOptions, type VerifyProgress, type VerifyReport, type WitnessedCheckpoint } from './verify/verify.js';
 export { createStore, openStore, registerStoreDriver, type StoreDriver, type StoreOptions } from './store/open.js';
 export { MemoryStore } from './store/memory/memory-store.js';
 export { SqliteStore, type Durability } from './store/sqlite/sqlite-store.js';

@@ -16,7 +16,7 @@ import {
   type LedgerExtension,
   type SystemTypeValidator,
 } from '../src/index.js';
-import { KEYS, cleanupTempDirs, newLedger, rawOpen, steps } from './helpers/ledgers.js';
+import { KEYS, cleanupTempDirs, newLedger, openSigned, rawOpen, steps } from './helpers/ledgers.js';
 import { codeOf } from './helpers/codes.js';
 
 afterAll(cleanupTempDirs);
@@ -278,11 +278,13 @@ describe('in-transaction extensions (ledger.use)', () => {
     const l = await newLedger();
     await l.appendMany(steps(10));
     await l.close();
-    // The attacker relabels a step of CASE-0 into CASE-1 and fixes nothing else.
+    // The attacker changes the type column of an earlier step of CASE-1 (the
+    // writer itself reads no type column; a relabelled case tail is refused
+    // before any extension runs: attacks.test.ts).
     const db = rawOpen(l.path);
-    db.prepare("UPDATE entries SET case_id = 'CASE-1', step = 99 WHERE seq = 5").run();
+    db.prepare("UPDATE entries SET type = 'approval' WHERE seq = 1").run();
     db.close();
-    const again = await Ledger.open(l.path, { signer: KEYS.skey });
+    const again = await openSigned(l.path);
     again.use({ name: 'history', onStep: (step, ctx) => void ctx.view.caseSteps(step.caseId) });
     const e = await again.append({ caseId: 'CASE-1', type: 'x', actor: 'a' }).catch((x: LedgerError) => x);
     expect(e).toMatchObject({ code: 'EXTENSION_FAILED', details: { causeCode: 'STORAGE_ERROR' } });

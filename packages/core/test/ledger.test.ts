@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import {
   Ledger,
+  MemorySignerState,
   LedgerError,
   ZERO_HASH,
   decodeEntry,
@@ -43,13 +44,32 @@ describe('create and open', () => {
   test('creates, reopens, and refuses to overwrite', async () => {
     const dir = tempDir();
     const path = join(dir, 'a.ledger');
-    const l = await Ledger.create(path, { origin: ORIGIN, signer: KEYS.skey });
+    const signerState = new MemorySignerState();
+    const l = await Ledger.create(path, { origin: ORIGIN, signer: KEYS.skey, signerState });
     await l.append({ caseId: 'C-1', type: 'opened', actor: 'alice' });
     await l.close();
     await expectCode(Ledger.create(path, { origin: ORIGIN, signer: KEYS.skey }), 'LEDGER_EXISTS');
-    const again = await Ledger.open(path, { signer: KEYS.skey });
+    const again = await Ledger.open(path, { signer: KEYS.skey, signerState });
     expect(await again.size()).toBe(1);
+    await again.append({ caseId: 'C-1', type: 'closed', actor: 'alice' });
     await again.close();
+  });
+
+  test('a key string without a signer state: create starts it in memory; reopening needs the state, or an explicit adoption', async () => {
+    const path = join(tempDir(), 'a.ledger');
+    const l = await Ledger.create(path, { origin: ORIGIN, signer: KEYS.skey });
+    await l.appendMany(steps(5));
+    await l.close();
+    const e = await expectCode(Ledger.open(path, { signer: KEYS.skey }), 'SIGNER_STATE_MISSING');
+    expect(e.message).toMatch(/adoptState: true/);
+    // Reading needs no signer, hence no state.
+    await (await Ledger.open(path)).close();
+    const adopted = await Ledger.open(path, { signer: KEYS.skey, adoptState: true });
+    expect(adopted.adopted).toMatchObject({ adopted: true, size: 5, signed: { size: 5 } });
+    expect(adopted.adopted!.report!.ok).toBe(true);
+    expect((await adopted.append({ caseId: 'X', type: 'opened', actor: 'a' })).seq).toBe(5);
+    expect(await adopted.adoptSignerState()).toMatchObject({ adopted: false, signed: { size: 6 } });
+    await adopted.close();
   });
 
   test('missing file, missing directory, and a file that is not a ledger', async () => {

@@ -16,7 +16,7 @@ import {
   type LedgerEntry,
 } from '../src/index.js';
 import { hostileAppend } from './helpers/hostile-writer.js';
-import { KEYS, cleanupTempDirs, newLedger, rawOpen } from './helpers/ledgers.js';
+import { KEYS, cleanupTempDirs, newLedger, openSigned, rawOpen } from './helpers/ledgers.js';
 
 afterAll(cleanupTempDirs);
 
@@ -170,7 +170,7 @@ describe('payloads are shown only when they check', () => {
 
   test('erased by a redaction: redacted; written back: restored, an issue and no data — with or without its redactions row', async () => {
     const path = await twoCases();
-    const l = await Ledger.open(path, { signer: KEYS.skey });
+    const l = await openSigned(path);
     const before = await l.get(1);
     await l.redact(1, { reason: 'court order', actor: 'dpo' });
     const erased = await l.get(1);
@@ -262,7 +262,7 @@ describe('system entries are judged by their type’s rules (format.md §4.1, §
     expect(told.ok).toBe(true);
     expect(told.checked.systemEntries).toBe(1);
     // A redaction is the core's own type: judged by format.md §4.5, never unknown.
-    const w = await Ledger.open(l.path, { signer: KEYS.skey });
+    const w = await openSigned(l.path);
     await w.redact(0, { reason: 'r', actor: 'dpo' });
     await w.close();
     expect((await verifyLedger(l.path, { vkey: KEYS.vkey, systemTypes: { 'casetrail.alert': validator } })).ok).toBe(true);

@@ -21,7 +21,7 @@ import {
 } from '../src/index.js';
 import { hostileAppend } from './helpers/hostile-writer.js';
 import { codeOf } from './helpers/codes.js';
-import { KEYS, ORIGIN, cleanupTempDirs, newLedger, rawOpen, tempDir } from './helpers/ledgers.js';
+import { KEYS, ORIGIN, cleanupTempDirs, newLedger, openSigned, rawOpen, tempDir } from './helpers/ledgers.js';
 
 afterAll(cleanupTempDirs);
 
@@ -186,7 +186,7 @@ describe('idempotency keys (format.md §4.6)', () => {
     db.exec('DROP INDEX entries_nonce');
     db.prepare('UPDATE entries SET nonce = ? WHERE seq = ?').run(Buffer.alloc(16, 7), a.seq);
     db.close();
-    const w = await Ledger.open(l.path, { signer: KEYS.skey });
+    const w = await openSigned(l.path);
     const retry = await w.append(step({ yuan: 200 }));
     await w.close();
     // The writer could not see the first entry through the index: it gave no false receipt, it wrote a step.
@@ -208,7 +208,7 @@ describe('idempotency keys (format.md §4.6)', () => {
     db.prepare('UPDATE entries SET nonce = ? WHERE seq = ?').run(Buffer.from(idempotencyNonce('C-1', 'crm:ticket-8812')), decoy.seq);
     db.close();
     const before = copyOf(l.path);
-    const w = await Ledger.open(l.path, { signer: KEYS.skey });
+    const w = await openSigned(l.path);
     const e = await w.append(step({ yuan: 200 })).catch((x: unknown) => x);
     expect(e).toMatchObject({ code: 'STORAGE_ERROR', details: { seq: decoy.seq, issue: 'INDEX_MISMATCH' } });
     expect(await w.size()).toBe(2);

@@ -12,6 +12,7 @@ import { loadPack } from '@casetrail/supervise';
 import { supervise } from '@casetrail/supervise/ledger';
 import { auditLevels, loadPolicy, oversee, readLevels, DIRECTORY_CASE, LEVEL_TYPES, type LevelsGuard } from '../src/index.js';
 import { tempDir } from './helpers/dirs.js';
+import { stateOf } from './helpers/ledgers.js';
 
 const Database = createRequire(join(import.meta.dirname, '../../core/package.json'))('better-sqlite3') as typeof import('better-sqlite3');
 const dir = tempDir('casetrail-levels-');
@@ -48,7 +49,7 @@ async function setUp(): Promise<{ path: string; vkey: string; skey: string; ledg
   const { skey, vkey } = generateKeyPair(origin);
   const path = join(dir, `l${n}.ledger`);
   const clock = { now: 1_790_000_000_000 };
-  const ledger = await Ledger.create(path, { origin, signer: skey, clock: () => clock.now });
+  const ledger = await Ledger.create(path, { origin, signer: skey, signerState: stateOf(path), clock: () => clock.now });
   const guard = await oversee(ledger, { vkey });
   const by = { actor: 'admin' };
   await guard.addUnit('province', null, by);
@@ -192,7 +193,7 @@ describe('the policy', () => {
     await guard.adoptPolicy(loadPolicy(POLICY, 'test.yaml'), { actor: 'admin' });
     await guard.write(() => ledger.append({ caseId: 'T-1', type: 'case.opened', actor: 'clerk:li' }));
     // A second writer revokes the clerk and enrols another.
-    const other = await Ledger.open(path, { signer: skey });
+    const other = await Ledger.open(path, { signer: skey, signerState: stateOf(path) });
     const g2 = await oversee(other, { vkey });
     await g2.revoke('clerk:li', { actor: 'admin' });
     await g2.enrol('clerk:zhou', { unit: 'county-x', roles: ['clerk'], key: null }, { actor: 'admin' });
@@ -213,7 +214,7 @@ describe('the policy', () => {
     const { path, vkey, skey, ledger, guard } = await setUp();
     await guard.adoptPolicy(loadPolicy(POLICY, 'test.yaml'), { actor: 'admin' });
     await ledger.close();
-    const around = await Ledger.open(path, { signer: skey });
+    const around = await Ledger.open(path, { signer: skey, signerState: stateOf(path) });
     const r = await around.append({ caseId: 'XK-1', type: 'approval.decided', actor: 'clerk:li' });
     await around.close();
     const a = await auditLevels(path, { vkey });
@@ -240,7 +241,7 @@ describe('attacker order: a directory or policy entry edited in the file, then t
     const attacker = generateSeed();
     // Entry 4 enrols clerk:li; the attacker puts its own key there.
     rewritePayload(path, 4, (t) => t.replace(/"key":"[0-9a-f]{64}"/, `"key":"${toHex(ed25519PublicKey(attacker))}"`));
-    const honest = await Ledger.open(path, { signer: skey });
+    const honest = await Ledger.open(path, { signer: skey, signerState: stateOf(path) });
     expect(await codeOf(oversee(honest, { vkey }))).toBe('ADOPTION_UNVERIFIED');
     await honest.close();
     const a = await auditLevels(path, { vkey });
@@ -252,12 +253,12 @@ describe('attacker order: a directory or policy entry edited in the file, then t
     const { path, vkey, skey, ledger } = await setUp();
     await ledger.close();
     // Whoever can write the file appends without signing (as a database administrator can, docs/security.md).
-    const loose = await Ledger.open(path, { signer: skey, checkpointPolicy: 'manual' });
+    const loose = await Ledger.open(path, { signer: skey, signerState: stateOf(path), checkpointPolicy: 'manual' });
     const g = await oversee(loose, { vkey });
     await g.enrol('intruder', { unit: 'province', roles: ['inspector'], key: null }, { actor: 'admin' });
     g.close();
     await loose.close();
-    const honest = await Ledger.open(path, { signer: skey });
+    const honest = await Ledger.open(path, { signer: skey, signerState: stateOf(path) });
     expect(await codeOf(oversee(honest, { vkey }))).toBe('ADOPTION_UNVERIFIED');
     // Signed by the ledger's key, it is the ledger's word: used.
     await honest.checkpoint();
@@ -272,7 +273,7 @@ describe('attacker order: a directory or policy entry edited in the file, then t
     const r = await guard.adoptPolicy(loadPolicy(POLICY, 'test.yaml'), { actor: 'admin' });
     await ledger.close();
     rewritePayload(path, r.seq, (t) => t.replace('"roles":["clerk"]', '"roles":null'));
-    const honest = await Ledger.open(path, { signer: skey });
+    const honest = await Ledger.open(path, { signer: skey, signerState: stateOf(path) });
     expect(await codeOf(oversee(honest, { vkey }))).toBe('ADOPTION_UNVERIFIED');
     await honest.close();
   });

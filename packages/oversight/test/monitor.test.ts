@@ -11,7 +11,7 @@ import { initWitness, monitorRound, parseDuration, parseMonitorConfig, runMonito
 import { buildExampleLedger } from '../../supervise/test/helpers/scenarios.js';
 import { SimLedger, examplePack, sh } from '../../supervise/test/helpers/sim-ledger.js';
 import { tempDir } from './helpers/dirs.js';
-import { grow, subordinate } from './helpers/ledgers.js';
+import { grow, stateOf, subordinate } from './helpers/ledgers.js';
 import { writeSupervised } from './helpers/supervised.js';
 
 const root = tempDir();
@@ -118,7 +118,7 @@ describe('a supervised ledger and the system entries of a layer the monitor does
     const { sim } = buildExampleLedger();
     const s = subordinate(root, 'city-d.example/approvals', `sup${++n}.ledger`);
     await writeSupervised(s, sim.entries);
-    const l = await Ledger.open(s.path, { signer: s.skey, clock: () => sim.entries[sim.entries.length - 1]!.time + 1 });
+    const l = await Ledger.open(s.path, { signer: s.skey, signerState: stateOf(s.path), clock: () => sim.entries[sim.entries.length - 1]!.time + 1 });
     l.use({ name: 'points', systemTypes: { 'casetrail.points.awarded': () => undefined } });
     await l.appendSystem([{ caseId: 'casetrail:points', type: 'casetrail.points.awarded', actor: 'casetrail:points', data: { unit: 'city-d', points: 3 } }]);
     await l.close();

@@ -15,6 +15,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { Ledger, generateKeyPair, isLedgerError, toHex, utf8 } from '@casetrail/core';
 import { checkUnitName } from '../src/levels/entries.js';
 import { CLUE_RECEIVED, checkClueReceipt, encodeClueReceipt, encodeTransferStep, parseClueReceipt, parseTransferStep, readTransferBundle, receiveClue, transferClue } from '../src/index.js';
+import { stateOf } from './helpers/ledgers.js';
 
 const dirs: string[] = [];
 afterAll(() => {
@@ -27,7 +28,7 @@ async function unit(name: string) {
   const origin = `${name}.example.gov/cases`;
   const { skey, vkey } = generateKeyPair(origin);
   const path = join(dir, `${name}.ledger`);
-  const ledger = await Ledger.create(path, { origin, signer: skey });
+  const ledger = await Ledger.create(path, { origin, signer: skey, signerState: stateOf(path) });
   return { origin, skey, vkey, path, ledger };
 }
 
@@ -65,7 +66,7 @@ describe('transferClue and receiveClue', async () => {
   it('two receivers racing with one bundle under two case ids: exactly one records it (the guard runs inside the transaction)', async () => {
     await city.ledger.append({ caseId: 'B-2', type: 'case.opened', actor: 'clerk' });
     const t = await transferClue(city.ledger, { caseId: 'B-2', to: 'province', actor: 'director', vkey: city.vkey });
-    const second = await Ledger.open(province.path, { signer: province.skey });
+    const second = await Ledger.open(province.path, { signer: province.skey, signerState: stateOf(province.path) });
     try {
       const results = await Promise.all([
         code(receiveClue(province.ledger, t.bundle, { fromVkey: city.vkey, actor: 'clerk', caseId: 'P-1' })),

@@ -44,6 +44,14 @@ export type ErrorCode =
   | 'KEY_FILE'
   | 'NO_SIGNER'
   | 'SIGNER_FAILED'
+  // the signer state (format.md §10): the writer never signs what it has not verified
+  | 'SIGNER_STATE_MISSING'
+  | 'SIGNER_STATE_INVALID'
+  | 'SIGNER_STATE_EXISTS'
+  | 'LEDGER_ROLLED_BACK'
+  | 'LEDGER_REWRITTEN'
+  | 'LEDGER_TAMPERED'
+  | 'LEDGER_FOREIGN_TAIL'
   | 'VERIFICATION_FAILED'
   // evidence made from a ledger (format.md §9)
   | 'NO_CHECKPOINT'

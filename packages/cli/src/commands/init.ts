@@ -2,9 +2,9 @@
  * `casetrail init <ledger> --origin <name> [--key-file <path>]`: creates a
  * ledger and its checkpoint signing key; prints the verifier key.
  */
-import { existsSync, unlinkSync } from 'node:fs';
+import { existsSync, rmSync, unlinkSync } from 'node:fs';
 import type { Command } from 'commander';
-import { Ledger, LedgerError, formatVerifierKey, generateKeyPair, isValidKeyName, readSignerKeyFile } from '@casetrail/core';
+import { Ledger, LedgerError, formatVerifierKey, generateKeyPair, isValidKeyName, readSignerKeyFile, stateFileOf } from '@casetrail/core';
 import { EXIT, usage } from '../exit.js';
 import { checkNewFilePath, writeOutputFile, writeSecretFile } from '../files.js';
 import { resolvePath } from '../inputs.js';
@@ -54,7 +54,6 @@ export async function init(opts: InitOptions, io: Io): Promise<number> {
   const vkeyFile = opts.vkeyOut === undefined ? undefined : resolvePath(io, opts.vkeyOut);
   if (vkeyFile !== undefined) checkNewFilePath(vkeyFile, '--vkey-out');
 
-  let skey: string | undefined;
   let vkey: string;
   let keyCreated = false;
   if (existsSync(keyFile)) {
@@ -65,16 +64,19 @@ export async function init(opts: InitOptions, io: Io): Promise<number> {
     vkey = formatVerifierKey(signer.name, signer.publicKey);
   } else {
     const pair = generateKeyPair(opts.origin);
-    skey = pair.skey;
     vkey = pair.vkey;
     writeSecretFile(keyFile, `${pair.skey}\n`, '--key-file');
     keyCreated = true;
   }
   try {
-    const ledger = await Ledger.create(ledgerPath, { origin: opts.origin, signer: skey ?? { keyFile } });
+    // Through the key file: the signer's state starts beside it, as <key file>.state (format.md §10).
+    const ledger = await Ledger.create(ledgerPath, { origin: opts.origin, signer: { keyFile } });
     await ledger.close();
   } catch (e) {
-    if (keyCreated) unlinkSync(keyFile);
+    if (keyCreated) {
+      unlinkSync(keyFile);
+      rmSync(stateFileOf(keyFile), { force: true });
+    }
     throw e;
   }
   if (vkeyFile !== undefined) writeOutputFile(vkeyFile, `${vkey}\n`, { option: '--vkey-out' });

@@ -3,6 +3,9 @@
  * (format.md §4.1: seq, prev, time, step, casePrev), encodes them, extends
  * the Merkle tree (§5, nodes stored as §7 says), runs the in-transaction
  * extensions after each step, and signs the checkpoint the policy asks for.
+ * With a signer, every transaction starts from a file the signer's guard
+ * proved (format.md §10.2–10.3) and ends through it: it records what was
+ * written in the signer state and signs only the verified tree.
  * Everything inside the transaction is synchronous (store.ts).
  */
 import {
@@ -13,31 +16,31 @@ import {
   decodePayload,
   encodeEntry,
   fail,
-  genesisLink,
   isoTime,
   leafHash,
   nodesBlob,
   signStatement,
   type Entry,
-  type NoteSigner,
   type Statement,
 } from '@casetrail/verify';
 import type { LedgerStore, WriteTx } from '../store/store.js';
-import { checkpointBody, noteWithSignature, signBody } from './checkpoints.js';
 import { ExtensionView } from './extension-view.js';
 import { extensionFailure, Refusal, systemStepInput, type ExtensionContext, type ExtensionRegistry, type Registered, type SystemStepInput } from './extensions.js';
 import { prepareStep, type PreparedStep } from './prepare.js';
 import { committedStep, earlierStepOfNonce, type CommittedStep } from './rows.js';
+import type { Finished, Guarded, SignerGuard } from './signer-guard.js';
+import { StoredFile, type WriterView } from './writer-view.js';
+import type { TreeHead } from '../node/signer-state.js';
 import type { CheckpointPolicy, Receipt } from './types.js';
-
-/** Cases whose tails the writer keeps between transactions (beyond it, the map is cleared). */
-const MAX_CACHED_CASES = 100_000;
 
 export interface AppendConfig {
   origin: string;
   clock: () => number;
   policy: CheckpointPolicy;
-  signer: NoteSigner | undefined;
+  /** Every signature goes through it when there is a signer (signer-guard.ts). */
+  guard: SignerGuard | undefined;
+  /** The store's durability: under 'normal', a transaction that stores a checkpoint is committed durably all the same. */
+  durability: 'full' | 'normal';
   maxPayload: number;
   extensions: ExtensionRegistry;
 }
@@ -51,6 +54,9 @@ export interface CommitOptions {
   onWritten?: (tx: WriteTx, step: CommittedStep | undefined, seq: number, index: number) => void;
 }
 
+/** The steps of a transaction, or a function that makes them inside it from the trusted view (a redaction names its target's proven leaf). */
+export type StepSource = PreparedStep[] | ((view: WriterView) => PreparedStep[]);
+
 export interface CommitResult {
   /** One per given step, in order. */
   receipts: Receipt[];
@@ -59,8 +65,8 @@ export interface CommitResult {
   size: number;
   /** The signed note stored in the transaction, if any. */
   checkpoint?: string;
-  /** A checkpoint whose asynchronous signature is still to come. */
-  pending?: { size: number; root: Uint8Array; body: string; signature: Promise<Uint8Array> };
+  /** A checkpoint to sign or store after the commit: an asynchronous signature still to come, or one deferred out of a transaction that was not durable. */
+  after?: { head: TreeHead; signature: Promise<Uint8Array> | undefined };
   /** A synchronous signer that failed: the entries are committed without their checkpoint. */
   signerFailure?: LedgerError;
 }
@@ -74,16 +80,18 @@ class TxWriter {
 
   constructor(
     readonly tx: WriteTx,
-    readonly merkle: MerkleAccumulator,
-    readonly cases: Map<string, { step: number; leaf: Uint8Array }>,
-    tail: { leaf: Uint8Array; time: number } | undefined,
+    readonly view: WriterView,
     private readonly origin: string,
     private readonly clock: () => number,
     private readonly wantSteps: boolean,
   ) {
-    this.prev = tail === undefined ? genesisLink(origin) : tail.leaf;
-    this.lastTime = tail === undefined ? 0 : tail.time;
-    this.start = merkle.size;
+    this.prev = view.start.prev;
+    this.lastTime = view.start.lastTime;
+    this.start = view.start.acc.size;
+  }
+
+  get merkle(): MerkleAccumulator {
+    return this.view.start.acc;
   }
 
   get size(): number {
@@ -110,11 +118,8 @@ class TxWriter {
         ...(index === undefined ? {} : { index }),
       });
     }
-    let caseTail = this.cases.get(s.caseId);
-    if (caseTail === undefined) {
-      const t = this.tx.caseTail(s.caseId);
-      caseTail = t === undefined ? { step: 0, leaf: ZERO_HASH } : { step: t.step, leaf: t.leaf };
-    }
+    // The case's previous step, authenticated by the trusted view (writer-view.ts).
+    const caseTail = this.view.caseTail(s.caseId);
     const statement: Statement = { v: ENTRY_VERSION, time, caseId: s.caseId, type: s.type, actor: s.actor, commit: s.commit, nonce: s.nonce, origin: this.origin };
     const sigs = [...s.signatures, ...s.signWith.map((seed) => signStatement(statement, seed))];
     const seq = this.merkle.size;
@@ -124,8 +129,8 @@ class TxWriter {
       prev: this.prev,
       time,
       caseId: s.caseId,
-      step: caseTail.step + 1,
-      casePrev: caseTail.step === 0 ? ZERO_HASH : caseTail.leaf,
+      step: (caseTail?.step ?? 0) + 1,
+      casePrev: caseTail === undefined ? ZERO_HASH : caseTail.leaf,
       type: s.type,
       actor: s.actor,
       commit: s.commit,
@@ -137,47 +142,48 @@ class TxWriter {
     const leaf = leafHash(bytes);
     const nodes = nodesBlob(this.merkle.push(leaf));
     this.tx.insertEntry({ seq, leaf, bytes, nodes, case_id: s.caseId, step: entry.step, type: s.type, actor: s.actor, time, salt: s.salt, data: s.payload, nonce: s.nonce });
-    this.cases.set(s.caseId, { step: entry.step, leaf });
+    this.view.start.cases.set(s.caseId, { step: entry.step, leaf, seq });
     this.prev = leaf;
     this.lastTime = time;
     const step = this.wantSteps ? committedStep(entry, leaf, decodePayload(s.payload)) : undefined;
     if (step !== undefined) this.committed.push(step);
     return { seq, entry, leaf, step };
   }
+
+  /** What the next transaction of this instance starts from. */
+  finish(): void {
+    this.view.start.prev = this.prev;
+    this.view.start.lastTime = this.lastTime;
+  }
 }
 
-/** Appends for one Ledger instance, caching the tree and case tails between its transactions. */
+/** Appends for one Ledger instance: with a signer, every transaction starts from a file proven to extend what the signer signed. */
 export class Appender {
-  /** Merkle state of the last committed size this instance saw; rebuilt when another writer moved on. */
-  private acc: MerkleAccumulator | undefined;
-  /** Last step and leaf of recently written cases, valid only while `acc` is. */
-  private readonly caseTails = new Map<string, { step: number; leaf: Uint8Array }>();
-
   constructor(
     private readonly store: LedgerStore,
     private readonly cfg: AppendConfig,
   ) {}
 
   /** Writes prepared steps in one transaction: all of them and what extensions add, or nothing. */
-  async commit(steps: PreparedStep[], opts: CommitOptions): Promise<CommitResult> {
-    const acc = this.acc;
-    this.acc = undefined;
+  async commit(source: StepSource, opts: CommitOptions): Promise<CommitResult> {
+    const guard = this.cfg.guard;
     const hooks = opts.hooks && this.cfg.extensions.hasHooks;
+    const durable = this.durable(Array.isArray(source) ? source.length : 1);
+    let g: Guarded | undefined;
     const result = await this.store.write(
       (tx) => {
-        const tail = tx.tail();
-        const start = tail === undefined ? 0 : tail.seq + 1;
-        // Append-only: if the size is what this instance committed last, no
-        // other writer has been here and the cached Merkle and case state hold.
-        const fresh = acc !== undefined && acc.size === start;
-        if (!fresh || this.caseTails.size > MAX_CACHED_CASES) this.caseTails.clear();
-        const w = new TxWriter(tx, fresh ? acc : MerkleAccumulator.fromReader(tx, start), this.caseTails, tail, this.cfg.origin, this.cfg.clock, opts.steps || hooks);
+        g = guard?.begin(tx);
+        const view = g?.trusted ?? new StoredFile(tx, this.cfg.origin);
+        const steps = typeof source === 'function' ? source(view) : source;
+        const w = new TxWriter(tx, view, this.cfg.origin, this.cfg.clock, opts.steps || hooks);
         const receipts: Receipt[] = [];
         const runs = hooks ? new HookRuns(this.cfg, w, steps.length) : undefined;
         for (const [i, s] of steps.entries()) {
-          // A nonce is accepted once per case (format.md §4.6): the step sent again gets its first receipt.
+          // A nonce is accepted once per case (format.md §4.6): the step sent again gets its first receipt,
+          // once the entry the index gives is checked and authenticated in the trusted tree.
           const earlier = earlierStepOfNonce(tx, s, this.cfg.origin, i);
           if (earlier !== undefined) {
+            view.authenticate(earlier.seq, earlier.leafHash);
             receipts.push({ ...earlier, treeSize: 0, duplicate: true });
             continue;
           }
@@ -187,47 +193,56 @@ export class Appender {
           runs?.afterStep(step!, i);
         }
         runs?.end();
+        w.finish();
         const size = w.size;
         for (const r of receipts) r.treeSize = size;
-        return { receipts, committed: w.committed, size, merkle: w.merkle, ...this.checkpointIn(tx, w) };
+        // A checkpoint due in a transaction that is not durable is signed after the commit, in one of its own.
+        const due = g !== undefined && this.due(g, w);
+        const f = g === undefined ? undefined : guard!.finish(tx, g, due && durable);
+        return { receipts, committed: w.committed, size, f, deferred: due && !durable };
       },
-      { caseIds: [...new Set(steps.map((s) => s.caseId))] },
+      { ...(Array.isArray(source) ? { caseIds: [...new Set(source.map((s) => s.caseId))] } : {}), durable },
     );
-    this.acc = result.merkle;
-    const { merkle: _merkle, ...out } = result;
-    return out;
+    const { f, deferred, ...out } = result;
+    if (g === undefined || f === undefined) return out;
+    guard!.committed(g, f, f.checkpoint === undefined ? undefined : f.file);
+    return { ...out, ...checkpointOf(f, deferred) };
   }
 
-  /** The checkpoint the policy asks for after this transaction, signed in it when the signer is synchronous. */
-  private checkpointIn(tx: WriteTx, w: TxWriter): Pick<CommitResult, 'checkpoint' | 'pending' | 'signerFailure'> {
-    const size = w.size;
-    // A transaction of steps that were all appended before writes nothing, and signs nothing.
-    if (w.written === 0 || !this.wantsCheckpoint(tx, size)) return {};
-    const signer = this.cfg.signer!;
-    const root = w.merkle.root();
-    const body = checkpointBody(this.cfg.origin, size, root);
-    let sig: Uint8Array | Promise<Uint8Array>;
-    try {
-      sig = signBody(signer, size, body);
-    } catch (e) {
-      // SIGNER_FAILED keeps one meaning (checkpoints.ts): the entries are
-      // committed, their checkpoint is signed by the next append.
-      return { signerFailure: e as LedgerError };
-    }
-    if (sig instanceof Promise) return { pending: { size, root, body, signature: sig } };
-    const note = noteWithSignature(body, signer, sig);
-    tx.insertCheckpoint(size, root, note);
-    return { checkpoint: note };
-  }
-
-  private wantsCheckpoint(tx: WriteTx, size: number): boolean {
+  /**
+   * Whether the transaction must be committed durably: it may store a
+   * checkpoint, and under durability 'normal' the state must never be ahead
+   * of the file after a power cut (format.md §10.2).
+   */
+  private durable(steps: number): boolean {
     const p = this.cfg.policy;
-    if (p === 'manual') return false;
-    if (p === 'transaction') return true;
-    return size - (tx.latestCheckpoint()?.size ?? 0) >= p.everyEntries;
+    if (this.cfg.guard === undefined || p === 'manual') return false;
+    if (this.cfg.durability === 'full' || p === 'transaction') return true;
+    return this.cfg.guard.mayBeDue(p.everyEntries, steps);
+  }
+
+  /**
+   * Whether the policy asks for a checkpoint signed in this transaction
+   * (when it is durable; otherwise it is deferred, `checkpointOf`). A
+   * transaction of steps that were all appended before writes nothing, and
+   * signs nothing.
+   */
+  private due(g: Guarded, w: TxWriter): boolean {
+    const p = this.cfg.policy;
+    if (w.written === 0 || p === 'manual') return false;
+    return p === 'transaction' || w.size - g.trusted.start.proven.size >= p.everyEntries;
   }
 }
 
+/** A transaction's checkpoint as its commit reports it: stored, to be signed or stored after the commit, or failed. */
+function checkpointOf(f: Finished, deferred: boolean): Pick<CommitResult, 'checkpoint' | 'after' | 'signerFailure'> {
+  if (f.checkpoint !== undefined) return { checkpoint: f.checkpoint };
+  if (f.pending !== undefined) return { after: { head: f.pending.head, signature: f.pending.signature } };
+  // SIGNER_FAILED keeps one meaning (checkpoints.ts): the entries are
+  // committed, their checkpoint is signed by the next append.
+  if (f.signerFailure !== undefined) return { signerFailure: f.signerFailure };
+  return deferred ? { after: { head: f.file, signature: undefined } } : {};
+}
 /** The extensions' calls of one transaction, with their per-transaction counts. */
 class HookRuns {
   private readonly perTx = new Map<Registered, { added: number; view: ExtensionView }>();

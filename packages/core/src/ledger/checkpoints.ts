@@ -31,7 +31,8 @@ export function checkpointBody(origin: string, size: number, root: Uint8Array): 
   return formatCheckpoint({ origin, size, root, extensions: [] });
 }
 
-function signerFailed(signer: NoteSigner, size: number, e: unknown): LedgerError {
+/** A failure of the signer (or of what must follow its signature) as SIGNER_FAILED. */
+export function signerFailed(signer: NoteSigner, size: number, e: unknown): LedgerError {
   if (e instanceof LedgerError && e.code === 'SIGNER_FAILED') return e;
   return new LedgerError(
     'SIGNER_FAILED',

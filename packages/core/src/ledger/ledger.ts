@@ -8,32 +8,31 @@
 import {
   DEFAULT_MAX_PAYLOAD,
   HARD_MAX_PAYLOAD,
-  REDACTION_TYPE,
   checkIntIn,
   checkNat,
   checkString,
   checkTime,
-  decodeEntry,
   fail,
-  codePointName,
-  invisibleCharacter,
-  redactionPayload,
-  rootAt,
   validateNewText,
   type CosignatureVerifier,
   type NoteSigner,
 } from '@casetrail/verify';
-import { resolveSigner } from '../node/signer.js';
-import { createStore, openStore, type StoreOptions } from '../store/open.js';
+import { resolveSigner, resolveSignerState } from '../node/signer.js';
+import type { SignerStateStore } from '../node/signer-state.js';
+import { createStore, openStore, storeOptionsOf } from '../store/open.js';
 import { NodeCache, type LedgerStore } from '../store/store.js';
 import { verifyStore, assertReport, type VerifyOptions, type VerifyReport } from '../verify/verify.js';
 import { Appender } from './append.js';
-import { attachCosignature, checkpointBody, noteWithSignature, signBody, signedCheckpoint } from './checkpoints.js';
+import { attachCosignature, signedCheckpoint } from './checkpoints.js';
 import { CommitListeners, type CommitListener } from './commits.js';
 import { exportBundle, tlogProof, witnessBody, type BundleExport, type BundleExportOptions, type BundleWriter, type TlogProofFile, type WitnessBodyFile, type WitnessBodyOptions } from './evidence.js';
 import { Transactions } from './transactions.js';
+import { WriteQueue } from './write-queue.js';
 import { ExtensionRegistry, systemStepInput, type ExtensionStats, type LedgerExtension, type SystemStepInput } from './extensions.js';
-import { MAX_BATCH, checkPolicy, prepareStep, type StepContext } from './prepare.js';
+import { MAX_BATCH, checkNewOrigin, checkPolicy, prepareStep, type StepContext } from './prepare.js';
+import { prepareRedaction } from './redaction.js';
+import { adopt, checkAtOpen, startState, type Adoption } from './signer-adoption.js';
+import { SignerGuard } from './signer-guard.js';
 import { proveConsistency, proveInclusion, queryPage, readEntry, streamEntries, traceCase } from './reads.js';
 import type {
   CheckpointPolicy,
@@ -50,16 +49,6 @@ import type {
   Trace,
 } from './types.js';
 
-function storeOptions(o: LedgerOptions): StoreOptions {
-  return {
-    ...(o.readonly === undefined ? {} : { readonly: o.readonly }),
-    ...(o.durability === undefined ? {} : { durability: o.durability }),
-    ...(o.busyTimeoutMs === undefined ? {} : { busyTimeoutMs: o.busyTimeoutMs }),
-  };
-}
-
-const ORIGIN_LINE = /^[^\s\p{Cc}](?:[^\p{Cc}]*[^\s\p{Cc}])?$/u;
-
 export class Ledger {
   /** The store's location (a path, or a URL such as memory:<name>). */
   readonly path: string;
@@ -67,18 +56,22 @@ export class Ledger {
   /** Kept under this name: the fault tests reach the SQLite connection through it. */
   private readonly store: LedgerStore;
   private readonly signer: NoteSigner | undefined;
+  /** Every checkpoint is signed through it (signer-guard.ts); absent without a signer or read-only. */
+  private readonly guard: SignerGuard | undefined;
   private readonly policy: CheckpointPolicy;
   /** What preparing a step needs of this ledger: its payload limit and origin. */
   private readonly stepContext: StepContext;
   private readonly transactions: Transactions;
   private readonly extensions = new ExtensionRegistry();
   private readonly listeners = new CommitListeners();
-  private queue: Promise<unknown> = Promise.resolve();
+  private readonly writes = new WriteQueue(() => this.whenIdle());
+  /** What `adoptState` verified and adopted when this Ledger was opened, if it did. */
+  adopted: Adoption | undefined;
   /** Upper Merkle nodes shared by successive proofs (at most ~5 MB). */
   private readonly proofNodes = new NodeCache();
   private closed = false;
 
-  private constructor(store: LedgerStore, options: LedgerOptions) {
+  private constructor(store: LedgerStore, options: LedgerOptions, states: SignerStateStore | undefined) {
     this.store = store;
     this.path = store.location;
     this.origin = store.origin;
@@ -94,14 +87,11 @@ export class Ledger {
         origin: this.origin,
       });
     }
-    this.transactions = new Transactions(
-      store,
-      new Appender(store, { origin: this.origin, clock: options.clock ?? Date.now, policy: this.policy, signer: this.signer, maxPayload: max, extensions: this.extensions }),
-      this.extensions,
-      this.listeners,
-      this.signer,
-      this.stepContext,
-    );
+    this.guard =
+      this.signer === undefined || store.readonly ? undefined : new SignerGuard(this.origin, this.signer, states ?? resolveSignerState(options.signerState, options.signer!));
+    const durability = store.durability ?? 'full';
+    const appender = new Appender(store, { origin: this.origin, clock: options.clock ?? Date.now, policy: this.policy, guard: this.guard, durability, maxPayload: max, extensions: this.extensions });
+    this.transactions = new Transactions(store, appender, this.extensions, this.listeners, this.guard, this.stepContext);
   }
 
   /**
@@ -111,19 +101,16 @@ export class Ledger {
    */
   static async create(location: string, options: CreateLedgerOptions): Promise<Ledger> {
     const origin = options.origin;
-    if (typeof origin !== 'string' || !ORIGIN_LINE.test(origin) || origin.includes('\u2014')) {
-      fail('INVALID_ARGUMENT', 'origin must be a non-empty line of printable text without leading or trailing space', { field: 'origin' });
-    }
-    const invisible = invisibleCharacter(origin);
-    if (invisible !== undefined) {
-      fail('INVALID_ARGUMENT', `origin holds ${codePointName(invisible.codePoint)}, a character that is invisible or reorders text (format.md §4.1); remove it`, { field: 'origin' });
-    }
+    checkNewOrigin(origin);
     const signer = options.signer === undefined ? undefined : resolveSigner(options.signer);
     if (signer !== undefined && signer.name !== origin) {
       fail('KEY_MISMATCH', `the signer key is named "${signer.name}" but the origin is "${origin}"; the checkpoint key name must equal the origin`);
     }
-    const store = await createStore(location, origin, storeOptions(options));
-    return Ledger.onStore(store, { ...options, ...(signer === undefined ? {} : { signer }) });
+    // The signer's state starts at size 0, before the file exists (SIGNER_STATE_EXISTS if it names entries of another ledger).
+    const states = signer === undefined ? undefined : resolveSignerState(options.signerState, options.signer!);
+    if (signer !== undefined && states !== undefined) startState(states, origin, signer.keyId);
+    const store = await createStore(location, origin, storeOptionsOf(options));
+    return Ledger.onStore(store, { ...options, ...(signer === undefined ? {} : { signer }) }, states);
   }
 
   /**
@@ -131,7 +118,7 @@ export class Ledger {
    * @throws LEDGER_NOT_FOUND, NOT_A_LEDGER, KEY_MISMATCH, storage codes
    */
   static async open(location: string, options: LedgerOptions = {}): Promise<Ledger> {
-    return Ledger.onStore(await openStore(location, storeOptions(options)), options);
+    return Ledger.onStore(await openStore(location, storeOptionsOf(options)), options);
   }
 
   /**
@@ -142,7 +129,7 @@ export class Ledger {
     return Ledger.onStore(store, options);
   }
 
-  private static async onStore(store: LedgerStore, options: LedgerOptions): Promise<Ledger> {
+  private static async onStore(store: LedgerStore, options: LedgerOptions, states?: SignerStateStore): Promise<Ledger> {
     try {
       // Only verification reads a damaged ledger (it reports each fault); reads and writes would show or extend something unproven.
       if (store.damage.length > 0) {
@@ -151,16 +138,24 @@ export class Ledger {
           damage: store.damage.map((d) => ({ ...d })),
         });
       }
-      return new Ledger(store, options);
+      const ledger = new Ledger(store, options, states);
+      const g = ledger.guard;
+      // Before anything is written: the key is the ledger's, and the state is there (or adopted).
+      if (g !== undefined && (await checkAtOpen(g, store)) === 'missing') {
+        if (options.adoptState !== true) throw g.missing();
+        ledger.adopted = await adopt(g, store);
+      }
+      return ledger;
     } catch (e) {
       await store.close();
       throw e;
     }
   }
 
-  /** Closes the store; pending appends finish first. */
+  /** Closes the store; pending appends finish first, and the signer state is brought up to date. */
   async close(): Promise<void> {
-    await this.queue.catch(() => undefined);
+    await this.writes.settled();
+    if (!this.closed && this.store.isOpen && this.guard?.promotionDue === true) await this.guard.promote(this.store);
     this.closed = true;
     await this.store.close();
   }
@@ -221,17 +216,13 @@ export class Ledger {
     validateNewText('actor', options.actor);
     if (options.time !== undefined) checkTime(options.time, 'time');
     this.needSigner('redaction appends an entry: open the ledger with its signer');
+    // The target is read inside the write transaction, from the trusted view:
+    // a change between a read and the write would otherwise be signed.
     return this.exclusive(async () => {
-      const { row, erased } = await this.store.read((v) => ({ row: v.entry(seq), erased: v.redactionOf(seq) !== undefined }));
-      if (row === undefined) fail('NOT_FOUND', `no entry ${seq}`, { seq });
-      const target = decodeEntry(row.bytes);
-      if (target.type === REDACTION_TYPE) fail('NOT_REDACTABLE', `entry ${seq} is a redaction record and cannot be redacted`, { seq });
-      const keptBy = this.extensions.keptBy(target.type);
-      if (keptBy !== undefined) fail('NOT_REDACTABLE', `entry ${seq} is a ${target.type} entry, which extension ${keptBy} keeps unredactable`, { seq, extension: keptBy });
-      if (row.data === null || erased) fail('ALREADY_REDACTED', `the payload of entry ${seq} is already erased`, { seq });
-      const record = { caseId: target.caseId, type: REDACTION_TYPE, actor: options.actor, payload: redactionPayload(seq, row.leaf, options.reason) };
-      const step = prepareStep({ ...record, ...(options.time === undefined ? {} : { time: options.time }) }, 'redaction', this.stepContext, 'redaction');
-      const [receipt] = await this.transactions.commit([step], (tx, by) => tx.redactPayload(seq, by));
+      const [receipt] = await this.transactions.commit(
+        (view) => [prepareRedaction(view, seq, options, this.stepContext, (type) => this.extensions.keptBy(type))],
+        (tx, by) => tx.redactPayload(seq, by),
+      );
       return receipt!;
     });
   }
@@ -248,12 +239,19 @@ export class Ledger {
 
   /** Serialises this instance's writes; other processes are serialised by the store. */
   private exclusive<T>(fn: () => Promise<T> | T): Promise<T> {
-    const run = this.queue.then(() => {
+    return this.writes.run(() => {
       this.checkOpen();
       return fn();
     });
-    this.queue = run.catch(() => undefined);
-    return run;
+  }
+
+  /** Once no write is queued, the signer state is promoted (signer-guard.ts): once per burst of appends. */
+  private whenIdle(): void {
+    if (this.guard?.promotionDue !== true) return;
+    setImmediate(() => {
+      if (this.writes.busy || this.closed || !this.store.isOpen) return;
+      this.exclusive(() => this.guard!.promote(this.store)).catch(() => undefined);
+    });
   }
 
   private checkOpen(): void {
@@ -298,20 +296,30 @@ export class Ledger {
   async checkpoint(): Promise<SignedCheckpoint> {
     this.checkOpen();
     return this.exclusive(async () => {
+      if (this.guard !== undefined) return this.guard.checkpoint(this.store);
       const { size, latest } = await this.store.read((v) => {
         const l = v.latestCheckpoint();
         return { size: v.size(), latest: l === undefined ? undefined : signedCheckpoint(v, this.origin, l) };
       });
       if (latest !== undefined && latest.size === size) return latest;
-      if (this.signer === undefined) {
-        fail('NO_SIGNER', `the latest checkpoint is of size ${latest?.size ?? 0} but the ledger has ${size} entries: open it with its signer to sign a new one`);
-      }
-      const root = await this.store.read((v) => rootAt(v, size));
-      const body = checkpointBody(this.origin, size, root);
-      const note = noteWithSignature(body, this.signer, await signBody(this.signer, size, body));
-      await this.store.write((tx) => tx.insertCheckpoint(size, root, note));
-      return { origin: this.origin, size, root, note, cosignatures: [] };
+      return fail('NO_SIGNER', `the latest checkpoint is of size ${latest?.size ?? 0} but the ledger has ${size} entries: open it with its signer to sign a new one`);
     });
+  }
+
+  /**
+   * Adopts the ledger as its signer's state after verifying it in full under
+   * the signer's own key (docs/security.md "Recovery"); with a state
+   * present, proves that the file extends it and adopts nothing, unless the
+   * file holds entries the state does not record as written
+   * (LEDGER_FOREIGN_TAIL) or lost unsigned ones: the verified file is then
+   * recorded as written (signer-adoption.ts).
+   * @throws NO_SIGNER, INVALID_ARGUMENT, KEY_MISMATCH, VERIFICATION_FAILED, LEDGER_ROLLED_BACK, LEDGER_REWRITTEN, LEDGER_TAMPERED
+   */
+  async adoptSignerState(): Promise<Adoption> {
+    this.checkOpen();
+    if (this.guard === undefined) fail('NO_SIGNER', 'adopting a signer state needs the signer: open the ledger with it');
+    const guard = this.guard;
+    return this.exclusive(() => adopt(guard, this.store));
   }
 
   /** The latest stored signed checkpoint (with its cosignatures), without signing anything. */
@@ -443,16 +451,6 @@ export class Ledger {
   /** Like verify(), but throws VERIFICATION_FAILED with the report when anything is wrong. */
   async assertVerified(options: VerifyOptions): Promise<VerifyReport> {
     return assertReport(await this.verify(options));
-  }
-}
-
-/** Opens the ledger read-only, verifies it, and closes it. */
-export async function verifyLedger(location: string, options: VerifyOptions & { busyTimeoutMs?: number }): Promise<VerifyReport> {
-  const store = await openStore(location, { readonly: true, ...(options.busyTimeoutMs === undefined ? {} : { busyTimeoutMs: options.busyTimeoutMs }) });
-  try {
-    return await verifyStore(store, options);
-  } finally {
-    await store.close();
   }
 }
 

@@ -11,10 +11,12 @@ import {
   REDACTION_TYPE,
   checkBytes,
   checkTime,
+  codePointName,
   decodePayload,
   encodePayload,
   fail,
   idempotencyNonce,
+  invisibleCharacter,
   isReserved,
   newNonce,
   newSalt,
@@ -192,4 +194,17 @@ export function checkPolicy(p: CheckpointPolicy): void {
   if (p === 'transaction' || p === 'manual') return;
   if (typeof p === 'object' && p !== null && Number.isSafeInteger(p.everyEntries) && p.everyEntries >= 1) return;
   fail('INVALID_ARGUMENT', 'checkpointPolicy must be "transaction", "manual" or { everyEntries: n ≥ 1 }');
+}
+
+const ORIGIN_LINE = /^[^\s\p{Cc}](?:[^\p{Cc}]*[^\s\p{Cc}])?$/u;
+
+/** The origin of a new ledger: one line of printable text (format.md §6.2), no invisible or reordering character (§4.1). */
+export function checkNewOrigin(origin: unknown): asserts origin is string {
+  if (typeof origin !== 'string' || !ORIGIN_LINE.test(origin) || origin.includes('\u2014')) {
+    fail('INVALID_ARGUMENT', 'origin must be a non-empty line of printable text without leading or trailing space', { field: 'origin' });
+  }
+  const invisible = invisibleCharacter(origin);
+  if (invisible !== undefined) {
+    fail('INVALID_ARGUMENT', `origin holds ${codePointName(invisible.codePoint)}, a character that is invisible or reorders text (format.md §4.1); remove it`, { field: 'origin' });
+  }
 }

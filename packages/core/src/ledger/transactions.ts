@@ -4,13 +4,13 @@
  * transaction of its own, the commit listeners, and an asynchronous
  * signature stored after the commit (SIGNER_FAILED, checkpoints.ts).
  */
-import { LedgerError, type NoteSigner } from '@casetrail/verify';
+import { LedgerError } from '@casetrail/verify';
 import type { LedgerStore, WriteTx } from '../store/store.js';
-import type { Appender, CommitResult } from './append.js';
-import { noteWithSignature } from './checkpoints.js';
+import type { Appender, CommitResult, StepSource } from './append.js';
 import type { CommitListeners } from './commits.js';
 import { Refusal, systemStepInput, type ExtensionRegistry } from './extensions.js';
-import { prepareStep, type PreparedStep, type StepContext } from './prepare.js';
+import { prepareStep, type StepContext } from './prepare.js';
+import type { SignerGuard } from './signer-guard.js';
 import type { Receipt } from './types.js';
 
 export class Transactions {
@@ -19,15 +19,15 @@ export class Transactions {
     private readonly appender: Appender,
     private readonly extensions: ExtensionRegistry,
     private readonly listeners: CommitListeners,
-    private readonly signer: NoteSigner | undefined,
+    private readonly guard: SignerGuard | undefined,
     private readonly stepContext: StepContext,
   ) {}
 
   /**
    * One write transaction, then what follows it: a refusal's record, the
-   * commit listeners, an asynchronous signature.
+   * commit listeners, a checkpoint signed or stored after the commit.
    */
-  async commit(steps: PreparedStep[], onWritten?: (tx: WriteTx, seq: number) => void): Promise<Receipt[]> {
+  async commit(steps: StepSource, onWritten?: (tx: WriteTx, seq: number) => void): Promise<Receipt[]> {
     let result: CommitResult;
     try {
       result = await this.appender.commit(steps, {
@@ -40,23 +40,36 @@ export class Transactions {
       throw e;
     }
     this.emit(result);
-    if (result.signerFailure !== undefined) throw this.entriesStoredButUnsigned(result.size, result.signerFailure);
-    if (result.pending !== undefined) {
-      // An asynchronous signer (HSM, KMS) is not awaited inside the write
-      // transaction, which would hold the lock for its latency; the entries
-      // are committed first and the checkpoint is stored when it arrives.
-      const p = result.pending;
+    const failure = await this.checkpointAfter(result);
+    if (failure !== undefined) throw failure;
+    return result.receipts;
+  }
+
+  /**
+   * What follows a commit for its checkpoint: a synchronous signer that
+   * failed, or a checkpoint signed or stored after the commit. An
+   * asynchronous signer (HSM, KMS) is not awaited inside the write
+   * transaction, which would hold the lock for its latency; the entries are
+   * committed first and the checkpoint is stored when it arrives, in a
+   * durable transaction of its own through the signer's guard (also for a
+   * checkpoint deferred out of a transaction that was not durable,
+   * format.md §10.2).
+   * @returns SIGNER_FAILED when the entries are stored without their checkpoint
+   */
+  private async checkpointAfter(result: CommitResult): Promise<LedgerError | undefined> {
+    if (result.signerFailure !== undefined) return this.entriesStoredButUnsigned(result.size, result.signerFailure);
+    if (result.after !== undefined) {
+      const a = result.after;
       try {
-        const note = noteWithSignature(p.body, this.signer!, await p.signature);
-        await this.store.write((tx) => tx.insertCheckpoint(p.size, p.root, note));
+        const note = await this.guard!.signAfterCommit(this.store, a.head, a.signature);
         for (const r of result.receipts) r.checkpoint = note;
       } catch (e) {
-        throw this.entriesStoredButUnsigned(p.size, e);
+        return this.entriesStoredButUnsigned(a.head.size, e);
       }
     } else if (result.checkpoint !== undefined) {
       for (const r of result.receipts) r.checkpoint = result.checkpoint;
     }
-    return result.receipts;
+    return undefined;
   }
 
   /**
@@ -86,6 +99,9 @@ export class Transactions {
         const result = await this.appender.commit(prepared, { hooks: false, steps: this.listeners.any });
         this.emit(result);
         details['recorded'] = result.receipts.map((x) => x.seq);
+        // The record is signed through the same guarded path as any entry; a checkpoint that failed is signed by the next append.
+        const failure = await this.checkpointAfter(result);
+        if (failure !== undefined) details['recordUnsigned'] = (failure.details as { causeCode?: string }).causeCode ?? failure.code;
       } catch (e) {
         details['recordFailed'] = e instanceof LedgerError ? e.code : String(e);
       }

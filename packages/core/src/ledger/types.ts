@@ -2,7 +2,7 @@
  * The public types of the Ledger API (docs/api.md).
  */
 import type { ActorSignature, Entry, Issue, Statement } from '@casetrail/verify';
-import type { SignerInput } from '../node/signer.js';
+import type { SignerInput, SignerStateInput } from '../node/signer.js';
 import type { Durability } from '../store/sqlite/sqlite-store.js';
 
 /** When the ledger signs a checkpoint of its own accord. */
@@ -17,6 +17,18 @@ export type CheckpointPolicy =
 export interface LedgerOptions {
   /** Checkpoint signer. Required for appends unless checkpointPolicy is 'manual'. */
   signer?: SignerInput;
+  /**
+   * Where the signer keeps its state (format.md §10): default
+   * `<key file>.state` for `{ keyFile }`; for a key string or a host signer,
+   * memory for the life of this Ledger, unless a store or `{ file }` is given.
+   */
+  signerState?: SignerStateInput;
+  /**
+   * Open a ledger whose signer has no state by verifying it in full under
+   * the signer's own key and adopting it (docs/security.md "Recovery").
+   * Default false: SIGNER_STATE_MISSING.
+   */
+  adoptState?: boolean;
   checkpointPolicy?: CheckpointPolicy;
   /** 'full' (default): a resolved append survives a power cut. 'normal': survives a process crash only. */
   durability?: Durability;

@@ -73,16 +73,18 @@ export function removeFile(path: string): void {
 
 /**
  * fsyncs the directory holding `path`, so that a rename or link into it
- * survives a crash. Best effort: not every file system lets a directory be
- * fsynced, and the file itself already is.
+ * survives a crash. Best effort by default: not every file system lets a
+ * directory be fsynced, and the file itself already is. `required` (the
+ * signer state, whose rename must be on disk before the checkpoint it names
+ * is stored) throws the system error instead.
  */
-export function syncDirectoryOf(path: string): void {
+export function syncDirectoryOf(path: string, required = false): void {
   let fd: number | undefined;
   try {
     fd = openSync(dirname(path), 'r');
     fsyncSync(fd);
-  } catch {
-    // see above
+  } catch (e) {
+    if (required) throw e;
   } finally {
     if (fd !== undefined) closeSync(fd);
   }

@@ -6,6 +6,8 @@
 import { readFileSync, statSync } from 'node:fs';
 import { LedgerError, fail } from '@casetrail/verify';
 import { parseSignerKey, type NoteSigner } from '@casetrail/verify';
+import { FileSignerState, stateFileOf } from './signer-state-file.js';
+import { MemorySignerState, type SignerStateStore } from './signer-state.js';
 
 /** A signer key string (`PRIVATE+KEY+…`), a key file holding one, or a host-provided signer. */
 export type SignerInput = string | { keyFile: string } | NoteSigner;
@@ -49,4 +51,28 @@ export function resolveSigner(input: SignerInput): NoteSigner {
     return fail('INVALID_ARGUMENT', 'signer must have name, keyId and sign(message)');
   }
   return input;
+}
+
+/** Where a signer keeps its state: a store, or a file (format.md §10). */
+export type SignerStateInput = SignerStateStore | { file: string };
+
+/**
+ * The signer state of a signer: the one given; else, for a key file, the
+ * file `<key file>.state` beside it; else (a key string or a host signer)
+ * memory, for the life of one Ledger (docs/api.md "Signer state").
+ */
+export function resolveSignerState(given: SignerStateInput | undefined, signer: SignerInput): SignerStateStore {
+  if (given !== undefined) {
+    if (given === null || typeof given !== 'object') return fail('INVALID_ARGUMENT', 'signerState must be { file } or a SignerStateStore', { field: 'signerState' });
+    if ('file' in given) {
+      if (typeof given.file !== 'string' || given.file === '') return fail('INVALID_ARGUMENT', 'signerState.file must be a path', { field: 'signerState' });
+      return new FileSignerState(given.file);
+    }
+    if (typeof given.read !== 'function' || typeof given.write !== 'function') {
+      return fail('INVALID_ARGUMENT', 'signerState must have read(origin) and write(origin, state)', { field: 'signerState' });
+    }
+    return given;
+  }
+  if (typeof signer === 'object' && signer !== null && 'keyFile' in signer) return new FileSignerState(stateFileOf(signer.keyFile));
+  return new MemorySignerState();
 }

@@ -58,3 +58,12 @@ export async function openStore(location: string, options: StoreOptions = {}): P
   const r = route(location);
   return 'path' in r ? SqliteStore.open(r.path, options) : r.driver.open(location, options);
 }
+
+/** The store options among a ledger's options. */
+export function storeOptionsOf(o: StoreOptions): StoreOptions {
+  return {
+    ...(o.readonly === undefined ? {} : { readonly: o.readonly }),
+    ...(o.durability === undefined ? {} : { durability: o.durability }),
+    ...(o.busyTimeoutMs === undefined ? {} : { busyTimeoutMs: o.busyTimeoutMs }),
+  };
+}

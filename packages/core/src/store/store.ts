@@ -167,6 +167,13 @@ export interface WriteTx extends ReadView {
 export interface WriteHints {
   /** Cases whose tails the transaction reads. */
   caseIds?: readonly string[];
+  /**
+   * The transaction may store a signed checkpoint: it must be durable when
+   * `write` resolves whatever durability the store was opened with, so that
+   * the signer's state is never ahead of the file after a power cut
+   * (format.md §10.2).
+   */
+  durable?: boolean;
 }
 
 export interface LedgerStore {
@@ -175,6 +182,8 @@ export interface LedgerStore {
   /** The origin recorded when the ledger was created (untrusted by verification). */
   readonly origin: string;
   readonly readonly: boolean;
+  /** 'normal': commits not hinted durable may be lost on a power cut (a SQLite file opened so); absent: every commit is durable. */
+  readonly durability?: 'full' | 'normal';
   readonly isOpen: boolean;
   /**
    * Parts of the ledger that are missing or damaged, found when it was

@@ -11,6 +11,7 @@
  * are those of checks/ in @casetrail/verify, shared with trace and bundles.
  */
 import { LedgerError, isLedgerError } from '@casetrail/verify';
+import { openStore } from '../store/open.js';
 import type { LedgerStore } from '../store/store.js';
 import { checkKeys, checkNonces, checkStructure } from './file-checks.js';
 import { scanEntries } from './scan.js';
@@ -72,6 +73,16 @@ export async function verifyStore(store: LedgerStore, options: VerifyOptions): P
     }
     return s.report();
   });
+}
+
+/** Opens the ledger read-only, verifies it, and closes it. */
+export async function verifyLedger(location: string, options: VerifyOptions & { busyTimeoutMs?: number }): Promise<VerifyReport> {
+  const store = await openStore(location, { readonly: true, ...(options.busyTimeoutMs === undefined ? {} : { busyTimeoutMs: options.busyTimeoutMs }) });
+  try {
+    return await verifyStore(store, options);
+  } finally {
+    await store.close();
+  }
 }
 
 export type { VerifyIssue, VerifyOptions, VerifyProgress, VerifyReport, WitnessedCheckpoint } from './options.js';

@@ -4,10 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   Ledger,
+  MemorySignerState,
   ed25519PublicKey,
   formatSignerKey,
   formatVerifierKey,
   type CreateLedgerOptions,
+  type LedgerOptions,
   type StepInput,
 } from '../../src/index.js';
 
@@ -31,9 +33,37 @@ export function cleanupTempDirs(): void {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 }
 
-/** Creates a ledger in a temp dir with the test key. */
+/**
+ * The test signer's state of each ledger file (format.md §10), in memory:
+ * what the host of a key-string signer keeps beside its key. A test that
+ * copies a ledger file copies its state with it (copyState), as an operator
+ * restoring both would.
+ */
+const states = new Map<string, MemorySignerState>();
+
+export function stateOf(path: string): MemorySignerState {
+  let s = states.get(path);
+  if (s === undefined) states.set(path, (s = new MemorySignerState(`${path} (test signer state)`)));
+  return s;
+}
+
+/** The state of `from` becomes the state of `to` (a copy of a ledger file with its signer state). */
+export function copyState(from: string, to: string): void {
+  const state = stateOf(from).read(ORIGIN);
+  const target = new MemorySignerState(`${to} (test signer state)`);
+  if (state !== undefined) target.write(ORIGIN, state);
+  states.set(to, target);
+}
+
+/** Creates a ledger in a temp dir with the test key (and its state). */
 export async function newLedger(options: Partial<CreateLedgerOptions> = {}): Promise<Ledger> {
-  return Ledger.create(join(tempDir(), 'test.ledger'), { origin: ORIGIN, signer: KEYS.skey, durability: 'normal', ...options });
+  const path = join(tempDir(), 'test.ledger');
+  return Ledger.create(path, { origin: ORIGIN, signer: KEYS.skey, signerState: stateOf(path), durability: 'normal', ...options });
+}
+
+/** Opens a ledger with the test key and the state its signer kept for it. */
+export async function openSigned(path: string, options: LedgerOptions = {}): Promise<Ledger> {
+  return Ledger.open(path, { signer: KEYS.skey, signerState: stateOf(path), ...options });
 }
 
 /** A realistic little case history: n steps spread over a few cases. */

@@ -30,7 +30,13 @@ import { join } from 'node:path';
 import {
   Ledger,
   MerkleAccumulator,
+  cosignatureKeyId,
   decodeEntry,
+  ed25519PublicKey,
+  formatCosignatureVerifierKey,
+  parseCosignatureLine,
+  signCosignature,
+  toBase64,
   ed25519Sign,
   encodeEntry,
   formatCheckpoint,
@@ -45,10 +51,20 @@ import {
   type IssueCode,
   type VerifyIssue,
 } from '../../src/index.js';
-import { TABLES, type TableName } from '../../src/store/sqlite/schema.js';
+import { TABLES as V1_TABLES } from '../../src/store/sqlite/schema.js';
 import { KEYS, ORIGIN, newLedger, rawOpen, steps, tempDir } from './ledgers.js';
 
 export const KINDS = ['byte', 'copy', 'delete', 'insert', 'swap', 'rehash', 'erase'] as const;
+
+/** Every table of a ledger file: those of v1 and the cosignatures of schema 2 (format.md §7.1). */
+export const TABLES = [...V1_TABLES, 'cosignatures'] as const;
+export type TableName = (typeof TABLES)[number];
+
+/** The witness whose cosignatures the fixture keeps, and which verification is given. */
+const WITNESS_SEED = Uint8Array.from({ length: 32 }, (_, i) => 90 + i);
+export const WITNESS_NAME = 'witness.casetrail.test';
+export const WITNESS_VKEY = formatCosignatureVerifierKey(WITNESS_NAME, ed25519PublicKey(WITNESS_SEED));
+const WITNESS_KEY_ID = cosignatureKeyId(WITNESS_NAME, ed25519PublicKey(WITNESS_SEED));
 export type Kind = (typeof KINDS)[number];
 
 type Row = Record<string, unknown>;
@@ -117,7 +133,11 @@ export async function buildFixture(): Promise<Fixture> {
   const early = (await l.latestCheckpoint())!;
   await l.redact(15, { reason: 'erasure request', actor: 'dpo' });
   await l.appendMany(steps(4, 'TAIL'));
-  const report = await l.verify({ vkey: KEYS.vkey });
+  // A witness cosigned two checkpoints (schema 2: the cosignatures table).
+  for (const cp of [early, (await l.latestCheckpoint())!]) {
+    await l.attachCosignature(cp.size, signCosignature(cp.note, WITNESS_NAME, WITNESS_SEED, 1_800_000_100 + cp.size), WITNESS_VKEY);
+  }
+  const report = await l.verify({ vkey: KEYS.vkey, witnesses: [WITNESS_VKEY] });
   if (!report.ok) throw new Error(`fixture does not verify: ${JSON.stringify(report.issues)}`);
   await l.close();
 
@@ -408,6 +428,15 @@ function insertRow(db: Database.Database, f: Fixture, c: TamperCase): Applied {
       db.prepare('INSERT INTO checkpoints (size, root, note) VALUES (?, ?, ?)').run(size, Buffer.from(root), note);
       return { applied: true, expect: { type: 'issue', codes: ['CHECKPOINT_INVALID'], at: { table: 'checkpoints', size } }, description: `insert checkpoints[size=${size}] (signed by another key of the same name)` };
     }
+    case 'cosignatures': {
+      // A line in the trusted witness's name and key ID, for a stored checkpoint, with a signature the attacker made up.
+      const size = f.checkpointSizes[c.pick % f.checkpointSizes.length]!;
+      const raw = new Uint8Array(76).fill(0x5a);
+      new DataView(raw.buffer).setUint32(0, WITNESS_KEY_ID);
+      const line = `\u2014 ${WITNESS_NAME} ${toBase64(raw)}\n`;
+      db.prepare('INSERT INTO cosignatures (size, line) VALUES (?, ?)').run(size, line);
+      return { applied: true, expect: { type: 'issue', codes: ['COSIGNATURE_INVALID'], at: { table: 'cosignatures', size } }, description: `insert cosignatures[size=${size}] (in the witness's name, forged)` };
+    }
     case 'meta':
       db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)').run(`x-extra-${c.pick % 100}`, 'added later');
       return { applied: true, expect: { type: 'benign', why: 'meta is not covered by any hash or signature; verification trusts nothing in it but checks the origin' }, description: 'insert meta[x-extra]' };
@@ -472,9 +501,24 @@ function expectation(f: Fixture, c: TamperCase, target: Row, after: Row | undefi
           const before = f.checkpointSizes[f.checkpointSizes.length - 2] ?? 0;
           return issue(['UNSIGNED_TAIL'], { table: 'checkpoints', seq: before });
         }
+        // A witness's cosignature of the deleted checkpoint is left with nothing to belong to.
+        if (f.rows.cosignatures.some((r) => r['size'] === size)) return issue(['COSIGNATURE_INVALID'], { table: 'cosignatures', size });
         return { type: 'benign', why: `checkpoint ${size} is superseded by checkpoint ${latest}, which signs the same history; a client that saved it still verifies` };
       }
       return issue(['CHECKPOINT_INVALID'], { table: 'checkpoints', size: newKey['size'] as number });
+    }
+    case 'cosignatures': {
+      if (c.kind === 'delete') return { type: 'benign', why: 'a cosignature removed: what it proves lives with the witness and whoever kept the cosigned note (docs/security.md)' };
+      const line = after!['line'] as string;
+      try {
+        const parsed = parseCosignatureLine(line);
+        if (parsed.line === line && (parsed.name !== WITNESS_NAME || parsed.keyId !== WITNESS_KEY_ID)) {
+          return { type: 'benign', why: "the line now names a key nobody trusts: such lines are only parsed (format.md §6.1)" };
+        }
+      } catch {
+        // does not parse: invalid, below
+      }
+      return issue(['COSIGNATURE_INVALID'], { table: 'cosignatures', size: newKey['size'] as number });
     }
     case 'meta': {
       const key = target['key'] as string;
@@ -502,7 +546,7 @@ export function matches(issues: readonly VerifyIssue[], e: Extract<Expectation, 
 export async function signedHistory(path: string): Promise<{ size: number; root: string }> {
   const l = await Ledger.open(path);
   try {
-    const r = await l.verify({ vkey: KEYS.vkey });
+    const r = await l.verify({ vkey: KEYS.vkey, witnesses: [WITNESS_VKEY] });
     return { size: r.size, root: r.root };
   } finally {
     await l.close();

@@ -9,10 +9,29 @@
 import { writeSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import Database from 'better-sqlite3';
-import { Ledger, isLedgerError, toHex, verifyLedger } from '../../dist/index.js';
+import { FileSignerState, Ledger, isLedgerError, toHex, verifyLedger } from '../../dist/index.js';
 
 const [mode, raw] = process.argv.slice(2);
 const opts = raw === undefined ? {} : JSON.parse(raw);
+/**
+ * The library's state file, every write without fdatasync: for the
+ * concurrency battery in CI, whose commits are not fsynced either (it tests
+ * locking and sharing, not durability; the soak uses the library's store).
+ */
+function unsyncedState(file) {
+  const store = new FileSignerState(file);
+  return {
+    location: file,
+    read: (origin) => store.read(origin),
+    write: (origin, state) => store.write(origin, state, false),
+  };
+}
+
+/** The signer and its state file (format.md §10), shared by every writer process of a ledger. */
+const signing = {
+  signer: opts.skey,
+  ...(opts.stateFile === undefined ? {} : { signerState: opts.stateSync === false ? unsyncedState(opts.stateFile) : { file: opts.stateFile } }),
+};
 
 /** Sends one line to the parent. */
 function say(tag, value = {}) {
@@ -64,7 +83,7 @@ const modes = {
    */
   async crash() {
     const next = rng(opts.seed);
-    const ledger = await Ledger.open(opts.path, { signer: opts.skey, durability: opts.durability });
+    const ledger = await Ledger.open(opts.path, { ...signing, durability: opts.durability });
     say('ready', { size: await ledger.size() });
     for (let round = 0; ; round++) {
       const r = next();
@@ -104,7 +123,7 @@ const modes = {
    * after every step in the same transaction (the seam of ledger.use).
    */
   async crashHooks() {
-    const ledger = await Ledger.open(opts.path, { signer: opts.skey, durability: opts.durability });
+    const ledger = await Ledger.open(opts.path, { ...signing, durability: opts.durability });
     ledger.use({
       name: 'alerts',
       systemTypes: { 'casetrail.alert': (d) => (typeof d?.about === 'number' ? undefined : 'no about') },
@@ -118,7 +137,7 @@ const modes = {
   },
 
   async append() {
-    const ledger = await Ledger.open(opts.path, { signer: opts.skey, durability: opts.durability, busyTimeoutMs: opts.busyTimeoutMs });
+    const ledger = await Ledger.open(opts.path, { ...signing, durability: opts.durability, busyTimeoutMs: opts.busyTimeoutMs });
     say('ready');
     await nextCommand();
     const t0 = Date.now();
@@ -192,7 +211,7 @@ const modes = {
   async tryAppend() {
     let ledger;
     try {
-      ledger = await Ledger.open(opts.path, { signer: opts.skey, busyTimeoutMs: opts.busyTimeoutMs ?? 5000 });
+      ledger = await Ledger.open(opts.path, { ...signing, busyTimeoutMs: opts.busyTimeoutMs ?? 5000 });
     } catch (e) {
       say('result', { ok: false, stage: 'open', ...errorOf(e) });
       return;

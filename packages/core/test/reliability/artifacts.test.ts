@@ -21,7 +21,7 @@
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { Ledger, LedgerError, parseVerifierKey, verifyBundle, verifyEntryProof, verifyWitnessBody, type ErrorCode } from '../../src/index.js';
+import { Ledger, LedgerError, MemorySignerState, parseVerifierKey, verifyBundle, verifyEntryProof, verifyWitnessBody, type ErrorCode } from '../../src/index.js';
 import { KEYS, ORIGIN, cleanupTempDirs, rawOpen, steps, tempDir } from '../helpers/ledgers.js';
 import { cli, makeArtifacts, type Artifacts } from '../helpers/reliability-artifacts.js';
 import { SEED, budgetMs, knob, record, rng } from '../helpers/reliability-config.js';
@@ -203,12 +203,13 @@ describe('the CLI verify --checkpoint', () => {
   test('catches a rollback re-signed with the real key, and a truncation, that verify alone cannot see', async () => {
     const d = tempDir();
     const path = join(d, 'l.ledger');
-    const l = await Ledger.create(path, { origin: ORIGIN, signer: KEYS.skey });
+    const signerState = new MemorySignerState();
+    const l = await Ledger.create(path, { origin: ORIGIN, signer: KEYS.skey, signerState });
     await l.appendMany(steps(8));
     await l.close();
     const backup = join(d, 'backup.ledger');
     copyFileSync(path, backup);
-    const again = await Ledger.open(path, { signer: KEYS.skey });
+    const again = await Ledger.open(path, { signer: KEYS.skey, signerState });
     await again.appendMany(steps(8, 'MORE'));
     writeFileSync(join(d, 'saved.checkpoint'), (await again.latestCheckpoint())!.note);
     await again.close();
@@ -216,8 +217,9 @@ describe('the CLI verify --checkpoint', () => {
     const verify = (file: string, ...extra: string[]) => cli(d, 'verify', file, '--vkey', join(d, 'vkey'), ...extra);
     expect((await verify(path, '--checkpoint', join(d, 'saved.checkpoint'))).code).toBe(0);
 
-    // Rollback: the backup, extended with another history and re-signed.
-    const forked = await Ledger.open(backup, { signer: KEYS.skey });
+    // Rollback: the backup, extended with another history and re-signed by a
+    // key holder who discards the signer's state (adopting the backup).
+    const forked = await Ledger.open(backup, { signer: KEYS.skey, adoptState: true });
     await forked.appendMany(steps(12, 'REWRITTEN'));
     await forked.close();
     expect((await verify(backup)).code).toBe(0);

@@ -30,7 +30,7 @@ import {
   verifyLedger,
   type ErrorCode,
 } from '../../src/index.js';
-import { KEYS, ORIGIN, cleanupTempDirs, newLedger, rawOpen, steps, tempDir } from '../helpers/ledgers.js';
+import { KEYS, ORIGIN, cleanupTempDirs, copyState, newLedger, openSigned, rawOpen, steps, tempDir } from '../helpers/ledgers.js';
 import { SEED, budgetMs, knob, record, rng } from '../helpers/reliability-config.js';
 
 afterAll(cleanupTempDirs);
@@ -74,7 +74,7 @@ describe('rollback to an older copy, re-signed with the real key', () => {
     await l.appendMany(steps(m1));
     await l.close();
     const old = snapshot(l.path);
-    const l2 = await Ledger.open(l.path, { signer: KEYS.skey });
+    const l2 = await openSigned(l.path);
     await l2.appendMany(steps(m2 - m1, 'LATER'));
     const saved = (await l2.latestCheckpoint())!.note;
     const savedOld = (await l2.checkpointAt(m1))!.note;
@@ -85,8 +85,15 @@ describe('rollback to an older copy, re-signed with the real key', () => {
     expect(restored.ok).toBe(false);
     expect(restored.issues[0]).toMatchObject({ code: 'TRUSTED_CHECKPOINT_BEYOND_LEDGER', size: m2 });
 
-    // The key holder appends a different history on the older copy and signs it.
-    const forked = await Ledger.open(old, { signer: KEYS.skey });
+    // The signer, with its state, refuses to sign on the older copy.
+    copyState(l.path, old);
+    const refused = await openSigned(old);
+    await expect(refused.appendMany(steps(rewrite, 'REWRITTEN'))).rejects.toMatchObject({ code: 'LEDGER_ROLLED_BACK' });
+    expect(await refused.size()).toBe(m1);
+    await refused.close();
+    // A key holder who discards that state (adopting the older copy) appends a
+    // different history on it and signs it.
+    const forked = await Ledger.open(old, { signer: KEYS.skey, adoptState: true });
     await forked.appendMany(steps(rewrite, 'REWRITTEN'));
     await forked.close();
     const alone = await verifyLedger(old, { vkey: KEYS.vkey });

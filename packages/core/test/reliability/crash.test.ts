@@ -11,7 +11,8 @@
  */
 import { afterAll, describe, expect, test } from 'vitest';
 import { Ledger, toHex } from '../../src/index.js';
-import { KEYS, cleanupTempDirs, newLedger } from '../helpers/ledgers.js';
+import { join } from 'node:path';
+import { KEYS, cleanupTempDirs, newLedger, tempDir } from '../helpers/ledgers.js';
 import { startWorker, workerError, type Worker } from '../helpers/reliability-children.js';
 import { SEED, between, budgetMs, knob, record, rng } from '../helpers/reliability-config.js';
 
@@ -45,7 +46,8 @@ describe('crash safety under SIGKILL', () => {
     `${KILLS} kills at random moments: every acknowledged append survives, nothing half-written is visible`,
     async () => {
       const next = rng(SEED);
-      const ledger = await newLedger();
+      const stateFile = join(tempDir(), 'ledger.key.state');
+      const ledger = await newLedger({ signerState: { file: stateFile } });
       const path = ledger.path;
       await ledger.close();
 
@@ -57,7 +59,7 @@ describe('crash safety under SIGKILL', () => {
       let committedNotAcked = 0;
       for (let k = 0; k < KILLS; k++) {
         const durability = k % 2 === 0 ? 'full' : 'normal';
-        const w = startWorker('crash', { path, skey: KEYS.skey, durability, seed: (SEED + k) >>> 0, maxBatch: k % 3 === 0 ? 300 : 40 });
+        const w = startWorker('crash', { path, skey: KEYS.skey, stateFile, durability, seed: (SEED + k) >>> 0, maxBatch: k % 3 === 0 ? 300 : 40 });
         // Most kills land while appends run; some while the child still opens the file.
         const early = next() < 0.15;
         if (!early) await w.waitFor('ready');
@@ -117,12 +119,13 @@ describe('crash safety under SIGKILL', () => {
     `${KILLS} kills while an extension adds an entry after every step: never a step without its alert, nothing half-written`,
     async () => {
       const next = rng(SEED ^ 0x5eed);
-      const ledger = await newLedger();
+      const stateFile = join(tempDir(), 'ledger.key.state');
+      const ledger = await newLedger({ signerState: { file: stateFile } });
       const path = ledger.path;
       await ledger.close();
       let checked = 0;
       for (let k = 0; k < KILLS; k++) {
-        const w = startWorker('crashHooks', { path, skey: KEYS.skey, durability: k % 2 === 0 ? 'full' : 'normal' });
+        const w = startWorker('crashHooks', { path, skey: KEYS.skey, stateFile, durability: k % 2 === 0 ? 'full' : 'normal' });
         await w.waitFor('ready');
         await sleep(between(next, 20, 400));
         w.child.kill('SIGKILL');

@@ -17,7 +17,7 @@
  */
 import Database from 'better-sqlite3';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { Ledger, LedgerError, generateKeyPair, parseSignerKey, verifyLedger, type ErrorCode } from '../../src/index.js';
@@ -136,49 +136,53 @@ const canDropPrivileges =
 
 describe.skipIf(!canDropPrivileges)('read-only file and directory', () => {
 
-  async function tryAppend(path: string): Promise<{ ok: boolean; code?: string; stage?: string; seq?: number }> {
-    const w = startWorker('tryAppend', { path, skey: KEYS.skey, busyTimeoutMs: 1000 }, nobody);
+  async function tryAppend(path: string, stateFile: string): Promise<{ ok: boolean; code?: string; stage?: string; seq?: number }> {
+    const w = startWorker('tryAppend', { path, skey: KEYS.skey, stateFile, busyTimeoutMs: 1000 }, nobody);
     const line = await w.waitFor('result');
     await w.exited;
     return line.value as { ok: boolean; code?: string; stage?: string; seq?: number };
   }
 
-  async function prepared(): Promise<{ dir: string; path: string; saved: string; size: number }> {
+  async function prepared(): Promise<{ dir: string; path: string; saved: string; size: number; stateFile: string }> {
     const dir = tempDir();
-    const l = await Ledger.create(join(dir, 'ro.ledger'), { origin: ORIGIN, signer: KEYS.skey });
+    // The signer's state lives beside its key, in a directory of the writer's own.
+    const keyDir = tempDir();
+    const stateFile = join(keyDir, 'ro.key.state');
+    const l = await Ledger.create(join(dir, 'ro.ledger'), { origin: ORIGIN, signer: KEYS.skey, signerState: { file: stateFile } });
     await l.appendMany(steps(12));
     const saved = (await l.latestCheckpoint())!.note;
     await l.close();
-    return { dir, path: l.path, saved, size: 12 };
+    if (nobody !== undefined) for (const f of [keyDir, stateFile]) chownSync(f, nobody.uid, nobody.gid);
+    return { dir, path: l.path, saved, size: 12, stateFile };
   }
 
   test('a read-only ledger file: READ_ONLY at the append, nothing lost; writable again, the append succeeds', async () => {
-    const { dir, path, saved, size } = await prepared();
+    const { dir, path, saved, size, stateFile } = await prepared();
     chmodSync(dir, 0o777);
     chmodSync(path, 0o444);
-    const refused = await tryAppend(path);
+    const refused = await tryAppend(path, stateFile);
     expect(refused).toMatchObject({ ok: false, code: 'READ_ONLY' });
     await expectIntact(path, saved, size);
     // SQLite created the -shm file with the database file's (read-only)
     // mode: clearing the fault means making the ledger's files writable again.
     for (const f of [path, `${path}-wal`, `${path}-shm`]) if (existsSync(f)) chmodSync(f, 0o666);
-    const ok = await tryAppend(path);
+    const ok = await tryAppend(path, stateFile);
     expect(ok).toMatchObject({ ok: true, seq: size });
     await expectIntact(path, saved, size + 1);
   });
 
   test('a read-only directory (no room for the WAL files): READ_ONLY at open; writable again, the append succeeds', async () => {
-    const { dir, path, saved, size } = await prepared();
+    const { dir, path, saved, size, stateFile } = await prepared();
     chmodSync(path, 0o666);
     chmodSync(dir, 0o555);
     try {
-      const refused = await tryAppend(path);
+      const refused = await tryAppend(path, stateFile);
       expect(refused).toMatchObject({ ok: false, code: 'READ_ONLY' });
     } finally {
       chmodSync(dir, 0o777);
     }
     await expectIntact(path, saved, size);
-    const ok = await tryAppend(path);
+    const ok = await tryAppend(path, stateFile);
     expect(ok).toMatchObject({ ok: true, seq: size });
     await expectIntact(path, saved, size + 1);
   });
@@ -238,11 +242,12 @@ describe('missing directory', () => {
 describe('key file', () => {
   test('missing, readable by others, malformed, of another ledger: each coded; fixed, the append succeeds and nothing is lost', async () => {
     const dir = tempDir();
-    const l = await Ledger.create(join(dir, 'a.ledger'), { origin: ORIGIN, signer: KEYS.skey });
+    const keyFile = join(dir, 'ledger.key');
+    // Written with the key string; its state is where the key file's goes (`<key file>.state`).
+    const l = await Ledger.create(join(dir, 'a.ledger'), { origin: ORIGIN, signer: KEYS.skey, signerState: { file: `${keyFile}.state` } });
     await l.appendMany(steps(6));
     const saved = (await l.latestCheckpoint())!.note;
     await l.close();
-    const keyFile = join(dir, 'ledger.key');
     const open = () => Ledger.open(l.path, { signer: { keyFile } });
 
     const outcomes: Array<[string, ErrorCode | 'OK']> = [];

@@ -10,21 +10,46 @@
  * unchanged (and derive no issue); no-ops and changes the schema itself
  * refuses are counted, not hidden.
  *
+ * Then every cell again, followed by the operator's ordinary append
+ * (issue 8): refused with the code naming what the writer found, file and
+ * state unchanged; or exactly the predicted entry appended and the true
+ * extension signed, the tampering still reported
+ * (helpers/reliability-operator.ts holds the oracle).
+ *
  * Counts: CASETRAIL_SOAK_TAMPER_ROWS target rows per table (CI 6; the soak
  * targets every row), CASETRAIL_SOAK_TAMPER_PICKS byte choices per value
  * (CI 1).
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { LedgerError, verifyLedger, type VerifyReport } from '../../src/index.js';
-import { TABLES } from '../../src/store/sqlite/schema.js';
-import { KEYS, cleanupTempDirs } from '../helpers/ledgers.js';
+import {
+  LedgerError,
+  encodeEntry,
+  equalBytes,
+  leafHash,
+  openCheckpoint,
+  parseVerifierKey,
+  payloadCommitment,
+  rootFromLeaves,
+  utf8,
+  verifyLedger,
+  type Receipt,
+  type VerifyReport,
+} from '../../src/index.js';
+import { KEYS, cleanupTempDirs, copyState, openSigned } from '../helpers/ledgers.js';
+import { fileAndState, operatorCase, operatorExpectation } from '../helpers/reliability-operator.js';
 import { SEED, budgetMs, knob, record, rng } from '../helpers/reliability-config.js';
-import { KINDS, applyCase, buildFixture, enumerateCases, matches, signedHistory, type Fixture } from '../helpers/reliability-tamper.js';
+import { KINDS, TABLES, WITNESS_VKEY, applyCase, buildFixture, enumerateCases, matches, signedHistory, type Fixture } from '../helpers/reliability-tamper.js';
 import { referenceIssues, sortIssues, type RefIssue } from '../helpers/reference-verify.js';
 
 afterAll(cleanupTempDirs);
 
 const ROWS = knob('TAMPER_ROWS', 6);
+/** Issues as [code, table, position], to compare two reports. */
+const shown = (r: VerifyReport) => r.issues.map((i) => [i.code, i.table, i.seq ?? i.size ?? null]);
+
+/** The time of the operator's step after each tampering: later than every entry of the fixture. */
+const OPERATOR_TIME = 1_900_000_000_000;
+const OPERATOR_NONCE = new Uint8Array(16).fill(0x5a);
 const PICKS = knob('TAMPER_PICKS', 1);
 
 let fixture: Fixture;
@@ -34,10 +59,18 @@ beforeAll(async () => {
   format = fixture.rows.meta.find((r) => r['key'] === 'format')!['value'] as string;
 });
 
+/**
+ * Issues the reference does not derive yet, left out of the exact comparison
+ * on both sides (the expected code of each change is still required): the
+ * witness cosignatures of format.md §7.1 (table `cosignatures`, checked with
+ * the witness key) and the system-entry type rule (SYSTEM_TYPE_UNKNOWN).
+ */
+const derived = (i: { code: string; table?: string }) => i.table !== 'cosignatures' && i.code !== 'SYSTEM_TYPE_UNKNOWN';
+
 /** A report's issues as the reference gives them: code, table, position. */
 const exact = (issues: VerifyReport['issues']): RefIssue[] =>
   sortIssues(
-    issues.map((i) => ({
+    issues.filter(derived).map((i) => ({
       code: i.code,
       table: i.table as RefIssue['table'],
       ...(i.seq === undefined ? {} : { seq: i.seq }),
@@ -60,6 +93,7 @@ describe('tamper matrix', () => {
     expect(fixture.redacted.length).toBe(2);
     expect(fixture.signedEntries.length).toBe(2);
     expect(fixture.checkpointSizes.length).toBeGreaterThan(4);
+    expect(fixture.rows.cosignatures.length).toBe(2);
   });
 
   test(
@@ -81,9 +115,9 @@ describe('tamper matrix', () => {
         const e = applied.expect;
         let report: VerifyReport;
         // What verification must report, in full: derived from the changed file by the reference (helpers/reference-verify.ts).
-        const reference = e.type === 'open' ? undefined : referenceIssues(applied.path, KEYS.vkey, format);
+        const reference = e.type === 'open' ? undefined : referenceIssues(applied.path, KEYS.vkey, format).filter(derived);
         try {
-          report = await verifyLedger(applied.path, { vkey: KEYS.vkey });
+          report = await verifyLedger(applied.path, { vkey: KEYS.vkey, witnesses: [WITNESS_VKEY] });
         } catch (err) {
           if (e.type === 'open' && err instanceof LedgerError && err.code === e.code) {
             tally.caught++;
@@ -108,7 +142,7 @@ describe('tamper matrix', () => {
           // Incremental verification from a checkpoint before the change must fail too.
           const seq = c.key['seq'];
           if (c.table === 'entries' && typeof seq === 'number' && seq >= fixture.earlyCheckpoint.size) {
-            const inc = await verifyLedger(applied.path, { vkey: KEYS.vkey, trusted: fixture.earlyCheckpoint.note, mode: 'incremental' });
+            const inc = await verifyLedger(applied.path, { vkey: KEYS.vkey, witnesses: [WITNESS_VKEY], trusted: fixture.earlyCheckpoint.note, mode: 'incremental' });
             if (inc.ok) failures.push(`${applied.description}: incremental verification from size ${fixture.earlyCheckpoint.size} accepted it`);
             else tally.incremental++;
           }
@@ -129,6 +163,8 @@ describe('tamper matrix', () => {
       for (const t of TABLES) {
         for (const k of KINDS) {
           if ((k === 'rehash' || k === 'erase') && t !== 'entries') continue;
+          // Every column of cosignatures is its key: a swap of the other columns changes nothing.
+          if (k === 'swap' && fixture.columns[t].every((c) => c.pk)) continue;
           expect(cells.get(`${t}/${k}`) ?? 0, `${t}/${k}`).toBeGreaterThan(0);
         }
       }
@@ -143,6 +179,111 @@ describe('tamper matrix', () => {
       record('tamper.incrementalAlsoCaught', tally.incremental);
     },
     budgetMs(60_000),
+  );
+
+  test(
+    `every cell, then the operator appends (${ROWS} rows per table): refused with the code naming what changed and nothing written, or the true extension signed and the tampering still reported`,
+    async () => {
+      const cases = enumerateCases(fixture, ROWS, PICKS, rng(SEED ^ 0x0fe8));
+      const failures: string[] = [];
+      const tally = { tried: 0, refused: 0, appended: 0, hidden: 0, resolved: 0, ambiguous: 0, skipped: 0 };
+      const cells = new Map<string, Set<string>>();
+      for (const c of cases) {
+        tally.tried++;
+        const applied = await applyCase(fixture, c);
+        if (!applied.applied) {
+          tally.skipped++;
+          continue;
+        }
+        copyState(fixture.path, applied.path);
+        const caseId = operatorCase(fixture, c);
+        const want = operatorExpectation(fixture, applied.path, applied.expect, caseId);
+        if (want === undefined) {
+          tally.ambiguous++;
+          continue;
+        }
+        const cell = `${c.table}/${c.kind}/${c.column ?? '-'}`;
+        const before = fileAndState(applied.path);
+        // What verification shows before the operator acts, when signing an unsigned tail is to take away exactly that issue.
+        const shownBefore = want.type === 'appended' && want.resolves ? await verifyLedger(applied.path, { vkey: KEYS.vkey, witnesses: [WITNESS_VKEY] }) : undefined;
+        // A fixed time and payload: the entry the operator appends is then known byte for byte.
+        // A fixed nonce too: the writer writes a version 2 entry (format.md §4.1, §4.6).
+        const step = { caseId, type: 'operator.step', actor: 'clerk', payload: utf8('{"by":"operator"}'), salt: new Uint8Array(32).fill(9), time: OPERATOR_TIME, nonce: OPERATOR_NONCE };
+        let got: { code: string; issue?: unknown; seq?: unknown } | Receipt;
+        try {
+          const l = await openSigned(applied.path);
+          try {
+            got = await l.append(step);
+          } finally {
+            await l.close();
+          }
+        } catch (e) {
+          if (!(e instanceof LedgerError)) throw e;
+          got = { code: e.code, issue: e.details['issue'], seq: e.details['seq'] };
+        }
+        const label = `${applied.description} (operator appends to ${caseId})`;
+        if (want.type === 'refused') {
+          const ok = 'code' in got && got.code === want.code && (want.issue === undefined || (got.issue === want.issue && got.seq === want.seq));
+          if (!ok) failures.push(`${label}: expected ${want.code}${want.issue ? ` ${want.issue}@${want.seq}` : ''} (${want.why}), got ${JSON.stringify(got)}`);
+          else if (fileAndState(applied.path) !== before) failures.push(`${label}: refused, but the file or the state changed`);
+          else tally.refused++;
+          (cells.get(cell) ?? cells.set(cell, new Set()).get(cell)!).add(want.code);
+          continue;
+        }
+        if (!('leafHash' in got)) {
+          failures.push(`${label}: expected the append to go on, got ${JSON.stringify(got)}`);
+          continue;
+        }
+        (cells.get(cell) ?? cells.set(cell, new Set()).get(cell)!).add('appended');
+        // What is signed is the true extension: the signed leaves and exactly the predicted entry.
+        const expected = encodeEntry({
+          v: 2,
+          seq: want.size,
+          prev: want.prev,
+          time: OPERATOR_TIME,
+          caseId,
+          step: want.step,
+          casePrev: want.casePrev,
+          type: step.type,
+          actor: step.actor,
+          commit: payloadCommitment(step.salt, step.payload),
+          sigs: [],
+          nonce: OPERATOR_NONCE,
+        });
+        const signed = openCheckpoint(got.checkpoint ?? '', [parseVerifierKey(KEYS.vkey)]);
+        const after = await verifyLedger(applied.path, { vkey: KEYS.vkey, witnesses: [WITNESS_VKEY] });
+        const e = applied.expect;
+        const problems = [
+          got.seq !== want.size ? `appended at ${got.seq}, not ${want.size}` : '',
+          !equalBytes(got.leafHash, leafHash(expected)) ? `the new entry is not the one predicted (step ${got.step}, expected ${want.step})` : '',
+          signed.size !== want.size + 1 || !equalBytes(signed.root, rootFromLeaves([...want.leaves, leafHash(expected)])) ? 'the signed root is not that of the signed leaves and the new entry' : '',
+          e.type === 'issue' && !want.resolves && !matches(after.issues, e) ? `the tampering is no longer reported (${JSON.stringify(after.issues.map((i) => [i.code, i.seq ?? i.size]))})` : '',
+          e.type === 'benign' && !after.ok ? `benign, but now ${JSON.stringify(after.issues.map((i) => [i.code, i.seq ?? i.size]))}` : '',
+          shownBefore !== undefined && JSON.stringify(shown(after)) !== JSON.stringify(shown(shownBefore).filter((i) => i[0] !== 'UNSIGNED_TAIL'))
+            ? `signing the tail should leave exactly the other issues: before ${JSON.stringify(shown(shownBefore))}, after ${JSON.stringify(shown(after))}`
+            : '',
+        ].filter((x) => x !== '');
+        if (problems.length > 0) failures.push(`${label}: ${problems.join('; ')}`);
+        else {
+          tally.appended++;
+          if (want.hidden) tally.hidden++;
+          if (want.resolves) tally.resolved++;
+        }
+      }
+      expect(failures).toEqual([]);
+      // Every column of every table was changed and then appended on, with both outcomes seen where both exist.
+      for (const t of TABLES) for (const col of fixture.columns[t]) expect([...cells.keys()].some((k) => k.startsWith(`${t}/byte/${col.name}`)), `${t}.${col.name}`).toBe(true);
+      expect(tally.refused).toBeGreaterThan(0);
+      expect(tally.appended).toBeGreaterThan(0);
+      expect(tally.refused + tally.appended + tally.ambiguous + tally.skipped).toBe(tally.tried);
+      record('tamper.operator.tried', tally.tried);
+      record('tamper.operator.refused', tally.refused);
+      record('tamper.operator.appended', tally.appended);
+      record('tamper.operator.hiddenStep', tally.hidden);
+      record('tamper.operator.tailSigned', tally.resolved);
+      record('tamper.operator.ambiguous', tally.ambiguous);
+    },
+    budgetMs(120_000),
   );
 
   test('deleting a superseded checkpoint is benign: a client that saved it still verifies the file', async () => {

@@ -4,7 +4,21 @@
  * history (the "key holder" adversary).
  */
 import { join } from 'node:path';
-import { Ledger, generateKeyPair, formatWitnessBody } from '@casetrail/core';
+import { Ledger, MemorySignerState, generateKeyPair, formatWitnessBody } from '@casetrail/core';
+
+/**
+ * The signer state of each ledger file (format.md §10), shared by every
+ * handle a test opens on it with the key, as a key file's state beside it
+ * would be. A forged history of the same key in another file has its own:
+ * the key holder keeps whatever state he likes.
+ */
+const states = new Map<string, MemorySignerState>();
+
+export function stateOf(path: string): MemorySignerState {
+  let s = states.get(path);
+  if (s === undefined) states.set(path, (s = new MemorySignerState(`${path} (test signer state)`)));
+  return s;
+}
 
 export interface Subordinate {
   origin: string;
@@ -22,9 +36,9 @@ export function subordinate(dir: string, origin: string, file = `${origin.replac
 export async function grow(s: Subordinate, n: number, tag = 'honest', path = s.path): Promise<string> {
   let ledger: Ledger;
   try {
-    ledger = await Ledger.open(path, { signer: s.skey });
+    ledger = await Ledger.open(path, { signer: s.skey, signerState: stateOf(path) });
   } catch {
-    ledger = await Ledger.create(path, { origin: s.origin, signer: s.skey });
+    ledger = await Ledger.create(path, { origin: s.origin, signer: s.skey, signerState: stateOf(path) });
   }
   try {
     for (let i = 0; i < n; i++) await ledger.append({ caseId: `${tag}-${i % 3}`, type: i % 2 === 0 ? 'case.opened' : 'evidence.added', actor: `officer:${tag}`, data: { i, tag } });

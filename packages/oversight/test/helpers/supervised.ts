@@ -6,11 +6,11 @@
  */
 import { Ledger, isReserved, utf8 } from '@casetrail/core';
 import { TYPES, type LedgerEntry as SupervisedEntry } from '@casetrail/supervise';
-import type { Subordinate } from './ledgers.js';
+import { stateOf, type Subordinate } from './ledgers.js';
 
 export async function writeSupervised(s: Subordinate, entries: readonly SupervisedEntry[], path = s.path): Promise<void> {
   let now = entries[0]?.time ?? 0;
-  const ledger = await Ledger.create(path, { origin: s.origin, signer: s.skey, clock: () => now });
+  const ledger = await Ledger.create(path, { origin: s.origin, signer: s.skey, signerState: stateOf(path), clock: () => now });
   const accept = () => undefined;
   ledger.use({ name: 'supervision-bench', systemTypes: Object.fromEntries(Object.values(TYPES).filter((t) => t !== TYPES.redaction).map((t) => [t, accept])) });
   try {

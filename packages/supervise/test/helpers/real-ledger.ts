@@ -7,7 +7,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Ledger, ed25519PublicKey, formatSignerKey, formatVerifierKey, openStore } from '@casetrail/core';
+import { Ledger, MemorySignerState, ed25519PublicKey, formatSignerKey, formatVerifierKey, openStore } from '@casetrail/core';
 import { REDACTED, TYPES, type LedgerEntry, type Pack } from '../../src/index.js';
 import { storedEntries, supervise, type SupervisedLedger } from '../../src/ledger/index.js';
 import type { SimLedger } from './sim-ledger.js';
@@ -17,6 +17,19 @@ const SEED = Uint8Array.from({ length: 32 }, (_, i) => 7 * i + 3);
 export const KEYS = { skey: formatSignerKey(ORIGIN, SEED), vkey: formatVerifierKey(ORIGIN, ed25519PublicKey(SEED)) };
 
 const dirs: string[] = [];
+
+/**
+ * The signer state of each test ledger (format.md §10), shared by every
+ * handle a test opens on it with the key, as a key file's state beside it
+ * would be: a key string alone has a state for the life of one Ledger.
+ */
+const states = new Map<string, MemorySignerState>();
+
+export function stateOf(path: string): MemorySignerState {
+  let s = states.get(path);
+  if (s === undefined) states.set(path, (s = new MemorySignerState(`${path} (test signer state)`)));
+  return s;
+}
 
 export function tempDir(): string {
   const d = mkdtempSync(join(tmpdir(), 'casetrail-supervise-'));
@@ -30,13 +43,13 @@ export function cleanupTempDirs(): void {
 
 export async function newSupervised(opts: { path?: string; maxCases?: number; maxCatchUp?: number } = {}): Promise<{ path: string; ledger: Ledger; sup: SupervisedLedger }> {
   const path = opts.path ?? join(tempDir(), 'approvals.ledger');
-  const ledger = await Ledger.create(path, { origin: ORIGIN, signer: KEYS.skey, durability: 'normal' });
+  const ledger = await Ledger.create(path, { origin: ORIGIN, signer: KEYS.skey, signerState: stateOf(path), durability: 'normal' });
   const sup = await supervise(ledger, { vkey: KEYS.vkey, ...(opts.maxCases === undefined ? {} : { maxCases: opts.maxCases }), ...(opts.maxCatchUp === undefined ? {} : { maxCatchUp: opts.maxCatchUp }) });
   return { path, ledger, sup };
 }
 
 export async function openSupervised(path: string, opts: { maxCases?: number; maxCatchUp?: number } = {}): Promise<{ ledger: Ledger; sup: SupervisedLedger }> {
-  const ledger = await Ledger.open(path, { signer: KEYS.skey, durability: 'normal' });
+  const ledger = await Ledger.open(path, { signer: KEYS.skey, signerState: stateOf(path), durability: 'normal' });
   const sup = await supervise(ledger, { vkey: KEYS.vkey, ...opts });
   return { ledger, sup };
 }

@@ -11,7 +11,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { decodeEntry, encodeEntry, leafHash, payloadCommitment, utf8 } from '@casetrail/core';
 import { canonicalJson, encodeRulesAdopted, isSupervisionError, loadPack } from '../../src/index.js';
 import { auditLedger } from '../../src/ledger/index.js';
-import { KEYS, cleanupTempDirs, newSupervised, openSupervised } from '../helpers/real-ledger.js';
+import { KEYS, cleanupTempDirs, newSupervised, openSupervised, stateOf } from '../helpers/real-ledger.js';
 import { cnCalendar, examplePack, sh } from '../helpers/sim-ledger.js';
 
 afterAll(cleanupTempDirs);
@@ -80,7 +80,7 @@ describe('a pack adoption edited in the file, then an honest append', () => {
   it('a checkpoint signed by another key is not believed either', async () => {
     const { path } = await adopted();
     const { Ledger, generateKeyPair } = await import('@casetrail/core');
-    const ledger = await Ledger.open(path, { signer: KEYS.skey });
+    const ledger = await Ledger.open(path, { signer: KEYS.skey, signerState: stateOf(path) });
     const { supervise } = await import('../../src/ledger/index.js');
     const stranger = generateKeyPair('supervise.test/approvals').vkey;
     const sup = await supervise(ledger, { vkey: stranger });
@@ -131,7 +131,7 @@ describe('a case history edited in the file, then an honest append to the case',
     // Erased lawfully, as `casetrail redact` does it (the registry keeps supervision records unredactable).
     const { Ledger } = await import('@casetrail/core');
     const { supervisionRegistry } = await import('../../src/ledger/index.js');
-    const l = await Ledger.open(path, { signer: KEYS.skey });
+    const l = await Ledger.open(path, { signer: KEYS.skey, signerState: stateOf(path) });
     l.use(supervisionRegistry());
     await l.redact(row.seq, { reason: 'personal data', actor: 'dpo:wu', time: sh('2025-09-02T12:00') });
     await l.close();

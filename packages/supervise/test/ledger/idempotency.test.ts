@@ -11,7 +11,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { Ledger, decodeEntry, prepareStatement, signStatement, type StepInput } from '@casetrail/core';
 import { TYPES } from '../../src/index.js';
 import { auditLedger } from '../../src/ledger/index.js';
-import { KEYS, ORIGIN, cleanupTempDirs, newSupervised, openSupervised } from '../helpers/real-ledger.js';
+import { KEYS, ORIGIN, cleanupTempDirs, newSupervised, openSupervised, stateOf } from '../helpers/real-ledger.js';
 import { cnCalendar, examplePack, sh } from '../helpers/sim-ledger.js';
 
 afterAll(cleanupTempDirs);
@@ -118,7 +118,7 @@ describe('in the attacker order', () => {
     await sup.close();
     await ledger.close();
     // The hostile party: a process with the signing key and no supervision.
-    const bare = await Ledger.open(path, { signer: KEYS.skey });
+    const bare = await Ledger.open(path, { signer: KEYS.skey, signerState: stateOf(path) });
     const step = { ...overCharge('XK-7', '2025-09-02T09:00'), idempotencyKey: 'req-8812' };
     const planted = await bare.append(step);
     await bare.close();

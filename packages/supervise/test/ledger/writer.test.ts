@@ -10,7 +10,7 @@ import { Ledger, LedgerError } from '@casetrail/core';
 import { SYSTEM_CASE, TYPES, audit, isSupervisionError } from '../../src/index.js';
 import { auditLedger } from '../../src/ledger/index.js';
 import { enginePack } from '../helpers/engine-pack.js';
-import { KEYS, cleanupTempDirs, newSupervised, openSupervised, replayScenario, shape, storedStream } from '../helpers/real-ledger.js';
+import { KEYS, cleanupTempDirs, newSupervised, openSupervised, replayScenario, shape, storedStream, stateOf } from '../helpers/real-ledger.js';
 import { buildExampleLedger } from '../helpers/scenarios.js';
 import { cnCalendar, examplePack, sh } from '../helpers/sim-ledger.js';
 
@@ -199,7 +199,7 @@ describe('audit of what the writer did not do', () => {
     await sup.adoptPack(examplePack(), { actor: 'operator:li', time: sh('2025-09-01T08:00') });
     await sup.close();
     await ledger.close();
-    const bare = await Ledger.open(path, { signer: KEYS.skey });
+    const bare = await Ledger.open(path, { signer: KEYS.skey, signerState: stateOf(path) });
     const r = await bare.append({ caseId: 'XK-X', type: 'fee.charged', actor: 'cashier:zhao', data: { item: 'XK-002', amountFen: 90000 }, time: sh('2025-09-02T08:00') });
     await bare.close();
     const report = await auditLedger(path, { vkey: KEYS.vkey });
@@ -216,7 +216,7 @@ describe('audit of what the writer did not do', () => {
     await sup.close();
     await ledger.close();
     const { supervisionRegistry } = await import('../../src/ledger/index.js');
-    const forger = await Ledger.open(path, { signer: KEYS.skey });
+    const forger = await Ledger.open(path, { signer: KEYS.skey, signerState: stateOf(path) });
     forger.use(supervisionRegistry());
     const fake = { facts: { amount: 100, item: 'XK-002', schedule: 'approval-fees', standard: 20000 }, level: 'red', pack: examplePack().hash, reason: { en: 'x', zh: 'x' }, rule: 'fee.over-standard', ruleVersion: 1, triggeredBy: [ok.seq] };
     const [f] = await forger.appendSystem([{ caseId: 'XK-Y', type: TYPES.alert, actor: 'casetrail:supervise', data: fake, time: sh('2025-09-02T08:00') }]);

@@ -141,6 +141,14 @@ const LEDGER_EXIT: Readonly<Record<string, ExitCode>> = {
   CHECKPOINT_ROOT_MISMATCH: EXIT.FAILED,
   CHECKPOINT_INVALID: EXIT.FAILED,
   PAYLOAD_MISSING: EXIT.FAILED,
+  // The writer found that the file does not extend what its signer signed, or
+  // holds entries its writers did not write (format.md §10.3): tampering, or
+  // a recovery to make explicitly (`casetrail state adopt`). SIGNER_STATE_*
+  // name the state itself (missing, invalid, another ledger's): exit 3.
+  LEDGER_ROLLED_BACK: EXIT.FAILED,
+  LEDGER_REWRITTEN: EXIT.FAILED,
+  LEDGER_TAMPERED: EXIT.FAILED,
+  LEDGER_FOREIGN_TAIL: EXIT.FAILED,
   WITNESS_QUORUM_NOT_MET: EXIT.FAILED,
   OLD_SIZE_MISMATCH: EXIT.FAILED,
   // A transfer bundle that does not verify, is not the sender's, or is not a transfer (docs/oversight.md §10).

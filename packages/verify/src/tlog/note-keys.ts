@@ -33,6 +33,12 @@ export interface NoteVerifier {
 export interface NoteSigner {
   readonly name: string;
   readonly keyId: number;
+  /**
+   * The raw 32-byte Ed25519 public key, when the signer can tell it (a key
+   * string does; give it for an HSM/KMS signer): the ledger then checks its
+   * own stored checkpoints with it (adopting a signer state, KEY_MISMATCH).
+   */
+  readonly publicKey?: Uint8Array;
   /** The signature (without the key ID) of the note text bytes `msg`. */
   sign(msg: Uint8Array): Uint8Array | Promise<Uint8Array>;
 }

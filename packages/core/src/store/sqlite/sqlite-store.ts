@@ -55,11 +55,14 @@ export class SqliteStore implements LedgerStore, SqliteHandle {
   /** Settles when the open snapshot (if any) ends; writes on this connection wait for it. */
   private snapshotDone: Promise<void> | undefined;
   private readonly view: SqliteView;
+  /** Commits are fsynced only at WAL checkpoints ('normal'), except those asked to be durable. */
+  readonly durability: 'full' | 'normal';
 
-  private constructor(path: string, db: Database.Database, readonly: boolean) {
+  private constructor(path: string, db: Database.Database, readonly: boolean, durability: 'full' | 'normal') {
     this.location = path;
     this.db = db;
     this.readonly = readonly;
+    this.durability = durability;
     this.fileId = fileIdentity(path);
     this.version = schemaVersionOf(db.pragma('user_version', { simple: true }) as number);
     const structure = readStructure(db, path, this.version);
@@ -87,7 +90,7 @@ export class SqliteStore implements LedgerStore, SqliteHandle {
     try {
       db = new Database(path, { readonly: options.readonly ?? false, fileMustExist: true, timeout: options.busyTimeoutMs ?? 5000 });
       configure(db, options);
-      return new SqliteStore(path, db, options.readonly ?? false);
+      return new SqliteStore(path, db, options.readonly ?? false, options.durability ?? 'full');
     } catch (e) {
       db?.close();
       throw storageError(e, path);
@@ -185,13 +188,26 @@ export class SqliteStore implements LedgerStore, SqliteHandle {
     }
   }
 
-  async write<T>(fn: (tx: WriteTx) => T, _hints?: WriteHints): Promise<T> {
+  async write<T>(fn: (tx: WriteTx) => T, hints?: WriteHints): Promise<T> {
     await this.snapshotDone;
-    return this.writeSync(fn);
+    return this.writeSync(fn, hints?.durable === true);
   }
 
-  /** One BEGIN IMMEDIATE transaction, synchronously: all of it is written, or none. */
-  writeSync<T>(fn: (tx: WriteTx) => T): T {
+  /**
+   * One BEGIN IMMEDIATE transaction, synchronously: all of it is written, or
+   * none. A durable one is committed with synchronous=FULL (the WAL fsynced)
+   * on a connection opened 'normal': SQLite lets the level change only
+   * between transactions.
+   */
+  writeSync<T>(fn: (tx: WriteTx) => T, durable = false): T {
+    if (durable && this.durability === 'normal') {
+      this.guard(() => this.db.pragma('synchronous = FULL'));
+      try {
+        return this.writeSync(fn);
+      } finally {
+        if (this.db.open) this.guard(() => this.db.pragma('synchronous = NORMAL'));
+      }
+    }
     if (this.readonly) fail('READ_ONLY', `ledger ${this.location} was opened read-only`, { path: this.location });
     if (this.damage.length > 0) {
       fail('LEDGER_DAMAGED', `ledger ${this.location} is damaged (${this.damage.map((d) => d.message).join('; ')}); nothing was written: run verify`, {
