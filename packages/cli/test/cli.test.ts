@@ -688,5 +688,10 @@ describe('the program', () => {
     expect(cli.classify(new core.LedgerError('PROOF_INVALID', 'x')).exitCode).toBe(1);
     expect(cli.classify(new core.LedgerError('INVALID_ARGUMENT', 'x')).exitCode).toBe(2);
     expect(cli.classify(Object.assign(new Error('nospc'), { code: 'ENOSPC' })).message).toMatch(/disk is full/);
+    // Other refusals of the operating system get one documented code; a coded error that is not the system's is a bug.
+    expect(cli.classify(Object.assign(new Error('ENAMETOOLONG: name too long'), { code: 'ENAMETOOLONG', syscall: 'lstat' }))).toMatchObject({ exitCode: 3, code: 'FILE_ERROR', message: expect.stringMatching(/^ENAMETOOLONG: name too long/) });
+    expect(cli.classify(Object.assign(new Error('ENOTDIR: not a directory'), { code: 'ENOTDIR', syscall: 'open' })).code).toBe('FILE_ERROR');
+    expect(cli.classify(Object.assign(new TypeError('bad arg'), { code: 'ERR_INVALID_ARG_TYPE' }))).toMatchObject({ exitCode: 3, code: 'INTERNAL' });
+    expect(await ct(['verify-proof', 'a\u0000b', '--vkey', vkey])).toMatchObject({ code: 2, err: expect.stringContaining('error [USAGE]: a path holds a NUL character') });
   });
 });

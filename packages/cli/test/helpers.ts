@@ -1,7 +1,8 @@
 /**
  * Shared set-up of the CLI tests. The CLI runs against the built core
  * (`@casetrail/core` resolves to packages/core/dist), so both packages must be
- * built: `pnpm test` builds them first; by hand: `npx tsc -b packages/core packages/cli`.
+ * built: the test run's global setup (vitest.global-setup.ts) builds them
+ * before any test file, also for `vitest run <file>`.
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -133,3 +133,86 @@ describe('cosignatures of a casetrail checkpoint', () => {
     }
   });
 });
+
+describe('cosignature.ts rule by rule: the arguments, the line form, the timestamp bytes, who may cosign', () => {
+  const seed = new Uint8Array(32).fill(42);
+  const body = formatCheckpointBody();
+  function formatCheckpointBody(): string {
+    return `${ORIGIN}\n5\n${Buffer.from(new Uint8Array(32).fill(3)).toString('base64')}\n`;
+  }
+  const detailsOf = (fn: () => unknown) => {
+    try {
+      fn();
+    } catch (e) {
+      if (e instanceof LedgerError) return { code: e.code, ...e.details };
+      throw e;
+    }
+    return 'none';
+  };
+
+  it('arguments of the wrong type are INVALID_ARGUMENT naming the field', () => {
+    const w = parseCosignatureVerifierKey(formatCosignatureVerifierKey('w', ed25519PublicKey(seed)));
+    const line = signCosignature(body, 'w', seed, 1n);
+    expect(detailsOf(() => parseCosignatureVerifierKey(42 as unknown as string))).toEqual({ code: 'INVALID_ARGUMENT', field: 'vkey' });
+    expect(detailsOf(() => parseCosignatureLine(null as unknown as string))).toEqual({ code: 'INVALID_ARGUMENT', field: 'line' });
+    expect(detailsOf(() => cosignatureMessage(7 as unknown as string, 1n))).toEqual({ code: 'INVALID_ARGUMENT', field: 'checkpoint' });
+    expect(detailsOf(() => cosignatureMessage(body, -1))).toEqual({ code: 'INVALID_ARGUMENT', field: 'timestamp' });
+    expect(detailsOf(() => signCosignature(body, 'a b', seed, 1n))).toEqual({ code: 'INVALID_ARGUMENT', field: 'name' });
+    expect(detailsOf(() => signCosignature(body, 'w', seed.slice(1), 1n))).toMatchObject({ code: 'INVALID_ARGUMENT', field: 'seed' });
+    expect(detailsOf(() => signCosignature(body, 'w', seed, 2n ** 64n))).toEqual({ code: 'INVALID_ARGUMENT', field: 'timestamp' });
+    expect(detailsOf(() => openCosignature(body, line, w as unknown as never[]))).toEqual({ code: 'INVALID_ARGUMENT', field: 'witnesses' });
+  });
+
+  it('a verifier key whose key ID is not its own, or whose point the Ed25519 policy refuses, is MALFORMED_KEY', () => {
+    const good = formatCosignatureVerifierKey('w', ed25519PublicKey(seed));
+    // The base64 key may itself hold '+': split at the first two only.
+    const [name, id] = good.split('+') as [string, string];
+    const key = good.slice(name.length + id.length + 2);
+    const otherId = (parseInt(id, 16) ^ 1).toString(16).padStart(8, '0');
+    expect(codeOf(() => parseCosignatureVerifierKey(`${name}+${otherId}+${key}`))).toBe('MALFORMED_KEY');
+    // The identity point (small order), with the key ID it would have.
+    const identity = Uint8Array.from({ length: 32 }, (_, i) => (i === 0 ? 1 : 0));
+    expect(codeOf(() => parseCosignatureVerifierKey(formatCosignatureVerifierKey('w', identity)))).toBe('MALFORMED_KEY');
+    expect(parseCosignatureVerifierKey(good).keyId).toBe(parseInt(id, 16));
+  });
+
+  it('a line without its final newline parses as the same cosignature; a body over 1,024 characters is refused even if it would parse', () => {
+    const line = signCosignature(body, 'w', seed, 1_700_000_000n);
+    expect(parseCosignatureLine(line.slice(0, -1))).toEqual(parseCosignatureLine(line));
+    // "— " (2) + name + " " (1) + 104 base64 characters: a name of 917 makes exactly 1,024.
+    const at = (n: number) => signCosignature(body, 'n'.repeat(n), seed, 1n);
+    expect(at(917).length - 1).toBe(1024);
+    expect(parseCosignatureLine(at(917)).name).toBe('n'.repeat(917));
+    expect(codeOf(() => parseCosignatureLine(at(918)))).toBe('MALFORMED_NOTE');
+  });
+
+  it('the timestamp is written and read as 8 big-endian bytes, the first one too', () => {
+    for (const t of [0n, 1n, 0x0102030405060708n, 2n ** 56n, 2n ** 64n - 1n]) {
+      const line = signCosignature(body, 'w', seed, t);
+      expect(parseCosignatureLine(line).timestamp, String(t)).toBe(t);
+      expect(verifyCosignature(body, line, formatCosignatureVerifierKey('w', ed25519PublicKey(seed))), String(t)).toBe(true);
+    }
+  });
+
+  it('only a witness of the same name and key ID is tried: another key is UNKNOWN_KEY with the signer, a bad signature INVALID_SIGNATURE with name and key ID', () => {
+    const w = parseCosignatureVerifierKey(formatCosignatureVerifierKey('w', ed25519PublicKey(seed)));
+    const sameNameOtherKey = parseCosignatureVerifierKey(formatCosignatureVerifierKey('w', ed25519PublicKey(new Uint8Array(32).fill(43))));
+    const otherNameSameKey = parseCosignatureVerifierKey(formatCosignatureVerifierKey('v', ed25519PublicKey(seed)));
+    const line = signCosignature(body, 'w', seed, 1n);
+    const id = w.keyId.toString(16).padStart(8, '0');
+    expect(detailsOf(() => openCosignature(body, line, [sameNameOtherKey, otherNameSameKey]))).toEqual({ code: 'UNKNOWN_KEY', signer: `w+${id}` });
+    expect(openCosignature(body, line, [otherNameSameKey, w]).witness).toBe(w);
+    // A verifier object made by hand with the right key ID and key but another name is not the witness that signed.
+    expect(codeOf(() => openCosignature(body, line, [{ name: 'v', keyId: w.keyId, publicKey: w.publicKey }]))).toBe('UNKNOWN_KEY');
+    const other = body.replace('\n5\n', '\n6\n');
+    expect(detailsOf(() => openCosignature(other, line, [w]))).toEqual({ code: 'INVALID_SIGNATURE', name: 'w', keyId: id });
+  });
+
+  it('verifyCosignature: a key given as text may end in a newline; a malformed line or key is thrown, not answered false', () => {
+    const vkey = formatCosignatureVerifierKey('w', ed25519PublicKey(seed));
+    const line = signCosignature(body, 'w', seed, 1n);
+    expect(verifyCosignature(body, line, `${vkey}\n`)).toBe(true);
+    expect(codeOf(() => verifyCosignature(body, '— w AAAA\n', vkey))).toBe('MALFORMED_NOTE');
+    expect(codeOf(() => verifyCosignature('not a checkpoint', line, vkey))).toBe('MALFORMED_CHECKPOINT');
+  });
+});

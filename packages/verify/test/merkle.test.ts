@@ -451,6 +451,47 @@ describe('consistency proofs (properties)', () => {
     );
   });
 
+  /**
+   * When the old size is not a power of two, the old root is recomputed from
+   * the proof and compared with the one given (RFC 9162 §2.1.4.2, the last
+   * check): that comparison alone refuses a wrong old root of the right
+   * length. (For a power of two the old root is the path's first item and
+   * the new root's comparison refuses it.) Every pair is tried, not a sample.
+   */
+  it('a 32-byte wrong old root is refused for every old size 1..40 that is not a power of two and every new size up to 48', () => {
+    const flip = (h: Uint8Array, byte: number, bit: number) => {
+      const out = h.slice();
+      out[byte]! ^= 1 << bit;
+      return out;
+    };
+    let pairs = 0;
+    for (let m = 3; m <= 40; m++) {
+      if ((m & (m - 1)) === 0) continue;
+      for (let n = m + 1; n <= 48; n++) {
+        const proof = consistencyProof(tableReader(levels, n), m, n);
+        const right = refRoots[m]!;
+        expect(verifyConsistency(m, n, right, refRoots[n]!, proof), `${m} -> ${n}`).toBe(true);
+        const wrong: Array<[string, Uint8Array]> = [
+          ['first bit flipped', flip(right, 0, 0)],
+          ['last bit flipped', flip(right, 31, 7)],
+          ['a middle bit flipped', flip(right, 16, 3)],
+          ['the new root', refRoots[n]!],
+          [`the root of size ${m - 1}`, refRoots[m - 1]!],
+          [`the root of size ${m + 1}`, refRoots[m + 1]!],
+          ['zero', new Uint8Array(32)],
+        ];
+        for (const [why, root] of wrong) {
+          expect(root.length).toBe(32);
+          expect(verifyConsistency(m, n, root, refRoots[n]!, proof), `${m} -> ${n}, old root: ${why}`).toBe(false);
+          expect(verifyConsistency(BigInt(m), BigInt(n), root, refRoots[n]!, proof), `${m} -> ${n} (bigint), old root: ${why}`).toBe(false);
+        }
+        pairs++;
+      }
+    }
+    // 32 old sizes in 3..40 are not powers of two; pairs = Σ (48 − m) over them.
+    expect(pairs).toBe(Array.from({ length: 38 }, (_, i) => i + 3).filter((m) => (m & (m - 1)) !== 0).reduce((a, m) => a + 48 - m, 0));
+  });
+
   it('generation refuses size 0 and oldSize > newSize, and is empty for equal sizes', () => {
     expectLedgerError(() => consistencyProof(tableReader(levels, 5), 0, 5), 'INVALID_ARGUMENT', 'oldSize');
     expectLedgerError(() => consistencyProof(tableReader(levels, 6), 6, 5), 'INVALID_ARGUMENT', 'oldSize');

@@ -7,7 +7,9 @@ import { LedgerError, type ErrorCode } from '../src/errors.js';
 import { leafHash } from '../src/index.js';
 import { generateKeyPair, parseSignerKey, parseVerifierKey } from '../src/index.js';
 import {
+  MAX_ENTRY_BYTES,
   MAX_TLOG_PROOF_BYTES,
+  MAX_TLOG_PROOF_EXTRA_BYTES,
   TLOG_PROOF_HEADER,
   formatTlogProof,
   parseTlogProof,
@@ -208,7 +210,7 @@ describe('verifyTlogProof checks', () => {
     expect(codeOf(() => verifyTlogProof(changed, [verifier]))).toBe('PROOF_INVALID');
   });
 
-  it('any single-byte change to a proof file makes it fail', async () => {
+  it('a single-byte change at 1,000 random positions (random xor) of a proof file makes it fail', async () => {
     const text = await proofOf(3);
     const bytes = utf8(text);
     fc.assert(
@@ -256,5 +258,93 @@ describe('verifyEntryProof (casetrail entries in the extra line)', () => {
     const bare = formatTlogProof({ index: 0, proof: [], checkpoint: await note(1, leaves[0]!) });
     expect(codeOf(() => verifyEntryProof(bare, verifier))).toBe('MALFORMED_PROOF');
     expect(codeOf(() => verifyEntryProof(text, 'not a key'))).toBe('MALFORMED_KEY');
+  });
+});
+
+describe('tlog-proof.ts and proof-text.ts rule by rule: arguments, exact limits, who signed, details', () => {
+  const detailsOf = (fn: () => unknown) => {
+    try {
+      fn();
+    } catch (e) {
+      if (e instanceof LedgerError) return { code: e.code, ...e.details };
+      throw e;
+    }
+    return 'none';
+  };
+  const HEADER_AND_INDEX = `${TLOG_PROOF_HEADER}\nindex 0\n\n`;
+
+  it('the file limit is 1 MiB + 128 KiB (format.md §9.1), exactly, when writing and when reading', () => {
+    expect(MAX_TLOG_PROOF_BYTES).toBe(1024 * 1024 + 128 * 1024);
+    const cp = (n: number) => `${'x'.repeat(n - 1)}\n`;
+    const fits = formatTlogProof({ index: 0, proof: [], checkpoint: cp(MAX_TLOG_PROOF_BYTES - HEADER_AND_INDEX.length) });
+    expect(fits).toHaveLength(MAX_TLOG_PROOF_BYTES);
+    expect(detailsOf(() => formatTlogProof({ index: 0, proof: [], checkpoint: cp(MAX_TLOG_PROOF_BYTES - HEADER_AND_INDEX.length + 1) }))).toEqual({
+      code: 'INPUT_TOO_LARGE',
+      limit: MAX_TLOG_PROOF_BYTES,
+      size: MAX_TLOG_PROOF_BYTES + 1,
+    });
+    // Reading: the largest file is parsed (its checkpoint is checked later), one byte more is refused before any work.
+    expect(parseTlogProof(fits).checkpoint).toHaveLength(MAX_TLOG_PROOF_BYTES - HEADER_AND_INDEX.length);
+    expect(detailsOf(() => parseTlogProof(`${fits}x`))).toEqual({ code: 'INPUT_TOO_LARGE', limit: MAX_TLOG_PROOF_BYTES, size: MAX_TLOG_PROOF_BYTES + 1 });
+    expect(detailsOf(() => parseTlogProof(utf8(`${fits}x`)))).toEqual({ code: 'INPUT_TOO_LARGE', limit: MAX_TLOG_PROOF_BYTES, size: MAX_TLOG_PROOF_BYTES + 1 });
+    expect(codeOf(() => parseTlogProof(42 as unknown as string))).toBe('INVALID_ARGUMENT');
+  });
+
+  it('extra data: at most 64 KiB written, and read back; one byte more is refused both ways', () => {
+    const extra = (n: number) => new Uint8Array(n).fill(7);
+    const text = formatTlogProof({ index: 0, proof: [], checkpoint: 'c\n', extra: extra(MAX_TLOG_PROOF_EXTRA_BYTES) });
+    expect(parseTlogProof(text).extra).toEqual(extra(MAX_TLOG_PROOF_EXTRA_BYTES));
+    expect(codeOf(() => formatTlogProof({ index: 0, proof: [], checkpoint: 'c\n', extra: extra(MAX_TLOG_PROOF_EXTRA_BYTES + 1) }))).toBe('INVALID_ARGUMENT');
+    expect(detailsOf(() => formatTlogProof({ index: 0, proof: [], checkpoint: 'c\n', extra: [1, 2] as unknown as Uint8Array }))).toMatchObject({ code: 'INVALID_ARGUMENT', field: 'extra' });
+    // 65,537 and 65,538 bytes encode to as many base64 characters as 65,536: the decoded length is what counts.
+    for (const n of [MAX_TLOG_PROOF_EXTRA_BYTES + 1, MAX_TLOG_PROOF_EXTRA_BYTES + 2, MAX_TLOG_PROOF_EXTRA_BYTES + 3]) {
+      expect(codeOf(() => parseTlogProof(`${TLOG_PROOF_HEADER}\nextra ${toBase64(extra(n))}\nindex 0\n\nc\n`)), String(n)).toBe('MALFORMED_PROOF');
+    }
+  });
+
+  it('formatTlogProof refuses each bad field on its own, naming it', () => {
+    expect(detailsOf(() => formatTlogProof(null as unknown as TlogProof))).toMatchObject({ code: 'INVALID_ARGUMENT', field: 'proof' });
+    expect(detailsOf(() => formatTlogProof({ index: -1, proof: [], checkpoint: 'c\n' }))).toMatchObject({ code: 'INVALID_ARGUMENT', field: 'index' });
+    expect(detailsOf(() => formatTlogProof({ index: 0, proof: 'x' as unknown as Uint8Array[], checkpoint: 'c\n' }))).toMatchObject({ code: 'INVALID_ARGUMENT', field: 'proof' });
+    for (const bad of [7, 'c', '\n']) {
+      expect(codeOf(() => formatTlogProof({ index: 0, proof: [], checkpoint: bad as string })), JSON.stringify(bad)).toBe('INVALID_ARGUMENT');
+    }
+  });
+
+  it('verifyTlogProof: bad arguments name their field; the origin may be any signer of the checkpoint; refusals carry their details', async () => {
+    expect(codeOf(() => verifyTlogProof(null as unknown as TlogProof, [verifier]))).toBe('INVALID_ARGUMENT');
+    const leaves = [h(1), h(2), h(3)];
+    const text = formatTlogProof({ index: 1, proof: indPath(1, leaves), checkpoint: await note(3, indRoot(leaves)) });
+    // Not an object, even one carrying the fields (a function with them attached).
+    const fn = Object.assign(() => undefined, parseTlogProof(text));
+    expect(codeOf(() => verifyTlogProof(fn as unknown as TlogProof, [verifier], { leafHash: h(2) }))).toBe('INVALID_ARGUMENT');
+    expect(verifyTlogProof(text, [verifier], { leafHash: h(2) }).index).toBe(1);
+    expect(detailsOf(() => verifyTlogProof(text, [verifier], { leafHash: h(2).slice(1) }))).toMatchObject({ code: 'INVALID_ARGUMENT', field: 'opts.leafHash' });
+    expect(detailsOf(() => verifyTlogProof(text, [verifier], { leafHash: h(3) }))).toEqual({ code: 'PROOF_INVALID', index: 1, size: 3 });
+    expect(detailsOf(() => verifyTlogProof(text, [verifier], { leafHash: h(2), origin: 'another.example/log' }))).toEqual({ code: 'MALFORMED_CHECKPOINT', origin: ORIGIN });
+    // Signed by the log's key and by a key of another name, both trusted: the origin is the log key's name.
+    const other = generateKeyPair('witness.example/w');
+    const both = await signCheckpoint({ origin: ORIGIN, size: 3, root: indRoot(leaves), extensions: [] }, [signer, parseSignerKey(other.skey)]);
+    const text2 = formatTlogProof({ index: 1, proof: indPath(1, leaves), checkpoint: both });
+    expect(verifyTlogProof(text2, [verifier, parseVerifierKey(other.vkey)], { leafHash: h(2) }).checkpoint.verified).toHaveLength(2);
+  });
+
+  it('verifyEntryProof: a key given as text may end in a newline; no proof at all is MALFORMED_PROOF; an entry of the largest size is not refused for its size', async () => {
+    const e = encodeEntry({ v: 1, seq: 0, prev: h(1), time: 1, caseId: 'c', step: 1, casePrev: ZERO_HASH, type: 't', actor: 'a', commit: h(2), sigs: [] });
+    const text = formatTlogProof({ index: 0, proof: [], checkpoint: await note(1, leafHash(e)), extra: e });
+    expect(verifyEntryProof(text, `${KEYS.vkey}\n`).entry.seq).toBe(0);
+    expect(codeOf(() => verifyEntryProof(null as unknown as TlogProof, verifier))).toBe('MALFORMED_PROOF');
+    const big = (n: number) => formatTlogProof({ index: 0, proof: [], checkpoint: text.slice(text.indexOf('\n\n') + 2), extra: new Uint8Array(n) });
+    // MAX_ENTRY_BYTES: proven first (not in this tree: PROOF_INVALID), not refused for its length; one more byte is.
+    expect(codeOf(() => verifyEntryProof(big(MAX_ENTRY_BYTES), verifier))).toBe('PROOF_INVALID');
+    expect(codeOf(() => verifyEntryProof(big(MAX_ENTRY_BYTES + 1), verifier))).toBe('MALFORMED_PROOF');
+  });
+
+  it('verifyEntryProof: an entry at another index than its seq names both', async () => {
+    const mk = (seq: number) => encodeEntry({ v: 1, seq, prev: h(1), time: 1, caseId: 'c', step: 1, casePrev: ZERO_HASH, type: 't', actor: 'a', commit: h(2), sigs: [] });
+    const bytes = [mk(5), mk(1)];
+    const leaves = bytes.map(leafHash);
+    const text = formatTlogProof({ index: 0, proof: indPath(0, leaves), checkpoint: await note(2, indRoot(leaves)), extra: bytes[0]! });
+    expect(detailsOf(() => verifyEntryProof(text, verifier))).toEqual({ code: 'PROOF_INVALID', index: 0, seq: 5 });
   });
 });

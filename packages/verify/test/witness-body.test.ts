@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { equalBytes, toBase64, utf8 } from '../src/bytes.js';
 import { openCheckpoint, signCheckpoint } from '../src/index.js';
 import { LedgerError, type ErrorCode } from '../src/errors.js';
-import { EMPTY_ROOT } from '../src/index.js';
+import { EMPTY_ROOT, consistencyProof } from '../src/index.js';
 import { parseSignerKey, parseVerifierKey, signNote } from '../src/index.js';
 import {
   MAX_WITNESS_BODY_BYTES,
@@ -12,10 +12,11 @@ import {
   parseWitnessBody,
   verifyWitnessBody,
 } from '../src/index.js';
-import { indCheckWitnessBody, indRoot } from './helpers/independent-tlog.js';
+import { indCheckWitnessBody, indNodeHash, indRoot } from './helpers/independent-tlog.js';
 import { KEYS, ORIGIN } from './helpers/keys.js';
 import { hex, loadVectors } from './helpers/vectors.js';
 import { codeOf } from './helpers/codes.js';
+import type { WitnessBody } from '../src/tlog/witness-body.js';
 
 const signer = parseSignerKey(KEYS.skey);
 const verifier = parseVerifierKey(KEYS.vkey);
@@ -205,6 +206,34 @@ describe('verifyWitnessBody', () => {
     expect(outsidePolicy).toEqual(['sizes are equal (one) and proof is empty']);
   });
 
+  it('a trusted old root of 32 bytes that is wrong is refused at every old size 1..20 that is not a power of two (PROOF_INVALID), and at equal sizes (INCONSISTENT)', async () => {
+    const leaves = Array.from({ length: 24 }, (_, i) => h(i + 1));
+    const roots = Array.from({ length: 25 }, (_, n) => indRoot(leaves.slice(0, n)));
+    const levels: Uint8Array[][] = [leaves];
+    for (let l = 1; 2 ** l <= leaves.length; l++) levels.push(levels[l - 1]!.flatMap((_, i, row) => (2 * i + 1 < row.length ? [indNodeHash(row[2 * i]!, row[2 * i + 1]!)] : [])));
+    const reader = { node: (level: number, index: number) => levels[level]![index]! };
+    let tried = 0;
+    for (let m = 3; m <= 20; m++) {
+      if ((m & (m - 1)) === 0) continue;
+      const wrongRoots: Array<[string, Uint8Array]> = [
+        ['one bit flipped', roots[m]!.map((b, i) => (i === 31 ? b ^ 1 : b))],
+        [`the root of size ${m + 1}`, roots[m + 1]!],
+        ['zero', new Uint8Array(32)],
+      ];
+      for (const n of [m, m + 1, m + 3, 24]) {
+        const body = formatWitnessBody({ oldSize: m, proof: n === m ? [] : consistencyProof(reader, m, n), checkpoint: await note(n, roots[n]!) });
+        expect(codeOf(() => verifyWitnessBody(body, [verifier], { size: m, root: roots[m]! })), `${m} -> ${n}`).toBe('none');
+        for (const [why, root] of wrongRoots) {
+          expect(root.length).toBe(32);
+          expect(codeOf(() => verifyWitnessBody(body, [verifier], { size: m, root })), `${m} -> ${n}, old root: ${why}`).toBe(n === m ? 'INCONSISTENT' : 'PROOF_INVALID');
+          tried++;
+        }
+      }
+    }
+    // 15 old sizes in 3..20 are not powers of two; 4 new sizes each, 3 wrong roots.
+    expect(tried).toBe(15 * 4 * 3);
+  });
+
   it('applies the witness rules in order, each with its own code', async () => {
     const leaves = [1, 2, 3, 4, 5].map((i) => h(i));
     const r3 = indRoot(leaves.slice(0, 3));
@@ -225,5 +254,77 @@ describe('verifyWitnessBody', () => {
       ['signature broken', () => verifyWitnessBody(`old 0\n\n${n5.replace('\n5\n', '\n6\n')}`, [verifier]), 'INVALID_SIGNATURE'],
     ];
     for (const [name, fn, code] of cases) expect(codeOf(fn), name).toBe(code);
+  });
+});
+
+describe('witness-body.ts rule by rule: arguments, the size limit, the origin line, each code with its details', () => {
+  const detailsOf = (fn: () => unknown) => {
+    try {
+      fn();
+    } catch (e) {
+      if (e instanceof LedgerError) return { code: e.code, ...e.details };
+      throw e;
+    }
+    return 'none';
+  };
+
+  it('the body limit is 1 MiB + 4 KiB (format.md §9.2), exactly: one byte more is INPUT_TOO_LARGE naming the limit', () => {
+    expect(MAX_WITNESS_BODY_BYTES).toBe(1024 * 1024 + 4096);
+    // "old 0\n" + "\n" + the checkpoint: 7 bytes besides it.
+    const cp = (n: number) => `${'x'.repeat(n - 1)}\n`;
+    expect(formatWitnessBody({ oldSize: 0, proof: [], checkpoint: cp(MAX_WITNESS_BODY_BYTES - 7) })).toHaveLength(MAX_WITNESS_BODY_BYTES);
+    expect(detailsOf(() => formatWitnessBody({ oldSize: 0, proof: [], checkpoint: cp(MAX_WITNESS_BODY_BYTES - 6) }))).toEqual({ code: 'INPUT_TOO_LARGE', limit: MAX_WITNESS_BODY_BYTES });
+  });
+
+  it('formatWitnessBody refuses each bad field on its own, naming it', async () => {
+    const checkpoint = await note(3, h(3));
+    expect(detailsOf(() => formatWitnessBody(null as unknown as WitnessBody))).toMatchObject({ code: 'INVALID_ARGUMENT', field: 'body' });
+    expect(detailsOf(() => formatWitnessBody({ oldSize: -1, proof: [], checkpoint }))).toMatchObject({ code: 'INVALID_ARGUMENT', field: 'oldSize' });
+    expect(detailsOf(() => formatWitnessBody({ oldSize: 1, proof: [h(1).slice(1)], checkpoint }))).toMatchObject({ code: 'INVALID_ARGUMENT', field: 'proof[0]' });
+    expect(detailsOf(() => formatWitnessBody({ oldSize: 1, proof: 'x' as unknown as Uint8Array[], checkpoint }))).toMatchObject({ code: 'INVALID_ARGUMENT', field: 'proof' });
+    expect(codeOf(() => formatWitnessBody({ oldSize: 0, proof: [h(1)], checkpoint }))).toBe('INVALID_ARGUMENT');
+    expect(codeOf(() => formatWitnessBody({ oldSize: 0, proof: [], checkpoint }))).toBe('none');
+    for (const bad of [7, checkpoint.slice(0, -1), '\n']) {
+      expect(codeOf(() => formatWitnessBody({ oldSize: 0, proof: [], checkpoint: bad as string })), JSON.stringify(bad)).toBe('INVALID_ARGUMENT');
+    }
+    // A two-character note passes this check (the note itself is checked where it is verified).
+    expect(formatWitnessBody({ oldSize: 0, proof: [], checkpoint: 'x\n' })).toBe('old 0\n\nx\n');
+  });
+
+  it('parseWitnessBody: a checkpoint whose first line is empty has no origin (MALFORMED_PROOF)', async () => {
+    const checkpoint = await note(3, h(3));
+    expect(parseWitnessBody(`old 0\n\n${checkpoint}`).claimedOrigin).toBe(ORIGIN);
+    expect(codeOf(() => parseWitnessBody(`old 0\n\n\n${checkpoint}`))).toBe('MALFORMED_PROOF');
+    expect(codeOf(() => parseWitnessBody('old 0\n\n'))).toBe('MALFORMED_PROOF');
+  });
+
+  it('verifyWitnessBody: a parsed body that is not an object, and a malformed trusted checkpoint, are INVALID_ARGUMENT naming the field', async () => {
+    const body = formatWitnessBody({ oldSize: 0, proof: [], checkpoint: await note(3, h(3)) });
+    expect(codeOf(() => verifyWitnessBody(null as unknown as WitnessBody, [verifier]))).toBe('INVALID_ARGUMENT');
+    // Not an object, even one carrying the fields (a function with them attached).
+    const fn = Object.assign(() => undefined, { oldSize: 0, proof: [], checkpoint: await note(3, h(3)) });
+    expect(codeOf(() => verifyWitnessBody(fn as unknown as WitnessBody, [verifier]))).toBe('INVALID_ARGUMENT');
+    expect(detailsOf(() => verifyWitnessBody(body, [verifier], 5 as unknown as { size: number; root: Uint8Array }))).toMatchObject({ code: 'INVALID_ARGUMENT', field: 'old' });
+    expect(detailsOf(() => verifyWitnessBody(body, [verifier], { size: -1, root: h(1) }))).toMatchObject({ code: 'INVALID_ARGUMENT', field: 'old.size' });
+    expect(detailsOf(() => verifyWitnessBody(body, [verifier], { size: 0, root: h(1).slice(1) }))).toMatchObject({ code: 'INVALID_ARGUMENT', field: 'old.root' });
+    expect(verifyWitnessBody(body, [verifier], { size: 0, root: EMPTY_ROOT }).size).toBe(3);
+  });
+
+  it('verifyWitnessBody: each refusal carries its details', async () => {
+    const leaves = [1, 2, 3, 4, 5].map((i) => h(i));
+    const r3 = indRoot(leaves.slice(0, 3));
+    const r5 = indRoot(leaves.slice(0, 5));
+    const n5 = await note(5, r5);
+    const levels = [leaves, [indNodeHash(leaves[0]!, leaves[1]!), indNodeHash(leaves[2]!, leaves[3]!)], [indNodeHash(indNodeHash(leaves[0]!, leaves[1]!), indNodeHash(leaves[2]!, leaves[3]!))]];
+    const proof = consistencyProof({ node: (l: number, i: number) => levels[l]![i]! }, 3, 5);
+    const body = formatWitnessBody({ oldSize: 3, proof, checkpoint: n5 });
+    expect(verifyWitnessBody(body, [verifier], { size: 3, root: r3 }).size).toBe(5);
+    expect(detailsOf(() => verifyWitnessBody(body, [verifier], { size: 4, root: r3 }))).toEqual({ code: 'INCONSISTENT', expectedOldSize: 4 });
+    expect(detailsOf(() => verifyWitnessBody(body, [verifier], { size: 3, root: r5 }))).toEqual({ code: 'PROOF_INVALID', oldSize: 3, newSize: 5 });
+    expect(detailsOf(() => verifyWitnessBody(formatWitnessBody({ oldSize: 5, proof: [], checkpoint: n5 }), [verifier], { size: 5, root: r3 }))).toEqual({ code: 'INCONSISTENT', size: 5 });
+    expect(codeOf(() => verifyWitnessBody({ oldSize: 5, proof: [h(1)], checkpoint: n5 }, [verifier], { size: 5, root: r5 }))).toBe('PROOF_INVALID');
+    expect(codeOf(() => verifyWitnessBody({ oldSize: 0, proof: [h(1)], checkpoint: n5 }, [verifier]))).toBe('PROOF_INVALID');
+    expect(codeOf(() => verifyWitnessBody({ oldSize: 6, proof: [], checkpoint: n5 }, [verifier]))).toBe('MALFORMED_PROOF');
+    expect(codeOf(() => verifyWitnessBody(body, [verifier]))).toBe('INVALID_ARGUMENT');
   });
 });

@@ -141,27 +141,37 @@ function checkSystemType(s: VerifyState, seq: number, type: string, payload: Row
 }
 
 /**
- * The case's previous step. Usually remembered; when it is not (a case
- * continued after being forgotten, or one that started before the trusted
- * size in incremental mode) it is read again through the case index and its
- * leaf hash recomputed from its bytes — before the trusted size it is also
- * proven to be that leaf of the trusted tree.
+ * The case's previous step: its latest step before `seq`. Usually
+ * remembered; when it is not (a case continued after being forgotten, or
+ * one that started before the trusted size in incremental mode) it is read
+ * again through the case index and its leaf hash recomputed from its bytes
+ * — before the trusted size it is also proven to be that leaf of the trusted
+ * tree. The step the entry names is looked up first: an entry that repeats
+ * a step names an earlier one as its predecessor, and only an earlier row
+ * holding its own step number shows the case is already past it.
  */
 function priorStep(s: VerifyState, seq: number, e: RowEntry): CaseTail | undefined {
   const known = s.cases.get(e.caseId);
-  if (known !== undefined || e.step <= 1) return known;
-  const row = s.view.caseStep(e.caseId, e.step - 1);
+  if (known !== undefined) return known;
+  // A full scan that forgot nothing has seen every earlier step: the case is new.
+  if (s.start === 0 && s.cases.forgotten === 0) return undefined;
+  return earlierStep(s, seq, e.caseId, e.step) ?? (e.step > 1 ? earlierStep(s, seq, e.caseId, e.step - 1) : undefined);
+}
+
+/** Step `step` of the case, read again through the case index, when it is an entry before `seq` whose bytes (or, before the trusted size, proof) confirm it. */
+function earlierStep(s: VerifyState, seq: number, caseId: string, step: number): CaseTail | undefined {
+  const row = s.view.caseStep(caseId, step);
   if (row === undefined || typeof row.seq !== 'number' || !Number.isSafeInteger(row.seq) || row.seq < 0 || row.seq >= seq) return undefined;
   if (row.seq < s.start) {
     if (s.mode !== 'incremental' || s.trusted === undefined) return undefined;
     const old = authenticatedOldEntry(s, row.seq);
-    if (old === undefined || old.entry.caseId !== e.caseId || old.entry.step !== e.step - 1) return undefined;
+    if (old === undefined || old.entry.caseId !== caseId || old.entry.step !== step) return undefined;
     return { step: old.entry.step, leaf: old.leaf, seq: row.seq };
   }
   if (s.cases.forgotten === 0 || !isBytes(row.bytes)) return undefined;
   try {
     const again = decodeEntry(row.bytes);
-    if (again.caseId !== e.caseId || again.step !== e.step - 1 || again.seq !== row.seq) return undefined;
+    if (again.caseId !== caseId || again.step !== step || again.seq !== row.seq) return undefined;
     return { step: again.step, leaf: leafHash(row.bytes), seq: row.seq };
   } catch {
     return undefined;

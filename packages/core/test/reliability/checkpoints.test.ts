@@ -135,14 +135,17 @@ describe('truncation of the tail', () => {
   });
 
   test(
-    'every cut, with or without its checkpoints: caught given a saved checkpoint',
+    `cuts at ${TRUNCATIONS} sizes (the first, the last, two signed sizes, seeded random others; every size in the soak), each with or without its checkpoints: caught given a saved checkpoint`,
     async () => {
       const next = rng(SEED);
       const all = [...Array(size - 1).keys()].map((k) => k + 1);
-      const cuts = TRUNCATIONS >= all.length ? all : [1, size - 1, ...checkpointSizes.slice(0, 2), ...all.filter(() => next() < TRUNCATIONS / all.length)].slice(0, TRUNCATIONS);
+      // Distinct sizes: the named ones first, then seeded random others until TRUNCATIONS (or every size).
+      const cuts = new Set(TRUNCATIONS >= all.length ? all : [1, size - 1, ...checkpointSizes.filter((k) => k < size).slice(0, 2)]);
+      while (cuts.size < Math.min(TRUNCATIONS, all.length)) cuts.add(all[Math.floor(next() * all.length)]!);
+      expect(cuts.size).toBe(Math.min(TRUNCATIONS, all.length));
       let undetectableAlone = 0;
       let tried = 0;
-      for (const k of new Set(cuts)) {
+      for (const k of cuts) {
         for (const variant of ['entries only', 'with checkpoints', 'clean cut'] as const) {
           tried++;
           const copy = snapshot(path);
@@ -173,6 +176,7 @@ describe('truncation of the tail', () => {
           }
         }
       }
+      expect(tried).toBe(cuts.size * 3);
       record('truncation.tried', tried);
       record('truncation.caughtWithSavedCheckpoint', tried);
       record('truncation.undetectableWithoutSavedCheckpoint', undetectableAlone);

@@ -10,8 +10,8 @@
  *
  * Counts: CASETRAIL_SOAK_FUZZ_SCALE × 1,000 command lines.
  */
-import { join } from 'node:path';
-import { copyFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -21,6 +21,10 @@ import { SEED, budgetMs, record } from '../helpers/reliability-config.js';
 import { runs } from '../helpers/reliability-fuzz.js';
 
 afterAll(cleanupTempDirs);
+
+/** Every code docs/errors.md and docs/cli.md name (the error codes, and the CLI's own). */
+const docs = resolve(dirname(fileURLToPath(import.meta.url)), '../../../../docs');
+const DOCUMENTED_CODES = new Set(['errors.md', 'cli.md'].flatMap((f) => [...readFileSync(join(docs, f), 'utf8').matchAll(/`([A-Z][A-Z0-9_]{2,})`/g)].map((x) => x[1]!)));
 
 let a: Artifacts;
 let keyFile: string;
@@ -180,6 +184,7 @@ describe('CLI arguments', () => {
     async () => {
       const exits = new Map<number, number>();
       let n = 0;
+      let coded = 0;
       await fc.assert(
         fc.asyncProperty(argvArb(), async (argv) => {
           n++;
@@ -187,8 +192,15 @@ describe('CLI arguments', () => {
           exits.set(r.code, (exits.get(r.code) ?? 0) + 1);
           expect([0, 1, 2, 3, 4], `${JSON.stringify(argv)} → ${r.code}: ${r.err}`).toContain(r.code);
           expect(r.err, JSON.stringify(argv)).not.toMatch(/\[INTERNAL\]|unexpected error|\n\s+at .+:\d+:\d+/);
-          const m = /error \[([A-Z_]+)\]/.exec(r.err);
-          if (m !== null) expect(m[1]!.length, JSON.stringify(argv)).toBeGreaterThan(0);
+          // An error line names a code the documentation lists, and only a failed run prints one.
+          const m = /error \[([A-Z_0-9]+)\]/.exec(r.err);
+          if (m !== null) {
+            expect(DOCUMENTED_CODES, `${JSON.stringify(argv)}: ${r.err}`).toContain(m[1]);
+            expect(r.code, `${JSON.stringify(argv)}: ${r.err}`).not.toBe(0);
+          }
+          // An operational failure is always explained with its code.
+          if (r.code === 3) expect(m, `${JSON.stringify(argv)}: ${r.err}`).not.toBeNull();
+          if (m !== null) coded++;
           const helpish = argv.some((x) => ['--help', '-h', 'help', '--version', '-V'].includes(x)) || argv[0] === undefined || !REAL.includes(argv[0]) || (['rules', 'calendar'].includes(argv[0]) && !['check', 'adopt', 'show', 'try'].includes(argv[1] ?? ''));
           if (argv.includes('--json') && !helpish && r.out.trim() !== '' && !argv.includes('--ndjson') && !/--out(=| )-/.test(argv.join(' ')) && argv[argv.indexOf('--out') + 1] !== '-') {
             expect(() => JSON.parse(r.out), `${JSON.stringify(argv)}: stdout is not one JSON document: ${r.out.slice(0, 200)}`).not.toThrow();
@@ -197,6 +209,9 @@ describe('CLI arguments', () => {
         { numRuns: runs(1000), seed: (SEED ^ 0xc1) | 0 },
       );
       record('fuzz.cliArgs', n);
+      record('fuzz.cliCodedErrors', coded);
+      // The command lines reach coded errors, not only usage messages.
+      expect(coded).toBeGreaterThan(n / 20);
       for (const [code, count] of exits) record(`fuzz.cliExit${code}`, count);
       expect(exits.size).toBeGreaterThan(2);
     },

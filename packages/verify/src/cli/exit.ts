@@ -268,7 +268,12 @@ export function classify(e: unknown): { exitCode: ExitCode; code: string; messag
       case 'EISDIR':
         return { exitCode: EXIT.OPERATIONAL, code: 'IS_A_DIRECTORY', message: `${path ?? 'the path'} is a directory; give a file path` };
       default:
-        return { exitCode: EXIT.OPERATIONAL, code: sys.code, message: sys.message };
+        // Another refusal of the operating system (a name too long, a path through a file, …): one
+        // documented code, the system's own in the message. A coded error that is not the system's
+        // (Node's ERR_…) is a bug.
+        if (typeof sys.syscall === 'string') return { exitCode: EXIT.OPERATIONAL, code: 'FILE_ERROR', message: `${sys.message}; check the path` };
+        // Node refuses a path with a NUL character before any system call: the command line is wrong.
+        if (sys.code === 'ERR_INVALID_ARG_VALUE' && /null bytes/.test(sys.message)) return { exitCode: EXIT.USAGE, code: 'USAGE', message: 'a path holds a NUL character' };
     }
   }
   return { exitCode: EXIT.OPERATIONAL, code: 'INTERNAL', message: `unexpected error: ${(e as Error)?.message ?? String(e)}` };

@@ -133,6 +133,8 @@ export function parseTlogProof(input: string | Uint8Array): TlogProof {
     } catch (e) {
       throw malformed('the extra line is not strict base64', e);
     }
+    // The length check above bounds the work; up to 2 bytes more than the limit encode to as many characters.
+    if (extra.length > MAX_TLOG_PROOF_EXTRA_BYTES) throw malformed(`extra data is longer than ${MAX_TLOG_PROOF_EXTRA_BYTES} bytes`);
     line = lines.next('index line');
   }
   if (!line.startsWith('index ')) throw malformed('expected the index line "index <n>"');

@@ -1,0 +1,45 @@
+// A Stryker ignorer (docs/mutation.md, "What is not mutated"): what only a
+// person reads of an error. Codes, details (`details.field`, positions,
+// limits) and every condition stay mutated; skipped are the message argument
+// of `new LedgerError(code, message, details, options)`, `fail(code,
+// message)` and the `malformed…(message, cause)` helpers, the `cause` they
+// chain (diagnostics, not in docs/errors.md), the `message` property of an
+// issue object, and the parameters of the proof-text reader that only name
+// a line or a field in a message. docs/errors.md makes the codes and details
+// the contract; a test pinning a message's wording would only pin the wording.
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.resolve('@stryker-mutator/core'));
+const { PluginKind, declareValuePlugin } = await import(require.resolve('@stryker-mutator/api/plugin'));
+
+/** Functions and the indices of their arguments that reach only a message or a chained cause. */
+const MESSAGE_ARGS = new Map([
+  ['LedgerError', [1, 3]],
+  ['fail', [1]],
+  ['malformed', [0, 1]],
+  ['malformedProof', [0, 1]],
+  ['malformedBundle', [0, 1]],
+  // tlog/proof-text.ts: `what` and `expected` name the artifact or line in MALFORMED_PROOF's message only.
+  ['ProofLines', [1]],
+  ['proofText', [2]],
+  ['parseProofDecimal', [1]],
+]);
+
+const REASON = 'message text or chained cause: the code and details are the contract (docs/errors.md), the wording is not';
+
+export const strykerPlugins = [
+  declareValuePlugin(PluginKind.Ignore, 'casetrail-message-text', {
+    shouldIgnore(path) {
+      const parent = path.parentPath;
+      if (parent === null || parent === undefined) return undefined;
+      if ((parent.isNewExpression() || parent.isCallExpression()) && path.listKey === 'arguments') {
+        const callee = parent.node.callee;
+        if (callee.type === 'Identifier' && MESSAGE_ARGS.get(callee.name)?.includes(path.key) === true) return REASON;
+        // ProofLines#next(expected): the line it expects, for the message when the text ends first.
+        if (callee.type === 'MemberExpression' && callee.property.type === 'Identifier' && callee.property.name === 'next' && path.isStringLiteral()) return REASON;
+      }
+      if (path.isObjectProperty() && !path.node.computed && path.node.key.type === 'Identifier' && path.node.key.name === 'message') return REASON;
+      return undefined;
+    },
+  }),
+];

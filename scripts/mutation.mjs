@@ -1,0 +1,180 @@
+#!/usr/bin/env node
+// Mutation testing of the security-critical modules (docs/mutation.md):
+// Stryker changes one operator, condition or value of the source at a time
+// and runs the tests that reach it; a change no test notices is a check
+// that could rot unnoticed.
+//
+//   pnpm mutation                 every module, one after the other
+//   pnpm mutation merkle note     these modules
+//   pnpm mutation --list          the modules and what each mutates
+//   options: --concurrency N (1 or 2 on a shared machine; default 1),
+//            --force (ignore the incremental file: test every mutant again)
+//
+// Not part of `pnpm test`: one module takes minutes to an hour on 2 cores.
+// Results go to reports/mutation/<module>/ (not committed): the HTML and JSON
+// reports and the incremental file, which the next run of the module reads
+// to test again only the mutants whose code or tests changed.
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+// Test files. Only tests that run the source in-process can notice a
+// mutant (the CLI's child processes and the API snippets run dist/), and a
+// mutant reached while a module loads ("static") runs every test file of
+// its module: each module names the files that test it, not the whole suite.
+const t = (path) => `packages/${path}.test.ts`;
+const LEDGER = ['ledger', 'case-chain', 'signed-links', 'bundle', 'bundle-steps', 'damaged', 'replay', 'reads-verified', 'evidence', 'cosignatures', 'compat-v1', 'extensions'].map((f) => t(`core/test/${f}`));
+const TAMPER = ['tamper', 'checkpoints', 'signatures', 'limits'].map((f) => t(`core/test/reliability/${f}`));
+const v = (path) => `packages/verify/src/${path}`;
+const c = (path) => `packages/core/src/${path}`;
+const VERIFY_TS = 'packages/verify/tsconfig.json';
+
+/**
+ * The modules: name, the files Stryker mutates, the test files it runs, the
+ * tsconfig of the package (for the type checker, which drops mutants that
+ * do not compile). Adding a module is adding one line.
+ */
+const MODULES = [
+  { name: 'verification', mutate: [c('verify/{steps,scan,state,verify,file-checks}.ts')], tests: [...LEDGER, ...TAMPER], tsconfig: 'packages/core/tsconfig.json' },
+  { name: 'checks', mutate: [v('checks/*.ts')], tests: [...LEDGER, ...TAMPER], tsconfig: VERIFY_TS },
+  { name: 'merkle', mutate: [v('tlog/{merkle-hash,merkle-range,merkle-proof,stored-nodes}.ts')], tests: [t('verify/test/merkle'), t('verify/test/witness-body'), t('verify/test/tlog-proof'), t('core/test/evidence'), t('core/test/store')], tsconfig: VERIFY_TS },
+  { name: 'note', mutate: [v('tlog/{note,note-keys}.ts')], tests: [t('verify/test/note'), t('verify/test/note-rules'), t('verify/test/cosignature'), t('core/test/reliability/signatures')], tsconfig: VERIFY_TS },
+  { name: 'checkpoint', mutate: [v('tlog/checkpoint.ts')], tests: [t('verify/test/checkpoint'), t('verify/test/note'), t('core/test/reliability/checkpoints'), t('core/test/vectors')], tsconfig: VERIFY_TS },
+  { name: 'cosignature', mutate: [v('tlog/cosignature.ts')], tests: [t('verify/test/cosignature'), t('core/test/cosignatures')], tsconfig: VERIFY_TS },
+  { name: 'bytes', mutate: [v('bytes.ts')], tests: [t('verify/test/bytes')], tsconfig: VERIFY_TS },
+  { name: 'cbor', mutate: [v('cbor.ts')], tests: [t('verify/test/cbor'), t('verify/test/entry')], tsconfig: VERIFY_TS },
+  { name: 'entry', mutate: [v('entry/*.ts')], tests: [t('verify/test/entry'), t('verify/test/entry-v2'), t('core/test/vectors'), t('core/test/vectors-v2'), t('core/test/replay')], tsconfig: VERIFY_TS },
+  { name: 'proof', mutate: [v('tlog/{tlog-proof,proof-text}.ts')], tests: [t('verify/test/tlog-proof'), t('core/test/evidence'), t('core/test/reliability/fuzz-proofs')], tsconfig: VERIFY_TS },
+  { name: 'witness', mutate: [v('tlog/witness-body.ts')], tests: [t('verify/test/witness-body'), t('core/test/evidence')], tsconfig: VERIFY_TS },
+  { name: 'bundle', mutate: [v('bundle/*.ts')], tests: [t('core/test/bundle'), t('core/test/bundle-steps'), t('core/test/evidence'), t('core/test/case-chain'), t('core/test/reliability/fuzz-proofs')], tsconfig: VERIFY_TS },
+];
+
+const { values: opts, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    list: { type: 'boolean', default: false },
+    force: { type: 'boolean', default: false },
+    concurrency: { type: 'string', default: '1' },
+    help: { type: 'boolean', short: 'h', default: false },
+  },
+});
+
+if (opts.help) {
+  console.log('usage: pnpm mutation [module…] [--concurrency N] [--force] [--list]');
+  process.exit(0);
+}
+if (opts.list) {
+  for (const m of MODULES) console.log(`${m.name.padEnd(14)} ${m.mutate.join(' ')}`);
+  process.exit(0);
+}
+const unknown = positionals.filter((p) => !MODULES.some((m) => m.name === p));
+if (unknown.length > 0) {
+  console.error(`unknown module(s): ${unknown.join(', ')}; known: ${MODULES.map((m) => m.name).join(', ')}`);
+  process.exit(2);
+}
+const concurrency = Number(opts.concurrency);
+if (!Number.isInteger(concurrency) || concurrency < 1) {
+  console.error('--concurrency takes a positive integer');
+  process.exit(2);
+}
+const chosen = positionals.length === 0 ? MODULES : MODULES.filter((m) => positionals.includes(m.name));
+
+const { Stryker } = await import('@stryker-mutator/core');
+
+/** Stryker's mutation score: detected / (detected + undetected); compile errors and ignored mutants do not count. */
+function tally(results) {
+  const count = (...statuses) => results.filter((r) => statuses.includes(r.status)).length;
+  const detected = count('Killed', 'Timeout');
+  const undetected = count('Survived', 'NoCoverage');
+  return {
+    mutants: results.length,
+    killed: count('Killed'),
+    timeout: count('Timeout'),
+    survived: count('Survived'),
+    noCoverage: count('NoCoverage'),
+    compileError: count('CompileError'),
+    runtimeError: count('RuntimeError'),
+    ignored: count('Ignored'),
+    score: detected + undetected === 0 ? 100 : Math.round((10000 * detected) / (detected + undetected)) / 100,
+  };
+}
+
+// Stryker runs the tests in a copy of the repository under .tmp/stryker/, where the public test
+// vectors beside the checkout (../shared/vectors) are not found: a test file that cannot load them
+// stops at its import and counts as no test at all, so every mutant it alone reaches would survive.
+process.env['CASETRAIL_VECTORS'] ??= join(root, '..', 'shared', 'vectors');
+if (!existsSync(process.env['CASETRAIL_VECTORS'])) {
+  console.error(`public test vectors not found at ${process.env['CASETRAIL_VECTORS']}; set CASETRAIL_VECTORS`);
+  process.exit(2);
+}
+
+const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' }).trim();
+const summary = [];
+let failed = false;
+for (const m of chosen) {
+  const out = join('reports', 'mutation', m.name);
+  mkdirSync(join(root, out), { recursive: true });
+  // The test files reach vitest through its config (vitest.mutation.config.ts), not Stryker's testFiles:
+  // with testFiles, Stryker 9.6 activates a mutant reached while modules load too late (stryker-js issue 6144).
+  process.env['CASETRAIL_MUTATION_TESTS'] = JSON.stringify(m.tests);
+  // Every test file of the module must load: Stryker's dry run counts a file that throws at its
+  // import as no test and goes on, and every mutant that file alone would kill then survives.
+  try {
+    execFileSync(process.execPath, [join(root, 'node_modules', 'vitest', 'vitest.mjs'), 'list', '-c', 'vitest.mutation.config.ts'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+  } catch {
+    console.error(`${m.name}: a test file of the module does not load (above); not run`);
+    process.exit(2);
+  }
+  const stryker = new Stryker({
+    // Named by path: under pnpm, Stryker's own search for @stryker-mutator/* does not see the root's packages.
+    plugins: [...['@stryker-mutator/vitest-runner', '@stryker-mutator/typescript-checker'].map((p) => fileURLToPath(import.meta.resolve(p))), join(root, 'scripts', 'mutation-ignore.mjs')],
+    // The wording of error and issue messages is not mutated (scripts/mutation-ignore.mjs).
+    ignorers: ['casetrail-message-text'],
+    packageManager: 'pnpm',
+    testRunner: 'vitest',
+    vitest: { configFile: 'vitest.mutation.config.ts', related: false },
+    checkers: ['typescript'],
+    tsconfigFile: m.tsconfig,
+    typescriptChecker: { prioritizePerformanceOverAccuracy: true },
+    mutate: m.mutate,
+    coverageAnalysis: 'perTest',
+    concurrency,
+    incremental: true,
+    incrementalFile: join(out, 'incremental.json'),
+    force: opts.force,
+    reporters: ['progress', 'clear-text', 'html', 'json'],
+    htmlReporter: { fileName: join(out, 'mutation.html') },
+    jsonReporter: { fileName: join(out, 'mutation.json') },
+    clearTextReporter: { allowColor: false, logTests: false, reportScoreTable: true, reportMutants: true },
+    // Copying the build and the local scratch folders into the sandbox would only cost time.
+    ignorePatterns: ['.tmp', 'reports', '.bench', '.demo', 'coverage', '.ci', 'docs'],
+    tempDirName: join('.tmp', 'stryker'),
+    cleanTempDir: 'always',
+    thresholds: { high: 95, low: 90, break: null },
+    timeoutMS: 10_000,
+  });
+  const started = Date.now();
+  const results = await stryker.runMutationTest();
+  const t = { module: m.name, ...tally(results), seconds: Math.round((Date.now() - started) / 1000) };
+  summary.push(t);
+  if (t.score < 90) failed = true;
+}
+
+// The summary keeps the latest result of every module run so far, each with its commit and date.
+const summaryFile = join(root, 'reports', 'mutation', 'summary.json');
+const previous = existsSync(summaryFile) ? JSON.parse(readFileSync(summaryFile, 'utf8')) : {};
+const date = new Date().toISOString();
+for (const t of summary) previous[t.module] = { ...t, commit, date, concurrency, forced: opts.force };
+writeFileSync(summaryFile, JSON.stringify(previous, null, 2) + '\n');
+console.log(`\nmutation score per module (commit ${commit}; score = killed+timeout over killed+timeout+survived+no coverage)`);
+console.log('module          mutants  killed  timeout  survived  no-cov  compile-err  score   seconds');
+for (const t of summary) {
+  console.log(
+    `${t.module.padEnd(15)} ${String(t.mutants).padStart(7)} ${String(t.killed).padStart(7)} ${String(t.timeout).padStart(8)} ${String(t.survived).padStart(9)} ${String(t.noCoverage).padStart(7)} ${String(t.compileError).padStart(12)} ${t.score.toFixed(2).padStart(6)}% ${String(t.seconds).padStart(8)}`,
+  );
+}
+process.exit(failed ? 1 : 0);
