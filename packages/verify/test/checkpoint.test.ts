@@ -14,26 +14,29 @@ const good: Checkpoint = { origin: ORIGIN, size: 5, root, extensions: [] };
 const body = `${ORIGIN}\n5\n${toBase64(root)}\n`;
 
 describe('formatCheckpoint', () => {
-  it('writes origin, size, root and extension lines; refuses each bad field on its own with INVALID_ARGUMENT', () => {
+  it('writes origin, size, root and extension lines; refuses each bad field on its own with INVALID_ARGUMENT naming it in details.field', () => {
     expect(formatCheckpoint(good)).toBe(body);
     expect(formatCheckpoint({ ...good, extensions: ['a b', 'c'] })).toBe(`${body}a b\nc\n`);
-    const bad: Array<[string, unknown]> = [
-      ['null', null],
-      ['a string', body],
-      ['a function carrying the fields', Object.assign(() => undefined, good)],
-      ['origin not a string', { ...good, origin: 5 }],
-      ['origin empty', { ...good, origin: '' }],
-      ['size negative', { ...good, size: -1 }],
-      ['size not an integer', { ...good, size: 1.5 }],
-      ['size a string', { ...good, size: '5' }],
-      ['size above 2^53 - 1', { ...good, size: 2 ** 53 }],
-      ['root of 31 bytes', { ...good, root: root.slice(1) }],
-      ['root an array', { ...good, root: [...root] }],
-      ['extensions not an array', { ...good, extensions: 'x' }],
-      ['an extension not a string', { ...good, extensions: [5] }],
-      ['an empty extension line', { ...good, extensions: [''] }],
+    const bad: Array<[string, unknown, string]> = [
+      ['null', null, 'checkpoint'],
+      ['a string', body, 'checkpoint'],
+      ['a function carrying the fields', Object.assign(() => undefined, good), 'checkpoint'],
+      ['origin not a string', { ...good, origin: 5 }, 'origin'],
+      ['origin empty', { ...good, origin: '' }, 'origin'],
+      ['size negative', { ...good, size: -1 }, 'size'],
+      ['size not an integer', { ...good, size: 1.5 }, 'size'],
+      ['size a string', { ...good, size: '5' }, 'size'],
+      ['size above 2^53 - 1', { ...good, size: 2 ** 53 }, 'size'],
+      ['root of 31 bytes', { ...good, root: root.slice(1) }, 'root'],
+      ['root an array', { ...good, root: [...root] }, 'root'],
+      ['extensions not an array', { ...good, extensions: 'x' }, 'extensions'],
+      ['an extension not a string', { ...good, extensions: [5] }, 'extensions'],
+      ['an empty extension line', { ...good, extensions: [''] }, 'extensions'],
     ];
-    for (const [what, cp] of bad) expect(codeOf(() => formatCheckpoint(cp as Checkpoint)), what).toBe('INVALID_ARGUMENT');
+    for (const [what, cp, field] of bad) {
+      expect(codeOf(() => formatCheckpoint(cp as Checkpoint)), what).toBe('INVALID_ARGUMENT');
+      expect(() => formatCheckpoint(cp as Checkpoint), what).toThrow(expect.objectContaining({ details: { field } }));
+    }
   });
 });
 

@@ -55,6 +55,11 @@ function extensionProblem(line: string): string | undefined {
   return undefined;
 }
 
+/** INVALID_ARGUMENT naming the field, as docs/errors.md says (`details.field`). */
+function argument(field: string, message: string): LedgerError {
+  return new LedgerError('INVALID_ARGUMENT', message, { field });
+}
+
 /**
  * Formats a checkpoint body (format.md §6.2):
  * origin "\n" decimal size "\n" base64(root) "\n", then any extension lines.
@@ -65,21 +70,21 @@ function extensionProblem(line: string): string | undefined {
  * formatCheckpoint({ origin: 'example.com/log', size: 0, root, extensions: [] });
  */
 export function formatCheckpoint(cp: Checkpoint): string {
-  if (cp === null || typeof cp !== 'object') throw new LedgerError('INVALID_ARGUMENT', 'checkpoint: expected an object');
+  if (cp === null || typeof cp !== 'object') throw argument('checkpoint', 'checkpoint: expected an object');
   const { origin, size, root, extensions } = cp;
-  if (typeof origin !== 'string') throw new LedgerError('INVALID_ARGUMENT', 'origin: expected a string');
+  if (typeof origin !== 'string') throw argument('origin', 'origin: expected a string');
   const bad = originProblem(origin);
-  if (bad !== undefined) throw new LedgerError('INVALID_ARGUMENT', `origin: ${bad}`);
+  if (bad !== undefined) throw argument('origin', `origin: ${bad}`);
   if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0) {
-    throw new LedgerError('INVALID_ARGUMENT', 'size: expected an integer from 0 to 2^53 - 1');
+    throw argument('size', 'size: expected an integer from 0 to 2^53 - 1');
   }
   if (!(root instanceof Uint8Array) || root.length !== ROOT_LENGTH) {
-    throw new LedgerError('INVALID_ARGUMENT', `root: expected ${ROOT_LENGTH} bytes`);
+    throw argument('root', `root: expected ${ROOT_LENGTH} bytes`);
   }
-  if (!Array.isArray(extensions)) throw new LedgerError('INVALID_ARGUMENT', 'extensions: expected an array of strings');
+  if (!Array.isArray(extensions)) throw argument('extensions', 'extensions: expected an array of strings');
   for (const line of extensions as unknown[]) {
     const problem = typeof line === 'string' ? extensionProblem(line) : 'expected a string';
-    if (problem !== undefined) throw new LedgerError('INVALID_ARGUMENT', `extensions: ${problem}`);
+    if (problem !== undefined) throw argument('extensions', `extensions: ${problem}`);
   }
   let body = `${origin}\n${size}\n${toBase64(root)}\n`;
   for (const line of extensions) body += `${line}\n`;
