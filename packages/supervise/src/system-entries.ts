@@ -222,6 +222,15 @@ export function isSupervisionType(type: string): type is SupervisionType {
  * @example parseSystemPayload('casetrail.tick', '{"now":1760000000000}', { seq: 9, time: 1760000000000, caseId: 'casetrail.system' })
  */
 export function parseSystemPayload<T extends SupervisionType>(type: T, payload: string | { readonly value: unknown }, ctx: SystemEntryContext): SystemPayload<T> {
+  return parseWith(PARSERS[type] as (v: unknown, c: SystemEntryContext) => SystemPayload<T>, type, payload, ctx);
+}
+
+/**
+ * The one way a layer's system-entry payload is read: the stored text must be
+ * canonical JSON byte for byte (or the value is given already parsed), then
+ * the type's own parser; its Malformed becomes MALFORMED_SYSTEM_ENTRY.
+ */
+export function parseWith<R>(parser: (v: unknown, c: SystemEntryContext) => R, type: string, payload: string | { readonly value: unknown }, ctx: SystemEntryContext): R {
   let value: unknown;
   if (typeof payload === 'string') {
     const p = parseCanonicalJson(payload);
@@ -231,7 +240,7 @@ export function parseSystemPayload<T extends SupervisionType>(type: T, payload: 
     value = payload.value;
   }
   try {
-    return (PARSERS[type] as (v: unknown, c: SystemEntryContext) => SystemPayload<T>)(value, ctx);
+    return parser(value, ctx);
   } catch (e) {
     if (e instanceof Malformed) throw new SupervisionError('MALFORMED_SYSTEM_ENTRY', `${type}: ${e.message}`, { type, seq: ctx.seq });
     throw e;

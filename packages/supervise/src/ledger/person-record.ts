@@ -12,7 +12,8 @@ import { PointsBook } from '../points/book.js';
 import { remainingPoints, type Measure } from '../points/model.js';
 import { parsePeriod, periodBounds, periodFinder } from '../points/periods.js';
 import { parseSystemPayload, type AlertPayload } from '../system-entries.js';
-import { bookOf, clockOf, inSnapshot, linesOf, packsIn, pointsPackIn, rowOf, sizeOf, stepsIn, type PointsPack, type StepRef, type ViolationRow } from './points-report.js';
+import { inSnapshot } from './reports.js';
+import { bookOf, clockOf, linesOf, packsIn, pointsPackIn, rowOf, sizeOf, stepsIn, type PointsPack, type StepRef, type ViolationRow } from './points-report.js';
 import { checkStoredViolations, viewUnits, type ViolationProblem } from './points-writer.js';
 import { storedEntry, storedOfType } from './stored.js';
 

@@ -13,7 +13,8 @@
  * is asked for (each then checked at its position, as `audit` does);
  * `summary` refuses to count one that does not check.
  */
-import { openStore, type ReadView } from '@casetrail/core';
+import type { ReadView } from '@casetrail/core';
+import { inSnapshot } from './reports.js';
 import { TYPES, type LedgerEntry } from '../entry-model.js';
 import { SupervisionError } from '../errors.js';
 import type { Message, Pack } from '../pack-model.js';
@@ -109,15 +110,6 @@ export interface PointsReport {
   readonly checked: boolean;
   /** checked: the violations that do not check at their position, not counted */
   readonly invalid: readonly ViolationProblem[];
-}
-
-export async function inSnapshot<T>(location: string, fn: (view: ReadView, origin: string) => T): Promise<T> {
-  const store = await openStore(location, { readonly: true });
-  try {
-    return await store.snapshot(async (view) => fn(view, store.origin));
-  } finally {
-    await store.close();
-  }
 }
 
 /**

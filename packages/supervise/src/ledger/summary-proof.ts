@@ -7,7 +7,7 @@ import { rootFromLeaves, toHex } from '@casetrail/core';
 import { SupervisionError } from '../errors.js';
 import { POINTS_TYPES, parsePointsPayload } from '../points/entries.js';
 import { summaryInclusionPath } from '../points/summary-proof.js';
-import { inSnapshot } from './points-report.js';
+import { inSnapshot } from './reports.js';
 import { storedEntry } from './stored.js';
 
 /** An entry proven in a summary: the RFC 9162 audit path of its leaf in the summary's tree. */

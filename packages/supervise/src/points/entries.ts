@@ -7,10 +7,9 @@
  * the totals) is checked by points/checks.ts.
  */
 import { validateNewText } from '@casetrail/core/pure';
-import { canonicalJson, parseCanonicalJson } from '../canonical-json.js';
-import { SupervisionError } from '../errors.js';
-import { HEX64, Malformed, bad, obj, seqList, text, uint } from '../payload-fields.js';
-import { inOrdinaryCase, inSystemCase, type SystemEntryContext } from '../system-entries.js';
+import { canonicalJson } from '../canonical-json.js';
+import { HEX64, bad, obj, seqList, text, uint } from '../payload-fields.js';
+import { inOrdinaryCase, inSystemCase, parseWith, type SystemEntryContext } from '../system-entries.js';
 import { parsePeriod } from './periods.js';
 
 export const POINTS_TYPES = {
@@ -170,20 +169,7 @@ export function isPointsType(type: string): type is PointsType {
  * @example parsePointsPayload('casetrail.violation.revoked', '{"reason":"申诉成立","violation":41}', { seq: 57, time: 0, caseId: 'XK-7' })
  */
 export function parsePointsPayload<T extends PointsType>(type: T, payload: string | { readonly value: unknown }, ctx: SystemEntryContext): PointsPayload<T> {
-  let value: unknown;
-  if (typeof payload === 'string') {
-    const p = parseCanonicalJson(payload);
-    if (p === undefined) throw new SupervisionError('MALFORMED_SYSTEM_ENTRY', `${type}: the payload is not canonical JSON (RFC 8785)`, { type, seq: ctx.seq });
-    value = p.value;
-  } else {
-    value = payload.value;
-  }
-  try {
-    return (PARSERS[type] as (v: unknown, c: SystemEntryContext) => PointsPayload<T>)(value, ctx);
-  } catch (e) {
-    if (e instanceof Malformed) throw new SupervisionError('MALFORMED_SYSTEM_ENTRY', `${type}: ${e.message}`, { type, seq: ctx.seq });
-    throw e;
-  }
+  return parseWith(PARSERS[type] as (v: unknown, c: SystemEntryContext) => PointsPayload<T>, type, payload, ctx);
 }
 
 export function encodeViolation(v: Violation): string {
