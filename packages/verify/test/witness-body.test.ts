@@ -276,6 +276,15 @@ describe('witness-body.ts rule by rule: arguments, the size limit, the origin li
     expect(detailsOf(() => formatWitnessBody({ oldSize: 0, proof: [], checkpoint: cp(MAX_WITNESS_BODY_BYTES - 6) }))).toEqual({ code: 'INPUT_TOO_LARGE', limit: MAX_WITNESS_BODY_BYTES });
   });
 
+  it('the limit counts UTF-8 bytes, as the file is read: a body of non-ASCII text one byte over is refused though its UTF-16 length is far under', () => {
+    // "审" is 3 bytes in UTF-8 and one UTF-16 unit: 7 bytes besides the checkpoint, "\n" ends it.
+    const n = (MAX_WITNESS_BODY_BYTES - 8) / 3;
+    expect(Number.isInteger(n)).toBe(true);
+    const fits = formatWitnessBody({ oldSize: 0, proof: [], checkpoint: `${'审'.repeat(n)}\n` });
+    expect(new TextEncoder().encode(fits).length).toBe(MAX_WITNESS_BODY_BYTES);
+    expect(detailsOf(() => formatWitnessBody({ oldSize: 0, proof: [], checkpoint: `${'审'.repeat(n)}x\n` }))).toEqual({ code: 'INPUT_TOO_LARGE', limit: MAX_WITNESS_BODY_BYTES });
+  });
+
   it('formatWitnessBody refuses each bad field on its own, naming it', async () => {
     const checkpoint = await note(3, h(3));
     expect(detailsOf(() => formatWitnessBody(null as unknown as WitnessBody))).toMatchObject({ code: 'INVALID_ARGUMENT', field: 'body' });

@@ -14,7 +14,7 @@
  *   (tlog-proof allows any uint64; no casetrail ledger gets near it).
  */
 import { checkBytes, checkBytesArray, checkHash, checkNat, checkObject } from '../args.js';
-import { fromBase64, toBase64 } from '../bytes.js';
+import { fromBase64, toBase64, utf8Length } from '../bytes.js';
 import { openCheckpoint, type Checkpoint } from './checkpoint.js';
 import { decodeEntry, MAX_ENTRY_BYTES, type Entry } from '../entry/entry.js';
 import { LedgerError } from '../errors.js';
@@ -103,7 +103,9 @@ export function formatTlogProof(p: TlogProof): string {
   out += `index ${p.index}\n`;
   for (const h of p.proof) out += `${toBase64(h)}\n`;
   out += `\n${p.checkpoint}`;
-  if (out.length > MAX_TLOG_PROOF_BYTES) throw tooLarge(out.length);
+  // The limit is in UTF-8 bytes, as the file is read (a checkpoint's origin or key names may be non-ASCII).
+  const size = utf8Length(out);
+  if (size > MAX_TLOG_PROOF_BYTES) throw tooLarge(size);
   return out;
 }
 

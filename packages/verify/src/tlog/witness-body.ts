@@ -13,7 +13,7 @@
  * 2^53 − 1 are refused as in checkpoint.ts.
  */
 import { checkBytesArray, checkHash, checkNat, checkObject } from '../args.js';
-import { equalBytes, toBase64 } from '../bytes.js';
+import { equalBytes, toBase64, utf8Length } from '../bytes.js';
 import { openCheckpoint, type Checkpoint } from './checkpoint.js';
 import { LedgerError } from '../errors.js';
 import { verifyConsistency } from './merkle-proof.js';
@@ -75,7 +75,8 @@ export function formatWitnessBody(body: WitnessBody): string {
   let out = `old ${oldSize}\n`;
   for (const h of proof) out += `${toBase64(h)}\n`;
   out += `\n${checkpoint}`;
-  if (out.length > MAX_WITNESS_BODY_BYTES) {
+  // The limit is in UTF-8 bytes, as the file is read (a checkpoint's origin or key names may be non-ASCII).
+  if (utf8Length(out) > MAX_WITNESS_BODY_BYTES) {
     throw new LedgerError('INPUT_TOO_LARGE', `body is larger than ${MAX_WITNESS_BODY_BYTES} bytes`, { limit: MAX_WITNESS_BODY_BYTES });
   }
   return out;
