@@ -3,7 +3,6 @@
 // and attack cases of tlog/cosignature.ts.
 import { describe, expect, it } from 'vitest';
 import {
-  LedgerError,
   cosignatureKeyId,
   ed25519PublicKey,
   cosignatureMessage,
@@ -24,7 +23,7 @@ import {
 } from '../src/index.js';
 import { KEYS, ORIGIN } from './helpers/keys.js';
 import { hex, loadVectors } from './helpers/vectors.js';
-import { codeOf } from './helpers/codes.js';
+import { codeOf, detailsOf } from './helpers/codes.js';
 
 interface CosignatureVectors {
   messageFormatVectors: Array<{ desc: string; timestamp: string; checkpointBody?: string; signedMessage: string }>;
@@ -140,15 +139,6 @@ describe('cosignature.ts rule by rule: the arguments, the line form, the timesta
   function formatCheckpointBody(): string {
     return `${ORIGIN}\n5\n${Buffer.from(new Uint8Array(32).fill(3)).toString('base64')}\n`;
   }
-  const detailsOf = (fn: () => unknown) => {
-    try {
-      fn();
-    } catch (e) {
-      if (e instanceof LedgerError) return { code: e.code, ...e.details };
-      throw e;
-    }
-    return 'none';
-  };
 
   it('arguments of the wrong type are INVALID_ARGUMENT naming the field', () => {
     const w = parseCosignatureVerifierKey(formatCosignatureVerifierKey('w', ed25519PublicKey(seed)));

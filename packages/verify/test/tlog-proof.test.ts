@@ -20,7 +20,7 @@ import {
 import { indCheckTlogProof, indPath, indRoot } from './helpers/independent-tlog.js';
 import { KEYS, ORIGIN } from './helpers/keys.js';
 import { hex, loadVectors } from './helpers/vectors.js';
-import { codeOf } from './helpers/codes.js';
+import { codeOf, detailsOf } from './helpers/codes.js';
 
 const signer = parseSignerKey(KEYS.skey);
 const verifier = parseVerifierKey(KEYS.vkey);
@@ -262,15 +262,6 @@ describe('verifyEntryProof (casetrail entries in the extra line)', () => {
 });
 
 describe('tlog-proof.ts and proof-text.ts rule by rule: arguments, exact limits, who signed, details', () => {
-  const detailsOf = (fn: () => unknown) => {
-    try {
-      fn();
-    } catch (e) {
-      if (e instanceof LedgerError) return { code: e.code, ...e.details };
-      throw e;
-    }
-    return 'none';
-  };
   const HEADER_AND_INDEX = `${TLOG_PROOF_HEADER}\nindex 0\n\n`;
 
   it('the file limit is 1 MiB + 128 KiB (format.md §9.1), exactly, when writing and when reading', () => {

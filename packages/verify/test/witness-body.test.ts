@@ -15,7 +15,7 @@ import {
 import { indCheckWitnessBody, indNodeHash, indRoot } from './helpers/independent-tlog.js';
 import { KEYS, ORIGIN } from './helpers/keys.js';
 import { hex, loadVectors } from './helpers/vectors.js';
-import { codeOf } from './helpers/codes.js';
+import { codeOf, detailsOf } from './helpers/codes.js';
 import type { WitnessBody } from '../src/tlog/witness-body.js';
 
 const signer = parseSignerKey(KEYS.skey);
@@ -258,15 +258,6 @@ describe('verifyWitnessBody', () => {
 });
 
 describe('witness-body.ts rule by rule: arguments, the size limit, the origin line, each code with its details', () => {
-  const detailsOf = (fn: () => unknown) => {
-    try {
-      fn();
-    } catch (e) {
-      if (e instanceof LedgerError) return { code: e.code, ...e.details };
-      throw e;
-    }
-    return 'none';
-  };
 
   it('the body limit is 1 MiB + 4 KiB (format.md §9.2), exactly: one byte more is INPUT_TOO_LARGE naming the limit', () => {
     expect(MAX_WITNESS_BODY_BYTES).toBe(1024 * 1024 + 4096);
