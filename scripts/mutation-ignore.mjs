@@ -4,7 +4,7 @@
 // of `new LedgerError(code, message, details, options)`, `fail(code,
 // message)` and the `malformed…(message, cause)` helpers, the `cause` they
 // chain (diagnostics, not in docs/errors.md), the `message` property of an
-// issue object, and the parameters of the proof-text reader that only name
+// issue object, a function that only computes a message's figure, and the parameters of the proof-text reader that only name
 // a line or a field in a message. docs/errors.md makes the codes and details
 // the contract; a test pinning a message's wording would only pin the wording.
 import { createRequire } from 'node:module';
@@ -25,11 +25,19 @@ const MESSAGE_ARGS = new Map([
   ['parseProofDecimal', [1]],
 ]);
 
+/**
+ * Functions whose result reaches only a message: tlog/merkle-proof.ts
+ * `proofLength` (the item count PATH(index, size) needs, named in
+ * MALFORMED_PROOF's message; the refusal itself does not use it).
+ */
+const MESSAGE_ONLY_FUNCTIONS = new Set(['proofLength']);
+
 const REASON = 'message text or chained cause: the code and details are the contract (docs/errors.md), the wording is not';
 
 export const strykerPlugins = [
   declareValuePlugin(PluginKind.Ignore, 'casetrail-message-text', {
     shouldIgnore(path) {
+      if (path.isFunctionDeclaration() && MESSAGE_ONLY_FUNCTIONS.has(path.node.id?.name)) return REASON;
       const parent = path.parentPath;
       if (parent === null || parent === undefined) return undefined;
       if ((parent.isNewExpression() || parent.isCallExpression()) && path.listKey === 'arguments') {

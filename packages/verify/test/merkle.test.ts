@@ -8,6 +8,8 @@ import {
   inclusionProof,
   leafHash,
   nodeHash,
+  nodeInBlob,
+  nodesBlob,
   perfectNodesOf,
   rootAt,
   rootFromInclusionProof,
@@ -95,6 +97,17 @@ function codeOf(f: () => unknown): ErrorCode | 'no error' | 'not a LedgerError' 
   } catch (e) {
     return e instanceof LedgerError ? e.code : 'not a LedgerError';
   }
+}
+
+/** The details of the LedgerError `f` throws (a test fails if it throws none). */
+function detailsOf(f: () => unknown): Readonly<Record<string, unknown>> {
+  try {
+    f();
+  } catch (e) {
+    if (e instanceof LedgerError) return e.details;
+    throw e;
+  }
+  throw new Error('no error thrown');
 }
 
 function expectLedgerError(f: () => unknown, code: ErrorCode, mentions?: string): void {
@@ -785,50 +798,167 @@ describe('verification on arbitrary input', () => {
   });
 });
 
+/**
+ * Inputs an attacker can shape so that the final root comparison of
+ * RFC 9162 §2.1.4.2 would pass: the roots are computed over the hostile
+ * proof, so only the earlier rules (sizes, lengths, the proof running out
+ * of levels) refuse them.
+ */
+describe('verification refuses proofs whose roots were computed to match them', () => {
+  const xs = (n: number, fill: number) => new Uint8Array(n).fill(fill);
+
+  it('old size 0 is refused even with equal sizes, an empty proof and equal roots', () => {
+    expect(verifyConsistency(0, 0, EMPTY_ROOT, EMPTY_ROOT, [])).toBe(false);
+    expect(verifyConsistency(0n, 0n, leaves[0]!, leaves[0]!, [])).toBe(false);
+  });
+
+  it('an old size above the new size is refused, whatever the proof and roots', () => {
+    // 3 -> 2 read as the proof 2 -> 3 backwards: the same items, the roots swapped
+    const proof = consistencyProof(tableReader(levels, 3), 2, 3);
+    expect(verifyConsistency(3, 2, refRoots[3]!, refRoots[2]!, proof)).toBe(false);
+    expect(verifyConsistency(3, 2, refRoots[2]!, refRoots[3]!, proof)).toBe(false);
+  });
+
+  it('an old root that is not 32 bytes is refused at sizes 1 -> 2 and 2 -> 3 when the new root is hashed over it', () => {
+    for (const len of [0, 5, 31, 33, 64]) {
+      const old = xs(len, 7);
+      expect(verifyConsistency(1, 2, old, refNode(old, leaves[1]!), [leaves[1]!]), `1 -> 2, ${len}-byte old root`).toBe(false);
+      expect(verifyConsistency(2, 3, old, refNode(old, leaves[2]!), [leaves[2]!]), `2 -> 3, ${len}-byte old root`).toBe(false);
+    }
+  });
+
+  it('a proof item that is not 32 bytes is refused at 1 -> 3 and 3 -> 4 when both roots are hashed over it', () => {
+    for (const len of [0, 5, 31, 33, 64]) {
+      const x = xs(len, 9);
+      // 1 -> 3: the proof is [leaf 1, leaf 2]; leaf 1 replaced by x
+      expect(verifyConsistency(1, 3, leaves[0]!, refNode(refNode(leaves[0]!, x), leaves[2]!), [x, leaves[2]!]), `1 -> 3, ${len}-byte item`).toBe(false);
+      // 3 -> 4: the proof is [leaf 2, leaf 3, node (1, 0)]; its first item is the old tree's right edge
+      const oldRoot = refNode(levels[1]![0]!, x);
+      const newRoot = refNode(levels[1]![0]!, refNode(x, leaves[3]!));
+      expect(verifyConsistency(3, 4, oldRoot, newRoot, [x, leaves[3]!, levels[1]![0]!]), `3 -> 4, ${len}-byte item`).toBe(false);
+    }
+  });
+
+  it('a consistency proof with one item more than its sizes need is refused when both roots are hashed over that item', () => {
+    // Past the last level both paths would take the extra item on their left;
+    // old size 3 is not a power of two, so the old root is recomputed too.
+    for (const [m, n] of [[3, 4], [5, 8], [6, 7], [3, 20]] as const) {
+      const proof = consistencyProof(tableReader(levels, n), m, n);
+      expect(verifyConsistency(m, n, refRoots[m]!, refRoots[n]!, proof)).toBe(true);
+      const extra = leaves[n]!;
+      expect(verifyConsistency(m, n, refNode(extra, refRoots[m]!), refNode(extra, refRoots[n]!), [...proof, extra]), `${m} -> ${n}`).toBe(false);
+    }
+  });
+
+  it('the root of a one-leaf tree is a copy of the leaf, not the caller\'s array', () => {
+    const leaf = leaves[0]!.slice();
+    const root = rootFromInclusionProof(leaf, 0, 1, []);
+    expect(toHex(root)).toBe(toHex(leaves[0]!));
+    expect(root).not.toBe(leaf);
+    root.fill(0);
+    expect(toHex(leaf)).toBe(toHex(leaves[0]!));
+  });
+});
+
+describe('nodeHash over children of any length (RFC 9162 §2.1.1: H(0x01 ‖ left ‖ right))', () => {
+  it('children of 0, 5, 31, 33 or 64 bytes beside a 32-byte one hash their concatenation, in both orders', () => {
+    const h = leaves[0]!;
+    for (const len of [0, 5, 31, 33, 64]) {
+      const other = new Uint8Array(len).fill(0xa5);
+      // a 32-byte pair first, so that a reused input buffer would hold its bytes
+      expect(toHex(nodeHash(leaves[1]!, leaves[2]!))).toBe(toHex(refNode(leaves[1]!, leaves[2]!)));
+      expect(toHex(nodeHash(h, other)), `32 + ${len}`).toBe(toHex(refNode(h, other)));
+      expect(toHex(nodeHash(leaves[1]!, leaves[2]!))).toBe(toHex(refNode(leaves[1]!, leaves[2]!)));
+      expect(toHex(nodeHash(other, h)), `${len} + 32`).toBe(toHex(refNode(other, h)));
+    }
+  });
+});
+
+describe('stored nodes (format §7)', () => {
+  const blob = concatBytes(leaves[0]!, leaves[1]!, leaves[2]!);
+
+  it('nodeInBlob reads level L at bytes 32·(L − 1) … 32·L, and nothing from a blob too short for it', () => {
+    expect(toHex(nodeInBlob(blob, 1)!)).toBe(toHex(leaves[0]!));
+    expect(toHex(nodeInBlob(blob, 3)!)).toBe(toHex(leaves[2]!));
+    expect(nodeInBlob(blob, 4)).toBeUndefined();
+    expect(nodeInBlob(blob.subarray(0, 40), 2)).toBeUndefined();
+    expect(nodeInBlob(blob.subarray(0, 32), 2)).toBeUndefined();
+    expect(nodeInBlob(new Uint8Array(0), 1)).toBeUndefined();
+    expect(nodeInBlob(toHex(blob), 1)).toBeUndefined();
+    expect(nodeInBlob(null, 1)).toBeUndefined();
+  });
+
+  it('nodesBlob writes the completed nodes level 1 first and refuses them in any other order', () => {
+    const nodes = [1, 2, 3].map((level, i) => ({ level, hash: leaves[i]! }));
+    expect(toHex(nodesBlob(nodes))).toBe(toHex(blob));
+    expect(nodesBlob([])).toHaveLength(0);
+    expectLedgerError(() => nodesBlob([nodes[1]!]), 'STORAGE_ERROR');
+    expectLedgerError(() => nodesBlob([nodes[0]!, nodes[2]!]), 'STORAGE_ERROR');
+    expectLedgerError(() => nodesBlob([nodes[0]!, nodes[0]!]), 'STORAGE_ERROR');
+  });
+});
+
 describe('argument checks', () => {
   const r = tableReader(levels, MAX);
   const h = leaves[0]!;
-  const bad: Array<[string, () => unknown, string]> = [
-    ['rootAt negative size', () => rootAt(r, -1), 'size'],
-    ['rootAt fractional size', () => rootAt(r, 1.5), 'size'],
-    ['rootAt unsafe size', () => rootAt(r, 2 ** 53), 'size'],
-    ['rootAt bigint size', () => rootAt(r, 3n as unknown as number), 'size'],
-    ['rootAt without reader', () => rootAt({} as NodeReader, 3), 'reader'],
-    ['perfectNodesOf NaN', () => perfectNodesOf(Number.NaN), 'size'],
-    ['inclusionProof index = size', () => inclusionProof(r, 3, 3), 'index'],
-    ['inclusionProof negative index', () => inclusionProof(r, -1, 3), 'index'],
-    ['inclusionProof string size', () => inclusionProof(r, 0, '3' as unknown as number), 'size'],
-    ['consistencyProof oldSize 0', () => consistencyProof(r, 0, 3), 'oldSize'],
-    ['consistencyProof oldSize > newSize', () => consistencyProof(r, 4, 3), 'oldSize'],
-    ['consistencyProof fractional newSize', () => consistencyProof(r, 1, 3.5), 'newSize'],
-    ['verifyInclusion negative bigint index', () => verifyInclusion(h, -1n, 3n, [], h), 'index'],
-    ['verifyInclusion index past uint64', () => verifyInclusion(h, 1n << 64n, 3n, [], h), 'index'],
-    ['verifyInclusion unsafe number size', () => verifyInclusion(h, 0, 2 ** 53, [], h), 'size'],
-    ['verifyInclusion proof not an array', () => verifyInclusion(h, 0, 1, h as unknown as Uint8Array[], h), 'proof'],
-    ['verifyInclusion proof item not bytes', () => verifyInclusion(h, 0, 1, ['00'] as unknown as Uint8Array[], h), 'proof[0]'],
-    ['verifyInclusion root not bytes', () => verifyInclusion(h, 0, 1, [], toHex(h) as unknown as Uint8Array), 'root'],
-    ['verifyInclusion leaf not bytes', () => verifyInclusion(null as unknown as Uint8Array, 0, 1, [], h), 'leaf'],
-    ['rootFromInclusionProof fractional index', () => rootFromInclusionProof(h, 0.5, 1, []), 'index'],
-    ['verifyConsistency negative oldSize', () => verifyConsistency(-1, 3, h, h, []), 'oldSize'],
-    ['verifyConsistency newSize past uint64', () => verifyConsistency(1n, 1n << 64n, h, h, []), 'newSize'],
-    ['verifyConsistency oldRoot not bytes', () => verifyConsistency(1, 1, [] as unknown as Uint8Array, h, []), 'oldRoot'],
-    ['verifyConsistency proof item not bytes', () => verifyConsistency(1, 2, h, h, [h, 7 as unknown as Uint8Array]), 'proof[1]'],
-    ['leafHash of a string', () => leafHash('abc' as unknown as Uint8Array), 'entry'],
-    ['nodeHash of a number', () => nodeHash(h, 1 as unknown as Uint8Array), 'right'],
-    ['rootFromLeaves of 31 bytes', () => rootFromLeaves([h, h.subarray(1)]), 'leafHashes[1]'],
-    ['MerkleAccumulator negative size', () => new MerkleAccumulator(-1), 'size'],
-    ['MerkleAccumulator missing peaks', () => new MerkleAccumulator(3, [h]), 'peaks'],
-    ['MerkleAccumulator short peak', () => new MerkleAccumulator(1, [h.subarray(1)]), 'peaks[0]'],
-    ['MerkleAccumulator.push 33 bytes', () => new MerkleAccumulator().push(concatBytes(h, h.subarray(0, 1))), 'leaf'],
-    ['MerkleAccumulator.push past 2^53 - 1', () => new MerkleAccumulator(Number.MAX_SAFE_INTEGER, Array(53).fill(h)).push(h), '2^53'],
+  // [name, call, what the message mentions, details (docs/errors.md: `details.field` names the argument)]
+  const bad: Array<[string, () => unknown, string, Record<string, unknown>]> = [
+    ['rootAt negative size', () => rootAt(r, -1), 'size', { field: 'size' }],
+    ['rootAt fractional size', () => rootAt(r, 1.5), 'size', { field: 'size' }],
+    ['rootAt unsafe size', () => rootAt(r, 2 ** 53), 'size', { field: 'size' }],
+    ['rootAt bigint size', () => rootAt(r, 3n as unknown as number), 'size', { field: 'size' }],
+    ['rootAt without reader', () => rootAt({} as NodeReader, 3), 'reader', { field: 'reader' }],
+    ['perfectNodesOf NaN', () => perfectNodesOf(Number.NaN), 'size', { field: 'size' }],
+    ['inclusionProof index = size', () => inclusionProof(r, 3, 3), 'index', {}],
+    ['inclusionProof negative index', () => inclusionProof(r, -1, 3), 'index', { field: 'index' }],
+    ['inclusionProof string size', () => inclusionProof(r, 0, '3' as unknown as number), 'size', { field: 'size' }],
+    ['consistencyProof oldSize 0', () => consistencyProof(r, 0, 3), 'oldSize', {}],
+    ['consistencyProof oldSize > newSize', () => consistencyProof(r, 4, 3), 'oldSize', {}],
+    ['consistencyProof fractional newSize', () => consistencyProof(r, 1, 3.5), 'newSize', { field: 'newSize' }],
+    ['verifyInclusion negative bigint index', () => verifyInclusion(h, -1n, 3n, [], h), 'index', { field: 'index' }],
+    ['verifyInclusion index past uint64', () => verifyInclusion(h, 1n << 64n, 3n, [], h), 'index', { field: 'index' }],
+    ['verifyInclusion unsafe number size', () => verifyInclusion(h, 0, 2 ** 53, [], h), 'size', { field: 'size' }],
+    ['verifyInclusion proof not an array', () => verifyInclusion(h, 0, 1, h as unknown as Uint8Array[], h), 'proof', { field: 'proof' }],
+    ['verifyInclusion proof item not bytes', () => verifyInclusion(h, 0, 1, ['00'] as unknown as Uint8Array[], h), 'proof[0]', { field: 'proof[0]' }],
+    ['verifyInclusion root not bytes', () => verifyInclusion(h, 0, 1, [], toHex(h) as unknown as Uint8Array), 'root', { field: 'root' }],
+    ['verifyInclusion leaf not bytes', () => verifyInclusion(null as unknown as Uint8Array, 0, 1, [], h), 'leaf', { field: 'leaf' }],
+    ['rootFromInclusionProof fractional index', () => rootFromInclusionProof(h, 0.5, 1, []), 'index', { field: 'index' }],
+    ['verifyConsistency negative oldSize', () => verifyConsistency(-1, 3, h, h, []), 'oldSize', { field: 'oldSize' }],
+    ['verifyConsistency newSize past uint64', () => verifyConsistency(1n, 1n << 64n, h, h, []), 'newSize', { field: 'newSize' }],
+    ['verifyConsistency oldRoot not bytes', () => verifyConsistency(1, 1, [] as unknown as Uint8Array, h, []), 'oldRoot', { field: 'oldRoot' }],
+    ['verifyConsistency proof item not bytes', () => verifyConsistency(1, 2, h, h, [h, 7 as unknown as Uint8Array]), 'proof[1]', { field: 'proof[1]' }],
+    ['leafHash of a string', () => leafHash('abc' as unknown as Uint8Array), 'entry', { field: 'entry' }],
+    ['nodeHash of a number', () => nodeHash(h, 1 as unknown as Uint8Array), 'right', { field: 'right' }],
+    ['rootFromLeaves of 31 bytes', () => rootFromLeaves([h, h.subarray(1)]), 'leafHashes[1]', { field: 'leafHashes[1]' }],
+    ['MerkleAccumulator negative size', () => new MerkleAccumulator(-1), 'size', { field: 'size' }],
+    ['MerkleAccumulator missing peaks', () => new MerkleAccumulator(3, [h]), 'peaks', {}],
+    ['MerkleAccumulator short peak', () => new MerkleAccumulator(1, [h.subarray(1)]), 'peaks[0]', { field: 'peaks[0]' }],
+    ['MerkleAccumulator.push 33 bytes', () => new MerkleAccumulator().push(concatBytes(h, h.subarray(0, 1))), 'leaf', { field: 'leaf' }],
+    ['MerkleAccumulator.push past 2^53 - 1', () => new MerkleAccumulator(Number.MAX_SAFE_INTEGER, Array(53).fill(h)).push(h), '2^53', {}],
+    ['rootAt with null as reader', () => rootAt(null as unknown as NodeReader, 3), 'reader', { field: 'reader' }],
+    ['rootAt with a string as reader', () => rootAt('node' as unknown as NodeReader, 3), 'reader', { field: 'reader' }],
+    ['inclusionProof with null as reader', () => inclusionProof(null as unknown as NodeReader, 0, 3), 'reader', { field: 'reader' }],
+    ['consistencyProof negative oldSize', () => consistencyProof(r, -1, 3), 'oldSize', { field: 'oldSize' }],
+    ['rootFromInclusionProof leaf not bytes', () => rootFromInclusionProof('leaf' as unknown as Uint8Array, 0, 1, []), 'leaf', { field: 'leaf' }],
+    ['rootFromInclusionProof negative size', () => rootFromInclusionProof(h, 0, -1, []), 'size', { field: 'size' }],
+    ['rootFromInclusionProof proof not an array', () => rootFromInclusionProof(h, 0, 1, h as unknown as Uint8Array[]), 'proof', { field: 'proof' }],
+    ['verifyConsistency newRoot not bytes', () => verifyConsistency(1, 1, h, toHex(h) as unknown as Uint8Array, []), 'newRoot', { field: 'newRoot' }],
+    ['nodeHash with a number as left child', () => nodeHash(1 as unknown as Uint8Array, h), 'left', { field: 'left' }],
+    ['rootFromLeaves of null', () => rootFromLeaves(null as unknown as Uint8Array[]), 'leafHashes', {}],
+    ['rootFromLeaves of an array-like object', () => rootFromLeaves({ length: 0 } as unknown as Uint8Array[]), 'leafHashes', {}],
+    ['MerkleAccumulator with null as peaks', () => new MerkleAccumulator(0, null as unknown as Uint8Array[]), 'peaks', {}],
   ];
-  for (const [name, f, mentions] of bad) {
-    it(name, () => expectLedgerError(f, 'INVALID_ARGUMENT', mentions));
+  for (const [name, f, mentions, details] of bad) {
+    it(`${name}: INVALID_ARGUMENT, details ${JSON.stringify(details)}`, () => {
+      expectLedgerError(f, 'INVALID_ARGUMENT', mentions);
+      expect(detailsOf(f)).toEqual(details);
+    });
   }
 
   it('a stored node that is not 32 bytes is STORAGE_ERROR, not a wrong root', () => {
     const broken: NodeReader = { node: (level, index) => (level === 1 && index === 2 ? h.subarray(1) : levels[level]![index]!) };
     expectLedgerError(() => rootAt(broken, 6), 'STORAGE_ERROR', '(1, 2)');
+    expect(detailsOf(() => rootAt(broken, 6))).toEqual({ level: 1, index: 2 });
     expectLedgerError(() => inclusionProof(broken, 0, 6), 'STORAGE_ERROR');
     expectLedgerError(() => consistencyProof(broken, 4, 6), 'STORAGE_ERROR');
     expectLedgerError(() => MerkleAccumulator.fromReader(broken, 6), 'STORAGE_ERROR');
