@@ -19,6 +19,8 @@ const MESSAGE_ARGS = new Map([
   ['malformed', [0, 1]],
   ['malformedProof', [0, 1]],
   ['malformedBundle', [0, 1]],
+  // cbor.ts: the name of the argument, in INVALID_ARGUMENT's message only.
+  ['plainBytes', [1]],
   // tlog/proof-text.ts: `what` and `expected` name the artifact or line in MALFORMED_PROOF's message only.
   ['ProofLines', [1]],
   ['proofText', [2]],
@@ -28,9 +30,11 @@ const MESSAGE_ARGS = new Map([
 /**
  * Functions whose result reaches only a message: tlog/merkle-proof.ts
  * `proofLength` (the item count PATH(index, size) needs, named in
- * MALFORMED_PROOF's message; the refusal itself does not use it).
+ * MALFORMED_PROOF's message; the refusal itself does not use it) and
+ * cbor.ts `describe` (the kind of a value outside the subset, named in
+ * INVALID_ARGUMENT's message).
  */
-const MESSAGE_ONLY_FUNCTIONS = new Set(['proofLength']);
+const MESSAGE_ONLY_FUNCTIONS = new Set(['proofLength', 'describe']);
 
 const REASON = 'message text or chained cause: the code and details are the contract (docs/errors.md), the wording is not';
 

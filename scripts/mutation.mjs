@@ -54,7 +54,9 @@ const MODULES = [
   { name: 'checkpoint', mutate: [v('tlog/checkpoint.ts')], tests: [t('verify/test/checkpoint'), t('verify/test/note'), t('core/test/reliability/checkpoints'), t('core/test/vectors')], tsconfig: VERIFY_TS },
   { name: 'cosignature', mutate: [v('tlog/cosignature.ts')], tests: [t('verify/test/cosignature'), t('core/test/cosignatures')], tsconfig: VERIFY_TS },
   { name: 'bytes', mutate: [v('bytes.ts')], tests: [t('verify/test/bytes')], tsconfig: VERIFY_TS },
-  { name: 'cbor', mutate: [v('cbor.ts')], tests: [t('verify/test/cbor'), t('verify/test/entry')], tsconfig: VERIFY_TS },
+  // Only its own tests: the entry tests encode entries while their files load, which made most of
+  // cbor.ts a "static" mutant that Stryker 9.6 does not activate reliably (docs/mutation.md).
+  { name: 'cbor', mutate: [v('cbor.ts')], tests: [t('verify/test/cbor')], tsconfig: VERIFY_TS },
   { name: 'entry', mutate: [v('entry/*.ts')], tests: [t('verify/test/entry'), t('verify/test/entry-v2'), t('core/test/vectors'), t('core/test/vectors-v2'), t('core/test/replay')], tsconfig: VERIFY_TS },
   { name: 'proof', mutate: [v('tlog/{tlog-proof,proof-text}.ts')], tests: [t('verify/test/tlog-proof'), t('core/test/evidence'), t('core/test/reliability/fuzz-proofs')], tsconfig: VERIFY_TS },
   { name: 'witness', mutate: [v('tlog/witness-body.ts')], tests: [t('verify/test/witness-body'), t('core/test/evidence')], tsconfig: VERIFY_TS },

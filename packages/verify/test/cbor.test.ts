@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { decodeCbor, encodeCbor, MAX_CBOR_DEPTH, type CborValue } from '../src/cbor.js';
+import { decodeCbor, encodeCbor, isWellFormedText, MAX_CBOR_DEPTH, type CborValue } from '../src/cbor.js';
 import { LedgerError } from '../src/errors.js';
 import { hex } from './helpers/vectors.js';
 
@@ -51,86 +51,94 @@ const WIDTHS: [string, CborValue][] = [
 ];
 
 /** Well-formed CBOR that is not the deterministic encoding of its value. */
-const NON_CANONICAL: [string, string][] = [
-  ['1817', 'uint 23 in one extra byte'],
-  ['1800', 'uint 0 in one extra byte'],
-  ['1900ff', 'uint 255 in two bytes'],
-  ['1a0000ffff', 'uint 65535 in four bytes'],
-  ['1b00000000ffffffff', 'uint 2^32-1 in eight bytes'],
-  ['1b0000000000000000', 'uint 0 in eight bytes'],
-  ['5800', 'empty byte string with a one-byte length'],
-  ['590001ff', 'byte string length in two bytes'],
-  ['7800', 'empty text with a one-byte length'],
-  ['9800', 'empty array with a one-byte length'],
-  ['b800', 'empty map with a one-byte length'],
-  ['5fff', 'indefinite byte string'],
-  ['5f42010243030405ff', 'indefinite byte string (RFC 8949 Appendix A)'],
-  ['7f657374726561646d696e67ff', 'indefinite text (Appendix A)'],
-  ['9fff', 'indefinite array (Appendix A)'],
-  ['9f018202039f0405ffff', 'indefinite arrays (Appendix A)'],
-  ['83018202039f0405ff', 'indefinite array nested (Appendix A)'],
-  ['bfff', 'indefinite map'],
-  ['a20304 0102', 'map keys out of order'],
-  ['a2010201 03', 'map key repeated'],
-  ['a2181800 1700', 'key 24 before key 23'],
-  ['a11801 00', 'map key 1 in one extra byte'],
-  ['82 01 1801', 'non-shortest integer inside an array'],
-  ['a1 01 a2 0200 0100', 'unsorted keys in a nested map'],
+/** Each with `details.offset`: where the item (or map key) whose encoding is not the deterministic one starts. */
+const NON_CANONICAL: [string, string, number][] = [
+  ['1817', 'uint 23 in one extra byte', 0],
+  ['1800', 'uint 0 in one extra byte', 0],
+  ['1900ff', 'uint 255 in two bytes', 0],
+  ['1a0000ffff', 'uint 65535 in four bytes', 0],
+  ['1b00000000ffffffff', 'uint 2^32-1 in eight bytes', 0],
+  ['1b0000000000000000', 'uint 0 in eight bytes', 0],
+  ['5800', 'empty byte string with a one-byte length', 0],
+  ['590001ff', 'byte string length in two bytes', 0],
+  ['7800', 'empty text with a one-byte length', 0],
+  ['9800', 'empty array with a one-byte length', 0],
+  ['b800', 'empty map with a one-byte length', 0],
+  ['5fff', 'indefinite byte string', 0],
+  ['5f42010243030405ff', 'indefinite byte string (RFC 8949 Appendix A)', 0],
+  ['7f657374726561646d696e67ff', 'indefinite text (Appendix A)', 0],
+  ['9fff', 'indefinite array (Appendix A)', 0],
+  ['9f018202039f0405ffff', 'indefinite arrays (Appendix A)', 0],
+  ['83018202039f0405ff', 'indefinite array nested (Appendix A)', 5],
+  ['bfff', 'indefinite map', 0],
+  ['a20304 0102', 'map keys out of order', 3],
+  ['a2010201 03', 'map key repeated', 3],
+  ['a2181800 1700', 'key 24 before key 23', 4],
+  ['a11801 00', 'map key 1 in one extra byte', 1],
+  ['82 01 1801', 'non-shortest integer inside an array', 2],
+  ['a1 01 a2 0200 0100', 'unsorted keys in a nested map', 5],
 ];
 
 /** Input that is not CBOR at all, or CBOR outside the subset. */
-const MALFORMED: [string, string][] = [
-  ['', 'empty input'],
-  ['18', 'truncated one-byte argument'],
-  ['1900', 'truncated two-byte argument'],
-  ['1a000100', 'truncated four-byte argument'],
-  ['1b00000001000000', 'truncated eight-byte argument'],
-  ['41', 'byte string without content'],
-  ['4301', 'byte string shorter than its length'],
-  ['6261', 'text shorter than its length'],
-  ['8201', 'array missing an item'],
-  ['a101', 'map missing a value'],
-  ['a2 0100', 'map missing a pair'],
-  ['0000', 'trailing byte'],
-  ['80ff', 'trailing break byte'],
-  ['1c', 'reserved additional information 28'],
-  ['1d', 'reserved additional information 29'],
-  ['1e', 'reserved additional information 30'],
-  ['5c', 'reserved additional information 28 on a byte string'],
-  ['1f', 'additional information 31 on an integer'],
-  ['20', 'negative integer -1 (Appendix A)'],
-  ['3903e7', 'negative integer -1000 (Appendix A)'],
-  ['c074323031332d30332d32315432303a30343a30305a', 'tag 0 (Appendix A)'],
-  ['c249010000000000000000', 'bignum tag 2 (Appendix A)'],
-  ['d82076687474703a2f2f7777772e6578616d706c652e636f6d', 'tag 32 (Appendix A)'],
-  ['f90000', 'half float 0.0 (Appendix A)'],
-  ['fa47c35000', 'single float (Appendix A)'],
-  ['fb3ff199999999999a', 'double float 1.1 (Appendix A)'],
-  ['f4', 'false'],
-  ['f5', 'true'],
-  ['f6', 'null'],
-  ['f7', 'undefined'],
-  ['f0', 'simple(16)'],
-  ['f8ff', 'simple(255)'],
-  ['ff', 'lone break'],
-  ['1bffffffffffffffff', '2^64-1 (Appendix A), above 2^53-1'],
-  ['1b0020000000000000', '2^53, above 2^53-1'],
-  ['a26161016162820203', 'text map keys (Appendix A)'],
-  ['826161a161626163', 'text map key nested (Appendix A)'],
-  ['a14100 00', 'byte-string map key'],
-  ['a12000', 'negative map key'],
-  ['61ff', 'text of one invalid byte 0xff'],
-  ['62c080', 'overlong UTF-8 for U+0000'],
-  ['63eda080', 'UTF-8 surrogate U+D800'],
-  ['64f4908080', 'UTF-8 above U+10FFFF'],
-  ['62e6b0', 'truncated UTF-8 sequence'],
-  ['61' + '80', 'lone UTF-8 continuation byte'],
-  ['5b0000000100000000', 'byte string of 2^32 bytes past the end'],
-  ['7a7fffffff', 'text length past the end'],
-  ['9affffffff', 'array count past the end'],
-  ['bb001fffffffffffff', 'map count past the end'],
-  ['81'.repeat(MAX_CBOR_DEPTH + 1) + '00', `arrays nested ${MAX_CBOR_DEPTH + 1} deep`],
-  ['a100'.repeat(MAX_CBOR_DEPTH + 1) + '00', `maps nested ${MAX_CBOR_DEPTH + 1} deep`],
+/**
+ * Each with `details.offset`: the item's first byte for a fault of its head
+ * (type, additional information, a value above 2^53 − 1, a map or array
+ * length that cannot fit, nesting), the end of the input where it is cut
+ * short, the first byte after the item for trailing bytes; none for invalid
+ * UTF-8 inside a text string.
+ */
+const MALFORMED: [string, string, number | undefined][] = [
+  ['', 'empty input', 0],
+  ['18', 'truncated one-byte argument', 1],
+  ['1900', 'truncated two-byte argument', 1],
+  ['1a000100', 'truncated four-byte argument', 1],
+  ['1b00000001000000', 'truncated eight-byte argument', 1],
+  ['41', 'byte string without content', 1],
+  ['4301', 'byte string shorter than its length', 1],
+  ['6261', 'text shorter than its length', 1],
+  ['8201', 'array missing an item', 1],
+  ['a101', 'map missing a value', 0],
+  ['a2 0100', 'map missing a pair', 0],
+  ['0000', 'trailing byte', 1],
+  ['80ff', 'trailing break byte', 1],
+  ['1c', 'reserved additional information 28', 0],
+  ['1d', 'reserved additional information 29', 0],
+  ['1e', 'reserved additional information 30', 0],
+  ['5c', 'reserved additional information 28 on a byte string', 0],
+  ['1f', 'additional information 31 on an integer', 0],
+  ['20', 'negative integer -1 (Appendix A)', 0],
+  ['3903e7', 'negative integer -1000 (Appendix A)', 0],
+  ['c074323031332d30332d32315432303a30343a30305a', 'tag 0 (Appendix A)', 0],
+  ['c249010000000000000000', 'bignum tag 2 (Appendix A)', 0],
+  ['d82076687474703a2f2f7777772e6578616d706c652e636f6d', 'tag 32 (Appendix A)', 0],
+  ['f90000', 'half float 0.0 (Appendix A)', 0],
+  ['fa47c35000', 'single float (Appendix A)', 0],
+  ['fb3ff199999999999a', 'double float 1.1 (Appendix A)', 0],
+  ['f4', 'false', 0],
+  ['f5', 'true', 0],
+  ['f6', 'null', 0],
+  ['f7', 'undefined', 0],
+  ['f0', 'simple(16)', 0],
+  ['f8ff', 'simple(255)', 0],
+  ['ff', 'lone break', 0],
+  ['1bffffffffffffffff', '2^64-1 (Appendix A), above 2^53-1', 0],
+  ['1b0020000000000000', '2^53, above 2^53-1', 0],
+  ['a26161016162820203', 'text map keys (Appendix A)', 1],
+  ['826161a161626163', 'text map key nested (Appendix A)', 4],
+  ['a14100 00', 'byte-string map key', 1],
+  ['a12000', 'negative map key', 1],
+  ['61ff', 'text of one invalid byte 0xff', undefined],
+  ['62c080', 'overlong UTF-8 for U+0000', undefined],
+  ['63eda080', 'UTF-8 surrogate U+D800', undefined],
+  ['64f4908080', 'UTF-8 above U+10FFFF', undefined],
+  ['62e6b0', 'truncated UTF-8 sequence', undefined],
+  ['61' + '80', 'lone UTF-8 continuation byte', undefined],
+  ['5b0000000100000000', 'byte string of 2^32 bytes past the end', 9],
+  ['7a7fffffff', 'text length past the end', 5],
+  ['9affffffff', 'array count past the end', 5],
+  ['bb001fffffffffffff', 'map count past the end', 0],
+  ['81'.repeat(MAX_CBOR_DEPTH + 1) + '00', `arrays nested ${MAX_CBOR_DEPTH + 1} deep`, MAX_CBOR_DEPTH],
+  ['a100'.repeat(MAX_CBOR_DEPTH + 1) + '00', `maps nested ${MAX_CBOR_DEPTH + 1} deep`, 2 * MAX_CBOR_DEPTH],
 ];
 
 function codeOf(fn: () => unknown): string {
@@ -138,6 +146,17 @@ function codeOf(fn: () => unknown): string {
     fn();
   } catch (e) {
     if (e instanceof LedgerError) return e.code;
+    throw e;
+  }
+  return 'OK';
+}
+
+/** The code and details of the LedgerError `fn` throws. */
+function errorOf(fn: () => unknown): { code: string; details: unknown } | 'OK' {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof LedgerError) return { code: e.code, details: e.details };
     throw e;
   }
   return 'OK';
@@ -153,14 +172,14 @@ describe('cbor: RFC 8949 Appendix A examples in the subset', () => {
 });
 
 describe('cbor: non-deterministic encodings are NON_CANONICAL_CBOR', () => {
-  it.each(NON_CANONICAL)('%s (%s)', (h) => {
-    expect(codeOf(() => decodeCbor(bytesOf(h)))).toBe('NON_CANONICAL_CBOR');
+  it.each(NON_CANONICAL)('%s (%s): offset %i', (h, _why, offset) => {
+    expect(errorOf(() => decodeCbor(bytesOf(h)))).toEqual({ code: 'NON_CANONICAL_CBOR', details: { offset } });
   });
 });
 
 describe('cbor: input outside the subset is MALFORMED_CBOR', () => {
-  it.each(MALFORMED)('%s (%s)', (h) => {
-    expect(codeOf(() => decodeCbor(bytesOf(h)))).toBe('MALFORMED_CBOR');
+  it.each(MALFORMED)('%s (%s): offset %s', (h, _why, offset) => {
+    expect(errorOf(() => decodeCbor(bytesOf(h)))).toEqual({ code: 'MALFORMED_CBOR', details: offset === undefined ? {} : { offset } });
   });
 
   it('accepts nesting up to the limit', () => {
@@ -188,6 +207,11 @@ describe('cbor: decoder details', () => {
     expect(decodeCbor(backing.subarray(1, 6))).toBe('IETF');
   });
 
+  it('decodes all-ASCII text of 1 MiB (past the short-text path, which builds a string from an argument list)', () => {
+    const long = 'x'.repeat(1 << 20);
+    expect(decodeCbor(encodeCbor(long))).toBe(long);
+  });
+
   it('decodes long and non-ASCII text through the strict UTF-8 path', () => {
     const long = 'x'.repeat(5000);
     expect(decodeCbor(encodeCbor(long))).toBe(long);
@@ -200,6 +224,37 @@ describe('cbor: decoder details', () => {
   it('rejects a non-Uint8Array argument as INVALID_ARGUMENT', () => {
     expect(codeOf(() => decodeCbor('00' as unknown as Uint8Array))).toBe('INVALID_ARGUMENT');
     expect(codeOf(() => decodeCbor([0] as unknown as Uint8Array))).toBe('INVALID_ARGUMENT');
+  });
+});
+
+describe('cbor: text the encoder accepts (well-formed UTF-16, format.md §3)', () => {
+  const cases: [string, string, boolean][] = [
+    ['no surrogate', 'a\ud7ff\ue000\uffff', true],
+    ['a pair at each end of the ranges', '\ud800\udc00\udbff\udfff', true],
+    ['a pair between other text', 'x\ud83d\ude00y', true],
+    ['a lone high surrogate at the end', 'a\ud800', false],
+    ['a lone high surrogate before ASCII', '\ud800b', false],
+    ['a high surrogate before U+E000', '\ud800\ue000', false],
+    ['a high surrogate before another high one', '\ud800\udbff', false],
+    ['a lone low surrogate U+DC00', 'a\udc00', false],
+    ['a lone low surrogate U+DFFF', '\udfff', false],
+    ['two low surrogates', '\udc00\udc00', false],
+    ['a reversed pair', '\udfff\udbff', false],
+  ];
+  it.each(cases)('%s', (_why, text, ok) => {
+    expect(isWellFormedText(text)).toBe(ok);
+    expect(codeOf(() => encodeCbor(text))).toBe(ok ? 'OK' : 'INVALID_ARGUMENT');
+    expect(codeOf(() => encodeCbor('\u00e9' + text))).toBe(ok ? 'OK' : 'INVALID_ARGUMENT');
+  });
+});
+
+describe('cbor: nesting limit of the encoder', () => {
+  it(`maps nest ${MAX_CBOR_DEPTH} deep and no deeper, as arrays do`, () => {
+    let v: CborValue = 0;
+    for (let i = 0; i < MAX_CBOR_DEPTH; i++) v = m([0, v]);
+    expect(decodeCbor(encodeCbor(v))).toEqual(v);
+    expect(codeOf(() => encodeCbor(m([0, v])))).toBe('INVALID_ARGUMENT');
+    expect(codeOf(() => encodeCbor([v]))).toBe('INVALID_ARGUMENT');
   });
 });
 
