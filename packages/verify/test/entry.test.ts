@@ -449,7 +449,8 @@ describe('entry: text rules (format.md §4.1)', () => {
 
 // ---------------------------------------------------------------------------
 
-const STATEMENT: Statement = entryStatement(SAMPLE);
+/** The statement of SAMPLE (format.md §4.4: a version 1 statement has no nonce and no origin). */
+const STATEMENT: Statement = { v: 1, time: SAMPLE.time, caseId: SAMPLE.caseId, type: SAMPLE.type, actor: SAMPLE.actor, commit: SAMPLE.commit };
 
 /** The statement of SAMPLE written out by hand (format.md §4.4). */
 const STATEMENT_PIECES = [
@@ -472,6 +473,11 @@ function nodeVerifies(publicKey: Uint8Array, message: Uint8Array, signature: Uin
 }
 
 describe('statements and actor signatures (format.md §4.4)', () => {
+  it('the statement of a version 1 entry is its time, case, type, actor and commitment, whatever the origin', () => {
+    expect(entryStatement(SAMPLE, 'casetrail.test/ledger')).toEqual(STATEMENT);
+    expect(entryStatement(SAMPLE, 'other.example/log')).toEqual(STATEMENT);
+  });
+
   it('encodes the statement with the entry encoding of each field', () => {
     expect(toHex(encodeStatement(STATEMENT))).toBe(STATEMENT_HEX);
     for (const piece of STATEMENT_PIECES) expect(SAMPLE_HEX).toContain(piece);
