@@ -19,6 +19,8 @@ const MESSAGE_ARGS = new Map([
   ['malformed', [0, 1]],
   ['malformedProof', [0, 1]],
   ['malformedBundle', [0, 1]],
+  // entry/entry.ts and entry/redaction.ts: `bad(message, details)` throws MALFORMED_ENTRY.
+  ['bad', [0]],
   // cbor.ts: the name of the argument, in INVALID_ARGUMENT's message only.
   ['plainBytes', [1]],
   // tlog/proof-text.ts: `what` and `expected` name the artifact or line in MALFORMED_PROOF's message only.
@@ -34,7 +36,17 @@ const MESSAGE_ARGS = new Map([
  * cbor.ts `describe` (the kind of a value outside the subset, named in
  * INVALID_ARGUMENT's message).
  */
-const MESSAGE_ONLY_FUNCTIONS = new Set(['proofLength', 'describe']);
+const MESSAGE_ONLY_FUNCTIONS = new Set(['proofLength', 'describe', 'describeObject']);
+
+/**
+ * Functions that return why a value breaks a rule, as text a message quotes
+ * (undefined when it does not): the text they return is ignored, never
+ * whether they return one (entry/entry.ts `textFault`).
+ */
+const FAULT_TEXT_FUNCTIONS = new Set(['textFault']);
+
+/** Variables that only name a place in a message: entry/payload.ts `payloadReplacer`'s `where`. */
+const MESSAGE_ONLY_VARIABLES = new Set(['payloadReplacer:where']);
 
 const REASON = 'message text or chained cause: the code and details are the contract (docs/errors.md), the wording is not';
 
@@ -42,6 +54,10 @@ export const strykerPlugins = [
   declareValuePlugin(PluginKind.Ignore, 'casetrail-message-text', {
     shouldIgnore(path) {
       if (path.isFunctionDeclaration() && MESSAGE_ONLY_FUNCTIONS.has(path.node.id?.name)) return REASON;
+      const fn = path.getFunctionParent?.()?.node;
+      const fnName = fn?.type === 'FunctionDeclaration' ? fn.id?.name : undefined;
+      if ((path.isStringLiteral() || path.isTemplateLiteral()) && path.parentPath?.isReturnStatement() && FAULT_TEXT_FUNCTIONS.has(fnName)) return REASON;
+      if (path.isVariableDeclarator() && path.node.id.type === 'Identifier' && MESSAGE_ONLY_VARIABLES.has(`${fnName}:${path.node.id.name}`)) return REASON;
       const parent = path.parentPath;
       if (parent === null || parent === undefined) return undefined;
       if ((parent.isNewExpression() || parent.isCallExpression()) && path.listKey === 'arguments') {

@@ -29,6 +29,7 @@ import {
   type Entry,
   type Statement,
 } from '../src/index.js';
+import { checkIdempotencyKey, isReserved, MAX_PAYLOAD_DEPTH, statementVersion, utf8, validateNewText } from '../src/index.js';
 import { LedgerError } from '../src/errors.js';
 import { hex, loadVectors } from './helpers/vectors.js';
 
@@ -340,8 +341,79 @@ describe('entry: decoder rejects wrong entries', () => {
     ['indefinite-length map', hex('bf' + SAMPLE_HEX.slice(2) + 'ff'), 'NON_CANONICAL_CBOR'],
   ];
 
-  it.each(cases.map(([name, bytes, code]) => ({ name, bytes, code })))('$name → $code', ({ bytes, code }) => {
-    expect(codeOf(() => decodeEntry(bytes))).toBe(code);
+  /** The details each refusal carries (docs/errors.md): the field, the map key, the length, the version or the CBOR offset at fault. */
+  const DETAILS: Record<string, Record<string, unknown>> = {
+    'not a map': {},
+    'a bare integer': {},
+    'v missing': { field: 'v' },
+    'v is text': { field: 'v' },
+    'v = 0': { version: 0 },
+    'v = 3': { version: 3 },
+    'v = 3 with an unknown key': { version: 3 },
+    'v = 2 without its nonce': { key: 11 },
+    'v = 1 with a nonce (key 11)': { key: 11 },
+    'unknown key 11': { key: 11 },
+    'v = 2 with an unknown key 12': { key: 12 },
+    'v = 2 with a nonce of 15 bytes': { field: 'nonce' },
+    'v = 2 with a nonce of 17 bytes': { field: 'nonce' },
+    'v = 2 with a text nonce': { field: 'nonce' },
+    'unknown key 2^53-1': { key: Number.MAX_SAFE_INTEGER },
+    'key 1 missing': { key: 1 },
+    'key 2 missing': { key: 2 },
+    'key 3 missing': { key: 3 },
+    'key 4 missing': { key: 4 },
+    'key 5 missing': { key: 5 },
+    'key 6 missing': { key: 6 },
+    'key 7 missing': { key: 7 },
+    'key 8 missing': { key: 8 },
+    'key 9 missing': { key: 9 },
+    'key 9 missing, key 10 present (10 keys)': { key: 9 },
+    'seq is bytes': { field: 'seq' },
+    'prev of 31 bytes': { field: 'prev' },
+    'prev of 33 bytes': { field: 'prev' },
+    'prev is text': { field: 'prev' },
+    'time is text': { field: 'time' },
+    'case empty': { field: 'case' },
+    'case of 257 bytes': { field: 'case' },
+    'case of 257 bytes, two-byte characters': { field: 'case' },
+    'case with a newline': { field: 'case' },
+    'case with NUL': { field: 'case' },
+    'case with DEL': { field: 'case' },
+    'case is bytes': { field: 'case' },
+    'step = 0': { field: 'step' },
+    'step = 1 with a non-zero casePrev': { field: 'casePrev' },
+    'casePrev of 0 bytes': { field: 'casePrev' },
+    'type of 129 bytes': { field: 'type' },
+    'type with a tab': { field: 'type' },
+    'actor of 257 bytes': { field: 'actor' },
+    'actor with ESC': { field: 'actor' },
+    'commit of 31 bytes': { field: 'commit' },
+    'sigs empty': { field: 'sigs' },
+    'sigs is a map': { field: 'sigs' },
+    'sigs with 17 items': { field: 'sigs' },
+    'sig item of 3 elements': { field: 'sigs' },
+    'sig item of 1 element': { field: 'sigs' },
+    'sig item is bytes': { field: 'sigs' },
+    'public key of 31 bytes': { field: 'sigs' },
+    'signature of 65 bytes': { field: 'sigs' },
+    'signature is text': { field: 'sigs' },
+    'sigs unsorted': { field: 'sigs' },
+    'sigs with a repeated key': { field: 'sigs' },
+    'longer than 8192 bytes (checked before CBOR)': { length: 8193 },
+    '8192 bytes that are not one CBOR item': { offset: 1 },
+    'trailing byte': { offset: 364 },
+    'truncated': { offset: 300 },
+    'seq in a non-shortest form': { offset: 4 },
+    'keys 1 and 0 swapped': { offset: 3 },
+    'indefinite-length map': { offset: 0 },
+  };
+
+  it('every case has its details written out', () => expect(Object.keys(DETAILS).sort()).toEqual(cases.map(([name]) => name).sort()));
+
+  it.each(cases.map(([name, bytes, code]) => ({ name, bytes, code })))('$name → $code', ({ name, bytes, code }) => {
+    const err = errorOf(() => decodeEntry(bytes));
+    expect(err?.code).toBe(code);
+    expect(err?.details).toEqual(DETAILS[name]);
   });
 
   it('accepts the limits themselves', () => {
@@ -673,5 +745,71 @@ describe('redaction payloads (format.md §4.5)', () => {
     expect(codeOf(() => redactionPayload(-1, LEAF, 'x'))).toBe('INVALID_ARGUMENT');
     expect(codeOf(() => redactionPayload(1, LEAF.subarray(1), 'x'))).toBe('INVALID_ARGUMENT');
     expect(codeOf(() => redactionPayload(1, LEAF, 5 as unknown as string))).toBe('INVALID_ARGUMENT');
+  });
+});
+
+describe('entry functions: each refusal carries its code and details (docs/errors.md)', () => {
+  const salt = fill(32, 1);
+  const leaf = fill(32, 2);
+  const v2: Statement = { ...STATEMENT, v: 2, nonce: fill(16, 3), origin: 'casetrail.test/ledger' };
+  const cyclic: Record<string, unknown> = {};
+  cyclic['self'] = cyclic;
+  const deep = JSON.parse('['.repeat(MAX_PAYLOAD_DEPTH + 1) + ']'.repeat(MAX_PAYLOAD_DEPTH + 1)) as unknown;
+  const cases: Array<[string, () => unknown, string, Record<string, unknown>]> = [
+    ['genesisLink of an empty origin', () => genesisLink(''), 'INVALID_ARGUMENT', { field: 'origin' }],
+    ['genesisLink of a lone surrogate', () => genesisLink('a\ud800'), 'INVALID_ARGUMENT', { field: 'origin' }],
+    ['genesisLink of a number', () => genesisLink(5 as unknown as string), 'INVALID_ARGUMENT', { field: 'origin' }],
+    ['payloadCommitment with a 31-byte salt', () => payloadCommitment(salt.subarray(1), leaf), 'INVALID_ARGUMENT', { field: 'salt' }],
+    ['payloadCommitment of a string payload', () => payloadCommitment(salt, 'x' as unknown as Uint8Array), 'INVALID_ARGUMENT', { field: 'payload' }],
+    ['encodePayload of NaN inside', () => encodePayload({ a: Number.NaN }), 'INVALID_ARGUMENT', { field: 'payload' }],
+    ['encodePayload of a Map', () => encodePayload(new Map()), 'INVALID_ARGUMENT', { field: 'payload' }],
+    ['encodePayload of a function inside', () => encodePayload({ f: () => 1 }), 'INVALID_ARGUMENT', { field: 'payload' }],
+    ['encodePayload of a cycle', () => encodePayload(cyclic), 'INVALID_ARGUMENT', { field: 'payload' }],
+    ['encodePayload nested one deeper than the limit', () => encodePayload(deep), 'INVALID_ARGUMENT', { field: 'payload', limit: MAX_PAYLOAD_DEPTH }],
+    ['decodePayload nested one deeper than the limit', () => decodePayload(utf8('['.repeat(MAX_PAYLOAD_DEPTH + 1) + ']'.repeat(MAX_PAYLOAD_DEPTH + 1))), 'MALFORMED_ENTRY', { limit: MAX_PAYLOAD_DEPTH }],
+    ['decodePayload of a string', () => decodePayload('{}' as unknown as Uint8Array), 'INVALID_ARGUMENT', {}],
+    ['checkIdempotencyKey of a number', () => checkIdempotencyKey(5), 'INVALID_ARGUMENT', { field: 'idempotencyKey' }],
+    ['checkIdempotencyKey with a newline', () => checkIdempotencyKey('a\nb'), 'INVALID_ARGUMENT', { field: 'idempotencyKey' }],
+    ['checkIdempotencyKey of 257 bytes', () => checkIdempotencyKey('k'.repeat(257)), 'INVALID_ARGUMENT', { field: 'idempotencyKey' }],
+    ['redactionPayload of seq -1', () => redactionPayload(-1, leaf, ''), 'INVALID_ARGUMENT', { field: 'seq' }],
+    ['redactionPayload of a 31-byte leaf hash', () => redactionPayload(0, leaf.subarray(1), ''), 'INVALID_ARGUMENT', { field: 'leafHash' }],
+    ['redactionPayload of a number as reason', () => redactionPayload(0, leaf, 5 as unknown as string), 'INVALID_ARGUMENT', { field: 'reason' }],
+    ['parseRedactionPayload of null', () => parseRedactionPayload(utf8('null')), 'MALFORMED_ENTRY', {}],
+    ['parseRedactionPayload of an array', () => parseRedactionPayload(utf8('[1]')), 'MALFORMED_ENTRY', {}],
+    ['parseRedactionPayload with a character before the leaf hash', () => parseRedactionPayload(utf8(`{"redacts":1,"leaf":"x${'ab'.repeat(32)}","reason":""}`)), 'MALFORMED_ENTRY', {}],
+    ['parseRedactionPayload with a character after the leaf hash', () => parseRedactionPayload(utf8(`{"redacts":1,"leaf":"${'ab'.repeat(32)}x","reason":""}`)), 'MALFORMED_ENTRY', {}],
+    ['decodeEntry of a string longer than an entry may be', () => decodeEntry('x'.repeat(MAX_ENTRY_BYTES + 1) as unknown as Uint8Array), 'INVALID_ARGUMENT', {}],
+    ['statementVersion of v 3', () => statementVersion({ ...STATEMENT, v: 3 as 1 }), 'INVALID_ARGUMENT', { field: 'v' }],
+    ['encodeStatement of null', () => encodeStatement(null as unknown as Statement), 'INVALID_ARGUMENT', { field: 'statement' }],
+    ['encodeStatement with a text time', () => encodeStatement({ ...STATEMENT, time: '1' as unknown as number }), 'INVALID_ARGUMENT', { field: 'time' }],
+    ['encodeStatement with a 31-byte commit', () => encodeStatement({ ...STATEMENT, commit: fill(31, 0) }), 'INVALID_ARGUMENT', { field: 'commit' }],
+    ['encodeStatement of v 1 with a nonce', () => encodeStatement({ ...STATEMENT, v: 1, nonce: fill(16, 3) }), 'INVALID_ARGUMENT', { field: 'nonce' }],
+    ['encodeStatement of v 1 with an origin', () => encodeStatement({ ...STATEMENT, v: 1, origin: 'o' }), 'INVALID_ARGUMENT', { field: 'nonce' }],
+    ['encodeStatement of v 2 with a 15-byte nonce', () => encodeStatement({ ...v2, nonce: fill(15, 3) }), 'INVALID_ARGUMENT', { field: 'nonce' }],
+    ['encodeStatement of v 2 without an origin', () => encodeStatement({ ...v2, origin: undefined as unknown as string }), 'INVALID_ARGUMENT', { field: 'origin' }],
+    ['encodeStatement of v 2 with an empty origin', () => encodeStatement({ ...v2, origin: '' }), 'INVALID_ARGUMENT', { field: 'origin' }],
+    ['signStatement with a 31-byte seed', () => signStatement(STATEMENT, fill(31, 1)), 'INVALID_ARGUMENT', { field: 'seed' }],
+    ['verifyActorSignature of null', () => verifyActorSignature(STATEMENT, null as unknown as ActorSignature), 'INVALID_ARGUMENT', {}],
+    ['verifyActorSignature without a signature', () => verifyActorSignature(STATEMENT, { publicKey: fill(32, 1) } as unknown as ActorSignature), 'INVALID_ARGUMENT', {}],
+    ['validateNewText with a zero-width space', () => validateNewText('actor', 'a\u200bb'), 'INVALID_ARGUMENT', { field: 'actor', codePoint: 0x200b }],
+    ['encodeEntry of null', () => encodeEntry(null as unknown as Entry), 'INVALID_ARGUMENT', {}],
+    ['encodeEntry with a sig that is null', () => encodeEntry({ ...SAMPLE, sigs: [null as unknown as ActorSignature] }), 'INVALID_ARGUMENT', { field: 'sigs' }],
+  ];
+  it.each(cases)('%s', (_name, f, code, details) => {
+    const err = errorOf(f);
+    expect(err?.code).toBe(code);
+    expect(err?.details).toEqual(details);
+  });
+
+  it('an actor signature with a 31-byte key or a 63-byte signature does not verify (no error)', () => {
+    const sig = signStatement(STATEMENT, fill(32, 7));
+    expect(verifyActorSignature(STATEMENT, sig)).toBe(true);
+    expect(verifyActorSignature(STATEMENT, { ...sig, publicKey: sig.publicKey.subarray(1) })).toBe(false);
+    expect(verifyActorSignature(STATEMENT, { ...sig, signature: sig.signature.subarray(1) })).toBe(false);
+    expect(verifyActorSignature(STATEMENT, { ...sig, signature: new Uint8Array([...sig.signature, 0]) })).toBe(false);
+  });
+
+  it('isReserved: the casetrail. prefix, at the start only, of a string', () => {
+    expect([isReserved('casetrail.redaction'), isReserved('casetrail.'), isReserved('x.casetrail.'), isReserved('casetrail'), isReserved(5 as unknown as string)]).toEqual([true, true, false, false, false]);
   });
 });
