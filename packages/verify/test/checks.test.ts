@@ -294,6 +294,19 @@ describe('systemEntryProblem (format.md §4.1, §8 item 12)', () => {
       ),
     ).toContain('a string');
   });
+
+  it('a validator that throws null or undefined has refused the entry too (no error escapes)', () => {
+    for (const thrown of [null, undefined]) {
+      const problem = systemEntryProblem(
+        () => {
+          throw thrown;
+        },
+        {},
+        e,
+      );
+      expect(problem).toContain(String(thrown));
+    }
+  });
 });
 
 describe('checkEntryRow: one stored row (format.md §7, §8 items 3, 5, 7, 8, 10)', () => {
