@@ -182,7 +182,7 @@ describe('summaries and the audit', () => {
     expect(json(await ct(['points', 'cases.ledger', '--period', '2025', '--json'])).summaries).toEqual([json(s).seq, json(amended).seq]);
     const audit = await ct(['audit', 'cases.ledger', '--vkey', 'cases.vkey', '--json']);
     expect(audit.code, audit.out).toBe(0);
-    expect(json(audit).audit.points).toEqual({ violations: 1, revocations: 0, summaries: 2 });
+    expect(json(audit).audit.points).toEqual({ violations: 1, revocations: 0, summaries: 2, standings: 0 });
     expect((await ct(['audit', 'cases.ledger', '--vkey', 'cases.vkey'])).out).toContain('every summary matches the ledger');
   });
 
@@ -351,7 +351,7 @@ describe('the worked example of docs/supervision.md §14.11, number for number',
     expect((await q4())[0]).toEqual(['cashier:zhao', 3, 3, 9, 'talk', [v4.seq]]);
     const audit = await ct(['audit', 'cases.ledger', '--vkey', 'cases.vkey', '--json']);
     expect(audit.code, audit.out).toBe(0);
-    expect(json(audit).audit.points).toEqual({ violations: 4, revocations: 1, summaries: 2 });
+    expect(json(audit).audit.points).toEqual({ violations: 4, revocations: 1, summaries: 2, standings: 0 });
     // Each counted entry is proven in the summary: V4 and the revocation in S2.
     for (const [seq, index] of [[v4.seq, 3], [r1.seq, 4]] as const) {
       const pr = await ct(['summary', 'prove', 'cases.ledger', String(s2.seq), String(seq), '--json']);

@@ -63,6 +63,7 @@ export {
   encodeViolation,
   encodeRevocation,
   encodeSummary,
+  encodeStanding,
   pointsEntryValidators,
   type PointsType,
   type PointsPayload,
@@ -70,7 +71,10 @@ export {
   type Revocation,
   type Summary,
   type SummarySubject,
+  type Standing,
+  type StandingMonth,
 } from './points/entries.js';
+export { Tally, tallyOf, standingCycle, type TallyLine } from './points/standing.js';
 export { remainingPoints, measureReached, subjectAllowed, type PointsModel, type ViolationCode, type Measure, type Charge, type RuleViolation, type PeriodKind } from './points/model.js';
 export { parsePeriod, periodLabel, periodBounds, periodAt, periodFinder, cycleOf, type Period } from './points/periods.js';
 export { checkViolation, checkRevocation, confirmationOf, chargedSubject, violationDue, type CheckInput, type Verdict, type Confirmation } from './points/checks.js';

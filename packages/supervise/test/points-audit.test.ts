@@ -47,7 +47,7 @@ describe('violations from confirmed alerts', () => {
   it('the audit accepts them, and the totals count them less the revoked one', () => {
     const { sim, fee1, fee2, order, late } = confirmed();
     expect(errors(sim.entries)).toEqual([]);
-    expect(audit(sim.entries).points).toEqual({ violations: 4, revocations: 1, summaries: 0 });
+    expect(audit(sim.entries).points).toEqual({ violations: 4, revocations: 1, summaries: 0, standings: 0 });
     expect(totals(sim, '2025')).toEqual({
       'cashier:zhao': [3, 3, 9, 'talk', [fee1.violation.seq], [fee2.violation.seq]],
       'clerk:zhou': [2, 2, 10, null, [late.violation.seq], []],

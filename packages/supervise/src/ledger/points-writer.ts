@@ -16,6 +16,7 @@ import { checkRevocation, checkViolation, confirmationOf } from '../points/check
 import { POINTS_TYPES, encodeRevocation, encodeViolation, isPointsType, parsePointsPayload, type Summary } from '../points/entries.js';
 import { cycleOf, parsePeriod, periodBounds, periodLabel } from '../points/periods.js';
 import { ledgerUnits, type UnitResolver } from '../points/units.js';
+import { standingsAt } from './standings.js';
 import { committedEntry, storedCaseHistory, storedEntry, storedOfType, viewCaseHistory } from './stored.js';
 
 /** The units of the ledger a view reads (the seam of §14.7). */
@@ -71,11 +72,13 @@ function verdictMessage(v: ReturnType<typeof checkViolation>): string | null {
  * written here (§14.4–§14.6). A summary must sit where its payload was
  * counted (`summaryAt`): `'stale'` when entries came in between.
  */
-export function judgePoints(step: CommittedStep, view: ExtensionView, pack: Pack | null, summaryAt: number | null): { code: SupervisionErrorCode; message: string } | 'stale' | null {
+export function judgePoints(step: CommittedStep, view: ExtensionView, pack: Pack | null, summaryAt: number | null, standingsAt: ReadonlySet<number> | null = null): { code: SupervisionErrorCode; message: string } | 'stale' | null {
   if (!isPointsType(step.type)) return null;
+  if (step.type === POINTS_TYPES.summary) return summaryAt === step.seq ? null : 'stale';
+  // A standing is counted outside the transaction (standingPayloads) for the seq it must be written at.
+  if (step.type === POINTS_TYPES.standing) return standingsAt?.has(step.seq) === true ? null : 'stale';
   const units = transactionUnits(view);
   const entry = committedEntry(step);
-  if (step.type === POINTS_TYPES.summary) return summaryAt === step.seq ? null : 'stale';
   const history = viewCaseHistory(view, step.caseId, step.seq);
   if (step.type === POINTS_TYPES.revoked) {
     const p = checkRevocation(parsePointsPayload(POINTS_TYPES.revoked, { value: step.data }, step), entry, history);
@@ -184,6 +187,23 @@ export function checkStoredViolations(view: ReadView, origin: string, records: I
     if (verdict !== null && 'problem' in verdict) out.push({ seq: r.seq, subject: r.v.subject, code: r.v.code, problem: verdict.problem });
   }
   return out.sort((a, b) => a.seq - b.seq);
+}
+
+/**
+ * The standings to record as the next entries at `time` (§14.12), counted
+ * from a snapshot: each cycle's latest standing continued with the entries
+ * after it, every violation among them checked at its position against the
+ * pack then in force (one that does not check is not counted, as the audit
+ * counts).
+ * @returns the payloads, the seq the first must be written at, and the cycles left without one (too many seqs)
+ */
+export async function standingPayloads(reader: LedgerStore, packs: { readonly now: Pack | null; at(seq: number): Pack | null }, time: number): Promise<{ payloads: string[]; at: number; skipped: string[] }> {
+  const pack = packs.now;
+  if (pack?.points == null) return { payloads: [], at: -1, skipped: [] };
+  return readChecked(reader, (view) => {
+    const units = viewUnits(view, reader.origin);
+    return standingsAt(view, reader.origin, pack, time, (records) => void checkStoredViolations(view, reader.origin, records, (s) => packs.at(s), units));
+  });
 }
 
 /** The violations ledger's entries of a view, checked, in seq order. */

@@ -93,6 +93,8 @@ export class SupervisionHook {
   need: Need | null = 'reset';
   /** the seq a summary being written was counted for (§14.6): written anywhere else, it is counted again */
   summaryAt: number | null = null;
+  /** the seqs standings being written were counted for (§14.12) */
+  standingsAt: ReadonlySet<number> | null = null;
   private txView: ExtensionView | null = null;
   /** the first entry of the transaction being judged: its commit is recognised by it */
   private txFirst = { seq: -1, leaf: '' };
@@ -197,8 +199,8 @@ export class SupervisionHook {
       const bad = out.findings.find((f) => f.severity === 'error');
       if (bad !== undefined) ctx.refuse({ code: bad.code, message: bad.message });
       // The violations ledger's entries: the checks of §14.4–§14.6 at this very position.
-      const p = judgePoints(step, ctx.view, sup.pack, this.summaryAt);
-      if (p === 'stale') throw new StaleState('catch-up', 'entries were appended while the summary was counted');
+      const p = judgePoints(step, ctx.view, sup.pack, this.summaryAt, this.standingsAt);
+      if (p === 'stale') throw new StaleState('catch-up', 'entries were appended while the summary or standing was counted');
       if (p !== null) ctx.refuse({ code: p.code, message: p.message });
     } else if (out.blocked.length > 0 && isOrdinaryType(step.type)) {
       const line = ctx.batch.size > 1 ? ctx.batch.index + 1 : null;
