@@ -14,3 +14,4 @@ export { checkpointEntries, provenIn, type CheckpointRef } from './checkpoint.js
 export { ledgerPoints, ledgerSteps, pointsPackIn, choosePeriod, type PointsReport, type PointsPack, type SubjectLine, type ViolationRow, type StepRef } from './points-report.js';
 export { ledgerRecord, type SubjectRecord, type RecordAlert } from './person-record.js';
 export { proveInSummary, type SummaryProof } from './summary-proof.js';
+export { standingsAt, cycleTally, latestStanding, type CycleTally, type FoldCheck } from './standings.js';

@@ -5,7 +5,7 @@
  * totals count from. Every row read is checked from its bytes (stored.ts).
  */
 import type { ReadView } from '@casetrail/core';
-import type { LedgerEntry } from '../entry-model.js';
+import { REDACTED, type LedgerEntry } from '../entry-model.js';
 import { SupervisionError } from '../errors.js';
 import type { Pack } from '../pack-model.js';
 import { PointsBook, revocationProblem } from '../points/book.js';
@@ -14,6 +14,12 @@ import { periodAt, periodLabel, type Period } from '../points/periods.js';
 import { Tally, standingCycle, tallyOf } from '../points/standing.js';
 import type { ViolationRecord } from '../points/totals.js';
 import { storedEntry } from './stored.js';
+
+/** A stored entry's payload for its parser: the value the row check decoded, with its text to hold canonical. */
+function payloadOf(e: LedgerEntry): string | { value: unknown; text?: string } {
+  if (e.data === REDACTED) return e.payload ?? '';
+  return e.payload === undefined ? { value: e.data } : { value: e.data, text: e.payload };
+}
 
 /** Standings looked at, newest first, when looking for a cycle's latest: past them the count starts from the beginning. */
 const MAX_STANDINGS_SCANNED = 64;
@@ -36,15 +42,24 @@ export interface CycleTally {
  * newest MAX_STANDINGS_SCANNED standings; a malformed one is passed over.
  */
 export function latestStanding(view: ReadView, origin: string, pack: Pack, cycle: string, before: number): { seq: number; standing: Standing } | null {
-  const rows = view.query({ type: POINTS_TYPES.standing, toSeq: before, order: 'desc', limit: MAX_STANDINGS_SCANNED });
-  for (const row of rows) {
-    const e = storedEntry(view, row, origin).entry;
-    if (e.type !== POINTS_TYPES.standing) throw new SupervisionError('STORED_ENTRY_INVALID', `entry ${e.seq} is not of type ${POINTS_TYPES.standing}: its index column was changed (run \`casetrail verify\`)`, { seq: e.seq });
-    try {
-      const s = parsePointsPayload(POINTS_TYPES.standing, e.payload ?? { value: e.data }, e);
-      if (s.cycle === cycle && s.pack === pack.hash) return { seq: e.seq, standing: s };
-    } catch (err) {
-      if (!(err instanceof SupervisionError)) throw err;
+  // A few rows at a time: a standing is up to 1 MiB, and the latest is usually the first.
+  let to = before;
+  for (let seen = 0; seen < MAX_STANDINGS_SCANNED; ) {
+    const rows = view.query({ type: POINTS_TYPES.standing, toSeq: to, order: 'desc', limit: 4 });
+    if (rows.length === 0) return null;
+    for (const row of rows) {
+      seen++;
+      to = row.seq;
+      const e = storedEntry(view, row, origin).entry;
+      if (e.type !== POINTS_TYPES.standing) throw new SupervisionError('STORED_ENTRY_INVALID', `entry ${e.seq} is not of type ${POINTS_TYPES.standing}: its index column was changed (run \`casetrail verify\`)`, { seq: e.seq });
+      try {
+        // Its value as the row check decoded it, not its text re-encoded: the canonical form of a standing
+        // (up to 1 MiB) is what the audit compares byte for byte, and the core's validator checked at append.
+        const s = parsePointsPayload(POINTS_TYPES.standing, e.data === REDACTED ? (e.payload ?? '') : { value: e.data }, e);
+        if (s.cycle === cycle && s.pack === pack.hash) return { seq: e.seq, standing: s };
+      } catch (err) {
+        if (!(err instanceof SupervisionError)) throw err;
+      }
     }
   }
   return null;
@@ -88,9 +103,9 @@ export function cycleTally(view: ReadView, origin: string, pack: Pack, cycle: Pe
   const parsed: { e: LedgerEntry; v: Violation | null; target: number | null; reason: string }[] = [];
   for (const e of entries) {
     try {
-      if (e.type === POINTS_TYPES.violation) parsed.push({ e, v: parsePointsPayload(POINTS_TYPES.violation, e.payload ?? { value: e.data }, e), target: null, reason: '' });
+      if (e.type === POINTS_TYPES.violation) parsed.push({ e, v: parsePointsPayload(POINTS_TYPES.violation, payloadOf(e), e), target: null, reason: '' });
       else {
-        const r = parsePointsPayload(POINTS_TYPES.revoked, e.payload ?? { value: e.data }, e);
+        const r = parsePointsPayload(POINTS_TYPES.revoked, payloadOf(e), e);
         parsed.push({ e, v: null, target: r.violation, reason: r.reason });
       }
     } catch (err) {
@@ -118,7 +133,7 @@ export function cycleTally(view: ReadView, origin: string, pack: Pack, cycle: Pe
     if (e.type !== POINTS_TYPES.violation) return undefined;
     try {
       // Revoked before the standing: the standing lists it as revoked, and a second revocation revokes nothing.
-      return { caseId: e.caseId, revoked: tally.revoked(seq), v: parsePointsPayload(POINTS_TYPES.violation, e.payload ?? { value: e.data }, e) };
+      return { caseId: e.caseId, revoked: tally.revoked(seq), v: parsePointsPayload(POINTS_TYPES.violation, payloadOf(e), e) };
     } catch (err) {
       if (!(err instanceof SupervisionError)) throw err;
       return undefined;
