@@ -54,9 +54,9 @@ export async function pointsQuery(env) {
     written += vs.length;
     if (++batches % standingEvery === 0 || from + env.batch >= env.entries) {
       const time = steps[steps.length - 1].time;
-      const { payloads } = await reader.read((view) => svLedger.standingsAt(view, reader.origin, pack, time, null));
-      if (payloads.length > 0) await ledger.appendSystem(payloads.map((p) => ({ caseId: sv.SYSTEM_CASE, type: sv.POINTS_TYPES.standing, actor: 'casetrail:clock', payload: core.utf8(p), time })));
-      standings += payloads.length;
+      const r = await reader.read((view) => svLedger.standingsAt(view, reader.origin, pack, time, null));
+      if (r.standings.length > 0) await ledger.appendSystem(r.standings.map((s) => ({ caseId: s.caseId, type: sv.POINTS_TYPES.standing, actor: 'casetrail:clock', payload: core.utf8(s.payload), time })));
+      standings += r.standings.length;
     }
   }
   await reader.close();

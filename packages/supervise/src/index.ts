@@ -64,6 +64,7 @@ export {
   encodeRevocation,
   encodeSummary,
   encodeStanding,
+  standingCase,
   pointsEntryValidators,
   type PointsType,
   type PointsPayload,

@@ -195,11 +195,11 @@ export function checkStoredViolations(view: ReadView, origin: string, records: I
  * after it, every violation among them checked at its position against the
  * pack then in force (one that does not check is not counted, as the audit
  * counts).
- * @returns the payloads, the seq the first must be written at, and the cycles left without one (too many seqs)
+ * @returns the standings (case and payload), the seq the first must be written at, and the cycles left without one (too many seqs)
  */
-export async function standingPayloads(reader: LedgerStore, packs: { readonly now: Pack | null; at(seq: number): Pack | null }, time: number): Promise<{ payloads: string[]; at: number; skipped: string[] }> {
+export async function standingPayloads(reader: LedgerStore, packs: { readonly now: Pack | null; at(seq: number): Pack | null }, time: number): Promise<{ standings: { caseId: string; payload: string }[]; at: number; skipped: string[] }> {
   const pack = packs.now;
-  if (pack?.points == null) return { payloads: [], at: -1, skipped: [] };
+  if (pack?.points == null) return { standings: [], at: -1, skipped: [] };
   return readChecked(reader, (view) => {
     const units = viewUnits(view, reader.origin);
     return standingsAt(view, reader.origin, pack, time, (records) => void checkStoredViolations(view, reader.origin, records, (s) => packs.at(s), units));

@@ -9,8 +9,8 @@ import { REDACTED, type LedgerEntry } from '../entry-model.js';
 import { SupervisionError } from '../errors.js';
 import type { Pack } from '../pack-model.js';
 import { PointsBook, revocationProblem } from '../points/book.js';
-import { POINTS_LIMITS, POINTS_TYPES, encodeStanding, parsePointsPayload, type Standing, type Violation } from '../points/entries.js';
-import { periodAt, periodLabel, type Period } from '../points/periods.js';
+import { POINTS_LIMITS, POINTS_TYPES, encodeStanding, parsePointsPayload, standingCase, type Standing, type Violation } from '../points/entries.js';
+import { periodAt, periodBounds, periodLabel, type Period } from '../points/periods.js';
 import { Tally, standingCycle, tallyOf } from '../points/standing.js';
 import type { ViolationRecord } from '../points/totals.js';
 import { storedEntry } from './stored.js';
@@ -24,11 +24,20 @@ function payloadOf(e: LedgerEntry): string | { value: unknown; text?: string } {
 /** Standings looked at, newest first, when looking for a cycle's latest: past them the count starts from the beginning. */
 const MAX_STANDINGS_SCANNED = 64;
 
+/**
+ * A cycle's standing is recorded again, its counts unchanged, once more than
+ * this many violation and revocation entries follow it: a query of the
+ * cycle then never reads many more (§14.12).
+ */
+export const STANDING_REFRESH = 500;
+
 /** A cycle's tally at the end of a view: from which standing, and how many entries were taken in after it. */
 export interface CycleTally {
   readonly tally: Tally;
   /** the standing it continues, or null when counted from the first entry */
   readonly standing: number | null;
+  /** that standing's payload */
+  readonly previous: Standing | null;
   /** violation and revocation entries read after the standing */
   readonly folded: number;
   /** entries of those two types whose payload does not parse (§14.3), ascending */
@@ -38,25 +47,28 @@ export interface CycleTally {
 }
 
 /**
- * The latest standing of `cycle` under `pack` before `before`, among the
- * newest MAX_STANDINGS_SCANNED standings; a malformed one is passed over.
+ * The latest standing of `cycle` under `pack` before `before`: the newest
+ * entries of the cycle's standings case (§14.12) that parse and name the
+ * pack, among its newest MAX_STANDINGS_SCANNED.
  */
 export function latestStanding(view: ReadView, origin: string, pack: Pack, cycle: string, before: number): { seq: number; standing: Standing } | null {
+  const caseId = standingCase(cycle);
   // A few rows at a time: a standing is up to 1 MiB, and the latest is usually the first.
   let to = before;
   for (let seen = 0; seen < MAX_STANDINGS_SCANNED; ) {
-    const rows = view.query({ type: POINTS_TYPES.standing, toSeq: to, order: 'desc', limit: 4 });
+    const rows = view.query({ caseId, toSeq: to, order: 'desc', limit: 4 });
     if (rows.length === 0) return null;
     for (const row of rows) {
       seen++;
       to = row.seq;
       const e = storedEntry(view, row, origin).entry;
-      if (e.type !== POINTS_TYPES.standing) throw new SupervisionError('STORED_ENTRY_INVALID', `entry ${e.seq} is not of type ${POINTS_TYPES.standing}: its index column was changed (run \`casetrail verify\`)`, { seq: e.seq });
+      if (e.caseId !== caseId) throw new SupervisionError('STORED_ENTRY_INVALID', `entry ${e.seq} is not of case ${caseId}: its index column was changed (run \`casetrail verify\`)`, { seq: e.seq });
+      if (e.type !== POINTS_TYPES.standing) continue;
       try {
         // Its value as the row check decoded it, not its text re-encoded: the canonical form of a standing
         // (up to 1 MiB) is what the audit compares byte for byte, and the core's validator checked at append.
         const s = parsePointsPayload(POINTS_TYPES.standing, e.data === REDACTED ? (e.payload ?? '') : { value: e.data }, e);
-        if (s.cycle === cycle && s.pack === pack.hash) return { seq: e.seq, standing: s };
+        if (s.pack === pack.hash) return { seq: e.seq, standing: s };
       } catch (err) {
         if (!(err instanceof SupervisionError)) throw err;
       }
@@ -156,7 +168,7 @@ export function cycleTally(view: ReadView, origin: string, pack: Pack, cycle: Pe
     if (r !== undefined) r.revokedBy = { seq: p.e.seq, time: p.e.time, actor: p.e.actor, reason: p.reason, leaf: null };
     tally.revocation(target, t!.v);
   }
-  return { tally, standing: latest?.seq ?? null, folded: entries.length, malformed, others };
+  return { tally, standing: latest?.seq ?? null, previous: latest?.standing ?? null, folded: entries.length, malformed, others };
 }
 
 /**
@@ -184,22 +196,24 @@ function recount(view: ReadView, origin: string, t: CycleTally, check: FoldCheck
 }
 
 /**
- * The standings to record as the next entries (§14.12): the cycle holding
- * `time` and every other cycle a violation after its latest standing
- * belongs to, each continued from its latest standing with the violations
- * after it checked at their position (`check`); a cycle with nothing new
- * since its standing, or whose standing would list more than the limit of
- * seqs, gets none. Counted at the end of the view: the first is written at
- * `at`, the others right after it.
+ * The standings to record as the next entries (§14.12): of the cycle
+ * holding `time`, the cycle before it, and every other cycle a violation
+ * read after a standing belongs to, each continued from its latest standing
+ * with the violations after it checked at their position (`check`). A
+ * cycle gets one when its counts changed since its latest standing, or more
+ * than STANDING_REFRESH entries follow that standing; none when it would
+ * list more than the limit of seqs (`skipped`). Counted at the end of the
+ * view: the first is written at `at`, the others right after it.
  */
-export function standingsAt(view: ReadView, origin: string, pack: Pack, time: number, check: FoldCheck): { payloads: string[]; at: number; skipped: string[] } {
+export function standingsAt(view: ReadView, origin: string, pack: Pack, time: number, check: FoldCheck): { standings: { caseId: string; payload: string }[]; at: number; skipped: string[] } {
   const model = pack.points;
   const size = view.size();
-  if (model === null) return { payloads: [], at: size, skipped: [] };
+  if (model === null) return { standings: [], at: size, skipped: [] };
   const current = periodAt(model.period, time, pack.zone);
-  const todo = [periodLabel(current)];
+  const before = periodAt(model.period, periodBounds(current, pack.zone).start - 1, pack.zone);
+  const todo = [periodLabel(current), periodLabel(before)];
   const done = new Set<string>();
-  const payloads: string[] = [];
+  const standings: { caseId: string; payload: string }[] = [];
   const skipped: string[] = [];
   while (todo.length > 0) {
     const label = todo.shift()!;
@@ -209,15 +223,15 @@ export function standingsAt(view: ReadView, origin: string, pack: Pack, time: nu
     if (cycle === undefined) continue;
     const t = cycleTally(view, origin, pack, cycle, size, check);
     for (const o of t.others) if (!done.has(o)) todo.push(o);
-    if (t.standing !== null && t.folded === 0) continue;
-    if (t.standing !== null) recount(view, origin, t, check);
     const s = t.tally.standing(pack.hash);
-    if (s.subjects.length === 0 && t.standing === null) continue;
+    const payload = encodeStanding(s);
+    if (t.previous === null ? s.subjects.length === 0 : payload === encodeStanding(t.previous) && t.folded <= STANDING_REFRESH) continue;
+    if (t.standing !== null) recount(view, origin, t, check);
     if (t.tally.seqCount() > POINTS_LIMITS.standingSeqs || s.subjects.length > POINTS_LIMITS.summarySubjects) {
       skipped.push(label);
       continue;
     }
-    payloads.push(encodeStanding(s));
+    standings.push({ caseId: standingCase(label), payload });
   }
-  return { payloads, at: size, skipped };
+  return { standings, at: size, skipped };
 }

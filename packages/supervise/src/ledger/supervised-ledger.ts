@@ -266,8 +266,9 @@ export class SupervisedLedger {
 
   /**
    * Records the standings of the points cycles (docs/supervision.md §14.12):
-   * the cycle holding `time` and every cycle a violation or revocation after
-   * its latest standing concerns, each continued from that standing —
+   * the cycle holding `time`, the one before it, and every cycle a violation
+   * or revocation after its latest standing concerns, each continued from
+   * that standing when its counts changed or many entries follow it —
    * what the live totals (`ledgerPoints`) count from, so that they read the
    * entries after it only. Nothing is written when no pack with a points
    * model is in force or nothing changed since the latest standings; a
@@ -280,11 +281,11 @@ export class SupervisedLedger {
       const size = await this.ledger.size();
       const time = opts.time ?? Math.max(Date.now(), size === 0 ? 0 : ((await this.ledger.get(size - 1)).entry?.time ?? 0));
       const packs = { now: this.hook.sup.pack, at: (s: number) => this.hook.packAt(s) };
-      const { payloads, at, skipped } = await standingPayloads(this.hook.reader, packs, time);
-      if (payloads.length === 0) return { receipts: [], skipped };
-      this.hook.standingsAt = new Set(payloads.map((_, i) => at + i));
+      const { standings, at, skipped } = await standingPayloads(this.hook.reader, packs, time);
+      if (standings.length === 0) return { receipts: [], skipped };
+      this.hook.standingsAt = new Set(standings.map((_, i) => at + i));
       try {
-        const receipts = await this.appendSystemEntries(payloads.map((payload) => ({ caseId: SYSTEM_CASE, type: POINTS_TYPES.standing, actor: opts.actor, payload, time })));
+        const receipts = await this.appendSystemEntries(standings.map(({ caseId, payload }) => ({ caseId, type: POINTS_TYPES.standing, actor: opts.actor, payload, time })));
         return { receipts, skipped };
       } finally {
         this.hook.standingsAt = null;

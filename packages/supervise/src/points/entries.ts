@@ -175,11 +175,16 @@ function parseSummary(v: unknown, ctx: SystemEntryContext): Summary {
   return { amends, entries: seqList(o['entries'], 'entries', ctx.seq, POINTS_LIMITS.summaryEntries, 0), pack, period, root, subjects };
 }
 
+/** The reserved case of a cycle's standings (§14.12): `casetrail.standings.2026`. */
+export function standingCase(cycle: string): string {
+  return `casetrail.standings.${cycle}`;
+}
+
 function parseStanding(v: unknown, ctx: SystemEntryContext): Standing {
-  inSystemCase(ctx, POINTS_TYPES.standing);
   const o = obj(v, ['cycle', 'pack', 'subjects'], 'payload');
   const cycle = text(o['cycle'], 'cycle', 7);
   if (parsePeriod(cycle) === undefined) bad('cycle must be a year (2026), a quarter (2026-Q3) or a month (2026-11)');
+  if (ctx.caseId !== standingCase(cycle)) bad(`${POINTS_TYPES.standing} of ${cycle} belongs to case ${standingCase(cycle)}`);
   const pack = text(o['pack'], 'pack', 64);
   if (!HEX64.test(pack)) bad('pack must be 64 lowercase hex digits');
   const ss = o['subjects'];

@@ -8,7 +8,7 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { Ledger, utf8 } from '@casetrail/core';
-import { POINTS_TYPES, encodeStanding, parsePointsPayload, type Standing } from '../../src/index.js';
+import { POINTS_TYPES, encodeStanding, parsePointsPayload, standingCase, type Standing } from '../../src/index.js';
 import { auditLedger, ledgerPoints, supervise, supervisionRegistry, type SupervisedLedger } from '../../src/ledger/index.js';
 import { KEYS, cleanupTempDirs, newSupervised, replayScenario, stateOf } from '../helpers/real-ledger.js';
 import { buildExampleLedger } from '../helpers/scenarios.js';
@@ -124,7 +124,7 @@ describe('attacker order: standings written around the writer', () => {
     // A process with the key but without supervision appends a standing of its own.
     const core = await Ledger.open(path, { signer: KEYS.skey, signerState: stateOf(path), durability: 'normal' });
     core.use(supervisionRegistry());
-    const [forged] = await core.appendSystem([{ caseId: 'casetrail.system', type: POINTS_TYPES.standing, actor: 'mallory', payload: utf8(encodeStanding(change(s))), time: sh('2025-11-12T09:40') }]);
+    const [forged] = await core.appendSystem([{ caseId: standingCase(change(s).cycle), type: POINTS_TYPES.standing, actor: 'mallory', payload: utf8(encodeStanding(change(s))), time: sh('2025-11-12T09:40') }]);
     await core.close();
     return { path, forged: forged!.seq, honest: honest!.seq };
   }
