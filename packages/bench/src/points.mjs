@@ -38,6 +38,7 @@ export async function pointsQuery(env) {
   let written = 0;
   let standings = 0;
   let batches = 0;
+  const standingCalls = [];
   for (let from = 0; from < env.entries; from += env.batch) {
     const to = Math.min(env.entries, from + env.batch);
     const steps = approvals.approvalsRange(from, to, env.entries);
@@ -54,7 +55,9 @@ export async function pointsQuery(env) {
     written += vs.length;
     if (++batches % standingEvery === 0 || from + env.batch >= env.entries) {
       const time = steps[steps.length - 1].time;
+      const ts = now();
       const r = await reader.read((view) => svLedger.standingsAt(view, reader.origin, pack, time, null));
+      standingCalls.push(now() - ts);
       if (r.standings.length > 0) await ledger.appendSystem(r.standings.map((s) => ({ caseId: s.caseId, type: sv.POINTS_TYPES.standing, actor: 'casetrail:clock', payload: core.utf8(s.payload), time })));
       standings += r.standings.length;
     }
@@ -64,7 +67,8 @@ export async function pointsQuery(env) {
   await ledger.close();
   const buildMs = now() - t0;
   const periods = ['2025', '2025-Q3'];
-  const out = { entries: size, violations: written, subjects: Math.min(SUBJECTS, written), standings, standingEvery, buildMs };
+  // What a tick adds to count its standings (the writer's recount of each cycle included), per call.
+  const out = { entries: size, violations: written, subjects: Math.min(SUBJECTS, written), standings, standingEvery, standingCount: latency(standingCalls), buildMs };
   for (const period of periods) {
     const first = await svLedger.ledgerPoints(path, { period }); // warm the page cache
     const lat = [];

@@ -53,10 +53,10 @@ export interface CycleTally {
  */
 export function latestStanding(view: ReadView, origin: string, pack: Pack, cycle: string, before: number): { seq: number; standing: Standing } | null {
   const caseId = standingCase(cycle);
-  // A few rows at a time: a standing is up to 1 MiB, and the latest is usually the first.
+  // One row, then a few at a time: a standing is up to 1 MiB, and the latest is usually the first.
   let to = before;
   for (let seen = 0; seen < MAX_STANDINGS_SCANNED; ) {
-    const rows = view.query({ caseId, toSeq: to, order: 'desc', limit: 4 });
+    const rows = view.query({ caseId, toSeq: to, order: 'desc', limit: seen === 0 ? 1 : 4 });
     if (rows.length === 0) return null;
     for (const row of rows) {
       seen++;
