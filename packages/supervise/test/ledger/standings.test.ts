@@ -8,8 +8,10 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { Ledger, utf8 } from '@casetrail/core';
-import { POINTS_TYPES, encodeStanding, parsePointsPayload, standingCase, type Standing } from '../../src/index.js';
-import { auditLedger, ledgerPoints, supervise, supervisionRegistry, type SupervisedLedger } from '../../src/ledger/index.js';
+import { POINTS_TYPES, encodeStanding, encodeViolation, parsePointsPayload, standingCase, type Standing } from '../../src/index.js';
+import { auditLedger, ledgerPoints, standingsAt, supervise, supervisionRegistry, type SupervisedLedger } from '../../src/ledger/index.js';
+import { openStore } from '@casetrail/core';
+import { STANDING_REFRESH } from '../../src/ledger/standings.js';
 import { KEYS, cleanupTempDirs, newSupervised, replayScenario, stateOf } from '../helpers/real-ledger.js';
 import { buildExampleLedger } from '../helpers/scenarios.js';
 import { examplePack, sh } from '../helpers/sim-ledger.js';
@@ -109,6 +111,36 @@ describe('standings through the writer', () => {
     await sup.close();
     await ledger.close();
     expect(await errorsOf(path)).toEqual([]);
+  });
+});
+
+describe('refreshing a standing', () => {
+  /** The standings `standingsAt` would record at `time` (counted as recorded). */
+  async function due(path: string, time: number): Promise<string[]> {
+    const store = await openStore(path, { readonly: true });
+    try {
+      return (await store.read((view) => standingsAt(view, store.origin, examplePack(), time, null))).standings.map((s) => s.caseId);
+    } finally {
+      await store.close();
+    }
+  }
+
+  it(`a past cycle's unchanged standing is recorded again once more than ${STANDING_REFRESH} entries follow it, not before`, async () => {
+    const { path, ledger, sup } = await example();
+    await sup.dispose(16, { actor: 'chief:zhang', outcome: 'violation', reason: '收费超标属实', time: sh('2025-11-12T09:00') });
+    await sup.recordStandings({ actor: 'casetrail:clock', time: sh('2025-11-12T09:30') });
+    await sup.close();
+    await ledger.close();
+    // Violations of 2026 only, appended as recorded (their check is not what this tries).
+    const core = await Ledger.open(path, { signer: KEYS.skey, signerState: stateOf(path), durability: 'normal' });
+    core.use(supervisionRegistry());
+    const violation = (k: number) => ({ caseId: 'XK-D1', type: POINTS_TYPES.violation, actor: 'inspector:sun', payload: utf8(encodeViolation({ alert: null, at: sh('2026-01-05T09:00') + k, code: 'fee.over-standard', evidence: [15], points: 3, reason: '测试', subject: `clerk:c${k}` })), time: sh('2026-01-06T09:00') });
+    await core.appendSystem(Array.from({ length: STANDING_REFRESH }, (_, k) => violation(k)));
+    // Exactly the limit follows the 2025 standing: only 2026 gets one.
+    expect(await due(path, sh('2026-01-06T10:00'))).toEqual([standingCase('2026')]);
+    await core.appendSystem([violation(STANDING_REFRESH)]);
+    expect(await due(path, sh('2026-01-06T10:00'))).toEqual([standingCase('2026'), standingCase('2025')]);
+    await core.close();
   });
 });
 
