@@ -10,7 +10,8 @@
 import { isReserved, LedgerError } from '@casetrail/core';
 import { decide } from './decide.js';
 import { Directory } from './directory.js';
-import { DIRECTORY_CASE, DIRECTORY_TYPES, LEVEL_TYPES, parseLevelsPayload, type Action, type LevelType } from './entries.js';
+import { takeDirectoryEntry } from '@casetrail/supervise';
+import { LEVEL_TYPES, parseLevelsPayload, type Action } from './entries.js';
 
 /** An entry as the replay reads it: decoded from verified bytes. */
 export interface ReplayEntry {
@@ -57,14 +58,10 @@ export class LevelsReplay {
   step(e: ReplayEntry): void {
     this.entries++;
     const dir = this.directory;
-    if (e.caseId === DIRECTORY_CASE && (DIRECTORY_TYPES as readonly string[]).includes(e.type)) {
-      if (e.payload === undefined) return this.find('DIRECTORY_INVALID', e, `directory entry ${e.seq} has no payload (erased): the directory after it cannot be known`);
-      try {
-        dir.apply(e.seq, e.type as LevelType, e.payload);
-      } catch (x) {
-        if (!(x instanceof LedgerError)) throw x;
-        this.find('DIRECTORY_INVALID', e, `directory entry ${e.seq} is not valid where it stands, and is ignored: ${x.message}`);
-      }
+    // Taken as every reader of the directory takes it (supervise's takeDirectoryEntry): one that does not apply is ignored.
+    const taken = takeDirectoryEntry(dir, e);
+    if (taken !== 'other') {
+      if (taken !== 'applied') this.find('DIRECTORY_INVALID', e, taken.ignored);
       return;
     }
     if (e.type === LEVEL_TYPES.denied) {

@@ -63,7 +63,7 @@ export async function ledgerRecord(location: string, subject: string, opts: { ma
     const pack = pointsPackIn(view, origin, size);
     const clock = clockOf(view, origin, size);
     const book = bookOf(view, origin, size);
-    const units = viewUnits(view, origin);
+    const units = viewUnits(view, origin, size);
     const mine = [...book.records.values()].filter((r) => r.v.subject === subject).sort((a, b) => a.seq - b.seq);
     // A person's record is read before an appointment: each violation is checked at its position (they are few), and one that does not check is shown as such and never counted.
     const invalid = checkStoredViolations(view, origin, mine, packsIn(view, origin, size), units);

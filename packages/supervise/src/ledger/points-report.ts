@@ -237,7 +237,7 @@ export async function ledgerPoints(location: string, opts: { period?: string; su
     const period = choosePeriod(pack, opts.period, clock);
     const { start, end } = periodBounds(period, pack.zone);
     const book = bookOf(view, origin, size);
-    const units = viewUnits(view, origin);
+    const units = viewUnits(view, origin, size);
     let invalid: ViolationProblem[] = [];
     if (opts.check === true) {
       const cycleStart = periodBounds(cycleOf(period, pack.model.period)!, pack.zone).start;
