@@ -4,7 +4,8 @@
  * `--unit` selects them, a summary records the units of its position and
  * `audit` recomputes it, a move after a violation changes only later
  * summaries — and, in the attacker's order, a summary with a wrong unit and
- * hostile directory entries written through the core.
+ * hostile directory entries written through the core. And a person's record
+ * (§14.10) lists the steps naming them in a field the pack charges.
  */
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -44,10 +45,10 @@ async function ledger() {
   await ok(['units', 'add', 'cases.ledger', 'finance', '--parent', 'bureau', '--actor', 'admin:root', t, '2025-09-01T08:00+08:00']);
   await ok(['units', 'add', 'cases.ledger', 'licensing', '--parent', 'bureau', '--actor', 'admin:root', t, '2025-09-01T08:00+08:00']);
   await ok(['actors', 'enrol', 'cases.ledger', 'cashier:zhao', '--unit', 'finance', '--roles', 'cashier', '--actor', 'admin:root', t, '2025-09-01T08:00+08:00']);
-  await ok(['append', 'cases.ledger', '--case', 'XK-1', '--type', 'application.received', '--actor', 'clerk:wang', '--data', '{"item":"XK-002","applicant":"李四","handler":"clerk:wang"}', t, '2025-12-31T23:00+08:00']);
+  const app = await ok(['append', 'cases.ledger', '--case', 'XK-1', '--type', 'application.received', '--actor', 'reception:li', '--data', '{"item":"XK-002","applicant":"李四","handler":"clerk:wang"}', t, '2025-12-31T23:00+08:00']);
   const fee = await ok(['append', 'cases.ledger', '--case', 'XK-1', '--type', 'fee.charged', '--actor', 'cashier:zhao', '--data', '{"item":"XK-002","amountFen":90000}', t, '2025-12-31T23:30+08:00']);
   const d = await ok(['alerts', 'dispose', 'cases.ledger', String(fee.alerts[0].seq), '--actor', 'chief:zhang', '--outcome', 'violation', '--reason', '收费超标属实', t, '2026-01-02T09:00+08:00']);
-  return { ct, ok, dir, violation: d.violation.seq as number };
+  return { ct, ok, dir, app: app.seq as number, violation: d.violation.seq as number };
 }
 
 const lines = async (ct: ReturnType<typeof runner>, ...extra: string[]) => json(await ct(['points', 'cases.ledger', '--period', '2025', '--json', ...extra])).subjects.map((s: any) => [s.subject, s.unit]);
@@ -113,5 +114,32 @@ describe('units of enrolled actors', () => {
     expect(audit.code).toBe(1);
     expect(json(audit).audit.findings).toEqual([]);
     expect(json(audit).levels.findings.map((f: any) => [f.code, f.seq])).toEqual(seqs.map((s) => ['DIRECTORY_INVALID', s]));
+  });
+});
+
+describe("a person's record: steps naming the subject in a charging field", () => {
+  it('the handler who took no step: the application naming it is in its record (role named, field handler); other fields, and erased payloads, name no one', async () => {
+    const { ct, ok, app } = await ledger();
+    // Another application: clerk:wang only as the applicant, which is not a field the pack charges.
+    await ok(['append', 'cases.ledger', '--case', 'XK-2', '--type', 'application.received', '--actor', 'reception:li', '--data', '{"item":"XK-003","applicant":"clerk:wang","handler":"clerk:zhou"}', '--time', '2026-01-02T10:00+08:00']);
+    // A third naming wang as handler, whose payload is then erased.
+    const gone = await ok(['append', 'cases.ledger', '--case', 'XK-3', '--type', 'application.received', '--actor', 'reception:li', '--data', '{"item":"XK-004","applicant":"王五","handler":"clerk:wang"}', '--time', '2026-01-02T10:05+08:00']);
+    const kept = await ok(['append', 'cases.ledger', '--case', 'XK-4', '--type', 'application.received', '--actor', 'reception:li', '--data', '{"item":"XK-005","applicant":"赵六","handler":"clerk:wang"}', '--time', '2026-01-02T10:10+08:00']);
+    await ok(['redact', 'cases.ledger', String(gone.seq), '--reason', '个人信息', '--actor', 'dpo:wu']);
+    // The clock runs on: the applications are past their deadline, and the alerts raised on them concern their handlers.
+    await ok(['tick', 'cases.ledger']);
+    const r = await ct(['record', 'cases.ledger', 'clerk:wang', '--json']);
+    expect(r.code, r.err).toBe(0);
+    expect([...new Set(json(r).alerts.map((a: any) => `${a.case} ${a.rule}`))]).toEqual(['XK-1 deadline.approval', 'XK-4 deadline.approval']);
+    expect(json(r).steps).toEqual([
+      expect.objectContaining({ seq: app, case: 'XK-1', type: 'application.received', actor: 'reception:li', role: 'named', field: 'handler' }),
+      expect.objectContaining({ seq: kept.seq, case: 'XK-4', role: 'named', field: 'handler' }),
+    ]);
+    expect((await ct(['record', 'cases.ledger', 'clerk:wang'])).out).toMatch(/application\.received +reception:li +named \(handler\)/);
+    // The receptionist's own record lists the same step as theirs; --max-steps bounds what is listed.
+    const li = json(await ct(['record', 'cases.ledger', 'reception:li', '--json'])).steps;
+    expect([li[0], li.every((x: any) => x.role === 'actor')]).toEqual([expect.objectContaining({ seq: app, role: 'actor' }), true]);
+    const bounded = json(await ct(['record', 'cases.ledger', 'clerk:wang', '--max-steps', '1', '--json']));
+    expect([bounded.steps.map((x: any) => x.seq), bounded.moreSteps]).toEqual([[app], 1]);
   });
 });
