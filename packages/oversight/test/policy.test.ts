@@ -21,7 +21,7 @@ function codeAndMessage(fn: () => unknown): [string, string] {
 describe('the policy file', () => {
   test('the example loads; its canonical form round-trips and its hash is the SHA-256 of that text', () => {
     const p = loadPolicy(EXAMPLE, 'approval-policy.yaml');
-    expect(p.rules.map((r) => `${r.effect}:${r.id}`)).toEqual(['permit:clerks.intake', 'permit:reviewers.review', 'permit:deciders.decide', 'permit:inspectors.oversee', 'forbid:recusal', 'forbid:only-deciders-decide']);
+    expect(p.rules.map((r) => `${r.effect}:${r.id}`)).toEqual(['permit:clerks.intake', 'permit:reviewers.review', 'permit:deciders.decide', 'permit:inspectors.oversee', 'permit:committee.appeals', 'permit:directors.summarize', 'forbid:recusal', 'forbid:only-deciders-decide']);
     const c = compilePolicy(JSON.parse(canonicalPolicy(p)));
     expect(c.hash).toBe(policyHash(p));
     expect(canonicalPolicy(c.source)).toBe(canonicalPolicy(p));

@@ -48,8 +48,8 @@ export interface PolicyAdopted {
   /** the policy's canonical JSON value (policy.ts) */
   policy: unknown;
 }
-export type Action = 'record' | 'dispose' | 'violation';
-export const ACTIONS: readonly Action[] = ['record', 'dispose', 'violation'];
+export type Action = 'record' | 'dispose' | 'violation' | 'revoke' | 'summary';
+export const ACTIONS: readonly Action[] = ['record', 'dispose', 'violation', 'revoke', 'summary'];
 export interface Denied {
   action: Action;
   attempt: { actor: string; case: string; line: number | null; type: string };
