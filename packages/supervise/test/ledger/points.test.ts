@@ -192,4 +192,18 @@ describe('units in the writer (§14.7): judged by what the audit reads', () => {
     await again.close();
     expect(await errorsOf(path)).toEqual([]);
   });
+
+  it('another process enrols the cashier while the writer holds the units it read: the directory case no longer ends where they were read, so it reads them again', async () => {
+    const { path, ledger, sup } = await example();
+    const t = { actor: 'inspector:sun', time: sh('2025-11-12T09:00') };
+    await throughTheCore(path, units);
+    // The writer reads the units (no enrolment yet) and refuses the unit's charge with them.
+    expect(await codeOf(sup.recordViolation(againstFinance, t))).toBe('VIOLATION_INVALID');
+    await throughTheCore(path, directory([[MEMBERSHIP_TYPES.actorEnrolled, { actor: 'cashier:zhao', key: null, roles: ['cashier'], unit: 'finance' }]]));
+    const r = await sup.recordViolation(againstFinance, t);
+    expect(r.violation.subject).toBe('finance');
+    await sup.close();
+    await ledger.close();
+    expect(await errorsOf(path)).toEqual([]);
+  });
 });
