@@ -8,8 +8,8 @@
  * canonical JSON of an object with exactly the keys shown; anything else is
  * DIRECTORY_INVALID.
  */
-import { LedgerError } from '@casetrail/core';
-import { codePointName, invisibleCharacter } from '@casetrail/core/pure';
+// The pure half of the core (no Node imports): the engine's own modules run in a browser too.
+import { LedgerError, codePointName, invisibleCharacter } from '@casetrail/core/pure';
 import { parseCanonicalJson } from '../canonical-json.js';
 
 /** The case that holds the directory: units, actors and policy adoptions, one per-case chain. */

@@ -12,7 +12,7 @@
  * and the oversight layer's audit all call; the unit of a subject at a
  * position (docs/supervision.md §14.7) is `UnitDirectory.unitOf`.
  */
-import { LedgerError } from '@casetrail/core';
+import { LedgerError } from '@casetrail/core/pure';
 import { DIRECTORY_CASE, MEMBERSHIP_TYPES, isMembershipType, parseMembershipPayload, type PayloadInput } from './entries.js';
 
 /** A key of an actor, valid for the entries after `from` up to `to` (the entry that ended it; null: still valid). */
