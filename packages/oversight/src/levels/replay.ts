@@ -8,10 +8,10 @@
  * the host's scoped reads.
  */
 import { isReserved, LedgerError } from '@casetrail/core';
-import { decide } from './decide.js';
-import { Directory } from './directory.js';
 import { takeDirectoryEntry } from '@casetrail/supervise';
 import { actOf, type Lookup } from './acts.js';
+import { decide } from './decide.js';
+import { Directory } from './directory.js';
 import { LEVEL_TYPES, parseLevelsPayload } from './entries.js';
 
 /** An entry as the replay reads it: decoded from verified bytes. */
