@@ -154,6 +154,16 @@ export function sizeOf(view: ReadView, size: number | undefined): number {
 
 /** The pack in force at each seq of the view (the latest adoption before it that parses), for the checks of §14.4. */
 export function packsIn(view: ReadView, origin: string, before: number): (seq: number) => Pack | null {
+  const adopted = adoptedIn(view, origin, before);
+  return (seq) => {
+    let pack: Pack | null = null;
+    for (const a of adopted) if (a.seq < seq) pack = a.pack;
+    return pack;
+  };
+}
+
+/** Every pack adopted before `before` whose adoption parses, in seq order. */
+export function adoptedIn(view: ReadView, origin: string, before: number): { seq: number; pack: Pack }[] {
   const adopted: { seq: number; pack: Pack }[] = [];
   for (const e of storedOfType(view, origin, TYPES.rulesAdopted, before)) {
     try {
@@ -162,11 +172,7 @@ export function packsIn(view: ReadView, origin: string, before: number): (seq: n
       if (!(err instanceof SupervisionError)) throw err;
     }
   }
-  return (seq) => {
-    let pack: Pack | null = null;
-    for (const a of adopted) if (a.seq < seq) pack = a.pack;
-    return pack;
-  };
+  return adopted;
 }
 
 /** The ledger's clock: the time of its latest entry, from its checked bytes. */
@@ -244,7 +250,7 @@ export async function ledgerPoints(location: string, opts: { period?: string; su
     const clock = clockOf(view, origin, size);
     const period = choosePeriod(pack, opts.period, clock);
     const { start, end } = periodBounds(period, pack.zone);
-    const units = viewUnits(view, origin);
+    const units = viewUnits(view, origin, size);
     const label = periodLabel(period);
     const keep = (s: SubjectLine) => (opts.subject === undefined || s.subject === opts.subject) && (opts.unit === undefined || s.unit === opts.unit);
     const head = { size, clock, pack, period: label, start, end, ended: clock !== null && clock >= end };
