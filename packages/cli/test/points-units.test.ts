@@ -81,7 +81,7 @@ describe('units of enrolled actors', () => {
     // The first summary keeps finance: the audit recomputes each at its own position.
     const audit = await ct(['audit', 'cases.ledger', '--vkey', 'cases.vkey', '--json']);
     expect(audit.code, audit.out).toBe(0);
-    expect(json(audit).audit.points).toEqual({ violations: 1, revocations: 0, summaries: 2 });
+    expect(json(audit).audit.points).toEqual({ violations: 1, revocations: 0, summaries: 2, standings: 0 });
     const rec = json(await ct(['record', 'cases.ledger', 'cashier:zhao', '--json']));
     expect(rec.unit).toBe('licensing');
   });
