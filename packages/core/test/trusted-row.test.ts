@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyLedger } from '../src/index.js';
 import { KEYS, cleanupTempDirs, rawOpen, tempDir } from './helpers/ledgers.js';
-import { honestLedger, signedCheckpoint, where, type Honest } from './helpers/forge.js';
+import { checkpointRows, honestLedger, signedCheckpoint, where, type Honest } from './helpers/forge.js';
 
 afterAll(cleanupTempDirs);
 
@@ -19,9 +19,7 @@ let honest: Honest;
 const rows = new Map<number, { root: Uint8Array; note: string }>();
 beforeAll(async () => {
   honest = await honestLedger();
-  const db = rawOpen(honest.path);
-  for (const r of db.prepare('SELECT size, root, note FROM checkpoints').all() as Array<{ size: number; root: Buffer; note: string }>) rows.set(r.size, { root: new Uint8Array(r.root), note: r.note });
-  db.close();
+  for (const [size, row] of checkpointRows(honest.path)) rows.set(size, row);
 });
 
 function withRow(size: number, change: (db: ReturnType<typeof rawOpen>) => void): string {

@@ -15,22 +15,11 @@ import { Tally, tallyOf } from '../src/points/standing.js';
 import { countPeriod, type ViolationRecord } from '../src/points/totals.js';
 import { NO_UNITS } from '../src/points/units.js';
 import { examplePack } from './helpers/sim-ledger.js';
+import { rng } from '../../core/test/helpers/reliability-config.js';
 
 const pack = examplePack();
 const model = pack.points!;
 const zone = pack.zone;
-
-/** A deterministic generator (mulberry32), so a failure names its seed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Op = { seq: number; kind: 'violation'; caseId: string; v: Violation; valid: boolean } | { seq: number; kind: 'revocation'; caseId: string; target: number };
 
