@@ -297,6 +297,8 @@ describe('entry: decoder rejects wrong entries', () => {
     ['unknown key 2^53-1', withKey(Number.MAX_SAFE_INTEGER, 0), 'MALFORMED_ENTRY'],
     ...[1, 2, 3, 4, 5, 6, 7, 8, 9].map((k): [string, Uint8Array, string] => [`key ${k} missing`, withKey(k, undefined), 'MALFORMED_ENTRY']),
     ['key 9 missing, key 10 present (10 keys)', withKey(9, undefined), 'MALFORMED_ENTRY'],
+    ['v = 2 without sigs and without its nonce', withKey(0, 2, new Map([...sampleMap()].filter(([k]) => k !== 10))), 'MALFORMED_ENTRY'],
+    ['step is text', withKey(5, '2'), 'MALFORMED_ENTRY'],
     ['seq is bytes', withKey(1, new Uint8Array(1)), 'MALFORMED_ENTRY'],
     ['prev of 31 bytes', withKey(2, fill(31, 1)), 'MALFORMED_ENTRY'],
     ['prev of 33 bytes', withKey(2, fill(33, 1)), 'MALFORMED_ENTRY'],
@@ -368,6 +370,8 @@ describe('entry: decoder rejects wrong entries', () => {
     'key 8 missing': { key: 8 },
     'key 9 missing': { key: 9 },
     'key 9 missing, key 10 present (10 keys)': { key: 9 },
+    'v = 2 without sigs and without its nonce': { key: 11 },
+    'step is text': { field: 'step' },
     'seq is bytes': { field: 'seq' },
     'prev of 31 bytes': { field: 'prev' },
     'prev of 33 bytes': { field: 'prev' },
@@ -793,6 +797,8 @@ describe('entry functions: each refusal carries its code and details (docs/error
     ['verifyActorSignature without a signature', () => verifyActorSignature(STATEMENT, { publicKey: fill(32, 1) } as unknown as ActorSignature), 'INVALID_ARGUMENT', {}],
     ['validateNewText with a zero-width space', () => validateNewText('actor', 'a\u200bb'), 'INVALID_ARGUMENT', { field: 'actor', codePoint: 0x200b }],
     ['encodeEntry of null', () => encodeEntry(null as unknown as Entry), 'INVALID_ARGUMENT', {}],
+    ['encodeEntry of a number', () => encodeEntry(5 as unknown as Entry), 'INVALID_ARGUMENT', {}],
+    ['encodeEntry with a sig that is a number', () => encodeEntry({ ...SAMPLE, sigs: [5 as unknown as ActorSignature] }), 'INVALID_ARGUMENT', { field: 'sigs' }],
     ['encodeEntry with a sig that is null', () => encodeEntry({ ...SAMPLE, sigs: [null as unknown as ActorSignature] }), 'INVALID_ARGUMENT', { field: 'sigs' }],
   ];
   it.each(cases)('%s', (_name, f, code, details) => {
