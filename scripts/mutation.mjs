@@ -36,7 +36,7 @@ const t = (path) => `packages/${path}.test.ts`;
 // whole suite's (docs/mutation.md).
 const core = (...files) => files.map((f) => t(`core/test/${f}`));
 const CHECKS = [t('verify/test/checks'), ...core('case-chain', 'signed-links')];
-const BUNDLE = core('bundle', 'bundle-steps', 'case-chain', 'signed-links');
+const BUNDLE = [...core('bundle', 'bundle-steps', 'evidence', 'case-chain', 'signed-links'), t('core/test/reliability/fuzz-proofs')];
 const VERIFICATION = core('case-chain', 'signed-links', 'damaged', 'ledger', 'replay', 'extensions');
 const v = (path) => `packages/verify/src/${path}`;
 const c = (path) => `packages/core/src/${path}`;
