@@ -171,14 +171,8 @@ export function audit(src: EntrySource, opts: AuditOptions = {}): AuditReport {
       recorded++;
       const out = sup.step(e);
       findings.push(...out.findings);
-      let alert: AlertPayload | null = null;
-      if (out.findings.length === 0) {
-        try {
-          alert = parseSystemPayload(TYPES.alert, e.payload ?? { value: e.data }, e);
-        } catch {
-          alert = null;
-        }
-      }
+      // The payload as the engine parsed it (once per entry); a malformed one is a finding already.
+      const alert: AlertPayload | null = out.findings.length === 0 ? (out.alert ?? null) : null;
       if (group === null) {
         if (alert !== null) findings.push(finding('ALERT_FABRICATED', e.seq, e.caseId, `alert ${e.seq} is the first entry: nothing caused it`, { rule: alert.rule, level: alert.level }));
       } else {
