@@ -399,7 +399,8 @@ export class Supervisor {
     }
     applyStep(state, entry, this.st.track);
     let missing: ExpectedAlert | null = null;
-    if (pack !== null) {
+    // Only a step whose type moves a clock can have stopped one (applyStep, Tracking.forType).
+    if (pack !== null && this.st.track.forType(entry.type).clocks.length > 0) {
       const cal = this.st.calendarFor(pack);
       for (const rule of pack.deadlines) {
         const c = state.clocks.get(rule.clock);
