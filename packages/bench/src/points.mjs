@@ -6,11 +6,15 @@
  * of that batch — one per `entries / violations` steps, each citing one
  * step of its case, charged to one of 1,000 subjects — written through the
  * core's system-entry call with supervision's validators (their payloads
- * are checked; whether each would pass `audit` is not what is timed). Then
- * it times `ledgerPoints` — what `casetrail points --json` runs: open the
- * file, read the violation and revocation entries by the type index,
- * check each row from its bytes, count the period — for the year and for
- * a quarter, each call in a fresh read of the file.
+ * are checked; whether each would pass `audit` is not what is timed). After
+ * every `standingEvery` batches (a tick of a busy office) the standings are
+ * recorded with the writer's own function `standingsAt` (docs/supervision.md
+ * §14.12), counted as recorded — these synthetic violations are not checked
+ * at their position — through the same system-entry call. Then it times
+ * `ledgerPoints` — what `casetrail points --json` runs: open the file, find
+ * the cycle's latest standing, read it and the violation and revocation
+ * entries after it, each row checked from its bytes, count the period — for
+ * the year and for a quarter, each call in a fresh read of the file.
  */
 import { readFileSync, rmSync } from 'node:fs';
 
@@ -29,7 +33,12 @@ export async function pointsQuery(env) {
   ledger.use(svLedger.supervisionRegistry());
   const pack = sv.loadPack(readFileSync(EXAMPLE, 'utf8'), 'approval-supervision.yaml');
   await ledger.appendSystem([{ caseId: sv.SYSTEM_CASE, type: sv.TYPES.rulesAdopted, actor: 'operator:bench', payload: core.utf8(sv.encodeRulesAdopted(pack)), time: approvals.START - 60_000 }]);
+  const reader = await core.openStore(path, { readonly: true });
+  const standingEvery = env.standingEvery ?? 10;
   let written = 0;
+  let standings = 0;
+  let batches = 0;
+  const standingCalls = [];
   for (let from = 0; from < env.entries; from += env.batch) {
     const to = Math.min(env.entries, from + env.batch);
     const steps = approvals.approvalsRange(from, to, env.entries);
@@ -44,12 +53,22 @@ export async function pointsQuery(env) {
     }
     if (vs.length > 0) await ledger.appendSystem(vs);
     written += vs.length;
+    if (++batches % standingEvery === 0 || from + env.batch >= env.entries) {
+      const time = steps[steps.length - 1].time;
+      const ts = now();
+      const r = await reader.read((view) => svLedger.standingsAt(view, reader.origin, pack, time, null));
+      standingCalls.push(now() - ts);
+      if (r.standings.length > 0) await ledger.appendSystem(r.standings.map((s) => ({ caseId: s.caseId, type: sv.POINTS_TYPES.standing, actor: 'casetrail:clock', payload: core.utf8(s.payload), time })));
+      standings += r.standings.length;
+    }
   }
+  await reader.close();
   const size = await ledger.size();
   await ledger.close();
   const buildMs = now() - t0;
   const periods = ['2025', '2025-Q3'];
-  const out = { entries: size, violations: written, subjects: Math.min(SUBJECTS, written), buildMs };
+  // What a tick adds to count its standings (the writer's recount of each cycle included), per call.
+  const out = { entries: size, violations: written, subjects: Math.min(SUBJECTS, written), standings, standingEvery, standingCount: latency(standingCalls), buildMs };
   for (const period of periods) {
     const first = await svLedger.ledgerPoints(path, { period }); // warm the page cache
     const lat = [];
@@ -58,7 +77,7 @@ export async function pointsQuery(env) {
       await svLedger.ledgerPoints(path, { period });
       lat.push(now() - t);
     }
-    out[period] = { counted: first.subjects.reduce((n, s) => n + s.violations.length, 0), subjectLines: first.subjects.length, latency: latency(lat) };
+    out[period] = { counted: first.subjects.reduce((n, s) => n + s.violations.length, 0), subjectLines: first.subjects.length, basis: first.basis, latency: latency(lat) };
   }
   return out;
 }

@@ -54,6 +54,7 @@ export function pointsJson(r: PointsReport) {
     malformed: r.malformed,
     checked: r.checked,
     invalid: r.invalid.map((x) => ({ seq: x.seq, subject: x.subject, code: x.code, problem: x.problem })),
+    basis: { standing: r.basis.standing, folded: r.basis.folded },
   };
 }
 

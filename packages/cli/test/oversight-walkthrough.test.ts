@@ -29,7 +29,7 @@ describe('examples/oversight-walkthrough.sh', () => {
     expect(r.stderr).toMatch(/"county:chen" may not dispose of an alert[^\n]*forbidden by recusal/);
     expect(r.stdout).toMatch(/disposed of alert \d+ \(violation\)/);
     expect(r.stdout).toContain('every step the policy judges was permitted');
-    expect(r.stdout).toMatch(/county: permission policy in force cf7fea8c1e2b7f77…/);
+    expect(r.stdout).toMatch(/county: permission policy in force 28391e5064e88362…/);
     // The clue transfer (docs/oversight.md §10).
     expect(r.stderr).toMatch(/error \[TRANSFER_UNVERIFIED\]: .*PAYLOAD_COMMITMENT_MISMATCH on line 2/);
     expect(r.stdout).toMatch(/recorded clue\.received as entry \d+ \(case CITY-A-2026-0001 step 1\)/);

@@ -128,6 +128,34 @@ describe('violations and points', () => {
   });
 });
 
+describe('standings: tick records them, points continues the latest', () => {
+  it('tick --json lists the standing; points reads it and the entries after it; --details and --subject read the rows; the audit recomputes it', async () => {
+    const { ct, alert } = await ledger();
+    const d = await ct(['alerts', 'dispose', 'cases.ledger', String(alert), '--actor', 'chief:zhang', '--outcome', 'violation', '--reason', '收费超标属实', '--time', '2026-01-02T09:00+08:00', '--json']);
+    expect(d.code, d.err).toBe(0);
+    const violation = json(d).violation.seq;
+    const t = await ct(['tick', 'cases.ledger', '--now', '2026-01-02T10:00+08:00', '--json']);
+    expect(t.code, t.err).toBe(0);
+    const standing = json(t).standings[0];
+    expect(json(t).standings).toEqual([standing]);
+    expect(standing).toBeGreaterThan(json(t).seq);
+    expect(json(t).treeSize).toBe(standing + 1);
+    // A second tick with nothing new records no standing.
+    const t2 = await ct(['tick', 'cases.ledger', '--now', '2026-01-02T11:00+08:00', '--json']);
+    expect(json(t2).standings).toEqual([]);
+    const p = json(await ct(['points', 'cases.ledger', '--period', '2025', '--json']));
+    expect(p.basis).toEqual({ standing, folded: 0 });
+    expect(p.subjects).toMatchObject([{ subject: 'cashier:zhao', deducted: 3, violations: [violation] }]);
+    // One subject shown: its violation is read and listed.
+    expect(p.violations.map((v: { seq: number }) => v.seq)).toEqual([violation]);
+    const text = await ct(['points', 'cases.ledger', '--period', '2025']);
+    expect(text.out).toContain(`from standing ${standing} and 0 later entries`);
+    const audit = await ct(['audit', 'cases.ledger', '--vkey', 'cases.vkey', '--json']);
+    expect(audit.code, audit.out).toBe(0);
+    expect(json(audit).audit.points).toMatchObject({ violations: 1, standings: 1 });
+  });
+});
+
 describe('--time on every command that writes, and times never go back', () => {
   it('alerts dispose, violations record and revoke, summary: a time before the latest entry is TIME_ORDER (exit 2), nothing written', async () => {
     const { ct, dir, app, alert } = await ledger();
@@ -182,7 +210,7 @@ describe('summaries and the audit', () => {
     expect(json(await ct(['points', 'cases.ledger', '--period', '2025', '--json'])).summaries).toEqual([json(s).seq, json(amended).seq]);
     const audit = await ct(['audit', 'cases.ledger', '--vkey', 'cases.vkey', '--json']);
     expect(audit.code, audit.out).toBe(0);
-    expect(json(audit).audit.points).toEqual({ violations: 1, revocations: 0, summaries: 2 });
+    expect(json(audit).audit.points).toEqual({ violations: 1, revocations: 0, summaries: 2, standings: 0 });
     expect((await ct(['audit', 'cases.ledger', '--vkey', 'cases.vkey'])).out).toContain('every summary matches the ledger');
   });
 
@@ -351,7 +379,7 @@ describe('the worked example of docs/supervision.md §14.11, number for number',
     expect((await q4())[0]).toEqual(['cashier:zhao', 3, 3, 9, 'talk', [v4.seq]]);
     const audit = await ct(['audit', 'cases.ledger', '--vkey', 'cases.vkey', '--json']);
     expect(audit.code, audit.out).toBe(0);
-    expect(json(audit).audit.points).toEqual({ violations: 4, revocations: 1, summaries: 2 });
+    expect(json(audit).audit.points).toEqual({ violations: 4, revocations: 1, summaries: 2, standings: 0 });
     // Each counted entry is proven in the summary: V4 and the revocation in S2.
     for (const [seq, index] of [[v4.seq, 3], [r1.seq, 4]] as const) {
       const pr = await ct(['summary', 'prove', 'cases.ledger', String(s2.seq), String(seq), '--json']);

@@ -553,7 +553,8 @@ describe('verification', () => {
     const inc = await l.verify({ vkey: KEYS.vkey, trusted, mode: 'incremental' });
     expect(inc.ok).toBe(true);
     expect(inc.checked.entries).toBe(1000);
-    expect(inc.checked.checkpoints).toBe(1);
+    // The new checkpoint, and the stored row of the trusted size (the trusted note does not vouch for the row).
+    expect(inc.checked.checkpoints).toBe(2);
     // Cases that continue across the trusted size were linked to their authenticated earlier step.
     const continuing = await l.query({ caseId: 'CASE-1', since: 0, limit: 10_000 });
     expect(continuing.entries.at(-1)!.entry.step).toBe(1000);

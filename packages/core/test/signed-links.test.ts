@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Ledger, verifyBundle, verifyLedger } from '../src/index.js';
 import { KEYS, cleanupTempDirs, rawOpen, tempDir } from './helpers/ledgers.js';
-import { FORGED, forgeNext, honestLedger, signedCheckpoint, where, type Honest } from './helpers/forge.js';
+import { FORGED, checkpointRows, forgeNext, honestLedger, signedCheckpoint, where, type Honest } from './helpers/forge.js';
 
 afterAll(cleanupTempDirs);
 
@@ -22,11 +22,7 @@ let honest: Honest;
 const rows = new Map<number, { root: Uint8Array; note: string }>();
 beforeAll(async () => {
   honest = await honestLedger();
-  const db = rawOpen(honest.path);
-  for (const r of db.prepare('SELECT size, root, note FROM checkpoints').all() as Array<{ size: number; root: Buffer; note: string }>) {
-    rows.set(r.size, { root: new Uint8Array(r.root), note: r.note });
-  }
-  db.close();
+  for (const [size, row] of checkpointRows(honest.path)) rows.set(size, row);
 });
 
 const flipped = (b: Uint8Array) => b.map((x, i) => (i === 31 ? x ^ 1 : x));

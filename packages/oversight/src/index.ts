@@ -19,6 +19,7 @@ export { DIRECTORY_CASE, REFUSALS_CASE, LEVEL_TYPES, DIRECTORY_TYPES, LEVELS_EXT
 export { Directory, type Enrolment, type KeyPeriod, type UnitNode, type PolicyInForce } from './levels/directory.js';
 export { POLICY_FORMAT, POLICY_LIMITS, loadPolicy, normalizePolicy, canonicalPolicy, policyHash, compilePolicy, typeMatches, type Policy, type PolicyRule, type CompiledPolicy, type Scope, type Condition } from './levels/policy.js';
 export { decide, type Decision, type Request, type Resource } from './levels/decide.js';
+export { actOf, type Act } from './levels/acts.js';
 export { oversee, LevelsGuard, type OverseeOptions, type WrittenBy } from './levels/guard.js';
 export { LevelsReplay, type LevelsFinding, type LevelsFindingCode, type ReplayEntry, type Lookup } from './levels/replay.js';
 export { auditLevels, readLevels, casetrailValidators, LevelsView, type LevelsAudit, type AuditLevelsOptions } from './levels/ledger-file.js';

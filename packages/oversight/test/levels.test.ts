@@ -278,3 +278,40 @@ describe('attacker order: a directory or policy entry edited in the file, then t
     await honest.close();
   });
 });
+
+describe('one directory for units and rights (supervise’s takeDirectoryEntry)', () => {
+  test('the entries the audit ignores are the ones the violations ledger’s units ignore, and both directories agree on who belongs where', async () => {
+    const { LevelsReplay } = await import('../src/index.js');
+    const { LedgerUnits, REDACTED, canonicalJson } = await import('@casetrail/supervise');
+    const entries: { type: string; payload: string | undefined; caseId?: string }[] = [
+      { type: LEVEL_TYPES.unitAdded, payload: canonicalJson({ parent: null, unit: 'city' }) },
+      { type: LEVEL_TYPES.unitAdded, payload: canonicalJson({ parent: 'city', unit: 'county' }) },
+      { type: LEVEL_TYPES.actorEnrolled, payload: canonicalJson({ actor: 'clerk:li', key: null, roles: ['clerk'], unit: 'county' }) },
+      { type: LEVEL_TYPES.actorEnrolled, payload: '{"unit":"city","actor":"clerk:wu","key":null,"roles":["clerk"]}' },
+      { type: LEVEL_TYPES.actorEnrolled, payload: canonicalJson({ actor: 'clerk:li', key: null, roles: ['clerk'], unit: 'city' }) },
+      { type: LEVEL_TYPES.unitAdded, payload: canonicalJson({ parent: 'nowhere', unit: 'x' }) },
+      { type: LEVEL_TYPES.actorRevoked, payload: canonicalJson({ actor: 'clerk:zhou' }) },
+      { type: LEVEL_TYPES.actorEnrolled, payload: undefined },
+      { type: LEVEL_TYPES.policyAdopted, payload: canonicalJson({ hash: '0'.repeat(64), policy: { format: 'no' } }) },
+      { type: LEVEL_TYPES.actorEnrolled, payload: canonicalJson({ actor: 'clerk:wu', key: null, roles: ['clerk'], unit: 'city' }), caseId: 'casetrail.system' },
+      { type: LEVEL_TYPES.actorRevoked, payload: canonicalJson({ actor: 'clerk:li' }) },
+      { type: LEVEL_TYPES.actorEnrolled, payload: canonicalJson({ actor: 'clerk:li', key: null, roles: ['clerk'], unit: 'city' }) },
+    ];
+    const replay = new LevelsReplay(() => undefined);
+    const units = new LedgerUnits();
+    entries.forEach((x, seq) => {
+      const caseId = x.caseId ?? DIRECTORY_CASE;
+      replay.step({ seq, caseId, step: seq + 1, type: x.type, actor: 'admin', data: x.payload === undefined ? undefined : JSON.parse(x.payload), payload: x.payload, signers: [] });
+      units.take({ seq, time: 0, caseId, step: seq + 1, type: x.type, actor: 'admin', data: x.payload === undefined ? REDACTED : JSON.parse(x.payload), ...(x.payload === undefined ? {} : { payload: x.payload }) });
+    });
+    const audited = replay.findings.filter((f) => f.code === 'DIRECTORY_INVALID').map((f) => f.seq);
+    // The policy adoption that does not compile is the audit's alone: units do not read policies.
+    expect(audited).toEqual([3, 4, 5, 6, 7, 8]);
+    expect(units.ignored.map((x) => x.seq)).toEqual([3, 4, 5, 6, 7]);
+    const end = entries.length;
+    for (const who of ['clerk:li', 'clerk:wu', 'county', 'city', 'nobody']) {
+      expect(units.unitOf(who, end), who).toBe(replay.directory.memberAt(who, end)?.unit ?? (replay.directory.units.has(who) ? who : null));
+    }
+    expect([units.unitOf('clerk:li', 10), units.unitOf('clerk:li', 11), units.unitOf('clerk:li', 12)]).toEqual(['county', 'county', 'city']);
+  });
+});

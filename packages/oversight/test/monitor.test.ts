@@ -13,6 +13,7 @@ import { SimLedger, examplePack, sh } from '../../supervise/test/helpers/sim-led
 import { tempDir } from './helpers/dirs.js';
 import { grow, stateOf, subordinate } from './helpers/ledgers.js';
 import { writeSupervised } from './helpers/supervised.js';
+import { supervise } from '@casetrail/supervise/ledger';
 
 const root = tempDir();
 const Database = createRequire(join(import.meta.dirname, '../../core/package.json'))('better-sqlite3') as typeof import('better-sqlite3');
@@ -80,11 +81,30 @@ describe('rounds over a supervised ledger', () => {
     const u = r.units[0]!;
     expect(r.exitCode).toBe(0);
     // Supervision's entries are judged by its validators, as `casetrail verify` judges them: no SYSTEM_TYPE_UNKNOWN.
-    expect(u).toMatchObject({ size: sim.entries.length, consistent: true, verified: { mode: 'full', ok: true, issues: 0 }, audit: { ok: true, packs: 1, errors: 0 }, points: null, witness: { status: 'off' } });
+    expect(u).toMatchObject({ size: sim.entries.length, consistent: true, verified: { mode: 'full', ok: true, issues: 0 }, audit: { ok: true, packs: 1, errors: 0 }, witness: { status: 'off' } });
+    // The example pack has a points model; nobody was charged yet.
+    expect(u.points).toEqual({ period: '2025', deducted: 0, subjects: 0, measures: {} });
     const byLevel: Record<string, number> = {};
     for (const [, , , level] of sim.alerts()) byLevel[level] = (byLevel[level] ?? 0) + 1;
     expect(u.alerts).toEqual(byLevel); // none disposed of in this history
     expect(u.overdue).toBeGreaterThan(0);
+  });
+
+  it("shows the unit's points in the cycle: red cards confirmed, counted from the standing its tick recorded", async () => {
+    const s = subordinate(root, 'city-v.example/approvals', `sup${++n}.ledger`);
+    await writeSupervised(s, sim.entries);
+    const ledger = await Ledger.open(s.path, { signer: s.skey, signerState: stateOf(s.path), durability: 'normal' });
+    const sup = await supervise(ledger, { vkey: s.vkey });
+    // Two fees over the standard charged by the cashier (3 points each: 6 reaches 诫勉), a late decision of the handler's case (2).
+    await sup.dispose(16, { actor: 'chief:zhang', outcome: 'violation', reason: '收费超标属实', time: sh('2025-11-12T09:00') });
+    await sup.dispose(19, { actor: 'chief:zhang', outcome: 'violation', reason: '收费超标属实', time: sh('2025-11-12T09:10') });
+    await sup.dispose(44, { actor: 'chief:zhang', outcome: 'violation', reason: '超期属实', time: sh('2025-11-12T09:20') });
+    expect((await sup.recordStandings({ actor: 'casetrail:clock', time: sh('2025-11-12T10:00') })).receipts).toHaveLength(1);
+    await sup.close();
+    await ledger.close();
+    const r = await monitorRound(config(dir(), [{ unit: 'city-v', ledger: s.path, vkey: s.vkey }]));
+    expect(r.exitCode).toBe(0);
+    expect(r.units[0]!.points).toEqual({ period: '2025', deducted: 8, subjects: 2, measures: { admonish: 1 } });
   });
 
   it('a unit whose configuration names a policy, and that adopted none: POLICY_MISMATCH, exit 1', async () => {

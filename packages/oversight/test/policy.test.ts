@@ -5,7 +5,7 @@ import { describe, expect, test } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LedgerError } from '@casetrail/core';
-import { Directory, LEVEL_TYPES, canonicalPolicy, compilePolicy, decide, encodeLevelsPayload, loadPolicy, parseLevelsPayload, policyHash } from '../src/index.js';
+import { Directory, LEVEL_TYPES, actOf, canonicalPolicy, compilePolicy, decide, encodeLevelsPayload, loadPolicy, parseLevelsPayload, policyHash } from '../src/index.js';
 
 const EXAMPLE = readFileSync(join(import.meta.dirname, '../../../examples/rules/approval-policy.yaml'), 'utf8');
 
@@ -21,7 +21,7 @@ function codeAndMessage(fn: () => unknown): [string, string] {
 describe('the policy file', () => {
   test('the example loads; its canonical form round-trips and its hash is the SHA-256 of that text', () => {
     const p = loadPolicy(EXAMPLE, 'approval-policy.yaml');
-    expect(p.rules.map((r) => `${r.effect}:${r.id}`)).toEqual(['permit:clerks.intake', 'permit:reviewers.review', 'permit:deciders.decide', 'permit:inspectors.oversee', 'forbid:recusal', 'forbid:only-deciders-decide']);
+    expect(p.rules.map((r) => `${r.effect}:${r.id}`)).toEqual(['permit:clerks.intake', 'permit:reviewers.review', 'permit:deciders.decide', 'permit:inspectors.oversee', 'permit:committee.appeals', 'permit:directors.summarize', 'forbid:recusal', 'forbid:only-deciders-decide']);
     const c = compilePolicy(JSON.parse(canonicalPolicy(p)));
     expect(c.hash).toBe(policyHash(p));
     expect(canonicalPolicy(c.source)).toBe(canonicalPolicy(p));
@@ -78,6 +78,8 @@ describe('the decision', () => {
   add(LEVEL_TYPES.actorEnrolled, { actor: 'decider', key: 'ab'.repeat(32), roles: ['decider', 'inspector'], unit: 'county' });
   add(LEVEL_TYPES.actorEnrolled, { actor: 'province-inspector', key: null, roles: ['inspector'], unit: 'province' });
   add(LEVEL_TYPES.actorEnrolled, { actor: 'county-inspector', key: null, roles: ['inspector'], unit: 'county' });
+  add(LEVEL_TYPES.actorEnrolled, { actor: 'committee', key: null, roles: ['committee'], unit: 'city-a' });
+  add(LEVEL_TYPES.actorEnrolled, { actor: 'director', key: null, roles: ['director'], unit: 'county' });
   const county = { caseId: 'C', unit: 'county' };
   const province = { caseId: 'P', unit: 'province' };
 
@@ -92,6 +94,11 @@ describe('the decision', () => {
     ['回避: an alert about oneself', { principal: 'decider', action: 'dispose', resource: { ...county, about: ['decider'] } }, false, 'FORBIDDEN'],
     ['a case of no unit is in nobody\'s subtree', { principal: 'province-inspector', action: 'dispose', resource: { caseId: 'X', unit: null, about: [] } }, false, 'NOT_PERMITTED'],
     ['an actor nobody enrolled', { principal: 'stranger', action: 'record', type: 'application.received', resource: county }, false, 'NOT_ENROLLED'],
+    ["the committee revokes a violation in its subordinate's case", { principal: 'committee', action: 'revoke', resource: { ...county, about: ['clerk'] } }, true, undefined],
+    ['an inspector may not revoke a violation', { principal: 'county-inspector', action: 'revoke', resource: { ...county, about: ['clerk'] } }, false, 'NOT_PERMITTED'],
+    ['回避: revoking a violation about oneself', { principal: 'committee', action: 'revoke', resource: { ...county, about: ['committee'] } }, false, 'FORBIDDEN'],
+    ['a director records a summary (it belongs to no unit: scope any)', { principal: 'director', action: 'summary', resource: { caseId: 'casetrail.system', unit: null } }, true, undefined],
+    ['an inspector may not record a summary', { principal: 'province-inspector', action: 'summary', resource: { caseId: 'casetrail.system', unit: null } }, false, 'NOT_PERMITTED'],
   ])('%s', (_name, req, allowed, code) => {
     const r = decide(policy, d, req as Parameters<typeof decide>[2]);
     expect([r.allowed, r.code]).toEqual([allowed, code]);
@@ -103,5 +110,29 @@ describe('the decision', () => {
     const req = { principal: 'clerk', action: 'record' as const, type: 'application.received', resource: county };
     expect(decide(policy, d, { ...req, at: before }).allowed).toBe(true);
     expect(decide(policy, d, { ...req, at: before + 1 }).code).toBe('NOT_ENROLLED');
+  });
+});
+
+describe('which act an entry is (actOf, §9.2)', () => {
+  const earlier = new Map<number, { actor: string; data: unknown }>([
+    [1, { actor: 'clerk:li', data: { item: 'x' } }],
+    [2, { actor: 'cashier:zhao', data: { item: 'x' } }],
+    [3, { actor: 'casetrail:supervise', data: { rule: 'fee.over-standard', triggeredBy: [2] } }],
+    [4, { actor: 'inspector:sun', data: { alert: null, evidence: [1], subject: 'clerk:wang' } }],
+  ]);
+  const lookup = (s: number) => earlier.get(s);
+  test.each([
+    ['an ordinary step', { type: 'fee.charged', caseId: 'XK-1', data: {} }, { action: 'record' }],
+    ['a disposition explained', { type: 'casetrail.alert.disposed', caseId: 'XK-1', data: { alert: 3, outcome: 'explained' } }, { action: 'dispose', about: ['cashier:zhao'] }],
+    ['a disposition confirming a violation', { type: 'casetrail.alert.disposed', caseId: 'XK-1', data: { alert: 3, outcome: 'violation' } }, { action: 'violation', about: ['cashier:zhao'] }],
+    ['a direct violation: its subject and its evidence’s actors', { type: 'casetrail.violation', caseId: 'XK-1', data: { alert: null, evidence: [1, 2, 99], subject: 'clerk:wang' } }, { action: 'violation', about: ['clerk:wang', 'clerk:li', 'cashier:zhao'] }],
+    ['a violation confirming an alert: judged with its disposition', { type: 'casetrail.violation', caseId: 'XK-1', data: { alert: 3, evidence: [2, 3], subject: 'cashier:zhao' } }, null],
+    ['a revocation: about the violation it revokes', { type: 'casetrail.violation.revoked', caseId: 'XK-1', data: { reason: 'x', violation: 4 } }, { action: 'revoke', about: ['clerk:wang', 'clerk:li'] }],
+    ['a summary: the whole ledger', { type: 'casetrail.summary', caseId: 'casetrail.system', data: {} }, { action: 'summary', caseless: true }],
+    ['a tick', { type: 'casetrail.tick', caseId: 'casetrail.system', data: {} }, null],
+    ['a pack adoption', { type: 'casetrail.rules.adopted', caseId: 'casetrail.system', data: {} }, null],
+    ['an erased disposition: about no one known', { type: 'casetrail.alert.disposed', caseId: 'XK-1', data: undefined }, { action: 'dispose', about: [] }],
+  ])('%s', (_name, e, want) => {
+    expect(actOf(e, lookup)).toEqual(want);
   });
 });

@@ -42,7 +42,9 @@ export type FindingCode =
   | 'VIOLATION_MISSING'
   | 'REVOCATION_INVALID'
   | 'SUMMARY_INVALID'
-  | 'SUMMARY_DIFFERS';
+  | 'SUMMARY_DIFFERS'
+  | 'STANDING_INVALID'
+  | 'STANDING_DIFFERS';
 
 export interface Finding {
   readonly code: FindingCode;
@@ -73,6 +75,8 @@ export const FINDING_SEVERITY: Readonly<Record<FindingCode, 'error' | 'warning'>
   REVOCATION_INVALID: 'error',
   SUMMARY_INVALID: 'error',
   SUMMARY_DIFFERS: 'error',
+  STANDING_INVALID: 'error',
+  STANDING_DIFFERS: 'error',
 };
 
 export function finding(code: FindingCode, seq: number, caseId: string, message: string, extra: { rule?: string; level?: string; subject?: string } = {}): Finding {

@@ -14,7 +14,7 @@ import { replayStepRule } from './step-rules.js';
 import { Supervisor, type StepOutcome, type UnknownVerdict } from './supervisor.js';
 import { parseSystemPayload, type AlertPayload } from './system-entries.js';
 import { PointsAudit, type PointsCounts } from './points/audit.js';
-import { NO_UNITS, type UnitResolver } from './points/units.js';
+import { LedgerUnits } from './points/units.js';
 
 /** An array, or a function giving a fresh iterator each call (the audit reads the entries twice). */
 export type EntrySource = readonly LedgerEntry[] | (() => Iterable<LedgerEntry>);
@@ -31,8 +31,6 @@ export interface AuditOptions {
   readonly maxCases?: number;
   /** the `casetrail.rules.adopted` entries (the ledger's type index): the audit then reads `src` once */
   readonly adoptions?: Iterable<LedgerEntry>;
-  /** the subjects' units as the ledger records them (default: none, §14.7) */
-  readonly units?: UnitResolver;
 }
 
 /** Summaries kept by a bounded audit unless told otherwise. */
@@ -99,7 +97,9 @@ export function audit(src: EntrySource, opts: AuditOptions = {}): AuditReport {
   const packs = adoptedPacks(opts.adoptions === undefined ? src : [...opts.adoptions]);
   const cache = opts.history === undefined ? {} : { cache: { maxCases: opts.maxCases ?? DEFAULT_MAX_CASES, history: opts.history } };
   const sup = new Supervisor({ track: packs.map((p) => p.pack), ...cache });
-  const points = new PointsAudit(opts.history, opts.units ?? NO_UNITS);
+  // The subjects' units (§14.7): the directory's entries folded as the replay passes them.
+  const units = new LedgerUnits();
+  const points = new PointsAudit(opts.history, units);
   const findings: Finding[] = [];
   const suppressed = new Set<string>();
   let repeated = 0;
@@ -168,6 +168,7 @@ export function audit(src: EntrySource, opts: AuditOptions = {}): AuditReport {
   for (const e of iterate(src)) {
     entries++;
     findings.push(...points.step(e, sup.pack));
+    units.take(e);
     if (e.type === TYPES.alert) {
       recorded++;
       const out = sup.step(e);

@@ -30,6 +30,7 @@ export type SupervisionErrorCode =
   | 'VIOLATION_INVALID'
   | 'REVOCATION_INVALID'
   | 'SUMMARY_INVALID'
+  | 'STANDING_INVALID'
   | 'POINTS_MODEL_MISSING';
 
 export interface SourcePosition {

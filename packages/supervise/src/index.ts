@@ -63,6 +63,8 @@ export {
   encodeViolation,
   encodeRevocation,
   encodeSummary,
+  encodeStanding,
+  standingCase,
   pointsEntryValidators,
   type PointsType,
   type PointsPayload,
@@ -70,11 +72,37 @@ export {
   type Revocation,
   type Summary,
   type SummarySubject,
+  type Standing,
+  type StandingMonth,
 } from './points/entries.js';
+export { Tally, tallyOf, standingCycle, type TallyLine } from './points/standing.js';
 export { remainingPoints, measureReached, subjectAllowed, type PointsModel, type ViolationCode, type Measure, type Charge, type RuleViolation, type PeriodKind } from './points/model.js';
 export { parsePeriod, periodLabel, periodBounds, periodAt, periodFinder, cycleOf, type Period } from './points/periods.js';
 export { checkViolation, checkRevocation, confirmationOf, chargedSubject, violationDue, type CheckInput, type Verdict, type Confirmation } from './points/checks.js';
 export { PointsBook, revocationProblem, differingSubjects, type ViolationLookup } from './points/book.js';
 export { countPeriod, countedRoot, summaryOf, periodProblem, type ViolationRecord, type Totals } from './points/totals.js';
-export { NO_UNITS, ledgerUnits, type UnitResolver } from './points/units.js';
+export { NO_UNITS, LedgerUnits, ledgerUnits, type UnitResolver } from './points/units.js';
+// The directory's membership entries, read here for units and written by the oversight layer (docs/oversight.md §8).
+export {
+  DIRECTORY_CASE,
+  MEMBERSHIP_TYPES,
+  MAX_UNIT_NAME,
+  isMembershipType,
+  parseMembershipPayload,
+  directoryValue,
+  exactKeys,
+  malformed as malformedDirectoryPayload,
+  unitNameProblem,
+  checkUnitName,
+  checkRole,
+  checkRoles,
+  checkActorId,
+  type MembershipType,
+  type PayloadInput,
+  type UnitAdded,
+  type ActorEnrolled,
+  type ActorRotated,
+  type ActorRevoked,
+} from './directory/entries.js';
+export { UnitDirectory, takeDirectoryEntry, type Enrolment, type KeyPeriod, type UnitNode, type DirectoryEntryInput } from './directory/membership.js';
 export { summaryInclusionPath } from './points/summary-proof.js';

@@ -225,18 +225,28 @@ export function parseSystemPayload<T extends SupervisionType>(type: T, payload: 
   return parseWith(PARSERS[type] as (v: unknown, c: SystemEntryContext) => SystemPayload<T>, type, payload, ctx);
 }
 
+function canonicalOrNull(v: unknown): string | null {
+  try {
+    return canonicalJson(v);
+  } catch {
+    return null;
+  }
+}
+
 /**
  * The one way a layer's system-entry payload is read: the stored text must be
  * canonical JSON byte for byte (or the value is given already parsed), then
  * the type's own parser; its Malformed becomes MALFORMED_SYSTEM_ENTRY.
  */
-export function parseWith<R>(parser: (v: unknown, c: SystemEntryContext) => R, type: string, payload: string | { readonly value: unknown }, ctx: SystemEntryContext): R {
+export function parseWith<R>(parser: (v: unknown, c: SystemEntryContext) => R, type: string, payload: string | { readonly value: unknown; readonly text?: string }, ctx: SystemEntryContext): R {
   let value: unknown;
   if (typeof payload === 'string') {
     const p = parseCanonicalJson(payload);
     if (p === undefined) throw new SupervisionError('MALFORMED_SYSTEM_ENTRY', `${type}: the payload is not canonical JSON (RFC 8785)`, { type, seq: ctx.seq });
     value = p.value;
   } else {
+    // A value already parsed from `text` (a stored row's payload): the text must be its canonical form.
+    if (payload.text !== undefined && canonicalOrNull(payload.value) !== payload.text) throw new SupervisionError('MALFORMED_SYSTEM_ENTRY', `${type}: the payload is not canonical JSON (RFC 8785)`, { type, seq: ctx.seq });
     value = payload.value;
   }
   try {

@@ -8,7 +8,7 @@
  * deducted) that the audit names.
  */
 import { describe, expect, it } from 'vitest';
-import { NO_UNITS, PointsBook, audit, countPeriod, ledgerUnits, parsePeriod, type Finding, type LedgerEntry, type UnitResolver } from '../src/index.js';
+import { DIRECTORY_CASE, MEMBERSHIP_TYPES, NO_UNITS, PointsBook, SYSTEM_CASE, audit, canonicalJson, countPeriod, ledgerUnits, parsePeriod, type Finding, type LedgerEntry, type Summary } from '../src/index.js';
 import { buildExampleLedger } from './helpers/scenarios.js';
 import { sh, type SimLedger } from './helpers/sim-ledger.js';
 
@@ -47,7 +47,7 @@ describe('violations from confirmed alerts', () => {
   it('the audit accepts them, and the totals count them less the revoked one', () => {
     const { sim, fee1, fee2, order, late } = confirmed();
     expect(errors(sim.entries)).toEqual([]);
-    expect(audit(sim.entries).points).toEqual({ violations: 4, revocations: 1, summaries: 0 });
+    expect(audit(sim.entries).points).toEqual({ violations: 4, revocations: 1, summaries: 0, standings: 0 });
     expect(totals(sim, '2025')).toEqual({
       'cashier:zhao': [3, 3, 9, 'talk', [fee1.violation.seq], [fee2.violation.seq]],
       'clerk:zhou': [2, 2, 10, null, [late.violation.seq], []],
@@ -222,24 +222,89 @@ describe('summaries the audit recomputes', () => {
   }
 });
 
-describe('the units seam (§14.7)', () => {
-  /** What the oversight layer's unit entries will give: here, a fixed table. */
-  const finance: UnitResolver = { unitOf: (subject) => (subject === 'cashier:zhao' ? 'unit:finance' : null) };
+describe('units from the directory (§14.7)', () => {
+  /** A directory entry as the oversight layer writes it (or, with `payload`, any text a hostile writer stores). */
+  const dir = (sim: SimLedger, type: string, value: unknown, opts: { caseId?: string; payload?: string } = {}): LedgerEntry => {
+    const payload = opts.payload ?? canonicalJson(value);
+    return sim.raw(opts.caseId ?? DIRECTORY_CASE, type, 'admin:root', JSON.parse(payload), undefined, payload);
+  };
+  const enrol = (actor: string, unit: string) => ({ actor, key: null, roles: ['staff'], unit });
+  const T = MEMBERSHIP_TYPES;
 
-  it('ledgerUnits gives every subject a null unit today, whatever the ledger holds', () => {
-    const units = ledgerUnits(() => [{ seq: 1, data: { subject: 'cashier:zhao', unit: 'unit:finance' } }]);
-    expect([units.unitOf('cashier:zhao', 100), units.unitOf('clerk:wang', 0)]).toEqual([null, null]);
+  /** The example ledger, four alerts confirmed, and a bureau with two units: cashier:zhao in finance, director:chen in the bureau. */
+  function withUnits() {
+    const c = confirmed();
+    dir(c.sim, T.unitAdded, { parent: null, unit: 'bureau' });
+    dir(c.sim, T.unitAdded, { parent: 'bureau', unit: 'finance' });
+    dir(c.sim, T.unitAdded, { parent: 'bureau', unit: 'licensing' });
+    const zhao = dir(c.sim, T.actorEnrolled, enrol('cashier:zhao', 'finance'));
+    dir(c.sim, T.actorEnrolled, enrol('director:chen', 'bureau'));
+    return { ...c, zhao };
+  }
+
+  it('the rule: enrolled → its unit; moved → the new unit from the new enrolment; revoked → the unit it last had; a unit → itself; never enrolled → null', () => {
+    const { sim, zhao } = withUnits();
+    const revoked = dir(sim, T.actorRevoked, { actor: 'cashier:zhao' });
+    const moved = dir(sim, T.actorEnrolled, enrol('cashier:zhao', 'licensing'));
+    const u = ledgerUnits(sim.entries);
+    expect(u.ignored).toEqual([]);
+    const at = (subject: string, seq: number) => u.unitOf(subject, seq);
+    expect([at('cashier:zhao', zhao.seq), at('cashier:zhao', zhao.seq + 1)]).toEqual([null, 'finance']);
+    expect([at('cashier:zhao', revoked.seq + 1), at('cashier:zhao', moved.seq), at('cashier:zhao', moved.seq + 1)]).toEqual(['finance', 'finance', 'licensing']);
+    expect([at('finance', zhao.seq), at('bureau', 0), at('clerk:zhou', sim.entries.length)]).toEqual(['finance', null, null]);
+    // Only entries before the position count: the same answers from a prefix of the ledger.
+    expect(ledgerUnits(sim.entries.slice(0, moved.seq)).unitOf('cashier:zhao', moved.seq)).toBe('finance');
   });
 
-  it('a resolver that knows units: the totals show them, and a unit charged for its member’s step checks', () => {
-    const { sim, fee1 } = confirmed();
-    const pack = sim.supervisor.pack!;
-    const t = countPeriod(pack, pack.points!, parsePeriod('2025')!, PointsBook.from(sim.entries).records.values(), finance, sim.entries.length);
-    expect(t.subjects.map((x) => [x.subject, x.unit])).toEqual([['cashier:zhao', 'unit:finance'], ['clerk:zhou', null], ['director:chen', null]]);
-    // A direct record charging the unit of the actor of the evidence step: valid only where the ledger assigns that unit.
-    const v = sim.violate('XK-D1', { subject: 'unit:finance', code: 'fee.over-standard', points: 3, evidence: [15], reason: '科室收费管理不到位' });
-    expect(fee1.violation.seq).toBeLessThan(v.seq);
-    expect(errors(sim.entries)).toEqual([['VIOLATION_INVALID', v.seq, 'unit:finance']]);
-    expect(audit(sim.entries, { units: finance }).findings.filter((f) => f.severity === 'error')).toEqual([]);
+  it('a summary records the units as of its position; the audit recomputes them; a later move changes only later summaries', () => {
+    const { sim } = withUnits();
+    const s = sim.summarize('2025', sh('2026-01-02T09:00'));
+    expect((s.data as Summary).subjects.map((x) => [x.subject, x.unit])).toEqual([
+      ['cashier:zhao', 'finance'],
+      ['clerk:zhou', null],
+      ['director:chen', 'bureau'],
+    ]);
+    dir(sim, T.actorRevoked, { actor: 'cashier:zhao' });
+    dir(sim, T.actorEnrolled, enrol('cashier:zhao', 'licensing'));
+    const a = sim.summarize('2025', sh('2026-01-03T09:00'), { reason: '调动后重算', summary: s.seq });
+    expect((a.data as Summary).subjects[0]).toMatchObject({ subject: 'cashier:zhao', unit: 'licensing' });
+    expect(errors(sim.entries)).toEqual([]);
+  });
+
+  it('attacker order: a summary with a wrong unit, appended through the core, fails the audit naming the subject', () => {
+    const { sim } = withUnits();
+    const s = sim.summarize('2025', sh('2026-01-02T09:00'), null, (x) => ({ ...x, subjects: x.subjects.map((l) => (l.subject === 'cashier:zhao' ? { ...l, unit: 'licensing' } : l)) }));
+    expect(errors(sim.entries)).toEqual([['SUMMARY_DIFFERS', s.seq, 'cashier:zhao']]);
+  });
+
+  it('a unit charged for its member’s step: a direct record against finance for cashier:zhao’s fee checks once zhao is enrolled there', () => {
+    const { sim } = withUnits();
+    const v = sim.violate('XK-D1', { subject: 'finance', code: 'fee.over-standard', points: 3, evidence: [15], reason: '科室收费管理不到位' });
+    expect(errors(sim.entries)).toEqual([]);
+    const { sim: bare } = confirmed();
+    const w = bare.violate('XK-D1', { subject: 'finance', code: 'fee.over-standard', points: 3, evidence: [15], reason: '科室收费管理不到位' });
+    expect([v.seq > 0, errors(bare.entries)]).toEqual([true, [['VIOLATION_INVALID', w.seq, 'finance']]]);
+  });
+
+  it('attacker order: hostile directory entries — not canonical, malformed, breaking a rule, erased, in another case — are ignored, and reads do not fail', () => {
+    const { sim } = withUnits();
+    const hostile = [
+      dir(sim, T.actorEnrolled, null, { payload: '{"unit":"licensing","actor":"clerk:zhou","key":null,"roles":["staff"]}' }),
+      dir(sim, T.actorEnrolled, null, { payload: '"clerk:zhou"' }),
+      dir(sim, T.actorEnrolled, enrol('clerk:zhou', 'nowhere')),
+      dir(sim, T.actorEnrolled, enrol('cashier:zhao', 'licensing')),
+      dir(sim, T.unitAdded, { parent: 'nowhere', unit: 'shadow' }),
+      dir(sim, T.actorRevoked, { actor: 'clerk:wang' }),
+    ];
+    dir(sim, T.actorEnrolled, enrol('clerk:wang', 'licensing'), { caseId: SYSTEM_CASE });
+    const erased = dir(sim, T.actorEnrolled, enrol('clerk:zhou', 'licensing'));
+    sim.redact(erased.seq, '误登记');
+    const u = ledgerUnits(sim.entries);
+    expect(u.ignored.map((x) => x.seq)).toEqual([...hostile.map((e) => e.seq), erased.seq]);
+    const end = sim.entries.length;
+    expect(['clerk:zhou', 'cashier:zhao', 'clerk:wang', 'shadow'].map((x) => u.unitOf(x, end))).toEqual([null, 'finance', null, null]);
+    const s = sim.summarize('2025', sh('2026-01-02T09:00'));
+    expect((s.data as Summary).subjects.map((x) => x.unit)).toEqual(['finance', null, 'bureau']);
+    expect(errors(sim.entries)).toEqual([]);
   });
 });

@@ -56,7 +56,7 @@ export function roundText(r: RoundReport, p: Paint, zone: Zone): string {
     u.audit === null ? '-' : u.audit.ok ? `ok (${u.audit.packs} pack(s))` : `FAILED (${u.audit.errors})`,
     alertsText(u.alerts),
     u.overdue === null ? '-' : String(u.overdue),
-    u.points === null ? '-' : String(u.points),
+    u.points === null ? '-' : `${u.points.deducted} (${u.points.period}, ${u.points.subjects} subject(s))`,
     witnessText(u, zone),
   ]);
   let out = `${p.bold(`monitor round at ${formatTime(Date.parse(r.at), zone)}`)}\n`;

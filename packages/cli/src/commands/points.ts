@@ -36,6 +36,8 @@ export interface PointsOptions {
   unit?: string;
   /** check each violation counted at its position, as `audit` does */
   check?: boolean;
+  /** --json: every violation cited, with its details */
+  details?: boolean;
   format?: string;
   vkey?: string;
   out?: string;
@@ -118,7 +120,7 @@ export async function points(opts: PointsOptions, io: Io): Promise<number> {
     await emitReport(io, opts.out, opts.force, page, `the report of ${r.period}`);
     return checked.audited && r.malformed.length === 0 && r.invalid.length === 0 ? EXIT.OK : EXIT.FAILED;
   }
-  const r = await ledgerPoints(path, { ...filter, ...(opts.check === true ? { check: true } : {}) });
+  const r = await ledgerPoints(path, { ...filter, ...(opts.check === true ? { check: true } : {}), ...(opts.details === true ? { details: true } : {}) });
   if (opts.json) await emitReport(io, opts.out, opts.force, JSON.stringify(pointsJson(r), null, 2) + '\n', `the totals of ${r.period}`);
   else if (format === 'csv') await emitReport(io, opts.out, opts.force, pointsCsv(r), `the totals of ${r.period}`);
   else {
@@ -127,7 +129,7 @@ export async function points(opts: PointsOptions, io: Io): Promise<number> {
     for (const x of r.invalid) out += paint(io).bad(`✘ violation ${x.seq} (${printable(x.code)}, ${printable(x.subject)}) does not check at its position, not counted: ${printable(x.problem)}\n`);
     out += r.checked
       ? paint(io).dim(r.invalid.length === 0 ? 'every violation counted was checked at its position\n' : '')
-      : paint(io).dim('violations counted as recorded: --check (or `casetrail audit`) checks each at its position\n');
+      : paint(io).dim(`violations counted as recorded${r.basis.standing === null ? '' : ` (from standing ${r.basis.standing} and ${r.basis.folded} later entr${r.basis.folded === 1 ? 'y' : 'ies'})`}: --check (or \`casetrail audit\`) checks each at its position\n`);
     await write(io.stdout, out);
   }
   return r.malformed.length > 0 || r.invalid.length > 0 ? EXIT.FAILED : EXIT.OK;
@@ -142,6 +144,7 @@ export const pointsCli = defineCommand<PointsOptions>({
       .option('--period <period>', 'a year (2026), quarter (2026-Q3) or month (2026-11); default: the current cycle by the ledger\'s clock')
       .option('--subject <id>', 'only this subject (its violations are listed)')
       .option('--unit <id>', 'only the subjects of this unit')
+      .option('--details', 'with --json: every violation cited, with its details (reads each one; with --subject always)')
       .option('--check', "check each violation counted at its position, as audit does, and count only those that check (reads each one's case)")
       .option('--format <format>', 'text (default), csv (UTF-8 with a BOM) or html (a self-contained report; needs --vkey)')
       .addOption(vkeyOption(false, "the ledger's verifier key, or a file holding it (--format html)"))
@@ -155,7 +158,7 @@ export const pointsCli = defineCommand<PointsOptions>({
       ),
   options: ([ledger], o) => ({
     ledger: req(ledger, '<ledger>'),
-    ...defined({ period: str(o, 'period'), subject: str(o, 'subject'), unit: str(o, 'unit'), check: flag(o, 'check'), format: str(o, 'format'), vkey: str(o, 'vkey'), out: str(o, 'out'), force: flag(o, 'force'), tz: str(o, 'tz'), json: flag(o, 'json') }),
+    ...defined({ period: str(o, 'period'), subject: str(o, 'subject'), unit: str(o, 'unit'), check: flag(o, 'check'), details: flag(o, 'details'), format: str(o, 'format'), vkey: str(o, 'vkey'), out: str(o, 'out'), force: flag(o, 'force'), tz: str(o, 'tz'), json: flag(o, 'json') }),
   }),
   run: points,
 });

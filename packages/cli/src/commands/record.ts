@@ -48,7 +48,7 @@ function recordJson(r: SubjectRecord) {
     periods: r.periods.map((p) => ({ period: p.period, ended: p.ended, deducted: p.deducted, remaining: p.remaining, measure: p.measure?.measure ?? null, violations: p.violations, revoked: p.revoked })),
     violations: r.violations.map(violationJson),
     alerts: r.alerts.map((a) => ({ seq: a.seq, case: a.caseId, step: a.step, rule: a.rule, level: a.level, reason: a.reason, triggeredBy: a.triggeredBy, time: a.time, timeIso: utcIso(a.time) })),
-    steps: r.steps.map((s) => ({ seq: s.seq, case: s.caseId, step: s.step, type: s.type, actor: s.actor, role: s.role, time: s.time, timeIso: utcIso(s.time) })),
+    steps: r.steps.map((s) => ({ seq: s.seq, case: s.caseId, step: s.step, type: s.type, actor: s.actor, role: s.role, ...(s.role === 'named' ? { field: s.field } : {}), time: s.time, timeIso: utcIso(s.time) })),
     moreSteps: r.moreSteps,
     malformed: r.malformed,
     invalid: r.invalid.map((x) => ({ seq: x.seq, code: x.code, problem: x.problem })),
@@ -96,7 +96,7 @@ function recordText(r: SubjectRecord, zone: Zone, io: Io): string {
       ? '  none\n'
       : table(
           [{ header: 'SEQ', align: 'right' }, { header: 'TIME' }, { header: 'CASE' }, { header: 'STEP', align: 'right' }, { header: 'TYPE' }, { header: 'ACTOR' }, { header: 'AS' }],
-          r.steps.map((s) => [String(s.seq), formatTime(s.time, zone), printable(s.caseId), String(s.step), printable(s.type), printable(s.actor), s.role]),
+          r.steps.map((s) => [String(s.seq), formatTime(s.time, zone), printable(s.caseId), String(s.step), printable(s.type), printable(s.actor), s.role === 'named' ? `named (${printable(s.field)})` : s.role]),
           p,
         );
   if (r.moreSteps > 0) out += p.dim(`  (${r.moreSteps} more step(s) not listed: raise --max-steps)\n`);

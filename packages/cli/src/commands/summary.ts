@@ -18,7 +18,7 @@ import { write, type Io } from '../io.js';
 import { FLAG_NAMES, inUserTerms } from '../messages.js';
 import { countParser, defined, example, flag, jsonOption, keyFileOption, num, req, str, tzOption } from '../options.js';
 import { paint, printJson, printable, table, utcIso } from '../output.js';
-import { withSupervisedLedger } from '../supervision.js';
+import { deniedError, withSupervisedLedger } from '../supervision.js';
 import { checkId } from '../text.js';
 import { formatTime, parseTime, zoneOf } from '../times.js';
 import { summaryProveCli } from './summary/prove.js';
@@ -58,7 +58,7 @@ export async function summary(opts: SummaryOptions, io: Io): Promise<number> {
       return { r, payload: new TextDecoder().decode(stored.payload!) };
     });
   } catch (e) {
-    throw inUserTerms(e, zone, FLAG_NAMES);
+    throw deniedError(inUserTerms(e, zone, FLAG_NAMES));
   }
   const { r } = got;
   const s = parsePointsPayload(POINTS_TYPES.summary, got.payload, { seq: r.seq, time: r.time, caseId: r.caseId });

@@ -33,17 +33,28 @@ export async function tick(opts: TickOptions, io: Io): Promise<number> {
   const now = opts.now === undefined ? Date.now() : parseTime(opts.now, '--now', zone);
   let r;
   try {
-    r = await withSupervisedLedger(io, opts.ledger, opts.keyFile, 'a tick (it appends an entry and signs a checkpoint)', (sup) => sup.tick({ now, ...(opts.actor === undefined ? {} : { actor: opts.actor }) }));
+    r = await withSupervisedLedger(io, opts.ledger, opts.keyFile, 'a tick (it appends an entry and signs a checkpoint)', async (sup) => {
+      const t = await sup.tick({ now, ...(opts.actor === undefined ? {} : { actor: opts.actor }) });
+      // The points cycles' standings after the clock entry (docs/supervision.md §14.12), when a points model is in force.
+      const s = await sup.recordStandings({ actor: opts.actor ?? 'casetrail:clock', time: now });
+      return { ...t, standings: s.receipts.map((x) => x.seq), skipped: s.skipped, treeSize: s.receipts.at(-1)?.treeSize ?? t.treeSize };
+    });
   } catch (e) {
     throw inUserTerms(e, zone, { step: () => '', field: () => '--now' });
   }
   if (opts.json) {
-    await printJson(io, { seq: r.seq, now: r.time, nowIso: utcIso(r.time), alerts: r.alerts.map((a) => ({ seq: a.seq, case: a.caseId, rule: a.rule, level: a.level })), treeSize: r.treeSize });
+    await printJson(io, { seq: r.seq, now: r.time, nowIso: utcIso(r.time), alerts: r.alerts.map((a) => ({ seq: a.seq, case: a.caseId, rule: a.rule, level: a.level })), standings: r.standings, treeSize: r.treeSize });
   } else {
     const n = r.alerts.length;
-    await write(io.stdout, `tick at ${formatTime(r.time, zone)} recorded as entry ${r.seq}; ${n === 0 ? 'no alert due' : `${n} alert(s) due, written right after it:`}\n` + alertLines(r.alerts));
+    await write(io.stdout, `tick at ${formatTime(r.time, zone)} recorded as entry ${r.seq}; ${n === 0 ? 'no alert due' : `${n} alert(s) due, written right after it:`}\n` + alertLines(r.alerts) + standingLines(r.standings, r.skipped));
   }
   return EXIT.OK;
+}
+
+function standingLines(seqs: readonly number[], skipped: readonly string[]): string {
+  let out = seqs.length === 0 ? '' : `points standing(s) recorded as entr${seqs.length === 1 ? 'y' : 'ies'} ${seqs.join(', ')}\n`;
+  for (const c of skipped) out += `no standing for ${c}: it would list more than 40,000 violations (\`points\` then counts every entry of the cycle)\n`;
+  return out;
 }
 
 export const tickCli = defineCommand<TickOptions>({

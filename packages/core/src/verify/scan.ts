@@ -53,7 +53,8 @@ export async function scanEntries(s: VerifyState): Promise<void> {
   const cursor = new CheckpointCursor(s);
   s.expected = s.start;
   try {
-    if (s.start === 0) cursor.checkUpTo(0);
+    // The stored checkpoint of the start size (0, or the trusted size: its tree is the trusted one).
+    cursor.checkUpTo(s.start);
     let lastProgress = 0;
     const onRow = (r: RowFacts): void => {
       checkOrdered(s, r, cursor);

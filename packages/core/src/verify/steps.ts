@@ -140,7 +140,8 @@ export class CheckpointCursor {
   private done = false;
 
   constructor(private readonly s: VerifyState) {
-    this.rows = s.view.checkpoints(s.mode === 'incremental' ? s.start + 1 : 0);
+    // Incremental: from the trusted size itself — the trusted note vouches for the tree there, not for the stored row.
+    this.rows = s.view.checkpoints(s.mode === 'incremental' ? s.start : 0);
   }
 
   private peek(): OpenedRow | undefined {

@@ -121,3 +121,12 @@ export async function forgeNext(honest: Honest, claim: Claim): Promise<string> {
 /** Issues reduced to what a test can compare exactly: code, table or line, position. */
 export const where = (issues: ReadonlyArray<{ code: string; table?: string; line?: number; seq?: number; size?: number }>) =>
   issues.map((i) => ({ code: i.code, ...(i.table === undefined ? {} : { table: i.table }), ...(i.line === undefined ? {} : { line: i.line }), ...(i.seq === undefined ? {} : { seq: i.seq }), ...(i.size === undefined ? {} : { size: i.size }) }));
+
+/** The stored checkpoint rows of a ledger file, by size. */
+export function checkpointRows(path: string): Map<number, { root: Uint8Array; note: string }> {
+  const rows = new Map<number, { root: Uint8Array; note: string }>();
+  const db = rawOpen(path);
+  for (const r of db.prepare('SELECT size, root, note FROM checkpoints').all() as Array<{ size: number; root: Buffer; note: string }>) rows.set(r.size, { root: new Uint8Array(r.root), note: r.note });
+  db.close();
+  return rows;
+}

@@ -9,11 +9,11 @@ import { typeMatches, type CompiledPolicy, type PolicyRule } from './policy.js';
 
 /** What the request is about: a case (its unit), and for an alert the actors it is about. */
 export interface Resource {
-  /** the case */
+  /** the case (for a summary, which concerns the whole ledger: its case casetrail.system, belonging to no unit) */
   readonly caseId: string;
   /** the unit the case belongs to (the unit of the actor of its first step, then); null: none known */
   readonly unit: string | null;
-  /** for dispose and violation: the actors of the steps the alert was raised on */
+  /** for dispose, violation and revoke: whom the act judges (docs/oversight.md §9.2, acts.ts) */
   readonly about?: readonly string[];
 }
 
@@ -42,6 +42,14 @@ export interface Decision {
   readonly code?: 'FORBIDDEN' | 'NOT_PERMITTED' | 'NOT_ENROLLED' | 'SIGNATURE_REQUIRED';
 }
 
+const WHAT: Readonly<Record<Action, (type: string | undefined) => string>> = {
+  record: (type) => `record ${type ?? '?'}`,
+  dispose: () => 'dispose of an alert',
+  violation: () => 'record a violation',
+  revoke: () => 'revoke a violation',
+  summary: () => 'record a summary of a period',
+};
+
 function matches(r: PolicyRule, req: Request, dir: Directory, unit: string, roles: readonly string[]): boolean {
   if (r.types !== null && req.action === 'record' && (req.type === undefined || !typeMatches(r.types, req.type))) return false;
   if (r.roles !== null && !r.roles.some((x) => roles.includes(x))) return false;
@@ -62,8 +70,7 @@ function matches(r: PolicyRule, req: Request, dir: Directory, unit: string, role
 export function decide(policy: CompiledPolicy, dir: Directory, req: Request): Decision {
   const at = req.at ?? Number.MAX_SAFE_INTEGER;
   const member = dir.memberAt(req.principal, at);
-  const what = req.action === 'record' ? `record ${req.type ?? '?'}` : req.action === 'dispose' ? 'dispose of an alert' : 'record a violation';
-  const subject = `${JSON.stringify(req.principal)} may not ${what} in case ${JSON.stringify(req.resource.caseId)}`;
+  const subject = `${JSON.stringify(req.principal)} may not ${WHAT[req.action](req.type)} in case ${JSON.stringify(req.resource.caseId)}`;
   if (member === undefined) return { allowed: false, forbids: [], permits: [], code: 'NOT_ENROLLED', reason: `${subject}: no actor of that id is enrolled (casetrail actors enrol)` };
   const rules = policy.byAction[req.action];
   const forbids = rules.forbid.filter((r) => matches(r, req, dir, member.unit, member.roles)).map((r) => r.id);

@@ -17,6 +17,7 @@
 import { LedgerError, openCheckpoint, parseVerifierKey, toHex, utf8, type CommittedStep, type ExtensionContext, type Ledger, type LedgerExtension } from '@casetrail/core';
 import { SupervisionError } from '@casetrail/supervise';
 import { provenSystemEntries, type ProvenAdoption } from '@casetrail/supervise/ledger';
+import { actOf } from './acts.js';
 import { decide, type Decision } from './decide.js';
 import { Directory } from './directory.js';
 import {
@@ -27,12 +28,10 @@ import {
   REFUSALS_CASE,
   encodeLevelsPayload,
   levelsValidators,
-  type Action,
   type LevelType,
 } from './entries.js';
 import { canonicalPolicy, policyHash, type Policy } from './policy.js';
 
-const ALERT_DISPOSED = 'casetrail.alert.disposed';
 const ATTEMPTS = 4;
 /** Case units remembered (the oldest forgotten first). */
 const MAX_CASE_UNITS = 10_000;
@@ -175,12 +174,10 @@ export class LevelsGuard {
     if (step.caseId === DIRECTORY_CASE) return this.applyDirectory(step, ctx);
     const policy = this.work.policy;
     if (policy === null) return;
-    let action: Action;
-    if (!step.system) action = 'record';
-    else if (step.type === ALERT_DISPOSED) action = (step.data as { outcome?: unknown } | undefined)?.outcome === 'violation' ? 'violation' : 'dispose';
-    else return;
-    const unit = this.caseUnit(step, ctx);
-    const about = action === 'record' ? undefined : alertAbout(ctx, (step.data as { alert?: unknown } | undefined)?.alert);
+    const act = actOf(step, (seq) => ctx.view.entry(seq));
+    if (act === null) return;
+    const { action, about } = act;
+    const unit = act.caseless === true ? null : this.caseUnit(step, ctx);
     const decision = decide(policy.policy, this.work, {
       principal: step.actor,
       action,
@@ -335,21 +332,6 @@ function checkBy(by: WrittenBy): void {
 export function caseUnit(dir: Directory, ctx: ExtensionContext, caseId: string): string | null {
   const first = ctx.view.caseSteps(caseId, { limit: 1 })[0];
   return first === undefined ? null : (dir.memberAt(first.actor, first.seq)?.unit ?? null);
-}
-
-/** The actors of the steps an alert was raised on (its `triggeredBy`). */
-function alertAbout(ctx: ExtensionContext, alertSeq: unknown): string[] {
-  if (!Number.isSafeInteger(alertSeq)) return [];
-  const alert = ctx.view.entry(alertSeq as number);
-  const by = (alert?.data as { triggeredBy?: unknown } | undefined)?.triggeredBy;
-  if (!Array.isArray(by)) return [];
-  const out = new Set<string>();
-  for (const s of by.slice(0, 8)) {
-    if (!Number.isSafeInteger(s)) continue;
-    const e = ctx.view.entry(s as number);
-    if (e !== undefined) out.add(e.actor);
-  }
-  return [...out];
 }
 
 /** The size of the latest checkpoint, its note verified under `vkey`. */

@@ -8,9 +8,11 @@
  * the host's scoped reads.
  */
 import { isReserved, LedgerError } from '@casetrail/core';
+import { takeDirectoryEntry } from '@casetrail/supervise';
+import { actOf, type Lookup } from './acts.js';
 import { decide } from './decide.js';
 import { Directory } from './directory.js';
-import { DIRECTORY_CASE, DIRECTORY_TYPES, LEVEL_TYPES, parseLevelsPayload, type Action, type LevelType } from './entries.js';
+import { LEVEL_TYPES, parseLevelsPayload } from './entries.js';
 
 /** An entry as the replay reads it: decoded from verified bytes. */
 export interface ReplayEntry {
@@ -35,10 +37,8 @@ export interface LevelsFinding {
   readonly message: string;
 }
 
-/** Earlier entries the replay looks up: an alert, the steps it was raised on. */
-export type Lookup = (seq: number) => { actor: string; data: unknown } | undefined;
-
-const ALERT_DISPOSED = 'casetrail.alert.disposed';
+/** Earlier entries the replay looks up: an alert, the steps it was raised on, a violation and its evidence. */
+export type { Lookup } from './acts.js';
 
 export class LevelsReplay {
   readonly directory = new Directory();
@@ -57,14 +57,10 @@ export class LevelsReplay {
   step(e: ReplayEntry): void {
     this.entries++;
     const dir = this.directory;
-    if (e.caseId === DIRECTORY_CASE && (DIRECTORY_TYPES as readonly string[]).includes(e.type)) {
-      if (e.payload === undefined) return this.find('DIRECTORY_INVALID', e, `directory entry ${e.seq} has no payload (erased): the directory after it cannot be known`);
-      try {
-        dir.apply(e.seq, e.type as LevelType, e.payload);
-      } catch (x) {
-        if (!(x instanceof LedgerError)) throw x;
-        this.find('DIRECTORY_INVALID', e, `directory entry ${e.seq} is not valid where it stands, and is ignored: ${x.message}`);
-      }
+    // Taken as every reader of the directory takes it (supervise's takeDirectoryEntry): one that does not apply is ignored.
+    const taken = takeDirectoryEntry(dir, e);
+    if (taken !== 'other') {
+      if (taken !== 'applied') this.find('DIRECTORY_INVALID', e, taken.ignored);
       return;
     }
     if (e.type === LEVEL_TYPES.denied) {
@@ -82,22 +78,14 @@ export class LevelsReplay {
     if (ordinary && e.signers.length > 0 && dir.actors.size > 0) this.signatures(e);
     const policy = dir.policy;
     if (policy === null) return;
-    let action: Action;
-    let about: string[] | undefined;
-    if (ordinary) {
-      action = 'record';
-    } else if (e.type === ALERT_DISPOSED && !isReserved(e.caseId)) {
-      const d = e.data as { outcome?: unknown; alert?: unknown } | undefined;
-      action = d?.outcome === 'violation' ? 'violation' : 'dispose';
-      about = this.about(d?.alert);
-    } else {
-      return;
-    }
+    const act = actOf(e, this.lookup);
+    if (act === null) return;
+    const { action, about } = act;
     const decision = decide(policy.policy, dir, {
       principal: e.actor,
       action,
       type: e.type,
-      resource: { caseId: e.caseId, unit: this.caseUnits.get(e.caseId) ?? null, ...(about === undefined ? {} : { about }) },
+      resource: { caseId: e.caseId, unit: act.caseless === true ? null : (this.caseUnits.get(e.caseId) ?? null), ...(about === undefined ? {} : { about }) },
       at: e.seq,
       signers: e.signers,
     });
@@ -117,17 +105,5 @@ export class LevelsReplay {
       else why = `the key is valid only from entry ${was.period.from}`;
       this.find('ACTOR_KEY_NOT_ENROLLED', e, `entry ${e.seq} is signed by ${key.slice(0, 16)}…, not by the key enrolled for ${JSON.stringify(e.actor)} at that entry: ${why}`);
     }
-  }
-
-  private about(alertSeq: unknown): string[] {
-    if (!Number.isSafeInteger(alertSeq)) return [];
-    const by = (this.lookup(alertSeq as number)?.data as { triggeredBy?: unknown } | undefined)?.triggeredBy;
-    if (!Array.isArray(by)) return [];
-    const out = new Set<string>();
-    for (const s of by.slice(0, 8)) {
-      const a = Number.isSafeInteger(s) ? this.lookup(s as number) : undefined;
-      if (a !== undefined) out.add(a.actor);
-    }
-    return [...out];
   }
 }

@@ -12,7 +12,8 @@
  * is `auditLedger` (the ledger verified with supervision's validators, then
  * every adopted pack replayed with bounded memory).
  */
-import { auditLedger, ledgerAlerts, openAlerts, type CheckpointRef } from '@casetrail/supervise/ledger';
+import { isSupervisionError } from '@casetrail/supervise';
+import { auditLedger, ledgerAlerts, ledgerPoints, openAlerts, type CheckpointRef } from '@casetrail/supervise/ledger';
 import { formatVerifierKey, type NoteVerifier } from '@casetrail/verify';
 import { levelsValidators } from '../levels/entries.js';
 import { auditLevels } from '../levels/ledger-file.js';
@@ -97,4 +98,36 @@ export async function alertOverview(ledger: string, checkpoint: CheckpointRef): 
   const { alerts } = await ledgerAlerts(ledger, { checkpoint });
   const open = openAlerts(alerts);
   return { alerts: open.byLevel, overdue: open.overdueCases };
+}
+
+/** A unit's points in the cycle holding its clock (docs/oversight.md "The overview"). */
+export interface PointsOverview {
+  /** the cycle: `2026` */
+  period: string;
+  /** points deducted in it, all subjects together */
+  deducted: number;
+  /** subjects with a violation counted or revoked in it */
+  subjects: number;
+  /** subjects by the measure they reached (`talk`, `admonish`, …) */
+  measures: Record<string, number>;
+}
+
+/**
+ * The live totals (`ledgerPoints`: the cycle's latest standing and the
+ * entries after it, each row checked) of the first `size` entries — the
+ * history the round verified and audited, whose standings the audit
+ * recomputed. Null when the pack in force has no points model.
+ * @throws SupervisionError STORED_ENTRY_INVALID for an entry that does not check
+ */
+export async function pointsOverview(ledger: string, size: number): Promise<PointsOverview | null> {
+  let r;
+  try {
+    r = await ledgerPoints(ledger, { size });
+  } catch (e) {
+    if (isSupervisionError(e, 'POINTS_MODEL_MISSING')) return null;
+    throw e;
+  }
+  const measures: Record<string, number> = {};
+  for (const s of r.subjects) if (s.measure !== null) measures[s.measure.measure] = (measures[s.measure.measure] ?? 0) + 1;
+  return { period: r.period, deducted: r.subjects.reduce((n, s) => n + s.deducted, 0), subjects: r.subjects.length, measures };
 }

@@ -27,7 +27,7 @@ import { casetrailValidators } from '../levels/ledger-file.js';
 import { equalBytes, openCheckpoint, parseVerifierKey, toBase64, toHex, verifyWitnessBody, type Checkpoint, type NoteVerifier } from '@casetrail/verify';
 import { keepRecord } from '../durable/records.js';
 import type { MonitoredLedger } from './config.js';
-import { alertOverview, type Auditor, type MonitorAudit } from './overview.js';
+import { alertOverview, pointsOverview, type Auditor, type MonitorAudit, type PointsOverview } from './overview.js';
 import { seenRoot, type SeenCheckpoint, type UnitState } from './state.js';
 
 /** Problem codes of a unit in a round (docs/errors.md "Monitor problems"). */
@@ -70,8 +70,8 @@ export interface UnitReport {
   policy: string | null;
   /** Cases with an open deadline or escalation alert. */
   overdue: number | null;
-  /** Points this period: null until the points layer exists. */
-  points: null;
+  /** Points deducted in the cycle holding the ledger's clock (null: no points model in force, or not audited). */
+  points: PointsOverview | null;
   witness: WitnessReport;
   problems: Array<{ code: UnitProblemCode; message: string; evidence?: string }>;
   /** ok; failed (an inconsistency, rollback, failed verification or audit: exit 1); error (operational: exit 3). */
@@ -222,6 +222,12 @@ export async function audited(r: UnitRound, ctx: UnitContext): Promise<UnitState
   r.report.audit = a.audit;
   r.report.alerts = a.alerts;
   r.report.overdue = a.overdue;
+  try {
+    r.report.points = await pointsOverview(r.cfg.ledger, cp.size);
+  } catch (e) {
+    if (!isSupervisionError(e, 'STORED_ENTRY_INVALID')) throw e;
+    problem(r, 'INCONSISTENT', e.message);
+  }
   if (a.audit.policy !== undefined) r.report.policy = a.audit.policy;
   if (!a.audit.ok) {
     const f = a.audit.first;

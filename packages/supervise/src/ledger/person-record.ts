@@ -3,19 +3,23 @@
  * snapshot of a ledger file, every row checked from its bytes: the
  * subject's violations with their revocations, the totals per cycle, the
  * alerts their steps raised or that were confirmed against them, and the
- * case steps concerning them (the actor index, and the evidence).
+ * case steps concerning them (the actor index, the steps whose payload names
+ * them in a field a pack charges, and the evidence). Memory is bounded by
+ * `maxSteps`: the indexes are read a page at a time, and only what concerns
+ * the subject is kept.
  */
 import { SYSTEM_CASE, TYPES, type LedgerEntry } from '../entry-model.js';
 import { SupervisionError } from '../errors.js';
 import type { Message } from '../pack-model.js';
 import { PointsBook } from '../points/book.js';
+import { chargingFields, namingField } from '../points/checks.js';
 import { remainingPoints, type Measure } from '../points/model.js';
 import { parsePeriod, periodBounds, periodFinder } from '../points/periods.js';
 import { parseSystemPayload, type AlertPayload } from '../system-entries.js';
 import { inSnapshot } from './reports.js';
-import { bookOf, clockOf, linesOf, packsIn, pointsPackIn, rowOf, sizeOf, stepsIn, type PointsPack, type StepRef, type ViolationRow } from './points-report.js';
+import { adoptedIn, bookOf, clockOf, linesOf, packsIn, pointsPackIn, rowOf, sizeOf, stepsIn, type PointsPack, type StepRef, type ViolationRow } from './points-report.js';
 import { checkStoredViolations, viewUnits, type ViolationProblem } from './points-writer.js';
-import { storedEntry, storedOfType } from './stored.js';
+import { eachOfType, storedEntry } from './stored.js';
 
 /** An alert of a person's record. */
 export interface RecordAlert extends StepRef {
@@ -24,6 +28,9 @@ export interface RecordAlert extends StepRef {
   readonly reason: Message;
   readonly triggeredBy: readonly number[];
 }
+
+/** A case step of a person's record, and how it concerns them. */
+export type RecordStep = StepRef & ({ readonly role: 'actor' | 'evidence' } | { readonly role: 'named'; readonly field: string });
 
 /** A person's record (廉政档案, `record`). */
 export interface SubjectRecord {
@@ -38,8 +45,12 @@ export interface SubjectRecord {
   readonly periods: readonly { readonly period: string; readonly ended: boolean; readonly deducted: number; readonly remaining: number; readonly measure: Measure | null; readonly violations: readonly number[]; readonly revoked: readonly number[] }[];
   /** alerts triggered by the subject's steps or cited against them, in seq order */
   readonly alerts: readonly RecordAlert[];
-  /** the case steps the subject took (the actor index) and those cited as evidence against them, in seq order */
-  readonly steps: readonly (StepRef & { readonly role: 'actor' | 'evidence' })[];
+  /**
+   * the case steps concerning the subject, in seq order: those it took (the
+   * actor index), those whose payload names it in a field a pack charges
+   * (`named`, with the field), and those cited as evidence against it
+   */
+  readonly steps: readonly RecordStep[];
   /** steps beyond `maxSteps` not listed */
   readonly moreSteps: number;
   /** the subject's violations that do not check at their position (§14.4): listed, never counted */
@@ -63,7 +74,7 @@ export async function ledgerRecord(location: string, subject: string, opts: { ma
     const pack = pointsPackIn(view, origin, size);
     const clock = clockOf(view, origin, size);
     const book = bookOf(view, origin, size);
-    const units = viewUnits(view, origin);
+    const units = viewUnits(view, origin, size);
     const mine = [...book.records.values()].filter((r) => r.v.subject === subject).sort((a, b) => a.seq - b.seq);
     // A person's record is read before an appointment: each violation is checked at its position (they are few), and one that does not check is shown as such and never counted.
     const invalid = checkStoredViolations(view, origin, mine, packsIn(view, origin, size), units);
@@ -95,13 +106,24 @@ export async function ledgerRecord(location: string, subject: string, opts: { ma
       if (rows.length < 1000) break;
       from = rows[rows.length - 1]!.seq + 1;
     }
+    // The steps naming the subject in a field a pack adopted in the ledger charges (a handler who took no step), by the type index: a page at a time, the matches kept.
+    const named: RecordStep[] = [];
+    for (const [type, fields] of chargingFields(adoptedIn(view, origin, size).map((a) => a.pack))) {
+      for (const e of eachOfType(view, origin, type, size)) {
+        const field = e.actor === subject ? undefined : namingField(e, fields, subject);
+        if (field === undefined) continue;
+        if (acted.length + named.length < maxSteps) named.push({ seq: e.seq, caseId: e.caseId, step: e.step, type: e.type, actor: e.actor, time: e.time, role: 'named', field });
+        else moreSteps++;
+      }
+    }
     const evidence = new Set(violations.flatMap((v) => v.evidence));
-    const steps = new Map<number, StepRef & { role: 'actor' | 'evidence' }>();
+    const steps = new Map<number, RecordStep>();
     for (const e of acted) steps.set(e.seq, { seq: e.seq, caseId: e.caseId, step: e.step, type: e.type, actor: e.actor, time: e.time, role: 'actor' });
+    for (const s of named) if (!steps.has(s.seq)) steps.set(s.seq, s);
     for (const s of stepsIn(view, origin, evidence).values()) if (!steps.has(s.seq) && !s.type.startsWith('casetrail.')) steps.set(s.seq, { ...s, role: 'evidence' });
-    const mySteps = new Set(acted.map((e) => e.seq));
+    const mySteps = new Set([...acted, ...named].map((e) => e.seq));
     const alerts: RecordAlert[] = [];
-    for (const e of storedOfType(view, origin, TYPES.alert, size)) {
+    for (const e of eachOfType(view, origin, TYPES.alert, size)) {
       if (e.caseId === SYSTEM_CASE) continue;
       let a: AlertPayload;
       try {

@@ -26,6 +26,7 @@ import { countPeriod, type ViolationRecord } from '../points/totals.js';
 import type { UnitResolver } from '../points/units.js';
 import { parseSystemPayload } from '../system-entries.js';
 import { checkStoredViolations, viewUnits, type ViolationProblem } from './points-writer.js';
+import { cycleTally } from './standings.js';
 import { storedEntry, storedOfType } from './stored.js';
 
 /** The pack whose points model counts: the latest adopted, with its entry. */
@@ -110,6 +111,12 @@ export interface PointsReport {
   readonly checked: boolean;
   /** checked: the violations that do not check at their position, not counted */
   readonly invalid: readonly ViolationProblem[];
+  /**
+   * What was counted (§14.12): the standing the totals continue (null: every
+   * entry of the cycle was read) and the violation and revocation entries
+   * read after it.
+   */
+  readonly basis: { readonly standing: number | null; readonly folded: number };
 }
 
 /**
@@ -147,6 +154,16 @@ export function sizeOf(view: ReadView, size: number | undefined): number {
 
 /** The pack in force at each seq of the view (the latest adoption before it that parses), for the checks of §14.4. */
 export function packsIn(view: ReadView, origin: string, before: number): (seq: number) => Pack | null {
+  const adopted = adoptedIn(view, origin, before);
+  return (seq) => {
+    let pack: Pack | null = null;
+    for (const a of adopted) if (a.seq < seq) pack = a.pack;
+    return pack;
+  };
+}
+
+/** Every pack adopted before `before` whose adoption parses, in seq order. */
+export function adoptedIn(view: ReadView, origin: string, before: number): { seq: number; pack: Pack }[] {
   const adopted: { seq: number; pack: Pack }[] = [];
   for (const e of storedOfType(view, origin, TYPES.rulesAdopted, before)) {
     try {
@@ -155,11 +172,7 @@ export function packsIn(view: ReadView, origin: string, before: number): (seq: n
       if (!(err instanceof SupervisionError)) throw err;
     }
   }
-  return (seq) => {
-    let pack: Pack | null = null;
-    for (const a of adopted) if (a.seq < seq) pack = a.pack;
-    return pack;
-  };
+  return adopted;
 }
 
 /** The ledger's clock: the time of its latest entry, from its checked bytes. */
@@ -226,32 +239,70 @@ export function linesOf(pack: PointsPack, period: Period, book: PointsBook, unit
  * @param opts.period `2026`, `2026-Q3` or `2026-11` (default: the cycle holding the ledger's clock)
  * @param opts.subject only this subject; opts.unit only subjects of this unit
  * @param opts.size read only the first `size` entries (what a verification checked)
- * @param opts.check check each violation the period counts at its position, as the audit does (§14.4), and count only those that check (it reads each one's case history)
+ * @param opts.check check each violation the period counts at its position, as the audit does (§14.4), and count only those that check (it reads every violation of the cycle and each one's case history)
+ * @param opts.details fill `violations` with the rows of every violation cited (always when `subject` is given or one subject is shown); without it (and without `check`) only the standing and the entries after it are read (§14.12)
  * @throws SupervisionError POINTS_MODEL_MISSING, SUMMARY_INVALID (a period that is none), STORED_ENTRY_INVALID
  */
-export async function ledgerPoints(location: string, opts: { period?: string; subject?: string; unit?: string; size?: number; check?: boolean } = {}): Promise<PointsReport> {
+export async function ledgerPoints(location: string, opts: { period?: string; subject?: string; unit?: string; size?: number; check?: boolean; details?: boolean } = {}): Promise<PointsReport> {
   return inSnapshot(location, (view, origin) => {
     const size = sizeOf(view, opts.size);
     const pack = pointsPackIn(view, origin, size);
     const clock = clockOf(view, origin, size);
     const period = choosePeriod(pack, opts.period, clock);
     const { start, end } = periodBounds(period, pack.zone);
-    const book = bookOf(view, origin, size);
-    const units = viewUnits(view, origin);
-    let invalid: ViolationProblem[] = [];
-    if (opts.check === true) {
-      const cycleStart = periodBounds(cycleOf(period, pack.model.period)!, pack.zone).start;
-      const inPeriod = [...book.records.values()].filter((r) => r.v.at >= cycleStart && r.v.at < end && (opts.subject === undefined || r.v.subject === opts.subject));
-      invalid = checkStoredViolations(view, origin, inPeriod, packsIn(view, origin, size), units);
+    const units = viewUnits(view, origin, size);
+    const label = periodLabel(period);
+    const keep = (s: SubjectLine) => (opts.subject === undefined || s.subject === opts.subject) && (opts.unit === undefined || s.unit === opts.unit);
+    const head = { size, clock, pack, period: label, start, end, ended: clock !== null && clock >= end };
+    if (opts.check !== true) {
+      // The live totals: the cycle's latest standing and the entries after it (§14.12).
+      const t = cycleTally(view, origin, pack.pack, cycleOf(period, pack.model.period)!, size, null);
+      const subjects = t.tally.lines(pack.model, period, units, size).filter(keep);
+      const details = opts.details === true || opts.subject !== undefined || subjects.length === 1;
+      const violations = details ? violationRows(view, origin, pack, subjects, size) : new Map<number, ViolationRow>();
+      return { ...head, subjects, violations, summaries: summariesOf(view, origin, label, size), malformed: t.malformed, checked: false, invalid: [], basis: { standing: t.standing, folded: t.folded } };
     }
-    const subjects = linesOf(pack, period, book, units, size).filter((s) => (opts.subject === undefined || s.subject === opts.subject) && (opts.unit === undefined || s.unit === opts.unit));
+    const book = bookOf(view, origin, size);
+    const cycleStart = periodBounds(cycleOf(period, pack.model.period)!, pack.zone).start;
+    const inPeriod = [...book.records.values()].filter((r) => r.v.at >= cycleStart && r.v.at < end && (opts.subject === undefined || r.v.subject === opts.subject));
+    const invalid = checkStoredViolations(view, origin, inPeriod, packsIn(view, origin, size), units);
+    const subjects = linesOf(pack, period, book, units, size).filter(keep);
     const violations = new Map<number, ViolationRow>();
     const cycleAt = periodFinder(pack.model.period, pack.zone);
     for (const s of subjects) for (const seq of [...s.violations, ...s.revoked]) violations.set(seq, rowOf(book.records.get(seq)!, cycleAt));
-    const label = periodLabel(period);
     const summaries = storedSummaries(book, label);
-    return { size, clock, pack, period: label, start, end, ended: clock !== null && clock >= end, subjects, violations, summaries, malformed: book.malformed, checked: opts.check === true, invalid };
+    const folded = book.records.size + [...book.records.values()].filter((r) => r.revokedBy !== null).length;
+    return { ...head, subjects, violations, summaries, malformed: book.malformed, checked: true, invalid, basis: { standing: null, folded } };
   });
+}
+
+/** The rows of the violations the lines cite, from their checked bytes, with the revocation of each revoked one. */
+function violationRows(view: ReadView, origin: string, pack: PointsPack, lines: readonly SubjectLine[], size: number): Map<number, ViolationRow> {
+  const cited = lines.flatMap((s) => [...s.violations, ...s.revoked]);
+  const out = new Map<number, ViolationRow>();
+  if (cited.length === 0) return out;
+  const book = new PointsBook();
+  for (const seq of cited.sort((a, b) => a - b)) {
+    const row = view.entry(seq);
+    if (row !== undefined) book.add(storedEntry(view, row, origin).entry);
+  }
+  const wanted = new Set(cited);
+  for (const e of storedOfType(view, origin, POINTS_TYPES.revoked, size)) {
+    if (wanted.has((e.data as { violation?: unknown } | null)?.violation as number)) book.add(e);
+  }
+  const cycleAt = periodFinder(pack.model.period, pack.zone);
+  for (const seq of cited) {
+    const r = book.records.get(seq);
+    if (r !== undefined) out.set(seq, rowOf(r, cycleAt));
+  }
+  return out;
+}
+
+/** The seqs of the summaries of a period recorded before `size` (the ones that parse), ascending. */
+function summariesOf(view: ReadView, origin: string, label: string, size: number): number[] {
+  const book = new PointsBook();
+  for (const e of storedOfType(view, origin, POINTS_TYPES.summary, size)) book.add(e);
+  return storedSummaries(book, label);
 }
 
 /** The seqs of the summaries recorded for a period (parsed ones), ascending. */

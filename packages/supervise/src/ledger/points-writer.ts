@@ -6,7 +6,7 @@
  * same functions the audit runs), so that nothing a rule forbids is written
  * even when the ledger changed between the two.
  */
-import type { CommittedStep, ExtensionView, LedgerStore, ReadView } from '@casetrail/core';
+import { toHex, type CommittedStep, type ExtensionView, type LedgerStore, type ReadView } from '@casetrail/core';
 import { SYSTEM_CASE, type LedgerEntry } from '../entry-model.js';
 import { SupervisionError, type SupervisionErrorCode } from '../errors.js';
 import type { Pack } from '../pack-model.js';
@@ -15,27 +15,50 @@ import type { ViolationRecord } from '../points/totals.js';
 import { checkRevocation, checkViolation, confirmationOf } from '../points/checks.js';
 import { POINTS_TYPES, encodeRevocation, encodeViolation, isPointsType, parsePointsPayload, type Summary } from '../points/entries.js';
 import { cycleOf, parsePeriod, periodBounds, periodLabel } from '../points/periods.js';
-import { ledgerUnits, type UnitResolver } from '../points/units.js';
+import { ledgerUnits, type LedgerUnits, type UnitResolver } from '../points/units.js';
+import { DIRECTORY_CASE } from '../directory/entries.js';
+import { standingsAt } from './standings.js';
 import { committedEntry, storedCaseHistory, storedEntry, storedOfType, viewCaseHistory } from './stored.js';
 
-/** The units of the ledger a view reads (the seam of §14.7). */
-export function viewUnits(view: ReadView, origin: string): UnitResolver {
-  return ledgerUnits((type, before) => storedOfType(view, origin, type, before));
+/**
+ * The units of the ledger a view reads as of its first `before` entries
+ * (§14.7): the directory case's history, each row checked from its bytes
+ * and linked to the one before it in its case.
+ */
+export function viewUnits(view: ReadView, origin: string, before = view.size()): LedgerUnits {
+  return ledgerUnits(storedCaseHistory(view, origin, DIRECTORY_CASE, before));
 }
 
-/** The units as the transaction's view reads them (the same seam). */
-export function transactionUnits(view: ExtensionView): UnitResolver {
-  return ledgerUnits(function* (type, before) {
-    for (let after: number | undefined; ; ) {
-      const page = view.entriesOfType(type, { ...(after === undefined ? {} : { after }), limit: 1000 });
-      for (const s of page) {
-        if (s.seq >= before) return;
-        yield s;
-      }
-      if (page.length < 1000) return;
-      after = page[page.length - 1]!.seq;
-    }
-  });
+/** The units a writer judges with, and the directory case's tail they were read at (its step and leaf hash). */
+export interface UnitsSnapshot {
+  readonly units: UnitResolver;
+  readonly tail: { readonly step: number; readonly leaf: string } | null;
+}
+
+/** The units of a snapshot with the directory case's tail, for the writer's transactions. */
+export function unitsSnapshot(view: ReadView, origin: string): UnitsSnapshot {
+  const history = storedCaseHistory(view, origin, DIRECTORY_CASE, view.size());
+  const last = history[history.length - 1];
+  return { units: ledgerUnits(history), tail: last === undefined ? null : { step: last.step, leaf: toHex(last.leaf!) } };
+}
+
+/** The units of the store's current snapshot, for the writer (unitsSnapshot). */
+export function readUnits(reader: LedgerStore): Promise<UnitsSnapshot> {
+  return readChecked(reader, (view) => unitsSnapshot(view, reader.origin));
+}
+
+/**
+ * The units inside a transaction: the snapshot's, when the directory case
+ * still ends where it did (the same step and leaf hash, so the same
+ * entries: one per-case hash chain); 'stale' otherwise. The snapshot was
+ * read from the stored texts, which a transaction's view does not hand
+ * out: so the writer judges by what the audit reads.
+ */
+function transactionUnits(view: ExtensionView, snap: UnitsSnapshot | null): UnitResolver | 'stale' {
+  if (snap === null) return 'stale';
+  const tail = view.caseTail(DIRECTORY_CASE);
+  if (tail === undefined) return snap.tail === null ? snap.units : 'stale';
+  return snap.tail !== null && snap.tail.step === tail.step && snap.tail.leaf === toHex(tail.leafHash) ? snap.units : 'stale';
 }
 
 function invalid(code: SupervisionErrorCode, message: string, details: Record<string, unknown> = {}): never {
@@ -71,11 +94,19 @@ function verdictMessage(v: ReturnType<typeof checkViolation>): string | null {
  * written here (§14.4–§14.6). A summary must sit where its payload was
  * counted (`summaryAt`): `'stale'` when entries came in between.
  */
-export function judgePoints(step: CommittedStep, view: ExtensionView, pack: Pack | null, summaryAt: number | null): { code: SupervisionErrorCode; message: string } | 'stale' | null {
+export function judgePoints(
+  step: CommittedStep,
+  view: ExtensionView,
+  pack: Pack | null,
+  summaryAt: number | null,
+  units: UnitsSnapshot | null,
+  standingsAt: ReadonlySet<number> | null = null,
+): { code: SupervisionErrorCode; message: string } | 'stale' | 'stale-units' | null {
   if (!isPointsType(step.type)) return null;
-  const units = transactionUnits(view);
-  const entry = committedEntry(step);
   if (step.type === POINTS_TYPES.summary) return summaryAt === step.seq ? null : 'stale';
+  // A standing is counted outside the transaction (standingPayloads) for the seq it must be written at.
+  if (step.type === POINTS_TYPES.standing) return standingsAt?.has(step.seq) === true ? null : 'stale';
+  const entry = committedEntry(step);
   const history = viewCaseHistory(view, step.caseId, step.seq);
   if (step.type === POINTS_TYPES.revoked) {
     const p = checkRevocation(parsePointsPayload(POINTS_TYPES.revoked, { value: step.data }, step), entry, history);
@@ -83,7 +114,9 @@ export function judgePoints(step: CommittedStep, view: ExtensionView, pack: Pack
   }
   const before = step.seq > 0 ? view.entry(step.seq - 1) : undefined;
   const v = parsePointsPayload(POINTS_TYPES.violation, { value: step.data }, step);
-  const m = verdictMessage(checkViolation(v, entry, { pack, history, previous: before === undefined ? undefined : committedEntry(before), units }));
+  const resolver = transactionUnits(view, units);
+  if (resolver === 'stale') return 'stale-units';
+  const m = verdictMessage(checkViolation(v, entry, { pack, history, previous: before === undefined ? undefined : committedEntry(before), units: resolver }));
   return m === null ? null : { code: 'VIOLATION_INVALID', message: m };
 }
 
@@ -186,6 +219,23 @@ export function checkStoredViolations(view: ReadView, origin: string, records: I
   return out.sort((a, b) => a.seq - b.seq);
 }
 
+/**
+ * The standings to record as the next entries at `time` (§14.12), counted
+ * from a snapshot: each cycle's latest standing continued with the entries
+ * after it, every violation among them checked at its position against the
+ * pack then in force (one that does not check is not counted, as the audit
+ * counts).
+ * @returns the standings (case and payload), the seq the first must be written at, and the cycles left without one (too many seqs)
+ */
+export async function standingPayloads(reader: LedgerStore, packs: { readonly now: Pack | null; at(seq: number): Pack | null }, time: number): Promise<{ standings: { caseId: string; payload: string }[]; at: number; skipped: string[] }> {
+  const pack = packs.now;
+  if (pack?.points == null) return { standings: [], at: -1, skipped: [] };
+  return readChecked(reader, (view) => {
+    const units = viewUnits(view, reader.origin);
+    return standingsAt(view, reader.origin, pack, time, (records) => void checkStoredViolations(view, reader.origin, records, (s) => packs.at(s), units));
+  });
+}
+
 /** The violations ledger's entries of a view, checked, in seq order. */
 export function storedBook(view: ReadView, origin: string, before: number): PointsBook {
   const all = [POINTS_TYPES.violation, POINTS_TYPES.revoked, POINTS_TYPES.summary].flatMap((t) => storedOfType(view, origin, t, before));
@@ -216,7 +266,7 @@ export async function summaryPayload(
   return readChecked(reader, (view) => {
     const size = view.size();
     const book = storedBook(view, reader.origin, size);
-    const units = viewUnits(view, reader.origin);
+    const units = viewUnits(view, reader.origin, size);
     const problem = book.summaryProblem({ amends, entries: [], pack: pack.hash, period: periodLabel(period), root: '', subjects: [] }, { seq: size, time, caseId: SYSTEM_CASE, step: 0, type: POINTS_TYPES.summary, actor: '', data: null }, pack);
     if (problem !== null) invalid('SUMMARY_INVALID', `cannot summarize ${periodText}: ${problem}`, { period: periodText });
     const cycleStart = periodBounds(cycle, pack.zone).start;

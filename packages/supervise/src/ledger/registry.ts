@@ -30,6 +30,7 @@ export const SUPERVISION_TYPES: readonly (SupervisionType | PointsType)[] = [
   POINTS_TYPES.violation,
   POINTS_TYPES.revoked,
   POINTS_TYPES.summary,
+  POINTS_TYPES.standing,
 ];
 
 /** The name supervision's extension has in `ledger.use`. */

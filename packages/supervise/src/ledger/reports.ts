@@ -18,7 +18,6 @@ import { SupervisionError } from '../errors.js';
 import type { Message, Pack, Rule } from '../pack-model.js';
 import { parseSystemPayload, type AlertPayload, type Disposition } from '../system-entries.js';
 import { checkpointEntries, provenIn, type CheckpointRef } from './checkpoint.js';
-import { viewUnits } from './points-writer.js';
 import { supervisionValidators } from './registry.js';
 import { storedCaseHistory, storedEntries, storedEntry, verifiedEntries } from './stored.js';
 
@@ -112,7 +111,6 @@ export async function auditLedger(location: string, opts: AuditLedgerOptions): P
       {
         history: (caseId, beforeSeq) => storedCaseHistory(view, origin, caseId, beforeSeq, 'verified'),
         adoptions: ofType(view, origin, TYPES.rulesAdopted, size, cp),
-        units: viewUnits(view, origin),
         ...(opts.maxCases === undefined ? {} : { maxCases: opts.maxCases }),
       },
     ),

@@ -184,18 +184,27 @@ export function viewCaseHistory(view: ExtensionView, caseId: string, beforeSeq: 
   }
 }
 
-/** Entries of one type before `before`, checked, in seq order (the type index; an index column that lies is STORED_ENTRY_INVALID). */
-export function storedOfType(view: ReadView, origin: string, type: string, before = Infinity): LedgerEntry[] {
-  const out: LedgerEntry[] = [];
+/**
+ * Entries of one type before `before`, checked, in seq order, read a page
+ * of the type index at a time (an index column that lies is
+ * STORED_ENTRY_INVALID): a reader that keeps only what it needs holds one
+ * page.
+ */
+export function* eachOfType(view: ReadView, origin: string, type: string, before = Infinity): Generator<LedgerEntry> {
   for (let from = 0; ; ) {
     const rows = view.query({ type, fromSeq: from, limit: 1000 });
     for (const row of rows) {
       const e = storedEntry(view, row, origin).entry;
       if (e.type !== type) throw new SupervisionError('STORED_ENTRY_INVALID', `entry ${e.seq} is not of type ${type}: its index column was changed (run \`casetrail verify\`)`, { seq: e.seq });
-      if (e.seq >= before) return out;
-      out.push(e);
+      if (e.seq >= before) return;
+      yield e;
     }
-    if (rows.length < 1000) return out;
+    if (rows.length < 1000) return;
     from = rows[rows.length - 1]!.seq + 1;
   }
+}
+
+/** Entries of one type before `before`, checked, in seq order (eachOfType, collected). */
+export function storedOfType(view: ReadView, origin: string, type: string, before = Infinity): LedgerEntry[] {
+  return [...eachOfType(view, origin, type, before)];
 }

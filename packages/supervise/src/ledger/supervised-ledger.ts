@@ -12,7 +12,7 @@ import { SupervisionError } from '../errors.js';
 import type { Pack } from '../pack-model.js';
 import { encodeCalendarAdopted, encodeDisposition, encodeRulesAdopted, encodeTick, type Outcome } from '../system-entries.js';
 import { POINTS_TYPES, parsePointsPayload } from '../points/entries.js';
-import { confirmationPayload, directPayload, revocationPayload, summaryPayload, type DirectViolation } from './points-writer.js';
+import { confirmationPayload, directPayload, revocationPayload, standingPayloads, summaryPayload, type DirectViolation } from './points-writer.js';
 import { EXTENSION_NAME } from './registry.js';
 import { SupervisionHook, staleCause } from './writer.js';
 
@@ -261,6 +261,35 @@ export class SupervisedLedger {
         return r!;
       } finally {
         this.hook.summaryAt = null;
+      }
+    });
+  }
+
+  /**
+   * Records the standings of the points cycles (docs/supervision.md §14.12):
+   * the cycle holding `time`, the one before it, and every cycle a violation
+   * or revocation after its latest standing concerns, each continued from
+   * that standing when its counts changed or many entries follow it —
+   * what the live totals (`ledgerPoints`) count from, so that they read the
+   * entries after it only. Nothing is written when no pack with a points
+   * model is in force or nothing changed since the latest standings; a
+   * cycle whose standing would list more than 40,000 seqs gets none
+   * (`skipped`). `tick` records them after its clock entry.
+   * @param opts.time the standings' time (default now, never before the latest entry)
+   */
+  async recordStandings(opts: { actor: string; time?: number }): Promise<{ receipts: SupervisedReceipt[]; skipped: string[] }> {
+    return this.write(false, async () => {
+      const size = await this.ledger.size();
+      const time = opts.time ?? Math.max(Date.now(), size === 0 ? 0 : ((await this.ledger.get(size - 1)).entry?.time ?? 0));
+      const packs = { now: this.hook.sup.pack, at: (s: number) => this.hook.packAt(s) };
+      const { standings, at, skipped } = await standingPayloads(this.hook.reader, packs, time);
+      if (standings.length === 0) return { receipts: [], skipped };
+      this.hook.standingsAt = new Set(standings.map((_, i) => at + i));
+      try {
+        const receipts = await this.appendSystemEntries(standings.map(({ caseId, payload }) => ({ caseId, type: POINTS_TYPES.standing, actor: opts.actor, payload, time })));
+        return { receipts, skipped };
+      } finally {
+        this.hook.standingsAt = null;
       }
     });
   }

@@ -34,7 +34,7 @@ import { createSupervisor, type Supervisor } from '../supervisor.js';
 import type { Pack } from '../pack-model.js';
 import { encodeRefusal, parseSystemPayload } from '../system-entries.js';
 import { provenAdoptions, type ProvenAdoption } from './adoptions.js';
-import { judgePoints } from './points-writer.js';
+import { judgePoints, readUnits, type UnitsSnapshot } from './points-writer.js';
 import { EXTENSION_NAME, SUPERVISION_TYPES, refusalOf, supervisionValidators } from './registry.js';
 import { committedEntry, storedCaseHistory, storedEntries, storedEntry, viewCaseHistory } from './stored.js';
 
@@ -51,7 +51,7 @@ export interface WrittenAlert {
 }
 
 /** What must be done outside a transaction before it is tried again. */
-export type Need = 'catch-up' | 'replay' | 'reset';
+export type Need = 'catch-up' | 'replay' | 'reset' | 'units';
 
 /** Thrown inside the transaction when the engine cannot screen from what it knows; nothing is written. */
 export class StaleState extends Error {
@@ -93,6 +93,10 @@ export class SupervisionHook {
   need: Need | null = 'reset';
   /** the seq a summary being written was counted for (§14.6): written anywhere else, it is counted again */
   summaryAt: number | null = null;
+  /** the seqs standings being written were counted for (§14.12) */
+  standingsAt: ReadonlySet<number> | null = null;
+  /** the units a violation is judged with, read from a snapshot with the directory case's tail (§14.7); null: not read yet */
+  units: UnitsSnapshot | null = null;
   private txView: ExtensionView | null = null;
   /** the first entry of the transaction being judged: its commit is recognised by it */
   private txFirst = { seq: -1, leaf: '' };
@@ -197,8 +201,9 @@ export class SupervisionHook {
       const bad = out.findings.find((f) => f.severity === 'error');
       if (bad !== undefined) ctx.refuse({ code: bad.code, message: bad.message });
       // The violations ledger's entries: the checks of §14.4–§14.6 at this very position.
-      const p = judgePoints(step, ctx.view, sup.pack, this.summaryAt);
-      if (p === 'stale') throw new StaleState('catch-up', 'entries were appended while the summary was counted');
+      const p = judgePoints(step, ctx.view, sup.pack, this.summaryAt, this.units, this.standingsAt);
+      if (p === 'stale') throw new StaleState('catch-up', 'entries were appended while the summary or standing was counted');
+      if (p === 'stale-units') throw new StaleState('units', 'the directory changed since its units were read');
       if (p !== null) ctx.refuse({ code: p.code, message: p.message });
     } else if (out.blocked.length > 0 && isOrdinaryType(step.type)) {
       const line = ctx.batch.size > 1 ? ctx.batch.index + 1 : null;
@@ -260,6 +265,7 @@ export class SupervisionHook {
     if (this.need === 'reset') await this.bootstrap(size);
     else if (this.need === 'catch-up' || size - 1 - this.sup.lastSeq > this.opts.maxCatchUp) await this.catchUpOutside(size);
     if (this.need === 'replay' || (needTimed && !this.sup.timedKnown)) await this.replay();
+    if (this.need === 'units') this.units = await readUnits(this.reader);
     this.need = null;
   }
 

@@ -13,13 +13,15 @@ import { SupervisionError } from '../errors.js';
 import type { Pack } from '../pack-model.js';
 import { PointsBook, differingSubjects } from './book.js';
 import { checkViolation, violationDue } from './checks.js';
-import { POINTS_TYPES, isPointsType, parsePointsPayload, type PointsPayload, type PointsType, type Summary } from './entries.js';
+import { POINTS_TYPES, encodeStanding, isPointsType, parsePointsPayload, type PointsPayload, type PointsType, type Standing, type Summary } from './entries.js';
+import { standingCycle, tallyOf } from './standing.js';
 import type { UnitResolver } from './units.js';
 
 export interface PointsCounts {
   readonly violations: number;
   readonly revocations: number;
   readonly summaries: number;
+  readonly standings: number;
 }
 
 export class PointsAudit {
@@ -29,7 +31,7 @@ export class PointsAudit {
   private due: { seq: number; caseId: string; alert: number; code: string } | null = null;
   /** without a history function: every ordinary case's entries, kept here */
   private readonly memory: Map<string, LedgerEntry[]> | null;
-  private readonly counts = { violations: 0, revocations: 0, summaries: 0 };
+  private readonly counts = { violations: 0, revocations: 0, summaries: 0, standings: 0 };
 
   constructor(
     private readonly history: ((caseId: string, beforeSeq: number) => Iterable<LedgerEntry>) | undefined,
@@ -113,8 +115,32 @@ export class PointsAudit {
       const problem = this.book.addRevocation(e, p as PointsPayload<'casetrail.violation.revoked'>);
       return problem === null ? [] : [finding('REVOCATION_INVALID', e.seq, e.caseId, `revocation ${e.seq}: ${problem}`)];
     }
+    if (type === POINTS_TYPES.standing) {
+      this.counts.standings++;
+      return this.standing(e, p as Standing, pack);
+    }
     this.counts.summaries++;
     return this.summary(e, p as Summary, pack);
+  }
+
+  /** A standing must name the pack in force, a cycle of its points model, and hold the tally the book gives at its position (§14.12). */
+  private standing(e: LedgerEntry, s: Standing, pack: Pack | null): Finding[] {
+    const cycle = pack?.points == null ? undefined : standingCycle(s.cycle, pack.points);
+    if (pack?.points == null || s.pack !== pack.hash || cycle === undefined) {
+      const why = pack?.points == null ? 'no pack with a points model is in force' : s.pack !== pack.hash ? `it names pack ${s.pack.slice(0, 12)}…, not the pack in force (${pack.hash.slice(0, 12)}…)` : `${s.cycle} is not a ${pack.points.period} cycle of the points model`;
+      return [finding('STANDING_INVALID', e.seq, e.caseId, `standing ${e.seq} of ${s.cycle}: ${why}`)];
+    }
+    const want = tallyOf(this.book.records.values(), cycle, pack.zone).standing(pack.hash);
+    const expected = encodeStanding(want);
+    const recorded = e.payload ?? canonicalJson(e.data);
+    if (recorded === expected) return [];
+    const key = (x: Standing['subjects'][number] | undefined) => (x === undefined ? 'absent' : x.months.map((m) => `${m.month}: ${m.points} points, violations [${m.violations.join(', ')}], revoked [${m.revoked.join(', ')}]`).join('; '));
+    const a = new Map(s.subjects.map((x) => [x.subject, x]));
+    const b = new Map(want.subjects.map((x) => [x.subject, x]));
+    const names = [...new Set([...a.keys(), ...b.keys()])].filter((n) => key(a.get(n)) !== key(b.get(n))).sort();
+    const out = names.map((subject) => finding('STANDING_DIFFERS', e.seq, e.caseId, `standing ${e.seq} of ${s.cycle}, subject ${subject}: recorded ${key(a.get(subject))}; the ledger gives ${key(b.get(subject))}`, { subject }));
+    if (out.length === 0) out.push(finding('STANDING_DIFFERS', e.seq, e.caseId, `standing ${e.seq} of ${s.cycle} is not byte for byte the standing the ledger gives: ${expected}`));
+    return out;
   }
 
   private summary(e: LedgerEntry, s: Summary, pack: Pack | null): Finding[] {

@@ -127,6 +127,33 @@ export function chargedSubject(rule: Rule, alertSeq: number, alert: AlertPayload
   return unit === null ? problem(`the ledger assigns ${trigger.actor} no unit: ${rule.id} charges the unit`) : { subject: unit };
 }
 
+/**
+ * The payload fields a pack charges (§14.1, `charge: {field, of}`), by step
+ * type: where a step names who a confirmed alert charges without being
+ * theirs (a case's `handler`). A person's record (§14.10) lists the steps
+ * naming the subject there.
+ */
+export function chargingFields(packs: Iterable<Pack>): Map<string, Set<string>> {
+  const out = new Map<string, Set<string>>();
+  for (const pack of packs) {
+    for (const rule of pack.rules) {
+      const charge = rule.violation?.charge;
+      if (charge?.kind !== 'field') continue;
+      let fields = out.get(charge.of);
+      if (fields === undefined) out.set(charge.of, (fields = new Set()));
+      fields.add(charge.field);
+    }
+  }
+  return out;
+}
+
+/** The charging field of `fields` whose value in the step's payload is `subject`, if any (an erased payload names no one). */
+export function namingField(e: LedgerEntry, fields: ReadonlySet<string>, subject: string): string | undefined {
+  if (e.data === REDACTED) return undefined;
+  for (const f of fields) if (ownField(e.data, f)?.value === subject) return f;
+  return undefined;
+}
+
 /** What confirming an alert records (§14.4): the rule's code for its level, the subject it charges, its evidence and instant. */
 export interface Confirmation {
   readonly code: string;

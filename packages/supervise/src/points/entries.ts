@@ -16,6 +16,7 @@ export const POINTS_TYPES = {
   violation: 'casetrail.violation',
   revoked: 'casetrail.violation.revoked',
   summary: 'casetrail.summary',
+  standing: 'casetrail.standing',
 } as const;
 
 export type PointsType = (typeof POINTS_TYPES)[keyof typeof POINTS_TYPES];
@@ -29,6 +30,8 @@ export const POINTS_LIMITS = {
   /** subjects one summary lists */
   summarySubjects: 10_000,
   reason: 4096,
+  /** seqs one standing lists, over all its subjects and months (its payload stays under 1 MiB) */
+  standingSeqs: 40_000,
 } as const;
 
 export interface Violation {
@@ -72,6 +75,28 @@ export interface Summary {
   /** RFC 9162 root over the leaf hashes of `entries`, lowercase hex */
   readonly root: string;
   readonly subjects: readonly SummarySubject[];
+}
+
+/** A month of a standing's subject (§14.12). */
+export interface StandingMonth {
+  /** `2026-03` */
+  readonly month: string;
+  /** points of `violations` */
+  readonly points: number;
+  /** violations of the month that were revoked, ascending */
+  readonly revoked: readonly number[];
+  /** violations of the month that count, ascending */
+  readonly violations: readonly number[];
+}
+
+/** A cycle's counts as of the standing's position (§14.12). */
+export interface Standing {
+  /** the cycle: `2026`, `2026-Q3` or `2026-11`, of the kind of the points model's period */
+  readonly cycle: string;
+  /** the hash of the pack in force */
+  readonly pack: string;
+  /** sorted by subject, each with its months ascending */
+  readonly subjects: readonly { readonly months: readonly StandingMonth[]; readonly subject: string }[];
 }
 
 const CODE = /^[a-z0-9][a-z0-9._-]{0,95}$/;
@@ -150,10 +175,54 @@ function parseSummary(v: unknown, ctx: SystemEntryContext): Summary {
   return { amends, entries: seqList(o['entries'], 'entries', ctx.seq, POINTS_LIMITS.summaryEntries, 0), pack, period, root, subjects };
 }
 
+/** The reserved case of a cycle's standings (§14.12): `casetrail.standings.2026`. */
+export function standingCase(cycle: string): string {
+  return `casetrail.standings.${cycle}`;
+}
+
+function parseStanding(v: unknown, ctx: SystemEntryContext): Standing {
+  const o = obj(v, ['cycle', 'pack', 'subjects'], 'payload');
+  const cycle = text(o['cycle'], 'cycle', 7);
+  if (parsePeriod(cycle) === undefined) bad('cycle must be a year (2026), a quarter (2026-Q3) or a month (2026-11)');
+  if (ctx.caseId !== standingCase(cycle)) bad(`${POINTS_TYPES.standing} of ${cycle} belongs to case ${standingCase(cycle)}`);
+  const pack = text(o['pack'], 'pack', 64);
+  if (!HEX64.test(pack)) bad('pack must be 64 lowercase hex digits');
+  const ss = o['subjects'];
+  if (!Array.isArray(ss) || ss.length > POINTS_LIMITS.summarySubjects) return bad(`subjects must list at most ${POINTS_LIMITS.summarySubjects} subjects`);
+  let seqs = 0;
+  let prev: string | undefined;
+  const subjects = ss.map((x, i) => {
+    const w = `subjects[${i}]`;
+    const line = obj(x, ['months', 'subject'], w);
+    const subject = subjectId(line['subject'], `${w}.subject`);
+    if (prev !== undefined && !(prev < subject)) bad('subjects must be sorted by subject without repeats');
+    prev = subject;
+    const ms = line['months'];
+    if (!Array.isArray(ms) || ms.length < 1 || ms.length > 12) return bad(`${w}.months must list 1–12 months`);
+    let last = '';
+    const months = ms.map((y, j) => {
+      const mw = `${w}.months[${j}]`;
+      const m = obj(y, ['month', 'points', 'revoked', 'violations'], mw);
+      const month = text(m['month'], `${mw}.month`, 7);
+      if (parsePeriod(month)?.kind !== 'month' || !(last < month)) bad(`${mw}.month must be a month (2026-03), ascending without repeats`);
+      last = month;
+      const violations = seqList(m['violations'], `${mw}.violations`, ctx.seq, POINTS_LIMITS.standingSeqs, 0);
+      const revoked = seqList(m['revoked'], `${mw}.revoked`, ctx.seq, POINTS_LIMITS.standingSeqs, 0);
+      if (violations.length + revoked.length === 0) bad(`${mw} lists no violation`);
+      seqs += violations.length + revoked.length;
+      return { month, points: uint(m['points'], `${mw}.points`), revoked, violations };
+    });
+    return { months, subject };
+  });
+  if (seqs > POINTS_LIMITS.standingSeqs) bad(`a standing lists at most ${POINTS_LIMITS.standingSeqs} seqs`);
+  return { cycle, pack, subjects };
+}
+
 const PARSERS = {
   [POINTS_TYPES.violation]: parseViolation,
   [POINTS_TYPES.revoked]: parseRevocation,
   [POINTS_TYPES.summary]: parseSummary,
+  [POINTS_TYPES.standing]: parseStanding,
 } as const;
 
 export type PointsPayload<T extends PointsType> = ReturnType<(typeof PARSERS)[T]>;
@@ -200,9 +269,21 @@ export function encodeSummary(s: Summary): string {
   });
 }
 
+export function encodeStanding(s: Standing): string {
+  return canonicalJson({
+    cycle: s.cycle,
+    pack: s.pack,
+    subjects: s.subjects.map((x) => ({
+      months: x.months.map((m) => ({ month: m.month, points: m.points, revoked: m.revoked, violations: m.violations })),
+      subject: x.subject,
+    })),
+  });
+}
+
 /** One validator per type, for a registry of reserved types (throws MALFORMED_SYSTEM_ENTRY). */
 export const pointsEntryValidators: Readonly<Record<PointsType, (payload: string, ctx: SystemEntryContext) => void>> = {
   [POINTS_TYPES.violation]: (p, c) => void parsePointsPayload(POINTS_TYPES.violation, p, c),
   [POINTS_TYPES.revoked]: (p, c) => void parsePointsPayload(POINTS_TYPES.revoked, p, c),
   [POINTS_TYPES.summary]: (p, c) => void parsePointsPayload(POINTS_TYPES.summary, p, c),
+  [POINTS_TYPES.standing]: (p, c) => void parsePointsPayload(POINTS_TYPES.standing, p, c),
 };

@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { sha256, utf8 } from '@casetrail/core/pure';
 import {
-  NO_UNITS,
+  ledgerUnits,
   POINTS_TYPES,
   PointsBook,
   REDACTED,
@@ -176,7 +176,7 @@ export class SimLedger {
   confirm(alertSeq: number, actor = 'chief:zhang', reason = '经核实属实', time?: number, points?: number): { disposition: Written; violation: LedgerEntry } {
     const disposition = this.dispose(alertSeq, 'violation', reason, actor, time);
     const caseId = this.entries[alertSeq]!.caseId;
-    const c = confirmationOf(this.sup.pack!, alertSeq, caseId, this.entries.filter((e) => e.caseId === caseId), NO_UNITS, this.entries.length);
+    const c = confirmationOf(this.sup.pack!, alertSeq, caseId, this.entries.filter((e) => e.caseId === caseId), ledgerUnits(this.entries), this.entries.length);
     if (c === null || !('code' in c)) throw new Error(`alert ${alertSeq} cannot be confirmed: ${JSON.stringify(c)}`);
     const pts = points ?? this.sup.pack!.points!.codes.get(c.code)!.min;
     const violation = this.violate(caseId, { subject: c.subject, code: c.code, points: pts, evidence: [...c.evidence], reason, alert: alertSeq, at: c.at }, actor, time);
@@ -192,7 +192,7 @@ export class SimLedger {
   summarize(period: string, time?: number, amends: Summary['amends'] = null, edit?: (s: Summary) => Summary): LedgerEntry {
     const pack = this.sup.pack!;
     const t = time ?? Math.max(this.time, periodBounds(parsePeriod(period)!, pack.zone).end);
-    const text = PointsBook.from(this.entries).expectedSummary(pack, period, NO_UNITS, this.entries.length, amends);
+    const text = PointsBook.from(this.entries).expectedSummary(pack, period, ledgerUnits(this.entries), this.entries.length, amends);
     const payload = edit === undefined ? text : encodeSummary(edit(JSON.parse(text) as Summary));
     return this.raw(SYSTEM_CASE, POINTS_TYPES.summary, 'director:chen', JSON.parse(payload), t, payload);
   }

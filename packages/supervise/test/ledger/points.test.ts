@@ -9,9 +9,9 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { Ledger, utf8 } from '@casetrail/core';
-import { POINTS_TYPES, encodeSummary, encodeViolation, parsePointsPayload, type Summary } from '../../src/index.js';
+import { DIRECTORY_CASE, MEMBERSHIP_TYPES, POINTS_TYPES, canonicalJson, encodeSummary, encodeViolation, parsePointsPayload, type Summary } from '../../src/index.js';
 import { auditLedger, supervisionRegistry, type SupervisedLedger } from '../../src/ledger/index.js';
-import { KEYS, cleanupTempDirs, newSupervised, replayScenario, stateOf } from '../helpers/real-ledger.js';
+import { KEYS, cleanupTempDirs, newSupervised, openSupervised, replayScenario, stateOf } from '../helpers/real-ledger.js';
 import { buildExampleLedger } from '../helpers/scenarios.js';
 import { examplePack, sh } from '../helpers/sim-ledger.js';
 
@@ -30,8 +30,11 @@ async function example(): Promise<{ path: string; ledger: Ledger; sup: Supervise
   return s;
 }
 
+/** The directory's membership types, declared as the oversight layer declares them (their shape is its validators' to check). */
+const DIRECTORY_TYPES = Object.fromEntries(Object.values(MEMBERSHIP_TYPES).map((t) => [t, () => undefined]));
+
 async function errorsOf(path: string): Promise<[string, number, string | undefined][]> {
-  const r = await auditLedger(path, { vkey: KEYS.vkey });
+  const r = await auditLedger(path, { vkey: KEYS.vkey, systemTypes: DIRECTORY_TYPES });
   expect(r.verification.ok).toBe(true);
   return r.audit!.findings.filter((f) => f.severity === 'error').map((f) => [f.code, f.seq, f.subject]);
 }
@@ -40,6 +43,7 @@ async function errorsOf(path: string): Promise<[string, number, string | undefin
 async function throughTheCore(path: string, entries: { caseId: string; type: string; actor: string; payload: string; time?: number }[]): Promise<number[]> {
   const ledger = await Ledger.open(path, { signer: KEYS.skey, signerState: stateOf(path), durability: 'normal' });
   ledger.use(supervisionRegistry());
+  ledger.use({ name: 'directory', systemTypes: DIRECTORY_TYPES });
   const rs = await ledger.appendSystem(entries.map((e) => ({ ...e, payload: utf8(e.payload) })));
   await ledger.close();
   return rs.map((r) => r.seq);
@@ -145,5 +149,61 @@ describe('attacker order: entries written through the core', () => {
     const lowered = encodeSummary({ ...forged, subjects: forged.subjects.map((x) => ({ ...x, deducted: 0, total: 0, remaining: 12, measure: null })) });
     const [seq] = await throughTheCore(path, [{ caseId: 'casetrail.system', type: POINTS_TYPES.summary, actor: 'mallory', payload: lowered, time: sh('2026-01-02T09:00') }]);
     expect(await errorsOf(path)).toEqual([['SUMMARY_DIFFERS', seq, 'cashier:zhao']]);
+  });
+});
+
+describe('units in the writer (§14.7): judged by what the audit reads', () => {
+  const directory = (entries: [string, unknown, string?][]) =>
+    entries.map(([type, value, text]) => ({ caseId: DIRECTORY_CASE, type, actor: 'admin:root', payload: text ?? canonicalJson(value), time: sh('2025-11-12T08:00') }));
+  const units = directory([
+    [MEMBERSHIP_TYPES.unitAdded, { parent: null, unit: 'bureau' }],
+    [MEMBERSHIP_TYPES.unitAdded, { parent: 'bureau', unit: 'finance' }],
+  ]);
+  const againstFinance = { subject: 'finance', code: 'fee.over-standard', points: 3, evidence: [15], reason: '科室收费管理不到位' };
+
+  it('a unit charged for its member’s fee: refused while the ledger assigns the cashier no unit, written once it does', async () => {
+    const { path, ledger, sup } = await example();
+    const t = { actor: 'inspector:sun', time: sh('2025-11-12T09:00') };
+    expect(await codeOf(sup.recordViolation(againstFinance, t))).toBe('VIOLATION_INVALID');
+    await sup.close();
+    await ledger.close();
+    await throughTheCore(path, [...units, ...directory([[MEMBERSHIP_TYPES.actorEnrolled, { actor: 'cashier:zhao', key: null, roles: ['cashier'], unit: 'finance' }]])]);
+    const { ledger: again, sup: honest } = await openSupervised(path);
+    const r = await honest.recordViolation(againstFinance, t);
+    expect(r.violation.subject).toBe('finance');
+    const s = await honest.summarize('2025', { actor: 'director:chen', time: sh('2026-01-02T09:00') });
+    expect((await again.get(s.seq)).data).toMatchObject({ subjects: [{ subject: 'finance', unit: 'finance' }] });
+    await honest.close();
+    await again.close();
+    expect(await errorsOf(path)).toEqual([]);
+  });
+
+  it('attacker order: an enrolment stored as non-canonical text is ignored by the writer as by the audit — the violation it would allow is refused', async () => {
+    const { path, ledger, sup } = await example();
+    await sup.close();
+    await ledger.close();
+    await throughTheCore(path, [...units, ...directory([[MEMBERSHIP_TYPES.actorEnrolled, null, '{"unit":"finance","actor":"cashier:zhao","key":null,"roles":["cashier"]}']])]);
+    const { ledger: again, sup: honest } = await openSupervised(path);
+    const size = await again.size();
+    const err = await honest.recordViolation(againstFinance, { actor: 'inspector:sun', time: sh('2025-11-12T09:00') }).catch((e: unknown) => e as Error & { code: string });
+    expect([err.code, err.message]).toEqual(['VIOLATION_INVALID', expect.stringMatching(/subject finance is not concerned by the evidence/)]);
+    expect(await again.size()).toBe(size);
+    await honest.close();
+    await again.close();
+    expect(await errorsOf(path)).toEqual([]);
+  });
+
+  it('another process enrols the cashier while the writer holds the units it read: the directory case no longer ends where they were read, so it reads them again', async () => {
+    const { path, ledger, sup } = await example();
+    const t = { actor: 'inspector:sun', time: sh('2025-11-12T09:00') };
+    await throughTheCore(path, units);
+    // The writer reads the units (no enrolment yet) and refuses the unit's charge with them.
+    expect(await codeOf(sup.recordViolation(againstFinance, t))).toBe('VIOLATION_INVALID');
+    await throughTheCore(path, directory([[MEMBERSHIP_TYPES.actorEnrolled, { actor: 'cashier:zhao', key: null, roles: ['cashier'], unit: 'finance' }]]));
+    const r = await sup.recordViolation(againstFinance, t);
+    expect(r.violation.subject).toBe('finance');
+    await sup.close();
+    await ledger.close();
+    expect(await errorsOf(path)).toEqual([]);
   });
 });

@@ -192,6 +192,8 @@ const SUPERVISION_EXIT: Readonly<Record<string, ExitCode>> = {
   MALFORMED_SYSTEM_ENTRY: EXIT.FAILED,
   ADOPTION_UNVERIFIED: EXIT.FAILED,
   STORED_ENTRY_INVALID: EXIT.FAILED,
+  // A standing that the entries do not give: written around the writer (docs/supervision.md §14.12).
+  STANDING_INVALID: EXIT.FAILED,
   RULE_BLOCKED: EXIT.BLOCKED,
 };
 

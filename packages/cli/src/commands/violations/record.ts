@@ -13,7 +13,7 @@ import { write, type Io } from '../../io.js';
 import { FLAG_NAMES, inUserTerms } from '../../messages.js';
 import { countParser, defined, example, flag, jsonOption, keyFileOption, req, reqNum, str, tzOption } from '../../options.js';
 import { printJson, printable, utcIso } from '../../output.js';
-import { withSupervisedLedger } from '../../supervision.js';
+import { deniedError, withSupervisedLedger } from '../../supervision.js';
 import { checkArgUtf8, checkId } from '../../text.js';
 import { formatTime, parseTime, zoneOf } from '../../times.js';
 
@@ -60,7 +60,7 @@ export async function violationsRecord(opts: ViolationsRecordOptions, io: Io): P
       sup.recordViolation({ subject: opts.subject, code: opts.code, points: opts.points, evidence, reason: opts.reason }, { actor: opts.actor, ...(time === undefined ? {} : { time }) }),
     );
   } catch (e) {
-    throw inUserTerms(e, zone, FLAG_NAMES);
+    throw deniedError(inUserTerms(e, zone, FLAG_NAMES));
   }
   const v = r.violation;
   if (opts.json) {

@@ -12,7 +12,7 @@ import { write, type Io } from '../../io.js';
 import { FLAG_NAMES, inUserTerms } from '../../messages.js';
 import { countParser, defined, example, flag, jsonOption, keyFileOption, req, reqNum, str, tzOption } from '../../options.js';
 import { printJson, printable, utcIso } from '../../output.js';
-import { withSupervisedLedger } from '../../supervision.js';
+import { deniedError, withSupervisedLedger } from '../../supervision.js';
 import { checkId } from '../../text.js';
 import { formatTime, parseTime, zoneOf } from '../../times.js';
 import { checkReason } from './record.js';
@@ -40,7 +40,7 @@ export async function violationsRevoke(opts: ViolationsRevokeOptions, io: Io): P
       sup.revokeViolation(opts.seq, { actor: opts.actor, reason: opts.reason, ...(time === undefined ? {} : { time }) }),
     );
   } catch (e) {
-    throw inUserTerms(e, zone, FLAG_NAMES);
+    throw deniedError(inUserTerms(e, zone, FLAG_NAMES));
   }
   if (opts.json) {
     await printJson(io, { revoked: opts.seq, seq: r.seq, case: r.caseId, step: r.step, time: r.time, timeIso: utcIso(r.time), treeSize: r.treeSize });
