@@ -81,6 +81,7 @@ interface Shared {
   readonly folding: boolean;
 }
 
+const NO_RULES: readonly StepRule[] = Object.freeze([]);
 const EMPTY: StepOutcome = Object.freeze({ alerts: Object.freeze([]), unknown: Object.freeze([]), blocked: Object.freeze([]), findings: Object.freeze([]) });
 export class Supervisor {
   private readonly st: EngineState;
@@ -282,11 +283,9 @@ export class Supervisor {
       }
       case TYPES.tick:
         return this.st.packInForce === null ? EMPTY : { ...EMPTY, alerts: timeAlerts(this.st, this.st.packInForce, entry, false) };
-      case TYPES.alert: {
-        const alert = payload as SystemPayload<'casetrail.alert'>;
-        this.recordAlert(entry, alert);
-        return { ...EMPTY, alert };
-      }
+      case TYPES.alert:
+        this.recordAlert(entry, payload as SystemPayload<'casetrail.alert'>);
+        return { ...EMPTY, alert: payload as SystemPayload<'casetrail.alert'> };
       case TYPES.alertDisposed:
         return this.dispose(entry, payload as SystemPayload<'casetrail.alert.disposed'>);
       case TYPES.refused: {
@@ -373,20 +372,17 @@ export class Supervisor {
     let unknown: UnknownVerdict[] | null = null;
     let blocked: BlockedRule[] | null = null;
     if (pack !== null && !this.folding) {
-      const rules = pack.stepRules.get(entry.type);
-      if (rules !== undefined) {
-        // Only a case with alerts can have raised one (hasRaised).
-        const book = before?.alerts ?? null;
-        for (const rule of rules) {
-          const raised = book !== null && book.raised.has(raisedKey(rule.id, rule.level));
-          if (raised && !rule.block) continue;
-          const v = evaluateStepRule(rule, entry, before, pack);
-          if ('unknown' in v) {
-            if (!raised) (unknown ??= []).push({ caseId: entry.caseId, rule, entry, pack });
-          } else if (v.fire) {
-            if (rule.block) (blocked ??= []).push({ rule, facts: v.facts });
-            if (!raised) (alerts ??= []).push(buildAlert(pack, entry.caseId, rule, rule.level, [entry.seq], v.facts));
-          }
+      // Only a case with alerts can have raised one (hasRaised).
+      const book = before?.alerts ?? null;
+      for (const rule of pack.stepRules.get(entry.type) ?? NO_RULES) {
+        const raised = book !== null && book.raised.has(raisedKey(rule.id, rule.level));
+        if (raised && !rule.block) continue;
+        const v = evaluateStepRule(rule, entry, before, pack);
+        if ('unknown' in v) {
+          if (!raised) (unknown ??= []).push({ caseId: entry.caseId, rule, entry, pack });
+        } else if (v.fire) {
+          if (rule.block) (blocked ??= []).push({ rule, facts: v.facts });
+          if (!raised) (alerts ??= []).push(buildAlert(pack, entry.caseId, rule, rule.level, [entry.seq], v.facts));
         }
       }
     }
