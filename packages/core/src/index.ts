@@ -46,4 +46,4 @@ export { createStore, openStore, registerStoreDriver, type StoreDriver, type Sto
 export { MemoryStore } from './store/memory/memory-store.js';
 export { SqliteStore, type Durability } from './store/sqlite/sqlite-store.js';
 export { NodeCache } from './store/store.js';
-export type { LedgerStore, ReadView, WriteTx, WriteHints, EntryRow, CheckpointRow, CosignatureRow, RedactionRow, TailRow, QueryFilter } from './store/store.js';
+export type { LedgerStore, ReadView, WriteTx, WriteHints, EntryRow, EntryColumns, CheckpointRow, CosignatureRow, RedactionRow, TailRow, QueryFilter } from './store/store.js';

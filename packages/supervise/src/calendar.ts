@@ -164,6 +164,28 @@ export type KthDay = { readonly day: number } | { readonly never: true } | { rea
  * day is a holiday; excluded days (pauses) are skipped.
  */
 export function kthWorkingDay(cal: Calendar, startDay: number, k: number, ex: Exclusions): KthDay {
+  // Without exclusions the answer depends on the calendar, the day and k alone: a tick asks it of
+  // every running clock, and clocks started on one day ask the same (a cache per calendar, bounded).
+  if (ex.ranges.length === 0 && ex.openFrom === null && Number.isSafeInteger(k) && k >= 0 && k < KEY_K) {
+    let memo = plainCounts.get(cal);
+    if (memo === undefined) plainCounts.set(cal, (memo = new Map()));
+    const key = startDay * KEY_K + k;
+    let r = memo.get(key);
+    if (r === undefined) {
+      if (memo.size >= MEMO_MAX) memo.clear();
+      memo.set(key, (r = countWorkingDays(cal, startDay, k, ex)));
+    }
+    return r;
+  }
+  return countWorkingDays(cal, startDay, k, ex);
+}
+
+/** k ranges below this in the cache key (deadlines and escalations count far fewer days). */
+const KEY_K = 1 << 16;
+const MEMO_MAX = 65_536;
+const plainCounts = new WeakMap<Calendar, Map<number, KthDay>>();
+
+function countWorkingDays(cal: Calendar, startDay: number, k: number, ex: Exclusions): KthDay {
   let count = 0;
   let r = 0;
   for (let d = startDay + 1; ; d++) {

@@ -14,60 +14,51 @@
  * so a value that cannot round-trip never reaches a hash.
  */
 export function canonicalJson(value: unknown): string {
-  const out: string[] = [];
-  write(value, out, 0);
-  return out.join('');
+  return write(value, 0);
 }
 
 const MAX_DEPTH = 64;
 
-function write(v: unknown, out: string[], depth: number): void {
+// Strings are concatenated (V8 joins them lazily): cheaper than an array of parts joined at the end.
+function write(v: unknown, depth: number): string {
   if (depth > MAX_DEPTH) throw new RangeError('canonicalJson: nesting deeper than 64');
-  if (v === null) {
-    out.push('null');
-    return;
-  }
+  if (v === null) return 'null';
   switch (typeof v) {
     case 'string':
-      out.push(JSON.stringify(v));
-      return;
+      return JSON.stringify(v);
     case 'boolean':
-      out.push(v ? 'true' : 'false');
-      return;
+      return v ? 'true' : 'false';
     case 'number':
       if (!Number.isFinite(v)) throw new RangeError('canonicalJson: a number is not finite');
-      out.push(Object.is(v, -0) ? '0' : JSON.stringify(v));
-      return;
+      return Object.is(v, -0) ? '0' : JSON.stringify(v);
     case 'object':
       break;
     default:
       throw new RangeError(`canonicalJson: a ${typeof v} has no JSON form`);
   }
   if (Array.isArray(v)) {
-    out.push('[');
+    let out = '[';
     for (let i = 0; i < v.length; i++) {
-      if (i > 0) out.push(',');
-      write(v[i], out, depth + 1);
+      if (i > 0) out += ',';
+      out += write(v[i], depth + 1);
     }
-    out.push(']');
-    return;
+    return out + ']';
   }
   const proto = Object.getPrototypeOf(v) as unknown;
   if (proto !== Object.prototype && proto !== null) throw new RangeError('canonicalJson: only plain objects and arrays');
   const obj = v as Record<string, unknown>;
   // Default sort compares UTF-16 code units, which is what RFC 8785 §3.2.3 asks.
   const keys = Object.keys(obj).sort();
-  out.push('{');
+  let out = '{';
   let first = true;
   for (const k of keys) {
     const x = obj[k];
     if (x === undefined) throw new RangeError(`canonicalJson: member ${JSON.stringify(k)} is undefined`);
-    if (!first) out.push(',');
+    if (!first) out += ',';
     first = false;
-    out.push(JSON.stringify(k), ':');
-    write(x, out, depth + 1);
+    out += JSON.stringify(k) + ':' + write(x, depth + 1);
   }
-  out.push('}');
+  return out + '}';
 }
 
 /**

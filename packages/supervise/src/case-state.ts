@@ -5,7 +5,7 @@
  * clocks, and the alerts raised in the case with their dispositions. Never the
  * whole history: its size depends on the packs, not on the number of entries.
  */
-import { REDACTED, ownField, type LedgerEntry } from './entry-model.js';
+import { ABSENT, REDACTED, ownValue, type LedgerEntry } from './entry-model.js';
 import type { Tracking } from './pack-model.js';
 import { LIMITS } from './pack-schema.js';
 
@@ -133,25 +133,26 @@ function keepValue(v: unknown): unknown {
 export function applyStep(state: CaseState, entry: LedgerEntry, track: Tracking): void {
   const t = entry.type;
   const redacted = entry.data === REDACTED;
-  if (track.counted.has(t)) state.counts.set(t, (state.counts.get(t) ?? 0) + 1);
-  const fields = track.latestFields.get(t);
+  // Only what a step of this type changes (Tracking.forType), in the tracking's order.
+  const my = track.forType(t);
+  if (my.counted) state.counts.set(t, (state.counts.get(t) ?? 0) + 1);
+  const fields = my.latestFields;
   if (fields !== undefined) {
     const data = Object.create(null) as Record<string, unknown>;
     if (!redacted) {
       for (const f of fields) {
-        const got = ownField(entry.data, f);
-        if (got !== undefined) data[f] = keepValue(got.value);
+        const got = ownValue(entry.data, f);
+        if (got !== ABSENT) data[f] = keepValue(got);
       }
     }
     state.latest.set(t, { seq: entry.seq, time: entry.time, actor: entry.actor, data, status: redacted ? 'unavailable' : 'present' });
   }
-  if (track.actorTypes.has(t)) {
+  if (my.actors) {
     const m = (state.actors ??= new Map());
     const k = actorKey(t, entry.actor);
     if (!m.has(k) && m.size < MAX_ACTORS) m.set(k, entry.seq);
   }
-  for (const [key, agg] of track.aggregates) {
-    if (agg.of !== t) continue;
+  for (const [key, agg] of my.aggregates) {
     const aggs = (state.aggs ??= new Map());
     let s = aggs.get(key);
     if (s === undefined) aggs.set(key, (s = { value: agg.kind === 'count' || agg.kind === 'sum' ? 0 : null, status: 'present' }));
@@ -163,15 +164,14 @@ export function applyStep(state: CaseState, entry: LedgerEntry, track: Tracking)
       if (s.status === 'present') s.status = 'unavailable';
       continue;
     }
-    const got = agg.field === null ? undefined : ownField(entry.data, agg.field);
-    const v = got?.value;
+    const v = agg.field === null ? ABSENT : ownValue(entry.data, agg.field);
     // A value that is not a safe integer does not count; the sum saturates at 2^53 − 1.
     if (typeof v !== 'number' || !Number.isSafeInteger(v)) continue;
     if (agg.kind === 'sum') s.value = Math.min(Number.MAX_SAFE_INTEGER, Math.max(-Number.MAX_SAFE_INTEGER, (s.value ?? 0) + v));
     else if (agg.kind === 'min') s.value = s.value === null ? v : Math.min(s.value, v);
     else s.value = s.value === null ? v : Math.max(s.value, v);
   }
-  for (const clock of track.clocks.values()) {
+  for (const clock of my.clocks) {
     const c = state.clocks.get(clock.key);
     if (c === undefined) {
       if (t === clock.start) {

@@ -35,6 +35,9 @@ export class JournaledMap<K, V> implements Iterable<[K, V]> {
   values(): IterableIterator<V> {
     return this.map.values();
   }
+  keys(): IterableIterator<K> {
+    return this.map.keys();
+  }
   [Symbol.iterator](): Iterator<[K, V]> {
     return this.map[Symbol.iterator]();
   }
@@ -94,8 +97,9 @@ export class JournaledSet<T> implements Iterable<T> {
   has(v: T): boolean {
     return this.map.has(v);
   }
-  *[Symbol.iterator](): Iterator<T> {
-    for (const [v] of this.map) yield v;
+  // The map's own key iterator: a tick walks every timed case, and a generator cost a resumption each.
+  [Symbol.iterator](): Iterator<T> {
+    return this.map.keys();
   }
   add(v: T): void {
     if (!this.map.has(v)) this.map.set(v, true);
@@ -133,8 +137,12 @@ export class CaseTable {
   readonly dormant = new JournaledSet<string>();
   /** per timed case: no tick before this instant can raise anything (absent = evaluate) */
   readonly nextDue = new JournaledMap<string, number>();
-  /** cases read or changed since `begin()`: dropped on rollback (refolded from what was committed) */
-  private touched: Set<string> | null = null;
+  /**
+   * The use counter at `begin()`: a summary used since (read or changed: its
+   * `used` is above it) is dropped on rollback and refolded from what was
+   * committed. A stamp rather than a set of ids: nothing to add per use.
+   */
+  private txStart: number | null = null;
 
   constructor(private readonly cache: CaseCache | undefined) {
     if (cache !== undefined && !(Number.isSafeInteger(cache.maxCases) && cache.maxCases >= 1 && typeof cache.load === 'function')) {
@@ -163,7 +171,6 @@ export class CaseTable {
     const slot = this.cases.get(caseId);
     if (slot !== undefined) {
       slot.used = ++this.clock;
-      this.touched?.add(caseId);
       return slot.state;
     }
     if (this.cache === undefined || !mayHaveHistory) return undefined;
@@ -174,7 +181,6 @@ export class CaseTable {
 
   put(s: CaseState): void {
     this.cases.set(s.id, { state: s, used: ++this.clock });
-    this.touched?.add(s.id);
   }
 
   /** Forgets a summary (bounded only: it is refolded when needed). */
@@ -201,22 +207,23 @@ export class CaseTable {
   }
 
   begin(): void {
-    this.touched = new Set();
+    this.txStart = this.clock;
     this.timed.begin();
     this.dormant.begin();
     this.nextDue.begin();
   }
 
   commit(): void {
-    this.touched = null;
+    this.txStart = null;
     this.timed.commit();
     this.dormant.commit();
     this.nextDue.commit();
   }
 
   rollback(): void {
-    for (const id of this.touched ?? []) this.cases.delete(id);
-    this.touched = null;
+    const since = this.txStart;
+    if (since !== null) for (const [id, slot] of this.cases) if (slot.used > since) this.cases.delete(id);
+    this.txStart = null;
     this.timed.rollback();
     this.dormant.rollback();
     this.nextDue.rollback();

@@ -6,7 +6,7 @@
  */
 import type { CaseState } from './case-state.js';
 import type { CelReads, CompiledCel } from './cel.js';
-import { REDACTED, ownField, type LedgerEntry } from './entry-model.js';
+import { ABSENT, REDACTED, ownField, ownValue, type LedgerEntry } from './entry-model.js';
 import { aggregateKey, type FieldDecl, type Pack, type StepDecl } from './pack-model.js';
 
 export type JsonObject = { [k: string]: unknown };
@@ -38,40 +38,50 @@ export function factValue(v: unknown, decl: FieldDecl | undefined): unknown {
 function dataFacts(data: unknown, fields: ReadonlySet<string> | Iterable<string>, decl: StepDecl | undefined): JsonObject {
   const out: JsonObject = {};
   for (const f of fields) {
-    const got = ownField(data, f);
-    if (got !== undefined) out[f] = factValue(got.value, decl?.fields.get(f));
+    const got = ownValue(data, f);
+    if (got !== ABSENT) out[f] = factValue(got, decl?.fields.get(f));
   }
   return out;
+}
+
+type Status = 'present' | 'unavailable' | 'erased';
+
+/** The inputs' standing so far after one more input of `s`: erased outranks unavailable. */
+function note(unknown: 'unavailable' | 'erased' | null, s: Status): 'unavailable' | 'erased' | null {
+  if (s === 'erased') return 'erased';
+  return s === 'unavailable' && unknown === null ? 'unavailable' : unknown;
 }
 
 /** Gathers the facts `reads` names, or says which inputs are unknown. */
 export function gatherCelFacts(reads: CelReads, entry: LedgerEntry, state: CaseState | undefined, pack: Pack): JsonObject | Unknown {
   let unknown: 'unavailable' | 'erased' | null = null;
-  const note = (s: 'present' | 'unavailable' | 'erased'): void => {
-    if (s === 'erased') unknown = 'erased';
-    else if (s === 'unavailable' && unknown === null) unknown = 'unavailable';
-  };
   const facts: JsonObject = {};
   if (reads.step.size > 0 || reads.data.size > 0) {
     const step: JsonObject = {};
     for (const p of reads.step) step[p] = p === 'type' ? entry.type : p === 'actor' ? entry.actor : p === 'time' ? entry.time : p === 'case' ? entry.caseId : entry.seq;
     if (reads.data.size > 0) {
-      if (entry.data === REDACTED) note('unavailable');
+      if (entry.data === REDACTED) unknown = note(unknown, 'unavailable');
       else step['data'] = dataFacts(entry.data, reads.data, pack.steps.get(entry.type));
     }
     facts['step'] = step;
   }
   const c: JsonObject = {};
+  let anyCase = false;
   if (reads.countAll) {
     const all: JsonObject = {};
     for (const t of pack.steps.keys()) all[t] = state?.counts.get(t) ?? 0;
     c['count'] = all;
+    anyCase = true;
   } else if (reads.count.size > 0) {
     const some: JsonObject = {};
     for (const t of reads.count) some[t] = state?.counts.get(t) ?? 0;
     c['count'] = some;
+    anyCase = true;
   }
-  if (reads.first) c['first'] = state?.firstTime ?? entry.time;
+  if (reads.first) {
+    c['first'] = state?.firstTime ?? entry.time;
+    anyCase = true;
+  }
   if (reads.latest.size > 0) {
     const latest: JsonObject = {};
     for (const [t, r] of reads.latest) {
@@ -83,12 +93,13 @@ export function gatherCelFacts(reads: CelReads, entry: LedgerEntry, state: CaseS
       const x: JsonObject = {};
       for (const p of r.props) x[p] = p === 'actor' ? l.actor : p === 'time' ? l.time : l.seq;
       if (r.data.size > 0) {
-        note(l.status);
+        unknown = note(unknown, l.status);
         x['data'] = dataFacts(l.data, r.data, pack.steps.get(t));
       }
       latest[t] = x;
     }
     c['latest'] = latest;
+    anyCase = true;
   }
   if (reads.agg.size > 0) {
     const agg: JsonObject = {};
@@ -96,12 +107,13 @@ export function gatherCelFacts(reads: CelReads, entry: LedgerEntry, state: CaseS
       const def = pack.aggregates.get(n);
       if (def === undefined) continue;
       const s = state?.aggs?.get(aggregateKey(def));
-      if (s !== undefined) note(s.status);
+      if (s !== undefined) unknown = note(unknown, s.status);
       agg[n] = s?.value ?? (def.kind === 'count' || def.kind === 'sum' ? 0 : null);
     }
     c['agg'] = agg;
+    anyCase = true;
   }
-  if (Object.keys(c).length > 0) facts['case'] = c;
+  if (anyCase) facts['case'] = c;
   return unknown === null ? facts : { unknown };
 }
 
@@ -115,7 +127,8 @@ function celValue(v: unknown, decl: FieldDecl | undefined): unknown {
 function celData(data: unknown, decl: StepDecl | undefined): JsonObject {
   const out: JsonObject = {};
   if (typeof data !== 'object' || data === null) return out;
-  for (const [k, v] of Object.entries(data)) out[k] = celValue(v, decl?.fields.get(k));
+  const d = data as JsonObject;
+  for (const k of Object.keys(d)) out[k] = celValue(d[k], decl?.fields.get(k));
   return out;
 }
 
@@ -127,25 +140,35 @@ export function celContext(facts: JsonObject, stepType: string, pack: Pack): Rec
   const step = facts['step'] as JsonObject | undefined;
   if (step !== undefined) {
     const s: JsonObject = {};
-    for (const [k, v] of Object.entries(step)) s[k] = k === 'data' ? celData(v, pack.steps.get(stepType)) : k === 'time' || k === 'seq' ? big(v) : v;
+    for (const k of Object.keys(step)) {
+      const v = step[k];
+      s[k] = k === 'data' ? celData(v, pack.steps.get(stepType)) : k === 'time' || k === 'seq' ? big(v) : v;
+    }
     ctx['step'] = s;
   }
   const c = facts['case'] as JsonObject | undefined;
   if (c !== undefined) {
     const out: JsonObject = {};
-    for (const [k, v] of Object.entries(c)) {
+    for (const k of Object.keys(c)) {
+      const v = c[k];
       if (k === 'count' || k === 'agg') {
         const m: JsonObject = {};
-        for (const [n, x] of Object.entries(v as JsonObject)) m[n] = big(x);
+        const from = v as JsonObject;
+        for (const n of Object.keys(from)) m[n] = big(from[n]);
         out[k] = m;
       } else if (k === 'first') {
         out[k] = big(v);
       } else if (k === 'latest') {
         const m: JsonObject = {};
-        for (const [t, x] of Object.entries(v as JsonObject)) {
+        const from = v as JsonObject;
+        for (const t of Object.keys(from)) {
+          const x = from[t] as JsonObject | null;
           if (x === null) continue;
           const l: JsonObject = {};
-          for (const [p, y] of Object.entries(x as JsonObject)) l[p] = p === 'data' ? celData(y, pack.steps.get(t)) : p === 'actor' ? y : big(y);
+          for (const p of Object.keys(x)) {
+            const y = x[p];
+            l[p] = p === 'data' ? celData(y, pack.steps.get(t)) : p === 'actor' ? y : big(y);
+          }
           m[t] = l;
         }
         out[k] = m;
@@ -156,13 +179,17 @@ export function celContext(facts: JsonObject, stepType: string, pack: Pack): Rec
   return ctx;
 }
 
+const FIRES = Object.freeze({ fire: true, error: null });
+const HOLDS = Object.freeze({ fire: false, error: null });
+const NOT_BOOL = Object.freeze({ fire: true, error: 'not_bool' });
+
 /**
  * Runs the expression on the facts. true → the rule fires; false → it does
  * not; an evaluation error or a non-bool result fires it too (fail closed),
  * with the library's error code, so a value a rule cannot read is reported,
  * never taken as compliance.
  */
-export function celVerdict(program: CompiledCel, facts: JsonObject, stepType: string, pack: Pack): { fire: boolean; error: string | null } {
+export function celVerdict(program: CompiledCel, facts: JsonObject, stepType: string, pack: Pack): { readonly fire: boolean; readonly error: string | null } {
   let r: unknown;
   try {
     r = program.evaluate(celContext(facts, stepType, pack));
@@ -170,9 +197,9 @@ export function celVerdict(program: CompiledCel, facts: JsonObject, stepType: st
     const code = (e as { code?: unknown }).code;
     return { fire: true, error: typeof code === 'string' ? code : 'evaluation_error' };
   }
-  if (r === true) return { fire: true, error: null };
-  if (r === false) return { fire: false, error: null };
-  return { fire: true, error: 'not_bool' };
+  if (r === true) return FIRES;
+  if (r === false) return HOLDS;
+  return NOT_BOOL;
 }
 
 const num = (v: unknown): unknown => (typeof v === 'number' && Number.isSafeInteger(v) ? v : null);

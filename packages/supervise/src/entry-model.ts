@@ -56,6 +56,15 @@ export function isOrdinaryType(type: string): boolean {
 
 /** Own enumerable property of a parsed JSON object, never an inherited one. */
 export function ownField(data: unknown, name: string): { value: unknown } | undefined {
-  if (typeof data !== 'object' || data === null || Array.isArray(data)) return undefined;
-  return Object.prototype.hasOwnProperty.call(data, name) ? { value: (data as Record<string, unknown>)[name] } : undefined;
+  const v = ownValue(data, name);
+  return v === ABSENT ? undefined : { value: v };
+}
+
+/** What ownValue gives for a property that is not there. */
+export const ABSENT: unique symbol = Symbol('absent');
+
+/** The value of ownField without a wrapper object (the engine's per-step paths): ABSENT when there is none. */
+export function ownValue(data: unknown, name: string): unknown {
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) return ABSENT;
+  return Object.prototype.hasOwnProperty.call(data, name) ? (data as Record<string, unknown>)[name] : ABSENT;
 }

@@ -144,6 +144,19 @@ export interface Tracking {
   readonly aggregates: ReadonlyMap<string, Aggregate>;
   /** deadline clocks by key */
   readonly clocks: ReadonlyMap<string, ClockDef>;
+  /** What a step of `type` changes, drawn from the above (applyStep looks only at it). */
+  forType(type: string): TypeTracking;
+}
+
+/** The part of a Tracking a step of one type meets, each list in the Tracking's order. */
+export interface TypeTracking {
+  readonly counted: boolean;
+  readonly latestFields: ReadonlySet<string> | undefined;
+  readonly actors: boolean;
+  /** the aggregates of this type, with their keys */
+  readonly aggregates: readonly (readonly [string, Aggregate])[];
+  /** the clocks this type starts, stops, pauses or resumes */
+  readonly clocks: readonly ClockDef[];
 }
 
 export interface ClockDef {

@@ -7,8 +7,8 @@
  */
 import { actorKey, type CaseState } from './case-state.js';
 import { celInputsFromRecorded, celVerdict, factValue, gatherCelFacts, type JsonObject } from './cel-facts.js';
-import { REDACTED, ownField, type LedgerEntry } from './entry-model.js';
-import type { CelRule, FeeRule, Pack, RequiredFieldsRule, StepRule } from './pack-model.js';
+import { ABSENT, REDACTED, ownField, ownValue, type LedgerEntry } from './entry-model.js';
+import type { CelRule, FeeRule, OrderRule, Pack, RequiredFieldsRule, StepRule } from './pack-model.js';
 
 export type Verdict =
   | { readonly fire: true; readonly facts: JsonObject }
@@ -18,30 +18,54 @@ export type Verdict =
 
 const NO: Verdict = { fire: false };
 
-function feeFacts(rule: FeeRule, item: unknown, amount: unknown): { fire: boolean; facts: JsonObject } {
-  const standard = typeof item === 'string' && rule.standards.has(item) ? (rule.standards.get(item) as number) : null;
-  const ok = standard !== null && typeof amount === 'number' && Number.isSafeInteger(amount) && amount >= 0 && amount <= standard;
-  // An item outside the schedule, or an amount that is not a whole number of fen, is off the standard.
-  return { fire: !ok, facts: { amount, item, schedule: rule.schedule, standard } };
+/** An item outside the schedule, or an amount that is not a whole number of fen, is off the standard. */
+function feeOk(standard: number | null, amount: unknown): boolean {
+  return standard !== null && typeof amount === 'number' && Number.isSafeInteger(amount) && amount >= 0 && amount <= standard;
 }
 
-function feeInputs(rule: FeeRule, entry: LedgerEntry, pack: Pack): [unknown, unknown] {
+function feeStandard(rule: FeeRule, item: unknown): number | null {
+  return typeof item === 'string' && rule.standards.has(item) ? (rule.standards.get(item) as number) : null;
+}
+
+function feeFacts(rule: FeeRule, item: unknown, amount: unknown): { fire: boolean; facts: JsonObject } {
+  const standard = feeStandard(rule, item);
+  return { fire: !feeOk(standard, amount), facts: { amount, item, schedule: rule.schedule, standard } };
+}
+
+/** A fee rule's verdict on a step: the facts are made only when it fires. */
+function feeVerdict(rule: FeeRule, entry: LedgerEntry, pack: Pack): Verdict {
   const decl = pack.steps.get(entry.type);
-  const item = ownField(entry.data, rule.item);
-  const amount = ownField(entry.data, rule.amount);
-  return [item === undefined ? null : factValue(item.value, decl?.fields.get(rule.item)), amount === undefined ? null : factValue(amount.value, decl?.fields.get(rule.amount))];
+  const i = ownValue(entry.data, rule.item);
+  const a = ownValue(entry.data, rule.amount);
+  const item = i === ABSENT ? null : factValue(i, decl?.fields.get(rule.item));
+  const amount = a === ABSENT ? null : factValue(a, decl?.fields.get(rule.amount));
+  if (feeOk(feeStandard(rule, item), amount)) return NO;
+  return { fire: true, facts: feeFacts(rule, item, amount).facts };
+}
+
+/** An order rule's condition: every required type counted, no forbidden one. */
+function inOrder(rule: OrderRule, state: CaseState | undefined): boolean {
+  const counts = state?.counts;
+  for (const t of rule.requires) if ((counts?.get(t) ?? 0) === 0) return false;
+  for (const t of rule.forbids) if ((counts?.get(t) ?? 0) > 0) return false;
+  return true;
 }
 
 /** Empty means absent, null, "" or []. */
-function isEmpty(v: { value: unknown } | undefined): boolean {
-  if (v === undefined || v.value === null) return true;
-  if (typeof v.value === 'string') return v.value.length === 0;
-  return Array.isArray(v.value) && v.value.length === 0;
+function isEmpty(v: unknown): boolean {
+  if (v === ABSENT || v === null) return true;
+  if (typeof v === 'string') return v.length === 0;
+  return Array.isArray(v) && v.length === 0;
 }
 
-function requiredMissing(rule: RequiredFieldsRule, data: unknown): string[] {
-  return rule.fields.filter((f) => isEmpty(ownField(data, f)));
+function requiredMissing(rule: RequiredFieldsRule, data: unknown): readonly string[] {
+  // Most steps have every field: no list for them.
+  let missing: string[] | null = null;
+  for (const f of rule.fields) if (isEmpty(ownValue(data, f))) (missing ??= []).push(f);
+  return missing ?? NONE;
 }
+
+const NONE: readonly string[] = Object.freeze([]);
 
 function celResult(rule: CelRule, facts: JsonObject, entry: LedgerEntry, pack: Pack): Verdict {
   const program = rule.programs.get(entry.type);
@@ -55,9 +79,10 @@ function celResult(rule: CelRule, facts: JsonObject, entry: LedgerEntry, pack: P
 export function evaluateStepRule(rule: StepRule, entry: LedgerEntry, state: CaseState | undefined, pack: Pack): Verdict {
   switch (rule.kind) {
     case 'order': {
-      const missing = rule.requires.filter((t) => (state?.counts.get(t) ?? 0) === 0);
-      const present = rule.forbids.filter((t) => (state?.counts.get(t) ?? 0) > 0);
-      return missing.length > 0 || present.length > 0 ? { fire: true, facts: { missing, present } } : NO;
+      // The lists of the facts are made only when the rule fires (most steps are in order).
+      if (inOrder(rule, state)) return NO;
+      const count = (t: string): number => state?.counts.get(t) ?? 0;
+      return { fire: true, facts: { missing: rule.requires.filter((t) => count(t) === 0), present: rule.forbids.filter((t) => count(t) > 0) } };
     }
     case 'separation': {
       for (const t of rule.types) {
@@ -69,9 +94,7 @@ export function evaluateStepRule(rule: StepRule, entry: LedgerEntry, state: Case
     }
     case 'fee': {
       if (entry.data === REDACTED) return { unknown: true };
-      const [item, amount] = feeInputs(rule, entry, pack);
-      const r = feeFacts(rule, item, amount);
-      return r.fire ? { fire: true, facts: r.facts } : NO;
+      return feeVerdict(rule, entry, pack);
     }
     case 'required-fields': {
       if (entry.data === REDACTED) return { unknown: true };

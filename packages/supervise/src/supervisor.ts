@@ -12,7 +12,7 @@ import { SupervisionError, fail } from './errors.js';
 import type { Pack, StepRule } from './pack-model.js';
 import { checkRefusal } from './refusal-check.js';
 import { evaluateStepRule } from './step-rules.js';
-import { CALENDAR_MISSING_RULE, ENGINE, ENGINE_REPLAYS, isSupervisionType, parseSystemPayload, type CalendarAdopted, type RulesAdopted, type SystemPayload } from './system-entries.js';
+import { CALENDAR_MISSING_RULE, ENGINE, ENGINE_REPLAYS, isSupervisionType, parseSystemPayload, type AlertPayload, type CalendarAdopted, type RulesAdopted, type SystemPayload } from './system-entries.js';
 import { evaluateDeadline, type TimeResult } from './time-rules.js';
 import { TrackingSet } from './tracking.js';
 import { EngineState, missingKey, type Adoption } from './engine-state.js';
@@ -38,6 +38,8 @@ export interface StepOutcome {
   /** `block: true` rules the step fires: an honest writer refuses such a step */
   readonly blocked: readonly BlockedRule[];
   readonly findings: readonly Finding[];
+  /** a `casetrail.alert` entry's payload, as parsed when it was recorded (absent when it is malformed) */
+  readonly alert?: AlertPayload;
 }
 
 /** A step not yet in the ledger (dry run, blocking check). */
@@ -79,6 +81,7 @@ interface Shared {
   readonly folding: boolean;
 }
 
+const NO_RULES: readonly StepRule[] = Object.freeze([]);
 const EMPTY: StepOutcome = Object.freeze({ alerts: Object.freeze([]), unknown: Object.freeze([]), blocked: Object.freeze([]), findings: Object.freeze([]) });
 export class Supervisor {
   private readonly st: EngineState;
@@ -282,7 +285,7 @@ export class Supervisor {
         return this.st.packInForce === null ? EMPTY : { ...EMPTY, alerts: timeAlerts(this.st, this.st.packInForce, entry, false) };
       case TYPES.alert:
         this.recordAlert(entry, payload as SystemPayload<'casetrail.alert'>);
-        return EMPTY;
+        return { ...EMPTY, alert: payload as SystemPayload<'casetrail.alert'> };
       case TYPES.alertDisposed:
         return this.dispose(entry, payload as SystemPayload<'casetrail.alert.disposed'>);
       case TYPES.refused: {
@@ -364,19 +367,22 @@ export class Supervisor {
       return EMPTY;
     }
     const before = this.st.table.find(entry.caseId, entry.seq, entry.step !== 1);
-    const alerts: ExpectedAlert[] = [];
-    const unknown: UnknownVerdict[] = [];
-    const blocked: BlockedRule[] = [];
+    // Most steps raise nothing: the lists are made for the first item.
+    let alerts: ExpectedAlert[] | null = null;
+    let unknown: UnknownVerdict[] | null = null;
+    let blocked: BlockedRule[] | null = null;
     if (pack !== null && !this.folding) {
-      for (const rule of pack.stepRules.get(entry.type) ?? []) {
-        const raised = hasRaised(before, raisedKey(rule.id, rule.level));
+      // Only a case with alerts can have raised one (hasRaised).
+      const book = before?.alerts ?? null;
+      for (const rule of pack.stepRules.get(entry.type) ?? NO_RULES) {
+        const raised = book !== null && book.raised.has(raisedKey(rule.id, rule.level));
         if (raised && !rule.block) continue;
         const v = evaluateStepRule(rule, entry, before, pack);
         if ('unknown' in v) {
-          if (!raised) unknown.push({ caseId: entry.caseId, rule, entry, pack });
+          if (!raised) (unknown ??= []).push({ caseId: entry.caseId, rule, entry, pack });
         } else if (v.fire) {
-          if (rule.block) blocked.push({ rule, facts: v.facts });
-          if (!raised) alerts.push(buildAlert(pack, entry.caseId, rule, rule.level, [entry.seq], v.facts));
+          if (rule.block) (blocked ??= []).push({ rule, facts: v.facts });
+          if (!raised) (alerts ??= []).push(buildAlert(pack, entry.caseId, rule, rule.level, [entry.seq], v.facts));
         }
       }
     }
@@ -389,14 +395,15 @@ export class Supervisor {
     }
     applyStep(state, entry, this.st.track);
     let missing: ExpectedAlert | null = null;
-    if (pack !== null) {
+    // Only a step whose type moves a clock can have stopped one (applyStep, Tracking.forType).
+    if (pack !== null && this.st.track.forType(entry.type).clocks.length > 0) {
       const cal = this.st.calendarFor(pack);
       for (const rule of pack.deadlines) {
         const c = state.clocks.get(rule.clock);
         if (c === undefined || c.stopSeq !== entry.seq || c.stopTime === null) continue;
         const out: TimeResult = { alerts: [], missing: null, nextDue: Infinity };
         evaluateDeadline(rule, c, state, c.stopTime, cal, [entry.seq], out);
-        for (const a of out.alerts) alerts.push(buildAlert(pack, entry.caseId, a.rule, a.level, a.triggeredBy, a.facts));
+        for (const a of out.alerts) (alerts ??= []).push(buildAlert(pack, entry.caseId, a.rule, a.level, a.triggeredBy, a.facts));
         if (out.missing !== null) {
           c.deferred = true;
           missing ??= missingAlert(this.st, pack, cal, out.missing, entry.caseId, rule.id, entry.seq);
@@ -407,10 +414,11 @@ export class Supervisor {
       this.st.table.nextDue.delete(state.id);
       if (hasLiveClock(state)) this.st.markTimed(state.id);
     }
-    if (pack !== null) sortAlerts(pack, alerts);
-    if (missing !== null) alerts.push(missing);
+    if (pack !== null && alerts !== null && alerts.length > 1) sortAlerts(pack, alerts);
+    if (missing !== null) (alerts ??= []).push(missing);
     // Most steps raise nothing: no outcome object for them.
-    return alerts.length === 0 && unknown.length === 0 && blocked.length === 0 ? EMPTY : { alerts, unknown, blocked, findings: [] };
+    if (alerts === null && unknown === null && blocked === null) return EMPTY;
+    return { alerts: alerts ?? EMPTY.alerts, unknown: unknown ?? EMPTY.unknown, blocked: blocked ?? EMPTY.blocked, findings: EMPTY.findings };
   }
 
   private recordAlert(entry: LedgerEntry, a: SystemPayload<'casetrail.alert'>): void {

@@ -41,6 +41,9 @@ export function timeAlerts(st: EngineState, pack: Pack, entry: LedgerEntry, cale
   cases.sort((a, b) => a.firstSeq - b.firstSeq);
   const all: ExpectedAlert[] = [];
   let missing: ExpectedAlert | null = null;
+  // One result and one seq list for every evaluation of this tick (each result is read before the next).
+  const out: TimeResult = { alerts: [], missing: null, nextDue: Infinity };
+  const tickSeq = [entry.seq];
   for (const s of cases) {
     const alerts: ExpectedAlert[] = [];
     let due = Infinity;
@@ -48,9 +51,11 @@ export function timeAlerts(st: EngineState, pack: Pack, entry: LedgerEntry, cale
     for (const rule of pack.deadlines) {
       const c = s.clocks.get(rule.clock);
       if (c === undefined) continue;
-      const out: TimeResult = { alerts: [], missing: null, nextDue: Infinity };
+      out.alerts.length = 0;
+      out.missing = null;
+      out.nextDue = Infinity;
       if (c.stopSeq === null) {
-        evaluateDeadline(rule, c, s, now, cal, [entry.seq], out);
+        evaluateDeadline(rule, c, s, now, cal, tickSeq, out);
       } else if (calendarAdoption && c.deferred && c.stopTime !== null) {
         evaluateDeadline(rule, c, s, c.stopTime, cal, [c.stopSeq, entry.seq], out);
         if (out.missing === null) c.deferred = false;
@@ -64,14 +69,16 @@ export function timeAlerts(st: EngineState, pack: Pack, entry: LedgerEntry, cale
       }
       due = Math.min(due, out.nextDue);
     }
-    const esc: TimeResult = { alerts: [], missing: null, nextDue: Infinity };
-    evaluateEscalations(pack, s, now, cal, entry.seq, esc);
-    for (const a of esc.alerts) alerts.push(buildAlert(pack, s.id, a.rule, a.level, a.triggeredBy, a.facts));
-    if (esc.missing !== null) {
+    out.alerts.length = 0;
+    out.missing = null;
+    out.nextDue = Infinity;
+    evaluateEscalations(pack, s, now, cal, entry.seq, out);
+    for (const a of out.alerts) alerts.push(buildAlert(pack, s.id, a.rule, a.level, a.triggeredBy, a.facts));
+    if (out.missing !== null) {
       waitsForCalendar = true;
-      missing ??= missingAlert(st, pack, cal, esc.missing, s.id, pack.escalations[0]?.id ?? '', entry.seq);
+      missing ??= missingAlert(st, pack, cal, out.missing, s.id, pack.escalations[0]?.id ?? '', entry.seq);
     }
-    due = Math.min(due, esc.nextDue);
+    due = Math.min(due, out.nextDue);
     all.push(...sortAlerts(pack, alerts));
     // Alerts raised now are recorded next and reset this; until then nothing is due before `due`.
     if (alerts.length > 0) due = -Infinity;

@@ -53,6 +53,7 @@ function settled(e: Elapsed, out: TimeResult): e is { elapsed: true; day: number
 
 /** Pauses → excluded days: from the day after each pause through the day of its resume. */
 export function exclusionsOf(cal: Calendar, c: ClockState): Exclusions {
+  if (c.pauses.length === 0 && c.openPause === null) return NO_EXCLUSIONS;
   const ranges: [number, number][] = [];
   for (const [p, r] of c.pauses) {
     const a = dayOf(cal, p) + 1;
@@ -69,8 +70,10 @@ export function exclusionsOf(cal: Calendar, c: ClockState): Exclusions {
  * tick, the stop, the calendar adoption) follow the start seq in triggeredBy.
  */
 export function evaluateDeadline(rule: DeadlineRule, c: ClockState, state: CaseState, now: number, cal: CalendarInForce | null, extra: readonly number[], out: TimeResult): void {
-  const pending = rule.thresholds.filter((t) => !hasRaised(state, raisedKey(rule.id, t.level)));
-  if (pending.length === 0) return;
+  // The thresholds not raised in the case yet (a case without alerts has raised none).
+  const raised = state.alerts?.raised;
+  const pending = (t: { readonly level: string }): boolean => raised === undefined || !raised.has(raisedKey(rule.id, t.level));
+  if (!rule.thresholds.some(pending)) return;
   if (cal === null) {
     out.missing ??= 'none';
     return;
@@ -78,7 +81,8 @@ export function evaluateDeadline(rule: DeadlineRule, c: ClockState, state: CaseS
   const k = cal.calendar;
   const startDay = dayOf(k, c.startTime);
   const ex = exclusionsOf(k, c);
-  for (const t of pending) {
+  for (const t of rule.thresholds) {
+    if (!pending(t)) continue;
     const e = elapsedBy(k, startDay, t.days, ex, now);
     // Thresholds ascend: once one has not elapsed, the later ones have not either.
     if (!settled(e, out)) return;

@@ -5,7 +5,7 @@
  * case's whole history; a writer that adopts a new pack refolds its cases
  * (`foldCase`) with the new pack tracked.
  */
-import type { Aggregate, ClockDef, Pack, Tracking } from './pack-model.js';
+import type { Aggregate, ClockDef, Pack, Tracking, TypeTracking } from './pack-model.js';
 import { aggregateKey } from './pack-model.js';
 
 export class TrackingSet implements Tracking {
@@ -15,6 +15,8 @@ export class TrackingSet implements Tracking {
   readonly aggregates = new Map<string, Aggregate>();
   readonly clocks = new Map<string, ClockDef>();
   private readonly packs = new Set<string>();
+  /** forType's answers, until tracking grows */
+  private readonly byType = new Map<string, TypeTracking>();
 
   /** Adds what `pack` reads; returns true when something new had to be added. */
   add(pack: Pack): boolean {
@@ -54,7 +56,23 @@ export class TrackingSet implements Tracking {
         grew = true;
       }
     }
+    if (grew) this.byType.clear();
     return grew;
+  }
+
+  forType(type: string): TypeTracking {
+    let t = this.byType.get(type);
+    if (t === undefined) {
+      t = {
+        counted: this.counted.has(type),
+        latestFields: this.latestFields.get(type),
+        actors: this.actorTypes.has(type),
+        aggregates: [...this.aggregates].filter(([, a]) => a.of === type),
+        clocks: [...this.clocks.values()].filter((c) => c.start === type || c.stop.includes(type) || c.pause.includes(type) || c.resume.includes(type)),
+      };
+      this.byType.set(type, t);
+    }
+    return t;
   }
 
   has(pack: Pack): boolean {

@@ -14,6 +14,7 @@ import {
   decodePayload,
   encodeEntry,
   encodePayload,
+  encodePayloadText,
   encodeStatement,
   entryStatement,
   genesisLink,
@@ -675,6 +676,9 @@ describe('payload JSON', () => {
     const bytes = encodePayload(data);
     expect(Buffer.from(bytes).toString('utf8')).toBe(text);
     expect(decodePayload(bytes)).toEqual(JSON.parse(text));
+    // The text form: the same text, and what the append path parses for its committed steps.
+    expect(encodePayloadText(data)).toBe(text);
+    expect(JSON.parse(encodePayloadText(data))).toEqual(decodePayload(bytes));
   });
 
   const cyclic: Record<string, unknown> = {};
@@ -696,6 +700,7 @@ describe('payload JSON', () => {
     ['a throwing toJSON', { toJSON: () => { throw new Error('boom'); } }],
   ])('rejects %s', (_name, data) => {
     expect(codeOf(() => encodePayload(data))).toBe('INVALID_ARGUMENT');
+    expect(codeOf(() => encodePayloadText(data))).toBe('INVALID_ARGUMENT');
   });
 
   it.each([

@@ -145,7 +145,8 @@ class TxWriter {
     this.view.start.cases.set(s.caseId, { step: entry.step, leaf, seq });
     this.prev = leaf;
     this.lastTime = time;
-    const step = this.wantSteps ? committedStep(entry, leaf, decodePayload(s.payload)) : undefined;
+    // The payload as extensions and subscribers get it: parsed from the text it was encoded from, or decoded from the given bytes.
+    const step = this.wantSteps ? committedStep(entry, leaf, s.json === undefined ? decodePayload(s.payload) : JSON.parse(s.json)) : undefined;
     if (step !== undefined) this.committed.push(step);
     return { seq, entry, leaf, step };
   }

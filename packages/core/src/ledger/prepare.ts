@@ -14,6 +14,7 @@ import {
   codePointName,
   decodePayload,
   encodePayload,
+  encodePayloadText,
   fail,
   idempotencyNonce,
   invisibleCharacter,
@@ -21,6 +22,7 @@ import {
   newNonce,
   newSalt,
   payloadCommitment,
+  utf8,
   validateNewText,
   verifyActorSignature,
   type ActorSignature,
@@ -43,6 +45,12 @@ export interface PreparedStep {
   system: boolean;
   /** The entry's nonce (format.md §4.6). */
   nonce: Uint8Array;
+  /**
+   * The payload's JSON text when it was encoded here from `data`: the
+   * committed step handed to extensions parses it rather than decoding and
+   * checking the bytes again (they are its UTF-8). Undefined for given bytes.
+   */
+  json: string | undefined;
   /**
    * Where the nonce came from: an idempotency key (a step sent again is the
    * same step if its type, actor and payload are), given with the step (the
@@ -152,12 +160,14 @@ function prepareOne(s: StepInput, at: number | string, ctx: StepContext, origin:
   }
   if (s.data !== undefined && s.payload !== undefined) fail('INVALID_ARGUMENT', `${where}: give data or payload, not both`);
   let payload: Uint8Array;
+  let json: string | undefined;
   if (s.payload !== undefined) {
     checkBytes(s.payload, `${where}.payload`);
     payload = s.payload;
     if (payload.length <= maxPayload) decodePayload(payload);
   } else {
-    payload = encodePayload(s.data === undefined ? null : s.data);
+    json = encodePayloadText(s.data === undefined ? null : s.data);
+    payload = utf8(json);
   }
   if (payload.length > maxPayload) {
     fail('PAYLOAD_TOO_LARGE', `${where}: payload is ${payload.length} bytes, the limit is ${maxPayload}`, { size: payload.length, limit: maxPayload, ...index });
@@ -187,7 +197,7 @@ function prepareOne(s: StepInput, at: number | string, ctx: StepContext, origin:
     }
   }
   if (signatures.length + signWith.length > 16) fail('INVALID_ARGUMENT', `${where}: at most 16 actor signatures`);
-  return { caseId: s.caseId, type: s.type, actor: s.actor, payload, salt, commit, time: s.time, signatures, signWith, system: origin !== 'public', nonce, nonceFrom };
+  return { caseId: s.caseId, type: s.type, actor: s.actor, payload, salt, commit, time: s.time, signatures, signWith, system: origin !== 'public', nonce, nonceFrom, json };
 }
 
 export function checkPolicy(p: CheckpointPolicy): void {

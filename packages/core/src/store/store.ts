@@ -41,6 +41,12 @@ import type { NodeReader, StoredEntryRow } from '@casetrail/verify';
 /** One row of `entries` (format.md §7), as stored. */
 export type EntryRow = StoredEntryRow;
 
+/**
+ * The index columns, leaf hash and payload of a row (`entryColumns`): no
+ * entry bytes, Merkle nodes, salt or nonce. Untrusted, like every column.
+ */
+export type EntryColumns = Pick<EntryRow, 'seq' | 'leaf' | 'case_id' | 'step' | 'type' | 'actor' | 'time' | 'data'>;
+
 export interface CheckpointRow {
   size: number;
   root: Uint8Array;
@@ -121,6 +127,13 @@ export interface ReadView extends NodeReader {
   invalidKeys(): Array<{ table: KeyedTable; count: number }>;
   /** Rows in seq order with seq in [fromSeq, toSeq), streamed. */
   entries(fromSeq: number, toSeq: number): IterableIterator<EntryRow>;
+  /**
+   * The same rows as `entries`, with only their index columns, leaf hash
+   * and payload (EntryColumns), streamed: for a reader of rows that a
+   * verification has just checked from their bytes (supervision's audit
+   * replay), which needs no entry bytes and would pay for reading them.
+   */
+  entryColumns(fromSeq: number, toSeq: number): IterableIterator<EntryColumns>;
   /**
    * How many rows have a seq in [fromSeq, toSeq): equal to toSeq − fromSeq
    * unless rows are missing. Work planned by seq range (verification

@@ -69,6 +69,7 @@ export function describeStoreConformance(name: string, make: () => StoreMaker): 
         expect(v.tail()).toBeUndefined();
         expect(v.latestCheckpoint()).toBeUndefined();
         expect([...v.entries(0, 10)]).toEqual([]);
+        expect([...v.entryColumns(0, 10)]).toEqual([]);
         expect(new Map(v.meta().map((m) => [m.key, m.value])).get('origin')).toBe(ORIGIN);
       });
       await store.close();
@@ -87,6 +88,11 @@ export function describeStoreConformance(name: string, make: () => StoreMaker): 
         for (const r of rows) expect(norm(v.entry(r.seq))).toEqual(r);
         expect(v.entry(11)).toBeUndefined();
         expect([...v.entries(3, 6)].map((r) => r.seq)).toEqual([3, 4, 5]);
+        // entryColumns: the same rows, only their index columns, leaf hash and payload.
+        const cols = [...v.entryColumns(3, 6)].map((c) => ({ ...c, leaf: Uint8Array.from(c.leaf), data: c.data && Uint8Array.from(c.data) }));
+        expect(cols).toEqual(rows.slice(3, 6).map((r) => ({ seq: r.seq, leaf: r.leaf, case_id: r.case_id, step: r.step, type: r.type, actor: r.actor, time: r.time, data: r.data })));
+        expect([...v.entryColumns(9, 99)].map((c) => c.seq)).toEqual([9, 10]);
+        expect([...v.entryColumns(11, 20)]).toEqual([]);
         expect(v.caseTail('C-1')).toMatchObject({ seq: 10, step: 4 });
         expect(v.caseStep('C-2', 2)?.seq).toBe(5);
         expect(v.caseEntries('C-0').map((r) => r.step)).toEqual([1, 2, 3, 4]);
@@ -184,6 +190,7 @@ export function describeStoreConformance(name: string, make: () => StoreMaker): 
       await store.write((tx) => tx.redactPayload(1, 2));
       await store.read((v) => {
         expect(v.entry(1)).toMatchObject({ salt: null, data: null });
+        expect([...v.entryColumns(0, 3)].map((c) => c.data === null)).toEqual([false, true, false]);
         expect(v.redactionOf(1)).toEqual({ seq: 1, by_seq: 2 });
         expect([...v.redactions()]).toEqual([{ seq: 1, by_seq: 2 }]);
       });

@@ -26,6 +26,7 @@ import {
   isReserved,
   type CaseTail,
   type CommittedStep,
+  type EntryColumns,
   type EntryRow,
   type ExtensionView,
   type Finding,
@@ -58,7 +59,7 @@ export type RowTrust = 'check' | 'verified';
  * compared with the entry bytes (INDEX_MISMATCH), and its payload; nothing
  * hashed or decoded again. The columns are still type-checked.
  */
-function verifiedEntry(row: EntryRow): LedgerEntry {
+function verifiedEntry(row: EntryColumns): LedgerEntry {
   const { seq, time, case_id: caseId, step, type, actor } = row;
   if (!Number.isSafeInteger(seq) || !Number.isSafeInteger(time) || !Number.isSafeInteger(step) || typeof caseId !== 'string' || typeof type !== 'string' || typeof actor !== 'string') {
     invalid({ code: 'ROW_INVALID', seq, message: `entry ${seq} has a wrong column type` });
@@ -95,7 +96,8 @@ export function storedEntry(view: ReadView, row: EntryRow, origin: string): { en
 /** Entries [from, to) that verification just checked, in seq order without a gap: their columns, nothing hashed. */
 export function* verifiedEntries(view: ReadView, from: number, to: number): Generator<LedgerEntry> {
   let expected = from;
-  for (const row of view.entries(from, to)) {
+  // Only the columns the entry is made of: the entry bytes were checked by the verification.
+  for (const row of view.entryColumns(from, to)) {
     if (row.seq !== expected) invalid({ code: 'SEQ_GAP', seq: expected, message: `entry ${expected} is missing` });
     expected++;
     yield verifiedEntry(row);

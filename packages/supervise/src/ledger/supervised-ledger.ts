@@ -126,7 +126,8 @@ export class SupervisedLedger {
   async appendMany(steps: readonly StepInput[]): Promise<SupervisedReceipt[]> {
     return this.write(false, async () => {
       const receipts = await this.ledger.appendMany(steps);
-      return receipts.map((r) => ({ ...r, alerts: this.alertsAfter(r.seq) }));
+      const after = this.alertsBySeq();
+      return receipts.map((r) => ({ ...r, alerts: after.get(r.seq) ?? [] }));
     });
   }
 
@@ -304,11 +305,19 @@ export class SupervisedLedger {
   /** System entries in one transaction, inside a write: each one's receipt with the alerts written after it. */
   private async appendSystemEntries(es: readonly SystemWrite[]): Promise<SupervisedReceipt[]> {
     const rs = await this.ledger.appendSystem(es.map((e) => ({ caseId: e.caseId, type: e.type, actor: e.actor, payload: utf8(e.payload), ...(e.time === undefined ? {} : { time: e.time }) })));
-    return rs.map((r) => ({ ...r, alerts: this.alertsAfter(r.seq) }));
+    const after = this.alertsBySeq();
+    return rs.map((r) => ({ ...r, alerts: after.get(r.seq) ?? [] }));
   }
 
-  private alertsAfter(seq: number): AlertRef[] {
-    return this.hook.written.filter((a) => a.after === seq).map((a) => ({ seq: a.seq, caseId: a.caseId, rule: a.rule, level: a.level, reason: a.reason }));
+  /** The alerts written by the last write, by the seq of the entry each follows (one pass: a batch of 1,000 steps has 1,000 receipts). */
+  private alertsBySeq(): Map<number, AlertRef[]> {
+    const out = new Map<number, AlertRef[]>();
+    for (const a of this.hook.written) {
+      let list = out.get(a.after);
+      if (list === undefined) out.set(a.after, (list = []));
+      list.push({ seq: a.seq, caseId: a.caseId, rule: a.rule, level: a.level, reason: a.reason });
+    }
+    return out;
   }
 
   /** One write at a time: the engine is made current, the write tried, and tried again after a catch-up. */

@@ -98,6 +98,17 @@ function describeObject(v: object): string {
  * @example encodePayload({ decision: 'approved', amount: 120 })
  */
 export function encodePayload(data: unknown): Uint8Array {
+  return utf8(encodePayloadText(data));
+}
+
+/**
+ * The JSON text that {@link encodePayload} encodes in UTF-8, with the same
+ * checks: for a writer that parses the payload it just encoded (the append
+ * path's committed steps), without decoding the bytes and checking their
+ * depth again. `JSON.parse` of it equals `decodePayload(encodePayload(data))`.
+ * @throws LedgerError `INVALID_ARGUMENT`, as encodePayload
+ */
+export function encodePayloadText(data: unknown): string {
   let text: string;
   try {
     text = JSON.stringify(data, payloadReplacer);
@@ -108,7 +119,7 @@ export function encodePayload(data: unknown): Uint8Array {
   if (jsonNestsDeeperThan(text, MAX_PAYLOAD_DEPTH)) {
     fail('INVALID_ARGUMENT', `payload nests arrays and objects more than ${MAX_PAYLOAD_DEPTH} deep (format.md §4.2)`, { field: 'payload', limit: MAX_PAYLOAD_DEPTH });
   }
-  return utf8(text);
+  return text;
 }
 
 /**

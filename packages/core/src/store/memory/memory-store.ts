@@ -15,6 +15,7 @@ import { fail, nodeInBlob, nodeRow, toHex, type NodeReader } from '@casetrail/ve
 import type {
   CheckpointRow,
   CosignatureRow,
+  EntryColumns,
   EntryRow,
   KeyedTable,
   LedgerStore,
@@ -222,6 +223,10 @@ class MemoryView implements ReadView {
   *entries(fromSeq: number, toSeq: number): IterableIterator<EntryRow> {
     const end = Math.min(toSeq, this.l.entries.length);
     for (let s = Math.max(0, fromSeq); s < end; s++) yield copyRow(this.l.entries[s]!);
+  }
+
+  *entryColumns(fromSeq: number, toSeq: number): IterableIterator<EntryColumns> {
+    for (const r of this.entries(fromSeq, toSeq)) yield { seq: r.seq, leaf: r.leaf, case_id: r.case_id, step: r.step, type: r.type, actor: r.actor, time: r.time, data: r.data };
   }
 
   query(f: QueryFilter): EntryRow[] {

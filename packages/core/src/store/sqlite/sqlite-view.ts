@@ -8,6 +8,7 @@ import { fail, nodeInBlob, nodeRow, type NodeReader } from '@casetrail/verify';
 import type {
   CheckpointRow,
   CosignatureRow,
+  EntryColumns,
   EntryRow,
   KeyedTable,
   NodeCache,
@@ -121,6 +122,32 @@ export class SqliteView implements WriteTx {
   entries(fromSeq: number, toSeq: number): IterableIterator<EntryRow> {
     // The statement's own iterator: a generator around it cost a resumption per row.
     return this.rows(() => this.s.range.iterate(fromSeq, toSeq) as IterableIterator<EntryRow>);
+  }
+
+  /**
+   * Rows read as arrays and made into objects here: better-sqlite3 builds a
+   * row object property by property, which cost more than reading the row
+   * (a replay of 100k rows: ~3 µs a row this way, ~5 µs as objects, ~8 µs
+   * for whole rows).
+   */
+  entryColumns(fromSeq: number, toSeq: number): IterableIterator<EntryColumns> {
+    const raw = this.rows(() => this.s.columnsRange.iterate(fromSeq, toSeq) as IterableIterator<unknown[]>);
+    const it: IterableIterator<EntryColumns> = {
+      next() {
+        const r = raw.next();
+        if (r.done === true) return { done: true, value: undefined };
+        const c = r.value;
+        return { done: false, value: { seq: c[0], leaf: c[1], case_id: c[2], step: c[3], type: c[4], actor: c[5], time: c[6], data: c[7] } as EntryColumns };
+      },
+      return(value?: unknown) {
+        raw.return?.();
+        return { done: true, value: value as EntryColumns };
+      },
+      [Symbol.iterator]() {
+        return it;
+      },
+    };
+    return it;
   }
 
   caseNonce(caseId: string, nonce: Uint8Array): EntryRow[] {

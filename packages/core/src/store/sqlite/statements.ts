@@ -57,6 +57,8 @@ const statementsSql = (nonce: boolean) => {
   caseStep: `${SEL} WHERE case_id = ? AND step = ?`,
   caseFrom: `${SEL} WHERE case_id = ? AND step >= ? ORDER BY step LIMIT ?`,
   range: `${SEL} WHERE seq >= ? AND seq < ? ORDER BY seq`,
+  /** Read as arrays (`raw`): see SqliteView.entryColumns. */
+  columnsRange: 'SELECT seq, leaf, case_id, step, type, actor, time, data FROM entries WHERE seq >= ? AND seq < ? ORDER BY seq',
   count: 'SELECT count(*) FROM entries WHERE seq >= ? AND seq < ?',
   timeAt: 'SELECT time FROM entries WHERE seq = ?',
   nodeRow: 'SELECT leaf, nodes FROM entries WHERE seq = ?',
@@ -111,7 +113,9 @@ function prepareAll<T extends Record<string, string>>(db: Database.Database, sql
 
 /** @param nonce whether the file has the nonce column of schema 2 */
 export function prepareStatements(db: Database.Database, nonce: boolean): Statements {
-  return prepareAll(db, statementsSql(nonce));
+  const s = prepareAll(db, statementsSql(nonce));
+  s.columnsRange.raw(true);
+  return s;
 }
 
 export function prepareNonceStatements(db: Database.Database): NonceStatements {
