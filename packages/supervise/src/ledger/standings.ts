@@ -13,7 +13,7 @@ import { POINTS_LIMITS, POINTS_TYPES, encodeStanding, parsePointsPayload, standi
 import { periodAt, periodBounds, periodLabel, type Period } from '../points/periods.js';
 import { Tally, standingCycle, tallyOf } from '../points/standing.js';
 import type { ViolationRecord } from '../points/totals.js';
-import { storedEntry } from './stored.js';
+import { eachOfType, storedEntry } from './stored.js';
 
 /** A stored entry's payload for its parser: the value the row check decoded, with its text to hold canonical. */
 function payloadOf(e: LedgerEntry): string | { value: unknown; text?: string } {
@@ -79,19 +79,7 @@ export function latestStanding(view: ReadView, origin: string, pack: Pack, cycle
 
 /** The violation and revocation entries from `from` to `before`, checked, in seq order. */
 function entriesAfter(view: ReadView, origin: string, from: number, before: number): LedgerEntry[] {
-  const out: LedgerEntry[] = [];
-  for (const type of [POINTS_TYPES.violation, POINTS_TYPES.revoked]) {
-    for (let at = from; at < before; ) {
-      const rows = view.query({ type, fromSeq: at, toSeq: before, limit: 1000 });
-      for (const row of rows) {
-        const e = storedEntry(view, row, origin).entry;
-        if (e.type !== type) throw new SupervisionError('STORED_ENTRY_INVALID', `entry ${e.seq} is not of type ${type}: its index column was changed (run \`casetrail verify\`)`, { seq: e.seq });
-        out.push(e);
-      }
-      if (rows.length < 1000) break;
-      at = rows[rows.length - 1]!.seq + 1;
-    }
-  }
+  const out = [...eachOfType(view, origin, POINTS_TYPES.violation, before, from), ...eachOfType(view, origin, POINTS_TYPES.revoked, before, from)];
   return out.sort((a, b) => a.seq - b.seq);
 }
 
@@ -179,15 +167,12 @@ export function cycleTally(view: ReadView, origin: string, pack: Pack, cycle: Pe
  * the count must be the continued tally.
  * @throws SupervisionError STANDING_INVALID naming the standing and the first subject that differs
  */
-function recount(view: ReadView, origin: string, t: CycleTally, check: FoldCheck): void {
-  const book = new PointsBook();
-  for (const e of entriesAfter(view, origin, 0, view.size())) book.add(e);
+function recount(t: CycleTally, mine: Standing, book: PointsBook, check: FoldCheck): void {
   const listed = new Set<number>();
-  const mine = t.tally.standing('');
   for (const line of mine.subjects) for (const m of line.months) for (const s of [...m.violations, ...m.revoked]) listed.add(s);
   const left = [...book.records.values()].filter((r) => t.tally.holds(r.v.at) && !listed.has(r.seq));
   check?.(left);
-  const want = tallyOf(book.records.values(), t.tally.cycle, t.tally.zone).standing('');
+  const want = tallyOf(book.records.values(), t.tally.cycle, t.tally.zone).standing(mine.pack);
   if (encodeStanding(want) === encodeStanding(mine)) return;
   const a = new Map(mine.subjects.map((x) => [x.subject, JSON.stringify(x.months)]));
   const b = new Map(want.subjects.map((x) => [x.subject, JSON.stringify(x.months)]));
@@ -215,6 +200,9 @@ export function standingsAt(view: ReadView, origin: string, pack: Pack, time: nu
   const done = new Set<string>();
   const standings: { caseId: string; payload: string }[] = [];
   const skipped: string[] = [];
+  // Every violation and revocation entry, read once for all the cycles recounted (each recount checks only its own cycle's).
+  let all: PointsBook | undefined;
+  const book = (): PointsBook => (all ??= PointsBook.from(entriesAfter(view, origin, 0, size)));
   while (todo.length > 0) {
     const label = todo.shift()!;
     if (done.has(label)) continue;
@@ -226,7 +214,7 @@ export function standingsAt(view: ReadView, origin: string, pack: Pack, time: nu
     const s = t.tally.standing(pack.hash);
     const payload = encodeStanding(s);
     if (t.previous === null ? s.subjects.length === 0 : payload === encodeStanding(t.previous) && t.folded <= STANDING_REFRESH) continue;
-    if (t.standing !== null) recount(view, origin, t, check);
+    if (t.standing !== null) recount(t, s, book(), check);
     if (t.tally.seqCount() > POINTS_LIMITS.standingSeqs || s.subjects.length > POINTS_LIMITS.summarySubjects) {
       skipped.push(label);
       continue;

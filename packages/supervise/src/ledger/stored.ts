@@ -185,13 +185,13 @@ export function viewCaseHistory(view: ExtensionView, caseId: string, beforeSeq: 
 }
 
 /**
- * Entries of one type before `before`, checked, in seq order, read a page
+ * Entries of one type from seq `start` and before `before`, checked, in seq order, read a page
  * of the type index at a time (an index column that lies is
  * STORED_ENTRY_INVALID): a reader that keeps only what it needs holds one
  * page.
  */
-export function* eachOfType(view: ReadView, origin: string, type: string, before = Infinity): Generator<LedgerEntry> {
-  for (let from = 0; ; ) {
+export function* eachOfType(view: ReadView, origin: string, type: string, before = Infinity, start = 0): Generator<LedgerEntry> {
+  for (let from = start; ; ) {
     const rows = view.query({ type, fromSeq: from, limit: 1000 });
     for (const row of rows) {
       const e = storedEntry(view, row, origin).entry;
