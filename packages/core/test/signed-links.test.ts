@@ -8,12 +8,10 @@
  * in full and incremental verification and, for an entry, in bundle
  * verification.
  */
-import { copyFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Ledger, verifyBundle, verifyLedger } from '../src/index.js';
-import { KEYS, cleanupTempDirs, rawOpen, tempDir } from './helpers/ledgers.js';
-import { FORGED, checkpointRows, forgeNext, honestLedger, signedCheckpoint, where, type Honest } from './helpers/forge.js';
+import { KEYS, cleanupTempDirs, rawOpen } from './helpers/ledgers.js';
+import { FORGED, changedCopy, checkpointRows, forgeNext, honestLedger, signedCheckpoint, where, type Honest } from './helpers/forge.js';
 
 afterAll(cleanupTempDirs);
 
@@ -70,12 +68,7 @@ describe('a global link broken by the key holder: entry 5 of a ledger whose chec
 
 /** A copy of the honest ledger whose checkpoint row of size 5 is changed by `change`. */
 function withRow5(change: (db: ReturnType<typeof rawOpen>) => void): string {
-  const path = join(tempDir(), 'changed.ledger');
-  copyFileSync(honest.path, path);
-  const db = rawOpen(path);
-  change(db);
-  db.close();
-  return path;
+  return changedCopy(honest.path, change);
 }
 
 /**

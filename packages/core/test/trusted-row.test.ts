@@ -6,12 +6,10 @@
  * root column or note was changed (by someone with the file, without the
  * key, or with it) is named exactly, as full verification names it.
  */
-import { copyFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyLedger } from '../src/index.js';
-import { KEYS, cleanupTempDirs, rawOpen, tempDir } from './helpers/ledgers.js';
-import { checkpointRows, honestLedger, signedCheckpoint, where, type Honest } from './helpers/forge.js';
+import { KEYS, cleanupTempDirs } from './helpers/ledgers.js';
+import { changedCopy, checkpointRows, honestLedger, signedCheckpoint, where, type Honest } from './helpers/forge.js';
 
 afterAll(cleanupTempDirs);
 
@@ -22,15 +20,6 @@ beforeAll(async () => {
   for (const [size, row] of checkpointRows(honest.path)) rows.set(size, row);
 });
 
-function withRow(size: number, change: (db: ReturnType<typeof rawOpen>) => void): string {
-  const path = join(tempDir(), 'changed.ledger');
-  copyFileSync(honest.path, path);
-  const db = rawOpen(path);
-  change(db);
-  db.close();
-  return path;
-}
-
 describe('the stored checkpoint row at exactly the trusted size', () => {
   it('unchanged: incremental verification from size 5 and from size 3 is clean', async () => {
     for (const m of [3, 5]) {
@@ -40,21 +29,21 @@ describe('the stored checkpoint row at exactly the trusted size', () => {
   });
 
   it('its root column changed (the note intact): exactly CHECKPOINT_INVALID at the trusted size', async () => {
-    const path = withRow(5, (db) => db.prepare('UPDATE checkpoints SET root = ? WHERE size = 5').run(rows.get(4)!.root));
+    const path = changedCopy(honest.path, (db) => db.prepare('UPDATE checkpoints SET root = ? WHERE size = 5').run(rows.get(4)!.root));
     const r = await verifyLedger(path, { vkey: KEYS.vkey, trusted: rows.get(5)!.note, mode: 'incremental' });
     expect(where(r.issues)).toEqual([{ code: 'CHECKPOINT_INVALID', table: 'checkpoints', size: 5 }]);
     expect(r.ok).toBe(false);
   });
 
   it('its note replaced by one that does not verify: exactly CHECKPOINT_INVALID at the trusted size', async () => {
-    const path = withRow(5, (db) => db.prepare('UPDATE checkpoints SET note = ? WHERE size = 5').run(rows.get(5)!.note.replace(/\n\n— .*\n$/s, '\n')));
+    const path = changedCopy(honest.path, (db) => db.prepare('UPDATE checkpoints SET note = ? WHERE size = 5').run(rows.get(5)!.note.replace(/\n\n— .*\n$/s, '\n')));
     const r = await verifyLedger(path, { vkey: KEYS.vkey, trusted: rows.get(5)!.note, mode: 'incremental' });
     expect(where(r.issues)).toEqual([{ code: 'CHECKPOINT_INVALID', table: 'checkpoints', size: 5 }]);
   });
 
   it('row and note agree on another root, signed by the real key: exactly CHECKPOINT_ROOT_MISMATCH at the trusted size', async () => {
     const root = rows.get(4)!.root;
-    const path = withRow(5, (db) => db.prepare('UPDATE checkpoints SET root = ?, note = ? WHERE size = 5').run(root, signedCheckpoint(5, root)));
+    const path = changedCopy(honest.path, (db) => db.prepare('UPDATE checkpoints SET root = ?, note = ? WHERE size = 5').run(root, signedCheckpoint(5, root)));
     const r = await verifyLedger(path, { vkey: KEYS.vkey, trusted: rows.get(5)!.note, mode: 'incremental' });
     expect(where(r.issues)).toEqual([{ code: 'CHECKPOINT_ROOT_MISMATCH', table: 'checkpoints', size: 5 }]);
   });

@@ -130,3 +130,13 @@ export function checkpointRows(path: string): Map<number, { root: Uint8Array; no
   db.close();
   return rows;
 }
+
+/** A copy of the ledger file at `path`, changed in place by `change` through a raw connection (triggers as they are). */
+export function changedCopy(path: string, change: (db: ReturnType<typeof rawOpen>) => void): string {
+  const copy = join(tempDir(), 'changed.ledger');
+  copyFileSync(path, copy);
+  const db = rawOpen(copy);
+  change(db);
+  db.close();
+  return copy;
+}
