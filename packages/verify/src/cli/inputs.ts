@@ -63,13 +63,32 @@ export async function readInput(io: Io, arg: string, maxBytes: number, what: str
   return Buffer.concat(parts);
 }
 
-/** A stream of chunks from a file, or from standard input for `-`. */
+/**
+ * A stream of chunks from a file, or from standard input for `-`. The path
+ * is checked now; the file is opened only when the stream is first read, and
+ * closed when reading ends or stops, so a command that fails before it reads
+ * (no ledger, a refused key) leaves no descriptor open and no open pending.
+ */
 export function inputStream(io: Io, arg: string, what: string): AsyncIterable<Uint8Array | string> {
   if (arg === '-') return io.stdin;
   const path = resolvePath(io, arg);
   if (!existsSync(path)) throw operational('FILE_NOT_FOUND', `${what} ${path} does not exist; check the path`);
   if (statSync(path).isDirectory()) throw operational('IS_A_DIRECTORY', `${what} ${path} is a directory; give a file`);
-  return createReadStream(path, { highWaterMark: 1 << 20 });
+  return fileChunks(path, what);
+}
+
+/** The chunks of a file, opened on the first read and closed in every case when the reading ends. */
+async function* fileChunks(path: string, what: string): AsyncGenerator<Uint8Array> {
+  const stream = createReadStream(path, { highWaterMark: 1 << 20 });
+  try {
+    for await (const chunk of stream) yield chunk as Uint8Array;
+  } catch (e) {
+    // Removed between the check and the first read.
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw operational('FILE_NOT_FOUND', `${what} ${path} does not exist; check the path`);
+    throw e;
+  } finally {
+    stream.destroy();
+  }
 }
 
 /** An input that can be read more than once, and what to do when done with it. */
@@ -97,16 +116,18 @@ export async function reopenableInput(io: Io, arg: string, what: string): Promis
   const dir = mkdtempSync(join(tmpdir(), 'casetrail-stdin-'));
   const path = join(dir, 'input');
   const dispose = () => rmSync(dir, { recursive: true, force: true });
+  const out = createWriteStream(path, { mode: 0o600, flags: 'wx' });
   try {
-    const out = createWriteStream(path, { mode: 0o600, flags: 'wx' });
     for await (const chunk of io.stdin) {
       if (!out.write(chunk)) await once(out, 'drain');
     }
     out.end();
     await once(out, 'close');
   } catch (e) {
+    // Closed before the directory goes, so no write or open is left in flight.
+    if (!out.closed) await new Promise<void>((res) => out.destroy().once('close', () => res()));
     dispose();
     throw e;
   }
-  return { open: () => createReadStream(path, { highWaterMark: 1 << 20 }), dispose };
+  return { open: () => fileChunks(path, what), dispose };
 }
