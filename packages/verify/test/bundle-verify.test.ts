@@ -425,12 +425,31 @@ describe('the first read (BundleErasures): what a later line erases is never han
     expect(where(cut.report)).toEqual([{ code: 'MALFORMED_BUNDLE', line: 6 }]);
   });
 
-  it('BundleErasures on its own: a key with white space, a redaction beyond the checkpoint not counted, everything after a failed read', () => {
+  it('a redaction line beyond the checkpoint naming a payload shown before it: that payload is refused too, and the report does not say the bundle changed between its reads', async () => {
+    // A hostile exporter shows entry 0's payload, then appends the redaction that erased it past the
+    // signed tree (its proof cannot verify): the first read must count it as the verifier does.
+    const h = forgeHistory([{ caseId: 'A' }, { caseId: 'B' }, { caseId: 'A', redacts: 0 }]);
+    const text = bundleText(headerLine({ checkpoint: checkpointOf(h.leaves, 2) }), [0, 1, 2].map((s) => entryLine(h, s, { size: 2 })));
+    const { report, steps } = await run(() => text);
+    expect(steps[0]!.payload).toEqual({ state: 'refused' });
+    expect(steps[1]!.payload).toEqual({ state: 'verified', bytes: h.payloads[1] });
+    expect(where(report)).toEqual([
+      { code: 'BEYOND_CHECKPOINT', line: 4, seq: 2 },
+      { code: 'REDACTION_INVALID', line: 4, seq: 2 },
+    ]);
+    expect(report).toEqual(await verifyBundle(text, KEYS.vkey));
+  });
+
+  it('BundleErasures on its own: a key with white space, a redaction line beyond the checkpoint counted, a position beyond it not kept, everything after a failed read', () => {
     const h = forgeHistory([{ caseId: 'A' }, { caseId: 'B' }, { caseId: 'A', redacts: 0 }, { caseId: 'B', redacts: 1 }]);
     const e = new BundleErasures(` ${KEYS.vkey}\n`);
     e.pushLine(headerLine({ checkpoint: checkpointOf(h.leaves, 3) }));
     for (const s of [0, 1, 2, 3]) e.pushLine(entryLine(h, s, { size: 3 }));
-    expect([0, 1, 2, 3].map((s) => e.has(s))).toEqual([true, false, false, false]);
+    expect([0, 1, 2, 3].map((s) => e.has(s))).toEqual([true, true, false, false]);
+    const small = new BundleErasures(KEYS.vkey);
+    small.pushLine(headerLine({ checkpoint: checkpointOf(h.leaves, 1) }));
+    for (const s of [0, 1, 2, 3]) small.pushLine(entryLine(h, s, { size: 1 }));
+    expect([0, 1, 2, 3].map((s) => small.has(s))).toEqual([true, false, false, false]);
     e.fail();
     expect([1, 2, 1e9].map((s) => e.has(s))).toEqual([true, true, true]);
     const sized = new BundleErasures(KEYS.vkey);
