@@ -167,11 +167,12 @@ describe('BundleLineReader: lines of at most the limit, split on LF only, strict
     expect(done.end()).toBeUndefined();
   });
 
-  it('a chunk that starts with a newline ends the line before it', () => {
+  it('a chunk that starts with a newline ends the line before it, and its length is not counted into that line', () => {
     const r = new BundleLineReader(8);
     expect(r.push(utf8('ab'))).toEqual([]);
     expect(r.push(utf8('\ncd\n'))).toEqual(['ab', 'cd']);
     expect(r.push(utf8('\n'))).toEqual(['']);
+    expect(new BundleLineReader(4).push(utf8('\nabc\ndef\n'))).toEqual(['', 'abc', 'def']);
   });
 
   it('a line of exactly the limit is read, one byte more is INPUT_TOO_LARGE with the limit, whether in one chunk or several', () => {

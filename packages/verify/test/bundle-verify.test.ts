@@ -58,6 +58,10 @@ describe('an honest hand-written bundle verifies (the baseline of every attack b
       [5, 3, 'verified', true],
       [6, 4, 'verified', true],
     ]);
+    expect(report).toMatchObject({ payloads: true, filter: {}, checkpoint: { size: 5 } });
+    expect(report.created).toBeUndefined();
+    const created = await run(bundleText(headerLine({ checkpoint: checkpointOf(h.leaves), payloads: false, filter: { case: 'A' }, created: '2026-11-29T05:00:00Z' }), []));
+    expect(created.report).toMatchObject({ ok: true, payloads: false, filter: { case: 'A' }, created: '2026-11-29T05:00:00Z', entries: 0 });
     const spaced = await verifyBundle(wholeBundle(h, new Map([[0, 4]])), ` ${KEYS.vkey}\n`);
     expect(spaced).toEqual(report);
     const v = new BundleVerifier(`\n${KEYS.vkey} `);
@@ -171,6 +175,18 @@ describe('entries a hostile key holder put into the tree: exact code, line and s
     ]);
     expect(steps[0]!.payload).toEqual({ state: 'failed' });
     expect(report).toMatchObject({ redacted: 0, checked: { redactions: 0 } });
+  });
+
+  it('an erasure whose redaction record is not proven in the signed tree: REDACTION_INVALID, no payload, not counted', async () => {
+    const h = forgeHistory([{ caseId: 'A' }, { caseId: 'B' }, { caseId: 'A', redacts: 0 }]);
+    const ls = wholeBundle(h, new Map([[0, 2]])).split('\n');
+    const line = JSON.parse(ls[1]!);
+    line.redaction.proof = line.redaction.proof.slice(1);
+    ls[1] = JSON.stringify(line);
+    const { report, steps } = await run(ls.join('\n'));
+    expect(where(report)).toEqual([{ code: 'REDACTION_INVALID', line: 2, seq: 0 }]);
+    expect(steps[0]).toMatchObject({ proven: true, payload: { state: 'failed' } });
+    expect(report).toMatchObject({ redacted: 0, checked: { redactions: 0, proofs: 3 } });
   });
 
   it('an erasure carried by a line whose own proof was changed is not counted', async () => {
@@ -307,6 +323,38 @@ describe('the end of the bundle and what completeness says', () => {
     expect(report.complete).toBe(false);
   });
 
+  it('a line repeated where the last entry is due: as many lines as the tree has entries, but not complete (SEQ_GAP after the end line)', async () => {
+    const h = forgeHistory(four);
+    const { report } = await run(bundleText(header(h), [0, 1, 2, 2].map((s) => entryLine(h, s))));
+    expect(where(report)).toEqual([
+      { code: 'SEQ_ORDER', line: 5, seq: 2 },
+      { code: 'CASE_STEP_MISMATCH', line: 5, seq: 2 },
+      { code: 'SEQ_GAP', line: 7 },
+    ]);
+    expect(report).toMatchObject({ entries: 4, complete: false });
+  });
+
+  it('an empty bundle: MALFORMED_BUNDLE, before any line', async () => {
+    const { report, steps } = await run('');
+    expect(where(report)).toEqual([{ code: 'MALFORMED_BUNDLE', line: 0 }]);
+    expect(steps).toEqual([]);
+    expect(report.entries).toBe(0);
+    expect(report.checkpoint).toBeUndefined();
+  });
+
+  it('a last line without its newline is read, and the cut is an issue on the line after it', async () => {
+    const h = forgeHistory(four);
+    const text = wholeBundle(h);
+    const { report, steps } = await run(text.slice(0, -1));
+    expect(where(report)).toEqual([{ code: 'MALFORMED_BUNDLE', line: 7 }]);
+    expect(report).toMatchObject({ entries: 4, complete: true });
+    expect(steps).toHaveLength(4);
+    const lastEntry = text.slice(0, text.lastIndexOf('{"end"') - 1);
+    const cut = await run(lastEntry);
+    expect(where(cut.report)).toEqual([{ code: 'MALFORMED_BUNDLE', line: 6 }]);
+    expect(cut.steps.map((s) => s.seq)).toEqual([0, 1, 2, 3]);
+  });
+
   it('a line after the end line: MALFORMED_BUNDLE on it, no step, and nothing read after it', async () => {
     const h = forgeHistory(four);
     const v = new BundleVerifier(KEYS.vkey);
@@ -438,6 +486,22 @@ describe('the first read (BundleErasures): what a later line erases is never han
       { code: 'REDACTION_INVALID', line: 4, seq: 2 },
     ]);
     expect(report).toEqual(await verifyBundle(text, KEYS.vkey));
+  });
+
+  it('a first read whose header is unreadable, or whose checkpoint the key does not open, erases nothing; the verifier then proves nothing either', async () => {
+    const h = forgeHistory([{ caseId: 'A' }, { caseId: 'A', redacts: 0 }]);
+    const lines = wholeBundle(h).split('\n').slice(0, -1);
+    const unreadable = new BundleErasures(KEYS.vkey);
+    for (const l of ['{', ...lines]) unreadable.pushLine(l);
+    expect([0, 1].map((s) => unreadable.has(s))).toEqual([false, false]);
+    const otherKey = new BundleErasures(KEYS.vkey);
+    const { formatSignerKey } = await import('../src/index.js');
+    const foreign = checkpointOf(h.leaves, 2, formatSignerKey(ORIGIN, new Uint8Array(32).fill(3)));
+    for (const l of [headerLine({ checkpoint: foreign }), ...lines.slice(1)]) otherKey.pushLine(l);
+    expect([0, 1].map((s) => otherKey.has(s))).toEqual([false, false]);
+    const { report, steps } = await run(bundleText(headerLine({ checkpoint: foreign }), lines.slice(1, -1)));
+    expect(where(report)).toEqual([{ code: 'CHECKPOINT_INVALID', line: 1 }]);
+    expect(steps).toEqual([]);
   });
 
   it('BundleErasures on its own: a key with white space, a redaction line beyond the checkpoint counted, a position beyond it not kept, everything after a failed read', () => {

@@ -103,11 +103,14 @@ export interface HeaderFields {
   checkpoint: string;
   payloads?: boolean;
   filter?: Record<string, unknown>;
+  created?: string;
 }
 
 /** A header line, keys in the documented order. */
 export function headerLine(h: HeaderFields): string {
-  return JSON.stringify({ bundle: 'casetrail-bundle/v1', origin: h.origin ?? ORIGIN, checkpoint: h.checkpoint, payloads: h.payloads ?? true, filter: h.filter ?? {} });
+  const line: Record<string, unknown> = { bundle: 'casetrail-bundle/v1', origin: h.origin ?? ORIGIN, checkpoint: h.checkpoint, payloads: h.payloads ?? true, filter: h.filter ?? {} };
+  if (h.created !== undefined) line['created'] = h.created;
+  return JSON.stringify(line);
 }
 
 /** An end line. */
