@@ -12,7 +12,7 @@ import { SupervisionError, fail } from './errors.js';
 import type { Pack, StepRule } from './pack-model.js';
 import { checkRefusal } from './refusal-check.js';
 import { evaluateStepRule } from './step-rules.js';
-import { CALENDAR_MISSING_RULE, ENGINE, ENGINE_REPLAYS, isSupervisionType, parseSystemPayload, type AlertPayload, type CalendarAdopted, type RulesAdopted, type SystemPayload } from './system-entries.js';
+import { CALENDAR_MISSING_RULE, ENGINE, ENGINE_REPLAYS, isSupervisionType, replaysPack, parseSystemPayload, type AlertPayload, type CalendarAdopted, type RulesAdopted, type SystemPayload } from './system-entries.js';
 import { evaluateDeadline, type TimeResult } from './time-rules.js';
 import { TrackingSet } from './tracking.js';
 import { EngineState, missingKey, type Adoption } from './engine-state.js';
@@ -343,8 +343,9 @@ export class Supervisor {
     this.st.table.nextDue.clear();
     for (const id of this.st.table.dormant) this.st.table.timed.add(id);
     this.st.table.dormant.clear();
-    if (a.engine.cel !== ENGINE.cel || !ENGINE_REPLAYS.includes(a.engine.supervise)) {
-      const msg = `pack ${a.pack.id} was adopted with ${a.engine.cel} / supervise ${a.engine.supervise}; this engine is ${ENGINE.cel} / supervise ${ENGINE.supervise}: verdicts may differ`;
+    if (a.engine.cel !== ENGINE.cel || !replaysPack(a.engine.supervise, a.pack)) {
+      const which = ENGINE_REPLAYS.includes(a.engine.supervise) ? ' (it declares a step field named like a property of Object.prototype, which that version read through the prototype)' : '';
+      const msg = `pack ${a.pack.id} was adopted with ${a.engine.cel} / supervise ${a.engine.supervise}; this engine is ${ENGINE.cel} / supervise ${ENGINE.supervise}: verdicts may differ${which}`;
       return { ...EMPTY, findings: [finding('ENGINE_MISMATCH', entry.seq, entry.caseId, msg)] };
     }
     return EMPTY;
