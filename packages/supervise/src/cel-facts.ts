@@ -137,7 +137,9 @@ export function celActivation(program: CompiledCel, entry: LedgerEntry, state: C
     }
     ctx['step'] = step;
   }
-  const c = new m.case();
+  // The case message only for an expression that reads the case (most read the step alone).
+  const c = reads.countAll || reads.count.size > 0 || reads.first || reads.latest.size > 0 || reads.agg.size > 0 ? new m.case() : null;
+  if (c === null) return unknown === null ? ctx : { unknown };
   if (reads.countAll || reads.count.size > 0) {
     const count: JsonObject = {};
     for (const t of reads.countAll ? pack.steps.keys() : reads.count) count[t] = big(state?.counts.get(t) ?? 0);
@@ -170,7 +172,7 @@ export function celActivation(program: CompiledCel, entry: LedgerEntry, state: C
     }
     c.set('agg', agg);
   }
-  if (c.size > 0) ctx['case'] = c;
+  ctx['case'] = c;
   return unknown === null ? ctx : { unknown };
 }
 
