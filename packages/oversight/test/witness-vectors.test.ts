@@ -26,15 +26,25 @@ const CS = loadVectors<CosignatureVectors>('tlog-cosignature.json').derivedCosig
 
 const root = tempDir();
 
-describe('tlog-witness.json: the add-checkpoint sequence, in order, against a fresh witness', async () => {
-  const dir = join(root, 'sigsum-witness');
+let runs = 0;
+/**
+ * The request sequence against a fresh witness. Run inside each test, not while the file loads: the
+ * witness's code then runs within a test, where mutation testing can see which test reaches it
+ * (docs/mutation.md, "No work while test files load").
+ */
+async function addCheckpointSequence() {
+  const dir = join(root, `sigsum-witness-${++runs}`);
   const { vkey } = initWitness(dir, 'example.com/witness');
   const witness = Witness.open(dir);
   await witness.addLog(W.logVkey);
   const answers: Array<Awaited<ReturnType<Witness['addCheckpoint']>>> = [];
   for (const r of W.requests) answers.push(await witness.addCheckpoint(r.body, { now: 1_795_000_000 + r.step }));
+  return { dir, vkey, witness, answers };
+}
 
-  it.each(W.requests.map((r, i) => [r.step, r.desc, r.expectStatus, i] as const))('step %i, %s: HTTP %i', (_step, _desc, status, i) => {
+describe('tlog-witness.json: the add-checkpoint sequence, in order, against a fresh witness', () => {
+  it.each(W.requests.map((r, i) => [r.step, r.desc, r.expectStatus, i] as const))('step %i, %s: HTTP %i', async (_step, _desc, status, i) => {
+    const { vkey, answers } = await addCheckpointSequence();
     const a = answers[i]!;
     expect(a.status).toBe(status);
     if (status === 200) {
@@ -44,19 +54,22 @@ describe('tlog-witness.json: the add-checkpoint sequence, in order, against a fr
     }
   });
 
-  it('answers each refusal with its code, and a 409 with the size of the latest cosigned checkpoint', () => {
+  it('answers each refusal with its code, and a 409 with the size of the latest cosigned checkpoint', async () => {
+    const { answers } = await addCheckpointSequence();
     expect(answers.map((a) => a.code ?? 'OK')).toEqual(['OK', 'MALFORMED_NOTE', 'UNKNOWN_LOG', 'PROOF_INVALID', 'PROOF_INVALID', 'OK', 'OLD_SIZE_MISMATCH', 'OK', 'OLD_SIZE_MISMATCH']);
     expect(answers[6]!.latestSize).toBe(3);
     expect(answers[8]!.latestSize).toBe(5);
   });
 
-  it('persists the latest cosigned checkpoint before answering', () => {
+  it('persists the latest cosigned checkpoint before answering', async () => {
+    const { dir, answers } = await addCheckpointSequence();
     const latest = Witness.open(dir).latest(answers[0]!.origin!)!;
     expect(latest.size).toBe(5);
     expect(latest.timestamp).toBe(1_795_000_008);
   });
 
-  it('keeps a request whose proof failed as (inconclusive) evidence, once per checkpoint', () => {
+  it('keeps a request whose proof failed as (inconclusive) evidence, once per checkpoint', async () => {
+    const { witness } = await addCheckpointSequence();
     const ev = witness.evidence();
     expect(ev).toHaveLength(1);
     expect(ev[0]).toMatchObject({ kind: 'unproven', conclusive: false, submitted: { size: 3, oldSize: 1 }, cosigned: { size: 1 } });
