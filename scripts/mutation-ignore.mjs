@@ -29,6 +29,8 @@ const MESSAGE_ARGS = new Map([
   ['ProofLines', [1]],
   ['proofText', [2]],
   ['parseProofDecimal', [1]],
+  // oversight durable/lock.ts: `lockStateDir(dir, what)` names the state in STATE_LOCKED's message only.
+  ['lockStateDir', [1]],
 ]);
 
 /**
@@ -63,6 +65,22 @@ const MESSAGE_ARGS_PRIVATE = new Map([['issue', [1]]]);
  */
 const LABEL_PARAMETER = 'what';
 
+/**
+ * Helpers of the oversight witness whose parameters of these names reach only a message (bound by
+ * name, in the module that declares the helper, as for `what`): witness/witness.ts
+ * `stateInvalid(message, path)` and witness/state.ts `invalid(path, message)` (STATE_INVALID, whose
+ * contract is its path), and the state parser's `where` (the key named in that message: `exactKeys`,
+ * `str`, `nat`, `parseCosigned`). The path and every condition stay mutated.
+ */
+const MESSAGE_PARAMETERS = new Map([
+  ['stateInvalid', ['message']],
+  ['invalid', ['message']],
+  ['exactKeys', ['where']],
+  ['str', ['where']],
+  ['nat', ['where']],
+  ['parseCosigned', ['where']],
+]);
+
 /** The name of a function declaration or of a class method, private ones with their `#`. */
 function functionName(fn) {
   if (fn?.type === 'FunctionDeclaration') return fn.id?.name;
@@ -71,8 +89,23 @@ function functionName(fn) {
   return undefined;
 }
 
-/** Variables that only name a place in a message: entry/payload.ts `payloadReplacer`'s `where`. */
-const MESSAGE_ONLY_VARIABLES = new Set(['payloadReplacer:where']);
+/**
+ * Variables (declared or assigned, by the nearest named function around them) that hold only text
+ * for people: entry/payload.ts `payloadReplacer`'s `where` (a place in a message); the oversight
+ * witness's `why` (the reason in UNKNOWN_LOG's message) and `explanation` (a split view in words:
+ * the answer's message and the evidence record's `explanation`, which no one parses — the record's
+ * kind, notes and sizes are its contract, docs/oversight.md §2.4).
+ */
+const MESSAGE_ONLY_VARIABLES = new Set(['payloadReplacer:where', 'addCheckpoint:why', 'splitView:explanation']);
+
+/** The name of the nearest named function or method around a node (an arrow function has none). */
+function enclosingName(path) {
+  for (let f = path.getFunctionParent?.(); f; f = f.getFunctionParent()) {
+    const name = functionName(f.node);
+    if (name !== undefined) return name;
+  }
+  return undefined;
+}
 
 const REASON = 'message text or chained cause: the code and details are the contract (docs/errors.md), the wording is not';
 
@@ -83,7 +116,8 @@ export const strykerPlugins = [
       const fn = path.getFunctionParent?.()?.node;
       const fnName = functionName(fn);
       if ((path.isStringLiteral() || path.isTemplateLiteral()) && path.parentPath?.isReturnStatement() && FAULT_TEXT_FUNCTIONS.has(fnName)) return REASON;
-      if (path.isVariableDeclarator() && path.node.id.type === 'Identifier' && MESSAGE_ONLY_VARIABLES.has(`${fnName}:${path.node.id.name}`)) return REASON;
+      if (path.isVariableDeclarator() && path.node.id.type === 'Identifier' && MESSAGE_ONLY_VARIABLES.has(`${enclosingName(path)}:${path.node.id.name}`)) return REASON;
+      if (path.isAssignmentExpression() && path.node.left.type === 'Identifier' && MESSAGE_ONLY_VARIABLES.has(`${enclosingName(path)}:${path.node.left.name}`)) return REASON;
       const parent = path.parentPath;
       if (parent === null || parent === undefined) return undefined;
       if ((parent.isNewExpression() || parent.isCallExpression()) && path.listKey === 'arguments') {
@@ -93,6 +127,7 @@ export const strykerPlugins = [
           const declared = parent.scope.getBinding(callee.name)?.path.node;
           const param = declared?.type === 'FunctionDeclaration' ? declared.params[path.key] : undefined;
           if (param?.type === 'Identifier' && param.name === LABEL_PARAMETER) return REASON;
+          if (param?.type === 'Identifier' && MESSAGE_PARAMETERS.get(callee.name)?.includes(param.name) === true) return REASON;
         }
         if (callee.type === 'MemberExpression' && callee.object.type === 'ThisExpression' && callee.property.type === 'PrivateName' && MESSAGE_ARGS_PRIVATE.get(callee.property.id.name)?.includes(path.key) === true) return REASON;
         // ProofLines#next(expected): the line it expects, for the message when the text ends first.

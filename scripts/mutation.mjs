@@ -70,7 +70,7 @@ const MODULES = [
   { name: 'proof', mutate: [v('tlog/{tlog-proof,proof-text}.ts')], tests: [t('verify/test/tlog-proof'), t('core/test/evidence'), t('core/test/reliability/fuzz-proofs')], tsconfig: VERIFY_TS },
   { name: 'witness', mutate: [v('tlog/witness-body.ts')], tests: [t('verify/test/witness-body'), t('core/test/evidence')], tsconfig: VERIFY_TS },
   { name: 'bundle', mutate: [v('bundle/*.ts')], tests: BUNDLE, tsconfig: VERIFY_TS },
-  { name: 'witness-server', mutate: ['packages/oversight/src/witness/witness.ts'], tests: [t('oversight/test/witness'), t('oversight/test/witness-vectors')], tsconfig: 'packages/oversight/tsconfig.json' },
+  { name: 'witness-server', mutate: ['packages/oversight/src/witness/{witness,state,evidence}.ts'], tests: ['witness', 'witness-vectors', 'witness-decisions', 'witness-state'].map((f) => t(`oversight/test/${f}`)), tsconfig: 'packages/oversight/tsconfig.json' },
 ];
 
 const { values: opts, positionals } = parseArgs({
