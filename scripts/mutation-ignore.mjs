@@ -31,6 +31,9 @@ const MESSAGE_ARGS = new Map([
   ['parseProofDecimal', [1]],
   // oversight durable/lock.ts: `lockStateDir(dir, what)` names the state in STATE_LOCKED's message only.
   ['lockStateDir', [1]],
+  // A plain Error's message: raised only to be caught and quoted in a coded error's message or a listing's
+  // reason (oversight witness/state.ts, witness/evidence.ts `unreadable`).
+  ['Error', [0]],
 ]);
 
 /**
@@ -94,9 +97,10 @@ function functionName(fn) {
  * for people: entry/payload.ts `payloadReplacer`'s `where` (a place in a message); the oversight
  * witness's `why` (the reason in UNKNOWN_LOG's message) and `explanation` (a split view in words:
  * the answer's message and the evidence record's `explanation`, which no one parses — the record's
- * kind, notes and sizes are its contract, docs/oversight.md §2.4).
+ * kind, notes and sizes are its contract, docs/oversight.md §2.4); the state parser's `w` (the log
+ * named in STATE_INVALID's message).
  */
-const MESSAGE_ONLY_VARIABLES = new Set(['payloadReplacer:where', 'addCheckpoint:why', 'splitView:explanation']);
+const MESSAGE_ONLY_VARIABLES = new Set(['payloadReplacer:where', 'addCheckpoint:why', 'splitView:explanation', 'parseWitnessState:w']);
 
 /** The name of the nearest named function or method around a node (an arrow function has none). */
 function enclosingName(path) {

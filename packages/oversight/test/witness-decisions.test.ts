@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, syml
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { formatWitnessBody, generateKeyPair, openCheckpoint, parseVerifierKey, toBase64, verifyCosignature } from '@casetrail/verify';
-import { EVIDENCE_FORMAT, MAX_HISTORY, WITNESS_STATE_FORMAT, Witness, formatWitnessState, initWitness } from '../src/index.js';
+import { MAX_HISTORY, Witness, formatWitnessState, initWitness } from '../src/index.js';
 import { tempDir } from './helpers/dirs.js';
 import { body, grow, subordinate } from './helpers/ledgers.js';
 
@@ -50,7 +50,9 @@ describe('witness init, over a directory a hostile party prepared', () => {
 
   it('refuses a name that is not a key name, or not a string, naming the field', () => {
     for (const name of ['two words', 'a+b', '', 42 as unknown as string]) {
-      expect(() => initWitness(join(root, `bad${++n}`), name)).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT', details: { field: 'name' } }));
+      const dir = join(root, `bad${++n}`);
+      expect(() => initWitness(dir, name)).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT', details: { field: 'name' } }));
+      expect(existsSync(dir)).toBe(false); // refused before anything is made
     }
   });
 });
@@ -215,7 +217,7 @@ describe('split views: the answer and the record, exactly', () => {
     const [e] = w.evidence();
     if (e === undefined || 'unreadable' in e) throw new Error('no evidence');
     expect(e).toEqual({
-      format: EVIDENCE_FORMAT,
+      format: 'casetrail-witness-evidence/v1', // docs/oversight.md §2.4
       kind: 'fork',
       conclusive: true,
       origin: s.origin,
@@ -230,6 +232,13 @@ describe('split views: the answer and the record, exactly', () => {
     expect(readFileSync(join(e.path, 'request.body'), 'utf8')).toBe(sent);
     expect(readFileSync(join(e.path, 'submitted.checkpoint'), 'utf8')).toBe(fork);
     expect(w.latest(s.origin)).toMatchObject({ size: 4, note: honest });
+    // A second, different fork of the same size is another record: records are told apart by both notes.
+    const other = join(root, `forged${++n}.ledger`);
+    const fork2 = await grow(s, 4, 'forged-again', other);
+    const b = await w.addCheckpoint(formatWitnessBody({ oldSize: 4, proof: [], checkpoint: fork2 }), { now: 650 });
+    expect(b.evidence).toMatchObject({ kind: 'fork', kept: true });
+    expect(b.evidence!.id).not.toBe(a.evidence!.id);
+    expect(w.evidence().map((r) => r.id)).toEqual([a.evidence!.id, b.evidence!.id]);
   });
 
   it('an unproven extension keeps the request as sent, proof lines included, against the latest cosigned checkpoint', async () => {
@@ -276,6 +285,6 @@ describe('split views: the answer and the record, exactly', () => {
     expect(await w.addCheckpoint(await body(s.path, 2))).toMatchObject({ status: 409, code: 'OLD_SIZE_MISMATCH', latestSize: 3, size: 5 });
     expect(w.evidence()).toEqual([]);
     // A state file of the witness's own format, reopened: nothing about size 5.
-    expect(Witness.open(w.dir).state()).toMatchObject({ format: WITNESS_STATE_FORMAT, logs: [{ cosigned: [{ size: 2 }, { size: 3 }] }] });
+    expect(Witness.open(w.dir).state()).toMatchObject({ format: 'casetrail-witness/v1', logs: [{ cosigned: [{ size: 2 }, { size: 3 }] }] });
   });
 });

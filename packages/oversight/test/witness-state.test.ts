@@ -6,7 +6,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseCheckpoint, parseNote, toBase64 } from '@casetrail/verify';
-import { EVIDENCE_FORMAT, MAX_HISTORY, WITNESS_STATE_FORMAT, formatWitnessState, listEvidence, parseWitnessState } from '../src/index.js';
+import { MAX_HISTORY, formatWitnessState, listEvidence, parseWitnessState } from '../src/index.js';
 import { tempDir } from './helpers/dirs.js';
 import { loadVectors } from './helpers/vectors.js';
 
@@ -25,13 +25,13 @@ const PATH = '/state/of/the/witness.json';
 const root = tempDir();
 let n = 0;
 
-/** A valid state: the monkeys log, cosigned at sizes 5 and 8 (the public vectors' notes). */
+/** A valid state: the monkeys log, cosigned at sizes 5 and 8 (the public vectors' notes); its format as docs/oversight.md §2.3 spells it. */
 function valid(): any {
   const cosigned = (note: string, timestamp: number) => {
     const cp = parseCheckpoint(parseNote(note).text);
     return { size: cp.size, root: toBase64(cp.root), note, timestamp };
   };
-  return { format: WITNESS_STATE_FORMAT, name: 'witness', vkey: WITNESS_VKEY, logs: [{ origin: 'monkeys', vkeys: [m5.vkey], cosigned: [cosigned(m5.signedNote, 100), cosigned(m8.signedNote, 200)] }] };
+  return { format: 'casetrail-witness/v1', name: 'witness', vkey: WITNESS_VKEY, logs: [{ origin: 'monkeys', vkeys: [m5.vkey], cosigned: [cosigned(m5.signedNote, 100), cosigned(m8.signedNote, 200)] }] };
 }
 const refused = (text: string) => expect(() => parseWitnessState(text, PATH)).toThrow(expect.objectContaining({ code: 'STATE_INVALID', details: { path: PATH } }));
 const log = (s: any) => s.logs[0];
@@ -51,6 +51,10 @@ describe('the witness state: strict reading', () => {
     const none = valid();
     log(none).cosigned = [];
     expect(parseWitnessState(JSON.stringify(none), PATH).logs[0]!.cosigned).toEqual([]);
+    // A timestamp of 0 is a whole number like any other.
+    const epoch = valid();
+    first(epoch).timestamp = 0;
+    expect(parseWitnessState(JSON.stringify(epoch), PATH).logs[0]!.cosigned[0]!.timestamp).toBe(0);
   });
 
   const breaks: Array<[string, (s: any) => unknown]> = [
@@ -65,10 +69,12 @@ describe('the witness state: strict reading', () => {
     ['a vkey of another name', (s) => ({ ...s, name: 'someone-else' })],
     ['a vkey that is a log key, not a cosignature key', (s) => ({ ...s, vkey: m5.vkey, name: 'monkeys' })],
     ['logs not a list', (s) => ({ ...s, logs: {} })],
-    ['more than 10 000 logs', (s) => ({ ...s, logs: Array.from({ length: 10_001 }, () => null) })],
+    ['more than 10 000 logs (each valid on its own)', (s) => ({ ...s, logs: Array.from({ length: 10_001 }, (_, i) => ({ origin: `log-${i}`, vkeys: [m5.vkey], cosigned: [] })) })],
     ['a log that is not an object', (s) => ({ ...s, logs: ['monkeys'] })],
     ['a log with its keys in another order', (s) => ({ ...s, logs: [{ vkeys: log(s).vkeys, origin: 'monkeys', cosigned: log(s).cosigned }] })],
     ['an empty origin', (s) => ({ ...s, logs: [{ ...log(s), origin: '' }] })],
+    ['an empty origin, with nothing cosigned yet', (s) => ({ ...s, logs: [{ ...log(s), origin: '', cosigned: [] }] })],
+    ['an origin that is not a string', (s) => ({ ...s, logs: [{ ...log(s), origin: 5, cosigned: [] }] })],
     ['an origin twice', (s) => ({ ...s, logs: [log(s), { ...log(s), cosigned: [] }] })],
     ['no vkeys', (s) => ({ ...s, logs: [{ ...log(s), vkeys: [] }] })],
     ['vkeys not a list', (s) => ({ ...s, logs: [{ ...log(s), vkeys: m5.vkey }] })],
@@ -111,22 +117,24 @@ describe('the evidence directory, as listed', () => {
     const dir = join(root, `w${++n}`);
     mkdirSync(dir, { mode: 0o700 });
     expect(listEvidence(dir)).toEqual([]);
-    const record = (kind: string, recorded: number) => ({ format: EVIDENCE_FORMAT, kind, conclusive: kind === 'fork', origin: 'monkeys', recorded, explanation: 'x', cosigned: {}, submitted: {}, body: '' });
+    const record = (kind: string, recorded: number) => ({ format: 'casetrail-witness-evidence/v1', kind, conclusive: kind === 'fork', origin: 'monkeys', recorded, explanation: 'x', cosigned: {}, submitted: {}, body: '' });
     const put = (id: string, text: string | undefined) => {
       mkdirSync(join(dir, 'evidence', id), { recursive: true, mode: 0o700 });
       if (text !== undefined) writeFileSync(join(dir, 'evidence', id, 'record.json'), text, { mode: 0o600 });
     };
-    put('a-late', JSON.stringify(record('fork', 300)));
-    put('b-early', JSON.stringify(record('rollback', 100)));
-    put('.tmp-partial', JSON.stringify(record('fork', 1)));
-    put('c-no-record', undefined);
+    // Made in an order that is not the names' (a directory lists in its own order).
+    for (const id of ['k-not-json', 'j-not-json', 'i-not-json', 'h-not-json', 'g-not-json', 'f-not-json', 'e-not-json']) put(id, '{');
     put('d-other-format', JSON.stringify({ ...record('fork', 50), format: 'something/v0' }));
-    put('e-not-json', '{');
+    put('c-no-record', undefined);
+    put('b-early', JSON.stringify(record('rollback', 100)));
+    put('a-late', JSON.stringify(record('fork', 300)));
+    put('.tmp-partial', JSON.stringify(record('fork', 1)));
     const listed = listEvidence(dir);
-    expect(listed.map((e) => e.id)).toEqual(['c-no-record', 'd-other-format', 'e-not-json', 'b-early', 'a-late']);
+    // Unreadable ones first (no time known), by name; then by the time recorded.
+    expect(listed.map((e) => e.id)).toEqual(['c-no-record', 'd-other-format', 'e-not-json', 'f-not-json', 'g-not-json', 'h-not-json', 'i-not-json', 'j-not-json', 'k-not-json', 'b-early', 'a-late']);
     expect(listed[0]).toEqual({ id: 'c-no-record', path: join(dir, 'evidence', 'c-no-record'), unreadable: expect.any(String) });
-    expect(listed[3]).toEqual({ ...record('rollback', 100), id: 'b-early', path: join(dir, 'evidence', 'b-early') });
-    expect(listed.filter((e) => 'unreadable' in e)).toHaveLength(3);
+    expect(listed[9]).toEqual({ ...record('rollback', 100), id: 'b-early', path: join(dir, 'evidence', 'b-early') });
+    expect(listed.filter((e) => 'unreadable' in e)).toHaveLength(9);
   });
 
   it('fails on an evidence path that is not a directory, rather than list nothing', () => {
