@@ -7,7 +7,9 @@
 // issue object, a function that only computes a message's figure, the parameters of the proof-text reader that only name
 // a line or a field in a message, the message of the bundle verifier's
 // `#issue(code, message, …)`, and an argument given to a parameter named
-// `what` (the bundle parser's label of a line or field in a message). docs/errors.md makes the codes and details
+// `what` (the bundle parser's label of a line or field in a message), a plain `new Error(message)`'s
+// message, and the oversight witness's message-only helpers and variables (MESSAGE_PARAMETERS,
+// MESSAGE_ONLY_VARIABLES). docs/errors.md makes the codes and details
 // the contract; a test pinning a message's wording would only pin the wording.
 import { createRequire } from 'node:module';
 
