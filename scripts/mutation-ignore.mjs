@@ -15,12 +15,16 @@ const { PluginKind, declareValuePlugin } = await import(require.resolve('@stryke
 /** Functions and the indices of their arguments that reach only a message or a chained cause. */
 const MESSAGE_ARGS = new Map([
   ['LedgerError', [1, 3]],
+  // packages/supervise: its error class has the same shape (code, message, details, options).
+  ['SupervisionError', [1, 3]],
   ['fail', [1]],
   ['malformed', [0, 1]],
   ['malformedProof', [0, 1]],
   ['malformedBundle', [0, 1]],
   // entry/entry.ts and entry/redaction.ts: `bad(message, details)` throws MALFORMED_ENTRY.
   ['bad', [0]],
+  // supervise/src/points/checks.ts: `problem(text)` is a verdict whose text is VIOLATION_INVALID's message.
+  ['problem', [0]],
   // cbor.ts: the name of the argument, in INVALID_ARGUMENT's message only.
   ['plainBytes', [1]],
   // tlog/proof-text.ts: `what` and `expected` name the artifact or line in MALFORMED_PROOF's message only.
@@ -40,10 +44,20 @@ const MESSAGE_ONLY_FUNCTIONS = new Set(['proofLength', 'describe', 'describeObje
 
 /**
  * Functions that return why a value breaks a rule, as text a message quotes
- * (undefined when it does not): the text they return is ignored, never
- * whether they return one (entry/entry.ts `textFault`).
+ * (undefined or null when it does not): the text they return is ignored,
+ * never whether they return one (entry/entry.ts `textFault`; in
+ * supervise/src/points, the rules of a violation's code and points, of a
+ * revocation and of a summary's position, and why a period or a model cannot
+ * be counted: their text becomes VIOLATION_INVALID's, REVOCATION_INVALID's
+ * or SUMMARY_INVALID's message). Ignored: a returned text, and a choice
+ * between two texts (`a ? 'x' : 'y'`); a choice between a text and null stays.
  */
-const FAULT_TEXT_FUNCTIONS = new Set(['textFault']);
+const FAULT_TEXT_FUNCTIONS = new Set(['textFault', 'codeAndPoints', 'modelInForce', 'revocationProblem', 'periodProblem', 'summaryProblem']);
+
+/** Object properties whose text value is only read by people: an issue's `message`, a verdict's `unknown` (why an entry cannot be re-checked). */
+const TEXT_PROPERTIES = new Set(['message', 'unknown']);
+
+const isText = (node) => node?.type === 'StringLiteral' || node?.type === 'TemplateLiteral';
 
 /** Variables that only name a place in a message: entry/payload.ts `payloadReplacer`'s `where`. */
 const MESSAGE_ONLY_VARIABLES = new Set(['payloadReplacer:where']);
@@ -55,8 +69,12 @@ export const strykerPlugins = [
     shouldIgnore(path) {
       if (path.isFunctionDeclaration() && MESSAGE_ONLY_FUNCTIONS.has(path.node.id?.name)) return REASON;
       const fn = path.getFunctionParent?.()?.node;
-      const fnName = fn?.type === 'FunctionDeclaration' ? fn.id?.name : undefined;
-      if ((path.isStringLiteral() || path.isTemplateLiteral()) && path.parentPath?.isReturnStatement() && FAULT_TEXT_FUNCTIONS.has(fnName)) return REASON;
+      const fnName = fn?.type === 'FunctionDeclaration' ? fn.id?.name : fn?.type === 'ClassMethod' && fn.key.type === 'Identifier' ? fn.key.name : undefined;
+      if (FAULT_TEXT_FUNCTIONS.has(fnName)) {
+        const up = path.parentPath;
+        if (isText(path.node) && (up?.isReturnStatement() || (up?.isConditionalExpression() && path.key !== 'test' && up.parentPath?.isReturnStatement()))) return REASON;
+        if (path.isConditionalExpression() && isText(path.node.consequent) && isText(path.node.alternate) && up?.isReturnStatement()) return REASON;
+      }
       if (path.isVariableDeclarator() && path.node.id.type === 'Identifier' && MESSAGE_ONLY_VARIABLES.has(`${fnName}:${path.node.id.name}`)) return REASON;
       const parent = path.parentPath;
       if (parent === null || parent === undefined) return undefined;
@@ -67,6 +85,7 @@ export const strykerPlugins = [
         if (callee.type === 'MemberExpression' && callee.property.type === 'Identifier' && callee.property.name === 'next' && path.isStringLiteral()) return REASON;
       }
       if (path.isObjectProperty() && !path.node.computed && path.node.key.type === 'Identifier' && path.node.key.name === 'message') return REASON;
+      if (path.isObjectProperty() && !path.node.computed && path.node.key.type === 'Identifier' && TEXT_PROPERTIES.has(path.node.key.name) && isText(path.node.value)) return REASON;
       return undefined;
     },
   }),
