@@ -146,7 +146,7 @@ describe('the table (§4.1)', () => {
     }
     expect(jan({ holidays: [], workdays: [] }).work[0]).toBe(1);
     expect(jan({ holidays: ['2025-01-31'], workdays: [] }).work[30]).toBe(0);
-    for (const holidays of [['2024-12-31'], ['2025-02-01'], ['2025-01-02', '2025-01-02'], ['2025-01-03', '2025-01-02'], [20_090], ['2025-01-32'], [null]]) {
+    for (const holidays of [['2024-12-31'], ['2025-02-01'], ['2025-01-02', '2025-01-02'], ['2025-01-03', '2025-01-02'], [20_090], ['2025-01-32'], [null], [['2025-01-02']], [{ toString: () => '2025-01-02' }]]) {
       expect(refused(table({ holidays, workdays: [] })), JSON.stringify(holidays)).toBe(true);
     }
     for (const workdays of [['2024-12-29'], ['2025-02-01'], ['2025-01-05', '2025-01-05'], ['2025-01-12', '2025-01-05']]) {
@@ -195,6 +195,21 @@ describe('counting working days (§4.3)', () => {
     // Two calendars, one start and k: each its own answer.
     expect(kth(jan({ holidays: ['2025-01-02'] }), j(1), 1)).toBe('2025-01-03');
     expect(kth(cal, j(1), 1)).toBe('2025-01-02');
+  });
+  it('the cache never answers for another start or k: starts past the table, k out of the cached range', () => {
+    const cal = jan();
+    const past = (n: number) => ({ missing: cal.toDay + n });
+    // a start past the table: the first day counted is missing, whatever k is
+    expect(kthWorkingDay(cal, cal.toDay + 4, 65_535, NO_EXCLUSIONS)).toEqual(past(5));
+    expect(kthWorkingDay(cal, cal.toDay + 5, -1, NO_EXCLUSIONS)).toEqual(past(6));
+    expect(kthWorkingDay(cal, cal.toDay + 3, 0, NO_EXCLUSIONS)).toEqual(past(4));
+    expect(kthWorkingDay(cal, cal.toDay + 2, 65_536, NO_EXCLUSIONS)).toEqual(past(3));
+    expect(kthWorkingDay(cal, cal.toDay + 13, 65_536, NO_EXCLUSIONS)).toEqual(past(14));
+    expect(kthWorkingDay(cal, cal.toDay + 12, 131_072, NO_EXCLUSIONS)).toEqual(past(13));
+    expect(kthWorkingDay(cal, cal.toDay + 21, -1, NO_EXCLUSIONS)).toEqual(past(22));
+    expect(kthWorkingDay(cal, cal.toDay + 22, -65_537, NO_EXCLUSIONS)).toEqual(past(23));
+    expect(kthWorkingDay(cal, cal.toDay + 31, 2, NO_EXCLUSIONS)).toEqual(past(32));
+    expect(kthWorkingDay(cal, cal.toDay + 31 + 65_536, 1, NO_EXCLUSIONS)).toEqual(past(32 + 65_536));
   });
   it('a count with exclusions is never answered from the counts without them', () => {
     const cal = jan();
