@@ -72,7 +72,7 @@ const MODULES = [
   // Supervision (docs/supervision.md §4, §14): the tests that call the counting functions themselves,
   // not the ledger tests (each builds a ledger on a real store, which every mutant would pay for).
   { name: 'calendar', mutate: [s('calendar.ts')], tests: sup('calendar', 'calendar-rules'), tsconfig: SUPERVISE_TS },
-  { name: 'points', mutate: [s('points/{periods,totals,checks,standing,book}.ts')], tests: sup('points-model', 'points-standing', 'points-audit', 'points-rules'), tsconfig: SUPERVISE_TS },
+  { name: 'points', mutate: [s('points/{periods,totals,checks,standing,book}.ts')], tests: sup('points-model', 'points-standing', 'points-audit', 'points-rules', 'points-checks'), tsconfig: SUPERVISE_TS },
 ];
 
 const { values: opts, positionals } = parseArgs({
