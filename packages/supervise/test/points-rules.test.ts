@@ -102,6 +102,29 @@ describe('periods (§14.2)', () => {
     expect(periodBounds(month(2025, 3), 'America/New_York')).toEqual({ start: Date.parse('2025-03-01T05:00:00Z'), end: Date.parse('2025-04-01T04:00:00Z') });
     expect(periodBounds(quarter(2025, 4), 'America/New_York')).toEqual({ start: Date.parse('2025-10-01T04:00:00Z'), end: Date.parse('2026-01-01T05:00:00Z') });
   });
+  it('where the clocks skip midnight, a month starts when they jump: America/Asuncion went from 23:59:59 on 30 September 2023 to 01:00 on 1 October', () => {
+    const z = 'America/Asuncion';
+    const jump = Date.parse('2023-10-01T04:00:00Z');
+    expect(periodBounds(month(2023, 10), z).start).toBe(jump);
+    expect(periodBounds(month(2023, 9), z).end).toBe(jump);
+    expect(periodBounds(quarter(2023, 4), z).start).toBe(jump);
+    for (const [t, m] of [
+      [jump - 1000, 9],
+      [jump - 1800_000, 9],
+      [jump, 10],
+    ] as const) {
+      expect(periodAt('month', t, z), new Date(t).toISOString()).toEqual(month(2023, m));
+      expect(periodFinder('month', z)(t), new Date(t).toISOString()).toEqual(month(2023, m));
+    }
+    // a violation at 23:30 on 30 September counts in September
+    const p = { ...pack(model('month')), zone: z } as Pack;
+    const t = countPeriod(p, model('month'), month(2023, 9), [violation(1, 'a', jump - 1800_000, 2)], NO_UNITS, 10);
+    expect(t.subjects.map((s) => [s.subject, s.deducted])).toEqual([['a', 2]]);
+    expect(countPeriod(p, model('month'), month(2023, 10), [violation(1, 'a', jump - 1800_000, 2)], NO_UNITS, 10).subjects).toEqual([]);
+  });
+  it('where they show midnight twice, a month starts at the first: Africa/Tunis on 1 October 1978 (+02:00, then +01:00)', () => {
+    expect(periodBounds(month(1978, 10), 'Africa/Tunis').start).toBe(Date.parse('1978-09-30T22:00:00Z'));
+  });
   it('the period of an instant: 23:59:59.999 on the last day is in it, 00:00 on the next first day is not', () => {
     const find = { year: periodFinder('year', ZONE), quarter: periodFinder('quarter', ZONE), month: periodFinder('month', ZONE) };
     const cases: [number, Period, Period, Period][] = [

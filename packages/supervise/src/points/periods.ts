@@ -96,12 +96,32 @@ function wall(zone: string, t: number): { year: number; month: number; day: numb
   return { year, month, day, ms: Date.UTC(year, month - 1, day, hour, minute, second) + (((t % 1000) + 1000) % 1000) };
 }
 
-/** The instant of 00:00 on the first of `month` of `year` in `zone` (the moment the clocks jump, where they skip it). */
+const DAY_MS = 86_400_000;
+
+/**
+ * The instant of 00:00 on the first of `month` of `year` in `zone`: the first
+ * instant whose wall clock shows that day, which is the moment the clocks
+ * jump where they skip midnight (America/Asuncion on 1 October 2023 went
+ * from 23:59:59 to 01:00), and the first 00:00 where they show it twice.
+ */
 function midnight(zone: string, year: number, month: number): number {
   const local = Date.UTC(year, month - 1, 1);
-  let t = local - (wall(zone, local).ms - local);
-  t = local - (wall(zone, t).ms - t);
-  return t;
+  const offset = (t: number): number => wall(zone, t).ms - t;
+  // The zone's offsets a day either side: where they agree, midnight is `local` less that offset.
+  const before = local - offset(local - DAY_MS);
+  const after = local - offset(local + DAY_MS);
+  if (before === after) return before;
+  const shown = [before, after].filter((t) => wall(zone, t).ms === local);
+  if (shown.length > 0) return Math.min(...shown);
+  // Midnight skipped: the clocks jump between the two, from before the 1st to after its 00:00.
+  let lo = Math.min(before, after);
+  let hi = Math.max(before, after);
+  while (hi - lo > 1000) {
+    const mid = lo + Math.floor((hi - lo) / 2000) * 1000;
+    if (wall(zone, mid).ms >= local) hi = mid;
+    else lo = mid;
+  }
+  return hi;
 }
 
 /**
