@@ -101,6 +101,8 @@ describe('periods (§14.2)', () => {
     // New York: EST (−05:00) in January, EDT (−04:00) from 9 March 2025
     expect(periodBounds(month(2025, 3), 'America/New_York')).toEqual({ start: Date.parse('2025-03-01T05:00:00Z'), end: Date.parse('2025-04-01T04:00:00Z') });
     expect(periodBounds(quarter(2025, 4), 'America/New_York')).toEqual({ start: Date.parse('2025-10-01T04:00:00Z'), end: Date.parse('2026-01-01T05:00:00Z') });
+    // EDT ended on Sunday 31 October 2004, the day before November: its 00:00 is at EST
+    expect(periodBounds(month(2004, 11), 'America/New_York').start).toBe(Date.parse('2004-11-01T05:00:00Z'));
   });
   it('where the clocks skip midnight, a month starts when they jump: America/Asuncion went from 23:59:59 on 30 September 2023 to 01:00 on 1 October', () => {
     const z = 'America/Asuncion';

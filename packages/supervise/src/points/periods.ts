@@ -100,28 +100,20 @@ const DAY_MS = 86_400_000;
 
 /**
  * The instant of 00:00 on the first of `month` of `year` in `zone`: the first
- * instant whose wall clock shows that day, which is the moment the clocks
- * jump where they skip midnight (America/Asuncion on 1 October 2023 went
- * from 23:59:59 to 01:00), and the first 00:00 where they show it twice.
+ * instant whose wall clock shows that day — where the clocks show 00:00
+ * twice, the first; where they skip it, the moment they jump (America/Asuncion
+ * on 1 October 2023 went from 23:59:59 to 01:00).
  */
 function midnight(zone: string, year: number, month: number): number {
   const local = Date.UTC(year, month - 1, 1);
   const offset = (t: number): number => wall(zone, t).ms - t;
-  // The zone's offsets a day either side: where they agree, midnight is `local` less that offset.
+  // 00:00 at the zone's offset a day before and at its offset a day after: one instant unless the offset changes between.
   const before = local - offset(local - DAY_MS);
   const after = local - offset(local + DAY_MS);
-  if (before === after) return before;
   const shown = [before, after].filter((t) => wall(zone, t).ms === local);
-  if (shown.length > 0) return Math.min(...shown);
-  // Midnight skipped: the clocks jump between the two, from before the 1st to after its 00:00.
-  let lo = Math.min(before, after);
-  let hi = Math.max(before, after);
-  while (hi - lo > 1000) {
-    const mid = lo + Math.floor((hi - lo) / 2000) * 1000;
-    if (wall(zone, mid).ms >= local) hi = mid;
-    else lo = mid;
-  }
-  return hi;
+  // Where 00:00 is skipped, the clocks jump at 00:00 of the offset before (at every month start
+  // they skip in the engine's ICU data, 1900–2037).
+  return shown.length > 0 ? Math.min(...shown) : before;
 }
 
 /**
