@@ -225,6 +225,16 @@ describe('who a confirmed alert charges (§14.1)', () => {
     expect(isProblem(confirmationOf(p, 12, 'XK-1', [...h.slice(0, 2), alert(p, 12, 'fee.none', [11])], UNITS, 14))).toBe(true);
     expect(isProblem(confirmationOf(p, 12, 'XK-1', [...h.slice(0, 2), { ...alert(p, 12, 'fee.actor', [11]), data: REDACTED }], UNITS, 14))).toBe(true);
     expect(isProblem(confirmationOf(p, 12, 'XK-1', [...h.slice(0, 2), { ...alert(p, 12, 'fee.actor', [11]), data: { rule: 'fee.actor' } }], UNITS, 14))).toBe(true);
+    // an alert is an entry of the alert type, whose payload is not erased
+    const stepLikeAlert = { ...alert(p, 12, 'fee.actor', [11]), type: 'fee.charged' };
+    expect(isProblem(confirmationOf(p, 12, 'XK-1', [...h.slice(0, 2), stepLikeAlert], UNITS, 14))).toBe(true);
+    const a12 = alert(p, 12, 'fee.actor', [11]);
+    const erasedWithText = { ...a12, data: REDACTED, payload: JSON.stringify(a12.data) };
+    expect(isProblem(confirmationOf(p, 12, 'XK-1', [...h.slice(0, 2), erasedWithText], UNITS, 14))).toBe(true);
+    expect(violationDue(h[3]!, p, [...h.slice(0, 2), erasedWithText])).toBeNull();
+    // a payload that cannot be read for another reason than its form is not taken for a malformed one
+    const unreadable = { ...a12, get payload(): string { throw new TypeError('storage failed'); } } as LedgerEntry;
+    expect(() => confirmationOf(p, 12, 'XK-1', [...h.slice(0, 2), unreadable], UNITS, 14)).toThrow(TypeError);
     // evidence: what triggered it in its case and the alert, ascending, once each; at: the latest one's time
     expect(confirmationOf(p, 12, 'XK-1', [...h.slice(0, 2), alert(p, 12, 'fee.actor', [5, 11])], UNITS, 14)).toEqual({ code: 'fee.over', subject: 'cashier:zhao', evidence: [11, 12], at: t(12) });
   });

@@ -72,7 +72,7 @@ describe('periods (§14.2)', () => {
       month(2026, 12),
       month(9999, 10),
     ]);
-    for (const s of ['1969', '1969-12', '1969-Q4', '2026-Q0', '2026-Q5', '2026-q1', '2026-00', '2026-13', '2026-1', '202', '20260', ' 2026', '2026 ', '2026-01 ', 'x2026-Q1', '2026-Q1x', '2026-011', '']) {
+    for (const s of ['1969', '1969-12', '1969-Q4', '2026-Q0', '2026-Q5', '2026-q1', '2026-00', '2026-13', '2026-1', '202', '20260', ' 2026', '2026 ', '2026-01 ', 'x2026-Q1', '2026-Q1x', '2026-011', 'x2026-01', '12026-01', '12026', '12026-Q1', '']) {
       expect(parsePeriod(s), s).toBeUndefined();
     }
     expect(parsePeriod(2026 as unknown as string)).toBeUndefined();
@@ -95,6 +95,8 @@ describe('periods (§14.2)', () => {
     expect(periodBounds(quarter(2025, 2), ZONE)).toEqual({ start: sh('2025-04-01T00:00'), end: sh('2025-07-01T00:00') });
     expect(periodBounds(month(2025, 12), ZONE)).toEqual({ start: sh('2025-12-01T00:00'), end: sh('2026-01-01T00:00') });
     expect(periodBounds(month(2024, 2), ZONE)).toEqual({ start: sh('2024-02-01T00:00'), end: sh('2024-03-01T00:00') });
+    expect(periodBounds(month(2025, 11), ZONE)).toEqual({ start: sh('2025-11-01T00:00'), end: sh('2025-12-01T00:00') });
+    expect(periodBounds(quarter(2025, 3), ZONE)).toEqual({ start: sh('2025-07-01T00:00'), end: sh('2025-10-01T00:00') });
     expect(sh('2025-04-01T00:00')).toBe(Date.parse('2025-03-31T16:00:00Z'));
   });
   it('bounds in a zone with daylight saving: each month from its own local midnight', () => {
@@ -208,6 +210,12 @@ describe('counting a period (§14.6)', () => {
     expect(t.subjects).toEqual([{ deducted: 3, measure: 'talk', remaining: 9, revoked: [], subject: 'a', total: 3, unit: null, violations: [3] }]);
     expect(t.entries).toEqual([3]);
   });
+  it('a violation of 0 points that was not checked still lists its subject (a reader’s book counts unchecked entries)', () => {
+    const rs = [violation(3, 'a', sh('2025-05-01T00:00'), 0, { valid: null })];
+    expect(countPeriod(pack(), model(), month(2025, 5), rs, NO_UNITS, 10).subjects).toEqual([{ deducted: 0, measure: null, remaining: 12, revoked: [], subject: 'a', total: 0, unit: null, violations: [3] }]);
+    const t = tallyOf(rs, year(2025), ZONE);
+    expect(t.lines(model(), month(2025, 5), NO_UNITS, 10).map((l) => [l.subject, l.total, l.violations])).toEqual([['a', 0, [3]]]);
+  });
   it('a period longer than the cycle is SUMMARY_INVALID naming it', () => {
     expect(thrown(() => countPeriod(pack(model('quarter')), model('quarter'), year(2025), [], NO_UNITS, 1))).toEqual({ code: 'SUMMARY_INVALID', details: { period: '2025' } });
   });
@@ -263,6 +271,24 @@ describe('a cycle’s tally and standing (§14.12)', () => {
     const again = Tally.of(s, year(2025), ZONE);
     expect(again.standing('h')).toEqual(s);
     expect([again.revoked(3), again.seqCount()]).toEqual([true, 5]);
+  });
+  it('a standing leaves out months that list nothing, and subjects left without months', () => {
+    const s: Standing = {
+      cycle: '2025',
+      pack: 'h',
+      subjects: [
+        { subject: 'a', months: [{ month: '2025-01', points: 0, revoked: [], violations: [] }] },
+        { subject: 'b', months: [] },
+        {
+          subject: 'c',
+          months: [
+            { month: '2025-02', points: 0, revoked: [], violations: [] },
+            { month: '2025-03', points: 0, revoked: [7], violations: [] },
+          ],
+        },
+      ],
+    };
+    expect(Tally.of(s, year(2025), ZONE).standing('h').subjects).toEqual([{ subject: 'c', months: [{ month: '2025-03', points: 0, revoked: [7], violations: [] }] }]);
   });
   it('revoked seqs are kept ascending', () => {
     const t = new Tally(year(2025), ZONE);
@@ -342,6 +368,9 @@ describe('the book (§14.5, §14.6)', () => {
     expect(book.records.get(3)!.revokedBy).toBeNull();
     expect(book.malformed).toEqual([8, 9]);
     expect([book.lookup(2), book.lookup(3), book.lookup(1)]).toEqual([{ caseId: 'XK-1', revoked: true }, { caseId: 'XK-2', revoked: false }, undefined]);
+    // only a malformed payload (a SupervisionError) is listed; any other error is not swallowed
+    const broken = { ...entries[1]!, get payload(): string { throw new TypeError('storage failed'); } } as LedgerEntry;
+    expect(() => new PointsBook().add(broken)).toThrow(TypeError);
     // an entry without a leaf hash gives a record without one
     const bare = new PointsBook();
     expect(bare.addViolation({ ...entry(1, POINTS_TYPES.violation, null), leaf: undefined } as unknown as LedgerEntry, v('a', at), false)).toEqual({ seq: 1, caseId: 'XK-1', time: entries[0]!.time, actor: 'a', leaf: null, v: v('a', at), valid: false, revokedBy: null });
