@@ -6,7 +6,7 @@
  * exact day, not a property; each table field is tried just inside and just
  * outside its limit. Nothing is computed while the file loads (docs/mutation.md).
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import {
   DAY_MS,
   MAX_CALENDAR_DAYS,
@@ -86,6 +86,27 @@ describe('days and dates (§4.2)', () => {
     expect(jan({ utcOffset: '+00:00' }).offsetMs).toBe(0);
     expect(jan({ utcOffset: '-00:45' }).offsetMs).toBe(-45 * 60_000);
     expect(DAY_MS).toBe(86_400_000);
+  });
+});
+
+describe('the patterns, on a fresh load of the module', () => {
+  // The patterns are module constants: a mutant of one is reached while the module loads, which
+  // mutation testing does not reliably activate (docs/mutation.md, "Static, not activated"). Loaded
+  // again inside the test, the module builds them while the test runs.
+  it('a date is exactly YYYY-MM-DD and an id starts and ends as its pattern says', async () => {
+    vi.resetModules();
+    const fresh = await import('../src/calendar.js');
+    expect([fresh.dayFromDate('2025-01-01'), fresh.dayFromDate(' 2025-01-01'), fresh.dayFromDate('2025-01-011'), fresh.dayFromDate('x2025-01-01')]).toEqual([20_089, undefined, undefined, undefined]);
+    const code = (value: unknown): string | undefined => {
+      try {
+        fresh.compileCalendar(value);
+        return undefined;
+      } catch (e) {
+        return (e as { code?: string }).code;
+      }
+    };
+    expect(code(table({ id: 'cn.a-b_0' }))).toBeUndefined();
+    for (const id of ['.a', 'a b', 'a/b', 'A']) expect(code(table({ id })), id).toBe('CALENDAR_INVALID');
   });
 });
 

@@ -8,7 +8,7 @@
  * computed while the file loads (docs/mutation.md).
  */
 import { rootFromLeaves, sha256, toHex, utf8 } from '@casetrail/core/pure';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { isSupervisionError, type SupervisionErrorCode } from '../src/errors.js';
 import type { LedgerEntry } from '../src/entry-model.js';
 import type { Pack } from '../src/pack-model.js';
@@ -76,6 +76,15 @@ describe('periods (§14.2)', () => {
       expect(parsePeriod(s), s).toBeUndefined();
     }
     expect(parsePeriod(2026 as unknown as string)).toBeUndefined();
+  });
+  it('the forms of a period, on a fresh load of the module (its patterns are built while it loads)', async () => {
+    // A mutant of a module constant is reached while the module loads, which mutation testing does
+    // not reliably activate (docs/mutation.md, "Static, not activated"): loaded again here, the
+    // module builds its patterns while the test runs.
+    vi.resetModules();
+    const fresh = await import('../src/points/periods.js');
+    expect(['2026', '2026-Q3', '2026-11'].map(fresh.parsePeriod)).toEqual([year(2026), quarter(2026, 3), month(2026, 11)]);
+    for (const s of ['12026', 'x2026', '2026x', '12026-Q1', '2026-Q1x', '12026-01', 'x2026-01', '2026-011']) expect(fresh.parsePeriod(s), s).toBeUndefined();
   });
   it('names a period as it is read', () => {
     expect([year(2026), quarter(2026, 3), month(2026, 3), month(2026, 11)].map(periodLabel)).toEqual(['2026', '2026-Q3', '2026-03', '2026-11']);
