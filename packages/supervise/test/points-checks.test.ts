@@ -114,6 +114,9 @@ describe('a direct record (§14.4)', () => {
     // a redaction of another entry does not explain this one's erasure
     const other = entry(13, TYPES.redaction, 'dpo:wu', { redacts: 11, leaf: '00'.repeat(32), reason: 'r' });
     expect(isUnknown(check(violation({ subject: 'clerk:zhou', evidence: [10], at: t(10) }), input(p, [...erased.slice(0, 2), other])))).toBe(true);
+    // a step that only says it redacts is no redaction
+    const claims = entry(13, 'fee.charged', 'clerk:wang', { redacts: 10, item: 'A', amountFen: 1 });
+    expect(isUnknown(check(violation({ subject: 'clerk:zhou', evidence: [10], at: t(10) }), input(p, [...erased.slice(0, 2), claims])))).toBe(true);
     const noTarget = entry(13, TYPES.redaction, 'dpo:wu', { redacts: '10', leaf: '00'.repeat(32), reason: 'r' });
     expect(isUnknown(check(violation({ subject: 'clerk:zhou', evidence: [10], at: t(10) }), input(p, [...erased.slice(0, 2), noTarget])))).toBe(true);
   });
@@ -162,6 +165,7 @@ describe('a confirmed alert (§14.4)', () => {
       ['an erased disposition', { ...h[3]!, data: REDACTED }],
       ['a disposition of another alert', disposed(13, 11)],
       ['a disposition explaining the alert', disposed(13, 12, 'explained')],
+      ['a step whose payload reads like the disposition', entry(13, 'fee.charged', 'chief:zhang', { alert: 12, outcome: 'violation', reason: 'r' })],
     ];
     for (const [what, previous] of before) expect(isProblem(check(v, input(p, h, { previous }))), what).toBe(true);
   });
@@ -267,6 +271,8 @@ describe('a revocation against its case’s history (§14.5)', () => {
     expect(checkRevocation({ reason: 'r', violation: 20 }, me, [v(20), { ...r(21, 20), data: REDACTED }])).toBeNull();
     expect(checkRevocation({ reason: 'r', violation: 20 }, me, [v(20), r(21, '20')])).toBeNull();
     expect(checkRevocation({ reason: 'r', violation: 21 }, me, [v(20), r(21, 20)])).toEqual(expect.any(String));
+    // a step whose payload names the violation revokes nothing
+    expect(checkRevocation({ reason: 'r', violation: 20 }, me, [v(20), entry(21, 'appeal.heard', 'committee:li', { violation: 20 })])).toBeNull();
   });
 });
 
@@ -276,6 +282,13 @@ describe('the fields a pack charges, and the one naming a subject', () => {
     const fields = chargingFields([p, p]);
     expect([...fields].map(([k, v]) => [k, [...v]])).toEqual([['application.received', ['handler']]]);
     expect(chargingFields([])).toEqual(new Map());
+    // two rules charging two fields of one type, in two packs; other charges name no field
+    const field = (f: string, of: string) => ({ violation: { charge: { kind: 'field', field: f, of } } });
+    const packs = [{ rules: [field('handler', 't'), { violation: { charge: { kind: 'actor' } } }, {}] }, { rules: [field('owner', 't'), field('x', 'u')] }] as unknown as Pack[];
+    expect([...chargingFields(packs)].map(([k, v]) => [k, [...v]])).toEqual([
+      ['t', ['handler', 'owner']],
+      ['u', ['x']],
+    ]);
     const e = entry(10, 'application.received', 'clerk:wang', { handler: 'clerk:zhou', other: 'clerk:li' });
     expect(namingField(e, new Set(['other', 'handler']), 'clerk:zhou')).toBe('handler');
     expect(namingField(e, new Set(['other', 'handler']), 'clerk:li')).toBe('other');
