@@ -4,8 +4,10 @@
 // of `new LedgerError(code, message, details, options)`, `fail(code,
 // message)` and the `malformed…(message, cause)` helpers, the `cause` they
 // chain (diagnostics, not in docs/errors.md), the `message` property of an
-// issue object, a function that only computes a message's figure, and the parameters of the proof-text reader that only name
-// a line or a field in a message. docs/errors.md makes the codes and details
+// issue object, a function that only computes a message's figure, the parameters of the proof-text reader that only name
+// a line or a field in a message, the message of the bundle verifier's
+// `#issue(code, message, …)`, and an argument given to a parameter named
+// `what` (the bundle parser's label of a line or field in a message). docs/errors.md makes the codes and details
 // the contract; a test pinning a message's wording would only pin the wording.
 import { createRequire } from 'node:module';
 
@@ -45,19 +47,44 @@ const MESSAGE_ONLY_FUNCTIONS = new Set(['proofLength', 'describe', 'describeObje
 /**
  * Functions that return why a value breaks a rule, as text a message quotes
  * (undefined or null when it does not): the text they return is ignored,
- * never whether they return one (entry/entry.ts `textFault`; in
+ * never whether they return one (entry/entry.ts `textFault`, bundle/verify.ts
+ * `#redactionProblem`; in
  * supervise/src/points, the rules of a violation's code and points, of a
  * revocation and of a summary's position, and why a period or a model cannot
  * be counted: their text becomes VIOLATION_INVALID's, REVOCATION_INVALID's
  * or SUMMARY_INVALID's message). Ignored: a returned text, and a choice
  * between two texts (`a ? 'x' : 'y'`); a choice between a text and null stays.
  */
-const FAULT_TEXT_FUNCTIONS = new Set(['textFault', 'codeAndPoints', 'modelInForce', 'revocationProblem', 'periodProblem', 'summaryProblem']);
+const FAULT_TEXT_FUNCTIONS = new Set(['textFault', '#redactionProblem', 'codeAndPoints', 'modelInForce', 'revocationProblem', 'periodProblem', 'summaryProblem']);
 
 /** Object properties whose text value is only read by people: an issue's `message`, a verdict's `unknown` (why an entry cannot be re-checked). */
 const TEXT_PROPERTIES = new Set(['message', 'unknown']);
 
 const isText = (node) => node?.type === 'StringLiteral' || node?.type === 'TemplateLiteral';
+
+/**
+ * Private methods whose argument at these indices reaches only a message:
+ * bundle/verify.ts `#issue(code, message, seq, extra)` records an issue
+ * whose code, line, seq and time are the contract, its message the wording.
+ */
+const MESSAGE_ARGS_PRIVATE = new Map([['issue', [1]]]);
+
+/**
+ * A parameter of this name only labels a line or field in a message
+ * (bundle/parse.ts `object`, `onlyKeys`, `natural`, `base64Field`,
+ * `proofField`, `provenField`): an argument bound to it, in the module that
+ * declares the function, is ignored. The other arguments (the key read, the
+ * limits) stay mutated.
+ */
+const LABEL_PARAMETER = 'what';
+
+/** The name of a function declaration or of a class method, private ones with their `#`. */
+function functionName(fn) {
+  if (fn?.type === 'FunctionDeclaration') return fn.id?.name;
+  if (fn?.type === 'ClassPrivateMethod') return `#${fn.key.id.name}`;
+  if (fn?.type === 'ClassMethod' && fn.key.type === 'Identifier') return fn.key.name;
+  return undefined;
+}
 
 /** Variables that only name a place in a message: entry/payload.ts `payloadReplacer`'s `where`. */
 const MESSAGE_ONLY_VARIABLES = new Set(['payloadReplacer:where']);
@@ -69,7 +96,7 @@ export const strykerPlugins = [
     shouldIgnore(path) {
       if (path.isFunctionDeclaration() && MESSAGE_ONLY_FUNCTIONS.has(path.node.id?.name)) return REASON;
       const fn = path.getFunctionParent?.()?.node;
-      const fnName = fn?.type === 'FunctionDeclaration' ? fn.id?.name : fn?.type === 'ClassMethod' && fn.key.type === 'Identifier' ? fn.key.name : undefined;
+      const fnName = functionName(fn);
       if (FAULT_TEXT_FUNCTIONS.has(fnName)) {
         const up = path.parentPath;
         if (isText(path.node) && (up?.isReturnStatement() || (up?.isConditionalExpression() && path.key !== 'test' && up.parentPath?.isReturnStatement()))) return REASON;
@@ -81,6 +108,12 @@ export const strykerPlugins = [
       if ((parent.isNewExpression() || parent.isCallExpression()) && path.listKey === 'arguments') {
         const callee = parent.node.callee;
         if (callee.type === 'Identifier' && MESSAGE_ARGS.get(callee.name)?.includes(path.key) === true) return REASON;
+        if (callee.type === 'Identifier') {
+          const declared = parent.scope.getBinding(callee.name)?.path.node;
+          const param = declared?.type === 'FunctionDeclaration' ? declared.params[path.key] : undefined;
+          if (param?.type === 'Identifier' && param.name === LABEL_PARAMETER) return REASON;
+        }
+        if (callee.type === 'MemberExpression' && callee.object.type === 'ThisExpression' && callee.property.type === 'PrivateName' && MESSAGE_ARGS_PRIVATE.get(callee.property.id.name)?.includes(path.key) === true) return REASON;
         // ProofLines#next(expected): the line it expects, for the message when the text ends first.
         if (callee.type === 'MemberExpression' && callee.property.type === 'Identifier' && callee.property.name === 'next' && path.isStringLiteral()) return REASON;
       }
