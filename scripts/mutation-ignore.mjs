@@ -4,8 +4,9 @@
 // of `new LedgerError(code, message, details, options)`, `fail(code,
 // message)` and the `malformed…(message, cause)` helpers, the `cause` they
 // chain (diagnostics, not in docs/errors.md), the `message` property of an
-// issue object, a function that only computes a message's figure, and the parameters of the proof-text reader that only name
-// a line or a field in a message. docs/errors.md makes the codes and details
+// issue object, a function that only computes a message's figure, the parameters of the proof-text reader that only name
+// a line or a field in a message, the message of a plain Error (caught and quoted in an issue's message), and the text
+// of a problem core's verification quotes. docs/errors.md makes the codes and details
 // the contract; a test pinning a message's wording would only pin the wording.
 import { createRequire } from 'node:module';
 
@@ -27,7 +28,26 @@ const MESSAGE_ARGS = new Map([
   ['ProofLines', [1]],
   ['proofText', [2]],
   ['parseProofDecimal', [1]],
+  // A plain Error is never part of the contract: core's verification steps throw one only to be
+  // caught and quoted in an issue's message (steps.ts, witnessed.ts), the bundle stream to fail its sink.
+  ['Error', [0]],
 ]);
+
+/**
+ * Methods (called on `this`) and the indices of their arguments that reach only
+ * a message: core/src/verify/steps.ts CheckpointCursor `check(row, computed,
+ * why)`, whose `why` says in CHECKPOINT_ROOT_MISMATCH's message why no root
+ * could be recomputed.
+ */
+const MESSAGE_METHOD_ARGS = new Map([['check', [2]]]);
+
+/**
+ * Functions whose `problem` variable holds why a rule is broken, as text the
+ * issue's message quotes: the text assigned is ignored, never whether one is
+ * (core/src/verify/steps.ts `checkRedactionRecord`: any text, even "", is a
+ * problem).
+ */
+const PROBLEM_TEXT_FUNCTIONS = new Set(['checkRedactionRecord']);
 
 /**
  * Functions whose result reaches only a message: tlog/merkle-proof.ts
@@ -58,6 +78,16 @@ export const strykerPlugins = [
       const fnName = fn?.type === 'FunctionDeclaration' ? fn.id?.name : undefined;
       if ((path.isStringLiteral() || path.isTemplateLiteral()) && path.parentPath?.isReturnStatement() && FAULT_TEXT_FUNCTIONS.has(fnName)) return REASON;
       if (path.isVariableDeclarator() && path.node.id.type === 'Identifier' && MESSAGE_ONLY_VARIABLES.has(`${fnName}:${path.node.id.name}`)) return REASON;
+      if (
+        (path.isStringLiteral() || path.isTemplateLiteral()) &&
+        PROBLEM_TEXT_FUNCTIONS.has(fnName) &&
+        path.parentPath?.isAssignmentExpression() === true &&
+        path.key === 'right' &&
+        path.parentPath.node.left.type === 'Identifier' &&
+        path.parentPath.node.left.name === 'problem'
+      ) {
+        return REASON;
+      }
       const parent = path.parentPath;
       if (parent === null || parent === undefined) return undefined;
       if ((parent.isNewExpression() || parent.isCallExpression()) && path.listKey === 'arguments') {
@@ -65,6 +95,14 @@ export const strykerPlugins = [
         if (callee.type === 'Identifier' && MESSAGE_ARGS.get(callee.name)?.includes(path.key) === true) return REASON;
         // ProofLines#next(expected): the line it expects, for the message when the text ends first.
         if (callee.type === 'MemberExpression' && callee.property.type === 'Identifier' && callee.property.name === 'next' && path.isStringLiteral()) return REASON;
+        if (
+          callee.type === 'MemberExpression' &&
+          callee.object.type === 'ThisExpression' &&
+          callee.property.type === 'Identifier' &&
+          MESSAGE_METHOD_ARGS.get(callee.property.name)?.includes(path.key) === true
+        ) {
+          return REASON;
+        }
       }
       if (path.isObjectProperty() && !path.node.computed && path.node.key.type === 'Identifier' && path.node.key.name === 'message') return REASON;
       return undefined;

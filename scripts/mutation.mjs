@@ -37,7 +37,9 @@ const t = (path) => `packages/${path}.test.ts`;
 const core = (...files) => files.map((f) => t(`core/test/${f}`));
 const CHECKS = [t('verify/test/checks'), ...core('case-chain', 'signed-links')];
 const BUNDLE = [...core('bundle', 'bundle-steps', 'evidence', 'case-chain', 'signed-links'), t('core/test/reliability/fuzz-proofs')];
-const VERIFICATION = core('case-chain', 'signed-links', 'damaged', 'ledger', 'replay', 'extensions');
+// verify-steps, verify-scan and verify-cosignatures try each step of core/src/verify/ on a file a hostile party
+// prepared; trusted-row, cosignatures and verify-witnessed the trusted row, stored cosignatures and the witness policy.
+const VERIFICATION = core('verify-steps', 'verify-scan', 'verify-cosignatures', 'case-chain', 'signed-links', 'trusted-row', 'cosignatures', 'verify-witnessed', 'damaged', 'ledger', 'replay', 'extensions');
 const v = (path) => `packages/verify/src/${path}`;
 const c = (path) => `packages/core/src/${path}`;
 const VERIFY_TS = 'packages/verify/tsconfig.json';
