@@ -120,6 +120,12 @@ describe('stored cosignatures', () => {
       { code: 'COSIGNATURE_INVALID', table: 'cosignatures', size: 5 },
       { code: 'COSIGNATURE_INVALID', table: 'cosignatures', size: 5 },
     ]);
+    // Given no witness, a line must still belong to a stored checkpoint.
+    expect(where((await verify(p)).issues)).toEqual([
+      { code: 'ROW_INVALID', table: 'checkpoints', size: 5 },
+      { code: 'COSIGNATURE_INVALID', table: 'cosignatures', size: 5 },
+      { code: 'COSIGNATURE_INVALID', table: 'cosignatures', size: 5 },
+    ]);
   });
 });
 

@@ -205,7 +205,7 @@ describe('time order', () => {
 const isAlert: SystemTypeValidator = (data) =>
   typeof data === 'object' && data !== null && typeof (data as { about?: unknown }).about === 'number' ? undefined : 'an alert names the entry it is about';
 
-async function alerted(): Promise<string> {
+async function alerted(decisions?: number): Promise<string> {
   let t = T0;
   const l = await newLedger({ clock: () => (t += 60_000) });
   l.use({
@@ -215,6 +215,15 @@ async function alerted(): Promise<string> {
       if (step.type === 'decision') ctx.add({ caseId: step.caseId, type: 'casetrail.alert', actor: 'casetrail:alerts', data: { about: step.seq } });
     },
   });
+  if (decisions !== undefined) {
+    // seq 2k a decision, 2k + 1 the alert about it
+    // (an extension adds at most 1,000 entries to one transaction)
+    for (let from = 0; from < decisions; from += 500) {
+      await l.appendMany(Array.from({ length: Math.min(500, decisions - from) }, (_, i) => ({ caseId: `D-${(from + i) % 9}`, type: 'decision', actor: 'judge' })));
+    }
+    await l.close();
+    return l.path;
+  }
   // seq 0 A opened, 1 A decision, 2 alert; 3 B decision, 4 alert; 5 B closed
   await l.appendMany([
     { caseId: 'A', type: 'opened', actor: 'clerk', data: { n: 1 } },
@@ -283,6 +292,20 @@ describe('system entries', () => {
       { code: 'PAYLOAD_COMMITMENT_MISMATCH', table: 'entries', seq: 5 },
       { code: 'SYSTEM_ENTRY_INVALID', table: 'entries', seq: 2 },
     ]);
+  });
+});
+
+describe('system entries past one batch (checked 1,024 at a time during the scan)', () => {
+  it('the batch is checked when its 1,024th alert is read: an invalid alert at 1 is reported before a changed payload at 2048, after the 1,024th alert', async () => {
+    const path = changedCopy(await alerted(1025), (db) => db.prepare('UPDATE entries SET data = ? WHERE seq = 2048').run(Buffer.from('{"x":1}')));
+    // Only the alert about entry 0 is refused.
+    const strict: SystemTypeValidator = (data) => ((data as { about: number }).about > 0 ? undefined : 'about the first entry');
+    const r = await verify(path, { systemTypes: { 'casetrail.alert': strict } });
+    expect(where(r.issues)).toEqual([
+      { code: 'SYSTEM_ENTRY_INVALID', table: 'entries', seq: 1 },
+      { code: 'PAYLOAD_COMMITMENT_MISMATCH', table: 'entries', seq: 2048 },
+    ]);
+    expect([r.checked.entries, r.checked.systemEntries]).toEqual([2050, 1025]);
   });
 });
 

@@ -8,6 +8,8 @@
  * that a check that goes missing, or one that reports more than it should,
  * fails it.
  */
+import { existsSync, readdirSync, readlinkSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   EMPTY_ROOT,
@@ -91,6 +93,27 @@ describe('the report of a clean ledger', () => {
     expect(thrown).toBeInstanceOf(LedgerError);
     expect((thrown as LedgerError).code).toBe('VERIFICATION_FAILED');
     expect((thrown as LedgerError).details).toEqual({ report: bad });
+  });
+});
+
+describe('the file handle', () => {
+  /** Descriptors of this process open on files in `dir` (Linux /proc). */
+  const openIn = (dir: string) =>
+    readdirSync('/proc/self/fd').filter((fd) => {
+      try {
+        return readlinkSync(`/proc/self/fd/${fd}`).startsWith(dir);
+      } catch {
+        return false;
+      }
+    }).length;
+
+  it.runIf(existsSync('/proc/self/fd'))('verifyLedger opens the file read-only and closes it: no descriptor is left, and the WAL files a read-only handle cannot remove stay', async () => {
+    const path = changedCopy(honest.path, () => undefined);
+    const dir = dirname(path);
+    expect([openIn(dir), existsSync(`${path}-wal`)]).toEqual([0, false]);
+    expect((await verifyLedger(path, { vkey: KEYS.vkey })).ok).toBe(true);
+    // A writable handle, the last to close, would have checkpointed the WAL and removed it.
+    expect([openIn(dir), existsSync(`${path}-wal`)]).toEqual([0, true]);
   });
 });
 
