@@ -94,6 +94,12 @@ describe('redactions', () => {
     expect(where(r.issues)).toEqual([{ code: 'REDACTION_INVALID', table: 'entries', seq }]);
   });
 
+  it('a record by the key holder naming entry 99, which is not an earlier entry: REDACTION_INVALID at the record, nothing erased', async () => {
+    const path = changedCopy(redacted, () => undefined);
+    const seq = hostileAppend(path, { caseId: 'B', type: 'casetrail.redaction', actor: 'dpo', payload: redactionPayload(99, leaves[1]!, 'no such entry'), salt: salt(4), nonce: salt(4).subarray(0, 16) });
+    expect(where((await verify(path)).issues)).toEqual([{ code: 'REDACTION_INVALID', table: 'entries', seq }]);
+  });
+
   it('the erased entry 2 replaced by bytes that do not decode: the row, and the record that names it, are reported', async () => {
     const path = changedCopy(redacted, (db) => db.prepare("UPDATE entries SET bytes = x'00' WHERE seq = 2").run());
     const r = await verify(path);
@@ -282,6 +288,13 @@ describe('system entries', () => {
         ],
       ]);
     }
+  });
+
+  it('an alert by the key holder whose committed payload is not JSON: SYSTEM_ENTRY_INVALID at it', async () => {
+    const p = changedCopy(path, () => undefined);
+    const seq = hostileAppend(p, { caseId: 'B', type: 'casetrail.alert', actor: 'casetrail:alerts', payload: new TextEncoder().encode('{"about":'), salt: salt(5), nonce: salt(5).subarray(0, 16) });
+    const r = await verify(p, { systemTypes: { 'casetrail.alert': isAlert } });
+    expect(where(r.issues)).toEqual([{ code: 'SYSTEM_ENTRY_INVALID', table: 'entries', seq }]);
   });
 
   it('system entries are judged after the scan: an invalid alert at 2 is reported after a later row\'s problem', async () => {
