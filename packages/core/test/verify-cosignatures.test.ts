@@ -87,6 +87,11 @@ describe('stored cosignatures', () => {
     expect([(await verify(p)).issues, (await verify(p)).checked.cosignatures]).toEqual([[], 7]);
   });
 
+  it('a line stored for size 0, where no checkpoint is: COSIGNATURE_INVALID at size 0', async () => {
+    const p = changedCopy(path, (db) => db.prepare('INSERT INTO cosignatures (size, line) VALUES (0, ?)').run(lines.get(5)![0]!));
+    expect(where((await verify(p, { witnesses: both })).issues)).toEqual([{ code: 'COSIGNATURE_INVALID', table: 'cosignatures', size: 0 }]);
+  });
+
   it('the cosignatures table rebuilt without types: a line that is a number, a size that is text — ROW_INVALID, with the size when it is one', async () => {
     const p = changedCopy(path, (db) => {
       db.exec('ALTER TABLE cosignatures RENAME TO old_cosignatures');

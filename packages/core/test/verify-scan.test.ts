@@ -144,6 +144,11 @@ describe('redactions', () => {
     expect(where((await verify(path)).issues)).toEqual([{ code: 'REDACTION_INVALID', table: 'redactions', seq: 2 }]);
   });
 
+  it('a redactions row with a negative by_seq: ROW_INVALID (its key, and its row), never compared with the erasures', async () => {
+    const path = changedCopy(redacted, (db) => db.exec('INSERT INTO redactions VALUES (1, -2)'));
+    expect(brief((await verify(path)).issues)).toEqual(['ROW_INVALID redactions -', 'ROW_INVALID redactions -']);
+  });
+
   it('the redactions table rebuilt without types, a row given a by_seq that is text: ROW_INVALID on it', async () => {
     const path = changedCopy(redacted, (db) => {
       loosen(db, 'redactions', 'seq');
@@ -271,7 +276,8 @@ describe('system entries', () => {
     const edited = changedCopy(path, (db) => db.prepare('UPDATE entries SET data = ? WHERE seq = 2').run(Buffer.from('{"x":1}')));
     const r = await verify(edited, { systemTypes: { 'casetrail.alert': isAlert } });
     expect(where(r.issues)).toEqual([{ code: 'PAYLOAD_COMMITMENT_MISMATCH', table: 'entries', seq: 2 }]);
-    expect(r.checked.systemEntries).toBe(1);
+    // A payload that does not match is not counted as checked.
+    expect([r.checked.systemEntries, r.checked.payloads]).toEqual([1, 5]);
   });
 
   it('a validator that throws null or undefined has refused the entry too', async () => {
@@ -376,7 +382,7 @@ describe('nonces replayed by the key holder', () => {
 });
 
 describe('a forgotten case\'s previous step, read again through index columns the file\'s holder edited', () => {
-  /** seq 0 A1, 1 B1, 2 A2, 3 B2, 4 B3, 5 A3, one checkpoint each; the unique (case, step) index dropped. */
+  /** seq 0 A1, 1 B1, 2 A2, 3 B2, 4 B3, 5 A3, one checkpoint each; the unique (case, step) and (case, nonce) indexes dropped. */
   let cases: string;
   let trusted5: string;
   beforeAll(async () => {
@@ -385,7 +391,7 @@ describe('a forgotten case\'s previous step, read again through index columns th
     for (const c of ['A', 'B', 'A', 'B', 'B', 'A']) await l.append({ caseId: c, type: 'note', actor: 'clerk' });
     trusted5 = (await l.checkpointAt(5))!.note;
     await l.close();
-    cases = changedCopy(l.path, (db) => db.exec('DROP INDEX entries_case'));
+    cases = changedCopy(l.path, (db) => db.exec('DROP INDEX entries_case; DROP INDEX entries_nonce'));
   });
 
   it('untouched: clean with one case remembered, in full and incremental mode', async () => {
@@ -399,6 +405,37 @@ describe('a forgotten case\'s previous step, read again through index columns th
     expect(where((await verify(p, { trackedCases: 1 })).issues)).toEqual([{ code: 'INDEX_MISMATCH', table: 'entries', seq: 4 }]);
     // Before the trusted size its bytes are proven against the trusted tree, and are still B's.
     expect((await verify(p, { trackedCases: 1, trusted: trusted5, mode: 'incremental' })).issues).toEqual([]);
+  });
+
+  it('a copy of entry 5 stored at seq -5: never taken for a step before the trusted size (its key is ROW_INVALID, nothing else)', async () => {
+    const p = changedCopy(cases, (db) => db.exec('INSERT INTO entries SELECT -5, leaf, bytes, nodes, case_id, step, type, actor, time, salt, data, NULL FROM entries WHERE seq = 5'));
+    // The lookup of step 3 of case A meets the copy first; its seq is not an entry's, so it is neither proven nor used.
+    expect(brief((await verify(p, { trusted: trusted5, mode: 'incremental' })).issues)).toEqual(['ROW_INVALID entries -']);
+  });
+
+  it('entry 3 replaced by a copy of entry 2 (case A, step 2, decoded seq 2) and entry 2 given the step column 9: the copy is not taken for A\'s step 2', async () => {
+    const p = changedCopy(cases, (db) => {
+      db.exec('DELETE FROM entries WHERE seq = 3');
+      db.exec('INSERT INTO entries SELECT 3, leaf, bytes, nodes, case_id, step, type, actor, time, salt, data, nonce FROM entries WHERE seq = 2');
+      db.exec('UPDATE entries SET step = 9 WHERE seq = 2');
+    });
+    // Case A is forgotten by entry 5 (case B came after it); its step 2 is looked up through the columns, and the row found
+    // there decodes to seq 2, not its own seq 3: entry 5 has no proven predecessor.
+    expect(brief((await verify(p, { trackedCases: 1 })).issues)).toEqual([
+      'INDEX_MISMATCH entries 2',
+      'SEQ_MISMATCH entries 3',
+      'PREV_MISMATCH entries 3',
+      'CASE_STEP_MISMATCH entries 3',
+      'NODE_MISSING entries 3',
+      'CHECKPOINT_ROOT_MISMATCH checkpoints size 4',
+      'PREV_MISMATCH entries 4',
+      'CASE_STEP_MISMATCH entries 4',
+      'CHECKPOINT_ROOT_MISMATCH checkpoints size 5',
+      'CASE_STEP_MISMATCH entries 5',
+      'CHECKPOINT_ROOT_MISMATCH checkpoints size 6',
+      'NONCE_REPLAYED entries 3',
+      'UNSIGNED_TAIL checkpoints 3',
+    ]);
   });
 
   it('entry 2 (case A, step 2) given the step column 3: it is not taken for step 2 of A, which the index no longer finds', async () => {
