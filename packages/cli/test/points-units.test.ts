@@ -68,6 +68,11 @@ describe('units of enrolled actors', () => {
     const { ct, ok, violation } = await ledger();
     expect(await lines(ct)).toEqual([['cashier:zhao', 'finance']]);
     expect([await lines(ct, '--unit', 'finance'), await lines(ct, '--unit', 'licensing')]).toEqual([[['cashier:zhao', 'finance']], []]);
+    // --unit is exactly that unit; --under takes the units below it too (finance and licensing are under bureau).
+    expect([await lines(ct, '--unit', 'bureau'), await lines(ct, '--under', 'bureau'), await lines(ct, '--under', 'finance'), await lines(ct, '--under', 'licensing')]).toEqual([[], [['cashier:zhao', 'finance']], [['cashier:zhao', 'finance']], []]);
+    expect(await lines(ct, '--under', 'bureau', '--unit', 'licensing')).toEqual([]);
+    const bad = await ct(['points', 'cases.ledger', '--under', 'bur\u202eeau']);
+    expect([bad.code, bad.err]).toEqual([2, expect.stringMatching(/INVISIBLE_CHARACTER.*--under/)]);
     expect((await ct(['points', 'cases.ledger', '--period', '2025', '--format', 'csv'])).out).toContain(`\r\n2025,cashier:zhao,finance,3,3,9,talk,谈话提醒,${violation},\r\n`);
     const s = await ok(['summary', 'cases.ledger', '--period', '2025', '--actor', 'director:chen', '--time', '2026-01-03T09:00+08:00']);
     expect(s.summary.subjects).toMatchObject([{ subject: 'cashier:zhao', unit: 'finance', deducted: 3 }]);
@@ -76,6 +81,7 @@ describe('units of enrolled actors', () => {
     expect(await lines(ct)).toEqual([['cashier:zhao', 'finance']]);
     await ok(['actors', 'enrol', 'cases.ledger', 'cashier:zhao', '--unit', 'licensing', '--roles', 'cashier', '--actor', 'admin:root', '--time', '2026-01-04T09:05+08:00']);
     expect([await lines(ct, '--unit', 'licensing'), await lines(ct, '--unit', 'finance')]).toEqual([[['cashier:zhao', 'licensing']], []]);
+    expect([await lines(ct, '--under', 'bureau'), await lines(ct, '--under', 'finance')]).toEqual([[['cashier:zhao', 'licensing']], []]);
     const a = await ok(['summary', 'cases.ledger', '--period', '2025', '--actor', 'director:chen', '--amends', String(s.seq), '--reason', '调动后重报', '--time', '2026-01-05T09:00+08:00']);
     expect(a.summary.subjects).toMatchObject([{ subject: 'cashier:zhao', unit: 'licensing' }]);
     // The first summary keeps finance: the audit recomputes each at its own position.

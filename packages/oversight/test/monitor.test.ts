@@ -13,7 +13,8 @@ import { SimLedger, examplePack, sh } from '../../supervise/test/helpers/sim-led
 import { tempDir } from './helpers/dirs.js';
 import { grow, stateOf, subordinate } from './helpers/ledgers.js';
 import { writeSupervised } from './helpers/supervised.js';
-import { supervise } from '@casetrail/supervise/ledger';
+import { supervise, supervisionRegistry } from '@casetrail/supervise/ledger';
+import { POINTS_TYPES, encodeStanding, parsePointsPayload, standingCase } from '@casetrail/supervise';
 
 const root = tempDir();
 const Database = createRequire(join(import.meta.dirname, '../../core/package.json'))('better-sqlite3') as typeof import('better-sqlite3');
@@ -90,7 +91,7 @@ describe('rounds over a supervised ledger', () => {
     expect(u.overdue).toBeGreaterThan(0);
   });
 
-  it("shows the unit's points in the cycle: red cards confirmed, counted from the standing its tick recorded", async () => {
+  it("shows the unit's points in the cycle: red cards confirmed, counted from the entries (its tick recorded a standing too)", async () => {
     const s = subordinate(root, 'city-v.example/approvals', `sup${++n}.ledger`);
     await writeSupervised(s, sim.entries);
     const ledger = await Ledger.open(s.path, { signer: s.skey, signerState: stateOf(s.path), durability: 'normal' });
@@ -104,6 +105,32 @@ describe('rounds over a supervised ledger', () => {
     await ledger.close();
     const r = await monitorRound(config(dir(), [{ unit: 'city-v', ledger: s.path, vkey: s.vkey }]));
     expect(r.exitCode).toBe(0);
+    expect(r.units[0]!.points).toEqual({ period: '2025', deducted: 8, subjects: 2, measures: { admonish: 1 } });
+  });
+
+  it('attacker order: a standing with lowered totals written around the writer fails the audit and does not lower the points shown', async () => {
+    const s = subordinate(root, 'city-f.example/approvals', `sup${++n}.ledger`);
+    await writeSupervised(s, sim.entries);
+    const ledger = await Ledger.open(s.path, { signer: s.skey, signerState: stateOf(s.path), durability: 'normal' });
+    const sup = await supervise(ledger, { vkey: s.vkey });
+    await sup.dispose(16, { actor: 'chief:zhang', outcome: 'violation', reason: '收费超标属实', time: sh('2025-11-12T09:00') });
+    await sup.dispose(19, { actor: 'chief:zhang', outcome: 'violation', reason: '收费超标属实', time: sh('2025-11-12T09:10') });
+    await sup.dispose(44, { actor: 'chief:zhang', outcome: 'violation', reason: '超期属实', time: sh('2025-11-12T09:20') });
+    const [honest] = (await sup.recordStandings({ actor: 'casetrail:clock', time: sh('2025-11-12T10:00') })).receipts;
+    await sup.close();
+    const got = await ledger.get(honest!.seq);
+    const standing = parsePointsPayload(POINTS_TYPES.standing, new TextDecoder().decode(got.payload!), { seq: honest!.seq, time: got.entry!.time, caseId: got.entry!.caseId });
+    await ledger.close();
+    // The unit, holding its key, appends through the core alone a standing that clears every subject's points.
+    const cleared = { ...standing, subjects: standing.subjects.map((x) => ({ ...x, months: x.months.map((m) => ({ ...m, points: 0 })) })) };
+    const core = await Ledger.open(s.path, { signer: s.skey, signerState: stateOf(s.path), durability: 'normal' });
+    core.use(supervisionRegistry());
+    await core.appendSystem([{ caseId: standingCase(cleared.cycle), type: POINTS_TYPES.standing, actor: 'casetrail:clock', payload: utf8(encodeStanding(cleared)), time: sh('2025-11-12T10:10') }]);
+    await core.close();
+    const r = await monitorRound(config(dir(), [{ unit: 'city-f', ledger: s.path, vkey: s.vkey }]));
+    expect(r.exitCode).toBe(1);
+    expect(r.units[0]!.problems.map((p) => p.code)).toEqual(['AUDIT_FAILED']);
+    expect(r.units[0]!.audit).toMatchObject({ ok: false, first: { code: 'STANDING_DIFFERS' } });
     expect(r.units[0]!.points).toEqual({ period: '2025', deducted: 8, subjects: 2, measures: { admonish: 1 } });
   });
 

@@ -5,7 +5,7 @@
  * payload was erased). docs/supervision.md §3.3.
  */
 import type { CaseState } from './case-state.js';
-import type { CelReads, CompiledCel } from './cel.js';
+import type { CelMessage, CelMessages, CelReads, CompiledCel } from './cel.js';
 import { ABSENT, REDACTED, ownField, ownValue, type LedgerEntry } from './entry-model.js';
 import { aggregateKey, type FieldDecl, type Pack, type StepDecl } from './pack-model.js';
 
@@ -117,6 +117,78 @@ export function gatherCelFacts(reads: CelReads, entry: LedgerEntry, state: CaseS
   return unknown === null ? facts : { unknown };
 }
 
+/**
+ * The CEL activation of `program` for `entry`, built straight from the step
+ * and the case summary: exactly `celContext(gatherCelFacts(…))` (a test
+ * holds them equal), without the facts, which are gathered only for a rule
+ * that fires. Unknown inputs as gatherCelFacts says them.
+ */
+export function celActivation(program: CompiledCel, entry: LedgerEntry, state: CaseState | undefined, pack: Pack): Record<string, unknown> | Unknown {
+  const reads = program.reads;
+  const m = program.messages;
+  let unknown: 'unavailable' | 'erased' | null = null;
+  const ctx: Record<string, unknown> = {};
+  if (reads.step.size > 0 || reads.data.size > 0) {
+    const step = new m.step();
+    for (const p of reads.step) step.set(p, p === 'type' ? entry.type : p === 'actor' ? entry.actor : p === 'case' ? entry.caseId : big(p === 'time' ? entry.time : entry.seq));
+    if (reads.data.size > 0) {
+      if (entry.data === REDACTED) unknown = note(unknown, 'unavailable');
+      else step.set('data', dataValues(entry.data, reads.data, pack.steps.get(entry.type), new m.data()));
+    }
+    ctx['step'] = step;
+  }
+  // The case message only for an expression that reads the case (most read the step alone).
+  const c = reads.countAll || reads.count.size > 0 || reads.first || reads.latest.size > 0 || reads.agg.size > 0 ? new m.case() : null;
+  if (c === null) return unknown === null ? ctx : { unknown };
+  if (reads.countAll || reads.count.size > 0) {
+    const count: JsonObject = {};
+    for (const t of reads.countAll ? pack.steps.keys() : reads.count) count[t] = big(state?.counts.get(t) ?? 0);
+    c.set('count', count);
+  }
+  if (reads.first) c.set('first', big(state?.firstTime ?? entry.time));
+  if (reads.latest.size > 0) {
+    const latest: JsonObject = {};
+    for (const [t, r] of reads.latest) {
+      const l = state?.latest.get(t);
+      if (l === undefined) continue;
+      const x: JsonObject = {};
+      for (const p of r.props) x[p] = p === 'actor' ? l.actor : big(p === 'time' ? l.time : l.seq);
+      if (r.data.size > 0) {
+        unknown = note(unknown, l.status);
+        x['data'] = dataValues(l.data, r.data, pack.steps.get(t), {});
+      }
+      latest[t] = x;
+    }
+    c.set('latest', latest);
+  }
+  if (reads.agg.size > 0) {
+    const agg = new m.agg();
+    for (const n of reads.agg) {
+      const def = pack.aggregates.get(n);
+      if (def === undefined) continue;
+      const s = state?.aggs?.get(aggregateKey(def));
+      if (s !== undefined) unknown = note(unknown, s.status);
+      agg.set(n, big(s?.value ?? (def.kind === 'count' || def.kind === 'sum' ? 0 : null)));
+    }
+    c.set('agg', agg);
+  }
+  ctx['case'] = c;
+  return unknown === null ? ctx : { unknown };
+}
+
+/** The CEL values of the fields `fields` names that `data` has (as dataFacts, then celValue), into `out`. */
+function dataValues<T extends CelMessage | JsonObject>(data: unknown, fields: Iterable<string>, decl: StepDecl | undefined, out: T): T {
+  for (const f of fields) {
+    const got = ownValue(data, f);
+    if (got === ABSENT) continue;
+    const d = decl?.fields.get(f);
+    const v = celValue(factValue(got, d), d);
+    if (out instanceof Map) out.set(f, v);
+    else (out as JsonObject)[f] = v;
+  }
+  return out;
+}
+
 function celValue(v: unknown, decl: FieldDecl | undefined): unknown {
   if (decl === undefined) return v;
   if (decl.type === 'int' && typeof v === 'number' && Number.isSafeInteger(v)) return BigInt(v);
@@ -124,42 +196,51 @@ function celValue(v: unknown, decl: FieldDecl | undefined): unknown {
   return v;
 }
 
-function celData(data: unknown, decl: StepDecl | undefined): JsonObject {
-  const out: JsonObject = {};
+function celData(data: unknown, decl: StepDecl | undefined, Data: new () => CelMessage): CelMessage {
+  const out = new Data();
   if (typeof data !== 'object' || data === null) return out;
   const d = data as JsonObject;
-  for (const k of Object.keys(d)) out[k] = celValue(d[k], decl?.fields.get(k));
+  for (const k of Object.keys(d)) out.set(k, celValue(d[k], decl?.fields.get(k)));
   return out;
 }
 
 const big = (v: unknown): unknown => (typeof v === 'number' && Number.isSafeInteger(v) ? BigInt(v) : v);
 
-/** Facts (JSON) → CEL activation: integers become BigInt where the declaration says int. */
-export function celContext(facts: JsonObject, stepType: string, pack: Pack): Record<string, unknown> {
+/**
+ * Facts (JSON) → CEL activation: integers become BigInt where the declaration
+ * says int; `step`, `step.data`, `case` and `case.agg` become values of the
+ * environment's message types (`m`, CelMessages).
+ */
+export function celContext(facts: JsonObject, stepType: string, pack: Pack, m: CelMessages): Record<string, unknown> {
   const ctx: Record<string, unknown> = {};
   const step = facts['step'] as JsonObject | undefined;
   if (step !== undefined) {
-    const s: JsonObject = {};
+    const s = new m.step();
     for (const k of Object.keys(step)) {
       const v = step[k];
-      s[k] = k === 'data' ? celData(v, pack.steps.get(stepType)) : k === 'time' || k === 'seq' ? big(v) : v;
+      s.set(k, k === 'data' ? celData(v, pack.steps.get(stepType), m.data) : k === 'time' || k === 'seq' ? big(v) : v);
     }
     ctx['step'] = s;
   }
   const c = facts['case'] as JsonObject | undefined;
   if (c !== undefined) {
-    const out: JsonObject = {};
+    const out = new m.case();
     for (const k of Object.keys(c)) {
       const v = c[k];
-      if (k === 'count' || k === 'agg') {
-        const m: JsonObject = {};
+      if (k === 'count') {
+        const n: JsonObject = {};
         const from = v as JsonObject;
-        for (const n of Object.keys(from)) m[n] = big(from[n]);
-        out[k] = m;
+        for (const t of Object.keys(from)) n[t] = big(from[t]);
+        out.set(k, n);
+      } else if (k === 'agg') {
+        const a = new m.agg();
+        const from = v as JsonObject;
+        for (const t of Object.keys(from)) a.set(t, big(from[t]));
+        out.set(k, a);
       } else if (k === 'first') {
-        out[k] = big(v);
+        out.set(k, big(v));
       } else if (k === 'latest') {
-        const m: JsonObject = {};
+        const n: JsonObject = {};
         const from = v as JsonObject;
         for (const t of Object.keys(from)) {
           const x = from[t] as JsonObject | null;
@@ -167,16 +248,25 @@ export function celContext(facts: JsonObject, stepType: string, pack: Pack): Rec
           const l: JsonObject = {};
           for (const p of Object.keys(x)) {
             const y = x[p];
-            l[p] = p === 'data' ? celData(y, pack.steps.get(t)) : p === 'actor' ? y : big(y);
+            l[p] = p === 'data' ? plainCelData(y, pack.steps.get(t)) : p === 'actor' ? y : big(y);
           }
-          m[t] = l;
+          n[t] = l;
         }
-        out[k] = m;
+        out.set(k, n);
       }
     }
     ctx['case'] = out;
   }
   return ctx;
+}
+
+/** `case.latest[t].data`: under `map<string, dyn>`, a plain object of the declared values. */
+function plainCelData(data: unknown, decl: StepDecl | undefined): JsonObject {
+  const out: JsonObject = {};
+  if (typeof data !== 'object' || data === null) return out;
+  const d = data as JsonObject;
+  for (const k of Object.keys(d)) out[k] = celValue(d[k], decl?.fields.get(k));
+  return out;
 }
 
 const FIRES = Object.freeze({ fire: true, error: null });
@@ -189,10 +279,20 @@ const NOT_BOOL = Object.freeze({ fire: true, error: 'not_bool' });
  * with the library's error code, so a value a rule cannot read is reported,
  * never taken as compliance.
  */
-export function celVerdict(program: CompiledCel, facts: JsonObject, stepType: string, pack: Pack): { readonly fire: boolean; readonly error: string | null } {
+export function celVerdict(program: CompiledCel, facts: JsonObject, stepType: string, pack: Pack): CelVerdict {
+  return celRun(program, celContext(facts, stepType, pack, program.messages));
+}
+
+export interface CelVerdict {
+  readonly fire: boolean;
+  readonly error: string | null;
+}
+
+/** celVerdict on an activation already built (celActivation). */
+export function celRun(program: CompiledCel, ctx: Record<string, unknown>): CelVerdict {
   let r: unknown;
   try {
-    r = program.evaluate(celContext(facts, stepType, pack));
+    r = program.evaluate(ctx);
   } catch (e) {
     const code = (e as { code?: unknown }).code;
     return { fire: true, error: typeof code === 'string' ? code : 'evaluation_error' };

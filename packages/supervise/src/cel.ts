@@ -48,7 +48,28 @@ export interface CelReads {
 export interface CompiledCel {
   readonly source: string;
   readonly reads: CelReads;
+  /** The constructors of the typed values its activation holds (cel-facts.ts builds them). */
+  readonly messages: CelMessages;
   readonly evaluate: (ctx: Record<string, unknown>) => unknown;
+}
+
+/**
+ * A value of one of the pack's CEL message types (`step`, `step.data`,
+ * `case`, `case.agg`): a Map from field name to value, so a field name is
+ * never looked up on a prototype. Each message type has its own subclass,
+ * registered as the type's constructor: an activation built from them is
+ * used as it is, where a plain object would be converted by the library at
+ * every evaluation.
+ */
+export class CelMessage extends Map<string, unknown> {}
+type MessageClass = new () => CelMessage;
+
+/** The message constructors of one step type's environment. */
+export interface CelMessages {
+  readonly step: MessageClass;
+  readonly data: MessageClass;
+  readonly case: MessageClass;
+  readonly agg: MessageClass;
 }
 
 interface Node {
@@ -68,7 +89,7 @@ function celType(f: { type: string; of: string | null }): string {
 
 /** One environment per step type: `step` typed by its declaration, `case` by the pack. */
 export class CelEnvironments {
-  private readonly byType = new Map<string, Environment>();
+  private readonly byType = new Map<string, { env: Environment; messages: CelMessages }>();
 
   constructor(steps: ReadonlyMap<string, StepDecl>, aggregates: ReadonlySet<string>) {
     const base = new Environment({
@@ -80,30 +101,44 @@ export class CelEnvironments {
         maxCallArguments: CEL_LIMITS.maxCallArguments,
       },
     });
+    // A distinct class per message type: the library knows a value's type by its constructor.
+    const message = (): MessageClass => class extends CelMessage {};
     const agg: Record<string, string> = {};
     for (const a of aggregates) agg[a] = 'int';
-    base.registerType('CasetrailAgg', { fields: agg });
-    base.registerType('CasetrailCase', { fields: { count: 'map<string, int>', first: 'int', latest: 'map<string, dyn>', agg: 'CasetrailAgg' } });
+    const shared = { case: message(), agg: message() };
+    base.registerType('CasetrailAgg', { ctor: shared.agg, fields: agg });
+    base.registerType('CasetrailCase', { ctor: shared.case, fields: { count: 'map<string, int>', first: 'int', latest: 'map<string, dyn>', agg: 'CasetrailAgg' } });
     base.registerVariable('case', 'CasetrailCase');
     let i = 0;
-    const names = new Map<string, string>();
+    const names = new Map<string, { name: string; messages: CelMessages }>();
     for (const [type, decl] of steps) {
       const fields: Record<string, string> = {};
       for (const f of decl.fields.values()) fields[f.name] = celType(f);
-      base.registerType(`CasetrailData${i}`, { fields });
+      const messages: CelMessages = { ...shared, step: message(), data: message() };
+      base.registerType(`CasetrailData${i}`, { ctor: messages.data, fields });
       base.registerType(`CasetrailStep${i}`, {
+        ctor: messages.step,
         fields: { type: 'string', actor: 'string', time: 'int', case: 'string', seq: 'int', data: `CasetrailData${i}` },
       });
-      names.set(type, `CasetrailStep${i}`);
+      names.set(type, { name: `CasetrailStep${i}`, messages });
       i++;
     }
-    for (const [type, name] of names) this.byType.set(type, base.clone().registerVariable('step', name));
+    for (const [type, { name, messages }] of names) this.byType.set(type, { env: base.clone().registerVariable('step', name), messages });
   }
 
   forType(type: string): Environment {
-    const env = this.byType.get(type);
-    if (env === undefined) throw new RangeError(`no CEL environment for step type ${type}`);
-    return env;
+    return this.of(type).env;
+  }
+
+  /** The message constructors of a step type's environment. */
+  messagesOf(type: string): CelMessages {
+    return this.of(type).messages;
+  }
+
+  private of(type: string): { env: Environment; messages: CelMessages } {
+    const e = this.byType.get(type);
+    if (e === undefined) throw new RangeError(`no CEL environment for step type ${type}`);
+    return e;
   }
 }
 
@@ -323,5 +358,5 @@ export function compileCel(source: string, stepType: string, envs: CelEnvironmen
   }
   if (checked.type !== 'bool') celFail('PACK_CEL_TYPE', `CEL: a condition must be bool, this one is ${String(checked.type)}`);
   const program = parsed as unknown as (ctx: Record<string, unknown>) => unknown;
-  return { source, reads, evaluate: program };
+  return { source, reads, messages: envs.messagesOf(stepType), evaluate: program };
 }

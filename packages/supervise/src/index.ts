@@ -29,6 +29,7 @@ export { CEL_LIMITS } from './cel.js';
 export {
   ENGINE,
   ENGINE_REPLAYS,
+  replaysPack,
   OUTCOMES,
   CALENDAR_MISSING_RULE,
   isSupervisionType,

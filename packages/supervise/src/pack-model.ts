@@ -151,7 +151,8 @@ export interface Tracking {
 /** The part of a Tracking a step of one type meets, each list in the Tracking's order. */
 export interface TypeTracking {
   readonly counted: boolean;
-  readonly latestFields: ReadonlySet<string> | undefined;
+  /** the data fields kept from its latest step, as a list (iterated at every step of the type) */
+  readonly latestFields: readonly string[] | undefined;
   readonly actors: boolean;
   /** the aggregates of this type, with their keys */
   readonly aggregates: readonly (readonly [string, Aggregate])[];

@@ -6,7 +6,7 @@
  * the inputs recorded in its facts when the step's payload is gone.
  */
 import { actorKey, type CaseState } from './case-state.js';
-import { celInputsFromRecorded, celVerdict, factValue, gatherCelFacts, type JsonObject } from './cel-facts.js';
+import { celActivation, celInputsFromRecorded, celRun, celVerdict, factValue, gatherCelFacts, type JsonObject } from './cel-facts.js';
 import { ABSENT, REDACTED, ownField, ownValue, type LedgerEntry } from './entry-model.js';
 import type { CelRule, FeeRule, OrderRule, Pack, RequiredFieldsRule, StepRule } from './pack-model.js';
 
@@ -104,9 +104,13 @@ export function evaluateStepRule(rule: StepRule, entry: LedgerEntry, state: Case
     case 'cel': {
       const program = rule.programs.get(entry.type);
       if (program === undefined) return NO;
-      const facts = gatherCelFacts(program.reads, entry, state, pack);
-      if ('unknown' in facts) return facts.unknown === 'erased' ? NO : { unknown: true };
-      return celResult(rule, facts, entry, pack);
+      // Most steps do not fire a rule: its facts are gathered only when it does.
+      const ctx = celActivation(program, entry, state, pack);
+      if ('unknown' in ctx) return ctx.unknown === 'erased' ? NO : { unknown: true };
+      const v = celRun(program, ctx);
+      if (!v.fire) return NO;
+      const facts = gatherCelFacts(program.reads, entry, state, pack) as JsonObject;
+      return { fire: true, facts: v.error === null ? facts : { ...facts, error: v.error } };
     }
   }
 }

@@ -4,18 +4,19 @@
  * written immediately after the entry; the writer writes them and passes the
  * alert entries back through `step`, as the auditor does with stored ones.
  */
+import { autoRecord, disposeAlert, recordAlert } from './alert-book.js';
 import { buildAlert, finding, sortAlerts, type ExpectedAlert, type Finding } from './alerts.js';
-import { alertsOf, applyRedaction, applyStep, cloneCaseState, hasLiveClock, hasRaised, newCaseState, raisedKey, type CaseState } from './case-state.js';
+import { applyRedaction, applyStep, cloneCaseState, hasLiveClock, newCaseState, raisedKey, type CaseState } from './case-state.js';
 import type { JsonObject } from './cel-facts.js';
 import { REDACTED, RESERVED_PREFIX, TYPES, isOrdinaryType, ownField, type LedgerEntry } from './entry-model.js';
 import { SupervisionError, fail } from './errors.js';
 import type { Pack, StepRule } from './pack-model.js';
 import { checkRefusal } from './refusal-check.js';
 import { evaluateStepRule } from './step-rules.js';
-import { CALENDAR_MISSING_RULE, ENGINE, ENGINE_REPLAYS, isSupervisionType, parseSystemPayload, type AlertPayload, type CalendarAdopted, type RulesAdopted, type SystemPayload } from './system-entries.js';
+import { CALENDAR_MISSING_RULE, ENGINE, ENGINE_REPLAYS, isSupervisionType, replaysPack, parseSystemPayload, type AlertPayload, type CalendarAdopted, type RulesAdopted, type SystemPayload } from './system-entries.js';
 import { evaluateDeadline, type TimeResult } from './time-rules.js';
 import { TrackingSet } from './tracking.js';
-import { EngineState, missingKey, type Adoption } from './engine-state.js';
+import { EngineState, type Adoption } from './engine-state.js';
 import { missingAlert, timeAlerts } from './time-alerts.js';
 
 /** A rule whose inputs were erased after this point: the audit replays it from a recorded alert's facts. */
@@ -163,7 +164,7 @@ export class Supervisor {
    */
   step(entry: LedgerEntry): StepOutcome {
     const out = this.advance(entry);
-    if (this.shadow) this.autoRecord(entry, out.alerts);
+    if (this.shadow) autoRecord(this.st, entry, out.alerts);
     this.st.table.evict();
     return out;
   }
@@ -200,7 +201,7 @@ export class Supervisor {
       for (const id of this.st.table.timed) this.st.table.drop(id);
       this.st.table.nextDue.clear();
     } else if ((payload as SystemPayload<'casetrail.alert'>).rule === CALENDAR_MISSING_RULE) {
-      this.recordAlert(entry, payload as SystemPayload<'casetrail.alert'>);
+      recordAlert(this.st, entry, payload as SystemPayload<'casetrail.alert'>, this.shadow);
     } else {
       this.changed(entry.caseId);
     }
@@ -284,10 +285,12 @@ export class Supervisor {
       case TYPES.tick:
         return this.st.packInForce === null ? EMPTY : { ...EMPTY, alerts: timeAlerts(this.st, this.st.packInForce, entry, false) };
       case TYPES.alert:
-        this.recordAlert(entry, payload as SystemPayload<'casetrail.alert'>);
+        recordAlert(this.st, entry, payload as SystemPayload<'casetrail.alert'>, this.shadow);
         return { ...EMPTY, alert: payload as SystemPayload<'casetrail.alert'> };
-      case TYPES.alertDisposed:
-        return this.dispose(entry, payload as SystemPayload<'casetrail.alert.disposed'>);
+      case TYPES.alertDisposed: {
+        const problem = disposeAlert(this.st, entry, payload as SystemPayload<'casetrail.alert.disposed'>, this.shadow);
+        return problem === null ? EMPTY : { ...EMPTY, findings: [problem] };
+      }
       case TYPES.refused: {
         const r = payload as SystemPayload<'casetrail.refused'>;
         if (this.shadow || this.folding) return EMPTY;
@@ -295,21 +298,6 @@ export class Supervisor {
       }
     }
     return EMPTY;
-  }
-
-  /** Shadow mode: the engine's own alerts are the raised ones (at the seq of the entry they follow). */
-  private autoRecord(entry: LedgerEntry, alerts: readonly ExpectedAlert[]): void {
-    for (const a of alerts) {
-      if (a.rule === CALENDAR_MISSING_RULE) {
-        this.st.missingRaised.add(missingKey(String(a.facts['calendar']), typeof a.facts['inForce'] === 'string' ? a.facts['inForce'] : null));
-        continue;
-      }
-      const s = this.st.table.find(a.caseId, entry.seq, false);
-      const key = raisedKey(a.rule, a.level);
-      if (s === undefined || hasRaised(s, key)) continue;
-      alertsOf(s).raised.set(key, { rule: a.rule, level: a.level, seq: entry.seq, since: entry.time, disposed: false });
-      this.st.markTimed(s.id);
-    }
   }
 
   /** What appending `step` now would raise; changes nothing. Reserved types and cases raise nothing. */
@@ -343,18 +331,12 @@ export class Supervisor {
     this.st.table.nextDue.clear();
     for (const id of this.st.table.dormant) this.st.table.timed.add(id);
     this.st.table.dormant.clear();
-    if (a.engine.cel !== ENGINE.cel || !ENGINE_REPLAYS.includes(a.engine.supervise)) {
-      const msg = `pack ${a.pack.id} was adopted with ${a.engine.cel} / supervise ${a.engine.supervise}; this engine is ${ENGINE.cel} / supervise ${ENGINE.supervise}: verdicts may differ`;
+    if (a.engine.cel !== ENGINE.cel || !replaysPack(a.engine.supervise, a.pack)) {
+      const which = ENGINE_REPLAYS.includes(a.engine.supervise) ? ' (it declares a step field named like a property of Object.prototype, which that version read through the prototype)' : '';
+      const msg = `pack ${a.pack.id} was adopted with ${a.engine.cel} / supervise ${a.engine.supervise}; this engine is ${ENGINE.cel} / supervise ${ENGINE.supervise}: verdicts may differ${which}`;
       return { ...EMPTY, findings: [finding('ENGINE_MISMATCH', entry.seq, entry.caseId, msg)] };
     }
     return EMPTY;
-  }
-
-  private stateFor(entry: LedgerEntry): CaseState {
-    this.st.casesSeen = true;
-    let s = this.st.table.find(entry.caseId, entry.seq, entry.step !== 1);
-    if (s === undefined) this.st.table.put((s = newCaseState(entry)));
-    return s;
   }
 
   /** An ordinary step: its step rules on the state before it, then the deadlines it stops. */
@@ -421,35 +403,6 @@ export class Supervisor {
     return { alerts: alerts ?? EMPTY.alerts, unknown: unknown ?? EMPTY.unknown, blocked: blocked ?? EMPTY.blocked, findings: EMPTY.findings };
   }
 
-  private recordAlert(entry: LedgerEntry, a: SystemPayload<'casetrail.alert'>): void {
-    if (a.rule === CALENDAR_MISSING_RULE) {
-      const cal = ownField(a.facts, 'calendar')?.value;
-      const inForce = ownField(a.facts, 'inForce')?.value;
-      this.st.missingRaised.add(missingKey(typeof cal === 'string' ? cal : '', typeof inForce === 'string' ? inForce : null));
-      return;
-    }
-    const s = this.stateFor(entry);
-    const key = raisedKey(a.rule, a.level);
-    const book = alertsOf(s);
-    book.seqs.set(entry.seq, key);
-    if (!this.shadow && !book.raised.has(key)) {
-      book.raised.set(key, { rule: a.rule, level: a.level, seq: entry.seq, since: entry.time, disposed: false });
-      this.st.markTimed(s.id);
-    }
-  }
-
-  private dispose(entry: LedgerEntry, d: SystemPayload<'casetrail.alert.disposed'>): StepOutcome {
-    const s = this.st.table.find(entry.caseId, entry.seq, entry.step !== 1);
-    const key = s?.alerts?.seqs.get(d.alert);
-    const invalid = (msg: string): StepOutcome => ({ ...EMPTY, findings: [finding('DISPOSITION_INVALID', entry.seq, entry.caseId, msg)] });
-    if (s === undefined || key === undefined) return invalid(`disposes of seq ${d.alert}, which is not an alert of case ${entry.caseId}`);
-    const book = alertsOf(s);
-    if (book.disposed.has(d.alert)) return invalid(`alert ${d.alert} was already disposed of`);
-    book.disposed.add(d.alert);
-    const r = book.raised.get(key);
-    if (r !== undefined && (this.shadow || r.seq === d.alert)) r.disposed = true;
-    return EMPTY;
-  }
 }
 
 /** A new engine. @example const sup = createSupervisor(); for (const e of entries) write(sup.step(e).alerts); */

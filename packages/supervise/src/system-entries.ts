@@ -21,18 +21,36 @@ export const ENGINE = {
   /**
    * this engine's semantics; changes whenever a verdict on the same inputs
    * could change. 2 added the violations ledger (§14) and checks an alert's
-   * time; its alerts are those of 1.
+   * time; its alerts are those of 1. 3 reads a declared field the step lacks
+   * as absent whatever its name (1 and 2 read a name of Object.prototype's,
+   * e.g. `constructor`, through the prototype, and fired a CEL rule reading
+   * it with field_type_mismatch); otherwise its alerts are those of 2.
    */
-  supervise: '2',
+  supervise: '3',
 } as const;
 
 /**
  * The `supervise` versions whose verdicts this engine reproduces: a pack
- * adopted under one of them is audited without ENGINE_MISMATCH (§10). Version
- * 1 raises exactly the alerts of version 2 (its frozen golden vectors replay
- * byte for byte); a pack of version 1 cannot hold a points model.
+ * adopted under one of them is audited without ENGINE_MISMATCH (§10), unless
+ * `replaysPack` says otherwise. Versions 1 and 2 raise exactly the alerts of
+ * version 3 (their frozen golden vectors replay byte for byte) for every pack
+ * that declares no step field named like a property of Object.prototype; a
+ * pack of version 1 cannot hold a points model.
  */
-export const ENGINE_REPLAYS: readonly string[] = ['1', '2'];
+export const ENGINE_REPLAYS: readonly string[] = ['1', '2', '3'];
+
+/**
+ * Whether this engine reproduces the verdicts of `supervise` version
+ * `recorded` on `pack`: a listed version, and for 1 and 2 no declared step
+ * field whose name Object.prototype has (`constructor`, `toString`, …),
+ * which they read through the prototype when a step lacked it.
+ */
+export function replaysPack(recorded: string, pack: Pack): boolean {
+  if (!ENGINE_REPLAYS.includes(recorded)) return false;
+  if (recorded !== '1' && recorded !== '2') return true;
+  for (const step of pack.steps.values()) for (const name of step.fields.keys()) if (name in Object.prototype) return false;
+  return true;
+}
 
 export const OUTCOMES = ['explained', 'escalated', 'violation'] as const;
 export type Outcome = (typeof OUTCOMES)[number];

@@ -63,9 +63,10 @@ export class TrackingSet implements Tracking {
   forType(type: string): TypeTracking {
     let t = this.byType.get(type);
     if (t === undefined) {
+      const latest = this.latestFields.get(type);
       t = {
         counted: this.counted.has(type),
-        latestFields: this.latestFields.get(type),
+        latestFields: latest === undefined ? undefined : [...latest],
         actors: this.actorTypes.has(type),
         aggregates: [...this.aggregates].filter(([, a]) => a.of === type),
         clocks: [...this.clocks.values()].filter((c) => c.start === type || c.stop.includes(type) || c.pause.includes(type) || c.resume.includes(type)),

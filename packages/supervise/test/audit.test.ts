@@ -5,7 +5,7 @@
  * replays it and must name what was done — and never crash.
  */
 import { describe, expect, it } from 'vitest';
-import { SYSTEM_CASE, TYPES, audit, canonicalJson, encodeRefusal, encodeTick, type ExpectedAlert, type LedgerEntry } from '../src/index.js';
+import { SYSTEM_CASE, TYPES, audit, canonicalJson, encodeRefusal, encodeTick, loadPack, replaysPack, type ExpectedAlert, type LedgerEntry } from '../src/index.js';
 import { enginePack } from './helpers/engine-pack.js';
 import { buildExampleLedger } from './helpers/scenarios.js';
 import { SimLedger, cnCalendar, examplePack, sh } from './helpers/sim-ledger.js';
@@ -117,6 +117,24 @@ describe('system entries prepared by an attacker', () => {
     sim.raw(SYSTEM_CASE, TYPES.rulesAdopted, 'x', JSON.parse(payload), 1, payload);
     const r = audit(sim.entries);
     expect([r.ok, r.findings.map((f) => [f.code, f.severity])]).toEqual([true, [['ENGINE_MISMATCH', 'warning']]]);
+  });
+  it('a pack that declares a step field named like a property of Object.prototype: ENGINE_MISMATCH when adopted under supervise 1 or 2 (they read it through the prototype), none under 3', () => {
+    const p = loadPack(
+      "casetrail: supervise/1\npack: proto\nversion: 1\nsteps:\n  s: { fields: { constructor: { type: string } } }\nrules:\n  - { id: r, version: 1, point: other, kind: cel, on: [s], level: red, message: { zh: x, en: y }, when: 'has(step.data.constructor)' }\n",
+    );
+    const findings = (supervise: string, pack = p) => {
+      const sim = new SimLedger();
+      const payload = canonicalJson({ engine: { cel: '@marcbachmann/cel-js@8.0.0', supervise }, hash: pack.hash, pack: pack.json });
+      sim.raw(SYSTEM_CASE, TYPES.rulesAdopted, 'x', JSON.parse(payload), 1, payload);
+      return audit(sim.entries).findings.map((f) => [f.code, f.severity, f.message.includes('Object.prototype')]);
+    };
+    expect(findings('1')).toEqual([['ENGINE_MISMATCH', 'warning', true]]);
+    expect(findings('2')).toEqual([['ENGINE_MISMATCH', 'warning', true]]);
+    expect(findings('3')).toEqual([]);
+    expect(findings('4')).toEqual([['ENGINE_MISMATCH', 'warning', false]]);
+    // A pack without such names is replayed under 2 without a mismatch.
+    expect(findings('2', examplePack())).toEqual([]);
+    expect([replaysPack('2', p), replaysPack('3', p), replaysPack('2', examplePack()), replaysPack('9', examplePack())]).toEqual([false, true, true, false]);
   });
   it('a refusal without cause: REFUSAL_INVALID (non-blocking rule; facts that do not refuse; another pack)', () => {
     const sim = base();

@@ -47,6 +47,25 @@ describe('CEL rules', () => {
   });
 });
 
+describe('CEL rules: a declared field named like a property of every JavaScript object', () => {
+  // `constructor`, `toString`, … are valid field names (pack-schema FIELD; `__proto__` is refused as undeclared). The step's
+  // values reach the expression as values of the pack's message types, never through a prototype.
+  const pack = (field: string) =>
+    loadPack(
+      `casetrail: supervise/1\npack: proto\nversion: 1\nsteps:\n  s: { fields: { ${field}: { type: string } } }\nrules:\n  - { id: r, version: 1, point: other, kind: cel, on: [s], level: red, message: { zh: x, en: y }, when: 'has(step.data.${field})' }\n`,
+    );
+  for (const field of ['constructor', 'toString', 'valueOf', 'hasOwnProperty']) {
+    it(`${field}: absent from the step, has() is false and nothing fires; present, it is read as the step's value`, () => {
+      const sim = new SimLedger();
+      sim.adoptPack(pack(field), 1);
+      expect(rl(sim.append('c1', 's', 'a', {}))).toEqual([]);
+      const w = sim.append('c2', 's', 'a', JSON.parse(`{"${field}":"v"}`));
+      expect(rl(w)).toEqual([['c2', 'r', 'red']]);
+      expect(w.alerts[0]!.alert.facts['error']).toBeUndefined();
+    });
+  }
+});
+
 describe('before the step: dryRun and blocking', () => {
   it('dryRun says what a step would raise and changes nothing; blocking names the refusing rules', () => {
     const sim = engineLedger();

@@ -35,9 +35,10 @@ describe('golden replay vectors', () => {
     const pkg = JSON.parse(readFileSync(new URL('../package.json', pathToFileURL(main)), 'utf8')) as { version: string };
     expect(`@marcbachmann/cel-js@${pkg.version}`).toBe(ENGINE.cel);
   });
-  it('there are vectors, and frozen ones of supervise 1', () => {
+  it('there are vectors, and frozen ones of supervise 1 and 2', () => {
     expect(current.length).toBeGreaterThanOrEqual(2);
     expect(frozen.filter((f) => f.startsWith('frozen/supervise-1/')).length).toBe(2);
+    expect(frozen.filter((f) => f.startsWith('frozen/supervise-2/')).length).toBe(2);
   });
   for (const f of files) {
     const v = JSON.parse(readFileSync(new URL(f, dir), 'utf8')) as Vector;

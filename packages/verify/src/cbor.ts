@@ -310,7 +310,7 @@ class Reader {
         this.need(n);
         const at = this.pos;
         this.pos = at + n;
-        return decodeText(this.b, at, at + n);
+        return decodeText(this.b, at, at + n, start);
       }
       case MT_ARRAY: {
         this.nest(depth, start);
@@ -362,7 +362,8 @@ function readU32(b: Uint8Array, at: number): number {
 /** Short all-ASCII text is built directly; anything else goes through a fatal TextDecoder. */
 const ASCII_FAST_MAX = 1024;
 
-function decodeText(b: Uint8Array, start: number, end: number): string {
+/** The text of bytes start..end, whose item begins at `item` (the offset an invalid one is reported at). */
+function decodeText(b: Uint8Array, start: number, end: number, item: number): string {
   if (end - start <= ASCII_FAST_MAX) {
     let ascii = true;
     for (let i = start; i < end; i++) {
@@ -373,7 +374,11 @@ function decodeText(b: Uint8Array, start: number, end: number): string {
     }
     if (ascii) return String.fromCharCode.apply(null, b.subarray(start, end) as unknown as number[]);
   }
-  return fromUtf8(b.subarray(start, end), 'MALFORMED_CBOR');
+  try {
+    return fromUtf8(b.subarray(start, end), 'MALFORMED_CBOR');
+  } catch {
+    return fail('MALFORMED_CBOR', `invalid UTF-8 in the text string at offset ${item}`, { offset: item });
+  }
 }
 
 /**

@@ -84,8 +84,8 @@ const NON_CANONICAL: [string, string, number][] = [
  * Each with `details.offset`: the item's first byte for a fault of its head
  * (type, additional information, a value above 2^53 − 1, a map or array
  * length that cannot fit, nesting), the end of the input where it is cut
- * short, the first byte after the item for trailing bytes; none for invalid
- * UTF-8 inside a text string.
+ * short, the first byte after the item for trailing bytes, the text
+ * string's first byte for invalid UTF-8 inside it.
  */
 const MALFORMED: [string, string, number | undefined][] = [
   ['', 'empty input', 0],
@@ -127,12 +127,14 @@ const MALFORMED: [string, string, number | undefined][] = [
   ['826161a161626163', 'text map key nested (Appendix A)', 4],
   ['a14100 00', 'byte-string map key', 1],
   ['a12000', 'negative map key', 1],
-  ['61ff', 'text of one invalid byte 0xff', undefined],
-  ['62c080', 'overlong UTF-8 for U+0000', undefined],
-  ['63eda080', 'UTF-8 surrogate U+D800', undefined],
-  ['64f4908080', 'UTF-8 above U+10FFFF', undefined],
-  ['62e6b0', 'truncated UTF-8 sequence', undefined],
-  ['61' + '80', 'lone UTF-8 continuation byte', undefined],
+  ['61ff', 'text of one invalid byte 0xff', 0],
+  ['62c080', 'overlong UTF-8 for U+0000', 0],
+  ['63eda080', 'UTF-8 surrogate U+D800', 0],
+  ['64f4908080', 'UTF-8 above U+10FFFF', 0],
+  ['62e6b0', 'truncated UTF-8 sequence', 0],
+  ['8261006280ff', 'invalid UTF-8 in the second item of an array', 3],
+  ['a10179' + '0401' + 'ff'.repeat(1025), 'a map value of 1,025 invalid bytes (past the ASCII fast path)', 2],
+  ['61' + '80', 'lone UTF-8 continuation byte', 0],
   ['5b0000000100000000', 'byte string of 2^32 bytes past the end', 9],
   ['7a7fffffff', 'text length past the end', 5],
   ['9affffffff', 'array count past the end', 5],

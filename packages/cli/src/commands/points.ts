@@ -34,6 +34,8 @@ export interface PointsOptions {
   period?: string;
   subject?: string;
   unit?: string;
+  /** only the subjects of this unit and of the units below it */
+  under?: string;
   /** check each violation counted at its position, as `audit` does */
   check?: boolean;
   /** --json: every violation cited, with its details */
@@ -103,9 +105,10 @@ export async function points(opts: PointsOptions, io: Io): Promise<number> {
   if (opts.out !== undefined && format === 'text' && !opts.json) throw usage('--out goes with --format csv or html, or --json');
   if (opts.subject !== undefined) checkId('--subject', opts.subject);
   if (opts.unit !== undefined) checkId('--unit', opts.unit);
+  if (opts.under !== undefined) checkId('--under', opts.under);
   checkReportOut(io, opts.out, opts.force);
   const path = ledgerPath(io, opts.ledger);
-  const filter = defined({ period: opts.period, subject: opts.subject, unit: opts.unit });
+  const filter = defined({ period: opts.period, subject: opts.subject, unit: opts.unit, under: opts.under });
   if (format === 'html') {
     const checked = await verifiedFor(io, path, opts.vkey!);
     if ('failed' in checked) {
@@ -143,7 +146,8 @@ export const pointsCli = defineCommand<PointsOptions>({
       .argument('<ledger>', 'ledger file')
       .option('--period <period>', 'a year (2026), quarter (2026-Q3) or month (2026-11); default: the current cycle by the ledger\'s clock')
       .option('--subject <id>', 'only this subject (its violations are listed)')
-      .option('--unit <id>', 'only the subjects of this unit')
+      .option('--unit <id>', 'only the subjects of this unit (not of the units below it)')
+      .option('--under <id>', 'only the subjects of this unit and of every unit below it')
       .option('--details', 'with --json: every violation cited, with its details (reads each one; with --subject always)')
       .option('--check', "check each violation counted at its position, as audit does, and count only those that check (reads each one's case)")
       .option('--format <format>', 'text (default), csv (UTF-8 with a BOM) or html (a self-contained report; needs --vkey)')
@@ -158,7 +162,7 @@ export const pointsCli = defineCommand<PointsOptions>({
       ),
   options: ([ledger], o) => ({
     ledger: req(ledger, '<ledger>'),
-    ...defined({ period: str(o, 'period'), subject: str(o, 'subject'), unit: str(o, 'unit'), check: flag(o, 'check'), details: flag(o, 'details'), format: str(o, 'format'), vkey: str(o, 'vkey'), out: str(o, 'out'), force: flag(o, 'force'), tz: str(o, 'tz'), json: flag(o, 'json') }),
+    ...defined({ period: str(o, 'period'), subject: str(o, 'subject'), unit: str(o, 'unit'), under: str(o, 'under'), check: flag(o, 'check'), details: flag(o, 'details'), format: str(o, 'format'), vkey: str(o, 'vkey'), out: str(o, 'out'), force: flag(o, 'force'), tz: str(o, 'tz'), json: flag(o, 'json') }),
   }),
   run: points,
 });

@@ -113,16 +113,18 @@ export interface PointsOverview {
 }
 
 /**
- * The live totals (`ledgerPoints`: the cycle's latest standing and the
- * entries after it, each row checked) of the first `size` entries — the
- * history the round verified and audited, whose standings the audit
- * recomputed. Null when the pack in force has no points model.
+ * The live totals (`ledgerPoints` counting every violation and revocation of
+ * the cycle, each row checked; no standing taken on trust) of the first
+ * `size` entries — the history the round verified and audited. Null when the
+ * pack in force has no points model.
  * @throws SupervisionError STORED_ENTRY_INVALID for an entry that does not check
  */
 export async function pointsOverview(ledger: string, size: number): Promise<PointsOverview | null> {
   let r;
   try {
-    r = await ledgerPoints(ledger, { size });
+    // Counted from the entries, never continued from a standing: a standing is the watched
+    // unit's own statement of its numbers, proven only by the audit (docs/oversight.md §5.3).
+    r = await ledgerPoints(ledger, { size, standings: false });
   } catch (e) {
     if (isSupervisionError(e, 'POINTS_MODEL_MISSING')) return null;
     throw e;

@@ -237,13 +237,14 @@ export function linesOf(pack: PointsPack, period: Period, book: PointsBook, unit
  * The live totals of a period (`points`): per subject the points deducted,
  * what remains and the measure reached, with the violations behind them.
  * @param opts.period `2026`, `2026-Q3` or `2026-11` (default: the cycle holding the ledger's clock)
- * @param opts.subject only this subject; opts.unit only subjects of this unit
+ * @param opts.subject only this subject; opts.unit only subjects of this unit; opts.under only subjects of this unit or a unit below it (both by the directory at the end of what is read)
  * @param opts.size read only the first `size` entries (what a verification checked)
  * @param opts.check check each violation the period counts at its position, as the audit does (§14.4), and count only those that check (it reads every violation of the cycle and each one's case history)
  * @param opts.details fill `violations` with the rows of every violation cited (always when `subject` is given or one subject is shown); without it (and without `check`) only the standing and the entries after it are read (§14.12)
+ * @param opts.standings false: count every violation and revocation of the cycle instead of continuing its latest standing (same numbers unless a standing was written around the writer; the oversight monitor's reading)
  * @throws SupervisionError POINTS_MODEL_MISSING, SUMMARY_INVALID (a period that is none), STORED_ENTRY_INVALID
  */
-export async function ledgerPoints(location: string, opts: { period?: string; subject?: string; unit?: string; size?: number; check?: boolean; details?: boolean } = {}): Promise<PointsReport> {
+export async function ledgerPoints(location: string, opts: { period?: string; subject?: string; unit?: string; under?: string; size?: number; check?: boolean; details?: boolean; standings?: boolean } = {}): Promise<PointsReport> {
   return inSnapshot(location, (view, origin) => {
     const size = sizeOf(view, opts.size);
     const pack = pointsPackIn(view, origin, size);
@@ -252,11 +253,15 @@ export async function ledgerPoints(location: string, opts: { period?: string; su
     const { start, end } = periodBounds(period, pack.zone);
     const units = viewUnits(view, origin, size);
     const label = periodLabel(period);
-    const keep = (s: SubjectLine) => (opts.subject === undefined || s.subject === opts.subject) && (opts.unit === undefined || s.unit === opts.unit);
+    const under = opts.under;
+    const keep = (s: SubjectLine) =>
+      (opts.subject === undefined || s.subject === opts.subject) &&
+      (opts.unit === undefined || s.unit === opts.unit) &&
+      (under === undefined || (s.unit !== null && units.directory.within(s.unit, under)));
     const head = { size, clock, pack, period: label, start, end, ended: clock !== null && clock >= end };
     if (opts.check !== true) {
-      // The live totals: the cycle's latest standing and the entries after it (§14.12).
-      const t = cycleTally(view, origin, pack.pack, cycleOf(period, pack.model.period)!, size, null);
+      // The live totals: the cycle's latest standing and the entries after it (§14.12), or every entry.
+      const t = cycleTally(view, origin, pack.pack, cycleOf(period, pack.model.period)!, size, null, opts.standings !== false);
       const subjects = t.tally.lines(pack.model, period, units, size).filter(keep);
       const details = opts.details === true || opts.subject !== undefined || subjects.length === 1;
       const violations = details ? violationRows(view, origin, pack, subjects, size) : new Map<number, ViolationRow>();

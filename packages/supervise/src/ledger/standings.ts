@@ -89,13 +89,14 @@ export type FoldCheck = ((records: ViolationRecord[]) => void) | null;
 /**
  * The tally of `cycle` at `before`: the cycle's latest standing under
  * `pack` continued with the entries after it, or every entry counted when
- * there is none. `check` marks the violations read (`valid`); one marked
- * false is not counted. A revocation counts as the book takes it
+ * there is none or `standings` is false (a reader that must not take a
+ * standing's numbers on trust). `check` marks the violations read (`valid`);
+ * one marked false is not counted. A revocation counts as the book takes it
  * (revocationProblem): of a violation of its own case not revoked before.
  */
-export function cycleTally(view: ReadView, origin: string, pack: Pack, cycle: Period, before: number, check: FoldCheck): CycleTally {
+export function cycleTally(view: ReadView, origin: string, pack: Pack, cycle: Period, before: number, check: FoldCheck, standings = true): CycleTally {
   const label = periodLabel(cycle);
-  const latest = latestStanding(view, origin, pack, label, before);
+  const latest = standings ? latestStanding(view, origin, pack, label, before) : null;
   const tally = latest === null ? new Tally(cycle, pack.zone) : Tally.of(latest.standing, cycle, pack.zone);
   const from = latest === null ? 0 : latest.seq + 1;
   const entries = entriesAfter(view, origin, from, before);

@@ -167,6 +167,9 @@ describe('attacker order: standings written around the writer', () => {
     // What the live totals show continues the latest standing (the audit is what proves it); --check does not.
     expect((await ledgerPoints(path, { period: '2025' })).basis.standing).toBe(forged);
     expect((await ledgerPoints(path, { period: '2025', check: true })).subjects.map((x) => [x.subject, x.deducted])).toEqual([['cashier:zhao', 6]]);
+    // Without standings (the monitor's reading): every entry of the cycle, the honest numbers.
+    const all = await ledgerPoints(path, { period: '2025', standings: false });
+    expect([all.basis.standing, all.subjects.map((x) => [x.subject, x.deducted])]).toEqual([null, [['cashier:zhao', 6]]]);
     const again = await Ledger.open(path, { signer: KEYS.skey, signerState: stateOf(path), durability: 'normal' });
     const honest = await supervise(again, { vkey: KEYS.vkey });
     await honest.recordViolation({ subject: 'clerk:wang', code: 'fee.over-standard', points: 3, evidence: [14, 15], reason: '经办人未审核收费' }, { actor: 'inspector:sun', time: sh('2025-11-12T10:00') });
