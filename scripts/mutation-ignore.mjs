@@ -5,8 +5,10 @@
 // message)` and the `malformed…(message, cause)` helpers, the `cause` they
 // chain (diagnostics, not in docs/errors.md), the `message` property of an
 // issue object, a function that only computes a message's figure, the parameters of the proof-text reader that only name
-// a line or a field in a message, the message of a plain Error (caught and quoted in an issue's message), and the text
-// of a problem core's verification quotes. docs/errors.md makes the codes and details
+// a line or a field in a message, the message of the bundle verifier's
+// `#issue(code, message, …)`, an argument given to a parameter named
+// `what` (the bundle parser's label of a line or field in a message), the message of a plain Error (caught and quoted in
+// an issue's message), and the text of a problem core's verification quotes. docs/errors.md makes the codes and details
 // the contract; a test pinning a message's wording would only pin the wording.
 import { createRequire } from 'node:module';
 
@@ -63,7 +65,31 @@ const MESSAGE_ONLY_FUNCTIONS = new Set(['proofLength', 'describe', 'describeObje
  * (undefined when it does not): the text they return is ignored, never
  * whether they return one (entry/entry.ts `textFault`).
  */
-const FAULT_TEXT_FUNCTIONS = new Set(['textFault']);
+const FAULT_TEXT_FUNCTIONS = new Set(['textFault', '#redactionProblem']);
+
+/**
+ * Private methods whose argument at these indices reaches only a message:
+ * bundle/verify.ts `#issue(code, message, seq, extra)` records an issue
+ * whose code, line, seq and time are the contract, its message the wording.
+ */
+const MESSAGE_ARGS_PRIVATE = new Map([['issue', [1]]]);
+
+/**
+ * A parameter of this name only labels a line or field in a message
+ * (bundle/parse.ts `object`, `onlyKeys`, `natural`, `base64Field`,
+ * `proofField`, `provenField`): an argument bound to it, in the module that
+ * declares the function, is ignored. The other arguments (the key read, the
+ * limits) stay mutated.
+ */
+const LABEL_PARAMETER = 'what';
+
+/** The name of a function declaration or of a class method, private ones with their `#`. */
+function functionName(fn) {
+  if (fn?.type === 'FunctionDeclaration') return fn.id?.name;
+  if (fn?.type === 'ClassPrivateMethod') return `#${fn.key.id.name}`;
+  if (fn?.type === 'ClassMethod' && fn.key.type === 'Identifier') return fn.key.name;
+  return undefined;
+}
 
 /** Variables that only name a place in a message: entry/payload.ts `payloadReplacer`'s `where`. */
 const MESSAGE_ONLY_VARIABLES = new Set(['payloadReplacer:where']);
@@ -75,7 +101,7 @@ export const strykerPlugins = [
     shouldIgnore(path) {
       if (path.isFunctionDeclaration() && MESSAGE_ONLY_FUNCTIONS.has(path.node.id?.name)) return REASON;
       const fn = path.getFunctionParent?.()?.node;
-      const fnName = fn?.type === 'FunctionDeclaration' ? fn.id?.name : undefined;
+      const fnName = functionName(fn);
       if ((path.isStringLiteral() || path.isTemplateLiteral()) && path.parentPath?.isReturnStatement() && FAULT_TEXT_FUNCTIONS.has(fnName)) return REASON;
       if (path.isVariableDeclarator() && path.node.id.type === 'Identifier' && MESSAGE_ONLY_VARIABLES.has(`${fnName}:${path.node.id.name}`)) return REASON;
       if (
@@ -93,6 +119,12 @@ export const strykerPlugins = [
       if ((parent.isNewExpression() || parent.isCallExpression()) && path.listKey === 'arguments') {
         const callee = parent.node.callee;
         if (callee.type === 'Identifier' && MESSAGE_ARGS.get(callee.name)?.includes(path.key) === true) return REASON;
+        if (callee.type === 'Identifier') {
+          const declared = parent.scope.getBinding(callee.name)?.path.node;
+          const param = declared?.type === 'FunctionDeclaration' ? declared.params[path.key] : undefined;
+          if (param?.type === 'Identifier' && param.name === LABEL_PARAMETER) return REASON;
+        }
+        if (callee.type === 'MemberExpression' && callee.object.type === 'ThisExpression' && callee.property.type === 'PrivateName' && MESSAGE_ARGS_PRIVATE.get(callee.property.id.name)?.includes(path.key) === true) return REASON;
         // ProofLines#next(expected): the line it expects, for the message when the text ends first.
         if (callee.type === 'MemberExpression' && callee.property.type === 'Identifier' && callee.property.name === 'next' && path.isStringLiteral()) return REASON;
         if (

@@ -182,11 +182,15 @@ function dataValues<T extends CelMessage | JsonObject>(data: unknown, fields: It
     const got = ownValue(data, f);
     if (got === ABSENT) continue;
     const d = decl?.fields.get(f);
-    const v = celValue(factValue(got, d), d);
-    if (out instanceof Map) out.set(f, v);
-    else (out as JsonObject)[f] = v;
+    put(out, f, celValue(factValue(got, d), d));
   }
   return out;
+}
+
+/** A field of a CEL message or of a plain object (a value under `map<string, dyn>`). */
+function put(out: CelMessage | JsonObject, k: string, v: unknown): void {
+  if (out instanceof Map) out.set(k, v);
+  else out[k] = v;
 }
 
 function celValue(v: unknown, decl: FieldDecl | undefined): unknown {
@@ -196,11 +200,11 @@ function celValue(v: unknown, decl: FieldDecl | undefined): unknown {
   return v;
 }
 
-function celData(data: unknown, decl: StepDecl | undefined, Data: new () => CelMessage): CelMessage {
-  const out = new Data();
+/** Recorded data facts as CEL values (celValue of each), into `out`. */
+function celData<T extends CelMessage | JsonObject>(data: unknown, decl: StepDecl | undefined, out: T): T {
   if (typeof data !== 'object' || data === null) return out;
   const d = data as JsonObject;
-  for (const k of Object.keys(d)) out.set(k, celValue(d[k], decl?.fields.get(k)));
+  for (const k of Object.keys(d)) put(out, k, celValue(d[k], decl?.fields.get(k)));
   return out;
 }
 
@@ -218,7 +222,7 @@ export function celContext(facts: JsonObject, stepType: string, pack: Pack, m: C
     const s = new m.step();
     for (const k of Object.keys(step)) {
       const v = step[k];
-      s.set(k, k === 'data' ? celData(v, pack.steps.get(stepType), m.data) : k === 'time' || k === 'seq' ? big(v) : v);
+      s.set(k, k === 'data' ? celData(v, pack.steps.get(stepType), new m.data()) : k === 'time' || k === 'seq' ? big(v) : v);
     }
     ctx['step'] = s;
   }
@@ -248,7 +252,7 @@ export function celContext(facts: JsonObject, stepType: string, pack: Pack, m: C
           const l: JsonObject = {};
           for (const p of Object.keys(x)) {
             const y = x[p];
-            l[p] = p === 'data' ? plainCelData(y, pack.steps.get(t)) : p === 'actor' ? y : big(y);
+            l[p] = p === 'data' ? celData(y, pack.steps.get(t), {}) : p === 'actor' ? y : big(y);
           }
           n[t] = l;
         }
@@ -260,14 +264,6 @@ export function celContext(facts: JsonObject, stepType: string, pack: Pack, m: C
   return ctx;
 }
 
-/** `case.latest[t].data`: under `map<string, dyn>`, a plain object of the declared values. */
-function plainCelData(data: unknown, decl: StepDecl | undefined): JsonObject {
-  const out: JsonObject = {};
-  if (typeof data !== 'object' || data === null) return out;
-  const d = data as JsonObject;
-  for (const k of Object.keys(d)) out[k] = celValue(d[k], decl?.fields.get(k));
-  return out;
-}
 
 const FIRES = Object.freeze({ fire: true, error: null });
 const HOLDS = Object.freeze({ fire: false, error: null });

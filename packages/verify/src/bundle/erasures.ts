@@ -9,9 +9,11 @@
  * Policy: the set errs on the side of withholding. A line counts when it
  * parses, its entry decodes and is a valid redaction record of an earlier
  * entry (checks/redaction.ts, the one rule), whether or not its proof
- * verifies: a position it names is then not shown, and the second read
- * reports what is wrong with that line. Memory: one bit per position of the
- * checkpoint's tree that some redaction line names.
+ * verifies and whether or not the line lies inside the checkpoint's tree: a
+ * position it names is then not shown, and the second read reports what is
+ * wrong with that line. Memory: one bit per position of the checkpoint's
+ * tree that some redaction line names (a position past the tree is never
+ * shown anyway).
  */
 import { readRedactionRecord } from '../checks/redaction.js';
 import { decodeEntry, type Entry } from '../entry/entry.js';
@@ -68,7 +70,9 @@ export class BundleErasures {
     }
     if (parsed.kind !== 'entry' || this.#size === undefined) return;
     const r = parsed.entry;
-    if (r.payload === undefined || r.salt === undefined || r.seq >= this.#size) return;
+    // A line past the checkpoint counts too: the verifier refuses a payload shown again whatever the
+    // redaction line's own position (verify.ts), and this read must withhold what that read refuses.
+    if (r.payload === undefined || r.salt === undefined) return;
     let e: Entry;
     try {
       e = decodeEntry(r.entry);
@@ -76,7 +80,8 @@ export class BundleErasures {
       return;
     }
     const read = readRedactionRecord({ seq: r.seq, entry: e, payload: r.payload, salt: r.salt });
-    if ('named' in read) this.#erased.add(read.named.redacts);
+    // Only positions of the checkpoint's tree are kept (one bit each): a payload beyond it is never handed out.
+    if ('named' in read && read.named.redacts < this.#size) this.#erased.add(read.named.redacts);
   }
 
   /** Records that the bundle could not be read to its end: every position counts as erased from then on. */
