@@ -18,12 +18,16 @@ const { PluginKind, declareValuePlugin } = await import(require.resolve('@stryke
 /** Functions and the indices of their arguments that reach only a message or a chained cause. */
 const MESSAGE_ARGS = new Map([
   ['LedgerError', [1, 3]],
+  // packages/supervise: its error class has the same shape (code, message, details, options).
+  ['SupervisionError', [1, 3]],
   ['fail', [1]],
   ['malformed', [0, 1]],
   ['malformedProof', [0, 1]],
   ['malformedBundle', [0, 1]],
   // entry/entry.ts and entry/redaction.ts: `bad(message, details)` throws MALFORMED_ENTRY.
   ['bad', [0]],
+  // supervise/src/points/checks.ts: `problem(text)` is a verdict whose text is VIOLATION_INVALID's message.
+  ['problem', [0]],
   // cbor.ts: the name of the argument, in INVALID_ARGUMENT's message only.
   ['plainBytes', [1]],
   // tlog/proof-text.ts: `what` and `expected` name the artifact or line in MALFORMED_PROOF's message only.
@@ -62,10 +66,21 @@ const MESSAGE_ONLY_FUNCTIONS = new Set(['proofLength', 'describe', 'describeObje
 
 /**
  * Functions that return why a value breaks a rule, as text a message quotes
- * (undefined when it does not): the text they return is ignored, never
- * whether they return one (entry/entry.ts `textFault`).
+ * (undefined or null when it does not): the text they return is ignored,
+ * never whether they return one (entry/entry.ts `textFault`, bundle/verify.ts
+ * `#redactionProblem`; in
+ * supervise/src/points, the rules of a violation's code and points, of a
+ * revocation and of a summary's position, and why a period or a model cannot
+ * be counted: their text becomes VIOLATION_INVALID's, REVOCATION_INVALID's
+ * or SUMMARY_INVALID's message). Ignored: a returned text, and a choice
+ * between two texts (`a ? 'x' : 'y'`); a choice between a text and null stays.
  */
-const FAULT_TEXT_FUNCTIONS = new Set(['textFault', '#redactionProblem']);
+const FAULT_TEXT_FUNCTIONS = new Set(['textFault', '#redactionProblem', 'codeAndPoints', 'modelInForce', 'revocationProblem', 'periodProblem', 'summaryProblem']);
+
+/** Object properties whose text value is only read by people: an issue's `message`, a verdict's `unknown` (why an entry cannot be re-checked). */
+const TEXT_PROPERTIES = new Set(['message', 'unknown']);
+
+const isText = (node) => node?.type === 'StringLiteral' || node?.type === 'TemplateLiteral';
 
 /**
  * Private methods whose argument at these indices reaches only a message:
@@ -102,7 +117,11 @@ export const strykerPlugins = [
       if (path.isFunctionDeclaration() && MESSAGE_ONLY_FUNCTIONS.has(path.node.id?.name)) return REASON;
       const fn = path.getFunctionParent?.()?.node;
       const fnName = functionName(fn);
-      if ((path.isStringLiteral() || path.isTemplateLiteral()) && path.parentPath?.isReturnStatement() && FAULT_TEXT_FUNCTIONS.has(fnName)) return REASON;
+      if (FAULT_TEXT_FUNCTIONS.has(fnName)) {
+        const up = path.parentPath;
+        if (isText(path.node) && (up?.isReturnStatement() || (up?.isConditionalExpression() && path.key !== 'test' && up.parentPath?.isReturnStatement()))) return REASON;
+        if (path.isConditionalExpression() && isText(path.node.consequent) && isText(path.node.alternate) && up?.isReturnStatement()) return REASON;
+      }
       if (path.isVariableDeclarator() && path.node.id.type === 'Identifier' && MESSAGE_ONLY_VARIABLES.has(`${fnName}:${path.node.id.name}`)) return REASON;
       if (
         (path.isStringLiteral() || path.isTemplateLiteral()) &&
@@ -137,6 +156,7 @@ export const strykerPlugins = [
         }
       }
       if (path.isObjectProperty() && !path.node.computed && path.node.key.type === 'Identifier' && path.node.key.name === 'message') return REASON;
+      if (path.isObjectProperty() && !path.node.computed && path.node.key.type === 'Identifier' && TEXT_PROPERTIES.has(path.node.key.name) && isText(path.node.value)) return REASON;
       return undefined;
     },
   }),

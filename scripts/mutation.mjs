@@ -47,6 +47,9 @@ const VERIFICATION = core('verify-steps', 'verify-scan', 'verify-cosignatures', 
 const v = (path) => `packages/verify/src/${path}`;
 const c = (path) => `packages/core/src/${path}`;
 const VERIFY_TS = 'packages/verify/tsconfig.json';
+const s = (path) => `packages/supervise/src/${path}`;
+const sup = (...files) => files.map((f) => t(`supervise/test/${f}`));
+const SUPERVISE_TS = 'packages/supervise/tsconfig.json';
 
 /**
  * The modules: name, the files Stryker mutates, the test files it runs, the
@@ -72,6 +75,13 @@ const MODULES = [
   { name: 'proof', mutate: [v('tlog/{tlog-proof,proof-text}.ts')], tests: [t('verify/test/tlog-proof'), t('core/test/evidence'), t('core/test/reliability/fuzz-proofs')], tsconfig: VERIFY_TS },
   { name: 'witness', mutate: [v('tlog/witness-body.ts')], tests: [t('verify/test/witness-body'), t('core/test/evidence')], tsconfig: VERIFY_TS },
   { name: 'bundle', mutate: [v('bundle/*.ts')], tests: BUNDLE, tsconfig: VERIFY_TS },
+  // Supervision (docs/supervision.md §4, §14): the tests that call the counting functions themselves,
+  // not the ledger tests (each builds a ledger on a real store, which every mutant would pay for).
+  { name: 'calendar', mutate: [s('calendar.ts')], tests: sup('calendar', 'calendar-rules'), tsconfig: SUPERVISE_TS },
+  // The engine's step and time rules: the engine tests and the golden replay vectors (example-pack.test.ts
+  // builds its ledger while the file loads, which would make every mutant here static).
+  { name: 'rules', mutate: [s('{step-rules,time-rules}.ts')], tests: sup('engine', 'vectors'), tsconfig: SUPERVISE_TS },
+  { name: 'points', mutate: [s('points/{periods,totals,checks,standing,book}.ts')], tests: sup('points-model', 'points-standing', 'points-audit', 'points-rules', 'points-checks'), tsconfig: SUPERVISE_TS },
 ];
 
 const { values: opts, positionals } = parseArgs({

@@ -4,11 +4,16 @@
  * across holidays, and the calendar running out. Expected days are worked out
  * by hand from the State Council notices, not from the code.
  */
-import { describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { NO_EXCLUSIONS, compileCalendar, dateFromDay, dayFromDate, dayOf, elapsedBy, endOfDay, isSupervisionError, kthWorkingDay, type Calendar } from '../src/index.js';
 import { cnCalendar, sh } from './helpers/sim-ledger.js';
 
-const cal: Calendar = compileCalendar(cnCalendar());
+// Compiled before each test, not while the file loads: mutation testing (docs/mutation.md, "No work
+// while test files load") only activates a mutant of compileCalendar in code a test runs.
+let cal: Calendar;
+beforeEach(() => {
+  cal = compileCalendar(cnCalendar());
+});
 const day = (s: string): number => dayFromDate(s) as number;
 const kth = (start: string, k: number, ex = NO_EXCLUSIONS): string => {
   const r = kthWorkingDay(cal, dayOf(cal, sh(start)), k, ex);
@@ -63,8 +68,8 @@ describe('counting (start day never counts; day 1 is the first working day after
 });
 
 describe('elapsed at 24:00 at the end of the day', () => {
-  const start = dayOf(cal, sh('2025-09-30T10:00'));
   it('day 1 (9 Oct) has not elapsed at 23:59:59.999 and has at 00:00 on 10 Oct', () => {
+    const start = dayOf(cal, sh('2025-09-30T10:00'));
     expect(elapsedBy(cal, start, 1, NO_EXCLUSIONS, sh('2025-10-09T23:59:59.999'))).toEqual({ elapsed: false, day: day('2025-10-09'), at: sh('2025-10-10T00:00') });
     expect(elapsedBy(cal, start, 1, NO_EXCLUSIONS, sh('2025-10-10T00:00'))).toEqual({ elapsed: true, day: day('2025-10-09'), at: sh('2025-10-10T00:00') });
     expect(endOfDay(cal, day('2025-10-09'))).toBe(sh('2025-10-10T00:00'));
@@ -87,8 +92,8 @@ describe('pauses (补正): from the day after the pause through the day of the r
 });
 
 describe('calendar running out: nothing is guessed', () => {
-  const start = dayOf(cal, sh('2026-12-10T10:00'));
   it('a count needing 2027 is missing from 1 Jan 2027 once that day has ended (until then it cannot have elapsed)', () => {
+    const start = dayOf(cal, sh('2026-12-10T10:00'));
     expect(kthWorkingDay(cal, start, 20, NO_EXCLUSIONS)).toEqual({ missing: day('2027-01-01') });
     expect(elapsedBy(cal, start, 20, NO_EXCLUSIONS, sh('2026-12-31T23:59'))).toEqual({ elapsed: false, day: null, at: sh('2027-01-02T00:00') });
     expect(elapsedBy(cal, start, 20, NO_EXCLUSIONS, sh('2027-01-01T23:59:59.999'))).toEqual({ elapsed: false, day: null, at: sh('2027-01-02T00:00') });

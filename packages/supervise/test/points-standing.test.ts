@@ -7,19 +7,27 @@
  * continued with the entries after it. For every year, quarter and month of
  * each cycle the lines must be those `countPeriod` gives.
  */
-import { describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { encodeStanding, parsePointsPayload, POINTS_TYPES, standingCase, type Violation } from '../src/index.js';
 import { PointsBook } from '../src/points/book.js';
 import { periodBounds, periodLabel, type Period } from '../src/points/periods.js';
 import { Tally, tallyOf } from '../src/points/standing.js';
 import { countPeriod, type ViolationRecord } from '../src/points/totals.js';
 import { NO_UNITS } from '../src/points/units.js';
+import type { Pack, PointsModel } from '../src/index.js';
 import { examplePack } from './helpers/sim-ledger.js';
 import { rng } from '../../core/test/helpers/reliability-config.js';
 
-const pack = examplePack();
-const model = pack.points!;
-const zone = pack.zone;
+// Loaded before each test, not while the file loads: mutation testing (docs/mutation.md, "No work
+// while test files load") only activates a mutant of the points model's zone check in code a test runs.
+let pack: Pack;
+let model: PointsModel;
+let zone: string;
+beforeEach(() => {
+  pack = examplePack();
+  model = pack.points!;
+  zone = pack.zone;
+});
 
 type Op = { seq: number; kind: 'violation'; caseId: string; v: Violation; valid: boolean } | { seq: number; kind: 'revocation'; caseId: string; target: number };
 

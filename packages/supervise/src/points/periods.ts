@@ -96,12 +96,24 @@ function wall(zone: string, t: number): { year: number; month: number; day: numb
   return { year, month, day, ms: Date.UTC(year, month - 1, day, hour, minute, second) + (((t % 1000) + 1000) % 1000) };
 }
 
-/** The instant of 00:00 on the first of `month` of `year` in `zone` (the moment the clocks jump, where they skip it). */
+const DAY_MS = 86_400_000;
+
+/**
+ * The instant of 00:00 on the first of `month` of `year` in `zone`: the first
+ * instant whose wall clock shows that day — where the clocks show 00:00
+ * twice, the first; where they skip it, the moment they jump (America/Asuncion
+ * on 1 October 2023 went from 23:59:59 to 01:00).
+ */
 function midnight(zone: string, year: number, month: number): number {
   const local = Date.UTC(year, month - 1, 1);
-  let t = local - (wall(zone, local).ms - local);
-  t = local - (wall(zone, t).ms - t);
-  return t;
+  const offset = (t: number): number => wall(zone, t).ms - t;
+  // 00:00 at the zone's offset a day before and at its offset a day after: one instant unless the offset changes between.
+  const before = local - offset(local - DAY_MS);
+  const after = local - offset(local + DAY_MS);
+  const shown = [before, after].filter((t) => wall(zone, t).ms === local);
+  // Where 00:00 is skipped, the clocks jump at 00:00 of the offset before (at every month start
+  // they skip in the engine's ICU data, 1900–2037).
+  return shown.length > 0 ? Math.min(...shown) : before;
 }
 
 /**
