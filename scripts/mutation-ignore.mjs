@@ -6,10 +6,10 @@
 // chain (diagnostics, not in docs/errors.md), the `message` property of an
 // issue object, a function that only computes a message's figure, the parameters of the proof-text reader that only name
 // a line or a field in a message, the message of the bundle verifier's
-// `#issue(code, message, …)`, and an argument given to a parameter named
-// `what` (the bundle parser's label of a line or field in a message), a plain `new Error(message)`'s
-// message, and the oversight witness's message-only helpers and variables (MESSAGE_PARAMETERS,
-// MESSAGE_ONLY_VARIABLES). docs/errors.md makes the codes and details
+// `#issue(code, message, …)`, an argument given to a parameter named
+// `what` (the bundle parser's label of a line or field in a message), the message of a plain Error (caught and quoted in
+// an issue's message or a listing's reason), the text of a problem core's verification quotes, and the oversight
+// witness's message-only helpers and variables (MESSAGE_PARAMETERS, MESSAGE_ONLY_VARIABLES). docs/errors.md makes the codes and details
 // the contract; a test pinning a message's wording would only pin the wording.
 import { createRequire } from 'node:module';
 
@@ -37,10 +37,27 @@ const MESSAGE_ARGS = new Map([
   ['parseProofDecimal', [1]],
   // oversight durable/lock.ts: `lockStateDir(dir, what)` names the state in STATE_LOCKED's message only.
   ['lockStateDir', [1]],
-  // A plain Error's message: raised only to be caught and quoted in a coded error's message or a listing's
-  // reason (oversight witness/state.ts, witness/evidence.ts `unreadable`).
+  // A plain Error is never part of the contract: it is raised only to be caught and quoted in a coded
+  // error's or an issue's message or a listing's reason (core's verification steps.ts, witnessed.ts; the
+  // oversight witness's state.ts and evidence.ts `unreadable`), or, in the bundle stream, to fail its sink.
   ['Error', [0]],
 ]);
+
+/**
+ * Methods (called on `this`) and the indices of their arguments that reach only
+ * a message: core/src/verify/steps.ts CheckpointCursor `check(row, computed,
+ * why)`, whose `why` says in CHECKPOINT_ROOT_MISMATCH's message why no root
+ * could be recomputed.
+ */
+const MESSAGE_METHOD_ARGS = new Map([['check', [2]]]);
+
+/**
+ * Functions whose `problem` variable holds why a rule is broken, as text the
+ * issue's message quotes: the text assigned is ignored, never whether one is
+ * (core/src/verify/steps.ts `checkRedactionRecord`: any text, even "", is a
+ * problem).
+ */
+const PROBLEM_TEXT_FUNCTIONS = new Set(['checkRedactionRecord']);
 
 /**
  * Functions whose result reaches only a message: tlog/merkle-proof.ts
@@ -143,6 +160,16 @@ export const strykerPlugins = [
       }
       if (path.isVariableDeclarator() && path.node.id.type === 'Identifier' && MESSAGE_ONLY_VARIABLES.has(`${enclosingName(path)}:${path.node.id.name}`)) return REASON;
       if (path.isAssignmentExpression() && path.node.left.type === 'Identifier' && MESSAGE_ONLY_VARIABLES.has(`${enclosingName(path)}:${path.node.left.name}`)) return REASON;
+      if (
+        (path.isStringLiteral() || path.isTemplateLiteral()) &&
+        PROBLEM_TEXT_FUNCTIONS.has(fnName) &&
+        path.parentPath?.isAssignmentExpression() === true &&
+        path.key === 'right' &&
+        path.parentPath.node.left.type === 'Identifier' &&
+        path.parentPath.node.left.name === 'problem'
+      ) {
+        return REASON;
+      }
       const parent = path.parentPath;
       if (parent === null || parent === undefined) return undefined;
       if ((parent.isNewExpression() || parent.isCallExpression()) && path.listKey === 'arguments') {
@@ -157,6 +184,14 @@ export const strykerPlugins = [
         if (callee.type === 'MemberExpression' && callee.object.type === 'ThisExpression' && callee.property.type === 'PrivateName' && MESSAGE_ARGS_PRIVATE.get(callee.property.id.name)?.includes(path.key) === true) return REASON;
         // ProofLines#next(expected): the line it expects, for the message when the text ends first.
         if (callee.type === 'MemberExpression' && callee.property.type === 'Identifier' && callee.property.name === 'next' && path.isStringLiteral()) return REASON;
+        if (
+          callee.type === 'MemberExpression' &&
+          callee.object.type === 'ThisExpression' &&
+          callee.property.type === 'Identifier' &&
+          MESSAGE_METHOD_ARGS.get(callee.property.name)?.includes(path.key) === true
+        ) {
+          return REASON;
+        }
       }
       if (path.isObjectProperty() && !path.node.computed && path.node.key.type === 'Identifier' && path.node.key.name === 'message') return REASON;
       if (path.isObjectProperty() && !path.node.computed && path.node.key.type === 'Identifier' && TEXT_PROPERTIES.has(path.node.key.name) && isText(path.node.value)) return REASON;

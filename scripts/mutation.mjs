@@ -41,7 +41,9 @@ const CHECKS = [t('verify/test/checks'), ...core('case-chain', 'signed-links')];
 // nor the proof fuzzing: they export or verify a bundle in a beforeAll, which Stryker counts as
 // "static" (run outside any test), and a static mutant is not reliably activated (docs/mutation.md).
 const BUNDLE = [t('verify/test/bundle-parse'), t('verify/test/bundle-verify'), ...core('bundle-steps', 'evidence', 'case-chain', 'signed-links')];
-const VERIFICATION = core('case-chain', 'signed-links', 'damaged', 'ledger', 'replay', 'extensions');
+// verify-steps, verify-scan and verify-cosignatures try each step of core/src/verify/ on a file a hostile party
+// prepared; trusted-row, cosignatures and verify-witnessed the trusted row, stored cosignatures and the witness policy.
+const VERIFICATION = core('verify-steps', 'verify-scan', 'verify-cosignatures', 'case-chain', 'signed-links', 'trusted-row', 'cosignatures', 'verify-witnessed', 'damaged', 'ledger', 'replay', 'extensions');
 const v = (path) => `packages/verify/src/${path}`;
 const c = (path) => `packages/core/src/${path}`;
 const VERIFY_TS = 'packages/verify/tsconfig.json';
