@@ -91,35 +91,38 @@ describe('rounds over a supervised ledger', () => {
     expect(u.overdue).toBeGreaterThan(0);
   });
 
-  it("shows the unit's points in the cycle: red cards confirmed, counted from the entries (its tick recorded a standing too)", async () => {
-    const s = subordinate(root, 'city-v.example/approvals', `sup${++n}.ledger`);
+  /**
+   * A unit's ledger with three red cards confirmed — two fees over the standard charged by the cashier
+   * (3 points each: 6 reaches 诫勉), a late decision of the handler's case (2) — and the standing its
+   * tick records. Returns the ledger and the standing's seq.
+   */
+  async function withRedCards(origin: string): Promise<{ s: ReturnType<typeof subordinate>; standing: number }> {
+    const s = subordinate(root, origin, `sup${++n}.ledger`);
     await writeSupervised(s, sim.entries);
     const ledger = await Ledger.open(s.path, { signer: s.skey, signerState: stateOf(s.path), durability: 'normal' });
     const sup = await supervise(ledger, { vkey: s.vkey });
-    // Two fees over the standard charged by the cashier (3 points each: 6 reaches 诫勉), a late decision of the handler's case (2).
     await sup.dispose(16, { actor: 'chief:zhang', outcome: 'violation', reason: '收费超标属实', time: sh('2025-11-12T09:00') });
     await sup.dispose(19, { actor: 'chief:zhang', outcome: 'violation', reason: '收费超标属实', time: sh('2025-11-12T09:10') });
     await sup.dispose(44, { actor: 'chief:zhang', outcome: 'violation', reason: '超期属实', time: sh('2025-11-12T09:20') });
-    expect((await sup.recordStandings({ actor: 'casetrail:clock', time: sh('2025-11-12T10:00') })).receipts).toHaveLength(1);
+    const receipts = (await sup.recordStandings({ actor: 'casetrail:clock', time: sh('2025-11-12T10:00') })).receipts;
+    expect(receipts).toHaveLength(1);
     await sup.close();
     await ledger.close();
+    return { s, standing: receipts[0]!.seq };
+  }
+
+  it("shows the unit's points in the cycle: red cards confirmed, counted from the entries (its tick recorded a standing too)", async () => {
+    const { s } = await withRedCards('city-v.example/approvals');
     const r = await monitorRound(config(dir(), [{ unit: 'city-v', ledger: s.path, vkey: s.vkey }]));
     expect(r.exitCode).toBe(0);
     expect(r.units[0]!.points).toEqual({ period: '2025', deducted: 8, subjects: 2, measures: { admonish: 1 } });
   });
 
   it('attacker order: a standing with lowered totals written around the writer fails the audit and does not lower the points shown', async () => {
-    const s = subordinate(root, 'city-f.example/approvals', `sup${++n}.ledger`);
-    await writeSupervised(s, sim.entries);
-    const ledger = await Ledger.open(s.path, { signer: s.skey, signerState: stateOf(s.path), durability: 'normal' });
-    const sup = await supervise(ledger, { vkey: s.vkey });
-    await sup.dispose(16, { actor: 'chief:zhang', outcome: 'violation', reason: '收费超标属实', time: sh('2025-11-12T09:00') });
-    await sup.dispose(19, { actor: 'chief:zhang', outcome: 'violation', reason: '收费超标属实', time: sh('2025-11-12T09:10') });
-    await sup.dispose(44, { actor: 'chief:zhang', outcome: 'violation', reason: '超期属实', time: sh('2025-11-12T09:20') });
-    const [honest] = (await sup.recordStandings({ actor: 'casetrail:clock', time: sh('2025-11-12T10:00') })).receipts;
-    await sup.close();
-    const got = await ledger.get(honest!.seq);
-    const standing = parsePointsPayload(POINTS_TYPES.standing, new TextDecoder().decode(got.payload!), { seq: honest!.seq, time: got.entry!.time, caseId: got.entry!.caseId });
+    const { s, standing: honest } = await withRedCards('city-f.example/approvals');
+    const ledger = await Ledger.open(s.path, { readonly: true });
+    const got = await ledger.get(honest);
+    const standing = parsePointsPayload(POINTS_TYPES.standing, new TextDecoder().decode(got.payload!), { seq: honest, time: got.entry!.time, caseId: got.entry!.caseId });
     await ledger.close();
     // The unit, holding its key, appends through the core alone a standing that clears every subject's points.
     const cleared = { ...standing, subjects: standing.subjects.map((x) => ({ ...x, months: x.months.map((m) => ({ ...m, points: 0 })) })) };
