@@ -8,16 +8,11 @@ import { describe, expect, it } from 'vitest';
 import { formatWitnessBody, generateKeyPair, openCheckpoint, parseVerifierKey, toBase64, verifyCosignature } from '@casetrail/verify';
 import { MAX_HISTORY, Witness, formatWitnessState, initWitness } from '../src/index.js';
 import { tempDir } from './helpers/dirs.js';
+import { witnessPlaces } from './helpers/witnesses.js';
 import { body, grow, subordinate } from './helpers/ledgers.js';
 
 const root = tempDir();
-let n = 0;
-const fresh = (name = 'province.example/witness') => {
-  const dir = join(root, `w${++n}`);
-  initWitness(dir, name);
-  return Witness.open(dir);
-};
-const sub = (origin = 'city-a.example/cases') => subordinate(root, origin, `l${++n}.ledger`);
+const { fresh, sub, seq } = witnessPlaces(root);
 /** The identity of the state file: a write replaces it (a new file renamed over it), so a refusal must leave it as it was. */
 const stateFile = (w: Witness) => statSync(join(w.dir, 'state.json')).ino;
 const rootOf = (note: string, vkey: string) => toBase64(openCheckpoint(note, [parseVerifierKey(vkey)]).root);
@@ -50,7 +45,7 @@ describe('witness init, over a directory a hostile party prepared', () => {
 
   it('refuses a name that is not a key name, or not a string, naming the field', () => {
     for (const name of ['two words', 'a+b', '', 42 as unknown as string]) {
-      const dir = join(root, `bad${++n}`);
+      const dir = join(root, `bad${seq()}`);
       expect(() => initWitness(dir, name)).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT', details: { field: 'name' } }));
       expect(existsSync(dir)).toBe(false); // refused before anything is made
     }
@@ -60,7 +55,7 @@ describe('witness init, over a directory a hostile party prepared', () => {
 describe('opening a witness', () => {
   it('takes its key from elsewhere when told, and refuses a state without a state file or of another key of the same name', async () => {
     const w = fresh();
-    const away = join(root, `away${++n}.key`);
+    const away = join(root, `away${seq()}.key`);
     renameSync(join(w.dir, 'witness.key'), away);
     expect(() => Witness.open(w.dir)).toThrow(expect.objectContaining({ code: 'KEY_FILE' }));
     expect(Witness.open(w.dir, { keyFile: away }).vkey).toBe(w.vkey);
@@ -93,7 +88,7 @@ describe('add-log', () => {
     expect(await w.addLog(`${s.vkey}\n`)).toEqual({ origin: s.origin, vkeys: [s.vkey], added: false });
     expect(stateFile(w)).toBe(before);
     // The log's next key, under the same origin: both are trusted.
-    const next = subordinate(root, s.origin, `rotated${++n}.ledger`);
+    const next = subordinate(root, s.origin, `rotated${seq()}.ledger`);
     expect(await w.addLog(next.vkey)).toEqual({ origin: s.origin, vkeys: [s.vkey, next.vkey], added: true });
     expect(Witness.open(w.dir).state().logs).toEqual([{ origin: s.origin, vkeys: [s.vkey, next.vkey], cosigned: [] }]);
     await grow(next, 2);
@@ -209,7 +204,7 @@ describe('split views: the answer and the record, exactly', () => {
     await w.addLog(s.vkey);
     const honest = await grow(s, 4);
     expect((await w.addCheckpoint(await body(s.path, 0), { now: 500 })).status).toBe(200);
-    const forged = join(root, `forged${++n}.ledger`);
+    const forged = join(root, `forged${seq()}.ledger`);
     const fork = await grow(s, 4, 'forged', forged);
     const sent = formatWitnessBody({ oldSize: 4, proof: [], checkpoint: fork });
     const a = await w.addCheckpoint(sent, { now: 600 });
@@ -233,7 +228,7 @@ describe('split views: the answer and the record, exactly', () => {
     expect(readFileSync(join(e.path, 'submitted.checkpoint'), 'utf8')).toBe(fork);
     expect(w.latest(s.origin)).toMatchObject({ size: 4, note: honest });
     // A second, different fork of the same size is another record: records are told apart by both notes.
-    const other = join(root, `forged${++n}.ledger`);
+    const other = join(root, `forged${seq()}.ledger`);
     const fork2 = await grow(s, 4, 'forged-again', other);
     const b = await w.addCheckpoint(formatWitnessBody({ oldSize: 4, proof: [], checkpoint: fork2 }), { now: 650 });
     expect(b.evidence).toMatchObject({ kind: 'fork', kept: true });
@@ -247,7 +242,7 @@ describe('split views: the answer and the record, exactly', () => {
     await w.addLog(s.vkey);
     const honest = await grow(s, 3);
     expect((await w.addCheckpoint(await body(s.path, 0), { now: 700 })).status).toBe(200);
-    const forged = join(root, `forged${++n}.ledger`);
+    const forged = join(root, `forged${seq()}.ledger`);
     await grow(s, 6, 'forged', forged);
     const sent = await body(forged, 3);
     expect(sent.split('\n\n')[0]!.split('\n').length).toBeGreaterThan(2); // "old 3" and at least two proof lines

@@ -8,16 +8,11 @@ import { describe, expect, it } from 'vitest';
 import { openCheckpoint, parseVerifierKey, verifyCosignature } from '@casetrail/core';
 import { Witness, initWitness, lockStateDir } from '../src/index.js';
 import { tempDir } from './helpers/dirs.js';
+import { witnessPlaces } from './helpers/witnesses.js';
 import { body, bodyWithoutProof, grow, subordinate } from './helpers/ledgers.js';
 
 const root = tempDir();
-let n = 0;
-const fresh = (name = 'province.example/witness') => {
-  const dir = join(root, `w${++n}`);
-  initWitness(dir, name);
-  return Witness.open(dir);
-};
-const sub = (origin = 'city-a.example/cases') => subordinate(join(root), origin, `l${++n}.ledger`);
+const { fresh, sub, seq } = witnessPlaces(root);
 
 describe('witness init', () => {
   it('creates a 0700 directory, a 0600 key and a vkey of type 0x04, and never a second witness over the first', () => {
@@ -65,7 +60,7 @@ describe('add-checkpoint on a casetrail ledger', () => {
     const w = fresh();
     const s = sub();
     await w.addLog(s.vkey);
-    const impostor = { ...subordinate(root, s.origin, `imp${++n}.ledger`) };
+    const impostor = { ...subordinate(root, s.origin, `imp${seq()}.ledger`) };
     await grow(impostor, 2);
     expect(await w.addCheckpoint(await body(impostor.path, 0))).toMatchObject({ status: 403, code: 'UNKNOWN_KEY' });
   });
@@ -88,7 +83,7 @@ describe('split views, shown by the key holder, are refused and kept', () => {
     const honest = await grow(s, 4);
     expect((await w.addCheckpoint(await body(s.path, 0))).status).toBe(200);
     // The key holder builds another history of 4 entries with the same key.
-    const forged = join(root, `forged${++n}.ledger`);
+    const forged = join(root, `forged${seq()}.ledger`);
     await grow(s, 4, 'forged', forged);
     const a = await w.addCheckpoint(await body(forged, 0, 4));
     expect(a).toMatchObject({ status: 409, code: 'INCONSISTENT', latestSize: 4, evidence: { kind: 'fork', conclusive: true, kept: true } });
@@ -117,7 +112,7 @@ describe('split views, shown by the key holder, are refused and kept', () => {
     await w.addLog(s.vkey);
     await grow(s, 3);
     expect((await w.addCheckpoint(await body(s.path, 0))).status).toBe(200);
-    const forged = join(root, `forged${++n}.ledger`);
+    const forged = join(root, `forged${seq()}.ledger`);
     await grow(s, 6, 'forged', forged);
     // The forger proves consistency within its own tree, from size 3: the witness's root of size 3 is not its.
     const a = await w.addCheckpoint(await body(forged, 3));
@@ -183,10 +178,10 @@ describe("the witness's state, prepared by a hostile party before the witness ru
     await w.addLog(s.vkey);
     await grow(s, 2);
     expect((await w.addCheckpoint(await body(s.path, 0))).status).toBe(200);
-    const target = join(root, `target${++n}`);
+    const target = join(root, `target${seq()}`);
     mkdirSync(target);
     symlinkSync(target, join(w.dir, 'evidence'));
-    const forged = join(root, `forged${++n}.ledger`);
+    const forged = join(root, `forged${seq()}.ledger`);
     await grow(s, 2, 'forged', forged);
     await expect(w.addCheckpoint(await body(forged, 0))).rejects.toMatchObject({ code: 'STATE_INVALID' });
     expect(existsSync(join(target, 'x'))).toBe(false);
@@ -211,7 +206,7 @@ describe('the lock: two requests never interleave their check and write', () => 
   });
 
   it('waits for a live holder, then reports STATE_LOCKED; breaks the lock of a process that is gone', async () => {
-    const dir = join(root, `lockdir${++n}`);
+    const dir = join(root, `lockdir${seq()}`);
     mkdirSync(dir, { mode: 0o700 });
     const held = await lockStateDir(dir, 'test state');
     await expect(lockStateDir(dir, 'test state', 100)).rejects.toMatchObject({ code: 'STATE_LOCKED' });
