@@ -238,6 +238,33 @@ describe('in-transaction extensions (ledger.use)', () => {
     await l.close();
   });
 
+  test('the context of onStep: its batch index per step, add passed on by destructuring, and add refused once the call returned', async () => {
+    const l = await newLedger();
+    const indexes: [number, number][] = [];
+    let kept: ((e: { caseId: string; type: string; actor: string; data?: unknown }) => CommittedStep) | undefined;
+    l.use({
+      name: 'ctx',
+      systemTypes: { 'casetrail.alert': isAlert },
+      onStep(step, ctx) {
+        indexes.push([ctx.batch.index, ctx.batch.size]);
+        const { add } = ctx;
+        if (step.type === 'decision') add({ caseId: step.caseId, type: 'casetrail.alert', actor: 'casetrail:ctx', data: { about: step.seq } });
+        kept = add;
+      },
+      onEnd() {
+        // The context of the last step, after its call: an entry added now would have no step to follow.
+        kept!({ caseId: 'A', type: 'casetrail.alert', actor: 'casetrail:ctx', data: { about: 0 } });
+      },
+    });
+    const err = await l.appendMany(batch).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(LedgerError);
+    expect((err as LedgerError).code).toBe('EXTENSION_FAILED');
+    expect((err as LedgerError).message).toMatch(/ctx\.add was called after its onStep returned/);
+    expect(await l.size()).toBe(0);
+    expect(indexes).toEqual([[0, 4], [1, 4], [2, 4], [3, 4]]);
+    await l.close();
+  });
+
   test('limits: entries added per step and per transaction, rows read per transaction', async () => {
     const l = await newLedger();
     const greedy = (perStep: number, limits: LedgerExtension['limits'], read = 0): LedgerExtension => ({

@@ -246,7 +246,7 @@ function checkpointOf(f: Finished, deferred: boolean): Pick<CommitResult, 'check
 }
 /** The extensions' calls of one transaction, with their per-transaction counts. */
 class HookRuns {
-  private readonly perTx = new Map<Registered, { added: number; view: ExtensionView }>();
+  private readonly perTx = new Map<Registered, StepCalls>();
 
   constructor(
     private readonly cfg: AppendConfig,
@@ -259,10 +259,11 @@ class HookRuns {
       if (r.ext.onStep === undefined) continue;
       let run = this.perTx.get(r);
       if (run === undefined) {
-        run = { added: 0, view: new ExtensionView(this.w.tx, this.cfg.origin, r, () => ({ size: this.w.size, time: this.w.lastTime, leaf: this.w.prev })) };
+        const view = new ExtensionView(this.w.tx, this.cfg.origin, r, () => ({ size: this.w.size, time: this.w.lastTime, leaf: this.w.prev }));
+        run = new StepCalls(this.cfg, this.w, r, view, this.batchSize);
         this.perTx.set(r, run);
       }
-      this.call(r, run, step, index);
+      run.call(step, index);
     }
   }
 
@@ -270,59 +271,114 @@ class HookRuns {
   end(): void {
     for (const [r, run] of this.perTx) {
       if (r.ext.onEnd === undefined) continue;
-      this.guarded(r, this.w.size - 1, () => r.ext.onEnd!({ view: run.view, refuse: refuser(r) }));
+      guarded(r, this.w.size - 1, () => r.ext.onEnd!({ view: run.view, refuse: run.refuse }));
     }
   }
+}
 
-  private call(r: Registered, run: { added: number; view: ExtensionView }, step: CommittedStep, index: number): void {
-    let addedHere = 0;
-    const ctx: ExtensionContext = {
-      view: run.view,
-      batch: { index, size: this.batchSize },
-      add: (e: SystemStepInput) => {
-        if (addedHere >= r.maxAddedPerStep || run.added >= r.maxAddedPerTransaction) {
-          fail('EXTENSION_FAILED', `extension ${r.ext.name} added more than ${addedHere >= r.maxAddedPerStep ? `${r.maxAddedPerStep} entries to one step` : `${r.maxAddedPerTransaction} entries to one transaction`}; nothing was written`, {
-            extension: r.ext.name,
-            seq: step.seq,
-            limit: addedHere >= r.maxAddedPerStep ? 'maxAddedPerStep' : 'maxAddedPerTransaction',
-          });
-        }
-        this.cfg.extensions.checkSystemEntry(e, `extension ${r.ext.name}: add`);
-        if (e.time !== undefined && e.time !== step.time) {
-          fail('INVALID_ARGUMENT', `extension ${r.ext.name}: add: time: an entry added to a step takes the step's time (${step.time})`, { field: 'time' });
-        }
-        const { time: _time, ...input } = systemStepInput(e);
-        const prepared = prepareStep(input, `extension ${r.ext.name}: add`, { maxPayload: this.cfg.maxPayload, origin: this.cfg.origin }, 'system');
-        const written = this.w.write(prepared, step.time);
-        addedHere++;
-        run.added++;
-        r.stats.added++;
-        return written.step!;
-      },
-      refuse: refuser(r),
-    };
-    this.guarded(r, step.seq, () => r.ext.onStep!(step, ctx));
+/**
+ * One extension's `onStep` calls in one transaction, and the context each
+ * gets. The context is made once per transaction and pointed at each step
+ * in turn (a bulk append calls onStep for every step: a context and its
+ * closures per call were most of what the extension path allocated), so it
+ * is valid during its call only: `add` after the call returned is refused.
+ */
+class StepCalls implements ExtensionContext {
+  /** entries added in the transaction, and to the current step */
+  private added = 0;
+  private addedHere = 0;
+  /** the step being called, null between calls */
+  private step: CommittedStep | null = null;
+  readonly batch: { index: number; readonly size: number };
+  // Own properties, bound once: a layer may pass them on (`const { add } = ctx`).
+  readonly add: (e: SystemStepInput) => CommittedStep;
+  readonly refuse: ExtensionContext['refuse'];
+
+  constructor(
+    private readonly cfg: AppendConfig,
+    private readonly w: TxWriter,
+    private readonly r: Registered,
+    readonly view: ExtensionView,
+    batchSize: number,
+  ) {
+    this.batch = { index: 0, size: batchSize };
+    this.add = (e) => this.addEntry(e);
+    this.refuse = refuser(r);
   }
 
-  /** One call into an extension: counted and timed; a refusal passes, anything else thrown is EXTENSION_FAILED (at `seq`). */
-  private guarded(r: Registered, seq: number, fn: () => void): void {
+  call(step: CommittedStep, index: number): void {
+    const r = this.r;
+    this.step = step;
+    this.addedHere = 0;
+    this.batch.index = index;
+    // guarded(), inline: no closure per step.
     const t0 = performance.now();
     try {
       r.stats.calls++;
-      fn();
+      r.ext.onStep!(step, this);
     } catch (e) {
-      if (e instanceof Refusal) {
-        r.stats.refusals++;
-        throw e;
-      }
-      r.stats.failures++;
-      throw extensionFailure(r, seq, e);
+      throw failed(r, step.seq, e);
     } finally {
-      const ms = performance.now() - t0;
-      r.stats.totalMs += ms;
-      if (ms > r.stats.maxMs) r.stats.maxMs = ms;
+      this.step = null;
+      lapse(r, t0);
     }
   }
+
+  private addEntry(e: SystemStepInput): CommittedStep {
+    const { r, step } = this;
+    if (step === null) {
+      fail('EXTENSION_FAILED', `extension ${r.ext.name}: ctx.add was called after its onStep returned; entries are added during the call only`, { extension: r.ext.name });
+    }
+    if (this.addedHere >= r.maxAddedPerStep || this.added >= r.maxAddedPerTransaction) {
+      const perStep = this.addedHere >= r.maxAddedPerStep;
+      fail('EXTENSION_FAILED', `extension ${r.ext.name} added more than ${perStep ? `${r.maxAddedPerStep} entries to one step` : `${r.maxAddedPerTransaction} entries to one transaction`}; nothing was written`, {
+        extension: r.ext.name,
+        seq: step.seq,
+        limit: perStep ? 'maxAddedPerStep' : 'maxAddedPerTransaction',
+      });
+    }
+    this.cfg.extensions.checkSystemEntry(e, `extension ${r.ext.name}: add`);
+    if (e.time !== undefined && e.time !== step.time) {
+      fail('INVALID_ARGUMENT', `extension ${r.ext.name}: add: time: an entry added to a step takes the step's time (${step.time})`, { field: 'time' });
+    }
+    const { time: _time, ...input } = systemStepInput(e);
+    const prepared = prepareStep(input, `extension ${r.ext.name}: add`, { maxPayload: this.cfg.maxPayload, origin: this.cfg.origin }, 'system');
+    const written = this.w.write(prepared, step.time);
+    this.addedHere++;
+    this.added++;
+    r.stats.added++;
+    return written.step!;
+  }
+}
+
+/** One call into an extension: counted and timed; a refusal passes, anything else thrown is EXTENSION_FAILED (at `seq`). */
+function guarded(r: Registered, seq: number, fn: () => void): void {
+  const t0 = performance.now();
+  try {
+    r.stats.calls++;
+    fn();
+  } catch (e) {
+    throw failed(r, seq, e);
+  } finally {
+    lapse(r, t0);
+  }
+}
+
+/** What a call that threw `e` throws on: a refusal as it is, anything else as EXTENSION_FAILED. */
+function failed(r: Registered, seq: number, e: unknown): unknown {
+  if (e instanceof Refusal) {
+    r.stats.refusals++;
+    return e;
+  }
+  r.stats.failures++;
+  return extensionFailure(r, seq, e);
+}
+
+/** Adds a call's time, since `t0`, to the extension's statistics. */
+function lapse(r: Registered, t0: number): void {
+  const ms = performance.now() - t0;
+  r.stats.totalMs += ms;
+  if (ms > r.stats.maxMs) r.stats.maxMs = ms;
 }
 
 /** `ctx.refuse` of an extension: the transaction is refused, nothing of it written. */
