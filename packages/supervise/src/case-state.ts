@@ -85,6 +85,7 @@ export function actorKey(type: string, actor: string): string {
 
 /** Whether a clock of the case runs (started, not stopped) or waits for a calendar to evaluate its stop. */
 export function hasLiveClock(state: CaseState, deferredOnly = false): boolean {
+  if (state.clocks.size === 0) return false;
   for (const c of state.clocks.values()) if (c.deferred || (!deferredOnly && c.stopSeq === null)) return true;
   return false;
 }

@@ -5,7 +5,7 @@
  * payload was erased). docs/supervision.md §3.3.
  */
 import type { CaseState } from './case-state.js';
-import type { CelMessage, CelMessages, CelReads, CompiledCel } from './cel.js';
+import type { CelMessage, CelMessages, CelReads, CompiledCel, LatestProp, StepProp } from './cel.js';
 import { ABSENT, REDACTED, ownField, ownValue, type LedgerEntry } from './entry-model.js';
 import { aggregateKey, type FieldDecl, type Pack, type StepDecl } from './pack-model.js';
 
@@ -118,42 +118,97 @@ export function gatherCelFacts(reads: CelReads, entry: LedgerEntry, state: CaseS
 }
 
 /**
+ * The values an activation of one program is made of, made once and filled
+ * again for each evaluation (a bulk append evaluates a program for most
+ * steps: new messages each time were most of what the engine allocated).
+ * Evaluation is synchronous and keeps nothing of its activation (the
+ * library's caches live in its per-evaluation context), and the result is
+ * read before the next activation is filled.
+ */
+interface Scratch {
+  // What the program reads, as lists (a Set's iterator per loop was an allocation per evaluation).
+  readonly stepProps: readonly StepProp[];
+  readonly dataFields: readonly string[];
+  readonly countTypes: readonly string[];
+  readonly latest: readonly (readonly [string, { readonly props: readonly LatestProp[]; readonly data: readonly string[] }])[];
+  readonly aggs: readonly string[];
+  readonly ctx: Record<string, unknown>;
+  readonly step: CelMessage;
+  readonly data: CelMessage;
+  readonly case: CelMessage;
+  readonly agg: CelMessage;
+  readonly count: JsonObject;
+}
+
+const scratches = new WeakMap<CompiledCel, Scratch>();
+
+function scratchOf(program: CompiledCel, pack: Pack): Scratch {
+  let s = scratches.get(program);
+  if (s === undefined) {
+    const m = program.messages;
+    const r = program.reads;
+    s = {
+      stepProps: [...r.step],
+      dataFields: [...r.data],
+      // A program is compiled for one pack: its step types are the pack's.
+      countTypes: [...(r.countAll ? pack.steps.keys() : r.count)],
+      latest: [...r.latest].map(([t, l]) => [t, { props: [...l.props], data: [...l.data] }] as const),
+      aggs: [...r.agg],
+      ctx: {},
+      step: new m.step(),
+      data: new m.data(),
+      case: new m.case(),
+      agg: new m.agg(),
+      count: {},
+    };
+    scratches.set(program, s);
+  }
+  return s;
+}
+
+/**
  * The CEL activation of `program` for `entry`, built straight from the step
  * and the case summary: exactly `celContext(gatherCelFacts(…))` (a test
  * holds them equal), without the facts, which are gathered only for a rule
- * that fires. Unknown inputs as gatherCelFacts says them.
+ * that fires. Unknown inputs as gatherCelFacts says them. The activation is
+ * the program's own, filled again by the next call: evaluate it before.
  */
 export function celActivation(program: CompiledCel, entry: LedgerEntry, state: CaseState | undefined, pack: Pack): Record<string, unknown> | Unknown {
   const reads = program.reads;
-  const m = program.messages;
+  const sc = scratchOf(program, pack);
   let unknown: 'unavailable' | 'erased' | null = null;
-  const ctx: Record<string, unknown> = {};
+  const ctx = sc.ctx;
   if (reads.step.size > 0 || reads.data.size > 0) {
-    const step = new m.step();
-    for (const p of reads.step) step.set(p, p === 'type' ? entry.type : p === 'actor' ? entry.actor : p === 'case' ? entry.caseId : big(p === 'time' ? entry.time : entry.seq));
+    const step = sc.step;
+    const props = sc.stepProps;
+    for (let i = 0; i < props.length; i++) {
+      const p = props[i]!;
+      step.set(p, p === 'type' ? entry.type : p === 'actor' ? entry.actor : p === 'case' ? entry.caseId : big(p === 'time' ? entry.time : entry.seq));
+    }
     if (reads.data.size > 0) {
       if (entry.data === REDACTED) unknown = note(unknown, 'unavailable');
-      else step.set('data', dataValues(entry.data, reads.data, pack.steps.get(entry.type), new m.data()));
+      else step.set('data', dataValues(entry.data, sc.dataFields, pack.steps.get(entry.type), sc.data));
     }
     ctx['step'] = step;
   }
   // The case message only for an expression that reads the case (most read the step alone).
-  const c = reads.countAll || reads.count.size > 0 || reads.first || reads.latest.size > 0 || reads.agg.size > 0 ? new m.case() : null;
-  if (c === null) return unknown === null ? ctx : { unknown };
+  if (!(reads.countAll || reads.count.size > 0 || reads.first || reads.latest.size > 0 || reads.agg.size > 0)) return unknown === null ? ctx : { unknown };
+  const c = sc.case;
   if (reads.countAll || reads.count.size > 0) {
-    const count: JsonObject = {};
-    for (const t of reads.countAll ? pack.steps.keys() : reads.count) count[t] = big(state?.counts.get(t) ?? 0);
+    const count = sc.count;
+    const types = sc.countTypes;
+    for (let i = 0; i < types.length; i++) count[types[i]!] = big(state?.counts.get(types[i]!) ?? 0);
     c.set('count', count);
   }
   if (reads.first) c.set('first', big(state?.firstTime ?? entry.time));
   if (reads.latest.size > 0) {
     const latest: JsonObject = {};
-    for (const [t, r] of reads.latest) {
+    for (const [t, r] of sc.latest) {
       const l = state?.latest.get(t);
       if (l === undefined) continue;
       const x: JsonObject = {};
       for (const p of r.props) x[p] = p === 'actor' ? l.actor : big(p === 'time' ? l.time : l.seq);
-      if (r.data.size > 0) {
+      if (r.data.length > 0) {
         unknown = note(unknown, l.status);
         x['data'] = dataValues(l.data, r.data, pack.steps.get(t), {});
       }
@@ -162,10 +217,13 @@ export function celActivation(program: CompiledCel, entry: LedgerEntry, state: C
     c.set('latest', latest);
   }
   if (reads.agg.size > 0) {
-    const agg = new m.agg();
-    for (const n of reads.agg) {
+    const agg = sc.agg;
+    for (const n of sc.aggs) {
       const def = pack.aggregates.get(n);
-      if (def === undefined) continue;
+      if (def === undefined) {
+        agg.delete(n);
+        continue;
+      }
       const s = state?.aggs?.get(aggregateKey(def));
       if (s !== undefined) unknown = note(unknown, s.status);
       agg.set(n, big(s?.value ?? (def.kind === 'count' || def.kind === 'sum' ? 0 : null)));
@@ -177,10 +235,15 @@ export function celActivation(program: CompiledCel, entry: LedgerEntry, state: C
 }
 
 /** The CEL values of the fields `fields` names that `data` has (as dataFacts, then celValue), into `out`. */
-function dataValues<T extends CelMessage | JsonObject>(data: unknown, fields: Iterable<string>, decl: StepDecl | undefined, out: T): T {
-  for (const f of fields) {
+function dataValues<T extends CelMessage | JsonObject>(data: unknown, fields: readonly string[], decl: StepDecl | undefined, out: T): T {
+  for (let i = 0; i < fields.length; i++) {
+    const f = fields[i]!;
     const got = ownValue(data, f);
-    if (got === ABSENT) continue;
+    if (got === ABSENT) {
+      // A message filled again: what an earlier step had is not this one's.
+      if (out instanceof Map) out.delete(f);
+      continue;
+    }
     const d = decl?.fields.get(f);
     put(out, f, celValue(factValue(got, d), d));
   }
@@ -208,7 +271,9 @@ function celData<T extends CelMessage | JsonObject>(data: unknown, decl: StepDec
   return out;
 }
 
-const big = (v: unknown): unknown => (typeof v === 'number' && Number.isSafeInteger(v) ? BigInt(v) : v);
+/** CEL integers are BigInts; the small ones (counts) are made once. */
+const SMALL = Array.from({ length: 1024 }, (_, i) => BigInt(i));
+const big = (v: unknown): unknown => (typeof v === 'number' && Number.isSafeInteger(v) ? (v >= 0 && v < 1024 ? SMALL[v] : BigInt(v)) : v);
 
 /**
  * Facts (JSON) → CEL activation: integers become BigInt where the declaration

@@ -51,6 +51,16 @@ function inOrder(rule: OrderRule, state: CaseState | undefined): boolean {
   return true;
 }
 
+/**
+ * The facts of an order rule that fired: the required types not counted, the
+ * forbidden ones counted. Apart from evaluateStepRule: a closure there would
+ * make V8 allocate its context on every call, firing or not.
+ */
+function orderFacts(rule: OrderRule, state: CaseState | undefined): JsonObject {
+  const count = (t: string): number => state?.counts.get(t) ?? 0;
+  return { missing: rule.requires.filter((t) => count(t) === 0), present: rule.forbids.filter((t) => count(t) > 0) };
+}
+
 /** Empty means absent, null, "" or []. */
 function isEmpty(v: unknown): boolean {
   if (v === ABSENT || v === null) return true;
@@ -81,8 +91,7 @@ export function evaluateStepRule(rule: StepRule, entry: LedgerEntry, state: Case
     case 'order': {
       // The lists of the facts are made only when the rule fires (most steps are in order).
       if (inOrder(rule, state)) return NO;
-      const count = (t: string): number => state?.counts.get(t) ?? 0;
-      return { fire: true, facts: { missing: rule.requires.filter((t) => count(t) === 0), present: rule.forbids.filter((t) => count(t) > 0) } };
+      return { fire: true, facts: orderFacts(rule, state) };
     }
     case 'separation': {
       for (const t of rule.types) {

@@ -170,6 +170,23 @@ export class Supervisor {
   }
 
   /**
+   * Advances over the alert entry written for `alert`, one of the alerts the
+   * previous `step` returned, whose payload is exactly `alert.payload`: as
+   * `step(entry)`, without parsing those bytes again (the writer's ledger
+   * validated them with the same parser before it wrote them, and they are
+   * the canonical JSON of `alert`'s own fields). Any other entry is stepped.
+   */
+  stepOwnAlert(entry: LedgerEntry, alert: ExpectedAlert): void {
+    if (entry.type !== TYPES.alert || entry.payload !== alert.payload || entry.caseId !== alert.caseId || this.shadow) {
+      this.step(entry);
+      return;
+    }
+    this.st.order(entry);
+    recordAlert(this.st, entry, alert, false);
+    this.st.table.evict();
+  }
+
+  /**
    * Takes note of an entry without judging it (bounded engines: a writer
    * catching up on entries another process wrote). The summaries it touches
    * are dropped and refolded when needed; its case is looked at by the next
@@ -356,7 +373,10 @@ export class Supervisor {
     if (pack !== null && !this.folding) {
       // Only a case with alerts can have raised one (hasRaised).
       const book = before?.alerts ?? null;
-      for (const rule of pack.stepRules.get(entry.type) ?? NO_RULES) {
+      const rules = pack.stepRules.get(entry.type) ?? NO_RULES;
+      // Indexed loops on the per-step path: no iterator per step.
+      for (let i = 0; i < rules.length; i++) {
+        const rule = rules[i]!;
         const raised = book !== null && book.raised.has(raisedKey(rule.id, rule.level));
         if (raised && !rule.block) continue;
         const v = evaluateStepRule(rule, entry, before, pack);
@@ -380,7 +400,8 @@ export class Supervisor {
     // Only a step whose type moves a clock can have stopped one (applyStep, Tracking.forType).
     if (pack !== null && this.st.track.forType(entry.type).clocks.length > 0) {
       const cal = this.st.calendarFor(pack);
-      for (const rule of pack.deadlines) {
+      for (let i = 0; i < pack.deadlines.length; i++) {
+        const rule = pack.deadlines[i]!;
         const c = state.clocks.get(rule.clock);
         if (c === undefined || c.stopSeq !== entry.seq || c.stopTime === null) continue;
         const out: TimeResult = { alerts: [], missing: null, nextDue: Infinity };

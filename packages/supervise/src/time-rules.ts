@@ -63,6 +63,11 @@ export function exclusionsOf(cal: Calendar, c: ClockState): Exclusions {
   return { ranges, openFrom: c.openPause === null ? null : dayOf(cal, c.openPause) + 1 };
 }
 
+/** Whether the case has not raised the threshold `t` of `rule` yet (a function, not a closure: evaluateDeadline runs for every timed case at a tick). */
+function pending(raised: ReadonlyMap<string, unknown> | undefined, rule: DeadlineRule, t: { readonly level: string }): boolean {
+  return raised === undefined || !raised.has(raisedKey(rule.id, t.level));
+}
+
 /**
  * The thresholds of a deadline elapsed by `now` and not yet raised in the
  * case. For a running clock `now` is the tick's time; at the stop step (and
@@ -72,8 +77,9 @@ export function exclusionsOf(cal: Calendar, c: ClockState): Exclusions {
 export function evaluateDeadline(rule: DeadlineRule, c: ClockState, state: CaseState, now: number, cal: CalendarInForce | null, extra: readonly number[], out: TimeResult): void {
   // The thresholds not raised in the case yet (a case without alerts has raised none).
   const raised = state.alerts?.raised;
-  const pending = (t: { readonly level: string }): boolean => raised === undefined || !raised.has(raisedKey(rule.id, t.level));
-  if (!rule.thresholds.some(pending)) return;
+  let any = false;
+  for (const t of rule.thresholds) if (pending(raised, rule, t)) any = true;
+  if (!any) return;
   if (cal === null) {
     out.missing ??= 'none';
     return;
@@ -82,7 +88,7 @@ export function evaluateDeadline(rule: DeadlineRule, c: ClockState, state: CaseS
   const startDay = dayOf(k, c.startTime);
   const ex = exclusionsOf(k, c);
   for (const t of rule.thresholds) {
-    if (!pending(t)) continue;
+    if (!pending(raised, rule, t)) continue;
     const e = elapsedBy(k, startDay, t.days, ex, now);
     // Thresholds ascend: once one has not elapsed, the later ones have not either.
     if (!settled(e, out)) return;

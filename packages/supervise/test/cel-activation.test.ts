@@ -7,6 +7,9 @@
  * that read every kind of input: step properties, data of every field type
  * (wrong types, over-limit strings and lists), counts (named and whole),
  * the first time, the latest step of a type, aggregates, and erased payloads.
+ * Each program's activation is one set of values filled again for every
+ * evaluation, so the histories also hold that nothing of an earlier step
+ * stays in it (a field the next step lacks).
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';

@@ -5,7 +5,7 @@
  * evaluation, pack versions, shadow replay, and the case fold.
  */
 import { describe, expect, it } from 'vitest';
-import { SYSTEM_CASE, TYPES, audit, caseStateToJson, foldCase, loadPack, tryPack, type CalendarTable } from '../src/index.js';
+import { SYSTEM_CASE, TYPES, audit, caseStateToJson, createSupervisor, foldCase, loadPack, tryPack, type CalendarTable, type ExpectedAlert } from '../src/index.js';
 import { enginePack } from './helpers/engine-pack.js';
 import { buildExampleLedger } from './helpers/scenarios.js';
 import { SimLedger, cnCalendar, examplePack, sh, type Written } from './helpers/sim-ledger.js';
@@ -224,5 +224,39 @@ describe('the case summary can be rebuilt by folding the case’s entries', () =
       const folded = foldCase(c, sim.entries.filter((e) => e.caseId === c), adoptions);
       expect(caseStateToJson(folded!)).toEqual(caseStateToJson(sim.supervisor.caseState(c)!));
     }
+  });
+});
+
+describe('stepOwnAlert (the writer noting the alert entries it just wrote)', () => {
+  it('leaves the engine exactly as stepping the same entries does, over the example ledger; an entry that is not that alert is stepped', () => {
+    const { sim } = buildExampleLedger();
+    const byStep = createSupervisor();
+    const byOwn = createSupervisor();
+    const json = (s: ReturnType<typeof byStep.caseState>): unknown => (s === undefined ? null : caseStateToJson(s));
+    let expected: readonly ExpectedAlert[] = [];
+    let own = 0;
+    const cases = new Set<string>();
+    for (const e of sim.entries) {
+      cases.add(e.caseId);
+      const a = byStep.step(e);
+      const mine = expected.find((x) => x.payload === e.payload && x.caseId === e.caseId);
+      if (mine !== undefined) {
+        byOwn.stepOwnAlert(e, mine);
+        own++;
+      } else {
+        expect(byOwn.step(e)).toEqual(a);
+        expected = a.alerts;
+      }
+      for (const c of cases) expect(json(byOwn.caseState(c))).toEqual(json(byStep.caseState(c)));
+    }
+    expect(own).toBeGreaterThan(5);
+    // An ordinary step given with an alert: stepped as it is.
+    const last = sim.entries[sim.entries.length - 1]!;
+    const e = { seq: last.seq + 1, time: last.time, caseId: 'XK-Z', step: 1, type: 'approval.decided', actor: 'director:chen', data: { decision: 'granted', basis: 'b' } };
+    const raised = byStep.step(e).alerts;
+    expect(raised.map((x) => x.rule)).toEqual(['order.review-before-decision']);
+    byOwn.stepOwnAlert(e, raised[0]!);
+    expect(json(byOwn.caseState('XK-Z'))).toEqual(json(byStep.caseState('XK-Z')));
+    expect(byOwn.lastSeq).toBe(e.seq);
   });
 });

@@ -224,7 +224,7 @@ export class SupervisionHook {
     }
     for (const a of out.alerts) {
       const added = ctx.add({ caseId: a.caseId, type: TYPES.alert, actor: this.opts.actor, payload: utf8(a.payload) });
-      sup.step(committedEntry(added, a.payload));
+      sup.stepOwnAlert(committedEntry(added, a.payload), a);
       this.written.push({ after: step.seq, index: ctx.batch.index, seq: added.seq, caseId: a.caseId, rule: a.rule, level: a.level, reason: a.reason });
     }
   }
