@@ -17,10 +17,18 @@ export interface CaseCache {
   readonly load: (caseId: string, beforeSeq: number) => CaseState | undefined;
 }
 
-/** A Map whose changes since `begin()` can be undone. */
+/**
+ * A Map whose changes since `begin()` can be undone. Each change inside a
+ * transaction appends the key and its value before (undefined: absent) to an
+ * undo log, which a rollback applies backwards; a log of pairs costs a push
+ * per change where a map of first values cost a lookup and an entry (the
+ * writer changes three of these for most steps).
+ */
 export class JournaledMap<K, V> implements Iterable<[K, V]> {
   private readonly map = new Map<K, V>();
-  private prior: Map<K, V | undefined> | null = null;
+  /** [key, value before, key, value before, …] since begin(); null outside a transaction */
+  private log: (K | V | undefined)[] | null = null;
+  /** the map as it was at begin(), once cleared in the transaction */
   private cleared: Map<K, V> | null = null;
 
   get size(): number {
@@ -42,7 +50,7 @@ export class JournaledMap<K, V> implements Iterable<[K, V]> {
     return this.map[Symbol.iterator]();
   }
   private note(k: K): void {
-    if (this.prior !== null && this.cleared === null && !this.prior.has(k)) this.prior.set(k, this.map.get(k));
+    if (this.log !== null && this.cleared === null) this.log.push(k, this.map.get(k));
   }
   set(k: K, v: V): void {
     this.note(k);
@@ -54,36 +62,40 @@ export class JournaledMap<K, V> implements Iterable<[K, V]> {
     this.map.delete(k);
   }
   clear(): void {
-    if (this.prior !== null && this.cleared === null) {
+    if (this.log !== null && this.cleared === null) {
       const m = new Map(this.map);
-      for (const [k, v] of this.prior) {
-        if (v === undefined) m.delete(k);
-        else m.set(k, v);
-      }
+      undo(m, this.log);
       this.cleared = m;
     }
     this.map.clear();
   }
   begin(): void {
-    this.prior = new Map();
+    this.log = [];
     this.cleared = null;
   }
   commit(): void {
-    this.prior = null;
+    this.log = null;
     this.cleared = null;
   }
   rollback(): void {
-    if (this.prior === null) return;
+    if (this.log === null) return;
     if (this.cleared !== null) {
       this.map.clear();
       for (const [k, v] of this.cleared) this.map.set(k, v);
     } else {
-      for (const [k, v] of this.prior) {
-        if (v === undefined) this.map.delete(k);
-        else this.map.set(k, v);
-      }
+      undo(this.map, this.log);
     }
     this.commit();
+  }
+}
+
+/** Applies an undo log backwards: each key ends with the value logged first for it. */
+function undo<K, V>(m: Map<K, V>, log: readonly (K | V | undefined)[]): void {
+  for (let i = log.length - 2; i >= 0; i -= 2) {
+    const k = log[i] as K;
+    const v = log[i + 1] as V | undefined;
+    if (v === undefined) m.delete(k);
+    else m.set(k, v);
   }
 }
 
