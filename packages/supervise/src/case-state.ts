@@ -20,7 +20,7 @@ export interface LatestStep {
   readonly seq: number;
   readonly time: number;
   readonly actor: string;
-  /** tracked fields only (a null-prototype object), as parsed JSON; a string longer than the limit is `{overLimit: length}` */
+  /** tracked fields only (own properties of an object with no Object.prototype in its chain), as parsed JSON; a string longer than the limit is `{overLimit: length}` */
   readonly data: Readonly<Record<string, unknown>>;
   status: DataStatus;
 }
@@ -120,6 +120,16 @@ export function newCaseState(entry: LedgerEntry): CaseState {
 /** Most (type, actor) pairs kept per case; beyond it the first ones stay. */
 const MAX_ACTORS = 256;
 
+/**
+ * The tracked fields of a latest step: objects whose only prototype is an
+ * empty object with a null prototype, so no field name (`__proto__`,
+ * `constructor`) reaches Object.prototype, as with Object.create(null) — but
+ * made by a constructor, so V8 keeps them in its fast layout where
+ * Object.create(null) makes a dictionary (this runs for most steps).
+ */
+const LatestData = function LatestData(this: object) {} as unknown as new () => Record<string, unknown>;
+LatestData.prototype = Object.create(null) as object;
+
 /** Keeps a field value, bounded: an over-long string becomes `{overLimit: n}`. */
 function keepValue(v: unknown): unknown {
   if (typeof v === 'string' && v.length > LIMITS.stringFieldMax) return { overLimit: v.length };
@@ -139,7 +149,7 @@ export function applyStep(state: CaseState, entry: LedgerEntry, track: Tracking)
   if (my.counted) state.counts.set(t, (state.counts.get(t) ?? 0) + 1);
   const fields = my.latestFields;
   if (fields !== undefined) {
-    const data = Object.create(null) as Record<string, unknown>;
+    const data = new LatestData();
     if (!redacted) {
       for (const f of fields) {
         const got = ownValue(entry.data, f);

@@ -64,6 +64,37 @@ describe('CEL rules: a declared field named like a property of every JavaScript 
       expect(w.alerts[0]!.alert.facts['error']).toBeUndefined();
     });
   }
+  // The same names in the case summary's latest step of a type (kept for case.latest), never read through a prototype.
+  const latestPack = (field: string) =>
+    loadPack(
+      `casetrail: supervise/1\npack: proto-latest\nversion: 1\nsteps:\n  s: { fields: { ${field}: { type: string, optional: true } } }\n  t: { fields: {} }\nrules:\n  - { id: r, version: 1, point: other, kind: cel, on: [t], level: red, message: { zh: x, en: y }, when: '"s" in case.latest && case.latest["s"].data.${field} == "v"' }\n`,
+    );
+  for (const field of ['toString', 'valueOf', 'hasOwnProperty']) {
+    it(`${field} in case.latest: absent from the earlier step, the rule fails closed on it; present, it is that step's value`, () => {
+      const sim = new SimLedger();
+      sim.adoptPack(latestPack(field), 1);
+      sim.append('c1', 's', 'a', {});
+      const absent = sim.append('c1', 't', 'a', {});
+      expect(rl(absent)).toEqual([['c1', 'r', 'red']]);
+      expect(absent.alerts[0]!.alert.facts).toEqual({ case: { latest: { s: { data: {} } } }, error: expect.any(String) });
+      sim.append('c2', 's', 'a', JSON.parse(`{"${field}":"w"}`));
+      expect(rl(sim.append('c2', 't', 'a', {}))).toEqual([]);
+      sim.append('c3', 's', 'a', JSON.parse(`{"${field}":"v"}`));
+      const w = sim.append('c3', 't', 'a', {});
+      expect(rl(w)).toEqual([['c3', 'r', 'red']]);
+      expect(w.alerts[0]!.alert.facts).toEqual({ case: { latest: { s: { data: { [field]: 'v' } } } } });
+    });
+  }
+  it('constructor in case.latest: the expression library types a map by its constructor property, so a rule reading it fails closed (unsupported_type) whatever the value (docs/supervision.md §10)', () => {
+    const sim = new SimLedger();
+    sim.adoptPack(latestPack('constructor'), 1);
+    for (const [c, data] of [['c1', {}], ['c2', { constructor: 'w' }], ['c3', { constructor: 'v' }]] as const) {
+      sim.append(c, 's', 'a', JSON.parse(JSON.stringify(data)));
+      const w = sim.append(c, 't', 'a', {});
+      expect(rl(w)).toEqual([[c, 'r', 'red']]);
+      expect(w.alerts[0]!.alert.facts).toEqual({ case: { latest: { s: { data } } }, error: Object.keys(data).length === 0 ? expect.any(String) : 'unsupported_type' });
+    }
+  });
 });
 
 describe('before the step: dryRun and blocking', () => {
