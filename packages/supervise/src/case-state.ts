@@ -151,7 +151,8 @@ export function applyStep(state: CaseState, entry: LedgerEntry, track: Tracking)
   if (fields !== undefined) {
     const data = new LatestData();
     if (!redacted) {
-      for (const f of fields) {
+      for (let i = 0; i < fields.length; i++) {
+        const f = fields[i]!;
         const got = ownValue(entry.data, f);
         if (got !== ABSENT) data[f] = keepValue(got);
       }
@@ -163,7 +164,10 @@ export function applyStep(state: CaseState, entry: LedgerEntry, track: Tracking)
     const k = actorKey(t, entry.actor);
     if (!m.has(k) && m.size < MAX_ACTORS) m.set(k, entry.seq);
   }
-  for (const [key, agg] of my.aggregates) {
+  // Indexed loops: this runs for every step, and for-of (with destructuring) made iterators.
+  for (let i = 0; i < my.aggregates.length; i++) {
+    const key = my.aggregates[i]![0];
+    const agg = my.aggregates[i]![1];
     const aggs = (state.aggs ??= new Map());
     let s = aggs.get(key);
     if (s === undefined) aggs.set(key, (s = { value: agg.kind === 'count' || agg.kind === 'sum' ? 0 : null, status: 'present' }));
@@ -182,7 +186,8 @@ export function applyStep(state: CaseState, entry: LedgerEntry, track: Tracking)
     else if (agg.kind === 'min') s.value = s.value === null ? v : Math.min(s.value, v);
     else s.value = s.value === null ? v : Math.max(s.value, v);
   }
-  for (const clock of my.clocks) {
+  for (let i = 0; i < my.clocks.length; i++) {
+    const clock = my.clocks[i]!;
     const c = state.clocks.get(clock.key);
     if (c === undefined) {
       if (t === clock.start) {

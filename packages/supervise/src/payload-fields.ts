@@ -18,10 +18,23 @@ export const HEX64 = /^[0-9a-f]{64}$/;
 /** An object with exactly these keys. */
 export function obj(v: unknown, keys: readonly string[], what: string): Record<string, unknown> {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return bad(`${what} is not an object`);
-  const got = Object.keys(v).sort();
-  const want = [...keys].sort();
-  if (got.length !== want.length || got.some((k, i) => k !== want[i])) return bad(`${what} must have exactly the keys ${want.join(', ')}`);
+  const want = isSorted(keys) ? keys : [...keys].sort();
+  const got = Object.keys(v);
+  // A payload read from canonical JSON has its keys in order already: sorted only when they are not.
+  if (!sameList(got, want) && !sameList(got.sort(), want)) return bad(`${what} must have exactly the keys ${want.join(', ')}`);
   return v as Record<string, unknown>;
+}
+
+/** Whether `a` is in the default sort order (the parsers list their keys so). */
+function isSorted(a: readonly string[]): boolean {
+  for (let i = 1; i < a.length; i++) if (a[i - 1]! > a[i]!) return false;
+  return true;
+}
+
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** A text of min–max UTF-16 code units. */

@@ -59,6 +59,27 @@ describe('system entry payloads', () => {
       expect(malformed(type, text, caseId === SYSTEM_CASE ? 'XK-1' : SYSTEM_CASE)).toMatch(/belongs to/);
     });
   }
+  it('the exact key set, in any order when the value is given parsed: a key missing, renamed or added is refused', () => {
+    const reversed = Object.fromEntries(Object.entries(alert).reverse());
+    expect(Object.keys(reversed)[0]).toBe('triggeredBy');
+    expect(parseSystemPayload(TYPES.alert, { value: reversed }, at('XK-1')).rule).toBe('content.decision-basis');
+    const { level: _level, ...missing } = alert;
+    const cases: [string, unknown][] = [
+      ['missing', missing],
+      ['renamed', { ...missing, levels: 'yellow' }],
+      ['added', { ...alert, zz: 1 }],
+      ['reason with a renamed key', { ...alert, reason: { en: 'e', zh_: 'z' } }],
+    ];
+    for (const [, value] of cases) {
+      let err: unknown;
+      try {
+        parseSystemPayload(TYPES.alert, { value }, at('XK-1'));
+      } catch (e) {
+        err = e;
+      }
+      expect(isSupervisionError(err) && err.code === 'MALFORMED_SYSTEM_ENTRY' && /exactly the keys/.test(err.message)).toBe(true);
+    }
+  });
   it('the example pack adoption records the pinned engine versions and the pack hash', () => {
     const p = parseSystemPayload(TYPES.rulesAdopted, encodeRulesAdopted(examplePack()), at(SYSTEM_CASE));
     expect(p.engine).toEqual({ cel: '@marcbachmann/cel-js@8.0.0', supervise: '3' });

@@ -222,7 +222,8 @@ export class SupervisionHook {
         ...(this.mode === 'dry' ? {} : { record: [{ caseId: SYSTEM_CASE, type: TYPES.refused, actor: this.opts.actor, payload: utf8(encodeRefusal(refusal)), time: step.time }] }),
       });
     }
-    for (const a of out.alerts) {
+    for (let i = 0; i < out.alerts.length; i++) {
+      const a = out.alerts[i]!;
       const added = ctx.add({ caseId: a.caseId, type: TYPES.alert, actor: this.opts.actor, payload: utf8(a.payload) });
       sup.stepOwnAlert(committedEntry(added, a.payload), a);
       this.written.push({ after: step.seq, index: ctx.batch.index, seq: added.seq, caseId: a.caseId, rule: a.rule, level: a.level, reason: a.reason });
