@@ -414,8 +414,9 @@ export class Supervisor {
       }
     }
     if (commit) {
-      this.st.table.nextDue.delete(state.id);
+      // markTimed forgets the case's due instant too.
       if (hasLiveClock(state)) this.st.markTimed(state.id);
+      else this.st.table.nextDue.delete(state.id);
     }
     if (pack !== null && alerts !== null && alerts.length > 1) sortAlerts(pack, alerts);
     if (missing !== null) (alerts ??= []).push(missing);
