@@ -229,6 +229,31 @@ describe('a payload erased while verification runs, after its snapshot began', (
     const after = await verify(path);
     expect([after.ok, after.issues, after.size, after.checked.payloads, after.checked.redactions]).toEqual([true, [], 7, 6, 1]);
   });
+
+  it('erased while the worker reads, after the file\'s holder changed them: entry 1\'s payload (and its case column), entry 3\'s salt — the snapshot\'s rows are reported, each problem once', async () => {
+    const path = changedCopy(await sixEntries(), (db) => {
+      db.prepare("UPDATE entries SET data = x'00', case_id = 'Z' WHERE seq = 1").run();
+      db.prepare("UPDATE entries SET salt = x'0102' WHERE seq = 3").run();
+    });
+    const eraseNow = () => {
+      const db = rawOpen(path);
+      db.exec('UPDATE entries SET salt = NULL, data = NULL WHERE seq IN (1, 3)');
+      db.close();
+    };
+    const expected = ['INDEX_MISMATCH entries 1', 'PAYLOAD_COMMITMENT_MISMATCH entries 1', 'ROW_INVALID entries 3'];
+    const before = await verify(path, { workers: 1 });
+    expect([brief(before.issues), before.checked.payloads]).toEqual([expected, 4]);
+    const r = await verifyLedger(path, { vkey: keyRunning(eraseNow), workers: 1 });
+    // The same issues as before the erasure: INDEX_MISMATCH from the worker's row (its bytes and columns are
+    // those of the snapshot), the payload problems from the snapshot's rows after the scan, each once. Not
+    // PAYLOAD_MISSING: the snapshot has both payloads. Neither is counted as a checked payload: they do
+    // not match, as in the scan (entries 0, 2, 4 and 5 are).
+    expect(brief(r.issues)).toEqual(expected);
+    expect([r.ok, r.checked.entries, r.checked.payloads]).toEqual([false, 6, 4]);
+    // The next verification sees them erased, and no redaction that did it.
+    const after = await verify(path, { workers: 1 });
+    expect(brief(after.issues)).toEqual(['INDEX_MISMATCH entries 1', 'PAYLOAD_MISSING entries 1', 'PAYLOAD_MISSING entries 3']);
+  });
 });
 
 describe('rows of the wrong type (tables rebuilt without their column types)', () => {
