@@ -142,6 +142,33 @@ describe('the file handle', () => {
   });
 });
 
+describe('onProgress', () => {
+  it('an error the callback throws ends verification and is what verify rejects with; the handle still writes and verifies', async () => {
+    const l = await newLedger();
+    await l.appendMany([{ caseId: 'A', type: 'opened', actor: 'clerk' }, { caseId: 'A', type: 'closed', actor: 'clerk' }]);
+    const stop = new Error('stopped by the caller');
+    const calls: unknown[] = [];
+    const thrown = await l
+      .verify({
+        vkey: KEYS.vkey,
+        onProgress: (p) => {
+          calls.push({ ...p });
+          throw stop;
+        },
+      })
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+    expect(thrown).toBe(stop);
+    expect(calls).toEqual([{ phase: 'entries', done: 2, total: 2 }]);
+    expect((await l.append({ caseId: 'A', type: 'reopened', actor: 'clerk' })).seq).toBe(2);
+    const r = await l.verify({ vkey: KEYS.vkey });
+    expect([r.ok, r.size]).toEqual([true, 3]);
+    await l.close();
+  });
+});
+
 describe('options that are not valid are INVALID_ARGUMENT naming the field', () => {
   const CASES: Array<[string, Record<string, unknown>, string]> = [
     ['a mode that is neither full nor incremental', { mode: 'partial' }, 'mode'],
