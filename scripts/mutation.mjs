@@ -79,9 +79,10 @@ const MODULES = [
   // Supervision (docs/supervision.md §4, §14): the tests that call the counting functions themselves,
   // not the ledger tests (each builds a ledger on a real store, which every mutant would pay for).
   { name: 'calendar', mutate: [s('calendar.ts')], tests: sup('calendar', 'calendar-rules'), tsconfig: SUPERVISE_TS },
-  // The engine's step and time rules: the engine tests and the golden replay vectors (example-pack.test.ts
-  // builds its ledger while the file loads, which would make every mutant here static).
-  { name: 'rules', mutate: [s('{step-rules,time-rules}.ts')], tests: sup('engine', 'vectors'), tsconfig: SUPERVISE_TS },
+  // The engine's step and time rules: rules-steps and rules-time try each rule at its edges through the engine
+  // and the audit, with the engine tests and the golden replay vectors (example-pack.test.ts builds its ledger
+  // while the file loads, which would make every mutant here static).
+  { name: 'rules', mutate: [s('{step-rules,time-rules}.ts')], tests: sup('rules-steps', 'rules-time', 'engine', 'vectors'), tsconfig: SUPERVISE_TS },
   { name: 'points', mutate: [s('points/{periods,totals,checks,standing,book}.ts')], tests: sup('points-model', 'points-standing', 'points-audit', 'points-rules', 'points-checks'), tsconfig: SUPERVISE_TS },
   { name: 'witness-server', mutate: ['packages/oversight/src/witness/{witness,state,evidence}.ts'], tests: ['witness', 'witness-vectors', 'witness-decisions', 'witness-state'].map((f) => t(`oversight/test/${f}`)), tsconfig: 'packages/oversight/tsconfig.json' },
 ];
