@@ -5,10 +5,10 @@
 // refuse it with LEDGER_DAMAGED, and NOT_A_LEDGER stays for files without
 // those tables.
 import Database from 'better-sqlite3';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
-import { Ledger, LedgerError, followLedger, verifyLedger } from '../src/index.js';
+import { Ledger, LedgerError, followLedger, verifyLedger, type VerifyReport } from '../src/index.js';
 import { codeOf } from './helpers/codes.js';
 import { KEYS, cleanupTempDirs, newLedger, rawOpen, tempDir } from './helpers/ledgers.js';
 
@@ -86,6 +86,37 @@ describe('a damaged ledger is reported, not mistaken for another file', () => {
     }
     expect(report.ok).toBe(false);
     expect(report.issues.map((i) => i.code)).not.toContain('NOT_A_LEDGER');
+  });
+
+  test('a page the scan cannot read while the checkpoint rows are still being read: LEDGER_DAMAGED after entry 299, and the handle still ends its snapshot and closes', async () => {
+    // 600 entries, each with its checkpoint: the scan reads the checkpoint rows 256 at a time beside the
+    // entries, so at entry 300 the third batch is still to be read. Entry 300's payload spills onto overflow
+    // pages, which only reading that row touches (counting the rows does not): the first of them is
+    // overwritten, and the scan throws there. The checkpoint statement must be closed then — an open
+    // statement keeps the connection busy, so that its read transaction cannot end and it cannot close.
+    const l = await newLedger();
+    for (let i = 0; i < 600; i++) await l.append({ caseId: `C-${i % 7}`, type: 't', actor: 'a', data: { pad: 'x'.repeat(i === 300 ? 10_000 : 10) } });
+    await l.close();
+    const db = rawOpen(l.path);
+    const overflow = db.prepare("SELECT pageno FROM dbstat WHERE name = 'entries' AND pagetype = 'overflow' ORDER BY path").pluck().all() as number[];
+    const pageSize = db.pragma('page_size', { simple: true }) as number;
+    db.close();
+    expect(overflow.length).toBeGreaterThanOrEqual(2);
+    const bytes = readFileSync(l.path);
+    bytes.fill(0xff, (overflow[0]! - 1) * pageSize, overflow[0]! * pageSize);
+    writeFileSync(l.path, bytes);
+    const expectDamagedAt300 = (r: VerifyReport) => {
+      expect(r.issues.map((i) => [i.code, i.table])).toEqual([['LEDGER_DAMAGED', 'entries']]);
+      expect([r.ok, r.size, r.checked.entries, r.checked.checkpoints]).toEqual([false, 600, 300, 300]);
+    };
+    // verifyLedger closes its own read-only handle: it resolves to the report, not to the connection's "busy".
+    expectDamagedAt300(await verifyLedger(l.path, { vkey: KEYS.vkey }));
+    // A handle of one's own: after the report, it reads again and closes.
+    const h = await Ledger.open(l.path, { readonly: true });
+    expectDamagedAt300(await h.verify({ vkey: KEYS.vkey }));
+    expect((await h.latestCheckpoint())?.size).toBe(600);
+    await h.close();
+    expect(await codeOf(h.latestCheckpoint())).toBe('LEDGER_CLOSED');
   });
 
   test('a row with a huge seq makes no work of the empty range before it, even with workers', async () => {

@@ -7,16 +7,19 @@
  * behind edited index columns — each with the exact list of issues, in
  * full and, where it differs, in incremental verification.
  */
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   decodeEntry,
+  parseVerifierKey,
   redactionPayload,
   verifyLedger,
+  type NoteVerifier,
   type SystemTypeValidator,
   type VerifyOptions,
 } from '../src/index.js';
 import { hostileAppend } from './helpers/hostile-writer.js';
-import { KEYS, cleanupTempDirs, newLedger, rawOpen } from './helpers/ledgers.js';
+import { KEYS, cleanupTempDirs, copyState, newLedger, openSigned, rawOpen } from './helpers/ledgers.js';
 import { changedCopy, where } from './helpers/forge.js';
 
 /** Issues in one line each: code, table, position. */
@@ -160,6 +163,96 @@ describe('redactions', () => {
       'ROW_INVALID redactions -',
       'REDACTION_INVALID redactions 2',
     ]);
+  });
+});
+
+/**
+ * Workers read the rows through handles of their own, outside verification's
+ * snapshot (src/verify/workers.ts): a payload erased after the snapshot began
+ * — by a redaction committing, or by anyone writing the file — is missing for
+ * a worker and still there in the snapshot, which decides (steps.ts,
+ * checkMissingPayloads). The erasure is made deterministic by the verifier
+ * key: a NoteVerifier is asked to check its first checkpoint signature after
+ * the snapshot began and before the workers start.
+ */
+describe('a payload erased while verification runs, after its snapshot began', () => {
+  /** The ledger's verifier key, running `during` (once) when it is first asked to check a signature. */
+  const keyRunning = (during: () => void): NoteVerifier => {
+    const key = parseVerifierKey(KEYS.vkey);
+    let ran = false;
+    return {
+      name: key.name,
+      keyId: key.keyId,
+      publicKey: key.publicKey,
+      verify(msg, sig) {
+        if (!ran) {
+          ran = true;
+          during();
+        }
+        return key.verify(msg, sig);
+      },
+    };
+  };
+
+  /** seq 0–5 in cases A and B, one checkpoint per append. */
+  const sixEntries = async (): Promise<string> => {
+    const l = await newLedger();
+    for (const c of ['A', 'B', 'A', 'B', 'A', 'B']) await l.append({ caseId: c, type: 'note', actor: 'clerk', data: { c } });
+    await l.close();
+    return l.path;
+  };
+
+  it('a redaction of entry 1 committed while the worker reads: the snapshot still holds the payload, so it is checked and counted there, and the report is clean', async () => {
+    const path = await sixEntries();
+    // The redaction the ledger itself would write (seq 6 erasing entry 1, its redactions row, the checkpoint
+    // of size 7), made on a copy through the API and committed into the file by another connection.
+    const copy = changedCopy(path, () => undefined);
+    copyState(path, copy);
+    const other = await openSigned(copy);
+    await other.redact(1, { reason: 'erasure request', actor: 'dpo' });
+    await other.close();
+    const redactNow = () => {
+      const db = new Database(path);
+      db.exec(`ATTACH '${copy}' AS c`);
+      db.transaction(() => {
+        db.exec('INSERT INTO redactions SELECT * FROM c.redactions');
+        db.exec('UPDATE entries SET salt = NULL, data = NULL WHERE seq = 1');
+        db.exec('INSERT INTO entries SELECT * FROM c.entries WHERE seq >= 6');
+        db.exec('INSERT INTO checkpoints SELECT * FROM c.checkpoints WHERE size > 6');
+      })();
+      db.close();
+    };
+    const r = await verifyLedger(path, { vkey: keyRunning(redactNow), workers: 1 });
+    expect([r.ok, r.issues, r.size]).toEqual([true, [], 6]);
+    expect(r.checked).toEqual({ entries: 6, payloads: 6, redactions: 0, actorSignatures: 0, nodes: 4, checkpoints: 6, systemEntries: 0, cosignatures: 0 });
+    // The next verification sees the redaction: entry 1 erased, its record's payload counted instead.
+    const after = await verify(path);
+    expect([after.ok, after.issues, after.size, after.checked.payloads, after.checked.redactions]).toEqual([true, [], 7, 6, 1]);
+  });
+
+  it('erased while the worker reads, after the file\'s holder changed them: entry 1\'s payload (and its case column), entry 3\'s salt — the snapshot\'s rows are reported, each problem once', async () => {
+    const path = changedCopy(await sixEntries(), (db) => {
+      db.prepare("UPDATE entries SET data = x'00', case_id = 'Z' WHERE seq = 1").run();
+      db.prepare("UPDATE entries SET salt = x'0102' WHERE seq = 3").run();
+    });
+    const eraseNow = () => {
+      const db = rawOpen(path);
+      db.exec('UPDATE entries SET salt = NULL, data = NULL WHERE seq IN (1, 3)');
+      db.close();
+    };
+    const expected = ['INDEX_MISMATCH entries 1', 'PAYLOAD_COMMITMENT_MISMATCH entries 1', 'ROW_INVALID entries 3'];
+    const before = await verify(path, { workers: 1 });
+    expect([brief(before.issues), before.checked.payloads]).toEqual([expected, 4]);
+    const r = await verifyLedger(path, { vkey: keyRunning(eraseNow), workers: 1 });
+    // The same issues as before the erasure: INDEX_MISMATCH from the worker's row (its bytes and columns are
+    // those of the snapshot), the payload problems from the snapshot's rows after the scan, each once. Not
+    // PAYLOAD_MISSING: the snapshot has both payloads. Neither is counted as a checked payload: they do
+    // not match, as in the scan (entries 0, 2, 4 and 5 are).
+    expect(brief(r.issues)).toEqual(expected);
+    expect([r.ok, r.checked.entries, r.checked.payloads]).toEqual([false, 6, 4]);
+    // The next verification sees them erased, and no redaction that did it.
+    const after = await verify(path, { workers: 1 });
+    expect(brief(after.issues)).toEqual(['INDEX_MISMATCH entries 1', 'PAYLOAD_MISSING entries 1', 'PAYLOAD_MISSING entries 3']);
   });
 });
 

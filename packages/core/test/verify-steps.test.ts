@@ -8,6 +8,7 @@
  * that a check that goes missing, or one that reports more than it should,
  * fails it.
  */
+import Database from 'better-sqlite3';
 import { existsSync, readdirSync, readlinkSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -114,6 +115,57 @@ describe('the file handle', () => {
     expect((await verifyLedger(path, { vkey: KEYS.vkey })).ok).toBe(true);
     // A writable handle, the last to close, would have checkpointed the WAL and removed it.
     expect([openIn(dir), existsSync(`${path}-wal`)]).toEqual([0, true]);
+  });
+
+  it('busyTimeoutMs is how long the handle waits for a lock: with 0, an exclusive lock held by another connection is LEDGER_BUSY at once; released, the same call verifies', async () => {
+    const path = changedCopy(honest.path, () => undefined);
+    const holder = new Database(path);
+    holder.pragma('locking_mode = EXCLUSIVE');
+    holder.exec('BEGIN EXCLUSIVE');
+    try {
+      const t0 = Date.now();
+      const err = await verifyLedger(path, { vkey: KEYS.vkey, busyTimeoutMs: 0 }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      const waited = Date.now() - t0;
+      expect(err).toBeInstanceOf(LedgerError);
+      expect([(err as LedgerError).code, (err as LedgerError).details]).toEqual(['LEDGER_BUSY', { path, sqlite: 'SQLITE_BUSY' }]);
+      // Without the option the handle waits the default 5,000 ms before it gives up; with 0 it tries once.
+      expect(waited).toBeLessThan(5_000);
+    } finally {
+      holder.exec('ROLLBACK');
+      holder.close();
+    }
+    const r = await verifyLedger(path, { vkey: KEYS.vkey, busyTimeoutMs: 0 });
+    expect([r.ok, r.issues]).toEqual([true, []]);
+  });
+});
+
+describe('onProgress', () => {
+  it('an error the callback throws ends verification and is what verify rejects with; the handle still writes and verifies', async () => {
+    const l = await newLedger();
+    await l.appendMany([{ caseId: 'A', type: 'opened', actor: 'clerk' }, { caseId: 'A', type: 'closed', actor: 'clerk' }]);
+    const stop = new Error('stopped by the caller');
+    const calls: unknown[] = [];
+    const thrown = await l
+      .verify({
+        vkey: KEYS.vkey,
+        onProgress: (p) => {
+          calls.push({ ...p });
+          throw stop;
+        },
+      })
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+    expect(thrown).toBe(stop);
+    expect(calls).toEqual([{ phase: 'entries', done: 2, total: 2 }]);
+    expect((await l.append({ caseId: 'A', type: 'reopened', actor: 'clerk' })).seq).toBe(2);
+    const r = await l.verify({ vkey: KEYS.vkey });
+    expect([r.ok, r.size]).toEqual([true, 3]);
+    await l.close();
   });
 });
 

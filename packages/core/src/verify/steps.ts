@@ -269,7 +269,8 @@ export function checkMissingPayloads(s: VerifyState): void {
     const row = s.view.entry(seq);
     const again = row === undefined ? undefined : checkEntryRow(row, s.origin);
     if (again !== undefined && again.payload !== 'missing') {
-      s.checked.payloads++;
+      // Counted as the scan counts it: only a payload that matches its commitment.
+      if (again.payload === 'ok') s.checked.payloads++;
       for (const i of again.issues) if (i.code === 'PAYLOAD_COMMITMENT_MISMATCH' || i.code === 'ROW_INVALID') s.issues.add({ ...i, table: 'entries' });
       continue;
     }
