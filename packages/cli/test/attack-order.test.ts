@@ -32,7 +32,6 @@ function hostile(path: string, ...sql: Array<[string, ...unknown[]]>): void {
   db.close();
 }
 
-const vkeyOf = () => readFileSync(join(dir, 'c.vkey'), 'utf8').trim();
 const json = (r: Result) => JSON.parse(r.out);
 
 beforeEach(async () => {

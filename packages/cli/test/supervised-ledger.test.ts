@@ -10,6 +10,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import type { Ledger } from '@casetrail/core';
 import { cleanup, ledgerState, repoRoot, requireBuild, runner, tempDir, type Result } from './helpers.js';
 
 requireBuild();
@@ -91,7 +92,7 @@ describe('a screened step sent again is appended and screened once', () => {
     writeFileSync(join(dir, 'fees.ndjson'), `${[1, 2, 3].map(line).join('\n')}\n`);
     // The host signer fails after the commit: the entries are stored, their checkpoint is not (docs/errors.md).
     const appendMany = core.Ledger.prototype.appendMany;
-    core.Ledger.prototype.appendMany = async function (this: InstanceType<typeof core.Ledger>, steps) {
+    core.Ledger.prototype.appendMany = async function (this: Ledger, steps) {
       const receipts = await appendMany.call(this, steps);
       throw new core.LedgerError('SIGNER_FAILED', 'the signer failed; the entries are stored', { size: receipts[0]!.treeSize });
     };

@@ -119,7 +119,7 @@ describe('the example pack on realistic cases, one command per step', () => {
     const before = await ledgerState(join(dir, 'cases.ledger'));
     // A stricter candidate: the notice after 10 working days instead of 16.
     const strict = join(dir, 'strict.yaml');
-    writeFileSync(strict, (await import('node:fs')).readFileSync(EXAMPLE, 'utf8').replace('{ days: 16, level: notice }', '{ days: 10, level: notice }').replace('version: 2\ntitle', 'version: 3\ntitle'));
+    writeFileSync(strict, readFileSync(EXAMPLE, 'utf8').replace('{ days: 16, level: notice }', '{ days: 10, level: notice }').replace('version: 2\ntitle', 'version: 3\ntitle'));
     const tr = await ct(['rules', 'try', 'cases.ledger', strict, '--json']);
     expect(tr.code, tr.err).toBe(0);
     expect(Object.keys(json(tr)).sort()).toEqual(['alerts', 'byRule', 'entries', 'pack']);

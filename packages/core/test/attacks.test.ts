@@ -174,7 +174,7 @@ function row(op: Op, seq: number): Record<string, unknown> {
 /** The file with the nodes blob of `seq` changed at level `level`. */
 function plantNode(op: Op, seq: number, level: number): void {
   const nodes = Buffer.from(row(op, seq)['nodes'] as Uint8Array);
-  nodes[(level - 1) * 32] ^= 0x01;
+  nodes[(level - 1) * 32]! ^= 0x01;
   tamper(op, ['UPDATE entries SET nodes = ? WHERE seq = ?', [nodes, seq]]);
 }
 

@@ -64,11 +64,11 @@ describe('format v1 fixture, unmigrated (read-only)', () => {
     const redacted = await ledger.get(5);
     expect(redacted.redacted).toBe(true);
     const record = await ledger.get(facts.redactionSeq);
-    expect(record.entry.type).toBe('casetrail.redaction');
+    expect(record.entry!.type).toBe('casetrail.redaction');
     expect(record.data).toMatchObject({ redacts: 5 });
     const first = await ledger.get(0);
     expect(first.data).toEqual({ i: 0, 摘要: '第0步', amountYuan: 0 });
-    const trace = await ledger.trace(first.entry.caseId);
+    const trace = await ledger.trace(first.entry!.caseId);
     expect(trace.ok).toBe(true);
     const proof = await ledger.proveInclusion(17);
     expect(proof.treeSize).toBe(facts.size);

@@ -7,7 +7,6 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, test } from 'vitest';
 import {
   Ledger,
-  LedgerError,
   ed25519PublicKey,
   formatCosignatureVerifierKey,
   openCheckpoint,
@@ -15,7 +14,6 @@ import {
   signCosignature,
   verifyCosignature,
   verifyLedger,
-  type ErrorCode,
 } from '../src/index.js';
 import { KEYS, cleanupTempDirs, newLedger, rawOpen, steps, tempDir } from './helpers/ledgers.js';
 import { codeOf } from './helpers/codes.js';

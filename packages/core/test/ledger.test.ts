@@ -124,11 +124,11 @@ describe('append', () => {
     for (let seq = 0; seq < 23; seq++) {
       const got = await l.get(seq);
       expect(equalBytes(got.leafHash, leafHash(got.bytes))).toBe(true);
-      expect(equalBytes(got.entry.prev, prev)).toBe(true);
-      const tail = caseTails.get(got.entry.caseId);
-      expect(got.entry.step).toBe((tail?.step ?? 0) + 1);
-      expect(equalBytes(got.entry.casePrev, tail?.leaf ?? ZERO_HASH)).toBe(true);
-      caseTails.set(got.entry.caseId, { step: got.entry.step, leaf: got.leafHash });
+      expect(equalBytes(got.entry!.prev, prev)).toBe(true);
+      const tail = caseTails.get(got.entry!.caseId);
+      expect(got.entry!.step).toBe((tail?.step ?? 0) + 1);
+      expect(equalBytes(got.entry!.casePrev, tail?.leaf ?? ZERO_HASH)).toBe(true);
+      caseTails.set(got.entry!.caseId, { step: got.entry!.step, leaf: got.leafHash });
       prev = got.leafHash;
     }
     expect((await l.get(7)).data).toEqual({ i: 7, note: '第7步 审查记录', amount: 7000 });
@@ -305,14 +305,14 @@ describe('reads', () => {
     const l = await newLedger({ clock: () => (now += 1000) });
     await l.appendMany(steps(60));
     const byCase = await l.query({ caseId: 'CASE-2', limit: 100 });
-    expect(byCase.entries.map((e) => e.entry.step)).toEqual([...Array(12).keys()].map((i) => i + 1));
+    expect(byCase.entries.map((e) => e.entry!.step)).toEqual([...Array(12).keys()].map((i) => i + 1));
     const byActor = await l.query({ actor: 'officer-1', limit: 100 });
-    expect(byActor.entries.every((e) => e.entry.actor === 'officer-1')).toBe(true);
+    expect(byActor.entries.every((e) => e.entry!.actor === 'officer-1')).toBe(true);
     expect(byActor.entries).toHaveLength(20);
     const byType = await l.query({ type: 'closed', limit: 100 });
     expect(byType.entries).toHaveLength(10);
-    const t0 = (await l.get(10)).entry.time;
-    const t1 = (await l.get(20)).entry.time;
+    const t0 = (await l.get(10)).entry!.time;
+    const t1 = (await l.get(20)).entry!.time;
     const byTime = await l.query({ since: t0, until: t1, limit: 100 });
     expect(byTime.entries.map((e) => e.seq)).toEqual([...Array(10).keys()].map((i) => i + 10));
     const seen: number[] = [];
@@ -336,7 +336,7 @@ describe('reads', () => {
     await l.appendMany(steps(30));
     const t = await l.trace('CASE-3');
     expect(t.ok).toBe(true);
-    expect(t.steps.map((s) => s.entry.step)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(t.steps.map((s) => s.entry!.step)).toEqual([1, 2, 3, 4, 5, 6]);
     await l.close();
     const db = rawOpen(l.path);
     db.prepare('UPDATE entries SET data = ? WHERE seq = 8').run(Buffer.from('{"i":8,"forged":true}'));
@@ -391,10 +391,10 @@ describe('redaction', () => {
     expect(red.data).toBeUndefined();
     expect(equalBytes(red.bytes, target.bytes)).toBe(true);
     const record = await l.get(10);
-    expect(record.entry.type).toBe('casetrail.redaction');
-    expect(record.entry.caseId).toBe(target.entry.caseId);
+    expect(record.entry!.type).toBe('casetrail.redaction');
+    expect(record.entry!.caseId).toBe(target.entry!.caseId);
     expect(record.data).toMatchObject({ redacts: 4, reason: 'court order 2026-17' });
-    expect((await l.trace(target.entry.caseId)).ok).toBe(true);
+    expect((await l.trace(target.entry!.caseId)).ok).toBe(true);
     const report = await l.verify({ vkey: KEYS.vkey });
     expect(report.ok).toBe(true);
     expect(report.checked.redactions).toBe(1);
@@ -404,9 +404,9 @@ describe('redaction', () => {
     // A redaction takes an explicit time as append does, never before the latest entry.
     await expectCode(l.redact(2, { reason: 'x', actor: 'dpo', time: 0 }), 'TIME_ORDER');
     await expectCode(l.redact(2, { reason: 'x', actor: 'dpo', time: -5 }), 'INVALID_ARGUMENT');
-    const later = record.entry.time + 60_000;
+    const later = record.entry!.time + 60_000;
     const at = await l.redact(2, { reason: 'request 2026-18', actor: 'dpo', time: later });
-    expect((await l.get(at.seq)).entry.time).toBe(later);
+    expect((await l.get(at.seq)).entry!.time).toBe(later);
     expect((await l.verify({ vkey: KEYS.vkey })).ok).toBe(true);
     await l.close();
   });
@@ -433,7 +433,7 @@ describe('redaction', () => {
     raw.prepare('UPDATE entries SET salt = NULL, data = NULL WHERE seq = 2').run();
     raw.close();
     const again = await Ledger.open(l.path);
-    const caseId = (await again.get(2)).entry.caseId;
+    const caseId = (await again.get(2)).entry!.caseId;
     const t = await again.trace(caseId);
     expect(t.ok).toBe(false);
     expect(t.issues).toEqual([expect.objectContaining({ code: 'PAYLOAD_MISSING', seq: 2 })]);
@@ -502,7 +502,7 @@ describe('verification', () => {
     const db = rawOpen(l.path);
     const { bytes } = db.prepare('SELECT bytes FROM entries WHERE seq = 13').get() as { bytes: Buffer };
     const changed = Buffer.from(bytes);
-    changed[changed.length - 40] ^= 0x01; // inside the commitment
+    changed[changed.length - 40]! ^= 0x01; // inside the commitment
     db.prepare('UPDATE entries SET bytes = ? WHERE seq = 13').run(changed);
     db.close();
     const report = await verifyLedger(l.path, { vkey: KEYS.vkey });
@@ -557,7 +557,7 @@ describe('verification', () => {
     expect(inc.checked.checkpoints).toBe(2);
     // Cases that continue across the trusted size were linked to their authenticated earlier step.
     const continuing = await l.query({ caseId: 'CASE-1', since: 0, limit: 10_000 });
-    expect(continuing.entries.at(-1)!.entry.step).toBe(1000);
+    expect(continuing.entries.at(-1)!.entry!.step).toBe(1000);
     await l.close();
   });
 
@@ -599,7 +599,7 @@ describe('verification', () => {
     const db = rawOpen(l.path);
     const victim = db.prepare('SELECT bytes FROM entries WHERE seq = 700').get() as { bytes: Buffer };
     const forged = Buffer.from(victim.bytes);
-    forged[forged.length - 5] ^= 1;
+    forged[forged.length - 5]! ^= 1;
     db.prepare('UPDATE entries SET bytes = ? WHERE seq = 700').run(forged);
     db.close();
     for (const mode of ['full', 'incremental'] as const) {

@@ -56,7 +56,7 @@ async function reading<T>(path: string, fn: (l: Ledger) => Promise<T>): Promise<
 }
 
 describe('index columns are never shown', () => {
-  const columns: Array<[string, string, unknown]> = [
+  const columns: Array<[string, string | number, unknown]> = [
     ['case_id', 'B', 'A'],
     ['type', 'approved', 'reviewed'],
     ['actor', 'director', 'officer'],

@@ -8,7 +8,6 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import {
   Ledger,
-  LedgerError,
   generateKeyPair,
   generateSeed,
   idempotencyNonce,

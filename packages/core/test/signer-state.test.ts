@@ -150,7 +150,7 @@ describe('the state file beside the key (format.md §10.1)', () => {
     const slotOf = (i: 0 | 1) => readFileSync(path).subarray(i * SLOT_BYTES, (i + 1) * SLOT_BYTES);
     const tear = (i: 0 | 1) => {
       const b = readFileSync(path);
-      b[i * SLOT_BYTES + 150] ^= 0xff;
+      b[i * SLOT_BYTES + 150]! ^= 0xff;
       writeFileSync(path, b, { mode: 0o600 });
     };
     store.write(ORIGIN, state(1)); // created: slot 0, durable

@@ -36,7 +36,7 @@ const V = JSON.parse(readFileSync(resolve(here, 'vectors/casetrail-v2.json'), 'u
 describe('casetrail-v2 vectors', () => {
   const leaves = V.entries.map((e: { leafHash: string }) => fromHex(e.leafHash));
 
-  test.each(V.entries.map((e: { seq: number }) => [e.seq, e]))('entry %i: statement → commitment → bytes → leaf', (_seq, v: any) => {
+  test.each((V.entries as Array<{ seq: number }>).map((e): [number, unknown] => [e.seq, e]))('entry %i: statement → commitment → bytes → leaf', (_seq, v: any) => {
     const commit = payloadCommitment(fromHex(v.salt), utf8(v.payload));
     expect(toHex(commit)).toBe(v.commit);
     if (v.idempotencyKey !== undefined) expect(toHex(idempotencyNonce(v.caseId, v.idempotencyKey))).toBe(v.nonce);
@@ -82,7 +82,7 @@ describe('casetrail-v2 vectors', () => {
     }
   });
 
-  test.each(V.negative.entries.map((n: { name: string }) => [n.name, n]))('negative entry: %s', (_name, n: any) => {
+  test.each((V.negative.entries as Array<{ name: string }>).map((n): [string, unknown] => [n.name, n]))('negative entry: %s', (_name, n: any) => {
     let err: unknown;
     try {
       decodeEntry(fromHex(n.entry));
@@ -92,7 +92,7 @@ describe('casetrail-v2 vectors', () => {
     expect((err as LedgerError).code).toBe(n.expect);
   });
 
-  test.each(V.negative.replays.map((n: { name: string }) => [n.name, n]))('a replayed signature does not verify: %s', (_name, n: any) => {
+  test.each((V.negative.replays as Array<{ name: string }>).map((n): [string, unknown] => [n.name, n]))('a replayed signature does not verify: %s', (_name, n: any) => {
     const message = new Uint8Array([...utf8('casetrail-v2-actor-sig\0'), ...fromHex(n.statementDigest)]);
     expect(toHex(sha256(new Uint8Array([...utf8('casetrail-v2-statement\0'), ...fromHex(n.statement)])))).toBe(n.statementDigest);
     expect(ed25519Verify(fromHex(n.publicKey), message, fromHex(n.signature))).toBe(n.expect);

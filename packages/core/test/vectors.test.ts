@@ -43,7 +43,7 @@ describe('casetrail-v1 vectors', () => {
     expect(toHex(genesisLink(V.origin))).toBe(V.genesis);
   });
 
-  test.each(V.entries.map((e: { seq: number }) => [e.seq, e]))('entry %i: statement → commitment → bytes → leaf', (_seq, v: any) => {
+  test.each((V.entries as Array<{ seq: number }>).map((e): [number, unknown] => [e.seq, e]))('entry %i: statement → commitment → bytes → leaf', (_seq, v: any) => {
     const payload = utf8(v.payload);
     expect(toHex(payload)).toBe(v.payloadHex);
     const commit = payloadCommitment(fromHex(v.salt), payload);
@@ -105,7 +105,7 @@ describe('casetrail-v1 vectors', () => {
     }
   });
 
-  test.each(V.negative.entries.map((n: { name: string }) => [n.name, n]))('negative entry: %s', (_name, n: any) => {
+  test.each((V.negative.entries as Array<{ name: string }>).map((n): [string, unknown] => [n.name, n]))('negative entry: %s', (_name, n: any) => {
     let err: unknown;
     try {
       decodeEntry(fromHex(n.entry));
@@ -116,7 +116,7 @@ describe('casetrail-v1 vectors', () => {
     expect((err as LedgerError).code).toBe(n.expect);
   });
 
-  test.each(V.negative.checkpoints.map((n: { name: string }) => [n.name, n]))('negative checkpoint: %s', (_name, n: any) => {
+  test.each((V.negative.checkpoints as Array<{ name: string }>).map((n): [string, unknown] => [n.name, n]))('negative checkpoint: %s', (_name, n: any) => {
     let err: unknown;
     try {
       openCheckpoint(n.note, [parseVerifierKey(V.keys.log.vkey)]);

@@ -44,7 +44,7 @@ forbid:
 `;
 
 let n = 0;
-async function setUp(): Promise<{ path: string; vkey: string; skey: string; ledger: Ledger; guard: LevelsGuard; seeds: Record<string, Uint8Array>; clock: { now: number } }> {
+async function setUp(): Promise<{ path: string; vkey: string; skey: string; ledger: Ledger; guard: LevelsGuard; seeds: Record<'chen' | 'li' | 'wang' | 'zhao', Uint8Array>; clock: { now: number } }> {
   const origin = `levels-${++n}.example.gov/cases`;
   const { skey, vkey } = generateKeyPair(origin);
   const path = join(dir, `l${n}.ledger`);
@@ -137,8 +137,8 @@ describe('the policy', () => {
     const recorded = (e as LedgerError).details['recorded'] as number[];
     expect(recorded).toEqual([size]);
     const rec = await ledger.get(size);
-    expect(rec.entry.type).toBe(LEVEL_TYPES.denied);
-    expect(rec.entry.caseId).toBe('casetrail.system');
+    expect(rec.entry!.type).toBe(LEVEL_TYPES.denied);
+    expect(rec.entry!.caseId).toBe('casetrail.system');
     expect(await ledger.size()).toBe(size + 1);
     // The decider, unsigned: the policy requires its signature by its enrolled key.
     expect(await codeOf(guard.write(() => ledger.append({ caseId: 'XK-7', type: 'approval.decided', actor: 'director:chen' })))).toBe('POLICY_DENIED');

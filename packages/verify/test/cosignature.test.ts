@@ -19,7 +19,6 @@ import {
   signCosignature,
   toHex,
   verifyCosignature,
-  type ErrorCode,
 } from '../src/index.js';
 import { KEYS, ORIGIN } from './helpers/keys.js';
 import { hex, loadVectors } from './helpers/vectors.js';

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import fc from 'fast-check';
-import { equalBytes, toBase64, utf8 } from '../src/bytes.js';
+import { toBase64, utf8 } from '../src/bytes.js';
 import { openCheckpoint, signCheckpoint } from '../src/index.js';
 import { LedgerError, type ErrorCode } from '../src/errors.js';
 import { EMPTY_ROOT, consistencyProof } from '../src/index.js';

@@ -108,7 +108,7 @@ export function operatorExpectation(f: Fixture, path: string, expect: Expectatio
 
   // The entries after the signed size: the matrix only ever puts one there,
   // the well-formed next entry of its insert cell, or a row moved off its seq.
-  const leaves = f.rows.entries.map((r) => Uint8Array.from(r['leaf'] as Uint8Array));
+  const leaves: Uint8Array[] = f.rows.entries.map((r) => Uint8Array.from(r['leaf'] as Uint8Array));
   const tailCases = new Map<string, { step: number; leaf: Uint8Array }>();
   for (let s = n; s < size; s++) {
     const r = now.get(s);

@@ -15,7 +15,7 @@
  */
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, test } from 'vitest';
-import { Ledger, LedgerError, verifyLedger } from '../../src/index.js';
+import { LedgerError, verifyLedger } from '../../src/index.js';
 import { join } from 'node:path';
 import { KEYS, cleanupTempDirs, newLedger, openSigned, steps, tempDir } from '../helpers/ledgers.js';
 import { startWorker, workerError } from '../helpers/reliability-children.js';

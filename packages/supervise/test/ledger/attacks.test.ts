@@ -115,8 +115,9 @@ describe('a case history edited in the file, then an honest append to the case',
     db.close();
     const { ledger, sup } = await openSupervised(path);
     const size = await ledger.size();
-    const e = await sup.append(overCharge).catch((x: { code: string; cause?: { code?: string } }) => x);
-    expect((e as { code: string }).code).toBe('STORED_ENTRY_INVALID');
+    const e: unknown = await sup.append(overCharge).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(Error);
+    expect((e as Error & { code: string }).code).toBe('STORED_ENTRY_INVALID');
     expect((e as Error).message).toMatch(/entry \d+ does not match its stored bytes .*PAYLOAD_COMMITMENT_MISMATCH/);
     expect(await ledger.size()).toBe(size);
     await sup.close();

@@ -122,8 +122,9 @@ describe('attacker order: entries written through the core', () => {
     const { supervise } = await import('../../src/ledger/index.js');
     const honest = await supervise(again, { vkey: KEYS.vkey });
     const size = await again.size();
-    const err = await honest.summarize('2025', { actor: 'director:chen', time: sh('2026-01-02T09:00') }).catch((e: unknown) => e as Error & { code: string });
-    expect([err.code, err.message]).toEqual(['SUMMARY_INVALID', expect.stringMatching(new RegExp(`violation ${seq} \\(fee.over-standard, clerk:innocent\\) does not check: subject clerk:innocent is not concerned`))]);
+    const err: unknown = await honest.summarize('2025', { actor: 'director:chen', time: sh('2026-01-02T09:00') }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(Error);
+    expect([(err as Error & { code: string }).code, (err as Error).message]).toEqual(['SUMMARY_INVALID', expect.stringMatching(new RegExp(`violation ${seq} \\(fee.over-standard, clerk:innocent\\) does not check: subject clerk:innocent is not concerned`))]);
     expect(await again.size()).toBe(size);
     await honest.revokeViolation(seq!, { actor: 'committee:li', reason: '非经核实的登记', time: sh('2026-01-02T08:00') });
     const s = await honest.summarize('2025', { actor: 'director:chen', time: sh('2026-01-02T09:00') });
@@ -185,8 +186,9 @@ describe('units in the writer (§14.7): judged by what the audit reads', () => {
     await throughTheCore(path, [...units, ...directory([[MEMBERSHIP_TYPES.actorEnrolled, null, '{"unit":"finance","actor":"cashier:zhao","key":null,"roles":["cashier"]}']])]);
     const { ledger: again, sup: honest } = await openSupervised(path);
     const size = await again.size();
-    const err = await honest.recordViolation(againstFinance, { actor: 'inspector:sun', time: sh('2025-11-12T09:00') }).catch((e: unknown) => e as Error & { code: string });
-    expect([err.code, err.message]).toEqual(['VIOLATION_INVALID', expect.stringMatching(/subject finance is not concerned by the evidence/)]);
+    const err: unknown = await honest.recordViolation(againstFinance, { actor: 'inspector:sun', time: sh('2025-11-12T09:00') }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(Error);
+    expect([(err as Error & { code: string }).code, (err as Error).message]).toEqual(['VIOLATION_INVALID', expect.stringMatching(/subject finance is not concerned by the evidence/)]);
     expect(await again.size()).toBe(size);
     await honest.close();
     await again.close();

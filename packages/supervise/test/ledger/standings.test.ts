@@ -174,8 +174,9 @@ describe('attacker order: standings written around the writer', () => {
     const honest = await supervise(again, { vkey: KEYS.vkey });
     await honest.recordViolation({ subject: 'clerk:wang', code: 'fee.over-standard', points: 3, evidence: [14, 15], reason: '经办人未审核收费' }, { actor: 'inspector:sun', time: sh('2025-11-12T10:00') });
     const size = await again.size();
-    const err = await honest.recordStandings({ actor: 'casetrail:clock', time: sh('2025-11-12T10:30') }).catch((e: unknown) => e as Error & { code: string; details: Record<string, unknown> });
-    expect([err.code, err.details]).toEqual(['STANDING_INVALID', { seq: forged, subject: 'cashier:zhao' }]);
+    const err: unknown = await honest.recordStandings({ actor: 'casetrail:clock', time: sh('2025-11-12T10:30') }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(Error);
+    expect([(err as Error & { code: string }).code, (err as Error & { details: unknown }).details]).toEqual(['STANDING_INVALID', { seq: forged, subject: 'cashier:zhao' }]);
     expect(await again.size()).toBe(size);
     await honest.close();
     await again.close();
