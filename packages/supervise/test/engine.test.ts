@@ -88,7 +88,8 @@ describe('CEL rules: a declared field named like a property of every JavaScript 
   it('constructor in case.latest: the expression library types a map by its constructor property, so a rule reading it fails closed (unsupported_type) whatever the value (docs/supervision.md §10)', () => {
     const sim = new SimLedger();
     sim.adoptPack(latestPack('constructor'), 1);
-    for (const [c, data] of [['c1', {}], ['c2', { constructor: 'w' }], ['c3', { constructor: 'v' }]] as const) {
+    const cases: [string, Record<string, string>][] = [['c1', {}], ['c2', { constructor: 'w' }], ['c3', { constructor: 'v' }]];
+    for (const [c, data] of cases) {
       sim.append(c, 's', 'a', JSON.parse(JSON.stringify(data)));
       const w = sim.append(c, 't', 'a', {});
       expect(rl(w)).toEqual([[c, 'r', 'red']]);
