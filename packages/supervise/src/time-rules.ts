@@ -78,7 +78,12 @@ export function evaluateDeadline(rule: DeadlineRule, c: ClockState, state: CaseS
   // The thresholds not raised in the case yet (a case without alerts has raised none).
   const raised = state.alerts?.raised;
   let any = false;
-  for (const t of rule.thresholds) if (pending(raised, rule, t)) any = true;
+  for (const t of rule.thresholds) {
+    if (pending(raised, rule, t)) {
+      any = true;
+      break;
+    }
+  }
   if (!any) return;
   if (cal === null) {
     out.missing ??= 'none';
