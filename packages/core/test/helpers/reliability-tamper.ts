@@ -227,6 +227,12 @@ export function enumerateCases(f: Fixture, rowsPerTable: number, picksPerValue: 
         } else if (kind === 'rehash') {
           if (table === 'entries') {
             for (let p = 0; p < picksPerValue; p++) cases.push({ table, kind, column: 'bytes', key, pick: Math.floor(next() * 2 ** 31) });
+            // And, for the first row that is not its case's first step, a byte of its casePrev: the leaf
+            // recomputed, the entry decodes, and only its case link is wrong (CASE_CHAIN_BROKEN; a first step's
+            // casePrev must be zero, so there it is ENTRY_DECODE). Random picks reached that code in most runs, not all.
+            if (row === rows.find((r) => decodeEntry(r['bytes'] as Uint8Array).step > 1)) {
+              cases.push({ table, kind, column: 'bytes', key, pick: casePrevOffset(row['bytes'] as Uint8Array) });
+            }
           }
         } else if (kind === 'erase') {
           if (table === 'entries') cases.push({ table, kind, key, pick: 0 });
@@ -237,6 +243,17 @@ export function enumerateCases(f: Fixture, rowsPerTable: number, picksPerValue: 
     }
   }
   return cases;
+}
+
+/**
+ * Where an entry's casePrev starts in its bytes (a pick of that index changes
+ * its first byte): after its key (6) and the head of a 32-byte string (format.md
+ * §4.1) — `prev` may hold the same 32 bytes, under key 2.
+ */
+function casePrevOffset(bytes: Uint8Array): number {
+  const at = Buffer.from(bytes).indexOf(Buffer.concat([Buffer.from([0x06, 0x58, 0x20]), decodeEntry(bytes).casePrev]));
+  if (at < 0) throw new Error('casePrev not found in the entry bytes');
+  return at + 3;
 }
 
 function where(key: Row): { sql: string; params: unknown[] } {
