@@ -113,3 +113,27 @@ describe('bench --quick at 2,000 entries', () => {
     expect(r['points-query']).toMatchObject({ violations: 20, '2025': { counted: 20 } });
   });
 });
+
+describe('screening-cost at 2,000 entries', () => {
+  const script = resolve(dirname(fileURLToPath(import.meta.url)), '../src/screening-cost.mjs');
+
+  it('runs the four processes and prints each one\'s figures and the split of the overhead', () => {
+    const run = spawnSync(process.execPath, [script, '--entries', '2000', '--rounds', '1', '--dir', join(tmp, 'screening')], { encoding: 'utf8', timeout: 120_000 });
+    expect(run.error, String(run.error)).toBeUndefined();
+    expect(run.status, run.stderr).toBe(0);
+    for (const mode of ['plain', 'noop', 'screened', 'engine']) expect(run.stdout).toMatch(new RegExp(`^round 1 ${mode} +\\d+\\.\\d\\d µs/step, collector \\d+\\.\\d\\d`, 'm'));
+    // The same steps screened raise the same alerts in the ledger and in the engine alone.
+    const alerts = [...run.stdout.matchAll(/^round 1 (screened|engine) .*alerts (\d+)$/gm)].map((m) => Number(m[2]));
+    expect(alerts).toHaveLength(2);
+    expect(alerts[0]).toBeGreaterThan(0);
+    expect(alerts[1]).toBe(alerts[0]);
+    expect(run.stdout).toMatch(/the seam \(no-op extension − plain\) +-?\d+\.\d\d/);
+    expect(run.stdout).toMatch(/in the supervise extension's calls +\d+\.\d\d/);
+  }, 120_000);
+
+  it('refuses a bad option with a message', () => {
+    const run = spawnSync(process.execPath, [script, '--rounds', '0'], { encoding: 'utf8', timeout: 30_000 });
+    expect(run.status).not.toBe(0);
+    expect(run.stderr).toMatch(/--rounds must be an integer ≥ 1/);
+  });
+});
