@@ -147,6 +147,14 @@ if (!existsSync(process.env['CASETRAIL_VECTORS'])) {
   process.exit(2);
 }
 
+// Stryker's type checker reads the packages' declarations (dist/*.d.ts): on a checkout never built,
+// a fresh checkout could not run it.
+const unbuilt = ['verify', 'core', 'supervise', 'oversight', 'cli'].filter((p) => !existsSync(join(root, 'packages', p, 'dist', 'index.d.ts')));
+if (unbuilt.length > 0) {
+  console.error(`mutation: building first (no dist/ in ${unbuilt.join(', ')})`);
+  execFileSync('npm', ['run', '--silent', 'build'], { cwd: root, stdio: 'inherit' });
+}
+
 const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' }).trim();
 const summary = [];
 let failed = false;
