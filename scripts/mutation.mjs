@@ -147,8 +147,8 @@ if (!existsSync(process.env['CASETRAIL_VECTORS'])) {
   process.exit(2);
 }
 
-// Stryker's type checker reads the packages' declarations (dist/*.d.ts): on a checkout never built,
-// a fresh checkout could not run it.
+// Stryker's type checker reads the packages' declarations (dist/*.d.ts): a checkout that was never
+// built could not run it.
 const unbuilt = ['verify', 'core', 'supervise', 'oversight', 'cli'].filter((p) => !existsSync(join(root, 'packages', p, 'dist', 'index.d.ts')));
 if (unbuilt.length > 0) {
   console.error(`mutation: building first (no dist/ in ${unbuilt.join(', ')})`);

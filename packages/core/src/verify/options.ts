@@ -8,7 +8,8 @@ import type { CosignatureVerifier, Issue, NoteVerifier, SystemTypeValidator } fr
 export type VerifyIssue = Issue;
 
 export interface VerifyProgress {
-  phase: 'entries' | 'checkpoints';
+  /** The entry scan, the one phase that reports progress (docs/api.md `onProgress`). */
+  phase: 'entries';
   done: number;
   total: number;
 }
