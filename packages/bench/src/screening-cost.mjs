@@ -30,7 +30,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { PerformanceObserver, constants as perf } from 'node:perf_hooks';
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as core from '@casetrail/core';
@@ -41,7 +41,6 @@ import * as approvals from './supervision.mjs';
 const ORIGIN = 'bench.casetrail.example/ledger';
 const BATCH = 1000;
 const MODES = ['plain', 'noop', 'screened', 'engine'];
-const CALENDAR = JSON.parse(readFileSync(new URL('../../supervise/calendars/cn-mainland.json', import.meta.url), 'utf8'));
 
 function args(argv) {
   const o = { entries: 300_000, rounds: 3, dir: '.bench/screening-cost', child: null };
@@ -88,8 +87,7 @@ async function appendRun(mode, n, dir) {
   if (mode === 'noop') ledger.use({ name: 'noop', onStep: () => undefined });
   if (mode === 'screened') {
     sup = await svLedger.supervise(ledger, { vkey });
-    await sup.adoptCalendar(CALENDAR, { actor: 'operator:bench', time: approvals.START - 60_000 });
-    await sup.adoptPack(sv.loadPack(approvals.PACK_YAML, 'bench-20.yaml'), { actor: 'operator:bench', time: approvals.START - 60_000 });
+    await approvals.adoptBenchPack(sup);
   }
   const extTime = () => ledger.extensionStats().find((x) => x.name === svLedger.EXTENSION_NAME)?.totalMs ?? 0;
   let ms = 0;
@@ -117,7 +115,7 @@ async function appendRun(mode, n, dir) {
 }
 
 async function engineRun(n) {
-  const pack = sv.loadPack(approvals.PACK_YAML, 'bench-20.yaml');
+  const pack = approvals.loadBenchPack();
   const sup = sv.createSupervisor({ cache: { maxCases: 10_000, history: () => [] } });
   let seq = 0;
   const stepOf = new Map();
@@ -130,7 +128,7 @@ async function engineRun(n) {
   const alertEntries = (alerts, time) => alerts.map((a) => [{ seq: seq++, time, caseId: a.caseId, step: next(a.caseId), type: sv.TYPES.alert, actor: 'casetrail:supervise', data: JSON.parse(a.payload), payload: a.payload }, a]);
   const t00 = approvals.START - 60_000;
   sup.begin();
-  sup.step(system(sv.TYPES.calendarAdopted, sv.encodeCalendarAdopted(CALENDAR), t00));
+  sup.step(system(sv.TYPES.calendarAdopted, sv.encodeCalendarAdopted(approvals.CALENDAR), t00));
   sup.commit();
   sup.retrack(pack);
   sup.begin();

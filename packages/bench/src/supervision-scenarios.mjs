@@ -3,22 +3,19 @@
  * 20-rule pack (alerts written in the transaction), then the audit's replay.
  * The steps and the pack are supervision.mjs's. Timing policy: see scenarios.mjs.
  */
-import { readFileSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import * as sv from '@casetrail/supervise';
 import * as svLedger from '@casetrail/supervise/ledger';
 import * as approvals from './supervision.mjs';
 import { BATCH, N, ORIGIN, SUPERVISED, bulkStages, cfg, core, keys, latency, ledgerBytes, now, singleStages } from './context.mjs';
 
-const CALENDAR = JSON.parse(readFileSync(new URL('../../supervise/calendars/cn-mainland.json', import.meta.url), 'utf8'));
-
 async function supervisedLedger(path, durability) {
   for (const s of ['', '-wal', '-shm']) rmSync(path + s, { force: true });
   const { skey, vkey } = keys();
   const ledger = await core.Ledger.create(path, { origin: ORIGIN, signer: skey, durability });
   const sup = await svLedger.supervise(ledger, { vkey });
-  await sup.adoptCalendar(CALENDAR, { actor: 'operator:bench', time: approvals.START - 60_000 });
-  await sup.adoptPack(sv.loadPack(approvals.PACK_YAML, 'bench-20.yaml'), { actor: 'operator:bench', time: approvals.START - 60_000 });
+  await approvals.adoptBenchPack(sup);
   return { ledger, sup };
 }
 

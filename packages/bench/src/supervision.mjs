@@ -1,6 +1,7 @@
 /**
  * The supervision scenarios' data: the 20-rule pack of every kind over the 8
  * step types of an administrative approval (packages/supervise/bench/bench-pack.mjs),
+ * the calendar it counts with and their adoption on a supervised ledger,
  * and a deterministic history of approval cases. Entry i depends only on (i, total), so the plain and the
  * supervised ledger get exactly the same steps.
  *
@@ -19,7 +20,23 @@ export const START = Date.parse('2025-01-06T09:00:00+08:00');
 export const TIME_STEP_MS = 60_000;
 const STEPS = 8;
 
-export { PACK_YAML } from '../../supervise/bench/bench-pack.mjs';
+import { readFileSync } from 'node:fs';
+import * as sv from '@casetrail/supervise';
+import { PACK_YAML } from '../../supervise/bench/bench-pack.mjs';
+
+export { PACK_YAML };
+
+/** The shipped mainland calendar table every supervision scenario adopts. */
+export const CALENDAR = JSON.parse(readFileSync(new URL('../../supervise/calendars/cn-mainland.json', import.meta.url), 'utf8'));
+
+/** The 20-rule pack, loaded. */
+export const loadBenchPack = () => sv.loadPack(PACK_YAML, 'bench-20.yaml');
+
+/** Adopts the calendar and the pack on a supervised ledger, a minute before the first step. */
+export async function adoptBenchPack(sup) {
+  await sup.adoptCalendar(CALENDAR, { actor: 'operator:bench', time: START - 60_000 });
+  await sup.adoptPack(loadBenchPack(), { actor: 'operator:bench', time: START - 60_000 });
+}
 
 /** Cases running at once in a history of `total` entries. */
 const windowOf = (total) => Math.max(1, Math.min(2000, Math.floor(total / 16)));
