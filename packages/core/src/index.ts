@@ -34,6 +34,8 @@ export type {
   LedgerExtension,
   ExtensionContext,
   ExtensionEndContext,
+  ExtensionBatchContext,
+  BatchStep,
   ExtensionView,
   ExtensionLimits,
   ExtensionStats,

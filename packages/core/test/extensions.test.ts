@@ -9,6 +9,7 @@ import {
   followLedger,
   generateSeed,
   verifyLedger,
+  type BatchStep,
   type CommitEvent,
   type CommittedStep,
   type ExtensionLimits,
@@ -328,6 +329,87 @@ describe('in-transaction extensions (ledger.use)', () => {
     expect(() => l.use({ name: 'z', systemTypes: { 'casetrail.redaction': isAlert } })).toThrow(LedgerError);
     off();
     expect(() => l.use({ name: 'x', systemTypes: { 'casetrail.alert': isAlert } })).not.toThrow();
+    await l.close();
+  });
+});
+
+describe('the batch before it is written (onBatch)', () => {
+  test('onBatch gets every step once, before any is written: its time as given, its predicted step, and the very data object onStep then gets', async () => {
+    const l = await newLedger();
+    await l.appendMany([{ caseId: 'A', type: 'opened', actor: 'clerk' }]);
+    const later = Date.now() + 60_000;
+    const calls: string[] = [];
+    let before: readonly BatchStep[] = [];
+    let sizeAtBatch = -1;
+    const seen: CommittedStep[] = [];
+    l.use({
+      name: 'ahead',
+      onBatch(steps, ctx) {
+        calls.push('batch');
+        before = steps;
+        sizeAtBatch = ctx.view.size();
+      },
+      onStep(step) {
+        calls.push('step');
+        seen.push(step);
+      },
+    });
+    await l.appendMany([
+      { caseId: 'A', type: 'decision', actor: 'judge', data: { n: 2 }, time: later },
+      { caseId: 'B', type: 'opened', actor: 'clerk', data: { n: 3 } },
+      { caseId: 'A', type: 'closed', actor: 'clerk', data: [4] },
+    ]);
+    expect(calls).toEqual(['batch', 'step', 'step', 'step']);
+    expect(sizeAtBatch).toBe(1);
+    expect(before.map((b) => [b.caseId, b.type, b.actor, b.time, b.step, b.system, b.data])).toEqual([
+      ['A', 'decision', 'judge', later, 2, false, { n: 2 }],
+      ['B', 'opened', 'clerk', undefined, 1, false, { n: 3 }],
+      ['A', 'closed', 'clerk', undefined, 3, false, [4]],
+    ]);
+    expect(seen.map((s) => s.step)).toEqual([2, 1, 3]);
+    for (let i = 0; i < 3; i++) expect(seen[i]!.data).toBe(before[i]!.data);
+    // A system entry is flagged as one.
+    l.use({ name: 'types', systemTypes: { 'casetrail.note': () => undefined } });
+    await l.appendSystem([{ caseId: 'A', type: 'casetrail.note', actor: 'sys', data: null }]);
+    expect(before.map((b) => [b.type, b.step, b.system])).toEqual([['casetrail.note', 4, true]]);
+    expect(l.extensionStats().find((x) => x.name === 'ahead')?.calls).toBe(6);
+    await l.close();
+  });
+
+  test('what onBatch throws fails the transaction, its refusal refuses it: nothing written', async () => {
+    const l = await newLedger();
+    let mode: 'throw' | 'refuse' = 'throw';
+    l.use({
+      name: 'ahead',
+      onBatch(_steps, ctx) {
+        if (mode === 'throw') throw new Error('cannot judge');
+        ctx.refuse({ code: 'NO', message: 'refused ahead' });
+      },
+      onStep: () => undefined,
+    });
+    expect(await l.appendMany(batch).catch((e: LedgerError) => [e.code, e.details['extension']])).toEqual(['EXTENSION_FAILED', 'ahead']);
+    mode = 'refuse';
+    expect(await codeOf(l.appendMany(batch))).toBe('REFUSED');
+    expect(await l.size()).toBe(0);
+    await l.close();
+  });
+
+  test('a batch whose every step was appended before: onBatch ran, no onStep, and so no onEnd', async () => {
+    const l = await newLedger();
+    const keyed = [{ caseId: 'K', type: 'decision', actor: 'judge', idempotencyKey: 'req-1' }];
+    await l.appendMany(keyed);
+    const calls: string[] = [];
+    l.use({ name: 'ahead', onBatch: () => void calls.push('batch'), onStep: () => void calls.push('step'), onEnd: () => void calls.push('end') });
+    const [r] = await l.appendMany(keyed);
+    expect(r).toMatchObject({ seq: 0, duplicate: true });
+    expect(calls).toEqual(['batch']);
+    await l.close();
+  });
+
+  test('registration: onBatch must be a function, and comes with an onStep', async () => {
+    const l = await newLedger();
+    expect(() => l.use({ name: 'a', onBatch: 3 as never, onStep: () => undefined })).toThrow(LedgerError);
+    expect(() => l.use({ name: 'b', onBatch: () => undefined })).toThrow(/needs an onStep/);
     await l.close();
   });
 });

@@ -25,7 +25,7 @@ import {
 } from '@casetrail/verify';
 import type { LedgerStore, WriteTx } from '../store/store.js';
 import { ExtensionView } from './extension-view.js';
-import { extensionFailure, Refusal, systemStepInput, type ExtensionContext, type ExtensionRegistry, type Registered, type SystemStepInput } from './extensions.js';
+import { extensionFailure, Refusal, systemStepInput, type BatchStep, type ExtensionContext, type ExtensionRegistry, type Registered, type SystemStepInput } from './extensions.js';
 import { prepareStep, type PreparedStep } from './prepare.js';
 import { committedStep, earlierStepOfNonce, type CommittedStep } from './rows.js';
 import type { Finished, Guarded, SignerGuard } from './signer-guard.js';
@@ -106,9 +106,10 @@ class TxWriter {
   /**
    * Places, encodes and stores one step; `time` forces its time (entries
    * added for a step share its time); `index` is the step's place in its
-   * batch, for errors (`details.index`).
+   * batch, for errors (`details.index`); `data` is its payload already
+   * parsed for `onBatch` (the CommittedStep carries that same value).
    */
-  write(s: PreparedStep, forcedTime?: number, index?: number): { seq: number; entry: Entry; leaf: Uint8Array; step: CommittedStep | undefined } {
+  write(s: PreparedStep, forcedTime?: number, index?: number, data?: unknown): { seq: number; entry: Entry; leaf: Uint8Array; step: CommittedStep | undefined } {
     const time = s.time ?? forcedTime ?? Math.max(this.clock(), this.lastTime);
     if (time < this.lastTime) {
       const at = index === undefined ? '' : `steps[${index}]: `;
@@ -146,7 +147,7 @@ class TxWriter {
     this.prev = leaf;
     this.lastTime = time;
     // The payload as extensions and subscribers get it: parsed from the text it was encoded from, or decoded from the given bytes.
-    const step = this.wantSteps ? committedStep(entry, leaf, s.json === undefined ? decodePayload(s.payload) : JSON.parse(s.json)) : undefined;
+    const step = this.wantSteps ? committedStep(entry, leaf, data !== undefined ? data : s.json === undefined ? decodePayload(s.payload) : JSON.parse(s.json)) : undefined;
     if (step !== undefined) this.committed.push(step);
     return { seq, entry, leaf, step };
   }
@@ -179,6 +180,8 @@ export class Appender {
         const w = new TxWriter(tx, view, this.cfg.origin, this.cfg.clock, opts.steps || hooks);
         const receipts: Receipt[] = [];
         const runs = hooks ? new HookRuns(this.cfg, w, steps.length) : undefined;
+        // Each step's payload parsed once, for onBatch and its CommittedStep alike.
+        const parsed = runs?.beforeBatch(steps);
         for (const [i, s] of steps.entries()) {
           // A nonce is accepted once per case (format.md §4.6): the step sent again gets its first receipt,
           // once the entry the index gives is checked and authenticated in the trusted tree.
@@ -188,7 +191,7 @@ export class Appender {
             receipts.push({ ...earlier, treeSize: 0, duplicate: true });
             continue;
           }
-          const { seq, entry, leaf, step } = w.write(s, undefined, i);
+          const { seq, entry, leaf, step } = w.write(s, undefined, i, parsed?.[i]);
           receipts.push({ seq, caseId: s.caseId, step: entry.step, time: entry.time, leafHash: leaf, treeSize: 0 });
           opts.onWritten?.(tx, step, seq, i);
           runs?.afterStep(step!, i);
@@ -254,23 +257,57 @@ class HookRuns {
     private readonly batchSize: number,
   ) {}
 
+  /** The calls of extension `r` in this transaction: one view and one context for all of them. */
+  private run(r: Registered): StepCalls {
+    let run = this.perTx.get(r);
+    if (run === undefined) {
+      const view = new ExtensionView(this.w.tx, this.cfg.origin, r, () => ({ size: this.w.size, time: this.w.lastTime, leaf: this.w.prev }));
+      run = new StepCalls(this.cfg, this.w, r, view, this.batchSize);
+      this.perTx.set(r, run);
+    }
+    return run;
+  }
+
+  /**
+   * Before the first step is written: `onBatch` of each extension that has
+   * one, with every step's payload parsed and its predicted step number.
+   * Returns the parsed payloads (each step's CommittedStep carries the same
+   * value), or undefined when no extension in use has an onBatch.
+   */
+  beforeBatch(steps: readonly PreparedStep[]): unknown[] | undefined {
+    let any = false;
+    for (const r of this.cfg.extensions.active) if (r.ext.onBatch !== undefined) any = true;
+    if (!any || steps.length === 0) return undefined;
+    const parsed: unknown[] = [];
+    const batch: BatchStep[] = [];
+    // A case's next step number: its latest before the transaction (the trusted view), then one more per step of the batch.
+    const next = new Map<string, number>();
+    for (const s of steps) {
+      const data = s.json === undefined ? decodePayload(s.payload) : JSON.parse(s.json);
+      const step = next.get(s.caseId) ?? (this.w.view.caseTail(s.caseId)?.step ?? 0) + 1;
+      next.set(s.caseId, step + 1);
+      parsed.push(data);
+      batch.push({ caseId: s.caseId, type: s.type, actor: s.actor, time: s.time, data, step, system: s.system });
+    }
+    for (const r of this.cfg.extensions.active) {
+      if (r.ext.onBatch === undefined) continue;
+      const run = this.run(r);
+      guarded(r, this.w.size, () => r.ext.onBatch!(batch, { view: run.view, refuse: run.refuse }));
+    }
+    return parsed;
+  }
+
   afterStep(step: CommittedStep, index: number): void {
     for (const r of this.cfg.extensions.active) {
       if (r.ext.onStep === undefined) continue;
-      let run = this.perTx.get(r);
-      if (run === undefined) {
-        const view = new ExtensionView(this.w.tx, this.cfg.origin, r, () => ({ size: this.w.size, time: this.w.lastTime, leaf: this.w.prev }));
-        run = new StepCalls(this.cfg, this.w, r, view, this.batchSize);
-        this.perTx.set(r, run);
-      }
-      run.call(step, index);
+      this.run(r).call(step, index);
     }
   }
 
   /** After the transaction's last step: `onEnd` of each extension whose `onStep` ran in it (its last chance to refuse). */
   end(): void {
     for (const [r, run] of this.perTx) {
-      if (r.ext.onEnd === undefined) continue;
+      if (r.ext.onEnd === undefined || !run.stepped) continue;
       guarded(r, this.w.size - 1, () => r.ext.onEnd!({ view: run.view, refuse: run.refuse }));
     }
   }
@@ -289,6 +326,8 @@ class StepCalls implements ExtensionContext {
   private addedHere = 0;
   /** the step being called, null between calls */
   private step: CommittedStep | null = null;
+  /** whether onStep was called in this transaction (onBatch alone does not call onEnd) */
+  stepped = false;
   readonly batch: { index: number; readonly size: number };
   // Own properties, bound once: a layer may pass them on (`const { add } = ctx`).
   readonly add: (e: SystemStepInput) => CommittedStep;
@@ -309,6 +348,7 @@ class StepCalls implements ExtensionContext {
   call(step: CommittedStep, index: number): void {
     const r = this.r;
     this.step = step;
+    this.stepped = true;
     this.addedHere = 0;
     this.batch.index = index;
     // guarded(), inline: no closure per step.

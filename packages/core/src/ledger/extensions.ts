@@ -112,12 +112,49 @@ export interface ExtensionEndContext {
   refuse(reason: { code: string; message: string; record?: SystemStepInput[] }): never;
 }
 
+/**
+ * A step of the transaction's batch as `onBatch` sees it, before any of them
+ * is written: what the caller gave, its payload parsed from the very bytes
+ * that will be written, and the step number it gets if the batch is written
+ * as given (nothing added by extensions, no step skipped as appended before).
+ */
+export interface BatchStep {
+  readonly caseId: string;
+  readonly type: string;
+  readonly actor: string;
+  /** The time the caller gave; undefined: the clock's when the step is written. */
+  readonly time: number | undefined;
+  /**
+   * The payload parsed from the bytes to be written: the very value the
+   * step's CommittedStep will carry as `data` (not a copy). Read it; a layer
+   * that changes it changes what every extension and listener sees.
+   */
+  readonly data: unknown;
+  /** Its case's latest step before the transaction + 1 + its case's earlier steps in the batch. */
+  readonly step: number;
+  /** A reserved `casetrail.` type (appendSystem, a redaction). */
+  readonly system: boolean;
+}
+
+/** What `onBatch` gets: the transaction's view (nothing written yet), and the refusal. */
+export type ExtensionBatchContext = ExtensionEndContext;
+
 /** A layer on the ledger, registered with `ledger.use(extension)`. */
 export interface LedgerExtension {
   /** A name for errors and statistics, e.g. `supervise`. */
   readonly name: string;
   /** Validators of the system types this layer writes (names start with `casetrail.`). */
   readonly systemTypes?: Readonly<Record<string, SystemTypeValidator>>;
+  /**
+   * Called once inside each append transaction whose steps the extensions
+   * see (append, appendMany, appendSystem, redact), before its first step is
+   * written, with the whole batch: a layer
+   * may judge the batch in one pass (its state warm in the cache) and then
+   * only check, step by step in `onStep`, that each step was written as it
+   * judged it (seq, step, time, case, type, actor, the same `data` object).
+   * Nothing can be added here; `refuse` refuses the whole transaction.
+   */
+  onBatch?(steps: readonly BatchStep[], ctx: ExtensionBatchContext): void;
   /** Called inside the append transaction for each step in order; synchronous, no I/O but `ctx.view`. */
   onStep?(step: CommittedStep, ctx: ExtensionContext): void;
   /**
@@ -140,13 +177,13 @@ export interface LedgerExtension {
 
 export interface ExtensionStats {
   name: string;
-  /** onStep and onEnd calls. */
+  /** onBatch, onStep and onEnd calls. */
   calls: number;
   /** Entries added (in committed and in rolled-back transactions). */
   added: number;
   refusals: number;
   failures: number;
-  /** Time spent in onStep and onEnd, in milliseconds. */
+  /** Time spent in onBatch, onStep and onEnd, in milliseconds. */
   totalMs: number;
   maxMs: number;
 }
@@ -199,6 +236,8 @@ export class ExtensionRegistry {
       fail('INVALID_ARGUMENT', 'extension must be an object with a non-empty name', { field: 'extension' });
     }
     if (ext.onStep !== undefined && typeof ext.onStep !== 'function') fail('INVALID_ARGUMENT', 'extension.onStep must be a function', { field: 'onStep' });
+    if (ext.onBatch !== undefined && typeof ext.onBatch !== 'function') fail('INVALID_ARGUMENT', 'extension.onBatch must be a function', { field: 'onBatch' });
+    if (ext.onBatch !== undefined && ext.onStep === undefined) fail('INVALID_ARGUMENT', 'extension.onBatch needs an onStep: it is called only before onStep calls', { field: 'onBatch' });
     if (this.#list.some((r) => r.ext.name === ext.name)) fail('INVALID_ARGUMENT', `an extension named ${JSON.stringify(ext.name)} is already in use`, { field: 'name' });
     const types = Object.entries(ext.systemTypes ?? {});
     for (const [type, validator] of types) {

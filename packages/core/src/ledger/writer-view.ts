@@ -56,6 +56,12 @@ export class TrustedFile implements WriterView {
   /** Size and root of the trusted tree at the start of the transaction (rows below it are proven against it; the tree then grows). */
   private readonly size: number;
   private readonly root: Uint8Array;
+  /**
+   * Cases the index has no step of, asked in this transaction (the write
+   * lock is held: none appears but through this transaction, whose steps
+   * are then known in `start.cases`, which is asked first).
+   */
+  private readonly absent = new Set<string>();
 
   constructor(
     private readonly tx: WriteTx,
@@ -78,8 +84,12 @@ export class TrustedFile implements WriterView {
   caseTail(caseId: string): CaseTail | undefined {
     const known = this.start.cases.get(caseId);
     if (known !== undefined) return known;
+    if (this.absent.has(caseId)) return undefined;
     const t = this.tx.caseTail(caseId);
-    if (t === undefined) return undefined;
+    if (t === undefined) {
+      this.absent.add(caseId);
+      return undefined;
+    }
     if (!isNat(t.seq) || t.seq >= this.size || !isNat(t.step) || t.step < 1) {
       throw tampered({ code: 'INDEX_MISMATCH', ...(isNat(t.seq) ? { seq: t.seq } : {}), message: `the case index gives an impossible row for case ${JSON.stringify(caseId)}` });
     }
@@ -132,6 +142,8 @@ export class TrustedFile implements WriterView {
  */
 export class StoredFile implements WriterView {
   readonly start: TrustedStart;
+  /** Cases with no step in the index, asked in this transaction (as TrustedFile's). */
+  private readonly absent = new Set<string>();
 
   constructor(
     private readonly tx: WriteTx,
@@ -151,7 +163,9 @@ export class StoredFile implements WriterView {
   caseTail(caseId: string): CaseTail | undefined {
     const known = this.start.cases.get(caseId);
     if (known !== undefined) return known;
+    if (this.absent.has(caseId)) return undefined;
     const t = this.tx.caseTail(caseId);
+    if (t === undefined) this.absent.add(caseId);
     return t === undefined ? undefined : { step: t.step, leaf: t.leaf, seq: t.seq };
   }
 
