@@ -20,7 +20,9 @@ import {
   openStore,
   toHex,
   utf8,
+  type BatchStep,
   type CommittedStep,
+  type ExtensionBatchContext,
   type ExtensionContext,
   type ExtensionView,
   type Ledger,
@@ -28,6 +30,7 @@ import {
   type LedgerStore,
   type ReadView,
 } from '@casetrail/core';
+import type { ExpectedAlert } from '../alerts.js';
 import { SYSTEM_CASE, TYPES, isOrdinaryType, type LedgerEntry } from '../entry-model.js';
 import { SupervisionError } from '../errors.js';
 import { createSupervisor, type Supervisor } from '../supervisor.js';
@@ -62,6 +65,25 @@ export class StaleState extends Error {
     super(message);
   }
 }
+
+/**
+ * A step of the batch as judged ahead (onBatch), with the alerts it raised
+ * and the seqs they were given: written as planned only if the step is
+ * written exactly as judged.
+ */
+interface PlannedStep {
+  readonly seq: number;
+  readonly step: number;
+  readonly time: number;
+  readonly caseId: string;
+  readonly type: string;
+  readonly actor: string;
+  readonly data: unknown;
+  readonly alerts: readonly { readonly alert: ExpectedAlert; readonly seq: number }[];
+}
+
+/** The batch cannot be judged ahead: it is judged step by step as it is written. */
+class NoPlan extends Error {}
 
 export interface HookOptions {
   readonly vkey: string;
@@ -98,6 +120,12 @@ export class SupervisionHook {
   /** the units a violation is judged with, read from a snapshot with the directory case's tail (§14.7); null: not read yet */
   units: UnitsSnapshot | null = null;
   private txView: ExtensionView | null = null;
+  /** the transaction's batch as judged ahead (onBatch), checked step by step as it is written; null: judged as written */
+  private plan: PlannedStep[] | null = null;
+  /** while judging ahead: the cases judged so far (their steps in the batch are not in the ledger yet) */
+  private ahead: Set<string> | null = null;
+  /** a plan did not hold in the last attempt: the next transaction is judged step by step */
+  private planMissed = false;
   /** the first entry of the transaction being judged: its commit is recognised by it */
   private txFirst = { seq: -1, leaf: '' };
   /** where the engine reads a case's history: the transaction's view, or the reader's snapshot */
@@ -128,6 +156,7 @@ export class SupervisionHook {
       unredactable: [...SUPERVISION_TYPES],
       // A tick raises the alerts of every case due; a fold reads a case's history through the view.
       limits: { maxAddedPerStep: 100_000, maxAddedPerTransaction: 100_000, maxReadsPerTransaction: 1_000_000 },
+      onBatch: (steps, ctx) => this.onBatch(steps, ctx),
       onStep: (step, ctx) => this.onStep(step, ctx),
       // After the transaction's last step written: a batch's last step appended before never reaches onStep.
       onEnd: (ctx) => {
@@ -141,6 +170,8 @@ export class SupervisionHook {
       cache: {
         maxCases: this.opts.maxCases,
         history: (caseId, beforeSeq) => {
+          // Judging ahead, a case's earlier steps in the batch are not in the ledger yet: no refold can see them.
+          if (this.ahead?.has(caseId)) throw new NoPlan();
           const src = this.source;
           if (src === null) throw new StaleState('reset', 'a case history was needed outside a transaction');
           return 'view' in src ? viewCaseHistory(src.view, caseId, beforeSeq) : storedCaseHistory(src.snapshot, this.reader.origin, caseId, beforeSeq);
@@ -151,14 +182,101 @@ export class SupervisionHook {
 
   // ---- inside the transaction ---------------------------------------------------
 
-  private onStep(step: CommittedStep, ctx: ExtensionContext): void {
+  /** The engine enters the transaction of `view` (once per transaction: onBatch, or its first onStep). */
+  private enter(view: ExtensionView): void {
+    if (view === this.txView) return;
+    // A transaction this engine saw and that never reported its commit did not commit.
+    this.sup.rollback();
+    this.plan = null;
+    this.txView = view;
+    this.txFirst = { seq: -1, leaf: '' };
+    this.sup.begin();
+  }
+
+  /**
+   * The whole batch, before its first step is written (docs/supervision.md
+   * §13.3): each step judged as it will be written — its seq, step number,
+   * time and payload are known now — and its alerts given the seqs that
+   * follow it. The engine runs over the batch in one pass, its state warm;
+   * `onStep` then only checks that each step was written as judged and adds
+   * its alerts. A batch that cannot be judged ahead (a step without a time,
+   * a system entry, a step a rule blocks, a refold that would need the
+   * batch's own earlier steps) is judged step by step, as before.
+   */
+  private onBatch(steps: readonly BatchStep[], ctx: ExtensionBatchContext): void {
+    const missed = this.planMissed;
+    this.planMissed = false;
+    if (this.mode !== 'write' || steps.length < 2 || missed) return;
+    const tail = ctx.view.tail();
+    let time = tail?.time ?? 0;
+    for (const s of steps) {
+      if (s.system || s.time === undefined || s.time < time || !isOrdinaryType(s.type)) return;
+      time = s.time;
+    }
+    this.enter(ctx.view);
+    this.source = { view: ctx.view };
+    try {
+      this.catchUp(ctx.view.size(), ctx.view);
+      this.plan = this.judgeAhead(steps, ctx.view.size());
+    } catch (e) {
+      if (!(e instanceof NoPlan)) {
+        this.source = null;
+        throw e;
+      }
+      // What was judged ahead is forgotten; the steps are judged as they are written.
+      this.restart();
+    } finally {
+      this.ahead = null;
+    }
+  }
+
+  private judgeAhead(steps: readonly BatchStep[], start: number): PlannedStep[] {
     const sup = this.sup;
-    if (ctx.view !== this.txView) {
-      // A transaction this engine saw and that never reported its commit did not commit.
-      sup.rollback();
-      this.txView = ctx.view;
-      this.txFirst = { seq: step.seq, leaf: toHex(step.leafHash) };
-      sup.begin();
+    const planned: PlannedStep[] = [];
+    // A case's next step number: the core's for its first step in the batch, then one more per entry of the case (its alerts too).
+    const next = new Map<string, number>();
+    this.ahead = new Set();
+    let seq = start;
+    for (let i = 0; i < steps.length; i++) {
+      const s = steps[i]!;
+      const step = next.get(s.caseId) ?? s.step;
+      const p = { seq, step, time: s.time!, caseId: s.caseId, type: s.type, actor: s.actor, data: s.data, alerts: [] as { alert: ExpectedAlert; seq: number }[] };
+      const out = sup.step(p);
+      this.ahead.add(s.caseId);
+      if (out.blocked.length > 0 || out.findings.length > 0 || out.unknown.length > 0) throw new NoPlan();
+      seq++;
+      let n = step + 1;
+      for (let j = 0; j < out.alerts.length; j++) {
+        const a = out.alerts[j]!;
+        // Only alerts of the step's own case (not the calendar request of the system case).
+        if (a.caseId !== s.caseId) throw new NoPlan();
+        sup.stepOwnAlert({ seq, time: p.time, caseId: a.caseId, step: n, type: TYPES.alert, actor: this.opts.actor, data: null, payload: a.payload }, a);
+        p.alerts.push({ alert: a, seq });
+        seq++;
+        n++;
+      }
+      next.set(s.caseId, n);
+      planned.push(p);
+    }
+    return planned;
+  }
+
+  /** The engine forgets the transaction so far; catching up then takes note of what it wrote. */
+  private restart(): void {
+    this.plan = null;
+    this.sup.rollback();
+    this.sup.begin();
+  }
+
+  private onStep(step: CommittedStep, ctx: ExtensionContext): void {
+    this.enter(ctx.view);
+    if (this.txFirst.seq === -1) this.txFirst = { seq: step.seq, leaf: toHex(step.leafHash) };
+    if (this.plan !== null) {
+      if (this.follow(step, ctx)) return;
+      // Written otherwise than judged (a step skipped as appended before, an entry another extension added):
+      // judged as written from here, and the next attempt, if this one fails, judges step by step.
+      this.planMissed = true;
+      this.restart();
     }
     if (this.source === null || !('view' in this.source) || this.source.view !== ctx.view) this.source = { view: ctx.view };
     try {
@@ -168,6 +286,25 @@ export class SupervisionHook {
       this.source = null;
       throw e;
     }
+  }
+
+  /** A step written exactly as judged ahead: its planned alerts are added. False: it was not, and nothing was added. */
+  private follow(step: CommittedStep, ctx: ExtensionContext): boolean {
+    const p = this.plan![ctx.batch.index];
+    if (p === undefined || step.system || p.seq !== step.seq || p.step !== step.step || p.time !== step.time || p.caseId !== step.caseId || p.type !== step.type || p.actor !== step.actor || p.data !== step.data) {
+      return false;
+    }
+    for (let i = 0; i < p.alerts.length; i++) {
+      const { alert: a, seq } = p.alerts[i]!;
+      const added = ctx.add({ caseId: a.caseId, type: TYPES.alert, actor: this.opts.actor, payload: utf8(a.payload) });
+      if (added.seq !== seq) {
+        // Another extension added entries to this step first: the engine noted this alert at another seq.
+        this.planMissed = true;
+        throw new StaleState('catch-up', `alert of entry ${step.seq} written at ${added.seq}, judged at ${seq}`);
+      }
+      this.written.push({ after: step.seq, index: ctx.batch.index, seq, caseId: a.caseId, rule: a.rule, level: a.level, reason: a.reason });
+    }
+    return true;
   }
 
   /** Takes note of the entries between the engine's position and `seq` (other writers', refusal records). */
@@ -234,6 +371,7 @@ export class SupervisionHook {
   committed(entries: readonly CommittedStep[]): void {
     // The transaction's view ends with it.
     this.source = null;
+    this.plan = null;
     if (!this.sup.inTransaction) return;
     const first = entries[0];
     if (first === undefined || first.seq !== this.txFirst.seq || toHex(first.leafHash) !== this.txFirst.leaf) {
@@ -252,6 +390,7 @@ export class SupervisionHook {
   /** After an attempt that failed: whatever the engine learnt in it is undone. */
   failed(): void {
     this.source = null;
+    this.plan = null;
     this.sup.rollback();
     this.txView = null;
   }
