@@ -406,6 +406,32 @@ describe('the batch before it is written (onBatch)', () => {
     await l.close();
   });
 
+  test("an extension's onCommit follows each committed transaction it was called in, never a failed or refused one", async () => {
+    const l = await newLedger();
+    const events: string[] = [];
+    let refuse = false;
+    l.use({
+      name: 'keeper',
+      onStep(step, ctx) {
+        events.push(`step ${step.seq}`);
+        if (refuse) ctx.refuse({ code: 'NO', message: 'no' });
+      },
+      onCommit(c) {
+        events.push(`commit ${c.treeSize}`);
+        throw new Error('ignored: the entries are committed');
+      },
+    });
+    await l.appendMany(batch.slice(0, 2));
+    refuse = true;
+    expect(await codeOf(l.append({ caseId: 'A', type: 'x', actor: 'a' }))).toBe('REFUSED');
+    refuse = false;
+    await l.append({ caseId: 'A', type: 'y', actor: 'a' });
+    expect(events).toEqual(['step 0', 'step 1', 'commit 2', 'step 2', 'step 2', 'commit 3']);
+    expect(l.extensionStats()[0]).toMatchObject({ failures: 2, refusals: 1 });
+    expect(() => l.use({ name: 'bad', onCommit: 1 as never })).toThrow(LedgerError);
+    await l.close();
+  });
+
   test('registration: onBatch must be a function, and comes with an onStep', async () => {
     const l = await newLedger();
     expect(() => l.use({ name: 'a', onBatch: 3 as never, onStep: () => undefined })).toThrow(LedgerError);

@@ -62,6 +62,8 @@ export interface CommitResult {
   receipts: Receipt[];
   /** Every entry written, in seq order (given steps and the entries extensions added), when `steps` was asked for. */
   committed: CommittedStep[];
+  /** The extensions called in the transaction (onBatch or onStep), in the order they were first called: their onCommit follows the commit. */
+  called: Registered[];
   size: number;
   /** The signed note stored in the transaction, if any. */
   checkpoint?: string;
@@ -73,6 +75,7 @@ export interface CommitResult {
 
 /** The state of one transaction's writes: the next seq, the links, the tree. */
 class TxWriter {
+  /** kept for the commit listeners only: a bulk append's steps held to the commit are promoted by the collector */
   readonly committed: CommittedStep[] = [];
   prev: Uint8Array;
   lastTime: number;
@@ -83,7 +86,10 @@ class TxWriter {
     readonly view: WriterView,
     private readonly origin: string,
     private readonly clock: () => number,
+    /** whether each entry's CommittedStep is made (extensions are called with it, listeners get it) */
     private readonly wantSteps: boolean,
+    /** whether they are kept to the commit (commit listeners) */
+    private readonly keepSteps: boolean,
   ) {
     this.prev = view.start.prev;
     this.lastTime = view.start.lastTime;
@@ -148,7 +154,7 @@ class TxWriter {
     this.lastTime = time;
     // The payload as extensions and subscribers get it: parsed from the text it was encoded from, or decoded from the given bytes.
     const step = this.wantSteps ? committedStep(entry, leaf, data !== undefined ? data : s.json === undefined ? decodePayload(s.payload) : JSON.parse(s.json)) : undefined;
-    if (step !== undefined) this.committed.push(step);
+    if (step !== undefined && this.keepSteps) this.committed.push(step);
     return { seq, entry, leaf, step };
   }
 
@@ -177,7 +183,7 @@ export class Appender {
         g = guard?.begin(tx);
         const view = g?.trusted ?? new StoredFile(tx, this.cfg.origin);
         const steps = typeof source === 'function' ? source(view) : source;
-        const w = new TxWriter(tx, view, this.cfg.origin, this.cfg.clock, opts.steps || hooks);
+        const w = new TxWriter(tx, view, this.cfg.origin, this.cfg.clock, opts.steps || hooks, opts.steps);
         const receipts: Receipt[] = [];
         const runs = hooks ? new HookRuns(this.cfg, w, steps.length) : undefined;
         // Each step's payload parsed once, for onBatch and its CommittedStep alike.
@@ -203,7 +209,7 @@ export class Appender {
         // A checkpoint due in a transaction that is not durable is signed after the commit, in one of its own.
         const due = g !== undefined && this.due(g, w);
         const f = g === undefined ? undefined : guard!.finish(tx, g, due && durable);
-        return { receipts, committed: w.committed, size, f, deferred: due && !durable };
+        return { receipts, committed: w.committed, called: runs?.called() ?? [], size, f, deferred: due && !durable };
       },
       { ...(Array.isArray(source) ? { caseIds: [...new Set(source.map((s) => s.caseId))] } : {}), durable },
     );
@@ -256,6 +262,11 @@ class HookRuns {
     private readonly w: TxWriter,
     private readonly batchSize: number,
   ) {}
+
+  /** The extensions called in this transaction, in the order they were first called. */
+  called(): Registered[] {
+    return [...this.perTx.keys()];
+  }
 
   /** The calls of extension `r` in this transaction: one view and one context for all of them. */
   private run(r: Registered): StepCalls {

@@ -158,6 +158,14 @@ export interface LedgerExtension {
   /** Called inside the append transaction for each step in order; synchronous, no I/O but `ctx.view`. */
   onStep?(step: CommittedStep, ctx: ExtensionContext): void;
   /**
+   * Called after the commit of each transaction in which `onBatch` or
+   * `onStep` ran (not for a transaction that failed or was refused, nor for
+   * a refusal's record, written without extensions): where a layer keeps
+   * what it learnt in the transaction. The entries are committed: what it
+   * throws is counted in its failures and changes nothing else.
+   */
+  onCommit?(c: { readonly treeSize: number }): void;
+  /**
    * Called once at the end of each append transaction in which `onStep`
    * was called, after its last step and what was added to it, still inside
    * the transaction: the last point where the extension may refuse it (a
@@ -237,6 +245,7 @@ export class ExtensionRegistry {
     }
     if (ext.onStep !== undefined && typeof ext.onStep !== 'function') fail('INVALID_ARGUMENT', 'extension.onStep must be a function', { field: 'onStep' });
     if (ext.onBatch !== undefined && typeof ext.onBatch !== 'function') fail('INVALID_ARGUMENT', 'extension.onBatch must be a function', { field: 'onBatch' });
+    if (ext.onCommit !== undefined && typeof ext.onCommit !== 'function') fail('INVALID_ARGUMENT', 'extension.onCommit must be a function', { field: 'onCommit' });
     if (ext.onBatch !== undefined && ext.onStep === undefined) fail('INVALID_ARGUMENT', 'extension.onBatch needs an onStep: it is called only before onStep calls', { field: 'onBatch' });
     if (this.#list.some((r) => r.ext.name === ext.name)) fail('INVALID_ARGUMENT', `an extension named ${JSON.stringify(ext.name)} is already in use`, { field: 'name' });
     const types = Object.entries(ext.systemTypes ?? {});

@@ -39,10 +39,23 @@ export class Transactions {
       if (e instanceof Refusal) throw await this.recordRefusal(e);
       throw e;
     }
+    this.committed(result);
     this.emit(result);
     const failure = await this.checkpointAfter(result);
     if (failure !== undefined) throw failure;
     return result.receipts;
+  }
+
+  /** `onCommit` of each extension called in the committed transaction; what one throws cannot undo the commit. */
+  private committed(result: CommitResult): void {
+    for (const r of result.called) {
+      if (r.ext.onCommit === undefined) continue;
+      try {
+        r.ext.onCommit({ treeSize: result.size });
+      } catch {
+        r.stats.failures++;
+      }
+    }
   }
 
   /**
