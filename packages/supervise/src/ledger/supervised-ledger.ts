@@ -83,8 +83,9 @@ export class SupervisedLedger {
     readonly ledger: Ledger,
     private readonly hook: SupervisionHook,
   ) {
+    // The hook keeps what it judged at the extension's own onCommit: no commit listener, so no
+    // transaction keeps its committed steps to its end for one.
     this.detach.push(ledger.use(hook.extension()));
-    this.detach.push(ledger.onCommit((e) => hook.committed(e.entries)));
   }
 
   /**

@@ -126,8 +126,8 @@ export class SupervisionHook {
   private ahead: Set<string> | null = null;
   /** a plan did not hold in the last attempt: the next transaction is judged step by step */
   private planMissed = false;
-  /** the first entry of the transaction being judged: its commit is recognised by it */
-  private txFirst = { seq: -1, leaf: '' };
+  /** the adoption entries written in the transaction being judged: proven once it commits */
+  private adoptedHere: CommittedStep[] = [];
   /** where the engine reads a case's history: the transaction's view, or the reader's snapshot */
   private source: { view: ExtensionView } | { snapshot: ReadView } | null = null;
 
@@ -158,6 +158,8 @@ export class SupervisionHook {
       limits: { maxAddedPerStep: 100_000, maxAddedPerTransaction: 100_000, maxReadsPerTransaction: 1_000_000 },
       onBatch: (steps, ctx) => this.onBatch(steps, ctx),
       onStep: (step, ctx) => this.onStep(step, ctx),
+      // The transaction judged committed (a refused or failed one never gets here, nor a refusal's record).
+      onCommit: () => this.committed(),
       // After the transaction's last step written: a batch's last step appended before never reaches onStep.
       onEnd: (ctx) => {
         if (this.mode === 'dry') ctx.refuse({ code: 'DRY_RUN', message: 'a dry run writes nothing' });
@@ -189,7 +191,7 @@ export class SupervisionHook {
     this.sup.rollback();
     this.plan = null;
     this.txView = view;
-    this.txFirst = { seq: -1, leaf: '' };
+    this.adoptedHere = [];
     this.sup.begin();
   }
 
@@ -270,7 +272,7 @@ export class SupervisionHook {
 
   private onStep(step: CommittedStep, ctx: ExtensionContext): void {
     this.enter(ctx.view);
-    if (this.txFirst.seq === -1) this.txFirst = { seq: step.seq, leaf: toHex(step.leafHash) };
+    if (step.system && ADOPTIONS.includes(step.type)) this.adoptedHere.push(step);
     if (this.plan !== null) {
       if (this.follow(step, ctx)) return;
       // Written otherwise than judged (a step skipped as appended before, an entry another extension added):
@@ -367,30 +369,30 @@ export class SupervisionHook {
     }
   }
 
-  /** After each committed transaction of this Ledger instance (onCommit). */
-  committed(entries: readonly CommittedStep[]): void {
+  /**
+   * After the commit of the transaction this engine judged (the extension's
+   * onCommit): it keeps what it learnt, and the adoptions written in it are
+   * proven. Another transaction of this Ledger instance that committed
+   * instead (a refusal's record, written without extensions) never gets
+   * here: the engine is left in the transaction it judged, which the next
+   * attempt (`ready`) or step rolls back.
+   */
+  committed(): void {
     // The transaction's view ends with it.
     this.source = null;
     this.plan = null;
-    if (!this.sup.inTransaction) return;
-    const first = entries[0];
-    if (first === undefined || first.seq !== this.txFirst.seq || toHex(first.leafHash) !== this.txFirst.leaf) {
-      // Another transaction of this instance committed instead of ours: a refusal's record
-      // (written at the very position the refused transaction had), or a write without screening.
-      this.sup.rollback();
-    } else {
-      this.sup.commit();
-      for (const e of entries) {
-        if (ADOPTIONS.includes(e.type)) this.proven.set(e.seq, { entry: committedEntry(e), leaf: toHex(e.leafHash) });
-      }
-    }
     this.txView = null;
+    if (!this.sup.inTransaction) return;
+    this.sup.commit();
+    for (const e of this.adoptedHere) this.proven.set(e.seq, { entry: committedEntry(e), leaf: toHex(e.leafHash) });
+    this.adoptedHere = [];
   }
 
   /** After an attempt that failed: whatever the engine learnt in it is undone. */
   failed(): void {
     this.source = null;
     this.plan = null;
+    this.adoptedHere = [];
     this.sup.rollback();
     this.txView = null;
   }
