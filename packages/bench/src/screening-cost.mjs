@@ -13,7 +13,8 @@
  *              transaction; a tick after each batch that reached a new day,
  *              outside the timing (as supervised-bulk does). The supervise
  *              extension's own time comes from ledger.extensionStats()
- *              (its onStep calls: the engine, and the alert entries it adds)
+ *              (its onBatch and onStep calls: the engine over the batch, the
+ *              checks of each step written, the alert entries it adds)
  *   engine     the bounded engine alone (createSupervisor), driven over the
  *              same entries as the writer drives it (begin, step, the alerts
  *              stepped as their entries, commit), ticks untimed: what
