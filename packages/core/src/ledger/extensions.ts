@@ -148,11 +148,11 @@ export interface LedgerExtension {
   /**
    * Called once inside each append transaction whose steps the extensions
    * see (append, appendMany, appendSystem, redact), before its first step is
-   * written, with the whole batch: a layer
-   * may judge the batch in one pass (its state warm in the cache) and then
-   * only check, step by step in `onStep`, that each step was written as it
-   * judged it (seq, step, time, case, type, actor, the same `data` object).
-   * Nothing can be added here; `refuse` refuses the whole transaction.
+   * written, with the whole batch: a layer may judge the batch in one pass
+   * (its state warm in the cache) and then only check, step by step in
+   * `onStep`, that each step was written as it judged it (seq, step, time,
+   * case, type, actor, the same `data` object). Nothing can be added here;
+   * `refuse` refuses the whole transaction.
    */
   onBatch?(steps: readonly BatchStep[], ctx: ExtensionBatchContext): void;
   /** Called inside the append transaction for each step in order; synchronous, no I/O but `ctx.view`. */

@@ -197,7 +197,7 @@ export class SupervisionHook {
 
   /**
    * The whole batch, before its first step is written (docs/supervision.md
-   * §13.3): each step judged as it will be written — its seq, step number,
+   * §13.2): each step judged as it will be written — its seq, step number,
    * time and payload are known now — and its alerts given the seqs that
    * follow it. The engine runs over the batch in one pass, its state warm;
    * `onStep` then only checks that each step was written as judged and adds
