@@ -89,7 +89,11 @@ describe('a pack adoption edited in the file, then an honest append', () => {
     await ledger.close();
   });
 
-  it('edited under a running writer that let the case go: the refold through the transaction\'s checked view fails the append', async () => {
+  it.each([
+    ['one step', [overCharge]],
+    // Judging a batch ahead refolds the case through the same checked view, before the first step is written.
+    ['a batch judged ahead', [overCharge, { ...overCharge, caseId: 'XK-2', time: sh('2025-09-03T09:01') }]],
+  ])("edited under a running writer that let the case go, then %s: the refold through the transaction's checked view fails the append, nothing written", async (_what, steps) => {
     const { path } = await adopted();
     const { ledger, sup } = await openSupervised(path, { maxCases: 1 });
     await sup.append({ caseId: 'XK-2', type: 'application.received', actor: 'clerk:wang', data: { item: 'XK-001', applicant: 'b', handler: 'clerk:wang' }, time: sh('2025-09-02T10:00') });
@@ -97,23 +101,7 @@ describe('a pack adoption edited in the file, then an honest append', () => {
     db.prepare("UPDATE entries SET data = ? WHERE case_id = 'XK-1' AND type = 'application.received'").run(Buffer.from(canonicalJson({ item: 'XK-002', applicant: 'a', handler: 'clerk:zhou' })));
     db.close();
     const size = await ledger.size();
-    const e = (await sup.append(overCharge).catch((x: unknown) => x)) as { code: string; details: Record<string, unknown> };
-    expect(e).toMatchObject({ code: 'EXTENSION_FAILED', details: { extension: 'supervise', causeCode: 'STORAGE_ERROR' } });
-    expect(await ledger.size()).toBe(size);
-    await sup.close();
-    await ledger.close();
-  });
-
-  it('the same edit before an honest batch: judging the batch ahead refolds through the same checked view, fails, writes nothing', async () => {
-    const { path } = await adopted();
-    const { ledger, sup } = await openSupervised(path, { maxCases: 1 });
-    await sup.append({ caseId: 'XK-2', type: 'application.received', actor: 'clerk:wang', data: { item: 'XK-001', applicant: 'b', handler: 'clerk:wang' }, time: sh('2025-09-02T10:00') });
-    const db = raw(path);
-    db.prepare("UPDATE entries SET data = ? WHERE case_id = 'XK-1' AND type = 'application.received'").run(Buffer.from(canonicalJson({ item: 'XK-002', applicant: 'a', handler: 'clerk:zhou' })));
-    db.close();
-    const size = await ledger.size();
-    const batch = [overCharge, { ...overCharge, caseId: 'XK-2', time: sh('2025-09-03T09:01') }];
-    const e = (await sup.appendMany(batch).catch((x: unknown) => x)) as { code: string; details: Record<string, unknown> };
+    const e = (await sup.appendMany(steps).catch((x: unknown) => x)) as { code: string; details: Record<string, unknown> };
     expect(e).toMatchObject({ code: 'EXTENSION_FAILED', details: { extension: 'supervise', causeCode: 'STORAGE_ERROR' } });
     expect(await ledger.size()).toBe(size);
     await sup.close();
