@@ -217,9 +217,11 @@ export class SupervisionHook {
     }
     this.enter(ctx.view);
     this.source = { view: ctx.view };
+    // The seq the batch's first step will get: nothing of the transaction is written yet.
+    const first = ctx.view.size();
     try {
-      this.catchUp(ctx.view.size(), ctx.view);
-      this.plan = this.judgeAhead(steps, ctx.view.size());
+      this.catchUp(first, ctx.view);
+      this.plan = this.judgeAhead(steps, first);
     } catch (e) {
       if (!(e instanceof NoPlan)) {
         this.source = null;
@@ -378,23 +380,26 @@ export class SupervisionHook {
    * attempt (`ready`) or step rolls back.
    */
   committed(): void {
-    // The transaction's view ends with it.
-    this.source = null;
-    this.plan = null;
-    this.txView = null;
+    const adopted = this.leave();
     if (!this.sup.inTransaction) return;
     this.sup.commit();
-    for (const e of this.adoptedHere) this.proven.set(e.seq, { entry: committedEntry(e), leaf: toHex(e.leafHash) });
-    this.adoptedHere = [];
+    for (const e of adopted) this.proven.set(e.seq, { entry: committedEntry(e), leaf: toHex(e.leafHash) });
   }
 
   /** After an attempt that failed: whatever the engine learnt in it is undone. */
   failed(): void {
+    this.leave();
+    this.sup.rollback();
+  }
+
+  /** The transaction's view, plan and adoptions end with it; returns its adoptions. */
+  private leave(): CommittedStep[] {
+    const adopted = this.adoptedHere;
     this.source = null;
     this.plan = null;
-    this.adoptedHere = [];
-    this.sup.rollback();
     this.txView = null;
+    this.adoptedHere = [];
+    return adopted;
   }
 
   // ---- outside a transaction ------------------------------------------------------
