@@ -286,9 +286,7 @@ class HookRuns {
    * value), or undefined when no extension in use has an onBatch.
    */
   beforeBatch(steps: readonly PreparedStep[]): unknown[] | undefined {
-    let any = false;
-    for (const r of this.cfg.extensions.active) if (r.ext.onBatch !== undefined) any = true;
-    if (!any || steps.length === 0) return undefined;
+    if (steps.length === 0 || !this.cfg.extensions.active.some((r) => r.ext.onBatch !== undefined)) return undefined;
     const parsed: unknown[] = [];
     const batch: BatchStep[] = [];
     // A case's next step number: its latest before the transaction (the trusted view), then one more per step of the batch.
