@@ -15,14 +15,14 @@
  * alerts.
  */
 
+import { readFileSync } from 'node:fs';
+import * as sv from '@casetrail/supervise';
+import { PACK_YAML } from '../../supervise/bench/bench-pack.mjs';
+
 export const START = Date.parse('2025-01-06T09:00:00+08:00');
 /** 1M entries ≈ 694 days: inside the shipped 2020–2026 calendar. */
 export const TIME_STEP_MS = 60_000;
 const STEPS = 8;
-
-import { readFileSync } from 'node:fs';
-import * as sv from '@casetrail/supervise';
-import { PACK_YAML } from '../../supervise/bench/bench-pack.mjs';
 
 export { PACK_YAML };
 
