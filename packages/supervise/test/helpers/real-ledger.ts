@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { Ledger, MemorySignerState, ed25519PublicKey, formatSignerKey, formatVerifierKey, openStore } from '@casetrail/core';
 import { REDACTED, TYPES, type LedgerEntry, type Pack } from '../../src/index.js';
 import { storedEntries, supervise, type SupervisedLedger } from '../../src/ledger/index.js';
-import type { SimLedger } from './sim-ledger.js';
+import { cnCalendar, examplePack, sh, type SimLedger } from './sim-ledger.js';
 
 export const ORIGIN = 'supervise.test/approvals';
 const SEED = Uint8Array.from({ length: 32 }, (_, i) => 7 * i + 3);
@@ -46,6 +46,14 @@ export async function newSupervised(opts: { path?: string; maxCases?: number; ma
   const ledger = await Ledger.create(path, { origin: ORIGIN, signer: KEYS.skey, signerState: stateOf(path), durability: 'normal' });
   const sup = await supervise(ledger, { vkey: KEYS.vkey, ...(opts.maxCases === undefined ? {} : { maxCases: opts.maxCases }), ...(opts.maxCatchUp === undefined ? {} : { maxCatchUp: opts.maxCatchUp }) });
   return { path, ledger, sup };
+}
+
+/** A new supervised ledger with the mainland calendar and `pack` (default the example pack) adopted on 2025-09-01. */
+export async function newAdopted(pack: Pack = examplePack()): Promise<{ path: string; ledger: Ledger; sup: SupervisedLedger }> {
+  const s = await newSupervised();
+  await s.sup.adoptCalendar(cnCalendar(), { actor: 'operator:li', time: sh('2025-09-01T08:00') });
+  await s.sup.adoptPack(pack, { actor: 'operator:li', time: sh('2025-09-01T08:00') });
+  return s;
 }
 
 export async function openSupervised(path: string, opts: { maxCases?: number; maxCatchUp?: number } = {}): Promise<{ ledger: Ledger; sup: SupervisedLedger }> {

@@ -12,9 +12,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { Ledger, LedgerExtension, StepInput } from '@casetrail/core';
 import { REDACTED, TYPES, type Pack } from '../../src/index.js';
 import { auditLedger, supervise, type SupervisedLedger } from '../../src/ledger/index.js';
-import { KEYS, cleanupTempDirs, newSupervised, replayScenario, shape, storedStream } from '../helpers/real-ledger.js';
+import { KEYS, cleanupTempDirs, newAdopted, newSupervised, replayScenario, shape, storedStream } from '../helpers/real-ledger.js';
 import { buildExampleLedger } from '../helpers/scenarios.js';
-import { cnCalendar, examplePack, sh, type SimLedger } from '../helpers/sim-ledger.js';
+import { examplePack, sh, type SimLedger } from '../helpers/sim-ledger.js';
 
 afterAll(cleanupTempDirs);
 
@@ -40,16 +40,10 @@ async function replayBatched(sim: SimLedger, sup: SupervisedLedger, packs: reado
   await flush();
 }
 
-async function adopted(pack: Pack = examplePack(), maxCases?: number) {
-  const s = await newSupervised(maxCases === undefined ? {} : { maxCases });
-  await s.sup.adoptCalendar(cnCalendar(), { actor: 'operator:li', time: sh('2025-09-01T08:00') });
-  await s.sup.adoptPack(pack, { actor: 'operator:li', time: sh('2025-09-01T08:00') });
-  return s;
-}
 
 /** The same steps appended one by one, in a ledger of their own: the entries a batch must give. */
-async function oneByOne(steps: readonly StepInput[], pack?: Pack): Promise<string[]> {
-  const { path, ledger, sup } = await adopted(pack);
+async function oneByOne(steps: readonly StepInput[]): Promise<string[]> {
+  const { path, ledger, sup } = await newAdopted();
   for (const s of steps) await sup.append(s);
   await sup.close();
   await ledger.close();
@@ -104,7 +98,7 @@ describe('a batch judged ahead writes what one-by-one appends write', () => {
 
   it('a batch of interleaved cases: each alert right after its step, as one by one', async () => {
     const steps = mixedSteps();
-    const { path, ledger, sup } = await adopted();
+    const { path, ledger, sup } = await newAdopted();
     const receipts = await sup.appendMany(steps);
     expect(receipts.flatMap((r) => r.alerts.map((a) => a.seq - r.seq))).toEqual(receipts.flatMap((r) => r.alerts.map((_, i) => i + 1)));
     expect(receipts.some((r) => r.alerts.length > 0)).toBe(true);
@@ -113,7 +107,7 @@ describe('a batch judged ahead writes what one-by-one appends write', () => {
 
   it('a batch whose steps carry no time is judged as it is written, with the same alerts', async () => {
     const steps = mixedSteps().map(({ time: _t, ...s }) => s);
-    const { path, ledger, sup } = await adopted();
+    const { path, ledger, sup } = await newAdopted();
     const receipts = await sup.appendMany(steps);
     expect(receipts.reduce((n, r) => n + r.alerts.length, 0)).toBeGreaterThan(0);
     const got = await closedShape(path, ledger, sup);
@@ -124,7 +118,7 @@ describe('a batch judged ahead writes what one-by-one appends write', () => {
 describe('when the plan does not hold', () => {
   it('a step sent again is skipped: the steps after it are judged as written, the alerts those of one by one', async () => {
     const steps = mixedSteps().map((s, i) => ({ ...s, idempotencyKey: `k-${i}` }));
-    const { path, ledger, sup } = await adopted();
+    const { path, ledger, sup } = await newAdopted();
     await sup.appendMany(steps.slice(0, 5));
     // Lines 1–5 again (skipped), then new ones: the plan judged line 1 at the next seq.
     const again = await sup.appendMany(steps);
@@ -142,7 +136,7 @@ describe('when the plan does not hold', () => {
     };
     /** The steps appended with `notes` in use, registered before supervision (its entry first after each step: the alerts' seqs are not those judged) or after it. */
     async function withNotes(notesFirst: boolean, batched: boolean): Promise<{ path: string; alerts: number; shape: string[] }> {
-      const { path, ledger, sup: adopting } = await adopted();
+      const { path, ledger, sup: adopting } = await newAdopted();
       await adopting.close();
       let off = notesFirst ? ledger.use(notes) : undefined;
       const sup = await supervise(ledger, { vkey: KEYS.vkey });

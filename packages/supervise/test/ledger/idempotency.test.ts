@@ -11,8 +11,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { Ledger, decodeEntry, prepareStatement, signStatement, type StepInput } from '@casetrail/core';
 import { TYPES } from '../../src/index.js';
 import { auditLedger } from '../../src/ledger/index.js';
-import { KEYS, ORIGIN, cleanupTempDirs, newSupervised, openSupervised, stateOf } from '../helpers/real-ledger.js';
-import { cnCalendar, examplePack, sh } from '../helpers/sim-ledger.js';
+import { KEYS, ORIGIN, cleanupTempDirs, newAdopted, openSupervised, stateOf } from '../helpers/real-ledger.js';
+import { sh } from '../helpers/sim-ledger.js';
 
 afterAll(cleanupTempDirs);
 
@@ -20,13 +20,6 @@ const ACTOR_SEED = Uint8Array.from({ length: 32 }, (_, i) => 90 + i);
 
 /** A fee over the example pack's standard (fee.over-standard, red). */
 const overCharge = (caseId: string, time: string): StepInput => ({ caseId, type: 'fee.charged', actor: 'cashier:zhao', data: { item: 'XK-002', amountFen: 90000 }, time: sh(time) });
-
-async function adopted() {
-  const s = await newSupervised();
-  await s.sup.adoptCalendar(cnCalendar(), { actor: 'operator:li', time: sh('2025-09-01T08:00') });
-  await s.sup.adoptPack(examplePack(), { actor: 'operator:li', time: sh('2025-09-01T08:00') });
-  return s;
-}
 
 async function alertsIn(ledger: Ledger): Promise<number> {
   let n = 0;
@@ -36,7 +29,7 @@ async function alertsIn(ledger: Ledger): Promise<number> {
 
 describe('a step sent again is screened once', () => {
   it('with its idempotency key: the first receipt again, no alert written a second time, the audit clean', async () => {
-    const { path, ledger, sup } = await adopted();
+    const { path, ledger, sup } = await newAdopted();
     const step = { ...overCharge('XK-7', '2025-09-02T09:00'), idempotencyKey: 'req-8812' };
     const first = await sup.append(step);
     expect(first.alerts.map((a) => [a.rule, a.level])).toEqual([['fee.over-standard', 'red']]);
@@ -61,7 +54,7 @@ describe('a step sent again is screened once', () => {
   });
 
   it('as the same pre-signed v2 statement (its nonce): screened once; the alerts are v2 entries with nonces of their own', async () => {
-    const { path, ledger, sup } = await adopted();
+    const { path, ledger, sup } = await newAdopted();
     // Signed on the cashier's device for this ledger and case (format.md §4.4); sent twice by the case system.
     const { data, ...fee } = overCharge('XK-9', '2025-09-02T09:00');
     const { statement, payload, salt } = prepareStatement({ origin: ORIGIN, ...fee, data });
@@ -83,7 +76,7 @@ describe('a step sent again is screened once', () => {
 
 describe('a dry run with steps appended before', () => {
   it('of a step appended before: nothing written, and it says so', async () => {
-    const { ledger, sup } = await adopted();
+    const { ledger, sup } = await newAdopted();
     const step = { ...overCharge('XK-7', '2025-09-02T09:00'), idempotencyKey: 'req-1' };
     await sup.append(step);
     const size = await ledger.size();
@@ -94,7 +87,7 @@ describe('a dry run with steps appended before', () => {
   });
 
   it('whose last step was appended before: the new steps are screened and nothing is written', async () => {
-    const { path, ledger, sup } = await adopted();
+    const { path, ledger, sup } = await newAdopted();
     const old = { ...overCharge('XK-7', '2025-09-02T09:00'), idempotencyKey: 'req-1' };
     await sup.append(old);
     const size = await ledger.size();
@@ -114,7 +107,7 @@ describe('a dry run with steps appended before', () => {
 
 describe('in the attacker order', () => {
   it('a step appended first through the core alone with the key the honest writer uses: no alert through the writer, the audit names the missing one', async () => {
-    const { path, ledger, sup } = await adopted();
+    const { path, ledger, sup } = await newAdopted();
     await sup.close();
     await ledger.close();
     // The hostile party: a process with the signing key and no supervision.
